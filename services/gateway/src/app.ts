@@ -1,0 +1,56 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { newRequestId } from "@lantern/shared/contracts";
+import { ApiError } from "./errors/api-error.js";
+import { renderError, toApiError } from "./errors/render-error.js";
+import { chatCompletionsRoutes } from "./http/chat-completions.js";
+import { completionsRoutes } from "./http/completions.js";
+import type { GatewayDeps, GatewayEnv } from "./http/gateway-env.js";
+import { healthRoutes } from "./http/health.js";
+import { modelsRoutes } from "./http/models.js";
+
+export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
+  const app = new Hono<GatewayEnv>();
+  const log = deps.logger.child({ component: "http" });
+
+  // One id per request: the response id, the NATS message id, and the key of every log line.
+  app.use("*", async (c, next) => {
+    const requestId = newRequestId("req");
+    c.set("requestId", requestId);
+    c.header("x-request-id", requestId);
+    const startedAt = performance.now();
+    await next();
+    log.info(
+      { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - startedAt) },
+      "request",
+    );
+  });
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: deps.config.GATEWAY_BODY_LIMIT_BYTES,
+      onError: (c) =>
+        renderError(
+          new ApiError(413, "invalid_request_error", `The request body is larger than ${deps.config.GATEWAY_BODY_LIMIT_BYTES} bytes.`, {
+            code: "request_too_large",
+          }),
+          c,
+        ),
+    }),
+  );
+
+  app.route("/", healthRoutes(deps));
+  app.route("/v1", chatCompletionsRoutes(deps));
+  app.route("/v1", completionsRoutes(deps));
+  app.route("/v1", modelsRoutes(deps));
+
+  app.notFound((c) =>
+    renderError(new ApiError(404, "invalid_request_error", `Unknown request URL: ${c.req.method} ${c.req.path}.`, { code: "unknown_url" }), c),
+  );
+  app.onError((err, c) => {
+    const apiError = toApiError(err);
+    if (apiError.status >= 500) log.error({ err, requestId: c.get("requestId") }, "request failed");
+    return renderError(apiError, c);
+  });
+  return app;
+}

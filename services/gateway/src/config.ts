@@ -1,0 +1,20 @@
+import { z } from "zod";
+import { intVar, natsEnv, parseEnv } from "@lantern/shared/config";
+import { WORKER_HEARTBEAT_TTL_MS } from "@lantern/shared/contracts";
+
+export const GatewayConfig = z.object({
+  ...natsEnv,
+  /** Loopback by default: expose it deliberately (compose sets 0.0.0.0). */
+  GATEWAY_HOST: z.string().default("127.0.0.1"),
+  GATEWAY_PORT: intVar(8002, { min: 0, max: 65535 }),
+  GATEWAY_BODY_LIMIT_BYTES: intVar(1024 * 1024, { min: 1024 }),
+  GATEWAY_QUEUE_TIMEOUT_MS: intVar(30_000, { min: 1 }),
+  GATEWAY_STALL_TIMEOUT_MS: intVar(60_000, { min: 100 }),
+  GATEWAY_SSE_PING_MS: intVar(2_000, { min: 10 }),
+  WORKER_HEARTBEAT_TTL_MS: intVar(WORKER_HEARTBEAT_TTL_MS, { min: 1_000 }),
+});
+export type GatewayConfig = z.output<typeof GatewayConfig>;
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  return parseEnv(GatewayConfig, env);
+}

@@ -1,0 +1,63 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+export type ApiErrorType =
+  | "invalid_request_error"
+  | "not_found_error"
+  | "rate_limit_error"
+  | "server_error"
+  | "service_unavailable_error"
+  | "timeout_error";
+
+export interface ApiErrorOptions {
+  param?: string | null;
+  code?: string | null;
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+/** The one error the HTTP edge throws; `renderError` turns it into the OpenAI error body. */
+export class ApiError extends Error {
+  override name = "ApiError";
+  readonly param: string | null;
+  readonly code: string | null;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly type: ApiErrorType,
+    message: string,
+    options: ApiErrorOptions = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.param = options.param ?? null;
+    this.code = options.code ?? null;
+    this.headers = options.headers ?? {};
+  }
+
+  toBody() {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+export const invalidRequest = (message: string, param: string | null = null, code: string | null = null) =>
+  new ApiError(400, "invalid_request_error", message, { param, code });
+
+export const unsupportedParameter = (param: string, detail = "is not supported") =>
+  invalidRequest(`'${param}' ${detail}.`, param, "unsupported_parameter");
+
+export const modelNotFound = (model: string) =>
+  new ApiError(404, "invalid_request_error", `The model '${model}' does not exist or is not served here.`, {
+    param: "model",
+    code: "model_not_found",
+  });
+
+export const noCapacity = (message: string, retryAfterSeconds: number) =>
+  new ApiError(503, "service_unavailable_error", message, {
+    code: "no_capacity",
+    headers: { "Retry-After": String(retryAfterSeconds) },
+  });
+
+export const upstreamTimeout = (message: string) => new ApiError(504, "timeout_error", message, { code: "timeout" });
+
+export const internalError = (message = "The server had an error while processing your request.", cause?: unknown) =>
+  new ApiError(500, "server_error", message, { code: "internal_error", cause });

@@ -1,0 +1,72 @@
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { serve } from "@hono/node-server";
+import { jetstream } from "@nats-io/jetstream";
+import { natsNames, newRequestId } from "@lantern/shared/contracts";
+import type { Logger } from "@lantern/shared/logging";
+import { connectNats, ensureBuckets, ensureInferResources } from "@lantern/shared/nats";
+import { createApp } from "./app.js";
+import type { GatewayConfig } from "./config.js";
+import { InferenceClient } from "./jobs/inference-client.js";
+import { ReplyRouter } from "./jobs/reply-router.js";
+import { WorkerRegistry } from "./workers/worker-registry.js";
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  /** Stops accepting connections, lets open responses finish (up to `graceMs`), then disconnects. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+  const gatewayId = newRequestId("gw");
+  const log = logger.child({ gatewayId });
+  const names = natsNames(config.NATS_NAMESPACE);
+  const nats = await connectNats({ url: config.NATS_URL, name: `gateway-${gatewayId}`, logger: log });
+  const jsm = await ensureInferResources(nats.nc, names);
+  const buckets = await ensureBuckets(nats.nc, names, { workerTtlMs: config.WORKER_HEARTBEAT_TTL_MS });
+
+  const registry = new WorkerRegistry({ ...buckets, heartbeatTtlMs: config.WORKER_HEARTBEAT_TTL_MS, logger: log });
+  await registry.start();
+  const router = new ReplyRouter(nats.nc, names, gatewayId, log);
+  router.start();
+  const inference = new InferenceClient({
+    nc: nats.nc,
+    js: jetstream(nats.nc),
+    jsm,
+    names,
+    router,
+    queueTimeoutMs: config.GATEWAY_QUEUE_TIMEOUT_MS,
+    stallTimeoutMs: config.GATEWAY_STALL_TIMEOUT_MS,
+    logger: log,
+  });
+  const app = createApp({ config, nats, registry, inference, logger: log });
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: config.GATEWAY_HOST, port: config.GATEWAY_PORT }, () => resolve(s as Server));
+    s.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.GATEWAY_HOST}:${port}`;
+  log.info({ url }, "gateway listening");
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    stop(graceMs = 10_000) {
+      stopped ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        await closed;
+        clearTimeout(timer);
+        registry.stop();
+        router.stop();
+        await nats.nc.drain();
+        log.info("gateway stopped");
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import { Hono } from "hono";
+import { ChatCompletionRequest } from "@lantern/shared/contracts";
+import { chatCompletionShape } from "../openai/response-shapes.js";
+import { chatInput, samplingFrom } from "../openai/to-job.js";
+import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
+import { readJsonBody } from "./read-body.js";
+import { serveGeneration } from "./serve-generation.js";
+
+export function chatCompletionsRoutes(deps: GatewayDeps) {
+  return new Hono<GatewayEnv>().post("/chat/completions", async (c) => {
+    const req = await readJsonBody(c, ChatCompletionRequest);
+    const includeUsage = Boolean(req.stream && req.stream_options?.include_usage);
+    return serveGeneration(c, deps, {
+      model: req.model,
+      input: chatInput(req),
+      sampling: samplingFrom(req),
+      stream: Boolean(req.stream),
+      includeUsage,
+      promptParam: "messages",
+      shape: chatCompletionShape({ id: `chatcmpl-${c.get("requestId")}`, model: req.model, created: Math.floor(Date.now() / 1000), includeUsage }),
+    });
+  });
+}

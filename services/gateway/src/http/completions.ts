@@ -1,0 +1,23 @@
+import { Hono } from "hono";
+import { CompletionRequest } from "@lantern/shared/contracts";
+import { textCompletionShape } from "../openai/response-shapes.js";
+import { completionInput, samplingFrom } from "../openai/to-job.js";
+import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
+import { readJsonBody } from "./read-body.js";
+import { serveGeneration } from "./serve-generation.js";
+
+export function completionsRoutes(deps: GatewayDeps) {
+  return new Hono<GatewayEnv>().post("/completions", async (c) => {
+    const req = await readJsonBody(c, CompletionRequest);
+    const includeUsage = Boolean(req.stream && req.stream_options?.include_usage);
+    return serveGeneration(c, deps, {
+      model: req.model,
+      input: completionInput(req),
+      sampling: samplingFrom(req),
+      stream: Boolean(req.stream),
+      includeUsage,
+      promptParam: "prompt",
+      shape: textCompletionShape({ id: `cmpl-${c.get("requestId")}`, model: req.model, created: Math.floor(Date.now() / 1000), includeUsage }),
+    });
+  });
+}

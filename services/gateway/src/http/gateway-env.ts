@@ -1,0 +1,17 @@
+import type { HttpBindings } from "@hono/node-server";
+import type { Logger } from "@lantern/shared/logging";
+import type { NatsLink } from "@lantern/shared/nats";
+import type { GatewayConfig } from "../config.js";
+import type { InferenceClient } from "../jobs/inference-client.js";
+import type { WorkerRegistry } from "../workers/worker-registry.js";
+
+/** What every route can reach: the parts wired in main, passed explicitly (no globals). */
+export interface GatewayDeps {
+  config: GatewayConfig;
+  nats: NatsLink;
+  registry: WorkerRegistry;
+  inference: InferenceClient;
+  logger: Logger;
+}
+
+export type GatewayEnv = { Bindings: HttpBindings; Variables: { requestId: string } };

@@ -1,0 +1,188 @@
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
+import {
+  encodeMessage,
+  InferJob,
+  JobHeader,
+  toModelToken,
+  type InferAccepted,
+  type InferDone,
+  type InferError,
+  type InferInput,
+  type NatsNames,
+  type Sampling,
+} from "@lantern/shared/contracts";
+import type { Logger } from "@lantern/shared/logging";
+import { ApiError, internalError, invalidRequest, noCapacity, upstreamTimeout } from "../errors/api-error.js";
+import { ReplyQueue } from "./reply-queue.js";
+import type { ReplyRouter } from "./reply-router.js";
+
+export interface InferenceClientOptions {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  names: NatsNames;
+  router: ReplyRouter;
+  /** How long a job may wait for a free slot before the client gets 503. */
+  queueTimeoutMs: number;
+  /** How long a started job may go without any reply (covers a worker lost and the job redelivered). */
+  stallTimeoutMs: number;
+  logger: Logger;
+}
+
+export interface SubmitRequest {
+  requestId: string;
+  model: string;
+  input: InferInput;
+  sampling: Sampling;
+  /** Aborted when the client goes away: the job is withdrawn or cancelled. */
+  signal: AbortSignal;
+}
+
+export type GenerationEvent =
+  | { kind: "text"; text: string }
+  | { kind: "done"; done: InferDone }
+  | { kind: "error"; error: ApiError };
+
+/** Maps a worker's error variant to what the edge answers. */
+export function apiErrorFromWorker(error: InferError, promptParam: string): ApiError {
+  switch (error.code) {
+    case "context_length_exceeded":
+      return invalidRequest(error.message, promptParam, "context_length_exceeded");
+    case "model_not_loaded":
+      return noCapacity(error.message, 1);
+    default:
+      return internalError(error.message);
+  }
+}
+
+/** A job a worker has accepted: its text arrives through `events()`. */
+export class InferenceCall {
+  private nextSeq = 0;
+  private attempt: number;
+  private finished = false;
+
+  constructor(
+    readonly accepted: InferAccepted,
+    private readonly queue: ReplyQueue,
+    private readonly opts: { stallTimeoutMs: number; signal: AbortSignal; promptParam: string; onFinish: () => void; cancel: () => void },
+  ) {
+    this.attempt = accepted.attempt;
+  }
+
+  /**
+   * Text in order, then exactly one `done` or `error`. A job redelivered after its worker died
+   * starts again at seq 0 with the same seed; chunks the client already has are skipped.
+   */
+  async *events(): AsyncGenerator<GenerationEvent> {
+    try {
+      for (;;) {
+        const reply = await this.queue.next(this.opts.stallTimeoutMs, this.opts.signal);
+        if (reply === "aborted") {
+          this.opts.cancel();
+          return;
+        }
+        if (reply === "timeout") {
+          this.opts.cancel();
+          yield { kind: "error", error: upstreamTimeout("The worker stopped answering and no other worker took the job over in time.") };
+          return;
+        }
+        switch (reply.kind) {
+          case "accepted":
+            this.attempt = Math.max(this.attempt, reply.attempt);
+            break;
+          case "chunk":
+            if (reply.seq < this.nextSeq) break;
+            this.nextSeq = reply.seq + 1;
+            yield { kind: "text", text: reply.text };
+            break;
+          case "done":
+            yield { kind: "done", done: reply };
+            return;
+          case "error":
+            yield { kind: "error", error: apiErrorFromWorker(reply, this.opts.promptParam) };
+            return;
+        }
+      }
+    } finally {
+      this.finish();
+    }
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.opts.onFinish();
+  }
+}
+
+/** Publishes jobs on the INFER work queue and follows their replies. */
+export class InferenceClient {
+  constructor(private readonly opts: InferenceClientOptions) {}
+
+  /**
+   * Queues the job and resolves once a worker accepted it. Throws ApiError when no slot frees up
+   * within the queue timeout (the job is withdrawn) or the worker refuses the job.
+   */
+  async submit(request: SubmitRequest, promptParam: string): Promise<InferenceCall> {
+    const { nc, js, jsm, names, router, logger } = this.opts;
+    const { requestId, signal } = request;
+    const queue = new ReplyQueue();
+    router.register(requestId, (reply) => queue.push(reply));
+    const startBy = Date.now() + this.opts.queueTimeoutMs;
+    const job: InferJob = {
+      v: 1,
+      requestId,
+      model: request.model,
+      replyTo: router.replySubject(requestId),
+      startBy,
+      input: request.input,
+      sampling: request.sampling,
+    };
+    const hdrs = natsHeaders();
+    hdrs.set(JobHeader.requestId, requestId);
+    hdrs.set(JobHeader.deadline, String(startBy));
+    const cancel = () => nc.publish(names.subjects.cancel(requestId));
+
+    let streamSeq: number;
+    try {
+      const ack = await js.publish(names.subjects.inferJob(toModelToken(request.model)), encodeMessage(InferJob, job), {
+        msgID: requestId,
+        headers: hdrs,
+      });
+      streamSeq = ack.seq;
+    } catch (err) {
+      router.unregister(requestId);
+      logger.error({ err, requestId }, "could not queue job");
+      throw noCapacity("The job queue is unavailable right now.", 2);
+    }
+    const withdraw = () => {
+      router.unregister(requestId);
+      cancel();
+      // Remove the job if still queued; if a worker took it meanwhile, the cancel stops it.
+      jsm.streams.deleteMessage(names.streams.infer, streamSeq).catch(() => {});
+    };
+
+    const first = await queue.next(this.opts.queueTimeoutMs, signal);
+    if (first === "timeout" || first === "aborted") {
+      withdraw();
+      if (first === "aborted") throw new ApiError(499 as never, "invalid_request_error", "Client closed the request.");
+      throw noCapacity(`No worker for '${request.model}' had a free slot within ${this.opts.queueTimeoutMs} ms.`, 1);
+    }
+    if (first.kind === "error") {
+      router.unregister(requestId);
+      throw apiErrorFromWorker(first, promptParam);
+    }
+    if (first.kind !== "accepted") {
+      withdraw();
+      throw internalError("The worker answered out of order.");
+    }
+    return new InferenceCall(first, queue, {
+      stallTimeoutMs: this.opts.stallTimeoutMs,
+      signal,
+      promptParam,
+      onFinish: () => router.unregister(requestId),
+      cancel,
+    });
+  }
+}

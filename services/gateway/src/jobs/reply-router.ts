@@ -1,0 +1,58 @@
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { decodeMessage, InferReply, type NatsNames } from "@lantern/shared/contracts";
+import type { Logger } from "@lantern/shared/logging";
+
+export type ReplyHandler = (reply: InferReply) => void;
+
+/**
+ * One subscription for every reply addressed to this gateway; the last subject token is the
+ * request id, which picks the handler. Replies for requests no longer waiting are dropped.
+ */
+export class ReplyRouter {
+  private readonly handlers = new Map<string, ReplyHandler>();
+  private subscription: Subscription | undefined;
+  private readonly prefixLength: number;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly names: NatsNames,
+    readonly gatewayId: string,
+    private readonly logger: Logger,
+  ) {
+    this.prefixLength = names.subjects.reply(gatewayId, "").length;
+  }
+
+  start(): void {
+    this.subscription = this.nc.subscribe(this.names.subjects.replyAll(this.gatewayId), {
+      callback: (err, msg) => {
+        if (err) return;
+        const handler = this.handlers.get(msg.subject.slice(this.prefixLength));
+        if (!handler) return;
+        let reply: InferReply;
+        try {
+          reply = decodeMessage(InferReply, msg.data);
+        } catch (decodeErr) {
+          this.logger.warn({ err: decodeErr, subject: msg.subject }, "dropping malformed reply");
+          return;
+        }
+        handler(reply);
+      },
+    });
+  }
+
+  replySubject(requestId: string): string {
+    return this.names.subjects.reply(this.gatewayId, requestId);
+  }
+
+  register(requestId: string, handler: ReplyHandler): void {
+    this.handlers.set(requestId, handler);
+  }
+
+  unregister(requestId: string): void {
+    this.handlers.delete(requestId);
+  }
+
+  stop(): void {
+    this.subscription?.unsubscribe();
+  }
+}

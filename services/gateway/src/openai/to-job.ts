@@ -1,0 +1,89 @@
+import { randomInt } from "node:crypto";
+import type {
+  ChatCompletionRequest,
+  ChatMessage,
+  ChatTurn,
+  CompletionRequest,
+  InferInput,
+  Sampling,
+} from "@lantern/shared/contracts";
+import { unsupportedParameter } from "../errors/api-error.js";
+
+type GenerationRequest = ChatCompletionRequest | CompletionRequest;
+
+/** Fields the API knows but the platform cannot honour yet: refused, never silently ignored. */
+function rejectUnsupported(req: GenerationRequest): void {
+  if (req.n != null && req.n !== 1) throw unsupportedParameter("n", "must be 1: several choices per request are not supported");
+  if (req.logprobs) throw unsupportedParameter("logprobs");
+  if (req.logit_bias && Object.keys(req.logit_bias).length > 0) throw unsupportedParameter("logit_bias");
+  if ("messages" in req) {
+    if (req.tools && req.tools.length > 0) throw unsupportedParameter("tools");
+    if (req.functions && req.functions.length > 0) throw unsupportedParameter("functions");
+    if (req.tool_choice != null && req.tool_choice !== "none") throw unsupportedParameter("tool_choice");
+    if (req.function_call != null && req.function_call !== "none") throw unsupportedParameter("function_call");
+    if (req.response_format && req.response_format.type !== "text") throw unsupportedParameter("response_format");
+    if (req.top_logprobs) throw unsupportedParameter("top_logprobs");
+  } else {
+    if (req.echo) throw unsupportedParameter("echo");
+    if (req.suffix) throw unsupportedParameter("suffix");
+    if (req.best_of != null && req.best_of !== 1) throw unsupportedParameter("best_of");
+  }
+}
+
+function messageText(message: ChatMessage, index: number): string {
+  const content = message.content;
+  if (content == null) return "";
+  if (typeof content === "string") return content;
+  return content
+    .map((part, j) => {
+      if (part.type === "text" && typeof part.text === "string") return part.text;
+      throw unsupportedParameter(`messages[${index}].content[${j}].type`, `'${part.type}' content parts are not supported`);
+    })
+    .join("");
+}
+
+function chatTurns(messages: ChatMessage[]): ChatTurn[] {
+  return messages.map((message, i) => {
+    if (message.role === "tool" || message.role === "function") {
+      throw unsupportedParameter(`messages[${i}].role`, `'${message.role}' messages are not supported`);
+    }
+    const role = message.role === "developer" ? "system" : message.role;
+    return { role, content: messageText(message, i) };
+  });
+}
+
+export function chatInput(req: ChatCompletionRequest): InferInput {
+  rejectUnsupported(req);
+  return { kind: "chat", messages: chatTurns(req.messages) };
+}
+
+export function completionInput(req: CompletionRequest): InferInput {
+  rejectUnsupported(req);
+  const { prompt } = req;
+  if (typeof prompt === "string") return { kind: "completion", prompt };
+  if (prompt.length === 1 && typeof prompt[0] === "string") return { kind: "completion", prompt: prompt[0] };
+  if (prompt.length > 0 && typeof prompt[0] !== "string") throw unsupportedParameter("prompt", "as token arrays is not supported");
+  throw unsupportedParameter("prompt", "must be one string: batches of prompts are not supported");
+}
+
+/** The OpenAI legacy completions endpoint stops at 16 tokens unless told otherwise. */
+const LEGACY_COMPLETION_MAX_TOKENS = 16;
+
+export function samplingFrom(req: GenerationRequest): Sampling {
+  const maxTokens =
+    ("max_completion_tokens" in req ? req.max_completion_tokens : undefined) ??
+    req.max_tokens ??
+    ("prompt" in req ? LEGACY_COMPLETION_MAX_TOKENS : undefined);
+  const stop = req.stop == null ? [] : typeof req.stop === "string" ? [req.stop] : req.stop;
+  return {
+    maxTokens,
+    temperature: req.temperature ?? 1,
+    // top_p 0 asks for the single most likely token; the sampler needs a positive mass.
+    topP: Math.max(req.top_p ?? 1, 1e-6),
+    // A seed is always fixed here so a job redelivered to another worker reproduces its text.
+    seed: req.seed != null ? Number(BigInt.asUintN(32, BigInt(req.seed))) : randomInt(0, 2 ** 32 - 1),
+    presencePenalty: req.presence_penalty ?? 0,
+    frequencyPenalty: req.frequency_penalty ?? 0,
+    stop,
+  };
+}

@@ -1,0 +1,112 @@
+import type { KV, KvEntry } from "@nats-io/kv";
+import {
+  decodeMessage,
+  ModelCatalogEntry,
+  WorkerHeartbeat,
+} from "@lantern/shared/contracts";
+import type { Logger } from "@lantern/shared/logging";
+
+interface SeenWorker {
+  heartbeat: WorkerHeartbeat;
+  /** Local receive time, so liveness never depends on clocks agreeing across hosts. */
+  seenAt: number;
+}
+
+export interface WorkerRegistryOptions {
+  workers: KV;
+  models: KV;
+  heartbeatTtlMs: number;
+  logger: Logger;
+}
+
+/**
+ * The gateway's view of the fleet, kept from watches on KV `workers` and `models`: no request
+ * ever waits on a look-up. A worker is live while its last heartbeat is younger than the TTL.
+ */
+export class WorkerRegistry {
+  private readonly workers = new Map<string, SeenWorker>();
+  private readonly catalog = new Map<string, ModelCatalogEntry>();
+  private readonly stops: Array<() => void> = [];
+
+  constructor(private readonly opts: WorkerRegistryOptions) {}
+
+  async start(): Promise<void> {
+    await Promise.all([
+      this.watch(this.opts.workers, (entry, replayed) => this.onWorker(entry, replayed)),
+      this.watch(this.opts.models, (entry) => this.onModel(entry)),
+    ]);
+  }
+
+  /** Loads what is there now (so `start()` resolves with a full view), then follows changes. */
+  private async watch(kv: KV, onEntry: (entry: KvEntry, replayed: boolean) => void): Promise<void> {
+    const apply = (entry: KvEntry, replayed: boolean) => {
+      try {
+        onEntry(entry, replayed);
+      } catch (err) {
+        this.opts.logger.warn({ err, key: entry.key }, "ignoring unreadable registry entry");
+      }
+    };
+    const keys = await kv.keys();
+    for await (const key of keys) {
+      const entry = await kv.get(key);
+      if (entry) apply(entry, true);
+    }
+    const iter = await kv.watch();
+    this.stops.push(() => iter.stop());
+    void (async () => {
+      for await (const entry of iter) apply(entry, !entry.isUpdate);
+    })();
+  }
+
+  private onWorker(entry: KvEntry, replayed: boolean): void {
+    if (entry.operation !== "PUT") {
+      this.workers.delete(entry.key);
+      return;
+    }
+    const heartbeat = decodeMessage(WorkerHeartbeat, entry.value);
+    // Entries replayed at start can be old: judge them by their own timestamp once.
+    const age = replayed ? Math.max(0, Date.now() - entry.created.getTime()) : 0;
+    this.workers.set(entry.key, { heartbeat, seenAt: Date.now() - age });
+  }
+
+  private onModel(entry: KvEntry): void {
+    if (entry.operation !== "PUT") return;
+    const model = decodeMessage(ModelCatalogEntry, entry.value);
+    this.catalog.set(model.name, model);
+  }
+
+  liveWorkers(now = Date.now()): WorkerHeartbeat[] {
+    const live: WorkerHeartbeat[] = [];
+    for (const [id, seen] of this.workers) {
+      if (now - seen.seenAt < this.opts.heartbeatTtlMs) live.push(seen.heartbeat);
+      else this.workers.delete(id);
+    }
+    return live;
+  }
+
+  /** Any worker has ever served this model (it may be down now). */
+  knowsModel(name: string): boolean {
+    return this.catalog.has(name) || this.liveWorkers().some((w) => w.models.some((m) => m.name === name));
+  }
+
+  liveWorkersFor(name: string): WorkerHeartbeat[] {
+    return this.liveWorkers().filter((w) => w.models.some((m) => m.name === name));
+  }
+
+  /** Models served by at least one live worker, with when they were first seen. */
+  servedModels(): Array<{ name: string; contextSize: number; firstServedAt: number }> {
+    const served = new Map<string, { name: string; contextSize: number; firstServedAt: number }>();
+    for (const worker of this.liveWorkers()) {
+      for (const m of worker.models) {
+        if (served.has(m.name)) continue;
+        const catalog = this.catalog.get(m.name);
+        served.set(m.name, { name: m.name, contextSize: m.contextSize, firstServedAt: catalog?.firstServedAt ?? worker.startedAt });
+      }
+    }
+    return [...served.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  stop(): void {
+    for (const stop of this.stops) stop();
+  }
+}

@@ -1,0 +1,63 @@
+import { availableParallelism, hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { intVar, natsEnv, parseEnv } from "@lantern/shared/config";
+import { WORKER_HEARTBEAT_TTL_MS } from "@lantern/shared/contracts";
+
+/** `name=file.gguf` or just `file.gguf` (the name is then the file name without `.gguf`). */
+const ModelSpec = z.string().transform((spec, ctx) => {
+  const [left, right] = spec.includes("=") ? spec.split("=", 2) : [undefined, spec];
+  const file = (right ?? "").trim();
+  if (!file.endsWith(".gguf")) {
+    ctx.addIssue({ code: "custom", message: `model file must end in .gguf: ${JSON.stringify(spec)}` });
+    return z.NEVER;
+  }
+  const name = (left ?? file.replace(/^.*\//, "").replace(/\.gguf$/, "")).trim();
+  if (!name) {
+    ctx.addIssue({ code: "custom", message: `empty model name in ${JSON.stringify(spec)}` });
+    return z.NEVER;
+  }
+  return { name, file };
+});
+export type ModelSpec = z.output<typeof ModelSpec>;
+
+/**
+ * Threads per context when not configured. On small CPUs llama.cpp's threads spin against each
+ * other and against the NATS/JS side of the worker: measured on 2 cores, 1 thread ran 13x faster
+ * than 2 and 550x faster than 4 (see README, Performance). Larger machines keep one core free.
+ */
+export function defaultThreads(cores = availableParallelism()): number {
+  return cores <= 4 ? 1 : cores - 2;
+}
+
+export const InferenceConfig = z.object({
+  ...natsEnv,
+  MODELS_DIR: z.string().default("./models"),
+  INFERENCE_MODELS: z
+    .string()
+    .default("stories260K.gguf")
+    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(ModelSpec).min(1, "at least one model")),
+  INFERENCE_GPU: z.enum(["auto", "cuda", "vulkan", "metal", "cpu"]).default("cpu"),
+  /** Parallel sequences (slots) per model: how many jobs of one model run at once. */
+  INFERENCE_SLOTS: intVar(8, { min: 1, max: 64 }),
+  INFERENCE_THREADS: intVar(defaultThreads(), { min: 0, max: 256 }),
+  /** Tokens per sequence; 0 means the model's training context. */
+  INFERENCE_CONTEXT_SIZE: intVar(0, { min: 0 }),
+  INFERENCE_ACK_WAIT_MS: intVar(10_000, { min: 500 }),
+  INFERENCE_MAX_DELIVER: intVar(3, { min: 1 }),
+  INFERENCE_HEARTBEAT_MS: intVar(2_000, { min: 100 }),
+  INFERENCE_SHUTDOWN_GRACE_MS: intVar(30_000, { min: 0 }),
+  WORKER_HEARTBEAT_TTL_MS: intVar(WORKER_HEARTBEAT_TTL_MS, { min: 1_000 }),
+  WORKER_ID: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+});
+export type InferenceConfig = z.output<typeof InferenceConfig>;
+
+export function loadInferenceConfig(env: NodeJS.ProcessEnv = process.env): InferenceConfig {
+  return parseEnv(InferenceConfig, env);
+}
+
+export function newWorkerId(): string {
+  const host = hostname().replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 32);
+  return `${host}-${process.pid}-${randomBytes(3).toString("hex")}`;
+}

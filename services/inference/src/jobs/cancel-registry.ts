@@ -1,0 +1,65 @@
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { NatsNames } from "@lantern/shared/contracts";
+
+const REMEMBER_EARLY_CANCELS_MS = 120_000;
+const MAX_EARLY_CANCELS = 10_000;
+
+/**
+ * Listens for cancels of any request and aborts the matching running job. A cancel that arrives
+ * before its job is pulled is remembered for a while, so the job is dropped instead of started.
+ */
+export class CancelRegistry {
+  private readonly running = new Map<string, AbortController>();
+  private readonly early = new Map<string, number>();
+  private subscription: Subscription | undefined;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly names: NatsNames,
+  ) {}
+
+  start(): void {
+    const prefixLength = this.names.subjects.cancel("").length;
+    this.subscription = this.nc.subscribe(this.names.subjects.cancelAll, {
+      callback: (err, msg) => {
+        if (err) return;
+        this.cancel(msg.subject.slice(prefixLength));
+      },
+    });
+  }
+
+  /** Registers a job; returns undefined when it was cancelled before it started. */
+  register(requestId: string): AbortController | undefined {
+    if (this.early.delete(requestId)) return undefined;
+    const controller = new AbortController();
+    this.running.set(requestId, controller);
+    return controller;
+  }
+
+  release(requestId: string): void {
+    this.running.delete(requestId);
+  }
+
+  private cancel(requestId: string): void {
+    const controller = this.running.get(requestId);
+    if (controller) {
+      controller.abort();
+      return;
+    }
+    this.rememberEarly(requestId);
+  }
+
+  private rememberEarly(requestId: string): void {
+    const now = Date.now();
+    for (const [id, at] of this.early) {
+      if (now - at < REMEMBER_EARLY_CANCELS_MS && this.early.size < MAX_EARLY_CANCELS) break;
+      this.early.delete(id);
+    }
+    this.early.set(requestId, now);
+  }
+
+  async stop(): Promise<void> {
+    this.subscription?.unsubscribe();
+    for (const controller of this.running.values()) controller.abort();
+  }
+}

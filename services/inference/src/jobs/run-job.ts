@@ -1,0 +1,85 @@
+import type { JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { LlamaContextSequence } from "node-llama-cpp";
+import { decodeMessage, InferJob, MessageDecodeError } from "@lantern/shared/contracts";
+import type { Logger } from "@lantern/shared/logging";
+import type { ServedModel } from "../models/served-model.js";
+import type { CancelRegistry } from "./cancel-registry.js";
+import { ContextLengthExceededError, generate } from "./generate.js";
+import { ReplyPublisher } from "./reply-publisher.js";
+
+export interface RunJobDeps {
+  nc: NatsConnection;
+  served: ServedModel;
+  cancels: CancelRegistry;
+  workerId: string;
+  /** How often to tell JetStream the job is still being worked on. */
+  workingEveryMs: number;
+  logger: Logger;
+}
+
+/**
+ * Runs one pulled job on one slot's sequence and settles the message: `ack` once answered
+ * (done or error), `term` when it can never run (unparseable, expired, cancelled). A job whose
+ * worker dies is neither, so JetStream redelivers it to another worker after `ack_wait`.
+ */
+export async function runJob(msg: JsMsg, sequence: LlamaContextSequence, deps: RunJobDeps): Promise<void> {
+  const { served, logger } = deps;
+  let job: InferJob;
+  try {
+    job = decodeMessage(InferJob, msg.data);
+  } catch (err) {
+    logger.warn({ err: err instanceof MessageDecodeError ? err.message : err, subject: msg.subject }, "dropping malformed job");
+    msg.term();
+    return;
+  }
+  const log = logger.child({ requestId: job.requestId });
+  const reply = new ReplyPublisher(deps.nc, job.replyTo);
+  if (job.model !== served.name) {
+    reply.error({ code: "model_not_loaded", message: `this worker does not serve ${job.model}` });
+    msg.term();
+    return;
+  }
+  if (Date.now() > job.startBy) {
+    log.info("job expired in the queue; not started");
+    msg.term();
+    return;
+  }
+  const controller = deps.cancels.register(job.requestId);
+  if (!controller) {
+    log.info("job cancelled before it started");
+    msg.term();
+    return;
+  }
+
+  const attempt = msg.info.deliveryCount;
+  const queuedMs = Math.max(0, Date.now() - msg.info.timestampNanos / 1e6);
+  const keepAlive = setInterval(() => msg.working(), deps.workingEveryMs);
+  try {
+    const result = await generate(served, sequence, job.input, job.sampling, {
+      signal: controller.signal,
+      onAccepted: (promptTokens) => reply.accepted({ workerId: deps.workerId, attempt, promptTokens }),
+      onText: (text) => reply.chunk(text),
+    });
+    reply.done({
+      finishReason: result.finishReason,
+      usage: result.usage,
+      timings: { queuedMs, promptMs: result.promptMs, generateMs: result.generateMs },
+    });
+    log.info(
+      { attempt, finishReason: result.finishReason, ...result.usage, queuedMs, promptMs: result.promptMs, generateMs: result.generateMs },
+      "job finished",
+    );
+  } catch (err) {
+    if (err instanceof ContextLengthExceededError) {
+      reply.error({ code: "context_length_exceeded", message: err.message, param: "messages" });
+    } else {
+      log.error({ err }, "generation failed");
+      reply.error({ code: "internal", message: "generation failed on the worker" });
+    }
+  } finally {
+    clearInterval(keepAlive);
+    deps.cancels.release(job.requestId);
+    msg.ack();
+  }
+}

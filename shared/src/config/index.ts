@@ -1,0 +1,34 @@
+import { z } from "zod";
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Parses a service's environment with its zod schema. Every invalid variable is named in one
+ * error, so a misconfigured service says exactly what to fix and exits, instead of half-starting.
+ */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".") || "(env)"}: ${issue.message}`);
+  throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`, { cause: parsed.error });
+}
+
+/** An env var holding a whole number, with a default when unset or empty. */
+export function intVar(defaultValue: number, bounds: { min?: number; max?: number } = {}) {
+  let n = z.coerce.number().int();
+  if (bounds.min !== undefined) n = n.min(bounds.min);
+  if (bounds.max !== undefined) n = n.max(bounds.max);
+  return z.preprocess((v) => (v === undefined || v === "" ? defaultValue : v), n);
+}
+
+export const LogLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
+
+/** Env vars every service that talks to NATS reads. */
+export const natsEnv = {
+  NATS_URL: z.string().default("nats://127.0.0.1:4222"),
+  /** Prefix for every stream, subject and bucket, so stacks can share one NATS server. */
+  NATS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]*$/).default(""),
+  LOG_LEVEL: LogLevel.default("info"),
+};

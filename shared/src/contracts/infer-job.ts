@@ -1,0 +1,42 @@
+import { z } from "zod";
+
+export const ChatRole = z.enum(["system", "user", "assistant"]);
+export type ChatRole = z.infer<typeof ChatRole>;
+
+export const ChatTurn = z.object({
+  role: ChatRole,
+  content: z.string(),
+});
+export type ChatTurn = z.infer<typeof ChatTurn>;
+
+export const InferInput = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("chat"), messages: z.array(ChatTurn).min(1) }),
+  z.object({ kind: z.literal("completion"), prompt: z.string() }),
+]);
+export type InferInput = z.infer<typeof InferInput>;
+
+export const Sampling = z.object({
+  /** Upper bound on generated tokens; the worker also stops at the end of its context. */
+  maxTokens: z.number().int().positive().optional(),
+  temperature: z.number().min(0).max(2),
+  topP: z.number().gt(0).max(1),
+  /** Always set (the gateway picks one when the client did not), so a redelivered job reproduces its text. */
+  seed: z.number().int().nonnegative(),
+  presencePenalty: z.number().min(-2).max(2),
+  frequencyPenalty: z.number().min(-2).max(2),
+  stop: z.array(z.string().min(1)).max(4),
+});
+export type Sampling = z.infer<typeof Sampling>;
+
+/** An inference job on the INFER work queue; the reply stream goes to `replyTo` (core NATS). */
+export const InferJob = z.object({
+  v: z.literal(1),
+  requestId: z.string().min(1),
+  model: z.string().min(1),
+  replyTo: z.string().min(1),
+  /** Epoch ms after which no worker may start the job (the client has been answered 503 by then). */
+  startBy: z.number().int(),
+  input: InferInput,
+  sampling: Sampling,
+});
+export type InferJob = z.infer<typeof InferJob>;

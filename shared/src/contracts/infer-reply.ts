@@ -1,0 +1,63 @@
+import { z } from "zod";
+
+export const FinishReason = z.enum(["stop", "length", "cancelled"]);
+export type FinishReason = z.infer<typeof FinishReason>;
+
+export const InferErrorCode = z.enum([
+  "context_length_exceeded",
+  "invalid_job",
+  "model_not_loaded",
+  "internal",
+]);
+export type InferErrorCode = z.infer<typeof InferErrorCode>;
+
+export const TokenUsage = z.object({
+  promptTokens: z.number().int().nonnegative(),
+  completionTokens: z.number().int().nonnegative(),
+});
+export type TokenUsage = z.infer<typeof TokenUsage>;
+
+/** A worker took the job, the prompt fits the context, generation is starting. */
+export const InferAccepted = z.object({
+  v: z.literal(1),
+  kind: z.literal("accepted"),
+  workerId: z.string(),
+  /** JetStream delivery count: above 1 means the job was redelivered after a worker was lost. */
+  attempt: z.number().int().positive(),
+  promptTokens: z.number().int().nonnegative(),
+});
+
+/** A piece of generated text. `seq` starts at 0 for every attempt, so a receiver can skip what it already has. */
+export const InferChunk = z.object({
+  v: z.literal(1),
+  kind: z.literal("chunk"),
+  seq: z.number().int().nonnegative(),
+  text: z.string(),
+});
+
+export const InferDone = z.object({
+  v: z.literal(1),
+  kind: z.literal("done"),
+  finishReason: FinishReason,
+  usage: TokenUsage,
+  timings: z.object({
+    queuedMs: z.number().nonnegative(),
+    promptMs: z.number().nonnegative(),
+    generateMs: z.number().nonnegative(),
+  }),
+});
+
+export const InferError = z.object({
+  v: z.literal(1),
+  kind: z.literal("error"),
+  code: InferErrorCode,
+  message: z.string(),
+  param: z.string().nullable().default(null),
+});
+
+export const InferReply = z.discriminatedUnion("kind", [InferAccepted, InferChunk, InferDone, InferError]);
+export type InferReply = z.infer<typeof InferReply>;
+export type InferAccepted = z.infer<typeof InferAccepted>;
+export type InferChunk = z.infer<typeof InferChunk>;
+export type InferDone = z.infer<typeof InferDone>;
+export type InferError = z.infer<typeof InferError>;

@@ -1,0 +1,40 @@
+import type { ModelToken } from "./model-token.js";
+
+/**
+ * Every stream, subject, consumer and bucket name the platform uses, derived from one optional
+ * namespace so that several stacks (or test runs) can share a NATS server without touching
+ * each other. The default namespace gives the plain names from the design (`INFER`, `infer.>`).
+ */
+export function natsNames(namespace = "") {
+  if (namespace && !/^[A-Za-z0-9_-]+$/.test(namespace)) {
+    throw new Error(`NATS namespace must be [A-Za-z0-9_-]+, got ${JSON.stringify(namespace)}`);
+  }
+  const subject = (rest: string) => (namespace ? `${namespace}.${rest}` : rest);
+  const resource = (name: string) => (namespace ? `${namespace}_${name}` : name);
+  return {
+    namespace,
+    streams: {
+      infer: resource("INFER"),
+    },
+    buckets: {
+      /** Live worker heartbeats; an entry older than its TTL means the worker is gone. */
+      workers: resource("workers"),
+      /** Every model any worker has served: what `/v1/models` and model look-ups know. */
+      models: resource("models"),
+    },
+    subjects: {
+      inferAll: subject("infer.>"),
+      inferJob: (model: ModelToken) => subject(`infer.${model}`),
+      cancelAll: subject("cancel.*"),
+      cancel: (requestId: string) => subject(`cancel.${requestId}`),
+      replyAll: (gatewayId: string) => subject(`reply.${gatewayId}.*`),
+      reply: (gatewayId: string, requestId: string) => subject(`reply.${gatewayId}.${requestId}`),
+    },
+    consumers: {
+      /** One durable per model, shared by every worker serving it, so each job runs once. */
+      inferWorkers: (model: ModelToken) => `workers_${model}`,
+    },
+  } as const;
+}
+
+export type NatsNames = ReturnType<typeof natsNames>;

@@ -1,0 +1,58 @@
+import { z } from "zod";
+
+/** Request bodies of the OpenAI-compatible HTTP API, shared by the gateway and its clients. */
+
+const TextPart = z.object({ type: z.literal("text"), text: z.string() });
+const OtherPart = z.looseObject({ type: z.string() });
+export const ChatMessageContent = z.union([z.string(), z.array(z.union([TextPart, OtherPart]))]);
+
+export const ChatMessageRole = z.enum(["system", "developer", "user", "assistant", "tool", "function"]);
+
+export const ChatMessage = z.looseObject({
+  role: ChatMessageRole,
+  content: ChatMessageContent.nullable().optional(),
+  name: z.string().optional(),
+});
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+const optional = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
+
+/** Sampling and streaming fields common to chat and text completions. */
+const GenerationFields = {
+  model: z.string().min(1).max(256),
+  max_tokens: optional(z.number().int().min(1)),
+  temperature: optional(z.number().min(0).max(2)),
+  top_p: optional(z.number().min(0).max(1)),
+  stop: optional(z.union([z.string().min(1), z.array(z.string().min(1)).max(4)])),
+  seed: optional(z.number().int()),
+  presence_penalty: optional(z.number().min(-2).max(2)),
+  frequency_penalty: optional(z.number().min(-2).max(2)),
+  stream: optional(z.boolean()),
+  stream_options: optional(z.object({ include_usage: z.boolean().optional() })),
+  user: z.string().max(512).optional(),
+  n: optional(z.number().int().min(1).max(128)),
+  logprobs: optional(z.union([z.boolean(), z.number().int()])),
+  logit_bias: optional(z.record(z.string(), z.number())),
+};
+
+export const ChatCompletionRequest = z.object({
+  ...GenerationFields,
+  messages: z.array(ChatMessage).min(1),
+  max_completion_tokens: optional(z.number().int().min(1)),
+  top_logprobs: optional(z.number().int()),
+  tools: optional(z.array(z.unknown())),
+  tool_choice: optional(z.unknown()),
+  functions: optional(z.array(z.unknown())),
+  function_call: optional(z.unknown()),
+  response_format: optional(z.looseObject({ type: z.string() })),
+});
+export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
+
+export const CompletionRequest = z.object({
+  ...GenerationFields,
+  prompt: z.union([z.string(), z.array(z.string()), z.array(z.number()), z.array(z.array(z.number()))]),
+  echo: optional(z.boolean()),
+  suffix: optional(z.string()),
+  best_of: optional(z.number().int()),
+});
+export type CompletionRequest = z.infer<typeof CompletionRequest>;

@@ -1,0 +1,42 @@
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+
+export interface ConnectNatsOptions {
+  url: string;
+  name: string;
+  logger: Logger;
+}
+
+export interface NatsLink {
+  nc: NatsConnection;
+  /** False from a disconnect until the client is back (it reconnects on its own, forever). */
+  readonly connected: boolean;
+}
+
+/** Connects with unlimited reconnects; logs and tracks connection state. */
+export async function connectNats({ url, name, logger }: ConnectNatsOptions): Promise<NatsLink> {
+  const nc = await connect({
+    servers: url.split(",").map((s) => s.trim()),
+    name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+  });
+  let connected = true;
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === "disconnect") connected = false;
+      else if (status.type === "reconnect") connected = true;
+      else continue;
+      logger.warn({ nats: status.type }, "nats connection status");
+    }
+  })();
+  void nc.closed().then(() => {
+    connected = false;
+  });
+  return {
+    nc,
+    get connected() {
+      return connected;
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export * from "./connect.js";
+export * from "./local-server.js";
+export * from "./resources.js";

@@ -1,0 +1,116 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  jetstreamManager,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
+import { Kvm, type KV } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { ModelToken, NatsNames } from "../contracts/index.js";
+
+const nanos = (ms: number) => ms * 1_000_000;
+
+/**
+ * Creates the INFER work-queue stream if missing. Idempotent: an existing stream is kept as is.
+ * Features used are all available on nats-server 2.9.
+ */
+export async function ensureInferStream(jsm: JetStreamManager, names: NatsNames): Promise<void> {
+  const config = {
+    name: names.streams.infer,
+    subjects: [names.subjects.inferAll],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    // Dedupe by request id: a gateway retrying a publish never queues the job twice.
+    duplicate_window: nanos(120_000),
+    // Jobs nobody pulled within an hour are garbage.
+    max_age: nanos(3_600_000),
+  };
+  try {
+    await jsm.streams.info(config.name);
+  } catch {
+    try {
+      await jsm.streams.add(config);
+    } catch (err) {
+      // Another process may have created it in between.
+      await jsm.streams.info(config.name).catch(() => {
+        throw err;
+      });
+    }
+  }
+}
+
+export interface WorkerConsumerOptions {
+  /** How long a pulled job may go without an ack or a `working()` before it is redelivered. */
+  ackWaitMs: number;
+  /** A job that killed this many workers is dropped instead of killing more. */
+  maxDeliver: number;
+}
+
+/** Creates (or reuses) the durable consumer that every worker of one model pulls from. */
+export async function ensureWorkerConsumer(
+  jsm: JetStreamManager,
+  names: NatsNames,
+  model: ModelToken,
+  { ackWaitMs, maxDeliver }: WorkerConsumerOptions,
+): Promise<string> {
+  const durable = names.consumers.inferWorkers(model);
+  try {
+    await jsm.consumers.info(names.streams.infer, durable);
+    return durable;
+  } catch {
+    // fall through to create
+  }
+  try {
+    await jsm.consumers.add(names.streams.infer, {
+      durable_name: durable,
+      filter_subject: names.subjects.inferJob(model),
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(ackWaitMs),
+      max_deliver: maxDeliver,
+      max_waiting: 4096,
+    });
+  } catch (err) {
+    await jsm.consumers.info(names.streams.infer, durable).catch(() => {
+      throw err;
+    });
+  }
+  return durable;
+}
+
+export interface PlatformBuckets {
+  workers: KV;
+  models: KV;
+}
+
+export interface BucketOptions {
+  /** Heartbeats older than this vanish from the bucket. */
+  workerTtlMs: number;
+}
+
+async function ensureBucket(kvm: Kvm, name: string, opts: { ttl?: number }): Promise<KV> {
+  try {
+    return await kvm.create(name, { history: 1, ...opts });
+  } catch {
+    return kvm.open(name);
+  }
+}
+
+export async function ensureBuckets(nc: NatsConnection, names: NatsNames, { workerTtlMs }: BucketOptions): Promise<PlatformBuckets> {
+  const kvm = new Kvm(nc);
+  const [workers, models] = await Promise.all([
+    ensureBucket(kvm, names.buckets.workers, { ttl: workerTtlMs }),
+    ensureBucket(kvm, names.buckets.models, {}),
+  ]);
+  return { workers, models };
+}
+
+export async function ensureInferResources(nc: NatsConnection, names: NatsNames): Promise<JetStreamManager> {
+  const jsm = await jetstreamManager(nc);
+  await ensureInferStream(jsm, names);
+  return jsm;
+}
