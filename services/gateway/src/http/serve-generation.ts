@@ -54,6 +54,7 @@ export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps,
     { requestId: c.get("requestId"), model: req.model, input: req.input, sampling: req.sampling, signal },
     req.promptParam,
   );
+  c.header("x-lantern-worker", call.accepted.workerId);
   if (!req.stream) return c.json(await collectBody(call, req.shape));
 
   c.header("X-Accel-Buffering", "no");

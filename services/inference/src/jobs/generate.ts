@@ -8,6 +8,7 @@ import {
 } from "node-llama-cpp";
 import type { ChatTurn, FinishReason, InferInput, Sampling, TokenUsage } from "@lantern/shared/contracts";
 import type { ServedModel } from "../models/served-model.js";
+import { StopSequenceMatcher } from "./stop-sequences.js";
 
 export class ContextLengthExceededError extends Error {
   override name = "ContextLengthExceededError";
@@ -65,7 +66,6 @@ function samplingOptions(sampling: Sampling) {
     repeatPenalty: penalize
       ? { penalty: 1, presencePenalty: sampling.presencePenalty, frequencyPenalty: sampling.frequencyPenalty }
       : (false as const),
-    customStopTriggers: sampling.stop.length > 0 ? sampling.stop : undefined,
   };
 }
 
@@ -92,20 +92,27 @@ export async function generate(
   callbacks.onAccepted(promptTokens);
 
   const maxTokens = Math.min(sampling.maxTokens ?? room, room);
+  const stops = new StopSequenceMatcher(sampling.stop);
+  // Stops when a stop string appears, or when the job is cancelled.
+  const halt = new AbortController();
+  const onCancel = () => halt.abort();
+  callbacks.signal.addEventListener("abort", onCancel, { once: true });
   let completionTokens = 0;
   let firstTokenAt: number | undefined;
   const startedAt = performance.now();
   const common = {
     ...samplingOptions(sampling),
     maxTokens,
-    signal: callbacks.signal,
+    signal: halt.signal,
     stopOnAbortSignal: true,
     onToken: (tokens: readonly unknown[]) => {
       firstTokenAt ??= performance.now();
       completionTokens += tokens.length;
     },
     onTextChunk: (text: string) => {
-      if (text) callbacks.onText(text);
+      const visible = stops.push(text);
+      if (visible) callbacks.onText(visible);
+      if (stops.stopped) halt.abort();
     },
   };
 
@@ -128,10 +135,13 @@ export async function generate(
       completion.dispose({ disposeSequence: false });
     }
   }
+  callbacks.signal.removeEventListener("abort", onCancel);
+  const rest = stops.flush();
+  if (rest) callbacks.onText(rest);
   const endedAt = performance.now();
   const promptEnd = firstTokenAt ?? endedAt;
   return {
-    finishReason: FINISH_BY_STOP_REASON[stopReason] ?? "stop",
+    finishReason: stops.stopped ? "stop" : (FINISH_BY_STOP_REASON[stopReason] ?? "stop"),
     usage: { promptTokens, completionTokens },
     promptMs: promptEnd - startedAt,
     generateMs: endedAt - promptEnd,

@@ -1,0 +1,128 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+import { loadGatewayConfig, startGateway, type RunningGateway } from "@lantern/gateway";
+import { loadInferenceConfig, startWorker, type RunningWorker } from "@lantern/inference";
+import { useTestNats, type TestNats } from "@lantern/shared/testing";
+import { capturingLogger } from "./log-capture.js";
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const BUNDLED_MODEL = "stories260K";
+
+/** Worker settings for tests: the bundled model, few slots, quick redelivery. */
+const workerDefaults = {
+  MODELS_DIR: join(repoRoot, "models"),
+  INFERENCE_SLOTS: "2",
+  INFERENCE_THREADS: "1",
+  INFERENCE_ACK_WAIT_MS: "2000",
+  INFERENCE_HEARTBEAT_MS: "500",
+  LOG_LEVEL: "info",
+};
+
+export interface InProcessWorker {
+  worker: RunningWorker;
+  logs: Array<Record<string, unknown>>;
+}
+
+export interface SpawnedWorker {
+  process: ChildProcess;
+  workerId: string;
+  logs: Array<Record<string, unknown>>;
+  exited: Promise<void>;
+}
+
+export interface TestStack {
+  nats: TestNats;
+  gateway: RunningGateway;
+  baseUrl: string;
+  gatewayLogs: Array<Record<string, unknown>>;
+  startWorker(env?: Record<string, string>): Promise<InProcessWorker>;
+  spawnWorker(env?: Record<string, string>): Promise<SpawnedWorker>;
+  stop(): Promise<void>;
+}
+
+export interface TestStackOptions {
+  gatewayEnv?: Record<string, string>;
+}
+
+/**
+ * A real stack for one test file: NATS (its own namespace), a gateway in this process, and
+ * workers either in this process or as child processes that a test can kill.
+ */
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const nats = await useTestNats();
+  const base = { NATS_URL: nats.url, NATS_NAMESPACE: nats.namespace };
+  const gatewayCapture = capturingLogger("gateway");
+  const gateway = await startGateway(
+    loadGatewayConfig({ ...base, GATEWAY_PORT: "0", WORKER_HEARTBEAT_TTL_MS: "3000", ...options.gatewayEnv }),
+    gatewayCapture.logger,
+  );
+  const inProcess: RunningWorker[] = [];
+  const spawned: SpawnedWorker[] = [];
+
+  return {
+    nats,
+    gateway,
+    baseUrl: gateway.url,
+    gatewayLogs: gatewayCapture.lines,
+    async startWorker(env = {}) {
+      const capture = capturingLogger("inference");
+      const worker = await startWorker(loadInferenceConfig({ ...base, ...workerDefaults, ...env }), capture.logger);
+      inProcess.push(worker);
+      await waitFor(async () => (await fetch(`${gateway.url}/readyz`)).ok);
+      return { worker, logs: capture.lines };
+    },
+    async spawnWorker(env = {}) {
+      const tsx = createRequire(import.meta.url).resolve("tsx");
+      const child = spawn(process.execPath, ["--import", tsx, join(repoRoot, "services/inference/src/main.ts")], {
+        cwd: repoRoot,
+        env: { ...process.env, ...base, ...workerDefaults, ...env },
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      const logs: Array<Record<string, unknown>> = [];
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      const workerId = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).on("line", (line) => {
+          let entry: Record<string, unknown>;
+          try {
+            entry = JSON.parse(line);
+          } catch {
+            return;
+          }
+          logs.push(entry);
+          if (entry.msg === "worker ready") resolve(String(entry.workerId));
+        });
+        void exited.then(() => reject(new Error("worker exited before it was ready")));
+      });
+      const handle = { process: child, workerId, logs, exited };
+      spawned.push(handle);
+      return handle;
+    },
+    async stop() {
+      for (const w of spawned) {
+        if (w.process.exitCode === null && w.process.signalCode === null) {
+          w.process.kill("SIGTERM");
+          await w.exited;
+        }
+      }
+      await gateway.stop(1_000);
+      for (const w of inProcess) await w.stop();
+      await nats.stop();
+    },
+  };
+}
+
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
