@@ -29,13 +29,16 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
     "/v1/*",
     bodyLimit({
       maxSize: deps.config.GATEWAY_BODY_LIMIT_BYTES,
-      onError: (c) =>
-        renderError(
+      onError: (c) => {
+        // The rest of the body is never read: the connection cannot carry another request.
+        c.header("Connection", "close");
+        return renderError(
           new ApiError(413, "invalid_request_error", `The request body is larger than ${deps.config.GATEWAY_BODY_LIMIT_BYTES} bytes.`, {
             code: "request_too_large",
           }),
           c,
-        ),
+        );
+      },
     }),
   );
 

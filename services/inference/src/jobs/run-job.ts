@@ -18,6 +18,19 @@ export interface RunJobDeps {
   logger: Logger;
 }
 
+/** Tells the sender why its job was refused, when the job says where to answer. */
+function answerMalformed(nc: NatsConnection, data: Uint8Array, err: unknown): void {
+  let replyTo: unknown;
+  try {
+    replyTo = (JSON.parse(new TextDecoder().decode(data)) as { replyTo?: unknown }).replyTo;
+  } catch {
+    return;
+  }
+  if (typeof replyTo !== "string" || !replyTo || /[\s*>]/.test(replyTo)) return;
+  const reason = err instanceof MessageDecodeError ? err.message : "unreadable job";
+  new ReplyPublisher(nc, replyTo).error({ code: "invalid_job", message: reason });
+}
+
 /**
  * Runs one pulled job on one slot's sequence and settles the message: `ack` once answered
  * (done or error), `term` when it can never run (unparseable, expired, cancelled). A job whose
@@ -30,6 +43,7 @@ export async function runJob(msg: JsMsg, sequence: LlamaContextSequence, deps: R
     job = decodeMessage(InferJob, msg.data);
   } catch (err) {
     logger.warn({ err: err instanceof MessageDecodeError ? err.message : err, subject: msg.subject }, "dropping malformed job");
+    answerMalformed(deps.nc, msg.data, err);
     msg.term();
     return;
   }
