@@ -1,7 +1,7 @@
 // Installs the workspace's dependencies when they are missing or older than the lockfile.
 // Works with only Node.js >= 20: uses pnpm from PATH when it is pnpm 10, else runs it through npx.
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, statSync, utimesSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -38,6 +38,9 @@ export function ensureDeps() {
     console.error("Dependency install failed; see the output above.");
     process.exit(result.status ?? 1);
   }
+  // pnpm leaves the marker untouched when nothing changed; mark this lockfile as installed.
+  const now = new Date();
+  utimesSync(installed, now, now);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) ensureDeps();

@@ -161,7 +161,10 @@ describe("bad input gets the OpenAI error shape", () => {
     const js = jetstream(nc);
     const replyTo = `${stack.nats.namespace}.test-replies.bad-job`;
     const replies: InferReply[] = [];
-    const sub = nc.subscribe(replyTo, { callback: (_e, m) => replies.push(decodeMessage(InferReply, m.data)) });
+    const sub = nc.subscribe(replyTo, { callback: (_e, m) => {
+        replies.push(decodeMessage(InferReply, m.data));
+      },
+    });
     const subject = names.subjects.inferJob(toModelToken(BUNDLED_MODEL));
     await js.publish(subject, new TextEncoder().encode("not json at all"));
     await js.publish(subject, new TextEncoder().encode(JSON.stringify({ v: 1, requestId: "r1", replyTo, sampling: { temperature: 99 } })));

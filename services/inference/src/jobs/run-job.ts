@@ -72,7 +72,10 @@ export async function runJob(msg: JsMsg, sequence: LlamaContextSequence, deps: R
   try {
     const result = await generate(served, sequence, job.input, job.sampling, {
       signal: controller.signal,
-      onAccepted: (promptTokens) => reply.accepted({ workerId: deps.workerId, attempt, promptTokens }),
+      onAccepted: (promptTokens) => {
+        reply.accepted({ workerId: deps.workerId, attempt, promptTokens });
+        log.info({ attempt, promptTokens }, "job started");
+      },
       onText: (text) => reply.chunk(text),
     });
     reply.done({
