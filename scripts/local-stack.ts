@@ -1,0 +1,114 @@
+/**
+ * Starts NATS (unless a URL is given), one gateway and one inference worker as child processes,
+ * and stops them in order: edge first, then workers (they finish what they hold), then NATS.
+ * Used by `npm start` and by the benchmarks.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+import { NATS_SERVER_INSTALL_HINT, findNatsServer, startLocalNatsServer, type LocalNatsServer } from "@lantern/shared/nats";
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+export interface StackProcess {
+  name: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+export interface LocalStackOptions {
+  natsUrl?: string;
+  natsDataDir: string;
+  gatewayHost: string;
+  gatewayPort: number;
+  /** Extra env for both services (namespace, log level, ...). */
+  env?: NodeJS.ProcessEnv;
+  workerEnv?: NodeJS.ProcessEnv;
+  /** Each log line of each service, with its name. */
+  onLine?: (service: string, line: string) => void;
+  /** A service stopped while the stack was meant to run. */
+  onUnexpectedExit?: (service: string, code: number | null) => void;
+}
+
+export interface LocalStack {
+  baseUrl: string;
+  natsUrl: string;
+  processes: StackProcess[];
+  /** Resolves true once /readyz answers 200. */
+  waitReady(timeoutMs: number): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+export class NatsServerMissingError extends Error {
+  override name = "NatsServerMissingError";
+  constructor() {
+    super(NATS_SERVER_INSTALL_HINT);
+  }
+}
+
+export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
+  const tsx = createRequire(import.meta.url).resolve("tsx");
+  let nats: LocalNatsServer | undefined;
+  let natsUrl = opts.natsUrl;
+  if (!natsUrl) {
+    if (!findNatsServer()) throw new NatsServerMissingError();
+    nats = await startLocalNatsServer({ dataDir: opts.natsDataDir, port: 4222, detached: true });
+    natsUrl = nats.url;
+  }
+  let stopping = false;
+  const startService = (name: string, entry: string, env: NodeJS.ProcessEnv): StackProcess => {
+    const child = spawn(process.execPath, ["--import", tsx, entry], {
+      cwd: repoRoot,
+      env: { ...process.env, NATS_URL: natsUrl, ...opts.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    for (const stream of [child.stdout!, child.stderr!]) {
+      createInterface({ input: stream }).on("line", (line) => opts.onLine?.(name, line));
+    }
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    void exited.then((code) => {
+      if (!stopping) opts.onUnexpectedExit?.(name, code);
+    });
+    return { name, child, exited };
+  };
+
+  const processes = [
+    startService("inference", "services/inference/src/main.ts", { MODELS_DIR: join(repoRoot, "models"), ...opts.workerEnv }),
+    startService("gateway", "services/gateway/src/main.ts", { GATEWAY_HOST: opts.gatewayHost, GATEWAY_PORT: String(opts.gatewayPort) }),
+  ];
+  const baseUrl = `http://${opts.gatewayHost}:${opts.gatewayPort}`;
+
+  const stopProcess = async (p: StackProcess) => {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+    p.child.kill("SIGTERM");
+    const timer = setTimeout(() => p.child.kill("SIGKILL"), 35_000);
+    await p.exited;
+    clearTimeout(timer);
+  };
+
+  return {
+    baseUrl,
+    natsUrl,
+    processes,
+    async waitReady(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline && !stopping) {
+        try {
+          if ((await fetch(`${baseUrl}/readyz`)).ok) return true;
+        } catch {
+          // not listening yet
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return false;
+    },
+    async stop() {
+      stopping = true;
+      for (const p of [...processes].reverse()) await stopProcess(p);
+      await nats?.stop();
+    },
+  };
+}
