@@ -46,6 +46,8 @@ export const InferenceConfig = z.object({
   INFERENCE_CONTEXT_SIZE: intVar(0, { min: 0 }),
   INFERENCE_ACK_WAIT_MS: intVar(10_000, { min: 500 }),
   INFERENCE_MAX_DELIVER: intVar(3, { min: 1 }),
+  /** Text generated within this window after the first token travels as one chunk. */
+  INFERENCE_STREAM_FLUSH_MS: intVar(10, { min: 0, max: 1_000 }),
   INFERENCE_HEARTBEAT_MS: intVar(2_000, { min: 100 }),
   INFERENCE_SHUTDOWN_GRACE_MS: intVar(30_000, { min: 0 }),
   WORKER_HEARTBEAT_TTL_MS: intVar(WORKER_HEARTBEAT_TTL_MS, { min: 1_000 }),

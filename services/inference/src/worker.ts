@@ -59,6 +59,7 @@ export async function startWorker(config: InferenceConfig, logger: Logger): Prom
       cancels,
       workerId,
       workingEveryMs: Math.max(200, Math.floor(config.INFERENCE_ACK_WAIT_MS / 3)),
+      streamFlushMs: config.INFERENCE_STREAM_FLUSH_MS,
       logger: log.child({ model: served.name }),
     };
     slotsByModel.set(

@@ -27,11 +27,14 @@ export const InferAccepted = z.object({
   promptTokens: z.number().int().nonnegative(),
 });
 
-/** A piece of generated text. `seq` starts at 0 for every attempt, so a receiver can skip what it already has. */
+/**
+ * A piece of generated text. `offset` is how much text (UTF-16 units) this attempt sent before
+ * it: a redelivered job starts again at 0 with the same seed, so a receiver skips what it has.
+ */
 export const InferChunk = z.object({
   v: z.literal(1),
   kind: z.literal("chunk"),
-  seq: z.number().int().nonnegative(),
+  offset: z.number().int().nonnegative(),
   text: z.string(),
 });
 

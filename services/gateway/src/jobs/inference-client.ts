@@ -58,7 +58,8 @@ export function apiErrorFromWorker(error: InferError, promptParam: string): ApiE
 
 /** A job a worker has accepted: its text arrives through `events()`. */
 export class InferenceCall {
-  private nextSeq = 0;
+  /** Text already handed to the client, in UTF-16 units. */
+  private delivered = 0;
   private attempt: number;
   private finished = false;
 
@@ -72,7 +73,7 @@ export class InferenceCall {
 
   /**
    * Text in order, then exactly one `done` or `error`. A job redelivered after its worker died
-   * starts again at seq 0 with the same seed; chunks the client already has are skipped.
+   * starts again at offset 0 with the same seed; text the client already has is skipped.
    */
   async *events(): AsyncGenerator<GenerationEvent> {
     try {
@@ -91,11 +92,14 @@ export class InferenceCall {
           case "accepted":
             this.attempt = Math.max(this.attempt, reply.attempt);
             break;
-          case "chunk":
-            if (reply.seq < this.nextSeq) break;
-            this.nextSeq = reply.seq + 1;
-            yield { kind: "text", text: reply.text };
+          case "chunk": {
+            // After a redelivery the new attempt resends from offset 0: pass on only what is new.
+            const fresh = reply.text.slice(Math.max(0, this.delivered - reply.offset));
+            if (!fresh) break;
+            this.delivered = Math.max(this.delivered, reply.offset) + fresh.length;
+            yield { kind: "text", text: fresh };
             break;
+          }
           case "done":
             yield { kind: "done", done: reply };
             return;

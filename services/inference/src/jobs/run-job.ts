@@ -15,6 +15,8 @@ export interface RunJobDeps {
   workerId: string;
   /** How often to tell JetStream the job is still being worked on. */
   workingEveryMs: number;
+  /** Longest time generated text waits to be sent with the text after it. */
+  streamFlushMs: number;
   logger: Logger;
 }
 
@@ -48,7 +50,7 @@ export async function runJob(msg: JsMsg, sequence: LlamaContextSequence, deps: R
     return;
   }
   const log = logger.child({ requestId: job.requestId });
-  const reply = new ReplyPublisher(deps.nc, job.replyTo);
+  const reply = new ReplyPublisher(deps.nc, job.replyTo, deps.streamFlushMs);
   if (job.model !== served.name) {
     reply.error({ code: "model_not_loaded", message: `this worker does not serve ${job.model}` });
     msg.term();

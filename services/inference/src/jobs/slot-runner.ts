@@ -49,6 +49,10 @@ export class SlotRunner {
       this.busy = true;
       try {
         await runJob(msg, this.sequence, this.deps);
+        // Clear now, after the client has its answer: clearing waits for a pause in the
+        // context's batch loop, and doing it at the next job's start would delay that job's
+        // first token by as much as the other slots' whole generations.
+        await this.sequence.clearHistory();
       } catch (err) {
         this.logger.error({ err }, "job handling failed");
       } finally {
