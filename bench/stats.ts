@@ -15,6 +15,7 @@ export interface RunFigures {
 
 /** Aggregate tokens/s over all rounds' wall time, and time-to-first-token percentiles. */
 export function summarize(rounds: Array<{ wallMs: number; tokens: number; ttfts: number[] }>): RunFigures {
+  // wallMs is each round's own duration, so idle time between rounds never counts.
   const tokens = rounds.reduce((s, r) => s + r.tokens, 0);
   const wall = rounds.reduce((s, r) => s + r.wallMs, 0);
   const ttfts = rounds.flatMap((r) => r.ttfts);
