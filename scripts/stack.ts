@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { NatsServerMissingError, repoRoot, startLocalStack, type LocalStack } from "./local-stack.js";
 
+const dataDir = process.env.LANTERN_DATA_DIR ?? join(repoRoot, ".data");
 const gatewayHost = process.env.GATEWAY_HOST ?? "127.0.0.1";
 const gatewayPort = Number(process.env.GATEWAY_PORT ?? 8002);
 let stack: LocalStack | undefined;
@@ -25,7 +26,7 @@ process.on("SIGTERM", () => void shutdown(0));
 try {
   stack = await startLocalStack({
     natsUrl: process.env.NATS_URL,
-    natsDataDir: join(repoRoot, ".data", "nats"),
+    natsDataDir: join(dataDir, "nats"),
     gatewayHost,
     gatewayPort,
     onLine: (service, line) => console.log(`[${service}] ${line}`),
@@ -41,7 +42,7 @@ try {
   }
   throw err;
 }
-console.log(`[stack] NATS at ${stack.natsUrl}${process.env.NATS_URL ? "" : " (local nats-server with JetStream, data in .data/nats)"}`);
+console.log(`[stack] NATS at ${stack.natsUrl}${process.env.NATS_URL ? "" : ` (local nats-server with JetStream, data in ${join(dataDir, "nats")})`}`);
 
 if (!(await stack.waitReady(120_000))) {
   console.error("[stack] the stack did not become ready within 120 s; stopping.");

@@ -13,9 +13,10 @@ export const NATS_SERVER_INSTALL_HINT = [
 ].join("\n");
 
 export function findNatsServer(): string | undefined {
-  const candidates = [process.env.NATS_SERVER_BIN, "nats-server", "/usr/sbin/nats-server", "/usr/local/bin/nats-server"];
+  // An explicit NATS_SERVER_BIN is the only candidate; otherwise PATH, then where packages put it.
+  const explicit = process.env.NATS_SERVER_BIN;
+  const candidates = explicit ? [explicit] : ["nats-server", "/usr/sbin/nats-server", "/usr/local/bin/nats-server"];
   for (const bin of candidates) {
-    if (!bin) continue;
     const probe = spawnSync(bin, ["--version"], { encoding: "utf8" });
     if (probe.status === 0) return bin;
   }

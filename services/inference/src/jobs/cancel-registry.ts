@@ -10,6 +10,8 @@ const MAX_EARLY_CANCELS = 10_000;
  */
 export class CancelRegistry {
   private readonly running = new Map<string, AbortController>();
+  /** When each running job's cancel arrived, to report how fast its slot came free. */
+  private readonly cancelledAt = new Map<string, number>();
   private readonly early = new Map<string, number>();
   private subscription: Subscription | undefined;
 
@@ -36,13 +38,18 @@ export class CancelRegistry {
     return controller;
   }
 
-  release(requestId: string): void {
+  /** Forgets the job; returns ms since its cancel arrived, if it was cancelled. */
+  release(requestId: string): number | undefined {
     this.running.delete(requestId);
+    const at = this.cancelledAt.get(requestId);
+    this.cancelledAt.delete(requestId);
+    return at === undefined ? undefined : performance.now() - at;
   }
 
   private cancel(requestId: string): void {
     const controller = this.running.get(requestId);
     if (controller) {
+      this.cancelledAt.set(requestId, performance.now());
       controller.abort();
       return;
     }

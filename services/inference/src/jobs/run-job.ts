@@ -85,8 +85,17 @@ export async function runJob(msg: JsMsg, sequence: LlamaContextSequence, deps: R
       usage: result.usage,
       timings: { queuedMs, promptMs: result.promptMs, generateMs: result.generateMs },
     });
+    const cancelToStopMs = deps.cancels.release(job.requestId);
     log.info(
-      { attempt, finishReason: result.finishReason, ...result.usage, queuedMs, promptMs: result.promptMs, generateMs: result.generateMs },
+      {
+        attempt,
+        finishReason: result.finishReason,
+        ...result.usage,
+        queuedMs,
+        promptMs: result.promptMs,
+        generateMs: result.generateMs,
+        ...(cancelToStopMs !== undefined ? { cancelToStopMs } : {}),
+      },
       "job finished",
     );
   } catch (err) {
