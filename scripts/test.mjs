@@ -1,15 +1,25 @@
 // `npm test`: install what is missing, type-check, then run the whole suite once.
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureDeps } from "./ensure-deps.mjs";
 
 ensureDeps();
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const run = (bin, args) => {
-  const result = spawnSync(process.execPath, [join(root, "node_modules", bin), ...args], { cwd: root, stdio: "inherit" });
-  if (result.status !== 0) process.exit(result.status ?? 1);
-};
+const run = (bin, args) =>
+  spawnSync(process.execPath, [join(root, "node_modules", bin), ...args], { cwd: root, stdio: "inherit" }).status ?? 1;
+
 console.log("Type-checking ...");
-run("typescript/bin/tsc", ["-p", "tsconfig.json"]);
-run("vitest/vitest.mjs", ["run", ...process.argv.slice(2)]);
+const typecheck = run("typescript/bin/tsc", ["-p", "tsconfig.json"]);
+if (typecheck !== 0) process.exit(typecheck);
+
+mkdirSync(join(root, ".data"), { recursive: true });
+const results = join(root, ".data", "test-results.json");
+rmSync(results, { force: true });
+const status = run("vitest/vitest.mjs", ["run", "--reporter=default", "--reporter=json", `--outputFile=${results}`, ...process.argv.slice(2)]);
+if (existsSync(results)) {
+  const { numPassedTests, numFailedTests, numPendingTests } = JSON.parse(readFileSync(results, "utf8"));
+  console.log(`\n${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests} skipped`);
+}
+process.exit(status);
