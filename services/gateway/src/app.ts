@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { newRequestId } from "@lantern/shared/contracts";
-import { ApiError } from "./errors/api-error.js";
+import { ApiError, ClientGoneError } from "./errors/api-error.js";
 import { renderError, toApiError } from "./errors/render-error.js";
 import { chatCompletionsRoutes } from "./http/chat-completions.js";
 import { completionsRoutes } from "./http/completions.js";
@@ -51,6 +51,10 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
     renderError(new ApiError(404, "invalid_request_error", `Unknown request URL: ${c.req.method} ${c.req.path}.`, { code: "unknown_url" }), c),
   );
   app.onError((err, c) => {
+    if (err instanceof ClientGoneError) {
+      log.info({ requestId: c.get("requestId") }, "client went away; job withdrawn or cancelled");
+      return new Response(null, { status: 499 });
+    }
     const apiError = toApiError(err);
     if (apiError.status >= 500) log.error({ err, requestId: c.get("requestId") }, "request failed");
     return renderError(apiError, c);

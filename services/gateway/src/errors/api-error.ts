@@ -61,3 +61,11 @@ export const upstreamTimeout = (message: string) => new ApiError(504, "timeout_e
 
 export const internalError = (message = "The server had an error while processing your request.", cause?: unknown) =>
   new ApiError(500, "server_error", message, { code: "internal_error", cause });
+
+/** The client went away before its answer was ready: nothing to render, nothing to alarm about. */
+export class ClientGoneError extends Error {
+  override name = "ClientGoneError";
+  constructor() {
+    super("The client closed the connection before the response was ready.");
+  }
+}

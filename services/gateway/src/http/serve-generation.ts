@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { InferInput, Sampling } from "@lantern/shared/contracts";
-import { ApiError, internalError, modelNotFound, noCapacity } from "../errors/api-error.js";
+import { ApiError, ClientGoneError, internalError, modelNotFound, noCapacity } from "../errors/api-error.js";
 import type { InferenceCall } from "../jobs/inference-client.js";
 import type { ResponseShape } from "../openai/response-shapes.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
@@ -41,7 +41,8 @@ async function collectBody(call: InferenceCall, shape: ResponseShape): Promise<o
     else if (event.kind === "done") return shape.body(text, event.done.finishReason, event.done.usage);
     else throw event.error;
   }
-  throw internalError("The generation ended without a result.");
+  // events() ends without done or error only when the client went away.
+  throw new ClientGoneError();
 }
 
 const sseData = (body: object) => ({ data: JSON.stringify(body) });

@@ -13,7 +13,7 @@ import {
   type Sampling,
 } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { ApiError, internalError, invalidRequest, noCapacity, upstreamTimeout } from "../errors/api-error.js";
+import { ApiError, ClientGoneError, internalError, invalidRequest, noCapacity, upstreamTimeout } from "../errors/api-error.js";
 import { ReplyQueue } from "./reply-queue.js";
 import type { ReplyRouter } from "./reply-router.js";
 
@@ -170,7 +170,7 @@ export class InferenceClient {
     const first = await queue.next(this.opts.queueTimeoutMs, signal);
     if (first === "timeout" || first === "aborted") {
       withdraw();
-      if (first === "aborted") throw new ApiError(499 as never, "invalid_request_error", "Client closed the request.");
+      if (first === "aborted") throw new ClientGoneError();
       throw noCapacity(`No worker for '${request.model}' had a free slot within ${this.opts.queueTimeoutMs} ms.`, 1);
     }
     if (first.kind === "error") {
