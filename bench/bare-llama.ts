@@ -1,4 +1,4 @@
-import { getLlama, LlamaCompletion, LlamaLogLevel, type LlamaContextSequence } from "node-llama-cpp";
+import { getLlama, LlamaCompletion, LlamaLogLevel, type LlamaContext, type LlamaContextSequence } from "node-llama-cpp";
 
 export interface Round {
   wallMs: number;
@@ -12,20 +12,26 @@ export interface GenerationSpec {
   seed: number;
 }
 
-/** node-llama-cpp in this process: one context with a sequence per concurrent stream. */
+/** node-llama-cpp in this process: `sequences` sequences spread over `contexts` contexts. */
 export class BareEngine {
   private constructor(
     private readonly sequences: LlamaContextSequence[],
     private readonly dispose: () => Promise<void>,
   ) {}
 
-  static async load(modelPath: string, threads: number, sequences: number): Promise<BareEngine> {
+  static async load(modelPath: string, threads: number, sequences: number, contexts = 1): Promise<BareEngine> {
     const llama = await getLlama({ build: "never", gpu: false, logLevel: LlamaLogLevel.error });
     const model = await llama.loadModel({ modelPath });
-    const context = await model.createContext({ sequences, threads });
-    const seqs = Array.from({ length: sequences }, () => context.getSequence());
+    const made: LlamaContext[] = [];
+    const seqs: LlamaContextSequence[] = [];
+    for (let c = 0; c < contexts; c++) {
+      const share = Math.floor(sequences / contexts) + (c < sequences % contexts ? 1 : 0);
+      const context = await model.createContext({ sequences: share, threads });
+      made.push(context);
+      for (let i = 0; i < share; i++) seqs.push(context.getSequence());
+    }
     return new BareEngine(seqs, async () => {
-      await context.dispose();
+      for (const context of made) await context.dispose();
       await model.dispose();
       await llama.dispose();
     });

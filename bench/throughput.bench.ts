@@ -1,13 +1,14 @@
 /**
  * `pnpm bench`: the same generation (256 tokens, temperature 0, fixed seed) on bare
- * node-llama-cpp in this process (a) and through gateway + NATS + worker over HTTP streaming (b),
- * at 1 and 8 concurrent streams, with (a) and (b) rounds interleaved so that machine noise hits
- * both alike; then thread and slot sweeps. Prints figures; asserts nothing.
+ * node-llama-cpp in this process, (a) with one context holding a sequence per stream and (a')
+ * with the worker's own context layout, and (b) through gateway + NATS + worker over HTTP
+ * streaming, at 1 and 8 concurrent streams, with the rounds interleaved so that machine noise hits
+ * every path alike; then thread and slot/context sweeps. Prints figures; asserts nothing.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { defaultThreads } from "@lantern/inference";
+import { defaultContexts, defaultThreads } from "@lantern/inference";
 import { repoRoot, startLocalStack, type LocalStack } from "../scripts/local-stack.js";
 import { BareEngine, type GenerationSpec, type Round } from "./bare-llama.js";
 import { streamCompletion } from "./http-client.js";
@@ -18,8 +19,9 @@ const modelPath = join(repoRoot, "models", `${MODEL}.gguf`);
 const spec: GenerationSpec = { prompt: "Once upon a time", tokens: Number(process.env.BENCH_TOKENS ?? 256), seed: 1 };
 const threads = defaultThreads();
 const CONCURRENCY = [1, 8];
-const ROUNDS: Record<number, number> = { 1: 12, 8: 5 };
+const ROUNDS: Record<number, number> = { 1: 24, 8: 10 };
 const SLOTS = Math.max(...CONCURRENCY);
+const WORKER_CONTEXTS = defaultContexts("cpu", threads, SLOTS);
 
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
 
@@ -31,7 +33,8 @@ async function stackRound(stack: LocalStack, concurrency: number, s: GenerationS
 }
 
 async function compare() {
-  const bare = await BareEngine.load(modelPath, threads, SLOTS);
+  const bare = await BareEngine.load(modelPath, threads, SLOTS, 1);
+  const bareLikeWorker = await BareEngine.load(modelPath, threads, SLOTS, WORKER_CONTEXTS);
   const dataDir = mkdtempSync(join(tmpdir(), "lantern-bench-"));
   const stack = await startLocalStack({
     natsUrl: process.env.NATS_URL,
@@ -48,26 +51,30 @@ async function compare() {
       if (/"level":(40|50|60)/.test(line)) console.error(`[${service}] ${line}`);
     },
   });
-  const results = new Map<number, { a: RunFigures; b: RunFigures }>();
+  const results = new Map<number, { a: RunFigures; aw: RunFigures; b: RunFigures }>();
   const rss: Record<string, number> = {};
   try {
     if (!(await stack.waitReady(120_000))) throw new Error("the stack did not become ready");
     for (const concurrency of CONCURRENCY) {
       const warm = { ...spec, tokens: 16 };
       await bare.round(concurrency, warm);
+      await bareLikeWorker.round(concurrency, warm);
       await stackRound(stack, concurrency, warm);
       const a: Round[] = [];
+      const aw: Round[] = [];
       const b: Round[] = [];
       for (let r = 0; r < ROUNDS[concurrency]!; r++) {
         a.push(await bare.round(concurrency, spec));
+        aw.push(await bareLikeWorker.round(concurrency, spec));
         b.push(await stackRound(stack, concurrency, spec));
         for (const p of stack.processes) rss[p.name] = Math.max(rss[p.name] ?? 0, rssMiB(p.child.pid!));
       }
-      results.set(concurrency, { a: summarize(a), b: summarize(b) });
+      results.set(concurrency, { a: summarize(a), aw: summarize(aw), b: summarize(b) });
     }
   } finally {
     await stack.stop();
     await bare.close();
+    await bareLikeWorker.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
   return { results, rss };
@@ -87,29 +94,36 @@ async function threadSweep() {
 async function slotSweep() {
   const out = [];
   for (const slots of [1, 2, 4, 8, 16]) {
-    const engine = await BareEngine.load(modelPath, threads, slots);
-    const rounds = [await engine.round(slots, spec), await engine.round(slots, spec)];
-    await engine.close();
-    out.push({ slots, tokensPerSecond: summarize(rounds).tokensPerSecond });
+    const row = { slots, oneContext: 0, contextPerSlot: 0 };
+    for (const layout of ["oneContext", "contextPerSlot"] as const) {
+      const engine = await BareEngine.load(modelPath, threads, slots, layout === "oneContext" ? 1 : slots);
+      const rounds = [await engine.round(slots, spec), await engine.round(slots, spec)];
+      await engine.close();
+      row[layout] = summarize(rounds).tokensPerSecond;
+    }
+    out.push(row);
   }
   return out;
 }
 
 console.log(
   `Lantern throughput benchmark: ${MODEL}, ${spec.tokens} tokens, temperature 0, seed ${spec.seed}, ` +
-    `threads ${threads}, worker slots ${SLOTS}, ${availableParallelism()} cores`,
+    `threads ${threads}, worker slots ${SLOTS} over ${WORKER_CONTEXTS} context(s), ${availableParallelism()} cores`,
 );
 const { results, rss } = await compare();
 console.log("\n| streams | path | tokens/s | TTFT p50 ms | TTFT p95 ms |");
 console.log("| --- | --- | ---: | ---: | ---: |");
-for (const [c, { a, b }] of results) {
-  console.log(`| ${c} | (a) bare node-llama-cpp | ${fmt(a.tokensPerSecond, 0)} | ${fmt(a.ttftP50, 2)} | ${fmt(a.ttftP95, 2)} |`);
-  console.log(`| ${c} | (b) gateway + NATS + worker, HTTP SSE | ${fmt(b.tokensPerSecond, 0)} | ${fmt(b.ttftP50, 2)} | ${fmt(b.ttftP95, 2)} |`);
+const row = (c: number, path: string, f: RunFigures) =>
+  console.log(`| ${c} | ${path} | ${fmt(f.tokensPerSecond, 0)} | ${fmt(f.ttftP50, 2)} | ${fmt(f.ttftP95, 2)} |`);
+for (const [c, { a, aw, b }] of results) {
+  row(c, "(a) bare node-llama-cpp, one context", a);
+  row(c, `(a') bare node-llama-cpp, worker layout (${WORKER_CONTEXTS} contexts)`, aw);
+  row(c, "(b) gateway + NATS + worker, HTTP SSE", b);
 }
-console.log("\n| streams | (b)/(a) tokens/s | added TTFT p50 ms |");
-console.log("| --- | ---: | ---: |");
-for (const [c, { a, b }] of results) {
-  console.log(`| ${c} | ${fmt(b.tokensPerSecond / a.tokensPerSecond, 3)} | ${fmt(b.ttftP50 - a.ttftP50, 2)} |`);
+console.log("\n| streams | (b)/(a) tokens/s | (b)/(a') tokens/s | added TTFT p50 ms vs (a) | vs (a') |");
+console.log("| --- | ---: | ---: | ---: | ---: |");
+for (const [c, { a, aw, b }] of results) {
+  console.log(`| ${c} | ${fmt(b.tokensPerSecond / a.tokensPerSecond, 3)} | ${fmt(b.tokensPerSecond / aw.tokensPerSecond, 3)} | ${fmt(b.ttftP50 - a.ttftP50, 2)} | ${fmt(b.ttftP50 - aw.ttftP50, 2)} |`);
 }
 console.log(`\nPeak RSS during the run: gateway ${fmt(rss.gateway ?? NaN)} MiB, worker ${fmt(rss.inference ?? NaN)} MiB`);
 
@@ -118,8 +132,10 @@ if (process.env.BENCH_SKIP_SWEEP !== "1") {
   console.log("| threads | tokens/s |");
   console.log("| ---: | ---: |");
   for (const row of await threadSweep()) console.log(`| ${row.threads} | ${fmt(row.tokensPerSecond, 1)} |`);
-  console.log(`\nSlot sweep (bare node-llama-cpp, one context, every slot busy, ${spec.tokens} tokens each, threads ${threads}):`);
-  console.log("| slots | aggregate tokens/s | per stream |");
-  console.log("| ---: | ---: | ---: |");
-  for (const row of await slotSweep()) console.log(`| ${row.slots} | ${fmt(row.tokensPerSecond, 0)} | ${fmt(row.tokensPerSecond / row.slots, 0)} |`);
+  console.log(`\nSlot sweep (bare node-llama-cpp, every slot busy, ${spec.tokens} tokens each, threads ${threads}), aggregate tokens/s:`);
+  console.log("| slots | one context | a context per slot | ratio |");
+  console.log("| ---: | ---: | ---: | ---: |");
+  for (const r of await slotSweep()) {
+    console.log(`| ${r.slots} | ${fmt(r.oneContext, 0)} | ${fmt(r.contextPerSlot, 0)} | ${fmt(r.contextPerSlot / r.oneContext, 2)} |`);
+  }
 }

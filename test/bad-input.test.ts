@@ -112,6 +112,27 @@ describe("bad input gets the OpenAI error shape", () => {
     expectOpenAiError(res.body);
   });
 
+  it("a chunked body (no declared length) over the limit is 413, and the connection is closed", async () => {
+    const big = new TextEncoder().encode(JSON.stringify(chat({ messages: [{ role: "user", content: "a".repeat(1_200_000) }] })));
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < big.length; i += 64 * 1024) controller.enqueue(big.subarray(i, i + 64 * 1024));
+        controller.close();
+      },
+    });
+    const res = await fetch(`${stack.baseUrl}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(res.headers.get("connection")).toBe("close");
+    const error = (await res.json()) as ErrorBody;
+    expectOpenAiError(error);
+    expect(error.error.code).toBe("request_too_large");
+  });
+
   it("an unknown route is a 404 in the same shape", async () => {
     const res = await fetch(`${stack.baseUrl}/v1/nothing-here`);
     expect(res.status).toBe(404);

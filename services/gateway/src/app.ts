@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { newRequestId } from "@lantern/shared/contracts";
 import { ApiError, ClientGoneError } from "./errors/api-error.js";
 import { renderError, toApiError } from "./errors/render-error.js";
@@ -25,23 +24,6 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
       "request",
     );
   });
-  app.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: deps.config.GATEWAY_BODY_LIMIT_BYTES,
-      onError: (c) => {
-        // The rest of the body is never read: the connection cannot carry another request.
-        c.header("Connection", "close");
-        return renderError(
-          new ApiError(413, "invalid_request_error", `The request body is larger than ${deps.config.GATEWAY_BODY_LIMIT_BYTES} bytes.`, {
-            code: "request_too_large",
-          }),
-          c,
-        );
-      },
-    }),
-  );
-
   app.route("/", healthRoutes(deps));
   app.route("/v1", chatCompletionsRoutes(deps));
   app.route("/v1", completionsRoutes(deps));

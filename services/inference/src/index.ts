@@ -1,2 +1,2 @@
-export { loadInferenceConfig, InferenceConfig, defaultThreads } from "./config.js";
+export { loadInferenceConfig, InferenceConfig, defaultContexts, defaultThreads } from "./config.js";
 export { startWorker, type RunningWorker } from "./worker.js";

@@ -3,9 +3,10 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { natsNames } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import { connectNats, ensureBuckets, ensureInferResources, ensureWorkerConsumer } from "@lantern/shared/nats";
-import { newWorkerId, type InferenceConfig } from "./config.js";
+import { defaultContexts, newWorkerId, type InferenceConfig } from "./config.js";
 import { Heartbeat } from "./heartbeat/heartbeat.js";
 import { CancelRegistry } from "./jobs/cancel-registry.js";
+import { FlushClock } from "./jobs/flush-clock.js";
 import { SlotRunner } from "./jobs/slot-runner.js";
 import { loadLlama } from "./models/load-llama.js";
 import { loadServedModel, type ServedModel } from "./models/served-model.js";
@@ -32,11 +33,12 @@ export async function startWorker(config: InferenceConfig, logger: Logger): Prom
       modelsDir: config.MODELS_DIR,
       file: spec.file,
       slots: config.INFERENCE_SLOTS,
+      contexts: config.INFERENCE_CONTEXTS || defaultContexts(pool, config.INFERENCE_THREADS, config.INFERENCE_SLOTS),
       threads: config.INFERENCE_THREADS,
       contextSize: config.INFERENCE_CONTEXT_SIZE,
     });
     models.push(served);
-    log.info({ model: served.name, contextSize: served.contextSize, slots: config.INFERENCE_SLOTS, threads: config.INFERENCE_THREADS, pool }, "model loaded");
+    log.info({ model: served.name, contextSize: served.contextSize, slots: config.INFERENCE_SLOTS, contexts: served.contexts.length, threads: config.INFERENCE_THREADS, pool }, "model loaded");
   }
 
   const { nc } = await connectNats({ url: config.NATS_URL, name: `inference-${workerId}`, logger: log });
@@ -46,6 +48,7 @@ export async function startWorker(config: InferenceConfig, logger: Logger): Prom
   const cancels = new CancelRegistry(nc, names);
   cancels.start();
 
+  const flushClock = config.INFERENCE_STREAM_FLUSH_MS > 0 ? new FlushClock(config.INFERENCE_STREAM_FLUSH_MS) : undefined;
   const slotsByModel = new Map<ServedModel, SlotRunner[]>();
   for (const served of models) {
     const durable = await ensureWorkerConsumer(jsm, names, served.token, {
@@ -59,7 +62,7 @@ export async function startWorker(config: InferenceConfig, logger: Logger): Prom
       cancels,
       workerId,
       workingEveryMs: Math.max(200, Math.floor(config.INFERENCE_ACK_WAIT_MS / 3)),
-      streamFlushMs: config.INFERENCE_STREAM_FLUSH_MS,
+      flushClock,
       logger: log.child({ model: served.name }),
     };
     slotsByModel.set(

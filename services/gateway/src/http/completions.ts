@@ -8,7 +8,7 @@ import { serveGeneration } from "./serve-generation.js";
 
 export function completionsRoutes(deps: GatewayDeps) {
   return new Hono<GatewayEnv>().post("/completions", async (c) => {
-    const req = await readJsonBody(c, CompletionRequest);
+    const req = await readJsonBody(c, CompletionRequest, deps.config.GATEWAY_BODY_LIMIT_BYTES);
     const includeUsage = Boolean(req.stream && req.stream_options?.include_usage);
     return serveGeneration(c, deps, {
       model: req.model,

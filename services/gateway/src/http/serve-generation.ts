@@ -1,10 +1,11 @@
 import type { Context } from "hono";
-import { streamSSE } from "hono/streaming";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { InferInput, Sampling } from "@lantern/shared/contracts";
 import { ApiError, ClientGoneError, internalError, modelNotFound, noCapacity } from "../errors/api-error.js";
 import type { InferenceCall } from "../jobs/inference-client.js";
 import type { ResponseShape } from "../openai/response-shapes.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
+import { SseResponse } from "./sse-response.js";
 
 export interface GenerationRequest {
   model: string;
@@ -45,7 +46,38 @@ async function collectBody(call: InferenceCall, shape: ResponseShape): Promise<o
   throw new ClientGoneError();
 }
 
-const sseData = (body: object) => ({ data: JSON.stringify(body) });
+/** Writes the accepted job's events as OpenAI stream chunks, ending in `[DONE]` or an error event. */
+async function streamEvents(sse: SseResponse, call: InferenceCall, req: GenerationRequest, deps: GatewayDeps, requestId: string) {
+  let waitingForText = true;
+  const ping = setInterval(() => {
+    if (waitingForText) void sse.comment("ping");
+  }, deps.config.GATEWAY_SSE_PING_MS);
+  const send = (body: object) => sse.data(JSON.stringify(body));
+  try {
+    const start = req.shape.start();
+    if (start) await send(start);
+    for await (const event of call.events()) {
+      if (event.kind === "text") {
+        waitingForText = false;
+        await send(req.shape.chunk(event.text));
+      } else if (event.kind === "done") {
+        void send(req.shape.finish(event.done.finishReason));
+        if (req.includeUsage) void send(req.shape.usage(event.done.usage));
+        await sse.data("[DONE]");
+      } else {
+        // A failure after the 200 was sent: an explicit error event, never a silent close.
+        await send(event.error.toBody());
+      }
+    }
+  } catch (err) {
+    const apiError = err instanceof ApiError ? err : internalError(undefined, err);
+    deps.logger.error({ err, requestId }, "stream failed");
+    await send(apiError.toBody());
+  } finally {
+    clearInterval(ping);
+    sse.end();
+  }
+}
 
 /** Queues the job, then answers with one JSON body or an SSE stream ending in `[DONE]`. */
 export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps, req: GenerationRequest): Promise<Response> {
@@ -58,34 +90,8 @@ export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps,
   c.header("x-lantern-worker", call.accepted.workerId);
   if (!req.stream) return c.json(await collectBody(call, req.shape));
 
-  c.header("X-Accel-Buffering", "no");
-  return streamSSE(c, async (sse) => {
-    let waitingForText = true;
-    const ping = setInterval(() => {
-      if (waitingForText) void sse.write(": ping\n\n");
-    }, deps.config.GATEWAY_SSE_PING_MS);
-    try {
-      const start = req.shape.start();
-      if (start) await sse.writeSSE(sseData(start));
-      for await (const event of call.events()) {
-        if (event.kind === "text") {
-          waitingForText = false;
-          await sse.writeSSE(sseData(req.shape.chunk(event.text)));
-        } else if (event.kind === "done") {
-          await sse.writeSSE(sseData(req.shape.finish(event.done.finishReason)));
-          if (req.includeUsage) await sse.writeSSE(sseData(req.shape.usage(event.done.usage)));
-          await sse.writeSSE({ data: "[DONE]" });
-        } else {
-          // A failure after the 200 was sent: an explicit error event, never a silent close.
-          await sse.writeSSE(sseData(event.error.toBody()));
-        }
-      }
-    } catch (err) {
-      const apiError = err instanceof ApiError ? err : internalError(undefined, err);
-      deps.logger.error({ err, requestId: c.get("requestId") }, "stream failed");
-      await sse.writeSSE(sseData(apiError.toBody())).catch(() => {});
-    } finally {
-      clearInterval(ping);
-    }
-  });
+  const sse = new SseResponse(c.env.outgoing);
+  sse.open(c.res.headers.entries());
+  void streamEvents(sse, call, req, deps, c.get("requestId"));
+  return RESPONSE_ALREADY_SENT;
 }

@@ -1,22 +1,23 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { encodeMessage, InferReply } from "@lantern/shared/contracts";
+import type { FlushClock } from "./flush-clock.js";
 
 type ReplyBody<K extends InferReply["kind"]> = Omit<Extract<InferReply, { kind: K }>, "v" | "kind">;
 
 /**
  * Sends one job's reply stream (core NATS: low latency; the job itself is the durable part).
- * The first text goes out at once; later text is coalesced for up to `flushMs`, so a fast model
- * costs the network, the gateway and the client one message per interval, not one per token.
+ * The first text goes out at once; later text is coalesced until the worker's next flush tick, so
+ * a fast model costs the network, the gateway and the client one message per tick, not one per
+ * token. Without a clock every piece of text is sent at once.
  */
 export class ReplyPublisher {
   private sent = 0;
   private pending = "";
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly replyTo: string,
-    private readonly flushMs = 0,
+    private readonly clock?: FlushClock,
   ) {}
 
   accepted(body: ReplyBody<"accepted">): void {
@@ -24,12 +25,12 @@ export class ReplyPublisher {
   }
 
   chunk(text: string): void {
-    if (this.sent === 0 || this.flushMs <= 0) {
+    if (this.sent === 0 || !this.clock) {
       this.sendText(text);
       return;
     }
+    if (!this.pending) this.clock.schedule(this.flush);
     this.pending += text;
-    this.timer ??= setTimeout(() => this.flush(), this.flushMs);
   }
 
   done(body: ReplyBody<"done">): void {
@@ -42,14 +43,13 @@ export class ReplyPublisher {
     this.send({ v: 1, kind: "error", param: null, ...body });
   }
 
-  private flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+  private readonly flush = (): void => {
+    this.clock?.unschedule(this.flush);
     if (!this.pending) return;
     const text = this.pending;
     this.pending = "";
     this.sendText(text);
-  }
+  };
 
   private sendText(text: string): void {
     this.send({ v: 1, kind: "chunk", offset: this.sent, text });

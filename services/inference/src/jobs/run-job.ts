@@ -6,6 +6,7 @@ import type { Logger } from "@lantern/shared/logging";
 import type { ServedModel } from "../models/served-model.js";
 import type { CancelRegistry } from "./cancel-registry.js";
 import { ContextLengthExceededError, generate } from "./generate.js";
+import type { FlushClock } from "./flush-clock.js";
 import { ReplyPublisher } from "./reply-publisher.js";
 
 export interface RunJobDeps {
@@ -15,8 +16,8 @@ export interface RunJobDeps {
   workerId: string;
   /** How often to tell JetStream the job is still being worked on. */
   workingEveryMs: number;
-  /** Longest time generated text waits to be sent with the text after it. */
-  streamFlushMs: number;
+  /** Paces the sending of generated text; none sends every piece at once. */
+  flushClock: FlushClock | undefined;
   logger: Logger;
 }
 
@@ -50,7 +51,7 @@ export async function runJob(msg: JsMsg, sequence: LlamaContextSequence, deps: R
     return;
   }
   const log = logger.child({ requestId: job.requestId });
-  const reply = new ReplyPublisher(deps.nc, job.replyTo, deps.streamFlushMs);
+  const reply = new ReplyPublisher(deps.nc, job.replyTo, deps.flushClock);
   if (job.model !== served.name) {
     reply.error({ code: "model_not_loaded", message: `this worker does not serve ${job.model}` });
     msg.term();

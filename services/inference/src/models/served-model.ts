@@ -9,42 +9,57 @@ export interface ServedModelOptions {
   modelsDir: string;
   file: string;
   slots: number;
+  /** How many contexts the slots are spread over (each gets an equal share). */
+  contexts: number;
   threads: number;
   /** Tokens per sequence; 0 takes the model's training context. */
   contextSize: number;
 }
 
-/** One loaded model: its weights, one context with a sequence per slot, and its chat template. */
+/** One loaded model: its weights, its contexts with a sequence per slot, and its chat template. */
 export interface ServedModel {
   name: string;
   token: ModelToken;
   model: LlamaModel;
-  context: LlamaContext;
+  contexts: LlamaContext[];
   sequences: LlamaContextSequence[];
   chatWrapper: ChatWrapper;
   contextSize: number;
   dispose(): Promise<void>;
 }
 
+/** `total` split into `parts` near-equal whole shares, largest first. */
+function shares(total: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
+}
+
 export async function loadServedModel(opts: ServedModelOptions): Promise<ServedModel> {
   const modelPath = resolve(join(opts.modelsDir, opts.file));
   const model = await opts.llama.loadModel({ modelPath });
-  const context = await model.createContext({
-    sequences: opts.slots,
-    threads: opts.threads,
-    contextSize: opts.contextSize > 0 ? opts.contextSize : Math.min(model.trainContextSize, 8192),
-  });
-  const sequences = Array.from({ length: opts.slots }, () => context.getSequence());
+  const contextSize = opts.contextSize > 0 ? opts.contextSize : Math.min(model.trainContextSize, 8192);
+  const contexts: LlamaContext[] = [];
+  const sequences: LlamaContextSequence[] = [];
+  try {
+    for (const share of shares(opts.slots, Math.min(opts.contexts, opts.slots))) {
+      const context = await model.createContext({ sequences: share, threads: opts.threads, contextSize });
+      contexts.push(context);
+      for (let i = 0; i < share; i++) sequences.push(context.getSequence());
+    }
+  } catch (err) {
+    for (const context of contexts) await context.dispose();
+    await model.dispose();
+    throw err;
+  }
   return {
     name: opts.name,
     token: toModelToken(opts.name),
     model,
-    context,
+    contexts,
     sequences,
     chatWrapper: chatWrapperFor(model),
-    contextSize: context.contextSize,
+    contextSize: contexts[0]!.contextSize,
     async dispose() {
-      await context.dispose();
+      for (const context of contexts) await context.dispose();
       await model.dispose();
     },
   };
