@@ -63,7 +63,7 @@ async function streamEvents(sse: SseResponse, call: InferenceCall, req: Generati
       } else if (event.kind === "done") {
         void send(req.shape.finish(event.done.finishReason));
         if (req.includeUsage) void send(req.shape.usage(event.done.usage));
-        await sse.data("[DONE]");
+        sse.end("[DONE]");
       } else {
         // A failure after the 200 was sent: an explicit error event, never a silent close.
         await send(event.error.toBody());

@@ -22,6 +22,7 @@ export class SseResponse {
       connection: "keep-alive",
       "x-accel-buffering": "no",
     });
+    // The client learns at once that a worker took the job, even before the first token.
     this.res.flushHeaders();
   }
 
@@ -34,8 +35,11 @@ export class SseResponse {
     return this.write(`: ${text}\n\n`);
   }
 
-  end(): void {
-    if (!this.closed) this.res.end();
+  /** Ends the stream, with a last `data:` event in the same write when given. */
+  end(lastData?: string): void {
+    if (this.closed) return;
+    if (lastData === undefined) this.res.end();
+    else this.res.end(`data: ${lastData}\n\n`);
   }
 
   private write(text: string): Promise<void> {
