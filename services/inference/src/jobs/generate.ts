@@ -5,9 +5,11 @@ import {
   SpecialToken,
   type ChatHistoryItem,
   type LlamaContextSequence,
+  type Token,
 } from "node-llama-cpp";
 import type { ChatTurn, FinishReason, InferInput, Sampling, TokenUsage } from "@lantern/shared/contracts";
 import type { ServedModel } from "../models/served-model.js";
+import { generatePlain, plainStopsFor, type PlainStops } from "./plain-generation.js";
 import { StopSequenceMatcher } from "./stop-sequences.js";
 
 export class ContextLengthExceededError extends Error {
@@ -46,14 +48,34 @@ function toChatHistory(messages: ChatTurn[]): ChatHistoryItem[] {
   return history;
 }
 
-function countPromptTokens(served: ServedModel, input: InferInput, history: ChatHistoryItem[] | undefined): number {
-  const tokenizer = served.model.tokenizer;
+interface PreparedPrompt {
+  tokens: Token[];
+  /** Set when the reply can be generated on the plain evaluation loop. */
+  plainStops: PlainStops | undefined;
+}
+
+/**
+ * The prompt as the model will see it, tokenized once: counted against the context, and fed to
+ * the plain loop when the template needs nothing more than its text and stop triggers.
+ */
+function preparePrompt(served: ServedModel, input: InferInput, history: ChatHistoryItem[] | undefined): PreparedPrompt {
+  const { model } = served;
   if (history) {
-    return served.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(tokenizer).length;
+    const state = served.chatWrapper.generateContextState({ chatHistory: history });
+    const tokens = state.contextText.tokenize(model.tokenizer);
+    // Templates that open segments (reasoning), pick a mode from a prefix or skip start text
+    // need LlamaChat's machinery.
+    const simple =
+      !served.chatWrapper.settings.segments?.thought &&
+      !state.prefixTriggers?.length &&
+      !state.noPrefixTrigger &&
+      !state.ignoreStartText?.length &&
+      !state.functionCall;
+    return { tokens, plainStops: simple ? plainStopsFor(model, state.stopGenerationTriggers) : undefined };
   }
   const prompt = input.kind === "completion" ? input.prompt : "";
-  const text = served.model.tokens.bos != null ? LlamaText([new SpecialToken("BOS"), prompt]) : LlamaText(prompt);
-  return text.tokenize(tokenizer).length;
+  const text = model.tokens.bos != null ? LlamaText([new SpecialToken("BOS"), prompt]) : LlamaText(prompt);
+  return { tokens: text.tokenize(model.tokenizer), plainStops: { texts: [], tokens: [] } };
 }
 
 function samplingOptions(sampling: Sampling) {
@@ -86,12 +108,31 @@ export async function generate(
   callbacks: GenerationCallbacks,
 ): Promise<GenerationResult> {
   const history = input.kind === "chat" ? toChatHistory(input.messages) : undefined;
-  const promptTokens = countPromptTokens(served, input, history);
+  const prompt = preparePrompt(served, input, history);
+  const promptTokens = prompt.tokens.length;
   const room = served.contextSize - promptTokens;
   if (room < 1) throw new ContextLengthExceededError(promptTokens, served.contextSize);
   callbacks.onAccepted(promptTokens);
 
   const maxTokens = Math.min(sampling.maxTokens ?? room, room);
+  if (prompt.plainStops) {
+    const startedAt = performance.now();
+    const res = await generatePlain(served.model, sequence, prompt.tokens, {
+      sampling,
+      maxTokens,
+      stops: { texts: [...sampling.stop, ...prompt.plainStops.texts], tokens: prompt.plainStops.tokens },
+      signal: callbacks.signal,
+      onText: callbacks.onText,
+    });
+    const endedAt = performance.now();
+    const promptEnd = res.firstTokenAt ?? endedAt;
+    return {
+      finishReason: res.stopReason,
+      usage: { promptTokens, completionTokens: res.completionTokens },
+      promptMs: promptEnd - startedAt,
+      generateMs: endedAt - promptEnd,
+    };
+  }
   const stops = new StopSequenceMatcher(sampling.stop);
   // Stops when a stop string appears, or when the job is cancelled.
   const halt = new AbortController();

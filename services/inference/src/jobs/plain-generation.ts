@@ -1,0 +1,122 @@
+import { SpecialTokensText, type LlamaContextSequence, type LlamaModel, type LlamaText, type Token } from "node-llama-cpp";
+import type { Sampling } from "@lantern/shared/contracts";
+import { StopSequenceMatcher } from "./stop-sequences.js";
+
+/** How a plain generation ends, besides running out of tokens. */
+export interface PlainStops {
+  /** Texts that end the reply and are not part of it (the request's `stop`, the template's turn end). */
+  texts: string[];
+  /** Tokens that end the reply besides the model's end-of-generation tokens. */
+  tokens: Token[];
+}
+
+export interface PlainGenerationOptions {
+  sampling: Sampling;
+  maxTokens: number;
+  stops: PlainStops;
+  signal: AbortSignal;
+  onText(text: string): void;
+}
+
+export interface PlainGenerationResult {
+  stopReason: "stop" | "length" | "cancelled";
+  completionTokens: number;
+  firstTokenAt: number | undefined;
+}
+
+// Presence and frequency penalties look at this many of the latest generated tokens.
+const PENALTY_WINDOW = 64;
+// A character split over tokens spans at most this many of them (UTF-8 is at most 4 bytes).
+const MAX_PARTIAL_TOKENS = 4;
+const REPLACEMENT_CHAR = "\uFFFD";
+
+/**
+ * The template's stop triggers as texts and single tokens, or undefined when one of them is
+ * neither (such templates go through node-llama-cpp's LlamaChat instead).
+ */
+export function plainStopsFor(model: LlamaModel, triggers: readonly LlamaText[]): PlainStops | undefined {
+  const stops: PlainStops = { texts: [], tokens: [] };
+  for (const trigger of triggers) {
+    const tokens = trigger.tokenize(model.tokenizer);
+    if (tokens.length === 0) continue; // a special token this vocabulary lacks is never generated
+    if (tokens.length === 1 && model.isSpecialToken(tokens[0])) {
+      stops.tokens.push(tokens[0]!);
+      continue;
+    }
+    // Special-token text the vocabulary has no token for is generated as plain text.
+    const texts = trigger.values.map((v) => (typeof v === "string" ? v : v instanceof SpecialTokensText ? v.value : undefined));
+    if (texts.some((t) => t === undefined)) return undefined;
+    const text = texts.join("");
+    if (text) stops.texts.push(text);
+  }
+  return stops;
+}
+
+/**
+ * Generates on the sequence's own evaluation loop: the prompt's tokens in, sampled tokens out,
+ * decoded to text as they come. It does per token only what a reply needs (decode, stop checks),
+ * which is measurably faster than node-llama-cpp's general-purpose LlamaCompletion/LlamaChat.
+ */
+export async function generatePlain(
+  model: LlamaModel,
+  sequence: LlamaContextSequence,
+  promptTokens: Token[],
+  opts: PlainGenerationOptions,
+): Promise<PlainGenerationResult> {
+  const { sampling, maxTokens, signal } = opts;
+  const matcher = new StopSequenceMatcher(opts.stops.texts);
+  const stopTokens = new Set(opts.stops.tokens);
+  const generated: Token[] = [];
+  // Tokens whose text is an incomplete character until the next one arrives.
+  const partial: Token[] = [];
+  const penalize = sampling.presencePenalty !== 0 || sampling.frequencyPenalty !== 0;
+  let firstTokenAt: number | undefined;
+  let stopReason: PlainGenerationResult["stopReason"] = "stop";
+
+  const emit = (text: string) => {
+    const visible = matcher.push(text);
+    if (visible) opts.onText(visible);
+  };
+
+  if (maxTokens <= 0) return { stopReason: "length", completionTokens: 0, firstTokenAt };
+  const tokens = sequence.evaluate(promptTokens, {
+    temperature: sampling.temperature,
+    topP: sampling.topP,
+    seed: sampling.seed,
+    repeatPenalty: penalize
+      ? {
+          punishTokens: () => generated.slice(-PENALTY_WINDOW),
+          maxPunishTokens: PENALTY_WINDOW,
+          penalty: 1,
+          presencePenalty: sampling.presencePenalty,
+          frequencyPenalty: sampling.frequencyPenalty,
+        }
+      : undefined,
+  });
+  for await (const token of tokens) {
+    firstTokenAt ??= performance.now();
+    if (stopTokens.has(token)) break;
+    generated.push(token);
+    partial.push(token);
+    // Decoding with the tokens before it keeps the leading space SentencePiece vocabularies put in.
+    const before = generated.length > partial.length ? generated.slice(-partial.length - 4, -partial.length) : promptTokens.slice(-4);
+    const text = model.detokenize(partial, false, before);
+    if (!text.endsWith(REPLACEMENT_CHAR) || partial.length >= MAX_PARTIAL_TOKENS) {
+      partial.length = 0;
+      emit(text);
+    }
+    if (matcher.stopped) break;
+    if (signal.aborted) {
+      stopReason = "cancelled";
+      break;
+    }
+    if (generated.length >= maxTokens) {
+      stopReason = "length";
+      break;
+    }
+  }
+  if (partial.length > 0 && !matcher.stopped) emit(model.detokenize(partial, false, generated.slice(-partial.length - 4, -partial.length)));
+  const rest = matcher.flush();
+  if (rest) opts.onText(rest);
+  return { stopReason, completionTokens: generated.length, firstTokenAt };
+}
