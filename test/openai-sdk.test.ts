@@ -38,10 +38,10 @@ describe("the official openai SDK against the gateway", () => {
     let role: string | undefined;
     let finish: string | null | undefined;
     let usage: OpenAI.CompletionUsage | null | undefined;
-    let chunks = 0;
+    let textChunks = 0;
     for await (const chunk of stream) {
-      chunks++;
       const choice = chunk.choices[0];
+      if (choice?.delta.content) textChunks++;
       if (choice) {
         role ??= choice.delta.role;
         text += choice.delta.content ?? "";
@@ -49,7 +49,8 @@ describe("the official openai SDK against the gateway", () => {
       }
       if (chunk.usage) usage = chunk.usage;
     }
-    expect(chunks).toBeGreaterThan(5);
+    // The first token travels alone; the rest follows in later chunks, however fast the model.
+    expect(textChunks).toBeGreaterThanOrEqual(2);
     expect(role).toBe("assistant");
     expect(text).toBe(whole.choices[0]!.message.content);
     expect(finish).toBe("length");

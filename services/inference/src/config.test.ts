@@ -1,13 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "@lantern/shared/config";
-import { defaultThreads, loadInferenceConfig } from "./config.js";
+import { defaultContexts, defaultThreads, loadInferenceConfig } from "./config.js";
 
 describe("inference config", () => {
-  it("serves the bundled model with small-CPU defaults when nothing is set", () => {
+  it("serves the bundled model on the detected backend when nothing is set", () => {
     const config = loadInferenceConfig({});
     expect(config.INFERENCE_MODELS).toEqual([{ name: "stories260K", file: "stories260K.gguf" }]);
     expect(config.INFERENCE_SLOTS).toBe(8);
-    expect(config.INFERENCE_GPU).toBe("cpu");
+    expect(config.INFERENCE_GPU).toBe("auto");
+    expect(config.INFERENCE_CONTEXTS).toBe(0);
+  });
+
+  it("spreads CPU slots over a context each only with one thread; GPUs share one context", () => {
+    expect(defaultContexts("cpu", 1, 8)).toBe(8);
+    expect(defaultContexts("cpu", 6, 8)).toBe(1);
+    expect(defaultContexts("cuda", 1, 8)).toBe(1);
   });
 
   it("reads several models, named or not", () => {

@@ -48,7 +48,8 @@ export const InferenceConfig = z.object({
     .default("stories260K.gguf")
     .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
     .pipe(z.array(ModelSpec).min(1, "at least one model")),
-  INFERENCE_GPU: z.enum(["auto", "cuda", "vulkan", "metal", "cpu"]).default("cpu"),
+  /** `auto` detects CUDA, then Vulkan, then Metal, then the CPU; a named backend is required. */
+  INFERENCE_GPU: z.enum(["auto", "cuda", "vulkan", "metal", "cpu"]).default("auto"),
   /** Parallel sequences (slots) per model: how many jobs of one model run at once. */
   INFERENCE_SLOTS: intVar(8, { min: 1, max: 64 }),
   INFERENCE_THREADS: intVar(defaultThreads(), { min: 0, max: 256 }),

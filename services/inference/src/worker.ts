@@ -8,7 +8,7 @@ import { Heartbeat } from "./heartbeat/heartbeat.js";
 import { CancelRegistry } from "./jobs/cancel-registry.js";
 import { FlushClock } from "./jobs/flush-clock.js";
 import { SlotRunner } from "./jobs/slot-runner.js";
-import { loadLlama } from "./models/load-llama.js";
+import { hardwareReport, loadLlama } from "./models/load-llama.js";
 import { loadServedModel, type ServedModel } from "./models/served-model.js";
 
 export interface RunningWorker {
@@ -24,7 +24,9 @@ export async function startWorker(config: InferenceConfig, logger: Logger): Prom
   const log = logger.child({ workerId });
   const names = natsNames(config.NATS_NAMESPACE);
 
-  const { llama, pool } = await loadLlama(config.INFERENCE_GPU, log);
+  const loaded = await loadLlama(config.INFERENCE_GPU, log);
+  const { llama, pool } = loaded;
+  log.info({ pool, devices: loaded.devices }, "compute backend ready");
   const models: ServedModel[] = [];
   for (const spec of config.INFERENCE_MODELS) {
     const served = await loadServedModel({
@@ -76,6 +78,7 @@ export async function startWorker(config: InferenceConfig, logger: Logger): Prom
     models: buckets.models,
     workerId,
     pool,
+    hardware: () => hardwareReport(loaded),
     intervalMs: config.INFERENCE_HEARTBEAT_MS,
     logger: log,
     snapshot: () =>

@@ -12,12 +12,25 @@ export const ServedModel = z.object({
 });
 export type ServedModel = z.infer<typeof ServedModel>;
 
+const MemoryState = z.object({ totalBytes: z.number().nonnegative(), freeBytes: z.number().nonnegative() });
+
+/** The devices a worker computes on and their memory, free as of the heartbeat. */
+export const WorkerHardware = z.object({
+  /** GPU device names; empty on the CPU pool. */
+  devices: z.array(z.string()),
+  /** GPU memory; null on the CPU pool. */
+  vram: MemoryState.nullable(),
+  ram: MemoryState,
+});
+export type WorkerHardware = z.infer<typeof WorkerHardware>;
+
 /** Written by each worker into KV `workers` every interval; stale entries mean a lost worker. */
 export const WorkerHeartbeat = z.object({
   v: z.literal(1),
   workerId: z.string(),
   host: z.string(),
   pool: ComputePool,
+  hardware: WorkerHardware,
   startedAt: z.number().int(),
   at: z.number().int(),
   models: z.array(ServedModel),

@@ -6,6 +6,7 @@ import {
   WorkerHeartbeat,
   type ComputePool,
   type ServedModel as ServedModelInfo,
+  type WorkerHardware,
 } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 
@@ -17,6 +18,8 @@ export interface HeartbeatOptions {
   intervalMs: number;
   /** Read at each beat: the models served and their free slots right now. */
   snapshot(): ServedModelInfo[];
+  /** Read at each beat: devices and free memory right now. */
+  hardware(): Promise<WorkerHardware>;
   logger: Logger;
 }
 
@@ -48,6 +51,7 @@ export class Heartbeat {
       workerId: this.opts.workerId,
       host: hostname(),
       pool: this.opts.pool,
+      hardware: await this.opts.hardware(),
       startedAt: this.startedAt,
       at: Date.now(),
       models: this.opts.snapshot(),
