@@ -28,6 +28,16 @@ export const Sampling = z.object({
 });
 export type Sampling = z.infer<typeof Sampling>;
 
+/**
+ * A constraint on the shape of the generated text, enforced by a grammar while sampling:
+ * any JSON object, or JSON matching a schema (already checked to be one the worker can express).
+ */
+export const OutputFormat = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("json") }),
+  z.object({ type: z.literal("json_schema"), schema: z.record(z.string(), z.unknown()) }),
+]);
+export type OutputFormat = z.infer<typeof OutputFormat>;
+
 /** An inference job on the INFER work queue; the reply stream goes to `replyTo` (core NATS). */
 export const InferJob = z.object({
   v: z.literal(1),
@@ -38,5 +48,7 @@ export const InferJob = z.object({
   startBy: z.number().int(),
   input: InferInput,
   sampling: Sampling,
+  /** Absent: free text. */
+  format: OutputFormat.optional(),
 });
 export type InferJob = z.infer<typeof InferJob>;

@@ -6,6 +6,8 @@ export type FinishReason = z.infer<typeof FinishReason>;
 export const InferErrorCode = z.enum([
   "context_length_exceeded",
   "invalid_job",
+  /** The job's output format could not be turned into a grammar. */
+  "invalid_output_format",
   "model_not_loaded",
   "internal",
 ]);

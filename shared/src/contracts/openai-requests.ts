@@ -35,6 +35,22 @@ const GenerationFields = {
   logit_bias: optional(z.record(z.string(), z.number())),
 };
 
+/** `response_format`: free text, any JSON object, or JSON matching the given schema. */
+export const ResponseFormat = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("text") }),
+  z.object({ type: z.literal("json_object") }),
+  z.object({
+    type: z.literal("json_schema"),
+    json_schema: z.object({
+      name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1 to 64 letters, digits, '_' or '-'"),
+      description: z.string().optional(),
+      schema: z.record(z.string(), z.unknown()),
+      strict: optional(z.boolean()),
+    }),
+  }),
+]);
+export type ResponseFormat = z.infer<typeof ResponseFormat>;
+
 export const ChatCompletionRequest = z.object({
   ...GenerationFields,
   messages: z.array(ChatMessage).min(1),
@@ -44,7 +60,7 @@ export const ChatCompletionRequest = z.object({
   tool_choice: optional(z.unknown()),
   functions: optional(z.array(z.unknown())),
   function_call: optional(z.unknown()),
-  response_format: optional(z.looseObject({ type: z.string() })),
+  response_format: optional(ResponseFormat),
 });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
 
@@ -54,5 +70,6 @@ export const CompletionRequest = z.object({
   echo: optional(z.boolean()),
   suffix: optional(z.string()),
   best_of: optional(z.number().int()),
+  response_format: optional(ResponseFormat),
 });
 export type CompletionRequest = z.infer<typeof CompletionRequest>;

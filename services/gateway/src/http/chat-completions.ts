@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { ChatCompletionRequest } from "@lantern/shared/contracts";
 import { chatCompletionShape } from "../openai/response-shapes.js";
-import { chatInput, samplingFrom } from "../openai/to-job.js";
+import { chatInput, formatFrom, samplingFrom } from "../openai/to-job.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
 import { readJsonBody } from "./read-body.js";
 import { serveGeneration } from "./serve-generation.js";
@@ -14,6 +14,7 @@ export function chatCompletionsRoutes(deps: GatewayDeps) {
       model: req.model,
       input: chatInput(req),
       sampling: samplingFrom(req),
+      format: formatFrom(req),
       stream: Boolean(req.stream),
       includeUsage,
       promptParam: "messages",

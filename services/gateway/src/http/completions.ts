@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { CompletionRequest } from "@lantern/shared/contracts";
 import { textCompletionShape } from "../openai/response-shapes.js";
-import { completionInput, samplingFrom } from "../openai/to-job.js";
+import { completionInput, formatFrom, samplingFrom } from "../openai/to-job.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
 import { readJsonBody } from "./read-body.js";
 import { serveGeneration } from "./serve-generation.js";
@@ -14,6 +14,7 @@ export function completionsRoutes(deps: GatewayDeps) {
       model: req.model,
       input: completionInput(req),
       sampling: samplingFrom(req),
+      format: formatFrom(req),
       stream: Boolean(req.stream),
       includeUsage,
       promptParam: "prompt",

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import type { InferInput, Sampling } from "@lantern/shared/contracts";
+import type { InferInput, OutputFormat, Sampling } from "@lantern/shared/contracts";
 import { ApiError, ClientGoneError, internalError, modelNotFound, noCapacity } from "../errors/api-error.js";
 import type { InferenceCall } from "../jobs/inference-client.js";
 import type { ResponseShape } from "../openai/response-shapes.js";
@@ -11,6 +11,7 @@ export interface GenerationRequest {
   model: string;
   input: InferInput;
   sampling: Sampling;
+  format: OutputFormat | undefined;
   stream: boolean;
   includeUsage: boolean;
   shape: ResponseShape;
@@ -84,7 +85,7 @@ export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps,
   ensureServed(deps, req.model);
   const signal = clientGoneSignal(c);
   const call = await deps.inference.submit(
-    { requestId: c.get("requestId"), model: req.model, input: req.input, sampling: req.sampling, signal },
+    { requestId: c.get("requestId"), model: req.model, input: req.input, sampling: req.sampling, format: req.format, signal },
     req.promptParam,
   );
   c.header("x-lantern-worker", call.accepted.workerId);

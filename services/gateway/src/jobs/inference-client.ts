@@ -5,6 +5,7 @@ import {
   InferJob,
   JobHeader,
   toModelToken,
+  type OutputFormat,
   type InferAccepted,
   type InferDone,
   type InferError,
@@ -35,6 +36,7 @@ export interface SubmitRequest {
   model: string;
   input: InferInput;
   sampling: Sampling;
+  format: OutputFormat | undefined;
   /** Aborted when the client goes away: the job is withdrawn or cancelled. */
   signal: AbortSignal;
 }
@@ -49,6 +51,8 @@ export function apiErrorFromWorker(error: InferError, promptParam: string): ApiE
   switch (error.code) {
     case "context_length_exceeded":
       return invalidRequest(error.message, promptParam, "context_length_exceeded");
+    case "invalid_output_format":
+      return invalidRequest(error.message, error.param ?? "response_format", "unsupported_schema");
     case "model_not_loaded":
       return noCapacity(error.message, 1);
     default:
@@ -142,6 +146,7 @@ export class InferenceClient {
       startBy,
       input: request.input,
       sampling: request.sampling,
+      ...(request.format ? { format: request.format } : {}),
     };
     const hdrs = natsHeaders();
     hdrs.set(JobHeader.requestId, requestId);

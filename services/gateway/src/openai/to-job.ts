@@ -5,9 +5,11 @@ import type {
   ChatTurn,
   CompletionRequest,
   InferInput,
+  OutputFormat,
   Sampling,
 } from "@lantern/shared/contracts";
-import { unsupportedParameter } from "../errors/api-error.js";
+import { invalidRequest, unsupportedParameter } from "../errors/api-error.js";
+import { assertGrammarCanExpress, UnsupportedSchemaError } from "./json-schema-subset.js";
 
 type GenerationRequest = ChatCompletionRequest | CompletionRequest;
 
@@ -21,7 +23,6 @@ function rejectUnsupported(req: GenerationRequest): void {
     if (req.functions && req.functions.length > 0) throw unsupportedParameter("functions");
     if (req.tool_choice != null && req.tool_choice !== "none") throw unsupportedParameter("tool_choice");
     if (req.function_call != null && req.function_call !== "none") throw unsupportedParameter("function_call");
-    if (req.response_format && req.response_format.type !== "text") throw unsupportedParameter("response_format");
     if (req.top_logprobs) throw unsupportedParameter("top_logprobs");
   } else {
     if (req.echo) throw unsupportedParameter("echo");
@@ -86,4 +87,21 @@ export function samplingFrom(req: GenerationRequest): Sampling {
     frequencyPenalty: req.frequency_penalty ?? 0,
     stop,
   };
+}
+
+const SCHEMA_PARAM = "response_format.json_schema.schema";
+
+/** The grammar constraint `response_format` asks for; none for free text. */
+export function formatFrom(req: GenerationRequest): OutputFormat | undefined {
+  const format = req.response_format;
+  if (!format || format.type === "text") return undefined;
+  if (format.type === "json_object") return { type: "json" };
+  const { schema } = format.json_schema;
+  try {
+    assertGrammarCanExpress(schema);
+  } catch (err) {
+    if (!(err instanceof UnsupportedSchemaError)) throw err;
+    throw invalidRequest(`This JSON schema cannot be enforced: ${err.message}.`, SCHEMA_PARAM, "unsupported_schema");
+  }
+  return { type: "json_schema", schema };
 }

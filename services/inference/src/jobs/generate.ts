@@ -1,13 +1,15 @@
 import {
+  isLlamaText,
   LlamaChat,
   LlamaCompletion,
   LlamaText,
   SpecialToken,
   type ChatHistoryItem,
   type LlamaContextSequence,
+  type LlamaGrammar,
   type Token,
 } from "node-llama-cpp";
-import type { ChatTurn, FinishReason, InferInput, Sampling, TokenUsage } from "@lantern/shared/contracts";
+import type { ChatTurn, FinishReason, InferInput, OutputFormat, Sampling, TokenUsage } from "@lantern/shared/contracts";
 import type { ServedModel } from "../models/served-model.js";
 import { generatePlain, plainStopsFor, type PlainStops } from "./plain-generation.js";
 import { StopSequenceMatcher } from "./stop-sequences.js";
@@ -91,6 +93,16 @@ function samplingOptions(sampling: Sampling) {
   };
 }
 
+/**
+ * Texts that end a grammar-constrained reply: node-llama-cpp's JSON grammars end in a run of
+ * newlines that only its own generators treat as the end.
+ */
+function grammarStopTexts(served: ServedModel, grammar: LlamaGrammar | undefined): string[] {
+  if (!grammar) return [];
+  const triggers = grammar.stopGenerationTriggers.flatMap((t) => (typeof t === "string" ? [LlamaText(t)] : isLlamaText(t) ? [t] : []));
+  return plainStopsFor(served.model, triggers)?.texts ?? [];
+}
+
 const FINISH_BY_STOP_REASON: Record<string, FinishReason> = {
   maxTokens: "length",
   abort: "cancelled",
@@ -105,6 +117,7 @@ export async function generate(
   sequence: LlamaContextSequence,
   input: InferInput,
   sampling: Sampling,
+  format: OutputFormat | undefined,
   callbacks: GenerationCallbacks,
 ): Promise<GenerationResult> {
   const history = input.kind === "chat" ? toChatHistory(input.messages) : undefined;
@@ -112,6 +125,8 @@ export async function generate(
   const promptTokens = prompt.tokens.length;
   const room = served.contextSize - promptTokens;
   if (room < 1) throw new ContextLengthExceededError(promptTokens, served.contextSize);
+  // Compiled before the job is accepted, so a format the builder refuses is a plain error reply.
+  const grammar = format ? await served.grammars.grammarFor(format) : undefined;
   callbacks.onAccepted(promptTokens);
 
   const maxTokens = Math.min(sampling.maxTokens ?? room, room);
@@ -120,7 +135,11 @@ export async function generate(
     const res = await generatePlain(served.model, sequence, prompt.tokens, {
       sampling,
       maxTokens,
-      stops: { texts: [...sampling.stop, ...prompt.plainStops.texts], tokens: prompt.plainStops.tokens },
+      stops: {
+        texts: [...sampling.stop, ...prompt.plainStops.texts, ...grammarStopTexts(served, grammar)],
+        tokens: prompt.plainStops.tokens,
+      },
+      grammar,
       signal: callbacks.signal,
       onText: callbacks.onText,
     });
@@ -143,6 +162,7 @@ export async function generate(
   const startedAt = performance.now();
   const common = {
     ...samplingOptions(sampling),
+    ...(grammar ? { grammar } : {}),
     maxTokens,
     signal: halt.signal,
     stopOnAbortSignal: true,

@@ -1,4 +1,12 @@
-import { SpecialTokensText, type LlamaContextSequence, type LlamaModel, type LlamaText, type Token } from "node-llama-cpp";
+import {
+  LlamaGrammarEvaluationState,
+  SpecialTokensText,
+  type LlamaContextSequence,
+  type LlamaGrammar,
+  type LlamaModel,
+  type LlamaText,
+  type Token,
+} from "node-llama-cpp";
 import type { Sampling } from "@lantern/shared/contracts";
 import { StopSequenceMatcher } from "./stop-sequences.js";
 
@@ -14,6 +22,8 @@ export interface PlainGenerationOptions {
   sampling: Sampling;
   maxTokens: number;
   stops: PlainStops;
+  /** Constrains sampling to the texts the grammar accepts; when it is complete only the end token is left. */
+  grammar?: LlamaGrammar | undefined;
   signal: AbortSignal;
   onText(text: string): void;
 }
@@ -83,6 +93,8 @@ export async function generatePlain(
     temperature: sampling.temperature,
     topP: sampling.topP,
     seed: sampling.seed,
+    // A new state per reply: it tracks how far into the grammar this reply has come.
+    grammarEvaluationState: opts.grammar ? new LlamaGrammarEvaluationState({ model, grammar: opts.grammar }) : undefined,
     repeatPenalty: penalize
       ? {
           punishTokens: () => generated.slice(-PENALTY_WINDOW),

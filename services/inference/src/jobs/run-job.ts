@@ -5,6 +5,7 @@ import { decodeMessage, InferJob, MessageDecodeError } from "@lantern/shared/con
 import type { Logger } from "@lantern/shared/logging";
 import type { ServedModel } from "../models/served-model.js";
 import type { CancelRegistry } from "./cancel-registry.js";
+import { OutputFormatError } from "../models/grammar-cache.js";
 import { ContextLengthExceededError, generate } from "./generate.js";
 import type { FlushClock } from "./flush-clock.js";
 import { ReplyPublisher } from "./reply-publisher.js";
@@ -73,7 +74,7 @@ export async function runJob(msg: JsMsg, sequence: LlamaContextSequence, deps: R
   const queuedMs = Math.max(0, Date.now() - msg.info.timestampNanos / 1e6);
   const keepAlive = setInterval(() => msg.working(), deps.workingEveryMs);
   try {
-    const result = await generate(served, sequence, job.input, job.sampling, {
+    const result = await generate(served, sequence, job.input, job.sampling, job.format, {
       signal: controller.signal,
       onAccepted: (promptTokens) => {
         reply.accepted({ workerId: deps.workerId, attempt, promptTokens });
@@ -102,6 +103,10 @@ export async function runJob(msg: JsMsg, sequence: LlamaContextSequence, deps: R
   } catch (err) {
     if (err instanceof ContextLengthExceededError) {
       reply.error({ code: "context_length_exceeded", message: err.message, param: "messages" });
+    } else if (err instanceof OutputFormatError) {
+      log.warn({ err: err.message }, "output format refused");
+      const param = job.format?.type === "json_schema" ? "response_format.json_schema.schema" : "response_format";
+      reply.error({ code: "invalid_output_format", message: err.message, param });
     } else {
       log.error({ err }, "generation failed");
       reply.error({ code: "internal", message: "generation failed on the worker" });

@@ -2,6 +2,7 @@ import { join, resolve } from "node:path";
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp";
 import { toModelToken, type ModelToken } from "@lantern/shared/contracts";
 import { chatWrapperFor } from "./chat-wrapper.js";
+import { GrammarCache } from "./grammar-cache.js";
 
 export interface ServedModelOptions {
   llama: Llama;
@@ -24,6 +25,8 @@ export interface ServedModel {
   contexts: LlamaContext[];
   sequences: LlamaContextSequence[];
   chatWrapper: ChatWrapper;
+  /** Grammars for constrained (JSON) output, compiled once per format. */
+  grammars: GrammarCache;
   contextSize: number;
   dispose(): Promise<void>;
 }
@@ -57,6 +60,7 @@ export async function loadServedModel(opts: ServedModelOptions): Promise<ServedM
     contexts,
     sequences,
     chatWrapper: chatWrapperFor(model),
+    grammars: new GrammarCache(opts.llama),
     contextSize: contexts[0]!.contextSize,
     async dispose() {
       for (const context of contexts) await context.dispose();
