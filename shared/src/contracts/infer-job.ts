@@ -25,6 +25,8 @@ export const Sampling = z.object({
   presencePenalty: z.number().min(-2).max(2),
   frequencyPenalty: z.number().min(-2).max(2),
   stop: z.array(z.string().min(1)).max(4),
+  /** OpenAI `logit_bias`: token id to a bias added to its logit (-100 bans it). */
+  logitBias: z.record(z.string().regex(/^\d+$/), z.number().min(-100).max(100)).optional(),
 });
 export type Sampling = z.infer<typeof Sampling>;
 

@@ -8,6 +8,8 @@ export const InferErrorCode = z.enum([
   "invalid_job",
   /** The job's output format could not be turned into a grammar. */
   "invalid_output_format",
+  /** A request value this model cannot take (e.g. a logit_bias token id outside its vocabulary). */
+  "invalid_parameter",
   "model_not_loaded",
   "internal",
 ]);

@@ -32,7 +32,12 @@ const GenerationFields = {
   user: z.string().max(512).optional(),
   n: optional(z.number().int().min(1).max(128)),
   logprobs: optional(z.union([z.boolean(), z.number().int()])),
-  logit_bias: optional(z.record(z.string(), z.number())),
+  /** Token id (as a string key) to a bias added to its logit; -100 bans the token. */
+  logit_bias: optional(
+    z
+      .record(z.string().regex(/^\d{1,9}$/, "keys must be token ids"), z.number().min(-100).max(100))
+      .refine((bias) => Object.keys(bias).length <= 300, "at most 300 tokens may be biased"),
+  ),
 };
 
 /** `response_format`: free text, any JSON object, or JSON matching the given schema. */

@@ -53,6 +53,8 @@ export function apiErrorFromWorker(error: InferError, promptParam: string): ApiE
       return invalidRequest(error.message, promptParam, "context_length_exceeded");
     case "invalid_output_format":
       return invalidRequest(error.message, error.param ?? "response_format", "unsupported_schema");
+    case "invalid_parameter":
+      return invalidRequest(error.message, error.param, "invalid_value");
     case "model_not_loaded":
       return noCapacity(error.message, 1);
     default:

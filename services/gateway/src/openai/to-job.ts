@@ -17,7 +17,6 @@ type GenerationRequest = ChatCompletionRequest | CompletionRequest;
 function rejectUnsupported(req: GenerationRequest): void {
   if (req.n != null && req.n !== 1) throw unsupportedParameter("n", "must be 1: several choices per request are not supported");
   if (req.logprobs) throw unsupportedParameter("logprobs");
-  if (req.logit_bias && Object.keys(req.logit_bias).length > 0) throw unsupportedParameter("logit_bias");
   if ("messages" in req) {
     if (req.tools && req.tools.length > 0) throw unsupportedParameter("tools");
     if (req.functions && req.functions.length > 0) throw unsupportedParameter("functions");
@@ -86,6 +85,7 @@ export function samplingFrom(req: GenerationRequest): Sampling {
     presencePenalty: req.presence_penalty ?? 0,
     frequencyPenalty: req.frequency_penalty ?? 0,
     stop,
+    ...(req.logit_bias && Object.keys(req.logit_bias).length > 0 ? { logitBias: req.logit_bias } : {}),
   };
 }
 

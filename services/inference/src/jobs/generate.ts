@@ -12,6 +12,7 @@ import {
 import type { ChatTurn, FinishReason, InferInput, OutputFormat, Sampling, TokenUsage } from "@lantern/shared/contracts";
 import type { ServedModel } from "../models/served-model.js";
 import { generatePlain, plainStopsFor, type PlainStops } from "./plain-generation.js";
+import { tokenBiasFor } from "./token-bias.js";
 import { StopSequenceMatcher } from "./stop-sequences.js";
 
 export class ContextLengthExceededError extends Error {
@@ -127,6 +128,7 @@ export async function generate(
   if (room < 1) throw new ContextLengthExceededError(promptTokens, served.contextSize);
   // Compiled before the job is accepted, so a format the builder refuses is a plain error reply.
   const grammar = format ? await served.grammars.grammarFor(format) : undefined;
+  const tokenBias = tokenBiasFor(served.model, sampling.logitBias);
   callbacks.onAccepted(promptTokens);
 
   const maxTokens = Math.min(sampling.maxTokens ?? room, room);
@@ -140,6 +142,7 @@ export async function generate(
         tokens: prompt.plainStops.tokens,
       },
       grammar,
+      tokenBias,
       signal: callbacks.signal,
       onText: callbacks.onText,
     });
@@ -163,6 +166,7 @@ export async function generate(
   const common = {
     ...samplingOptions(sampling),
     ...(grammar ? { grammar } : {}),
+    ...(tokenBias ? { tokenBias } : {}),
     maxTokens,
     signal: halt.signal,
     stopOnAbortSignal: true,

@@ -6,6 +6,7 @@ import {
   type LlamaModel,
   type LlamaText,
   type Token,
+  type TokenBias,
 } from "node-llama-cpp";
 import type { Sampling } from "@lantern/shared/contracts";
 import { StopSequenceMatcher } from "./stop-sequences.js";
@@ -24,6 +25,8 @@ export interface PlainGenerationOptions {
   stops: PlainStops;
   /** Constrains sampling to the texts the grammar accepts; when it is complete only the end token is left. */
   grammar?: LlamaGrammar | undefined;
+  /** OpenAI `logit_bias`, already checked against the vocabulary. */
+  tokenBias?: TokenBias | undefined;
   signal: AbortSignal;
   onText(text: string): void;
 }
@@ -95,6 +98,7 @@ export async function generatePlain(
     seed: sampling.seed,
     // A new state per reply: it tracks how far into the grammar this reply has come.
     grammarEvaluationState: opts.grammar ? new LlamaGrammarEvaluationState({ model, grammar: opts.grammar }) : undefined,
+    tokenBias: opts.tokenBias,
     repeatPenalty: penalize
       ? {
           punishTokens: () => generated.slice(-PENALTY_WINDOW),

@@ -8,6 +8,7 @@ import type { CancelRegistry } from "./cancel-registry.js";
 import { OutputFormatError } from "../models/grammar-cache.js";
 import { ContextLengthExceededError, generate } from "./generate.js";
 import type { FlushClock } from "./flush-clock.js";
+import { InvalidParameterError } from "./token-bias.js";
 import { ReplyPublisher } from "./reply-publisher.js";
 
 export interface RunJobDeps {
@@ -103,6 +104,8 @@ export async function runJob(msg: JsMsg, sequence: LlamaContextSequence, deps: R
   } catch (err) {
     if (err instanceof ContextLengthExceededError) {
       reply.error({ code: "context_length_exceeded", message: err.message, param: "messages" });
+    } else if (err instanceof InvalidParameterError) {
+      reply.error({ code: "invalid_parameter", message: err.message, param: err.param });
     } else if (err instanceof OutputFormatError) {
       log.warn({ err: err.message }, "output format refused");
       const param = job.format?.type === "json_schema" ? "response_format.json_schema.schema" : "response_format";

@@ -1,0 +1,36 @@
+import { TokenBias, type LlamaModel, type Token } from "node-llama-cpp";
+
+/** A request value the worker cannot apply to this model; answered as a 400 naming `param`. */
+export class InvalidParameterError extends Error {
+  override name = "InvalidParameterError";
+  constructor(
+    readonly param: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+// OpenAI's scale: -100 effectively bans a token; node-llama-cpp has an explicit ban for that.
+const BAN = -100;
+
+/**
+ * OpenAI `logit_bias` as node-llama-cpp's TokenBias: each bias is added to its token's logit.
+ * Token ids outside this model's vocabulary are refused (they would index past the logits).
+ */
+export function tokenBiasFor(model: LlamaModel, logitBias: Record<string, number> | undefined): TokenBias | undefined {
+  if (!logitBias) return undefined;
+  const entries = Object.entries(logitBias);
+  if (entries.length === 0) return undefined;
+  const vocabularySize = model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length;
+  if (!vocabularySize) throw new InvalidParameterError("logit_bias", "This model does not say how large its vocabulary is, so logit_bias cannot be checked.");
+  const bias = new TokenBias(model.tokenizer);
+  for (const [key, value] of entries) {
+    const token = Number(key);
+    if (!Number.isInteger(token) || token < 0 || token >= vocabularySize) {
+      throw new InvalidParameterError(`logit_bias.${key}`, `Token id ${key} is not in this model's vocabulary (ids 0 to ${vocabularySize - 1}).`);
+    }
+    bias.set(token as Token, value <= BAN ? "never" : { logit: value });
+  }
+  return bias;
+}
