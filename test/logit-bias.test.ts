@@ -1,28 +1,18 @@
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Token } from "node-llama-cpp";
-import { BUNDLED_MODEL, startTestStack, type InProcessWorker, type TestStack } from "./harness/test-stack.js";
+import { useSdkStack } from "./harness/sdk-stack.js";
+import { BUNDLED_MODEL } from "./harness/test-stack.js";
 
-let stack: TestStack;
-let worker: InProcessWorker;
-let client: OpenAI;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  worker = await stack.startWorker();
-  client = new OpenAI({ baseURL: `${stack.baseUrl}/v1`, apiKey: "unused", maxRetries: 0 });
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const sdk = useSdkStack();
 
 const PROMPT = "Once upon a time";
 const complete = (extra: Partial<OpenAI.CompletionCreateParamsNonStreaming> = {}) =>
-  client.completions.create({ model: BUNDLED_MODEL, prompt: PROMPT, max_tokens: 8, temperature: 0, seed: 3, ...extra });
+  sdk.client.completions.create({ model: BUNDLED_MODEL, prompt: PROMPT, max_tokens: 8, temperature: 0, seed: 3, ...extra });
 
 /** Every vocabulary id whose text continues the prompt as `text` (the test reads the model's own vocabulary). */
 function tokensFor(text: string): Token[] {
-  const model = worker.worker.models[0]!.model;
+  const model = sdk.worker.worker.models[0]!.model;
   const before = model.tokenize(PROMPT);
   const size = model.fileInfo.metadata.tokenizer.ggml.tokens.length;
   const ids: Token[] = [];
@@ -48,7 +38,7 @@ describe("logit_bias", () => {
 
   it("works on chat completions and on streams", async () => {
     const mom = tokensFor(" mom")[0]!;
-    const stream = await client.chat.completions.create({
+    const stream = await sdk.client.chat.completions.create({
       model: BUNDLED_MODEL,
       messages: [{ role: "user", content: PROMPT }],
       max_tokens: 6,

@@ -1,24 +1,15 @@
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUNDLED_MODEL, startTestStack, type TestStack } from "./harness/test-stack.js";
+import { describe, expect, it } from "vitest";
+import { useSdkStack } from "./harness/sdk-stack.js";
+import { BUNDLED_MODEL } from "./harness/test-stack.js";
 
-let stack: TestStack;
-let client: OpenAI;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  await stack.startWorker();
-  client = new OpenAI({ baseURL: `${stack.baseUrl}/v1`, apiKey: "unused", maxRetries: 0 });
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const sdk = useSdkStack();
 
 const story = [{ role: "user" as const, content: "Once upon a time" }];
 
 describe("the official openai SDK against the gateway", () => {
   it("gets a chat completion with correct usage and finish_reason", async () => {
-    const res = await client.chat.completions.create({ model: BUNDLED_MODEL, messages: story, max_tokens: 24, temperature: 0, seed: 7 });
+    const res = await sdk.client.chat.completions.create({ model: BUNDLED_MODEL, messages: story, max_tokens: 24, temperature: 0, seed: 7 });
     expect(res.object).toBe("chat.completion");
     expect(res.model).toBe(BUNDLED_MODEL);
     const choice = res.choices[0]!;
@@ -32,8 +23,8 @@ describe("the official openai SDK against the gateway", () => {
 
   it("streams the same text as the non-streamed answer for the same seed at temperature 0", async () => {
     const params = { model: BUNDLED_MODEL, messages: story, max_tokens: 60, temperature: 0, seed: 42 };
-    const whole = await client.chat.completions.create(params);
-    const stream = await client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } });
+    const whole = await sdk.client.chat.completions.create(params);
+    const stream = await sdk.client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } });
     let text = "";
     let role: string | undefined;
     let finish: string | null | undefined;
@@ -58,10 +49,10 @@ describe("the official openai SDK against the gateway", () => {
   });
 
   it("honours stop sequences and reports finish_reason stop", async () => {
-    const free = await client.completions.create({ model: BUNDLED_MODEL, prompt: "Once upon a time", max_tokens: 40, temperature: 0 });
+    const free = await sdk.client.completions.create({ model: BUNDLED_MODEL, prompt: "Once upon a time", max_tokens: 40, temperature: 0 });
     const text = free.choices[0]!.text;
     const stopWord = ` ${text.trim().split(/\s+/)[3]!}`;
-    const stopped = await client.completions.create({
+    const stopped = await sdk.client.completions.create({
       model: BUNDLED_MODEL,
       prompt: "Once upon a time",
       max_tokens: 40,
@@ -74,24 +65,24 @@ describe("the official openai SDK against the gateway", () => {
 
   it("gets text completions, streamed and not", async () => {
     const params = { model: BUNDLED_MODEL, prompt: "Once upon a time", max_tokens: 30, temperature: 0 };
-    const whole = await client.completions.create(params);
+    const whole = await sdk.client.completions.create(params);
     expect(whole.object).toBe("text_completion");
     expect(whole.choices[0]!.text).toMatch(/\w/);
     expect(whole.usage!.completion_tokens).toBe(30);
     let streamed = "";
-    for await (const chunk of await client.completions.create({ ...params, stream: true })) streamed += chunk.choices[0]?.text ?? "";
+    for await (const chunk of await sdk.client.completions.create({ ...params, stream: true })) streamed += chunk.choices[0]?.text ?? "";
     expect(streamed).toBe(whole.choices[0]!.text);
   });
 
   it("uses 16 tokens for completions without max_tokens, as the OpenAI API does", async () => {
-    const res = await client.completions.create({ model: BUNDLED_MODEL, prompt: "Once upon a time", temperature: 0 });
+    const res = await sdk.client.completions.create({ model: BUNDLED_MODEL, prompt: "Once upon a time", temperature: 0 });
     expect(res.usage!.completion_tokens).toBeLessThanOrEqual(16);
   });
 
   it("samples differently with different seeds at a high temperature", async () => {
     const texts = new Set<string>();
     for (const seed of [1, 2, 3]) {
-      const res = await client.completions.create({ model: BUNDLED_MODEL, prompt: "Once upon a time", max_tokens: 30, temperature: 1.5, seed });
+      const res = await sdk.client.completions.create({ model: BUNDLED_MODEL, prompt: "Once upon a time", max_tokens: 30, temperature: 1.5, seed });
       texts.add(res.choices[0]!.text);
     }
     expect(texts.size).toBeGreaterThan(1);
@@ -99,16 +90,16 @@ describe("the official openai SDK against the gateway", () => {
 
   it("lists the models live workers serve", async () => {
     const models = [];
-    for await (const model of client.models.list()) models.push(model);
+    for await (const model of sdk.client.models.list()) models.push(model);
     expect(models.map((m) => m.id)).toEqual([BUNDLED_MODEL]);
     expect(models[0]!.object).toBe("model");
-    const one = await client.models.retrieve(BUNDLED_MODEL);
+    const one = await sdk.client.models.retrieve(BUNDLED_MODEL);
     expect(one.id).toBe(BUNDLED_MODEL);
   });
 
   it("reports health and readiness", async () => {
-    expect((await fetch(`${stack.baseUrl}/healthz`)).status).toBe(200);
-    const ready = await fetch(`${stack.baseUrl}/readyz`);
+    expect((await fetch(`${sdk.stack.baseUrl}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${sdk.stack.baseUrl}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: "ready", nats: "connected", workers: 1, models: [BUNDLED_MODEL] });
   });

@@ -1,18 +1,9 @@
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUNDLED_MODEL, startTestStack, type TestStack } from "./harness/test-stack.js";
+import { describe, expect, it } from "vitest";
+import { useSdkStack } from "./harness/sdk-stack.js";
+import { BUNDLED_MODEL } from "./harness/test-stack.js";
 
-let stack: TestStack;
-let client: OpenAI;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  await stack.startWorker();
-  client = new OpenAI({ baseURL: `${stack.baseUrl}/v1`, apiKey: "unused", maxRetries: 0 });
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const sdk = useSdkStack();
 
 const story = [{ role: "user" as const, content: "Once upon a time" }];
 
@@ -79,7 +70,7 @@ describe("response_format", () => {
   it("json_object constrains the reply to JSON, cut only by max_tokens", async () => {
     // The bundled story model never chooses to close an object, so the reply ends at max_tokens;
     // closing what is open must then give a JSON object, which free text never would.
-    const res = await client.chat.completions.create({
+    const res = await sdk.client.chat.completions.create({
       model: BUNDLED_MODEL,
       messages: story,
       response_format: { type: "json_object" },
@@ -94,7 +85,7 @@ describe("response_format", () => {
   });
 
   it("json_schema gives JSON that validates against the schema", async () => {
-    const res = await client.chat.completions.create({
+    const res = await sdk.client.chat.completions.create({
       model: BUNDLED_MODEL,
       messages: story,
       response_format: petFormat,
@@ -107,7 +98,7 @@ describe("response_format", () => {
   });
 
   it("json_schema also constrains /v1/completions", async () => {
-    const res = await client.completions.create({
+    const res = await sdk.client.completions.create({
       model: BUNDLED_MODEL,
       prompt: "Once upon a time",
       max_tokens: 200,
@@ -121,8 +112,8 @@ describe("response_format", () => {
 
   it("streams the same JSON as the non-streamed answer for the same seed at temperature 0", async () => {
     const params = { model: BUNDLED_MODEL, messages: story, response_format: petFormat, max_tokens: 200, temperature: 0, seed: 21 };
-    const whole = await client.chat.completions.create(params);
-    const stream = await client.chat.completions.create({ ...params, stream: true });
+    const whole = await sdk.client.chat.completions.create(params);
+    const stream = await sdk.client.chat.completions.create({ ...params, stream: true });
     let text = "";
     let finish: string | null | undefined;
     for await (const chunk of stream) {
@@ -136,7 +127,7 @@ describe("response_format", () => {
 
   it("refuses a schema the grammar cannot enforce, naming the schema param", async () => {
     const err = await status400(
-      client.chat.completions.create({
+      sdk.client.chat.completions.create({
         model: BUNDLED_MODEL,
         messages: story,
         response_format: {
@@ -152,7 +143,7 @@ describe("response_format", () => {
 
   it("refuses a malformed response_format with the path of the bad field", async () => {
     const missingSchema = await status400(
-      client.chat.completions.create({
+      sdk.client.chat.completions.create({
         model: BUNDLED_MODEL,
         messages: story,
         response_format: { type: "json_schema", json_schema: { name: "x" } } as never,
@@ -160,7 +151,7 @@ describe("response_format", () => {
     );
     expect(missingSchema.param).toBe("response_format.json_schema.schema");
     const unknownType = await status400(
-      client.chat.completions.create({ model: BUNDLED_MODEL, messages: story, response_format: { type: "yaml" } as never }),
+      sdk.client.chat.completions.create({ model: BUNDLED_MODEL, messages: story, response_format: { type: "yaml" } as never }),
     );
     expect(unknownType.param).toBe("response_format.type");
   });

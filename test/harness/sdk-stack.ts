@@ -1,0 +1,24 @@
+import OpenAI from "openai";
+import { afterAll, beforeAll } from "vitest";
+import { startTestStack, type InProcessWorker, type TestStack } from "./test-stack.js";
+
+export interface SdkStack {
+  stack: TestStack;
+  worker: InProcessWorker;
+  /** The official SDK pointed at the gateway; no retries, so a test sees every error as sent. */
+  client: OpenAI;
+}
+
+/** For one test file: a stack with one in-process worker and an SDK client, stopped after the file. */
+export function useSdkStack(workerEnv: Record<string, string> = {}): SdkStack {
+  const ctx = {} as SdkStack;
+  beforeAll(async () => {
+    ctx.stack = await startTestStack();
+    ctx.worker = await ctx.stack.startWorker(workerEnv);
+    ctx.client = new OpenAI({ baseURL: `${ctx.stack.baseUrl}/v1`, apiKey: "unused", maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await ctx.stack?.stop();
+  });
+  return ctx;
+}
