@@ -73,7 +73,7 @@ describe("bad input gets the OpenAI error shape", () => {
     ["missing model", { messages: [{ role: "user", content: "hi" }] }, "model"],
     ["stream not a boolean", chat({ stream: "yes" }), "stream"],
     ["too many stop sequences", chat({ stop: ["a", "b", "c", "d", "e"] }), "stop"],
-    ["several choices", chat({ n: 3 }), "n"],
+    ["more choices than allowed", chat({ n: 17 }), "n"],
     ["tools (not supported yet)", chat({ tools: [{ type: "function", function: { name: "f" } }] }), "tools"],
   ])("%s is 400 naming the param", async (_name, body, param) => {
     const res = await post("/v1/chat/completions", body);

@@ -40,6 +40,13 @@ export const OutputFormat = z.discriminatedUnion("type", [
 ]);
 export type OutputFormat = z.infer<typeof OutputFormat>;
 
+/**
+ * Asks for each generated token's log probability and the `top` most likely tokens at its
+ * position (OpenAI `logprobs` / `top_logprobs`). Absent: the worker computes none.
+ */
+export const LogprobsRequest = z.object({ top: z.number().int().min(0).max(20) });
+export type LogprobsRequest = z.infer<typeof LogprobsRequest>;
+
 /** An inference job on the INFER work queue; the reply stream goes to `replyTo` (core NATS). */
 export const InferJob = z.object({
   v: z.literal(1),
@@ -52,5 +59,6 @@ export const InferJob = z.object({
   sampling: Sampling,
   /** Absent: free text. */
   format: OutputFormat.optional(),
+  logprobs: LogprobsRequest.optional(),
 });
 export type InferJob = z.infer<typeof InferJob>;

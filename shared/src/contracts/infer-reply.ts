@@ -31,6 +31,16 @@ export const InferAccepted = z.object({
   promptTokens: z.number().int().nonnegative(),
 });
 
+/** A token's natural-log probability (<= 0) in the distribution it was sampled from. */
+export const TokenLogprob = z.object({
+  /** Its text in the reply; "" for the leading tokens of a character spread over several (the last one carries it). */
+  token: z.string(),
+  logprob: z.number(),
+  /** The most likely tokens at its position, most likely first. */
+  top: z.array(z.object({ token: z.string(), logprob: z.number() })),
+});
+export type TokenLogprob = z.infer<typeof TokenLogprob>;
+
 /**
  * A piece of generated text. `offset` is how much text (UTF-16 units) this attempt sent before
  * it: a redelivered job starts again at 0 with the same seed, so a receiver skips what it has.
@@ -40,6 +50,8 @@ export const InferChunk = z.object({
   kind: z.literal("chunk"),
   offset: z.number().int().nonnegative(),
   text: z.string(),
+  /** When the job asked for them: one entry per token of `text`, whose texts join to exactly `text`. */
+  logprobs: z.array(TokenLogprob).optional(),
 });
 
 export const InferDone = z.object({

@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { ChatCompletionRequest } from "@lantern/shared/contracts";
 import { chatCompletionShape } from "../openai/response-shapes.js";
-import { chatInput, formatFrom, samplingFrom } from "../openai/to-job.js";
+import { choiceCount, chatInput, formatFrom, samplingFrom } from "../openai/to-job.js";
+import { chatLogprobsRequest } from "../openai/logprobs.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
 import { readJsonBody } from "./read-body.js";
 import { serveGeneration } from "./serve-generation.js";
@@ -15,6 +16,8 @@ export function chatCompletionsRoutes(deps: GatewayDeps) {
       input: chatInput(req),
       sampling: samplingFrom(req),
       format: formatFrom(req),
+      logprobs: chatLogprobsRequest(req),
+      n: choiceCount(req),
       stream: Boolean(req.stream),
       includeUsage,
       promptParam: "messages",

@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { CompletionRequest } from "@lantern/shared/contracts";
 import { textCompletionShape } from "../openai/response-shapes.js";
-import { completionInput, formatFrom, samplingFrom } from "../openai/to-job.js";
+import { choiceCount, completionInput, formatFrom, samplingFrom } from "../openai/to-job.js";
+import { completionLogprobsRequest } from "../openai/logprobs.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
 import { readJsonBody } from "./read-body.js";
 import { serveGeneration } from "./serve-generation.js";
@@ -15,6 +16,8 @@ export function completionsRoutes(deps: GatewayDeps) {
       input: completionInput(req),
       sampling: samplingFrom(req),
       format: formatFrom(req),
+      logprobs: completionLogprobsRequest(req),
+      n: choiceCount(req),
       stream: Boolean(req.stream),
       includeUsage,
       promptParam: "prompt",

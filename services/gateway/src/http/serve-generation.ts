@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import type { InferInput, OutputFormat, Sampling } from "@lantern/shared/contracts";
+import type { InferInput, LogprobsRequest, OutputFormat, Sampling } from "@lantern/shared/contracts";
 import { ApiError, ClientGoneError, internalError, modelNotFound, noCapacity } from "../errors/api-error.js";
-import type { InferenceCall } from "../jobs/inference-client.js";
-import type { ResponseShape } from "../openai/response-shapes.js";
+import { submitChoices, type ChoiceCalls } from "../jobs/choice-fan-out.js";
+import type { ChoiceResult, ResponseShape } from "../openai/response-shapes.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
 import { SseResponse } from "./sse-response.js";
 
@@ -12,6 +12,9 @@ export interface GenerationRequest {
   input: InferInput;
   sampling: Sampling;
   format: OutputFormat | undefined;
+  logprobs: LogprobsRequest | undefined;
+  /** How many choices to generate (`n`). */
+  n: number;
   stream: boolean;
   includeUsage: boolean;
   shape: ResponseShape;
@@ -36,34 +39,49 @@ function clientGoneSignal(c: Context<GatewayEnv>): AbortSignal {
   return controller.signal;
 }
 
-async function collectBody(call: InferenceCall, shape: ResponseShape): Promise<object> {
-  let text = "";
-  for await (const event of call.events()) {
-    if (event.kind === "text") text += event.text;
-    else if (event.kind === "done") return shape.body(text, event.done.finishReason, event.done.usage);
-    else throw event.error;
+async function collectBody(calls: ChoiceCalls, req: GenerationRequest): Promise<object> {
+  const choices: ChoiceResult[] = Array.from({ length: req.n }, () => ({
+    text: "",
+    finishReason: "stop",
+    logprobs: req.logprobs ? [] : undefined,
+  }));
+  for await (const event of calls.events()) {
+    if (event.kind === "text") {
+      const choice = choices[event.index]!;
+      choice.text += event.text;
+      if (event.logprobs) choice.logprobs?.push(...event.logprobs);
+    } else if (event.kind === "finish") {
+      choices[event.index]!.finishReason = event.finishReason;
+    } else if (event.kind === "complete") {
+      return req.shape.body(choices, event.usage);
+    } else {
+      throw event.error;
+    }
   }
-  // events() ends without done or error only when the client went away.
+  // events() ends without complete or error only when the client went away.
   throw new ClientGoneError();
 }
 
 /** Writes the accepted job's events as OpenAI stream chunks, ending in `[DONE]` or an error event. */
-async function streamEvents(sse: SseResponse, call: InferenceCall, req: GenerationRequest, deps: GatewayDeps, requestId: string) {
+async function streamEvents(sse: SseResponse, calls: ChoiceCalls, req: GenerationRequest, deps: GatewayDeps, requestId: string) {
   let waitingForText = true;
   const ping = setInterval(() => {
     if (waitingForText) void sse.comment("ping");
   }, deps.config.GATEWAY_SSE_PING_MS);
   const send = (body: object) => sse.data(JSON.stringify(body));
   try {
-    const start = req.shape.start();
-    if (start) await send(start);
-    for await (const event of call.events()) {
+    for (let index = 0; index < req.n; index++) {
+      const start = req.shape.start(index);
+      if (start) await send(start);
+    }
+    for await (const event of calls.events()) {
       if (event.kind === "text") {
         waitingForText = false;
-        await send(req.shape.chunk(event.text));
-      } else if (event.kind === "done") {
-        void send(req.shape.finish(event.done.finishReason));
-        if (req.includeUsage) void send(req.shape.usage(event.done.usage));
+        await send(req.shape.chunk(event.index, event.text, event.logprobs));
+      } else if (event.kind === "finish") {
+        void send(req.shape.finish(event.index, event.finishReason));
+      } else if (event.kind === "complete") {
+        if (req.includeUsage) void send(req.shape.usage(event.usage));
         sse.end("[DONE]");
       } else {
         // A failure after the 200 was sent: an explicit error event, never a silent close.
@@ -80,19 +98,31 @@ async function streamEvents(sse: SseResponse, call: InferenceCall, req: Generati
   }
 }
 
-/** Queues the job, then answers with one JSON body or an SSE stream ending in `[DONE]`. */
+/** Queues a job per choice, then answers with one JSON body or an SSE stream ending in `[DONE]`. */
 export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps, req: GenerationRequest): Promise<Response> {
   ensureServed(deps, req.model);
   const signal = clientGoneSignal(c);
-  const call = await deps.inference.submit(
-    { requestId: c.get("requestId"), model: req.model, input: req.input, sampling: req.sampling, format: req.format, signal },
-    req.promptParam,
-  );
-  c.header("x-lantern-worker", call.accepted.workerId);
-  if (!req.stream) return c.json(await collectBody(call, req.shape));
+  const calls = await submitChoices(deps.inference, {
+    requestId: c.get("requestId"),
+    model: req.model,
+    input: req.input,
+    sampling: req.sampling,
+    format: req.format,
+    logprobs: req.logprobs,
+    n: req.n,
+    promptParam: req.promptParam,
+    signal,
+  });
+  const servedBy = () => c.header("x-lantern-worker", [...calls.workerIds].join(","));
+  if (!req.stream) {
+    const body = await collectBody(calls, req);
+    servedBy();
+    return c.json(body);
+  }
 
+  servedBy();
   const sse = new SseResponse(c.env.outgoing);
   sse.open(c.res.headers.entries());
-  void streamEvents(sse, call, req, deps, c.get("requestId"));
+  void streamEvents(sse, calls, req, deps, c.get("requestId"));
   return RESPONSE_ALREADY_SENT;
 }

@@ -10,11 +10,14 @@ import {
   type InferDone,
   type InferError,
   type InferInput,
+  type LogprobsRequest,
   type NatsNames,
   type Sampling,
+  type TokenLogprob,
 } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import { ApiError, ClientGoneError, internalError, invalidRequest, noCapacity, upstreamTimeout } from "../errors/api-error.js";
+import { freshOutput } from "./fresh-output.js";
 import { ReplyQueue } from "./reply-queue.js";
 import type { ReplyRouter } from "./reply-router.js";
 
@@ -37,12 +40,13 @@ export interface SubmitRequest {
   input: InferInput;
   sampling: Sampling;
   format: OutputFormat | undefined;
+  logprobs?: LogprobsRequest | undefined;
   /** Aborted when the client goes away: the job is withdrawn or cancelled. */
   signal: AbortSignal;
 }
 
 export type GenerationEvent =
-  | { kind: "text"; text: string }
+  | { kind: "text"; text: string; logprobs?: TokenLogprob[] }
   | { kind: "done"; done: InferDone }
   | { kind: "error"; error: ApiError };
 
@@ -100,10 +104,10 @@ export class InferenceCall {
             break;
           case "chunk": {
             // After a redelivery the new attempt resends from offset 0: pass on only what is new.
-            const fresh = reply.text.slice(Math.max(0, this.delivered - reply.offset));
-            if (!fresh) break;
-            this.delivered = Math.max(this.delivered, reply.offset) + fresh.length;
-            yield { kind: "text", text: fresh };
+            const fresh = freshOutput(reply, this.delivered);
+            if (!fresh.text) break;
+            this.delivered = Math.max(this.delivered, reply.offset) + fresh.text.length;
+            yield { kind: "text", text: fresh.text, ...(fresh.logprobs ? { logprobs: fresh.logprobs } : {}) };
             break;
           }
           case "done":
@@ -149,6 +153,7 @@ export class InferenceClient {
       input: request.input,
       sampling: request.sampling,
       ...(request.format ? { format: request.format } : {}),
+      ...(request.logprobs ? { logprobs: request.logprobs } : {}),
     };
     const hdrs = natsHeaders();
     hdrs.set(JobHeader.requestId, requestId);

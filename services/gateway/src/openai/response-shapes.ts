@@ -1,17 +1,26 @@
-import type { FinishReason, TokenUsage } from "@lantern/shared/contracts";
+import type { FinishReason, TokenLogprob, TokenUsage } from "@lantern/shared/contracts";
+import { chatLogprobs, legacyLogprobs } from "./logprobs.js";
 
-/** The OpenAI wire shapes for one generation, as a chat completion or a text completion. */
+/** One finished choice of a non-streamed answer. */
+export interface ChoiceResult {
+  text: string;
+  finishReason: FinishReason;
+  /** Set when the request asked for logprobs. */
+  logprobs: TokenLogprob[] | undefined;
+}
+
+/** The OpenAI wire shapes for one generation with one or more choices, as a chat completion or a text completion. */
 export interface ResponseShape {
-  /** The streamed chunk sent as soon as a worker accepted the job, if the shape has one. */
-  start(): object | undefined;
-  /** A streamed piece of text. */
-  chunk(text: string): object;
-  /** The streamed chunk that carries the finish reason. */
-  finish(finishReason: FinishReason): object;
+  /** The streamed chunk that opens a choice as soon as a worker accepted the request, if the shape has one. */
+  start(index: number): object | undefined;
+  /** A streamed piece of a choice's text, with its tokens' logprobs when asked for. */
+  chunk(index: number, text: string, logprobs: TokenLogprob[] | undefined): object;
+  /** The streamed chunk that carries a choice's finish reason. */
+  finish(index: number, finishReason: FinishReason): object;
   /** The trailing streamed chunk with usage (`stream_options.include_usage`). */
   usage(usage: TokenUsage): object;
   /** The whole non-streamed body. */
-  body(text: string, finishReason: FinishReason, usage: TokenUsage): object;
+  body(choices: ChoiceResult[], usage: TokenUsage): object;
 }
 
 export interface ShapeContext {
@@ -35,36 +44,34 @@ export function chatCompletionShape({ id, model, created, includeUsage }: ShapeC
   const base = { id, object: "chat.completion.chunk", created, model, system_fingerprint: null };
   const usageNull = includeUsage ? { usage: null } : {};
   return {
-    start: () => ({
+    start: (index) => ({
       ...base,
-      choices: [{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }],
+      choices: [{ index, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }],
       ...usageNull,
     }),
-    chunk: (text) => ({
+    chunk: (index, text, logprobs) => ({
       ...base,
-      choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }],
+      choices: [{ index, delta: { content: text }, logprobs: logprobs ? chatLogprobs(logprobs) : null, finish_reason: null }],
       ...usageNull,
     }),
-    finish: (finishReason) => ({
+    finish: (index, finishReason) => ({
       ...base,
-      choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: finishReasonOut(finishReason) }],
+      choices: [{ index, delta: {}, logprobs: null, finish_reason: finishReasonOut(finishReason) }],
       ...usageNull,
     }),
     usage: (usage) => ({ ...base, choices: [], usage: openAiUsage(usage) }),
-    body: (text, finishReason, usage) => ({
+    body: (choices, usage) => ({
       id,
       object: "chat.completion",
       created,
       model,
       system_fingerprint: null,
-      choices: [
-        {
-          index: 0,
-          message: { role: "assistant", content: text, refusal: null },
-          logprobs: null,
-          finish_reason: finishReasonOut(finishReason),
-        },
-      ],
+      choices: choices.map((choice, index) => ({
+        index,
+        message: { role: "assistant", content: choice.text, refusal: null },
+        logprobs: choice.logprobs ? chatLogprobs(choice.logprobs) : null,
+        finish_reason: finishReasonOut(choice.finishReason),
+      })),
       usage: openAiUsage(usage),
     }),
   };
@@ -73,18 +80,33 @@ export function chatCompletionShape({ id, model, created, includeUsage }: ShapeC
 export function textCompletionShape({ id, model, created, includeUsage }: ShapeContext): ResponseShape {
   const base = { id, object: "text_completion", created, model, system_fingerprint: null };
   const usageNull = includeUsage ? { usage: null } : {};
+  // Per streamed choice, how much text it has sent: the legacy logprobs give each token's offset in it.
+  const streamed: number[] = [];
   return {
     start: () => undefined,
-    chunk: (text) => ({ ...base, choices: [{ index: 0, text, logprobs: null, finish_reason: null }], ...usageNull }),
-    finish: (finishReason) => ({
+    chunk: (index, text, logprobs) => {
+      const offset = streamed[index] ?? 0;
+      streamed[index] = offset + text.length;
+      return {
+        ...base,
+        choices: [{ index, text, logprobs: logprobs ? legacyLogprobs(logprobs, offset) : null, finish_reason: null }],
+        ...usageNull,
+      };
+    },
+    finish: (index, finishReason) => ({
       ...base,
-      choices: [{ index: 0, text: "", logprobs: null, finish_reason: finishReasonOut(finishReason) }],
+      choices: [{ index, text: "", logprobs: null, finish_reason: finishReasonOut(finishReason) }],
       ...usageNull,
     }),
     usage: (usage) => ({ ...base, choices: [], usage: openAiUsage(usage) }),
-    body: (text, finishReason, usage) => ({
+    body: (choices, usage) => ({
       ...base,
-      choices: [{ index: 0, text, logprobs: null, finish_reason: finishReasonOut(finishReason) }],
+      choices: choices.map((choice, index) => ({
+        index,
+        text: choice.text,
+        logprobs: choice.logprobs ? legacyLogprobs(choice.logprobs, 0) : null,
+        finish_reason: finishReasonOut(choice.finishReason),
+      })),
       usage: openAiUsage(usage),
     }),
   };

@@ -15,18 +15,16 @@ type GenerationRequest = ChatCompletionRequest | CompletionRequest;
 
 /** Fields the API knows but the platform cannot honour yet: refused, never silently ignored. */
 function rejectUnsupported(req: GenerationRequest): void {
-  if (req.n != null && req.n !== 1) throw unsupportedParameter("n", "must be 1: several choices per request are not supported");
-  if (req.logprobs) throw unsupportedParameter("logprobs");
   if ("messages" in req) {
     if (req.tools && req.tools.length > 0) throw unsupportedParameter("tools");
     if (req.functions && req.functions.length > 0) throw unsupportedParameter("functions");
     if (req.tool_choice != null && req.tool_choice !== "none") throw unsupportedParameter("tool_choice");
     if (req.function_call != null && req.function_call !== "none") throw unsupportedParameter("function_call");
-    if (req.top_logprobs) throw unsupportedParameter("top_logprobs");
   } else {
     if (req.echo) throw unsupportedParameter("echo");
     if (req.suffix) throw unsupportedParameter("suffix");
-    if (req.best_of != null && req.best_of !== 1) throw unsupportedParameter("best_of");
+    // Ranking several candidates by likelihood is not done: best_of may only restate n.
+    if (req.best_of != null && req.best_of !== (req.n ?? 1)) throw unsupportedParameter("best_of", "must equal n: picking the best of several candidates is not supported");
   }
 }
 
@@ -64,6 +62,15 @@ export function completionInput(req: CompletionRequest): InferInput {
   if (prompt.length === 1 && typeof prompt[0] === "string") return { kind: "completion", prompt: prompt[0] };
   if (prompt.length > 0 && typeof prompt[0] !== "string") throw unsupportedParameter("prompt", "as token arrays is not supported");
   throw unsupportedParameter("prompt", "must be one string: batches of prompts are not supported");
+}
+
+/** Choices per request: each is a job of its own, so this bounds what one request puts on the queue. */
+export const MAX_CHOICES = 16;
+
+export function choiceCount(req: GenerationRequest): number {
+  const n = req.n ?? 1;
+  if (n > MAX_CHOICES) throw invalidRequest(`'n' must be at most ${MAX_CHOICES}, got ${n}.`, "n", "invalid_value");
+  return n;
 }
 
 /** The OpenAI legacy completions endpoint stops at 16 tokens unless told otherwise. */

@@ -9,10 +9,19 @@ import {
   type LlamaGrammar,
   type Token,
 } from "node-llama-cpp";
-import type { ChatTurn, FinishReason, InferInput, OutputFormat, Sampling, TokenUsage } from "@lantern/shared/contracts";
+import type {
+  ChatTurn,
+  FinishReason,
+  InferInput,
+  LogprobsRequest,
+  OutputFormat,
+  Sampling,
+  TokenLogprob,
+  TokenUsage,
+} from "@lantern/shared/contracts";
 import type { ServedModel } from "../models/served-model.js";
 import { generatePlain, plainStopsFor, type PlainStops } from "./plain-generation.js";
-import { tokenBiasFor } from "./token-bias.js";
+import { InvalidParameterError, tokenBiasFor } from "./token-bias.js";
 import { StopSequenceMatcher } from "./stop-sequences.js";
 
 export class ContextLengthExceededError extends Error {
@@ -30,9 +39,11 @@ export class ContextLengthExceededError extends Error {
 
 export interface GenerationCallbacks {
   signal: AbortSignal;
+  /** Token probabilities to send along with the text, when the job asked for them. */
+  logprobs?: LogprobsRequest | undefined;
   /** Called once the prompt is known to fit, before any evaluation. */
   onAccepted(promptTokens: number): void;
-  onText(text: string): void;
+  onText(text: string, logprobs?: TokenLogprob[]): void;
 }
 
 export interface GenerationResult {
@@ -126,6 +137,13 @@ export async function generate(
   const promptTokens = prompt.tokens.length;
   const room = served.contextSize - promptTokens;
   if (room < 1) throw new ContextLengthExceededError(promptTokens, served.contextSize);
+  // LlamaChat reports no probabilities: refused, never answered without them.
+  if (callbacks.logprobs && !prompt.plainStops) {
+    throw new InvalidParameterError(
+      "logprobs",
+      `The chat template of '${served.name}' needs a generation path that cannot report token probabilities; logprobs are not available for this model.`,
+    );
+  }
   // Compiled before the job is accepted, so a format the builder refuses is a plain error reply.
   const grammar = format ? await served.grammars.grammarFor(format) : undefined;
   const tokenBias = tokenBiasFor(served.model, sampling.logitBias);
@@ -143,6 +161,7 @@ export async function generate(
       },
       grammar,
       tokenBias,
+      logprobs: callbacks.logprobs,
       signal: callbacks.signal,
       onText: callbacks.onText,
     });

@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GeneralChatWrapper, type Token } from "node-llama-cpp";
 import { createLogger } from "@lantern/shared/logging";
-import type { Sampling } from "@lantern/shared/contracts";
+import type { LogprobsRequest, Sampling, TokenLogprob } from "@lantern/shared/contracts";
 import { loadLlama } from "../models/load-llama.js";
 import { loadServedModel, type ServedModel } from "../models/served-model.js";
 import { generatePlain, plainStopsFor, type PlainStops } from "./plain-generation.js";
@@ -21,10 +21,19 @@ afterAll(async () => {
 const greedy: Sampling = { temperature: 0, topP: 1, seed: 1, presencePenalty: 0, frequencyPenalty: 0, stop: [] };
 const noStops: PlainStops = { texts: [], tokens: [] };
 
-async function run(prompt: string, opts: { maxTokens?: number; stops?: PlainStops; signal?: AbortSignal; sampling?: Partial<Sampling> } = {}) {
+interface RunOptions {
+  maxTokens?: number;
+  stops?: PlainStops;
+  signal?: AbortSignal;
+  sampling?: Partial<Sampling>;
+  logprobs?: LogprobsRequest;
+}
+
+async function run(prompt: string, opts: RunOptions = {}) {
   const model = served.model;
   const tokens: Token[] = [model.tokens.bos!, ...model.tokenize(prompt)];
   let text = "";
+  const pieces: Array<{ text: string; logprobs: TokenLogprob[] | undefined }> = [];
   const sequence = served.sequences[0]!;
   try {
     const result = await generatePlain(model, sequence, tokens, {
@@ -32,9 +41,13 @@ async function run(prompt: string, opts: { maxTokens?: number; stops?: PlainStop
       maxTokens: opts.maxTokens ?? 64,
       stops: opts.stops ?? noStops,
       signal: opts.signal ?? new AbortController().signal,
-      onText: (t) => (text += t),
+      logprobs: opts.logprobs,
+      onText: (t, logprobs) => {
+        text += t;
+        pieces.push({ text: t, logprobs });
+      },
     });
-    return { text, ...result };
+    return { text, pieces, logprobs: pieces.flatMap((p) => p.logprobs ?? []), ...result };
   } finally {
     await sequence.clearHistory();
   }
@@ -99,5 +112,43 @@ describe("a template's stop triggers", () => {
     expect(stops).toBeDefined();
     expect(stops!.texts).toContain("\n\n### Human");
     expect(stops!.tokens).toContain(served.model.tokens.eos);
+  });
+});
+
+describe("token log probabilities", () => {
+  it("come one per token, and each piece of text is exactly the join of its tokens", async () => {
+    const result = await run("Once upon a time", { maxTokens: 30, logprobs: { top: 0 } });
+    expect(result.logprobs).toHaveLength(result.completionTokens);
+    for (const piece of result.pieces) expect(piece.logprobs!.map((e) => e.token).join("")).toBe(piece.text);
+    for (const entry of result.logprobs) {
+      expect(entry.logprob).toBeLessThanOrEqual(0);
+      expect(entry.top).toEqual([]);
+    }
+  });
+
+  it("do not change the text sampled with a given seed", async () => {
+    const sampling = { temperature: 1, seed: 42 };
+    const plain = await run("Once upon a time", { maxTokens: 40, sampling });
+    const withLogprobs = await run("Once upon a time", { maxTokens: 40, sampling, logprobs: { top: 3 } });
+    expect(withLogprobs.text).toBe(plain.text);
+  });
+
+  it("list the asked number of alternatives, most likely first, led by the greedy choice", async () => {
+    const result = await run("Once upon a time", { maxTokens: 20, logprobs: { top: 5 } });
+    for (const entry of result.logprobs) {
+      expect(entry.top).toHaveLength(5);
+      const logprobs = entry.top.map((t) => t.logprob);
+      expect([...logprobs].sort((a, b) => b - a)).toEqual(logprobs);
+      expect(entry.top[0]).toEqual({ token: entry.token, logprob: entry.logprob });
+    }
+  });
+
+  it("drop the tokens of a stop text with the text", async () => {
+    const full = await run("Once upon a time", { maxTokens: 60 });
+    const word = full.text.trim().split(/\s+/)[3]!;
+    // With its leading space, the stop text covers whole tokens.
+    const cut = await run("Once upon a time", { maxTokens: 60, stops: { texts: [` ${word}`], tokens: [] }, logprobs: { top: 0 } });
+    expect(cut.logprobs.map((e) => e.token).join("")).toBe(cut.text);
+    expect(cut.logprobs.length).toBeLessThan(cut.completionTokens);
   });
 });

@@ -8,8 +8,10 @@ import {
   type Token,
   type TokenBias,
 } from "node-llama-cpp";
-import type { Sampling } from "@lantern/shared/contracts";
+import type { LogprobsRequest, Sampling, TokenLogprob } from "@lantern/shared/contracts";
+import { LogprobAligner, type AlignedText } from "./logprob-aligner.js";
 import { StopSequenceMatcher } from "./stop-sequences.js";
+import { tokenLogprob, type SampledTokenMetadata } from "./token-logprobs.js";
 
 /** How a plain generation ends, besides running out of tokens. */
 export interface PlainStops {
@@ -27,8 +29,11 @@ export interface PlainGenerationOptions {
   grammar?: LlamaGrammar | undefined;
   /** OpenAI `logit_bias`, already checked against the vocabulary. */
   tokenBias?: TokenBias | undefined;
+  /** Token probabilities to report with the text; absent keeps the loop on bare tokens (faster). */
+  logprobs?: LogprobsRequest | undefined;
   signal: AbortSignal;
-  onText(text: string): void;
+  /** With `logprobs`: one entry per token of `text`, whose texts join to exactly `text`. */
+  onText(text: string, logprobs?: TokenLogprob[]): void;
 }
 
 export interface PlainGenerationResult {
@@ -82,17 +87,31 @@ export async function generatePlain(
   const generated: Token[] = [];
   // Tokens whose text is an incomplete character until the next one arrives.
   const partial: Token[] = [];
+  const logprobs = opts.logprobs;
+  const aligner = logprobs ? new LogprobAligner() : undefined;
+  // The log probabilities of the tokens in `partial`, their text to come.
+  const partialLogprobs: Array<Omit<TokenLogprob, "token">> = [];
   const penalize = sampling.presencePenalty !== 0 || sampling.frequencyPenalty !== 0;
   let firstTokenAt: number | undefined;
   let stopReason: PlainGenerationResult["stopReason"] = "stop";
 
+  const release = (aligned: AlignedText) => {
+    if (aligned.logprobs.length > 0) opts.onText(aligned.text, aligned.logprobs);
+  };
   const emit = (text: string) => {
     const visible = matcher.push(text);
-    if (visible) opts.onText(visible);
+    if (!aligner) {
+      if (visible) opts.onText(visible);
+      return;
+    }
+    // The text of the tokens just decoded goes on the last of them (see TokenLogprob).
+    aligner.add(partialLogprobs.map((entry, i) => ({ ...entry, token: i === partialLogprobs.length - 1 ? text : "" })));
+    partialLogprobs.length = 0;
+    release(aligner.take(visible));
   };
 
   if (maxTokens <= 0) return { stopReason: "length", completionTokens: 0, firstTokenAt };
-  const tokens = sequence.evaluate(promptTokens, {
+  const evaluateOptions = {
     temperature: sampling.temperature,
     topP: sampling.topP,
     seed: sampling.seed,
@@ -108,10 +127,14 @@ export async function generatePlain(
           frequencyPenalty: sampling.frequencyPenalty,
         }
       : undefined,
-  });
-  for await (const token of tokens) {
+  };
+  /** Takes one sampled token; true when generation ends here. */
+  const step = (token: Token, sampled?: SampledTokenMetadata): boolean => {
     firstTokenAt ??= performance.now();
-    if (stopTokens.has(token)) break;
+    if (stopTokens.has(token)) return true;
+    if (logprobs && sampled) {
+      partialLogprobs.push(tokenLogprob(model, sampled, logprobs.top, generated.length > 0 ? generated.slice(-4) : promptTokens.slice(-4)));
+    }
     generated.push(token);
     partial.push(token);
     // Decoding with the tokens before it keeps the leading space SentencePiece vocabularies put in.
@@ -121,18 +144,35 @@ export async function generatePlain(
       partial.length = 0;
       emit(text);
     }
-    if (matcher.stopped) break;
+    if (matcher.stopped) return true;
     if (signal.aborted) {
       stopReason = "cancelled";
-      break;
+      return true;
     }
     if (generated.length >= maxTokens) {
       stopReason = "length";
-      break;
+      return true;
+    }
+    return false;
+  };
+  if (logprobs) {
+    // Probabilities of the whole vocabulary cross into JS per token: only when alternatives are asked for.
+    const metadata = { confidence: true, probabilities: logprobs.top > 0 } as const;
+    for await (const sampled of sequence.evaluateWithMetadata(promptTokens, metadata, evaluateOptions)) {
+      if (step(sampled.token, sampled)) break;
+    }
+  } else {
+    for await (const token of sequence.evaluate(promptTokens, evaluateOptions)) {
+      if (step(token)) break;
     }
   }
   if (partial.length > 0 && !matcher.stopped) emit(model.detokenize(partial, false, generated.slice(-partial.length - 4, -partial.length)));
   const rest = matcher.flush();
-  if (rest) opts.onText(rest);
+  if (aligner) {
+    release(aligner.take(rest));
+    release(aligner.finish());
+  } else if (rest) {
+    opts.onText(rest);
+  }
   return { stopReason, completionTokens: generated.length, firstTokenAt };
 }

@@ -1,5 +1,5 @@
 import type { NatsConnection } from "@nats-io/transport-node";
-import { encodeMessage, InferReply } from "@lantern/shared/contracts";
+import { encodeMessage, InferReply, type TokenLogprob } from "@lantern/shared/contracts";
 import type { FlushClock } from "./flush-clock.js";
 
 type ReplyBody<K extends InferReply["kind"]> = Omit<Extract<InferReply, { kind: K }>, "v" | "kind">;
@@ -13,6 +13,8 @@ type ReplyBody<K extends InferReply["kind"]> = Omit<Extract<InferReply, { kind: 
 export class ReplyPublisher {
   private sent = 0;
   private pending = "";
+  /** The log probabilities of the tokens of `pending`, when the job asked for them. */
+  private pendingLogprobs: TokenLogprob[] | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -24,13 +26,14 @@ export class ReplyPublisher {
     this.send({ v: 1, kind: "accepted", ...body });
   }
 
-  chunk(text: string): void {
+  chunk(text: string, logprobs?: TokenLogprob[]): void {
     if (this.sent === 0 || !this.clock) {
-      this.sendText(text);
+      this.sendText(text, logprobs);
       return;
     }
     if (!this.pending) this.clock.schedule(this.flush);
     this.pending += text;
+    if (logprobs) (this.pendingLogprobs ??= []).push(...logprobs);
   }
 
   done(body: ReplyBody<"done">): void {
@@ -47,12 +50,14 @@ export class ReplyPublisher {
     this.clock?.unschedule(this.flush);
     if (!this.pending) return;
     const text = this.pending;
+    const logprobs = this.pendingLogprobs;
     this.pending = "";
-    this.sendText(text);
+    this.pendingLogprobs = undefined;
+    this.sendText(text, logprobs);
   };
 
-  private sendText(text: string): void {
-    this.send({ v: 1, kind: "chunk", offset: this.sent, text });
+  private sendText(text: string, logprobs: TokenLogprob[] | undefined): void {
+    this.send({ v: 1, kind: "chunk", offset: this.sent, text, ...(logprobs ? { logprobs } : {}) });
     this.sent += text.length;
   }
 

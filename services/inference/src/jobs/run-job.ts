@@ -77,11 +77,12 @@ export async function runJob(msg: JsMsg, sequence: LlamaContextSequence, deps: R
   try {
     const result = await generate(served, sequence, job.input, job.sampling, job.format, {
       signal: controller.signal,
+      logprobs: job.logprobs,
       onAccepted: (promptTokens) => {
         reply.accepted({ workerId: deps.workerId, attempt, promptTokens });
         log.info({ attempt, promptTokens }, "job started");
       },
-      onText: (text) => reply.chunk(text),
+      onText: (text, logprobs) => reply.chunk(text, logprobs),
     });
     reply.done({
       finishReason: result.finishReason,

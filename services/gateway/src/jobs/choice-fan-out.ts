@@ -1,0 +1,167 @@
+import type { FinishReason, TokenLogprob, TokenUsage } from "@lantern/shared/contracts";
+import { ApiError, ClientGoneError, internalError } from "../errors/api-error.js";
+import type { InferenceClient, SubmitRequest } from "./inference-client.js";
+
+/*
+ * `n` choices are n jobs on the queue, not one job running n sequences: each choice takes a
+ * free slot on any worker, so the choices of one request run side by side across workers, and
+ * queueing, redelivery, cancel and the per-slot loops stay what they are for one choice. The
+ * cost is evaluating the prompt once per choice.
+ */
+
+export interface ChoicesRequest extends SubmitRequest {
+  n: number;
+  /** The request field an over-long prompt is reported against. */
+  promptParam: string;
+}
+
+export type ChoiceEvent =
+  | { kind: "text"; index: number; text: string; logprobs?: TokenLogprob[] }
+  | { kind: "finish"; index: number; finishReason: FinishReason }
+  /** Every choice finished: the request's usage (the prompt once, the completions summed). */
+  | { kind: "complete"; usage: TokenUsage }
+  | { kind: "error"; index: number; error: ApiError };
+
+type PumpEvent =
+  | { kind: "accepted"; index: number; workerId: string }
+  | { kind: "text"; index: number; text: string; logprobs?: TokenLogprob[] }
+  | { kind: "done"; index: number; finishReason: FinishReason; usage: TokenUsage }
+  | { kind: "error"; index: number; error: ApiError }
+  /** The choice's job is over: after done or error, or silently when the request was aborted. */
+  | { kind: "ended"; index: number };
+
+/** Each choice draws its own tokens; choice 0 keeps the request's seed, so n = 1 is unchanged. */
+export function choiceSeed(seed: number, index: number): number {
+  return (seed + Math.imul(index, 0x9e3779b9)) >>> 0;
+}
+
+/** Job ids stay subject-safe ([A-Za-z0-9_-]); a single choice keeps the request's own id. */
+export function choiceRequestId(requestId: string, index: number, n: number): string {
+  return n === 1 ? requestId : `${requestId}-c${index}`;
+}
+
+/** The events of all choices in arrival order; no bound is needed, each choice's job is finite. */
+class EventQueue {
+  private readonly items: PumpEvent[] = [];
+  private wake: (() => void) | undefined;
+
+  push(event: PumpEvent): void {
+    this.items.push(event);
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  async next(): Promise<PumpEvent> {
+    while (this.items.length === 0) await new Promise<void>((resolve) => (this.wake = resolve));
+    return this.items.shift()!;
+  }
+}
+
+/** The choices of one request, once at least one was accepted by a worker. */
+export class ChoiceCalls {
+  /** The workers that took a choice so far. */
+  readonly workerIds = new Set<string>();
+
+  constructor(
+    readonly n: number,
+    private readonly queue: EventQueue,
+    private readonly abort: AbortController,
+    firstWorkerId: string,
+    /** Choices withdrawn before the first acceptance (the client was going away). */
+    private readonly endedBefore: number,
+  ) {
+    this.workerIds.add(firstWorkerId);
+  }
+
+  /**
+   * Text and finishes of every choice as they come, then `complete`; or an `error` as soon as
+   * one choice fails, after which the others are cancelled. Ends early, with neither, only when
+   * the client went away. Leaving the loop early cancels every choice still running.
+   */
+  async *events(): AsyncGenerator<ChoiceEvent> {
+    const usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
+    let finished = 0;
+    let ended = this.endedBefore;
+    try {
+      while (finished < this.n && ended < this.n) {
+        const event = await this.queue.next();
+        switch (event.kind) {
+          case "accepted":
+            this.workerIds.add(event.workerId);
+            break;
+          case "text":
+            yield event;
+            break;
+          case "done":
+            finished++;
+            // Every choice evaluated the same prompt; OpenAI counts it once.
+            usage.promptTokens = event.usage.promptTokens;
+            usage.completionTokens += event.usage.completionTokens;
+            yield { kind: "finish", index: event.index, finishReason: event.finishReason };
+            break;
+          case "error":
+            yield event;
+            return;
+          case "ended":
+            ended++;
+            break;
+        }
+      }
+      if (finished === this.n) yield { kind: "complete", usage };
+    } finally {
+      this.abort.abort();
+    }
+  }
+}
+
+/**
+ * Queues one job per choice and resolves once a worker accepted one of them, so that a refusal
+ * (a prompt too long, a bad parameter: the same for every choice) is still an HTTP error.
+ */
+export async function submitChoices(inference: InferenceClient, req: ChoicesRequest): Promise<ChoiceCalls> {
+  const { n, promptParam } = req;
+  const queue = new EventQueue();
+  // Aborted when the client goes away, when a choice fails, or when all are done.
+  const abort = new AbortController();
+  const signal = AbortSignal.any([req.signal, abort.signal]);
+
+  const pump = async (index: number) => {
+    try {
+      const call = await inference.submit(
+        {
+          ...req,
+          requestId: choiceRequestId(req.requestId, index, n),
+          sampling: { ...req.sampling, seed: choiceSeed(req.sampling.seed, index) },
+          signal,
+        },
+        promptParam,
+      );
+      queue.push({ kind: "accepted", index, workerId: call.accepted.workerId });
+      for await (const event of call.events()) {
+        if (event.kind === "text") queue.push({ ...event, index });
+        else if (event.kind === "done") queue.push({ kind: "done", index, finishReason: event.done.finishReason, usage: event.done.usage });
+        else queue.push({ kind: "error", index, error: event.error });
+      }
+    } catch (err) {
+      if (!(err instanceof ClientGoneError)) {
+        queue.push({ kind: "error", index, error: err instanceof ApiError ? err : internalError(undefined, err) });
+      }
+    } finally {
+      queue.push({ kind: "ended", index });
+    }
+  };
+  for (let index = 0; index < n; index++) void pump(index);
+
+  // Before any acceptance a choice can only be accepted, refused, or withdrawn (client gone).
+  for (let ended = 0; ended < n; ) {
+    const first = await queue.next();
+    if (first.kind === "accepted") return new ChoiceCalls(n, queue, abort, first.workerId, ended);
+    if (first.kind === "error") {
+      abort.abort();
+      throw first.error;
+    }
+    if (first.kind === "ended") ended++;
+  }
+  throw new ClientGoneError();
+}

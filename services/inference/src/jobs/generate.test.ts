@@ -1,0 +1,58 @@
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { QwenChatWrapper } from "node-llama-cpp";
+import { createLogger } from "@lantern/shared/logging";
+import type { InferInput, Sampling, TokenLogprob } from "@lantern/shared/contracts";
+import { loadLlama } from "../models/load-llama.js";
+import { loadServedModel, type ServedModel } from "../models/served-model.js";
+import { generate } from "./generate.js";
+import { InvalidParameterError } from "./token-bias.js";
+
+const modelsDir = fileURLToPath(new URL("../../../../models", import.meta.url));
+let served: ServedModel;
+
+beforeAll(async () => {
+  const { llama } = await loadLlama("cpu", createLogger({ service: "test", level: "silent" }));
+  served = await loadServedModel({ llama, name: "stories", modelsDir, file: "stories260K.gguf", slots: 1, contexts: 1, threads: 1, contextSize: 0 });
+});
+afterAll(async () => {
+  await served?.dispose();
+});
+
+const sampling: Sampling = { maxTokens: 12, temperature: 0, topP: 1, seed: 1, presencePenalty: 0, frequencyPenalty: 0, stop: [] };
+const chat: InferInput = { kind: "chat", messages: [{ role: "user", content: "Once upon a time" }] };
+
+async function generateWithLogprobs(model: ServedModel) {
+  const sequence = model.sequences[0]!;
+  let accepted = false;
+  const logprobs: TokenLogprob[] = [];
+  try {
+    await generate(model, sequence, chat, sampling, undefined, {
+      signal: new AbortController().signal,
+      logprobs: { top: 2 },
+      onAccepted: () => (accepted = true),
+      onText: (_text, entries) => logprobs.push(...(entries ?? [])),
+    });
+    return { accepted, logprobs, error: undefined };
+  } catch (error) {
+    return { accepted, logprobs, error };
+  } finally {
+    await sequence.clearHistory();
+  }
+}
+
+describe("logprobs on chat templates", () => {
+  it("come with a plain template", async () => {
+    const result = await generateWithLogprobs(served);
+    expect(result.error).toBeUndefined();
+    expect(result.logprobs.length).toBeGreaterThan(0);
+  });
+
+  it("are refused, naming logprobs, before the job is accepted, for a template that needs LlamaChat", async () => {
+    // A template with thought segments runs on node-llama-cpp's LlamaChat, which reports no probabilities.
+    const result = await generateWithLogprobs({ ...served, chatWrapper: new QwenChatWrapper() });
+    expect(result.error).toBeInstanceOf(InvalidParameterError);
+    expect((result.error as InvalidParameterError).param).toBe("logprobs");
+    expect(result.accepted).toBe(false);
+  });
+});
