@@ -187,7 +187,7 @@ describe("bad input gets the OpenAI error shape", () => {
         replies.push(decodeMessage(InferReply, m.data));
       },
     });
-    const subject = names.subjects.inferJob(toModelToken(BUNDLED_MODEL));
+    const subject = names.subjects.inferJob(toModelToken(BUNDLED_MODEL), "normal");
     await js.publish(subject, new TextEncoder().encode("not json at all"));
     await js.publish(subject, new TextEncoder().encode(JSON.stringify({ v: 1, requestId: "r1", replyTo, sampling: { temperature: 99 } })));
     await waitFor(() => replies.length === 1, 10_000, "the error reply");

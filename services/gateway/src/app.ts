@@ -5,6 +5,7 @@ import { renderError, toApiError } from "./errors/render-error.js";
 import { chatCompletionsRoutes } from "./http/chat-completions.js";
 import { completionsRoutes } from "./http/completions.js";
 import type { GatewayDeps, GatewayEnv } from "./http/gateway-env.js";
+import { fleetRoutes } from "./http/fleet.js";
 import { healthRoutes } from "./http/health.js";
 import { modelsRoutes } from "./http/models.js";
 
@@ -25,6 +26,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
     );
   });
   app.route("/", healthRoutes(deps));
+  app.route("/", fleetRoutes(deps));
   app.route("/v1", chatCompletionsRoutes(deps));
   app.route("/v1", completionsRoutes(deps));
   app.route("/v1", modelsRoutes(deps));

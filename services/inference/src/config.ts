@@ -61,6 +61,10 @@ export const InferenceConfig = z.object({
   INFERENCE_MAX_DELIVER: intVar(3, { min: 1 }),
   /** Text generated within this window after the first token travels as one chunk. */
   INFERENCE_STREAM_FLUSH_MS: intVar(25, { min: 0, max: 1_000 }),
+  /** An idle worker looks for jobs it was not rung for (redeliveries) this often. */
+  INFERENCE_POLL_MS: intVar(1_000, { min: 50 }),
+  /** A priority passed over for this long is served next: low work is slowed, never starved. */
+  INFERENCE_PRIORITY_AGING_MS: intVar(10_000, { min: 0 }),
   INFERENCE_HEARTBEAT_MS: intVar(2_000, { min: 100 }),
   INFERENCE_SHUTDOWN_GRACE_MS: intVar(30_000, { min: 0 }),
   WORKER_HEARTBEAT_TTL_MS: intVar(WORKER_HEARTBEAT_TTL_MS, { min: 1_000 }),

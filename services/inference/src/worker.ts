@@ -1,13 +1,12 @@
-import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { natsNames } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { connectNats, ensureBuckets, ensureInferResources, ensureWorkerConsumer } from "@lantern/shared/nats";
+import { connectNats, ensureBuckets, ensureInferResources } from "@lantern/shared/nats";
 import { defaultContexts, newWorkerId, type InferenceConfig } from "./config.js";
 import { Heartbeat } from "./heartbeat/heartbeat.js";
 import { CancelRegistry } from "./jobs/cancel-registry.js";
 import { FlushClock } from "./jobs/flush-clock.js";
-import { SlotRunner } from "./jobs/slot-runner.js";
+import { serveModel, type ModelServing } from "./jobs/serve-model.js";
 import { hardwareReport, loadLlama } from "./models/load-llama.js";
 import { loadServedModel, type ServedModel } from "./models/served-model.js";
 
@@ -45,31 +44,28 @@ export async function startWorker(config: InferenceConfig, logger: Logger): Prom
 
   const { nc } = await connectNats({ url: config.NATS_URL, name: `inference-${workerId}`, logger: log });
   const jsm = await ensureInferResources(nc, names);
-  const js = jetstream(nc);
   const buckets = await ensureBuckets(nc, names, { workerTtlMs: config.WORKER_HEARTBEAT_TTL_MS });
   const cancels = new CancelRegistry(nc, names);
   cancels.start();
 
   const flushClock = config.INFERENCE_STREAM_FLUSH_MS > 0 ? new FlushClock(config.INFERENCE_STREAM_FLUSH_MS) : undefined;
-  const slotsByModel = new Map<ServedModel, SlotRunner[]>();
+  const serving = new Map<ServedModel, ModelServing>();
   for (const served of models) {
-    const durable = await ensureWorkerConsumer(jsm, names, served.token, {
-      ackWaitMs: config.INFERENCE_ACK_WAIT_MS,
-      maxDeliver: config.INFERENCE_MAX_DELIVER,
-    });
-    const consumer = await js.consumers.get(names.streams.infer, durable);
-    const deps = {
-      nc,
+    serving.set(
       served,
-      cancels,
-      workerId,
-      workingEveryMs: Math.max(200, Math.floor(config.INFERENCE_ACK_WAIT_MS / 3)),
-      flushClock,
-      logger: log.child({ model: served.name }),
-    };
-    slotsByModel.set(
-      served,
-      served.sequences.map((sequence) => new SlotRunner(consumer, sequence, deps, deps.logger)),
+      await serveModel(served, {
+        nc,
+        jsm,
+        names,
+        cancels,
+        workerId,
+        flushClock,
+        ackWaitMs: config.INFERENCE_ACK_WAIT_MS,
+        maxDeliver: config.INFERENCE_MAX_DELIVER,
+        pollMs: config.INFERENCE_POLL_MS,
+        agingMs: config.INFERENCE_PRIORITY_AGING_MS,
+        logger: log,
+      }),
     );
   }
 
@@ -83,17 +79,16 @@ export async function startWorker(config: InferenceConfig, logger: Logger): Prom
     logger: log,
     snapshot: () =>
       models.map((m) => {
-        const slots = slotsByModel.get(m) ?? [];
+        const served = serving.get(m);
         return {
           name: m.name,
           token: m.token,
           contextSize: m.contextSize,
-          slots: slots.length,
-          freeSlots: slots.filter((s) => s.isFree).length,
+          slots: served?.slots ?? 0,
+          freeSlots: served?.freeSlots ?? 0,
         };
       }),
   });
-  for (const slots of slotsByModel.values()) for (const slot of slots) slot.start();
   await heartbeat.start();
   log.info({ models: models.map((m) => m.name), pool }, "worker ready");
 
@@ -105,8 +100,7 @@ export async function startWorker(config: InferenceConfig, logger: Logger): Prom
     stop() {
       stopped ??= (async () => {
         await heartbeat.stop();
-        const allSlots = [...slotsByModel.values()].flat();
-        const drained = Promise.all(allSlots.map((s) => s.stop()));
+        const drained = Promise.all([...serving.values()].map((s) => s.stop()));
         const grace = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), config.INFERENCE_SHUTDOWN_GRACE_MS).unref());
         if ((await Promise.race([drained, grace])) === "timeout") {
           log.warn("grace period over; cancelling running jobs");

@@ -40,6 +40,15 @@ export const OutputFormat = z.discriminatedUnion("type", [
 ]);
 export type OutputFormat = z.infer<typeof OutputFormat>;
 
+/**
+ * Scheduling class of a job. A worker with a free slot starts high before normal before low;
+ * a lower class that keeps being passed over is served anyway after an ageing period.
+ */
+export const Priority = z.enum(["high", "normal", "low"]);
+export type Priority = z.infer<typeof Priority>;
+/** Highest first: the order a worker looks for work in. */
+export const PRIORITIES: readonly Priority[] = Priority.options;
+
 /** An inference job on the INFER work queue; the reply stream goes to `replyTo` (core NATS). */
 export const InferJob = z.object({
   v: z.literal(1),
@@ -48,6 +57,7 @@ export const InferJob = z.object({
   replyTo: z.string().min(1),
   /** Epoch ms after which no worker may start the job (the client has been answered 503 by then). */
   startBy: z.number().int(),
+  priority: Priority.default("normal"),
   input: InferInput,
   sampling: Sampling,
   /** Absent: free text. */

@@ -1,3 +1,4 @@
+import type { Priority } from "./infer-job.js";
 import type { ModelToken } from "./model-token.js";
 
 /**
@@ -24,15 +25,18 @@ export function natsNames(namespace = "") {
     },
     subjects: {
       inferAll: subject("infer.>"),
-      inferJob: (model: ModelToken) => subject(`infer.${model}`),
+      /** Jobs of one model at one priority; each priority has its own consumer. */
+      inferJob: (model: ModelToken, priority: Priority) => subject(`infer.${model}.${priority}`),
+      /** Every job of one model, whatever its priority (the doorbell a worker listens on). */
+      inferJobsOf: (model: ModelToken) => subject(`infer.${model}.*`),
       cancelAll: subject("cancel.*"),
       cancel: (requestId: string) => subject(`cancel.${requestId}`),
       replyAll: (gatewayId: string) => subject(`reply.${gatewayId}.*`),
       reply: (gatewayId: string, requestId: string) => subject(`reply.${gatewayId}.${requestId}`),
     },
     consumers: {
-      /** One durable per model, shared by every worker serving it, so each job runs once. */
-      inferWorkers: (model: ModelToken) => `workers_${model}`,
+      /** One durable per model and priority, shared by every worker serving it, so each job runs once. */
+      inferWorkers: (model: ModelToken, priority: Priority) => `workers_${model}_${priority}`,
     },
   } as const;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Priority } from "./infer-job.js";
 
 /** Request bodies of the OpenAI-compatible HTTP API, shared by the gateway and its clients. */
 
@@ -30,6 +31,8 @@ const GenerationFields = {
   stream: optional(z.boolean()),
   stream_options: optional(z.object({ include_usage: z.boolean().optional() })),
   user: z.string().max(512).optional(),
+  /** Scheduling class (also settable with the `x-priority` header). */
+  priority: optional(Priority),
   n: optional(z.number().int().min(1).max(128)),
   logprobs: optional(z.union([z.boolean(), z.number().int()])),
   /** Token id (as a string key) to a bias added to its logit; -100 bans the token. */

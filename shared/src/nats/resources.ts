@@ -9,7 +9,7 @@ import {
 } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { ModelToken, NatsNames } from "../contracts/index.js";
+import type { ModelToken, NatsNames, Priority } from "../contracts/index.js";
 
 const nanos = (ms: number) => ms * 1_000_000;
 
@@ -50,14 +50,15 @@ export interface WorkerConsumerOptions {
   maxDeliver: number;
 }
 
-/** Creates (or reuses) the durable consumer that every worker of one model pulls from. */
+/** Creates (or reuses) the durable consumer that every worker of one model pulls one priority from. */
 export async function ensureWorkerConsumer(
   jsm: JetStreamManager,
   names: NatsNames,
   model: ModelToken,
+  priority: Priority,
   { ackWaitMs, maxDeliver }: WorkerConsumerOptions,
 ): Promise<string> {
-  const durable = names.consumers.inferWorkers(model);
+  const durable = names.consumers.inferWorkers(model, priority);
   try {
     await jsm.consumers.info(names.streams.infer, durable);
     return durable;
@@ -67,7 +68,7 @@ export async function ensureWorkerConsumer(
   try {
     await jsm.consumers.add(names.streams.infer, {
       durable_name: durable,
-      filter_subject: names.subjects.inferJob(model),
+      filter_subject: names.subjects.inferJob(model, priority),
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ack_wait: nanos(ackWaitMs),

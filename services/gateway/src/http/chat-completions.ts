@@ -15,6 +15,7 @@ export function chatCompletionsRoutes(deps: GatewayDeps) {
       input: chatInput(req),
       sampling: samplingFrom(req),
       format: formatFrom(req),
+      priority: req.priority,
       stream: Boolean(req.stream),
       includeUsage,
       promptParam: "messages",

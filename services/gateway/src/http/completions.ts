@@ -15,6 +15,7 @@ export function completionsRoutes(deps: GatewayDeps) {
       input: completionInput(req),
       sampling: samplingFrom(req),
       format: formatFrom(req),
+      priority: req.priority,
       stream: Boolean(req.stream),
       includeUsage,
       promptParam: "prompt",

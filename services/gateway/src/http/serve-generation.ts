@@ -1,10 +1,11 @@
 import type { Context } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import type { InferInput, OutputFormat, Sampling } from "@lantern/shared/contracts";
+import type { InferInput, OutputFormat, Priority, Sampling } from "@lantern/shared/contracts";
 import { ApiError, ClientGoneError, internalError, modelNotFound, noCapacity } from "../errors/api-error.js";
 import type { InferenceCall } from "../jobs/inference-client.js";
 import type { ResponseShape } from "../openai/response-shapes.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
+import { requestPriority } from "./request-priority.js";
 import { SseResponse } from "./sse-response.js";
 
 export interface GenerationRequest {
@@ -12,6 +13,8 @@ export interface GenerationRequest {
   input: InferInput;
   sampling: Sampling;
   format: OutputFormat | undefined;
+  /** From the body; the `x-priority` header is read here. */
+  priority: Priority | null | undefined;
   stream: boolean;
   includeUsage: boolean;
   shape: ResponseShape;
@@ -82,10 +85,11 @@ async function streamEvents(sse: SseResponse, call: InferenceCall, req: Generati
 
 /** Queues the job, then answers with one JSON body or an SSE stream ending in `[DONE]`. */
 export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps, req: GenerationRequest): Promise<Response> {
+  const priority = requestPriority(c, req.priority);
   ensureServed(deps, req.model);
   const signal = clientGoneSignal(c);
   const call = await deps.inference.submit(
-    { requestId: c.get("requestId"), model: req.model, input: req.input, sampling: req.sampling, format: req.format, signal },
+    { requestId: c.get("requestId"), model: req.model, input: req.input, sampling: req.sampling, format: req.format, priority, signal },
     req.promptParam,
   );
   c.header("x-lantern-worker", call.accepted.workerId);

@@ -11,10 +11,12 @@ import {
   type InferError,
   type InferInput,
   type NatsNames,
+  type Priority,
   type Sampling,
 } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { ApiError, ClientGoneError, internalError, invalidRequest, noCapacity, upstreamTimeout } from "../errors/api-error.js";
+import { ApiError, ClientGoneError, internalError, invalidRequest, noCapacity, queueFull, upstreamTimeout } from "../errors/api-error.js";
+import type { QueueMonitor } from "./queue-monitor.js";
 import { ReplyQueue } from "./reply-queue.js";
 import type { ReplyRouter } from "./reply-router.js";
 
@@ -28,6 +30,9 @@ export interface InferenceClientOptions {
   queueTimeoutMs: number;
   /** How long a started job may go without any reply (covers a worker lost and the job redelivered). */
   stallTimeoutMs: number;
+  queues: QueueMonitor;
+  /** A job is refused when this many of its model's jobs wait at its priority or above; 0: no bound. */
+  queueLimit: number;
   logger: Logger;
 }
 
@@ -37,6 +42,7 @@ export interface SubmitRequest {
   input: InferInput;
   sampling: Sampling;
   format: OutputFormat | undefined;
+  priority: Priority;
   /** Aborted when the client goes away: the job is withdrawn or cancelled. */
   signal: AbortSignal;
 }
@@ -130,13 +136,24 @@ export class InferenceCall {
 export class InferenceClient {
   constructor(private readonly opts: InferenceClientOptions) {}
 
+  private refuseWhenQueueFull(model: string, priority: Priority): void {
+    const { queueLimit, queues } = this.opts;
+    if (queueLimit <= 0) return;
+    const ahead = queues.ahead(model, priority);
+    if (ahead < queueLimit) return;
+    // Waiting about as long as the oldest job has is a fair first guess of when room frees up.
+    const oldestMs = queues.get(model)?.oldestWaitMs ?? 1_000;
+    throw queueFull(model, ahead, Math.min(60, Math.max(1, Math.ceil(oldestMs / 1_000))));
+  }
+
   /**
    * Queues the job and resolves once a worker accepted it. Throws ApiError when no slot frees up
    * within the queue timeout (the job is withdrawn) or the worker refuses the job.
    */
   async submit(request: SubmitRequest, promptParam: string): Promise<InferenceCall> {
     const { nc, js, jsm, names, router, logger } = this.opts;
-    const { requestId, signal } = request;
+    const { requestId, signal, priority } = request;
+    this.refuseWhenQueueFull(request.model, priority);
     const queue = new ReplyQueue();
     router.register(requestId, (reply) => queue.push(reply));
     const startBy = Date.now() + this.opts.queueTimeoutMs;
@@ -146,6 +163,7 @@ export class InferenceClient {
       model: request.model,
       replyTo: router.replySubject(requestId),
       startBy,
+      priority,
       input: request.input,
       sampling: request.sampling,
       ...(request.format ? { format: request.format } : {}),
@@ -157,11 +175,12 @@ export class InferenceClient {
 
     let streamSeq: number;
     try {
-      const ack = await js.publish(names.subjects.inferJob(toModelToken(request.model)), encodeMessage(InferJob, job), {
+      const ack = await js.publish(names.subjects.inferJob(toModelToken(request.model), priority), encodeMessage(InferJob, job), {
         msgID: requestId,
         headers: hdrs,
       });
       streamSeq = ack.seq;
+      this.opts.queues.noteQueued(request.model, priority);
     } catch (err) {
       router.unregister(requestId);
       logger.error({ err, requestId }, "could not queue job");

@@ -1,4 +1,3 @@
-import type { JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { LlamaContextSequence } from "node-llama-cpp";
 import { decodeMessage, InferJob, MessageDecodeError } from "@lantern/shared/contracts";
@@ -8,6 +7,7 @@ import type { CancelRegistry } from "./cancel-registry.js";
 import { OutputFormatError } from "../models/grammar-cache.js";
 import { ContextLengthExceededError, generate } from "./generate.js";
 import type { FlushClock } from "./flush-clock.js";
+import type { JobMessage } from "./job-puller.js";
 import { InvalidParameterError } from "./token-bias.js";
 import { ReplyPublisher } from "./reply-publisher.js";
 
@@ -41,7 +41,7 @@ function answerMalformed(nc: NatsConnection, data: Uint8Array, err: unknown): vo
  * (done or error), `term` when it can never run (unparseable, expired, cancelled). A job whose
  * worker dies is neither, so JetStream redelivers it to another worker after `ack_wait`.
  */
-export async function runJob(msg: JsMsg, sequence: LlamaContextSequence, deps: RunJobDeps): Promise<void> {
+export async function runJob(msg: JobMessage, sequence: LlamaContextSequence, deps: RunJobDeps): Promise<void> {
   const { served, logger } = deps;
   let job: InferJob;
   try {
