@@ -16,7 +16,8 @@ const AGING_MS = 200;
 beforeAll(async () => {
   stack = await startTestStack({ gatewayEnv: { GATEWAY_QUEUE_LIMIT: String(QUEUE_LIMIT), GATEWAY_QUEUE_POLL_MS: "100" } });
   // One slot, so everything else queues behind the job holding it.
-  worker = await stack.startWorker({ INFERENCE_SLOTS: "1", INFERENCE_PRIORITY_AGING_MS: String(AGING_MS) });
+  // A context long enough that the blocking job never ends on its own during a test.
+  worker = await stack.startWorker({ INFERENCE_SLOTS: "1", INFERENCE_CONTEXT_SIZE: "32768", INFERENCE_PRIORITY_AGING_MS: String(AGING_MS) });
   noEos = { [String(worker.worker.models[0]!.model.tokens.eos)]: -100 };
   nc = await connect({ servers: stack.nats.url });
 });

@@ -7,3 +7,4 @@ export * from "./nats-names.js";
 export * from "./request-id.js";
 export * from "./worker-heartbeat.js";
 export * from "./openai-requests.js";
+export * from "./vector-codec.js";

@@ -9,9 +9,23 @@ export const ChatTurn = z.object({
 });
 export type ChatTurn = z.infer<typeof ChatTurn>;
 
+/** Most texts (or token arrays) one embedding request may carry; OpenAI's own limit. */
+export const MAX_EMBEDDING_INPUTS = 2048;
+
+/** A text, or token ids of the model's vocabulary, to embed. */
+export const EmbedItem = z.union([z.string().min(1), z.array(z.number().int().nonnegative()).min(1)]);
+export type EmbedItem = z.infer<typeof EmbedItem>;
+
 export const InferInput = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("chat"), messages: z.array(ChatTurn).min(1) }),
   z.object({ kind: z.literal("completion"), prompt: z.string() }),
+  /** One vector per item, in order; nothing is sampled, so the job's `sampling` is not used. */
+  z.object({
+    kind: z.literal("embed"),
+    inputs: z.array(EmbedItem).min(1).max(MAX_EMBEDDING_INPUTS),
+    /** Keep the first N dimensions (renormalised); absent: the model's full embedding size. */
+    dimensions: z.number().int().positive().optional(),
+  }),
 ]);
 export type InferInput = z.infer<typeof InferInput>;
 

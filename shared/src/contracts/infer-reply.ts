@@ -62,9 +62,23 @@ export const InferError = z.object({
   param: z.string().nullable().default(null),
 });
 
-export const InferReply = z.discriminatedUnion("kind", [InferAccepted, InferChunk, InferDone, InferError]);
+/**
+ * Vectors of an embed job, unit length, each as base64 of little-endian float32 (OpenAI's base64
+ * format): exact, and a quarter of the size of JSON numbers. A big job's vectors come in several
+ * messages, each under the NATS max payload; `index` places the first one among the job's inputs.
+ * The job ends with `done` as any other.
+ */
+export const InferEmbeddings = z.object({
+  v: z.literal(1),
+  kind: z.literal("embeddings"),
+  index: z.number().int().nonnegative(),
+  vectors: z.array(z.string()).min(1),
+});
+
+export const InferReply = z.discriminatedUnion("kind", [InferAccepted, InferChunk, InferDone, InferError, InferEmbeddings]);
 export type InferReply = z.infer<typeof InferReply>;
 export type InferAccepted = z.infer<typeof InferAccepted>;
 export type InferChunk = z.infer<typeof InferChunk>;
 export type InferDone = z.infer<typeof InferDone>;
 export type InferError = z.infer<typeof InferError>;
+export type InferEmbeddings = z.infer<typeof InferEmbeddings>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Priority } from "./infer-job.js";
+import { MAX_EMBEDDING_INPUTS, Priority } from "./infer-job.js";
 
 /** Request bodies of the OpenAI-compatible HTTP API, shared by the gateway and its clients. */
 
@@ -81,3 +81,46 @@ export const CompletionRequest = z.object({
   response_format: optional(ResponseFormat),
 });
 export type CompletionRequest = z.infer<typeof CompletionRequest>;
+
+const TokenIds = z.array(z.number().int().min(0, "token ids are not negative")).min(1, "a token array must not be empty");
+
+const describeInput = (input: unknown): string =>
+  Array.isArray(input) && input.length === 0
+    ? "must not be empty"
+    : Array.isArray(input) && input.length > MAX_EMBEDDING_INPUTS
+      ? `must hold at most ${MAX_EMBEDDING_INPUTS} inputs`
+      : "must be a string, an array of strings, an array of token ids, or an array of token id arrays";
+
+/** OpenAI `input`: one text, several texts, one token array, or several token arrays. */
+export const EmbeddingInput = z.union(
+  [
+    z.string().min(1, "must not be empty"),
+    z.array(z.string().min(1, "must not be empty")).min(1).max(MAX_EMBEDDING_INPUTS),
+    TokenIds,
+    z.array(TokenIds).min(1).max(MAX_EMBEDDING_INPUTS),
+  ],
+  { error: (issue) => describeInput(issue.input) },
+);
+export type EmbeddingInput = z.infer<typeof EmbeddingInput>;
+
+export const EmbeddingRequest = z.object({
+  model: z.string().min(1).max(256),
+  input: EmbeddingInput,
+  encoding_format: optional(z.enum(["float", "base64"])),
+  /** Keep the first N dimensions, renormalised to unit length. */
+  dimensions: optional(z.number().int().min(1)),
+  user: z.string().max(512).optional(),
+  priority: optional(Priority),
+});
+export type EmbeddingRequest = z.infer<typeof EmbeddingRequest>;
+
+/** `POST /v1/embeddings/similarity` (a Lantern extension): the cosine similarity of two texts. */
+export const SimilarityRequest = z.object({
+  model: z.string().min(1).max(256),
+  input: z.tuple([z.string().min(1, "must not be empty"), z.string().min(1, "must not be empty")], {
+    error: "must be an array of exactly two texts",
+  }),
+  user: z.string().max(512).optional(),
+  priority: optional(Priority),
+});
+export type SimilarityRequest = z.infer<typeof SimilarityRequest>;

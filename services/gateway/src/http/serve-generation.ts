@@ -23,14 +23,14 @@ export interface GenerationRequest {
 }
 
 /** 404 for a model no worker ever served; 503 at once when it is known but no worker is up. */
-function ensureServed(deps: GatewayDeps, model: string): void {
+export function ensureServed(deps: GatewayDeps, model: string): void {
   if (deps.registry.liveWorkersFor(model).length > 0) return;
   if (!deps.registry.knowsModel(model)) throw modelNotFound(model);
   throw noCapacity(`No live worker serves '${model}' right now.`, 5);
 }
 
 /** Aborts when the client closes the connection before the response has been written. */
-function clientGoneSignal(c: Context<GatewayEnv>): AbortSignal {
+export function clientGoneSignal(c: Context<GatewayEnv>): AbortSignal {
   const controller = new AbortController();
   const outgoing = c.env.outgoing;
   outgoing.once("close", () => {

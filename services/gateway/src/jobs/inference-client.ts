@@ -52,11 +52,18 @@ export type GenerationEvent =
   | { kind: "done"; done: InferDone }
   | { kind: "error"; error: ApiError };
 
+export interface EmbeddingsResult {
+  /** One per input, in input order: base64 of little-endian float32, unit length. */
+  vectors: string[];
+  done: InferDone;
+}
+
 /** Maps a worker's error variant to what the edge answers. */
 export function apiErrorFromWorker(error: InferError, promptParam: string): ApiError {
   switch (error.code) {
     case "context_length_exceeded":
-      return invalidRequest(error.message, promptParam, "context_length_exceeded");
+      // An embed job names the input that is too long; a generation job leaves it to the edge.
+      return invalidRequest(error.message, error.param ?? promptParam, "context_length_exceeded");
     case "invalid_output_format":
       return invalidRequest(error.message, error.param ?? "response_format", "unsupported_schema");
     case "invalid_parameter":
@@ -125,6 +132,46 @@ export class InferenceCall {
     }
   }
 
+  /**
+   * The vectors of an embed job, by input index, once its `done` arrives. A job redelivered after
+   * its worker died sends them again; the same input gives the same vector, so a copy overwrites.
+   */
+  async embeddings(count: number): Promise<EmbeddingsResult> {
+    const vectors = new Array<string | undefined>(count).fill(undefined);
+    try {
+      for (;;) {
+        const reply = await this.queue.next(this.opts.stallTimeoutMs, this.opts.signal);
+        if (reply === "aborted") {
+          this.opts.cancel();
+          throw new ClientGoneError();
+        }
+        if (reply === "timeout") {
+          this.opts.cancel();
+          throw upstreamTimeout("The worker stopped answering and no other worker took the job over in time.");
+        }
+        switch (reply.kind) {
+          case "accepted":
+            this.attempt = Math.max(this.attempt, reply.attempt);
+            break;
+          case "embeddings":
+            if (reply.index + reply.vectors.length > count) throw internalError("The worker sent more vectors than there are inputs.");
+            reply.vectors.forEach((vector, i) => (vectors[reply.index + i] = vector));
+            break;
+          case "done": {
+            if (vectors.includes(undefined)) throw internalError("The worker finished without a vector for every input.");
+            return { vectors: vectors as string[], done: reply };
+          }
+          case "error":
+            throw apiErrorFromWorker(reply, this.opts.promptParam);
+          case "chunk":
+            throw internalError("The worker answered an embed job with text.");
+        }
+      }
+    } finally {
+      this.finish();
+    }
+  }
+
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
@@ -180,7 +227,7 @@ export class InferenceClient {
         headers: hdrs,
       });
       streamSeq = ack.seq;
-      this.opts.queues.noteQueued(request.model, priority);
+      this.opts.queues.noteQueued(request.model, priority, ack.seq);
     } catch (err) {
       router.unregister(requestId);
       logger.error({ err, requestId }, "could not queue job");
@@ -194,6 +241,7 @@ export class InferenceClient {
     };
 
     const first = await queue.next(this.opts.queueTimeoutMs, signal);
+    this.opts.queues.noteLeft(request.model, streamSeq);
     if (first === "timeout" || first === "aborted") {
       withdraw();
       if (first === "aborted") throw new ClientGoneError();

@@ -38,6 +38,10 @@ export class ReplyPublisher {
     this.send({ v: 1, kind: "done", ...body });
   }
 
+  embeddings(body: ReplyBody<"embeddings">): void {
+    this.send({ v: 1, kind: "embeddings", ...body });
+  }
+
   error(body: Omit<ReplyBody<"error">, "param"> & { param?: string | null }): void {
     this.flush();
     this.send({ v: 1, kind: "error", param: null, ...body });

@@ -6,6 +6,8 @@ import type { ServedModel } from "../models/served-model.js";
 import type { CancelRegistry } from "./cancel-registry.js";
 import { OutputFormatError } from "../models/grammar-cache.js";
 import { ContextLengthExceededError, generate } from "./generate.js";
+import { EmbeddingInputTooLongError } from "./embed.js";
+import { answerEmbedJob } from "./embed-job.js";
 import type { FlushClock } from "./flush-clock.js";
 import type { JobMessage } from "./job-puller.js";
 import { InvalidParameterError } from "./token-bias.js";
@@ -75,6 +77,10 @@ export async function runJob(msg: JobMessage, sequence: LlamaContextSequence, de
   const queuedMs = Math.max(0, Date.now() - msg.info.timestampNanos / 1e6);
   const keepAlive = setInterval(() => msg.working(), deps.workingEveryMs);
   try {
+    if (job.input.kind === "embed") {
+      await answerEmbedJob(job.input, { nc: deps.nc, served, reply, signal: controller.signal, workerId: deps.workerId, attempt, queuedMs, log });
+      return;
+    }
     const result = await generate(served, sequence, job.input, job.sampling, job.format, {
       signal: controller.signal,
       onAccepted: (promptTokens) => {
@@ -103,7 +109,10 @@ export async function runJob(msg: JobMessage, sequence: LlamaContextSequence, de
     );
   } catch (err) {
     if (err instanceof ContextLengthExceededError) {
-      reply.error({ code: "context_length_exceeded", message: err.message, param: "messages" });
+      // The gateway knows which request field holds the prompt.
+      reply.error({ code: "context_length_exceeded", message: err.message });
+    } else if (err instanceof EmbeddingInputTooLongError) {
+      reply.error({ code: "context_length_exceeded", message: err.message, param: err.param });
     } else if (err instanceof InvalidParameterError) {
       reply.error({ code: "invalid_parameter", message: err.message, param: err.param });
     } else if (err instanceof OutputFormatError) {

@@ -2,6 +2,7 @@ import { join, resolve } from "node:path";
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp";
 import { toModelToken, type ModelToken } from "@lantern/shared/contracts";
 import { chatWrapperFor } from "./chat-wrapper.js";
+import { LazyEmbeddingContext } from "./embedding-context.js";
 import { GrammarCache } from "./grammar-cache.js";
 
 export interface ServedModelOptions {
@@ -28,6 +29,8 @@ export interface ServedModel {
   /** Grammars for constrained (JSON) output, compiled once per format. */
   grammars: GrammarCache;
   contextSize: number;
+  /** For embed jobs; created on first use. */
+  embeddings: LazyEmbeddingContext;
   dispose(): Promise<void>;
 }
 
@@ -53,6 +56,7 @@ export async function loadServedModel(opts: ServedModelOptions): Promise<ServedM
     await model.dispose();
     throw err;
   }
+  const embeddings = new LazyEmbeddingContext(model, { contextSize: contexts[0]!.contextSize, threads: opts.threads });
   return {
     name: opts.name,
     token: toModelToken(opts.name),
@@ -62,7 +66,9 @@ export async function loadServedModel(opts: ServedModelOptions): Promise<ServedM
     chatWrapper: chatWrapperFor(model),
     grammars: new GrammarCache(opts.llama),
     contextSize: contexts[0]!.contextSize,
+    embeddings,
     async dispose() {
+      await embeddings.dispose();
       for (const context of contexts) await context.dispose();
       await model.dispose();
     },
