@@ -53,6 +53,7 @@ describe("a model that does not fit under the memory limit", () => {
   });
 
   it("shows as failed in the heartbeat with the reason", async () => {
+    await waitFor(async () => (await fleet.modelEntry(workerId(), "huge"))?.state === "failed", 10_000, "failed in the heartbeat");
     const entry = await fleet.modelEntry(workerId(), "huge");
     expect(entry).toMatchObject({ state: "failed", slots: 8 });
     expect(entry!.reason).toContain("does not fit");
