@@ -8,3 +8,5 @@ export * from "./request-id.js";
 export * from "./worker-heartbeat.js";
 export * from "./openai-requests.js";
 export * from "./vector-codec.js";
+export * from "./model-control.js";
+export * from "./model-events.js";

@@ -1,5 +1,8 @@
 import type { Priority } from "./infer-job.js";
+import type { ModelEventType } from "./model-events.js";
 import type { ModelToken } from "./model-token.js";
+
+const SAFE_WORKER_ID = /^[A-Za-z0-9_-]+$/;
 
 /**
  * Every stream, subject, consumer and bucket name the platform uses, derived from one optional
@@ -16,6 +19,8 @@ export function natsNames(namespace = "") {
     namespace,
     streams: {
       infer: resource("INFER"),
+      /** Platform events (`events.>`), kept a while so a monitor or the admin service can replay them. */
+      events: resource("EVENTS"),
     },
     buckets: {
       /** Live worker heartbeats; an entry older than its TTL means the worker is gone. */
@@ -33,6 +38,15 @@ export function natsNames(namespace = "") {
       cancel: (requestId: string) => subject(`cancel.${requestId}`),
       replyAll: (gatewayId: string) => subject(`reply.${gatewayId}.*`),
       reply: (gatewayId: string, requestId: string) => subject(`reply.${gatewayId}.${requestId}`),
+      eventsAll: subject("events.>"),
+      modelEventsAll: subject("events.model.>"),
+      /** `events.model.loaded`, `events.model.unloaded`, `events.model.load_failed`. */
+      modelEvent: (type: ModelEventType) => subject(`events.${type}`),
+      /** Request/reply: load and unload models on one worker. */
+      modelControl: (workerId: string) => {
+        if (!SAFE_WORKER_ID.test(workerId)) throw new Error(`worker id must be [A-Za-z0-9_-]+, got ${JSON.stringify(workerId)}`);
+        return subject(`control.worker.${workerId}.models`);
+      },
     },
     consumers: {
       /** One durable per model and priority, shared by every worker serving it, so each job runs once. */

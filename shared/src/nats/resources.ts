@@ -115,3 +115,36 @@ export async function ensureInferResources(nc: NatsConnection, names: NatsNames)
   await ensureInferStream(jsm, names);
   return jsm;
 }
+
+/** How long and how much of the platform's events the EVENTS stream keeps for replay. */
+export const EVENTS_RETENTION = { maxAgeMs: 7 * 24 * 3_600_000, maxBytes: 256 * 1024 * 1024 } as const;
+
+/**
+ * Creates the EVENTS stream if missing: limits retention over `events.>`, oldest dropped first
+ * once it is older or larger than EVENTS_RETENTION, so a monitor or the admin service can replay
+ * recent events. Idempotent; an existing stream is kept as is.
+ */
+export async function ensureEventsStream(jsm: JetStreamManager, names: NatsNames): Promise<void> {
+  const config = {
+    name: names.streams.events,
+    subjects: [names.subjects.eventsAll],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    max_age: nanos(EVENTS_RETENTION.maxAgeMs),
+    max_bytes: EVENTS_RETENTION.maxBytes,
+    duplicate_window: nanos(120_000),
+  };
+  try {
+    await jsm.streams.info(config.name);
+  } catch {
+    try {
+      await jsm.streams.add(config);
+    } catch (err) {
+      // Another process may have created it in between.
+      await jsm.streams.info(config.name).catch(() => {
+        throw err;
+      });
+    }
+  }
+}

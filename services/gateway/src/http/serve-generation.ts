@@ -26,6 +26,8 @@ export interface GenerationRequest {
 export function ensureServed(deps: GatewayDeps, model: string): void {
   if (deps.registry.liveWorkersFor(model).length > 0) return;
   if (!deps.registry.knowsModel(model)) throw modelNotFound(model);
+  const failures = deps.registry.loadFailures(model);
+  if (failures.length > 0) throw noCapacity(`No live worker could load '${model}': ${failures.join("; ")}`, 5);
   throw noCapacity(`No live worker serves '${model}' right now.`, 5);
 }
 

@@ -3,6 +3,7 @@ import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel
 import { toModelToken, type ModelToken } from "@lantern/shared/contracts";
 import { chatWrapperFor } from "./chat-wrapper.js";
 import { LazyEmbeddingContext } from "./embedding-context.js";
+import { contextShares, effectiveContextSize } from "./context-layout.js";
 import { GrammarCache } from "./grammar-cache.js";
 
 export interface ServedModelOptions {
@@ -16,6 +17,8 @@ export interface ServedModelOptions {
   threads: number;
   /** Tokens per sequence; 0 takes the model's training context. */
   contextSize: number;
+  /** Layers offloaded to the GPU, as the memory fit chose; node-llama-cpp decides when absent. */
+  gpuLayers?: number;
 }
 
 /** One loaded model: its weights, its contexts with a sequence per slot, and its chat template. */
@@ -34,19 +37,14 @@ export interface ServedModel {
   dispose(): Promise<void>;
 }
 
-/** `total` split into `parts` near-equal whole shares, largest first. */
-function shares(total: number, parts: number): number[] {
-  return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
-}
-
 export async function loadServedModel(opts: ServedModelOptions): Promise<ServedModel> {
   const modelPath = resolve(join(opts.modelsDir, opts.file));
-  const model = await opts.llama.loadModel({ modelPath });
-  const contextSize = opts.contextSize > 0 ? opts.contextSize : Math.min(model.trainContextSize, 8192);
+  const model = await opts.llama.loadModel({ modelPath, ...(opts.gpuLayers !== undefined ? { gpuLayers: opts.gpuLayers } : {}) });
+  const contextSize = effectiveContextSize(opts.contextSize, model.trainContextSize);
   const contexts: LlamaContext[] = [];
   const sequences: LlamaContextSequence[] = [];
   try {
-    for (const share of shares(opts.slots, Math.min(opts.contexts, opts.slots))) {
+    for (const share of contextShares(opts.slots, opts.contexts)) {
       const context = await model.createContext({ sequences: share, threads: opts.threads, contextSize });
       contexts.push(context);
       for (let i = 0; i < share; i++) sequences.push(context.getSequence());
