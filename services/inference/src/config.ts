@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { intVar, natsEnv, parseEnv } from "@lantern/shared/config";
 import { WORKER_HEARTBEAT_TTL_MS } from "@lantern/shared/contracts";
+import { CHAT_WRAPPER_NAMES } from "./models/chat-wrapper.js";
 
 /** `name=file.gguf` or just `file.gguf` (the name is then the file name without `.gguf`). */
 const ModelSpec = z.string().transform((spec, ctx) => {
@@ -57,6 +58,8 @@ export const InferenceConfig = z.object({
   INFERENCE_CONTEXTS: intVar(0, { min: 0, max: 64 }),
   /** Tokens per sequence; 0 means the model's training context. */
   INFERENCE_CONTEXT_SIZE: intVar(0, { min: 0 }),
+  /** The chat template: `auto` reads it from the model file; a node-llama-cpp template name overrides it. */
+  INFERENCE_CHAT_WRAPPER: z.enum(CHAT_WRAPPER_NAMES).default("auto"),
   INFERENCE_ACK_WAIT_MS: intVar(10_000, { min: 500 }),
   INFERENCE_MAX_DELIVER: intVar(3, { min: 1 }),
   /** Text generated within this window after the first token travels as one chunk. */

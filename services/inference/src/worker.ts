@@ -38,6 +38,7 @@ export async function startWorker(config: InferenceConfig, logger: Logger): Prom
       contexts: config.INFERENCE_CONTEXTS || defaultContexts(pool, config.INFERENCE_THREADS, config.INFERENCE_SLOTS),
       threads: config.INFERENCE_THREADS,
       contextSize: config.INFERENCE_CONTEXT_SIZE,
+      chatWrapper: config.INFERENCE_CHAT_WRAPPER,
     });
     models.push(served);
     log.info({ model: served.name, contextSize: served.contextSize, slots: config.INFERENCE_SLOTS, contexts: served.contexts.length, threads: config.INFERENCE_THREADS, pool }, "model loaded");

@@ -75,13 +75,15 @@ export async function runJob(msg: JsMsg, sequence: LlamaContextSequence, deps: R
   const queuedMs = Math.max(0, Date.now() - msg.info.timestampNanos / 1e6);
   const keepAlive = setInterval(() => msg.working(), deps.workingEveryMs);
   try {
-    const result = await generate(served, sequence, job.input, job.sampling, job.format, {
+    const result = await generate(served, sequence, job, {
       signal: controller.signal,
       onAccepted: (promptTokens) => {
         reply.accepted({ workerId: deps.workerId, attempt, promptTokens });
         log.info({ attempt, promptTokens }, "job started");
       },
       onText: (text) => reply.chunk(text),
+      onReasoning: (text) => reply.reasoning(text),
+      onToolCall: (piece) => reply.toolCall(piece.index, piece.name, piece.arguments),
     });
     reply.done({
       finishReason: result.finishReason,

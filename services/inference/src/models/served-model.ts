@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp";
 import { toModelToken, type ModelToken } from "@lantern/shared/contracts";
-import { chatWrapperFor } from "./chat-wrapper.js";
+import { chatWrapperFor, type ChatWrapperName } from "./chat-wrapper.js";
 import { GrammarCache } from "./grammar-cache.js";
 
 export interface ServedModelOptions {
@@ -15,6 +15,8 @@ export interface ServedModelOptions {
   threads: number;
   /** Tokens per sequence; 0 takes the model's training context. */
   contextSize: number;
+  /** Absent or `auto`: the template in the model file. */
+  chatWrapper?: ChatWrapperName;
 }
 
 /** One loaded model: its weights, its contexts with a sequence per slot, and its chat template. */
@@ -59,7 +61,7 @@ export async function loadServedModel(opts: ServedModelOptions): Promise<ServedM
     model,
     contexts,
     sequences,
-    chatWrapper: chatWrapperFor(model),
+    chatWrapper: chatWrapperFor(model, opts.chatWrapper),
     grammars: new GrammarCache(opts.llama),
     contextSize: contexts[0]!.contextSize,
     async dispose() {
