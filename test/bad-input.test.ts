@@ -74,7 +74,11 @@ describe("bad input gets the OpenAI error shape", () => {
     ["stream not a boolean", chat({ stream: "yes" }), "stream"],
     ["too many stop sequences", chat({ stop: ["a", "b", "c", "d", "e"] }), "stop"],
     ["several choices", chat({ n: 3 }), "n"],
-    ["tools (not supported yet)", chat({ tools: [{ type: "function", function: { name: "f" } }] }), "tools"],
+    [
+      "a tool schema the grammar cannot enforce",
+      chat({ tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: { n: { type: "integer", minimum: 1 } } } } }] }),
+      "tools[0].function.parameters",
+    ],
   ])("%s is 400 naming the param", async (_name, body, param) => {
     const res = await post("/v1/chat/completions", body);
     expect(res.status).toBe(400);

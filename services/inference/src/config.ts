@@ -4,6 +4,7 @@ import { z } from "zod";
 import { readFileSync } from "node:fs";
 import { byteSizeVar, intVar, natsEnv, parseEnv } from "@lantern/shared/config";
 import { ModelSpec, WORKER_HEARTBEAT_TTL_MS, type GpuLayers } from "@lantern/shared/contracts";
+import { CHAT_WRAPPER_NAMES } from "./models/chat-wrapper.js";
 import { parseModelEntry } from "./models/model-spec.js";
 
 const DEFAULT_MODEL = "stories260K.gguf";
@@ -96,6 +97,8 @@ export const InferenceConfig = z.object({
   INFERENCE_IDLE_UNLOAD_MS: intVar(0, { min: 0 }),
   /** How long an unload command waits for running jobs before cancelling them, unless it says. */
   INFERENCE_UNLOAD_GRACE_MS: intVar(30_000, { min: 0 }),
+  /** Default chat template per model: `auto` reads it from the model file; a node-llama-cpp template name overrides it. */
+  INFERENCE_CHAT_WRAPPER: z.enum(CHAT_WRAPPER_NAMES).default("auto"),
   INFERENCE_ACK_WAIT_MS: intVar(10_000, { min: 500 }),
   INFERENCE_MAX_DELIVER: intVar(3, { min: 1 }),
   /** Text generated within this window after the first token travels as one chunk. */

@@ -52,6 +52,7 @@ export async function startWorker(config: InferenceConfig, logger: Logger): Prom
       contexts: config.INFERENCE_CONTEXTS,
       gpuLayers: config.INFERENCE_GPU_LAYERS,
       idleUnloadMs: config.INFERENCE_IDLE_UNLOAD_MS,
+      chatWrapper: config.INFERENCE_CHAT_WRAPPER,
     },
     contextsFor: (slots) => defaultContexts(pool, config.INFERENCE_THREADS, slots),
     memoryLimitBytes: config.INFERENCE_MEMORY_LIMIT,

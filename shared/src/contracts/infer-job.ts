@@ -3,9 +3,26 @@ import { z } from "zod";
 export const ChatRole = z.enum(["system", "user", "assistant"]);
 export type ChatRole = z.infer<typeof ChatRole>;
 
+/** A function call an assistant turn made, with the result the client fed back for it. */
+export const ChatToolCall = z.object({
+  name: z.string().min(1),
+  /** The arguments as JSON text, as the client sent them back (the gateway checked they parse). */
+  arguments: z.string(),
+  /** What the tool answered (the `role: "tool"` message's text). */
+  result: z.string(),
+});
+export type ChatToolCall = z.infer<typeof ChatToolCall>;
+
 export const ChatTurn = z.object({
   role: ChatRole,
   content: z.string(),
+  /** Assistant turns: what the model thought before answering (the template decides whether it is shown again). */
+  reasoning: z.string().optional(),
+  /**
+   * Assistant turns: the calls made after `content`, each with its result. An assistant turn that
+   * follows one with calls continues the same model response, as the template renders it.
+   */
+  toolCalls: z.array(ChatToolCall).min(1).optional(),
 });
 export type ChatTurn = z.infer<typeof ChatTurn>;
 
@@ -63,6 +80,42 @@ export type Priority = z.infer<typeof Priority>;
 /** Highest first: the order a worker looks for work in. */
 export const PRIORITIES: readonly Priority[] = Priority.options;
 
+/** A function the model may call; `parameters` was checked to be a schema the grammar can enforce. */
+export const ToolSpec = z.object({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  /** JSON schema of the arguments object; absent: the function takes none. */
+  parameters: z.record(z.string(), z.unknown()).optional(),
+});
+export type ToolSpec = z.infer<typeof ToolSpec>;
+
+/**
+ * Function calling for a chat job. `auto`: the model decides, in its template's call syntax;
+ * `required`: at least one call to any of the tools; `function`: a call to the named one. The
+ * forced modes are constrained by a grammar, so the call always names a tool and its arguments
+ * validate. (`tool_choice: "none"` sends no tools at all.)
+ */
+export const ToolUse = z.object({
+  tools: z.array(ToolSpec).min(1),
+  choice: z.discriminatedUnion("type", [
+    z.object({ type: z.literal("auto") }),
+    z.object({ type: z.literal("required") }),
+    z.object({ type: z.literal("function"), name: z.string().min(1) }),
+  ]),
+  /** False: at most one call per reply. */
+  parallel: z.boolean(),
+});
+export type ToolUse = z.infer<typeof ToolUse>;
+
+/** What to do with text the template marks as the model's thoughts. */
+export const ReasoningOptions = z.object({
+  /** True: thoughts stay in the text, between the template's own tags; false: they travel apart. */
+  inline: z.boolean(),
+  /** Thought tokens after which the thought segment is closed and the answer begins. */
+  maxTokens: z.number().int().nonnegative().optional(),
+});
+export type ReasoningOptions = z.infer<typeof ReasoningOptions>;
+
 /** An inference job on the INFER work queue; the reply stream goes to `replyTo` (core NATS). */
 export const InferJob = z.object({
   v: z.literal(1),
@@ -76,5 +129,9 @@ export const InferJob = z.object({
   sampling: Sampling,
   /** Absent: free text. */
   format: OutputFormat.optional(),
+  /** Chat only; absent: no functions are offered. */
+  tools: ToolUse.optional(),
+  /** Chat only; absent: thoughts travel apart, without a budget. */
+  reasoning: ReasoningOptions.optional(),
 });
 export type InferJob = z.infer<typeof InferJob>;

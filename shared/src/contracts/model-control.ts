@@ -22,6 +22,8 @@ export const ModelSpec = z.strictObject({
   gpuLayers: GpuLayers.optional(),
   /** Unload after this long without a job; 0 never. The model stays listed and reloads on demand. */
   idleUnloadMs: z.number().int().nonnegative().optional(),
+  /** A chat template name overriding the file's (`auto`: the file's); the worker knows the names. */
+  chatWrapper: z.string().min(1).max(64).optional(),
 });
 export type ModelSpec = z.infer<typeof ModelSpec>;
 

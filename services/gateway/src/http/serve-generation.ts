@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import type { InferInput, OutputFormat, Priority, Sampling } from "@lantern/shared/contracts";
+import type { InferInput, OutputFormat, Priority, ReasoningOptions, Sampling, ToolUse } from "@lantern/shared/contracts";
 import { ApiError, ClientGoneError, internalError, modelNotFound, noCapacity } from "../errors/api-error.js";
 import type { InferenceCall } from "../jobs/inference-client.js";
-import type { ResponseShape } from "../openai/response-shapes.js";
+import type { GeneratedToolCall, GenerationOutput, ResponseShape } from "../openai/response-shapes.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
 import { requestPriority } from "./request-priority.js";
 import { SseResponse } from "./sse-response.js";
@@ -15,6 +15,8 @@ export interface GenerationRequest {
   format: OutputFormat | undefined;
   /** From the body; the `x-priority` header is read here. */
   priority: Priority | null | undefined;
+  tools?: ToolUse | undefined;
+  reasoning?: ReasoningOptions | undefined;
   stream: boolean;
   includeUsage: boolean;
   shape: ResponseShape;
@@ -42,11 +44,19 @@ export function clientGoneSignal(c: Context<GatewayEnv>): AbortSignal {
 }
 
 async function collectBody(call: InferenceCall, shape: ResponseShape): Promise<object> {
-  let text = "";
+  const output: GenerationOutput = { text: "", reasoning: "", toolCalls: [] };
+  const calls = new Map<number, GeneratedToolCall>();
   for await (const event of call.events()) {
-    if (event.kind === "text") text += event.text;
-    else if (event.kind === "done") return shape.body(text, event.done.finishReason, event.done.usage);
-    else throw event.error;
+    if (event.kind === "text") output.text += event.text;
+    else if (event.kind === "reasoning") output.reasoning += event.text;
+    else if (event.kind === "tool_call") {
+      const known = calls.get(event.index);
+      if (known) known.arguments += event.arguments;
+      else calls.set(event.index, { index: event.index, name: event.name, arguments: event.arguments });
+    } else if (event.kind === "done") {
+      output.toolCalls = [...calls.values()].sort((a, b) => a.index - b.index);
+      return shape.body(output, event.done.finishReason, event.done.usage);
+    } else throw event.error;
   }
   // events() ends without done or error only when the client went away.
   throw new ClientGoneError();
@@ -63,9 +73,15 @@ async function streamEvents(sse: SseResponse, call: InferenceCall, req: Generati
     const start = req.shape.start();
     if (start) await send(start);
     for await (const event of call.events()) {
-      if (event.kind === "text") {
+      if (event.kind === "text" || event.kind === "reasoning" || event.kind === "tool_call") {
         waitingForText = false;
-        await send(req.shape.chunk(event.text));
+        const chunk =
+          event.kind === "text"
+            ? req.shape.chunk(event.text)
+            : event.kind === "reasoning"
+              ? req.shape.reasoning(event.text)
+              : req.shape.toolCall(event);
+        if (chunk) await send(chunk);
       } else if (event.kind === "done") {
         void send(req.shape.finish(event.done.finishReason));
         if (req.includeUsage) void send(req.shape.usage(event.done.usage));
@@ -91,7 +107,17 @@ export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps,
   ensureServed(deps, req.model);
   const signal = clientGoneSignal(c);
   const call = await deps.inference.submit(
-    { requestId: c.get("requestId"), model: req.model, input: req.input, sampling: req.sampling, format: req.format, priority, signal },
+    {
+      requestId: c.get("requestId"),
+      model: req.model,
+      input: req.input,
+      sampling: req.sampling,
+      format: req.format,
+      tools: req.tools,
+      reasoning: req.reasoning,
+      priority,
+      signal,
+    },
     req.promptParam,
   );
   c.header("x-lantern-worker", call.accepted.workerId);

@@ -12,7 +12,9 @@ import {
   type InferInput,
   type NatsNames,
   type Priority,
+  type ReasoningOptions,
   type Sampling,
+  type ToolUse,
 } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import { ApiError, ClientGoneError, internalError, invalidRequest, noCapacity, queueFull, upstreamTimeout } from "../errors/api-error.js";
@@ -43,12 +45,17 @@ export interface SubmitRequest {
   sampling: Sampling;
   format: OutputFormat | undefined;
   priority: Priority;
+  tools?: ToolUse | undefined;
+  reasoning?: ReasoningOptions | undefined;
   /** Aborted when the client goes away: the job is withdrawn or cancelled. */
   signal: AbortSignal;
 }
 
 export type GenerationEvent =
   | { kind: "text"; text: string }
+  | { kind: "reasoning"; text: string }
+  /** A piece of the arguments of call `index`; `first` on the call's first piece. */
+  | { kind: "tool_call"; index: number; name: string; arguments: string; first: boolean }
   | { kind: "done"; done: InferDone }
   | { kind: "error"; error: ApiError };
 
@@ -77,8 +84,8 @@ export function apiErrorFromWorker(error: InferError, promptParam: string): ApiE
 
 /** A job a worker has accepted: its text arrives through `events()`. */
 export class InferenceCall {
-  /** Text already handed to the client, in UTF-16 units. */
-  private delivered = 0;
+  /** Text already handed to the client per channel (content, reasoning, each call's arguments), in UTF-16 units. */
+  private readonly delivered = new Map<string, number>();
   private attempt: number;
   private finished = false;
 
@@ -92,7 +99,8 @@ export class InferenceCall {
 
   /**
    * Text in order, then exactly one `done` or `error`. A job redelivered after its worker died
-   * starts again at offset 0 with the same seed; text the client already has is skipped.
+   * starts again at offset 0 with the same seed; text the client already has is skipped, on
+   * each channel by its own offsets.
    */
   async *events(): AsyncGenerator<GenerationEvent> {
     try {
@@ -112,11 +120,21 @@ export class InferenceCall {
             this.attempt = Math.max(this.attempt, reply.attempt);
             break;
           case "chunk": {
-            // After a redelivery the new attempt resends from offset 0: pass on only what is new.
-            const fresh = reply.text.slice(Math.max(0, this.delivered - reply.offset));
-            if (!fresh) break;
-            this.delivered = Math.max(this.delivered, reply.offset) + fresh.length;
-            yield { kind: "text", text: fresh };
+            const fresh = this.fresh("content", reply.offset, reply.text);
+            if (fresh) yield { kind: "text", text: fresh };
+            break;
+          }
+          case "reasoning": {
+            const fresh = this.fresh("reasoning", reply.offset, reply.text);
+            if (fresh) yield { kind: "reasoning", text: fresh };
+            break;
+          }
+          case "tool_call": {
+            const channel = `tool_call:${reply.index}`;
+            const first = !this.delivered.has(channel);
+            const fresh = this.fresh(channel, reply.offset, reply.arguments);
+            // A call's first piece is passed on even when empty: it carries the function's name.
+            if (fresh || first) yield { kind: "tool_call", index: reply.index, name: reply.name, arguments: fresh, first };
             break;
           }
           case "done":
@@ -172,6 +190,14 @@ export class InferenceCall {
     }
   }
 
+  /** What of a piece at `offset` the client does not have yet (after a redelivery the new attempt resends from 0). */
+  private fresh(channel: string, offset: number, text: string): string {
+    const delivered = this.delivered.get(channel) ?? 0;
+    const fresh = text.slice(Math.max(0, delivered - offset));
+    if (fresh || !this.delivered.has(channel)) this.delivered.set(channel, Math.max(delivered, offset) + fresh.length);
+    return fresh;
+  }
+
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
@@ -214,6 +240,8 @@ export class InferenceClient {
       input: request.input,
       sampling: request.sampling,
       ...(request.format ? { format: request.format } : {}),
+      ...(request.tools ? { tools: request.tools } : {}),
+      ...(request.reasoning ? { reasoning: request.reasoning } : {}),
     };
     const hdrs = natsHeaders();
     hdrs.set(JobHeader.requestId, requestId);

@@ -4,15 +4,22 @@ import type { FlushClock } from "./flush-clock.js";
 
 type ReplyBody<K extends InferReply["kind"]> = Omit<Extract<InferReply, { kind: K }>, "v" | "kind">;
 
+/** Where a piece of generated text belongs; each channel counts its own offsets. */
+type Channel = { kind: "content" } | { kind: "reasoning" } | { kind: "tool_call"; index: number; name: string };
+
+const channelKey = (channel: Channel) => (channel.kind === "tool_call" ? `tool_call:${channel.index}` : channel.kind);
+
 /**
  * Sends one job's reply stream (core NATS: low latency; the job itself is the durable part).
  * The first text goes out at once; later text is coalesced until the worker's next flush tick, so
  * a fast model costs the network, the gateway and the client one message per tick, not one per
- * token. Without a clock every piece of text is sent at once.
+ * token. Without a clock every piece of text is sent at once. Text, thoughts and each function
+ * call's arguments are separate channels, sent in the order they were generated.
  */
 export class ReplyPublisher {
-  private sent = 0;
-  private pending = "";
+  /** Text sent so far per channel, in UTF-16 units: the next piece's offset. */
+  private readonly sent = new Map<string, number>();
+  private pending: Array<{ channel: Channel; text: string }> = [];
 
   constructor(
     private readonly nc: NatsConnection,
@@ -25,12 +32,16 @@ export class ReplyPublisher {
   }
 
   chunk(text: string): void {
-    if (this.sent === 0 || !this.clock) {
-      this.sendText(text);
-      return;
-    }
-    if (!this.pending) this.clock.schedule(this.flush);
-    this.pending += text;
+    this.push({ kind: "content" }, text);
+  }
+
+  reasoning(text: string): void {
+    this.push({ kind: "reasoning" }, text);
+  }
+
+  /** A piece of the arguments (JSON text) of the reply's `index`-th function call. */
+  toolCall(index: number, name: string, args: string): void {
+    this.push({ kind: "tool_call", index, name }, args);
   }
 
   done(body: ReplyBody<"done">): void {
@@ -47,17 +58,34 @@ export class ReplyPublisher {
     this.send({ v: 1, kind: "error", param: null, ...body });
   }
 
+  private push(channel: Channel, text: string): void {
+    if (this.sent.size === 0 || !this.clock) {
+      this.sendPiece(channel, text);
+      return;
+    }
+    const last = this.pending.at(-1);
+    if (last && channelKey(last.channel) === channelKey(channel)) {
+      last.text += text;
+      return;
+    }
+    if (this.pending.length === 0) this.clock.schedule(this.flush);
+    this.pending.push({ channel, text });
+  }
+
   private readonly flush = (): void => {
     this.clock?.unschedule(this.flush);
-    if (!this.pending) return;
-    const text = this.pending;
-    this.pending = "";
-    this.sendText(text);
+    const pending = this.pending;
+    this.pending = [];
+    for (const piece of pending) this.sendPiece(piece.channel, piece.text);
   };
 
-  private sendText(text: string): void {
-    this.send({ v: 1, kind: "chunk", offset: this.sent, text });
-    this.sent += text.length;
+  private sendPiece(channel: Channel, text: string): void {
+    const key = channelKey(channel);
+    const offset = this.sent.get(key) ?? 0;
+    if (channel.kind === "content") this.send({ v: 1, kind: "chunk", offset, text });
+    else if (channel.kind === "reasoning") this.send({ v: 1, kind: "reasoning", offset, text });
+    else this.send({ v: 1, kind: "tool_call", index: channel.index, name: channel.name, offset, arguments: text });
+    this.sent.set(key, offset + text.length);
   }
 
   private send(reply: InferReply): void {

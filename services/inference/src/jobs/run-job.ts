@@ -81,13 +81,15 @@ export async function runJob(msg: JobMessage, sequence: LlamaContextSequence, de
       await answerEmbedJob(job.input, { nc: deps.nc, served, reply, signal: controller.signal, workerId: deps.workerId, attempt, queuedMs, log });
       return;
     }
-    const result = await generate(served, sequence, job.input, job.sampling, job.format, {
+    const result = await generate(served, sequence, job, {
       signal: controller.signal,
       onAccepted: (promptTokens) => {
         reply.accepted({ workerId: deps.workerId, attempt, promptTokens });
         log.info({ attempt, promptTokens }, "job started");
       },
       onText: (text) => reply.chunk(text),
+      onReasoning: (text) => reply.reasoning(text),
+      onToolCall: (piece) => reply.toolCall(piece.index, piece.name, piece.arguments),
     });
     reply.done({
       finishReason: result.finishReason,

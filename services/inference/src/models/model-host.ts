@@ -18,6 +18,7 @@ import type { JobArrivals } from "./job-arrivals.js";
 import { describeLayout, estimateFit, fitShortfalls } from "./memory-fit.js";
 import { ModelLoadError } from "./model-load-error.js";
 import { resolveModelPath } from "./model-path.js";
+import { CHAT_WRAPPER_NAMES, isChatWrapperName, type ChatWrapperName } from "./chat-wrapper.js";
 import { loadServedModel, type ServedModel } from "./served-model.js";
 
 /** What a model spec leaves out. */
@@ -28,6 +29,7 @@ export interface ModelDefaults {
   contexts: number;
   gpuLayers: GpuLayers;
   idleUnloadMs: number;
+  chatWrapper: ChatWrapperName;
 }
 
 export interface ModelHostOptions {
@@ -154,6 +156,7 @@ export class ModelHost {
       contexts: spec.contexts || d.contexts || this.opts.contextsFor(slots),
       gpuLayers: spec.gpuLayers ?? d.gpuLayers,
       idleUnloadMs: spec.idleUnloadMs ?? d.idleUnloadMs,
+      chatWrapper: spec.chatWrapper ?? d.chatWrapper,
     };
   }
 
@@ -229,6 +232,10 @@ export class ModelHost {
   private async bringUp(hosted: Hosted): Promise<Running> {
     const { spec } = hosted;
     const { llama, pool } = this.opts;
+    if (!isChatWrapperName(spec.chatWrapper)) {
+      throw new ModelLoadError("load_failed", `Unknown chat template '${spec.chatWrapper}' for '${spec.name}' (known: ${CHAT_WRAPPER_NAMES.join(", ")}).`);
+    }
+    const chatWrapper = spec.chatWrapper;
     const modelPath = await resolveModelPath(this.opts.modelsDir, spec.file);
     const fit = await estimateFit({
       llama,
@@ -262,6 +269,7 @@ export class ModelHost {
         threads: this.opts.threads,
         contextSize: spec.contextSize,
         gpuLayers: fit.gpuLayers,
+        chatWrapper,
       });
     } catch (err) {
       const code = err instanceof InsufficientMemoryError ? "insufficient_memory" : "load_failed";

@@ -7,6 +7,7 @@ const ENTRY_OPTIONS = {
   contexts: "contexts",
   gpuLayers: "gpuLayers",
   idleUnloadMs: "idleUnloadMs",
+  chatWrapper: "chatWrapper",
 } as const;
 type EntryOption = keyof typeof ENTRY_OPTIONS;
 
@@ -14,7 +15,8 @@ export type ParsedEntry = { ok: true; spec: ModelSpec } | { ok: false; message: 
 
 const WHOLE = /^\d+$/;
 
-function optionValue(option: EntryOption, text: string): number | GpuLayers | undefined {
+function optionValue(option: EntryOption, text: string): number | string | GpuLayers | undefined {
+  if (option === "chatWrapper") return text || undefined;
   if (option === "gpuLayers" && text === "auto") return "auto";
   return WHOLE.test(text) ? Number(text) : undefined;
 }
@@ -40,7 +42,8 @@ export function parseModelEntry(entry: string): ParsedEntry {
     const option = key as EntryOption;
     const parsed = optionValue(option, value.trim());
     if (parsed === undefined) {
-      return fail(`option '${key}' must be a whole number${option === "gpuLayers" ? " or auto" : ""}, got ${JSON.stringify(value)}`);
+      const expected = option === "chatWrapper" ? "a template name" : `a whole number${option === "gpuLayers" ? " or auto" : ""}`;
+      return fail(`option '${key}' must be ${expected}, got ${JSON.stringify(value)}`);
     }
     raw[ENTRY_OPTIONS[option]] = parsed;
   }

@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp";
 import { toModelToken, type ModelToken } from "@lantern/shared/contracts";
-import { chatWrapperFor } from "./chat-wrapper.js";
+import { chatWrapperFor, type ChatWrapperName } from "./chat-wrapper.js";
 import { LazyEmbeddingContext } from "./embedding-context.js";
 import { contextShares, effectiveContextSize } from "./context-layout.js";
 import { GrammarCache } from "./grammar-cache.js";
@@ -19,6 +19,8 @@ export interface ServedModelOptions {
   contextSize: number;
   /** Layers offloaded to the GPU, as the memory fit chose; node-llama-cpp decides when absent. */
   gpuLayers?: number;
+  /** Absent or `auto`: the template in the model file. */
+  chatWrapper?: ChatWrapperName;
 }
 
 /** One loaded model: its weights, its contexts with a sequence per slot, and its chat template. */
@@ -61,7 +63,7 @@ export async function loadServedModel(opts: ServedModelOptions): Promise<ServedM
     model,
     contexts,
     sequences,
-    chatWrapper: chatWrapperFor(model),
+    chatWrapper: chatWrapperFor(model, opts.chatWrapper),
     grammars: new GrammarCache(opts.llama),
     contextSize: contexts[0]!.contextSize,
     embeddings,
