@@ -74,7 +74,11 @@ describe("bad input gets the OpenAI error shape", () => {
     ["stream not a boolean", chat({ stream: "yes" }), "stream"],
     ["too many stop sequences", chat({ stop: ["a", "b", "c", "d", "e"] }), "stop"],
     ["more choices than allowed", chat({ n: 17 }), "n"],
-    ["tools (not supported yet)", chat({ tools: [{ type: "function", function: { name: "f" } }] }), "tools"],
+    [
+      "a tool schema the grammar cannot enforce",
+      chat({ tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: { n: { type: "integer", minimum: 1 } } } } }] }),
+      "tools[0].function.parameters",
+    ],
   ])("%s is 400 naming the param", async (_name, body, param) => {
     const res = await post("/v1/chat/completions", body);
     expect(res.status).toBe(400);
@@ -187,7 +191,7 @@ describe("bad input gets the OpenAI error shape", () => {
         replies.push(decodeMessage(InferReply, m.data));
       },
     });
-    const subject = names.subjects.inferJob(toModelToken(BUNDLED_MODEL));
+    const subject = names.subjects.inferJob(toModelToken(BUNDLED_MODEL), "normal");
     await js.publish(subject, new TextEncoder().encode("not json at all"));
     await js.publish(subject, new TextEncoder().encode(JSON.stringify({ v: 1, requestId: "r1", replyTo, sampling: { temperature: 99 } })));
     await waitFor(() => replies.length === 1, 10_000, "the error reply");

@@ -4,6 +4,11 @@ import { useSdkStack } from "./harness/sdk-stack.js";
 import { BUNDLED_MODEL, startTestStack, waitFor, type InProcessWorker, type TestStack } from "./harness/test-stack.js";
 
 const sdk = useSdkStack({ INFERENCE_SLOTS: "4" });
+// The bundled model under a template that opens every reply in a thought segment, as a second model name.
+const THINKING_MODEL = "stories-think";
+beforeAll(async () => {
+  await sdk.stack.startWorker({ INFERENCE_SLOTS: "2", INFERENCE_MODELS: `${THINKING_MODEL}=stories260K.gguf`, INFERENCE_CHAT_WRAPPER: "qwen3.5" });
+});
 
 const story = [{ role: "user" as const, content: "Once upon a time" }];
 const chatParams = { model: BUNDLED_MODEL, messages: story, max_tokens: 24, temperature: 1, seed: 11 };
@@ -157,5 +162,83 @@ describe("a choice that fails", () => {
     const last = JSON.parse(events.at(-1)!) as { error?: { code: string } };
     expect(last.error?.code).toBe("no_capacity");
     await cancelledChoice(res.headers.get("x-request-id")!);
+  });
+});
+
+describe("n choices with tools and reasoning", () => {
+  const weather: OpenAI.ChatCompletionFunctionTool = {
+    type: "function",
+    function: {
+      name: "get_weather",
+      parameters: { type: "object", properties: { city: { type: "string", maxLength: 20 }, days: { type: "integer" } }, required: ["city", "days"] },
+    },
+  };
+  const toolParams = {
+    model: BUNDLED_MODEL,
+    messages: [{ role: "user" as const, content: "What is the weather in Paris?" }],
+    tools: [weather],
+    tool_choice: { type: "function" as const, function: { name: "get_weather" } },
+    temperature: 1,
+    seed: 6,
+    n: 2,
+  };
+
+  it("each choice makes its own call, with its own id, and a stream assembles to the same calls by choice index", async () => {
+    const whole = await sdk.client.chat.completions.create(toolParams);
+    expect(whole.choices.map((c) => c.index)).toEqual([0, 1]);
+    const wholeCalls = whole.choices.map((choice) => {
+      expect(choice.finish_reason).toBe("tool_calls");
+      expect(choice.message.tool_calls).toHaveLength(1);
+      const call = choice.message.tool_calls![0] as OpenAI.ChatCompletionMessageFunctionToolCall;
+      expect(call.function.name).toBe("get_weather");
+      const args = JSON.parse(call.function.arguments) as { city: unknown; days: unknown };
+      expect(typeof args.city).toBe("string");
+      expect(Number.isInteger(args.days)).toBe(true);
+      return call;
+    });
+    expect(wholeCalls[0]!.id).not.toBe(wholeCalls[1]!.id);
+
+    const stream = await sdk.client.chat.completions.create({ ...toolParams, stream: true });
+    const streamed = [0, 1].map(() => ({ id: undefined as string | undefined, name: undefined as string | undefined, arguments: "" }));
+    const finishes: Array<string | null> = [null, null];
+    for await (const chunk of stream) {
+      for (const choice of chunk.choices) {
+        finishes[choice.index] = choice.finish_reason ?? finishes[choice.index]!;
+        for (const delta of choice.delta.tool_calls ?? []) {
+          expect(delta.index).toBe(0);
+          const call = streamed[choice.index]!;
+          call.id ??= delta.id;
+          call.name ??= delta.function?.name;
+          call.arguments += delta.function?.arguments ?? "";
+        }
+      }
+    }
+    expect(finishes).toEqual(["tool_calls", "tool_calls"]);
+    expect(streamed[0]!.id).not.toBe(streamed[1]!.id);
+    expect(streamed.map(({ name, arguments: args }) => ({ name, arguments: args }))).toEqual(
+      wholeCalls.map((call) => ({ name: call.function.name, arguments: call.function.arguments })),
+    );
+  });
+
+  it("each choice keeps its thoughts apart, and streamed reasoning deltas name their choice", async () => {
+    type ReasoningMessage = OpenAI.ChatCompletionMessage & { reasoning_content?: string };
+    const params = { model: THINKING_MODEL, messages: story, max_tokens: 30, temperature: 1, seed: 2, n: 2, reasoning_budget: 8 };
+    const whole = await sdk.client.chat.completions.create(params as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    const thoughts = whole.choices.map((c) => (c.message as ReasoningMessage).reasoning_content);
+    for (const thought of thoughts) expect(thought!.length).toBeGreaterThan(0);
+    expect(thoughts[0]).not.toBe(thoughts[1]);
+
+    const stream = await sdk.client.chat.completions.create({ ...params, stream: true } as OpenAI.ChatCompletionCreateParamsStreaming);
+    const reasoning = ["", ""];
+    const content = ["", ""];
+    for await (const chunk of stream) {
+      for (const choice of chunk.choices) {
+        const delta = choice.delta as { content?: string; reasoning_content?: string };
+        reasoning[choice.index] += delta.reasoning_content ?? "";
+        content[choice.index] += delta.content ?? "";
+      }
+    }
+    expect(reasoning).toEqual(thoughts);
+    expect(content).toEqual(whole.choices.map((c) => c.message.content));
   });
 });

@@ -111,6 +111,15 @@ describe("logprobs refusals", () => {
     expect(paramOf(err)).toBe(param);
   });
 
+  it("with function calling is a 400 naming logprobs, and fine once tool_choice is none", async () => {
+    const tools = [{ type: "function" as const, function: { name: "get_weather" } }];
+    const err = await sdk.client.chat.completions.create({ ...chatParams, logprobs: true, tools, tool_choice: "required" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(paramOf(err)).toBe("logprobs");
+    const res = await sdk.client.chat.completions.create({ ...chatParams, logprobs: true, tools, tool_choice: "none" });
+    expect(res.choices[0]!.logprobs!.content!.map((e) => e.token).join("")).toBe(res.choices[0]!.message.content);
+  });
+
   it.each([6, -1])("completions logprobs %d is a 400 naming logprobs", async (logprobs) => {
     const err = await sdk.client.completions.create({ model: BUNDLED_MODEL, prompt: "Once", max_tokens: 4, logprobs }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);

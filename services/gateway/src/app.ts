@@ -4,7 +4,9 @@ import { ApiError, ClientGoneError } from "./errors/api-error.js";
 import { renderError, toApiError } from "./errors/render-error.js";
 import { chatCompletionsRoutes } from "./http/chat-completions.js";
 import { completionsRoutes } from "./http/completions.js";
+import { embeddingsRoutes } from "./http/embeddings.js";
 import type { GatewayDeps, GatewayEnv } from "./http/gateway-env.js";
+import { fleetRoutes } from "./http/fleet.js";
 import { healthRoutes } from "./http/health.js";
 import { modelsRoutes } from "./http/models.js";
 
@@ -25,9 +27,11 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
     );
   });
   app.route("/", healthRoutes(deps));
+  app.route("/", fleetRoutes(deps));
   app.route("/v1", chatCompletionsRoutes(deps));
   app.route("/v1", completionsRoutes(deps));
   app.route("/v1", modelsRoutes(deps));
+  app.route("/v1", embeddingsRoutes(deps));
 
   app.notFound((c) =>
     renderError(new ApiError(404, "invalid_request_error", `Unknown request URL: ${c.req.method} ${c.req.path}.`, { code: "unknown_url" }), c),

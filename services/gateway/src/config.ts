@@ -9,6 +9,10 @@ export const GatewayConfig = z.object({
   GATEWAY_PORT: intVar(8002, { min: 0, max: 65535 }),
   GATEWAY_BODY_LIMIT_BYTES: intVar(1024 * 1024, { min: 1024 }),
   GATEWAY_QUEUE_TIMEOUT_MS: intVar(30_000, { min: 1 }),
+  /** A request is refused (503, Retry-After) when this many jobs of its model wait at its priority or above; 0: no bound. */
+  GATEWAY_QUEUE_LIMIT: intVar(256, { min: 0 }),
+  /** How often queue depths and ages are read from JetStream. */
+  GATEWAY_QUEUE_POLL_MS: intVar(500, { min: 50 }),
   GATEWAY_STALL_TIMEOUT_MS: intVar(60_000, { min: 100 }),
   GATEWAY_SSE_PING_MS: intVar(2_000, { min: 10 }),
   WORKER_HEARTBEAT_TTL_MS: intVar(WORKER_HEARTBEAT_TTL_MS, { min: 1_000 }),

@@ -8,6 +8,7 @@ import { connectNats, ensureBuckets, ensureInferResources } from "@lantern/share
 import { createApp } from "./app.js";
 import type { GatewayConfig } from "./config.js";
 import { InferenceClient } from "./jobs/inference-client.js";
+import { QueueMonitor } from "./jobs/queue-monitor.js";
 import { ReplyRouter } from "./jobs/reply-router.js";
 import { WorkerRegistry } from "./workers/worker-registry.js";
 
@@ -30,6 +31,14 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   await registry.start();
   const router = new ReplyRouter(nats.nc, names, gatewayId, log);
   router.start();
+  const queues = new QueueMonitor({
+    jsm,
+    names,
+    models: () => registry.servedModels().map((m) => m.name),
+    pollMs: config.GATEWAY_QUEUE_POLL_MS,
+    logger: log,
+  });
+  queues.start();
   const inference = new InferenceClient({
     nc: nats.nc,
     js: jetstream(nats.nc),
@@ -38,9 +47,11 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     router,
     queueTimeoutMs: config.GATEWAY_QUEUE_TIMEOUT_MS,
     stallTimeoutMs: config.GATEWAY_STALL_TIMEOUT_MS,
+    queues,
+    queueLimit: config.GATEWAY_QUEUE_LIMIT,
     logger: log,
   });
-  const app = createApp({ config, nats, registry, inference, logger: log });
+  const app = createApp({ config, nats, registry, inference, queues, logger: log });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.GATEWAY_HOST, port: config.GATEWAY_PORT }, () => resolve(s as Server));
@@ -62,6 +73,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         await closed;
         clearTimeout(timer);
         registry.stop();
+        queues.stop();
         router.stop();
         await nats.nc.drain();
         log.info("gateway stopped");

@@ -1,25 +1,52 @@
 import { availableParallelism, hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { intVar, natsEnv, parseEnv } from "@lantern/shared/config";
-import { WORKER_HEARTBEAT_TTL_MS } from "@lantern/shared/contracts";
+import { readFileSync } from "node:fs";
+import { byteSizeVar, intVar, natsEnv, parseEnv } from "@lantern/shared/config";
+import { ModelSpec, WORKER_HEARTBEAT_TTL_MS, type GpuLayers } from "@lantern/shared/contracts";
+import { CHAT_WRAPPER_NAMES } from "./models/chat-wrapper.js";
+import { parseModelEntry } from "./models/model-spec.js";
 
-/** `name=file.gguf` or just `file.gguf` (the name is then the file name without `.gguf`). */
-const ModelSpec = z.string().transform((spec, ctx) => {
-  const [left, right] = spec.includes("=") ? spec.split("=", 2) : [undefined, spec];
-  const file = (right ?? "").trim();
-  if (!file.endsWith(".gguf")) {
-    ctx.addIssue({ code: "custom", message: `model file must end in .gguf: ${JSON.stringify(spec)}` });
-    return z.NEVER;
+const DEFAULT_MODEL = "stories260K.gguf";
+
+/** A comma list of model entries (see parseModelEntry); every bad entry is named. */
+const ModelList = z.string().transform((text, ctx) => {
+  const specs: ModelSpec[] = [];
+  for (const entry of text.split(",").map((x) => x.trim()).filter(Boolean)) {
+    const parsed = parseModelEntry(entry);
+    if (parsed.ok) specs.push(parsed.spec);
+    else ctx.addIssue({ code: "custom", message: parsed.message });
   }
-  const name = (left ?? file.replace(/^.*\//, "").replace(/\.gguf$/, "")).trim();
-  if (!name) {
-    ctx.addIssue({ code: "custom", message: `empty model name in ${JSON.stringify(spec)}` });
-    return z.NEVER;
-  }
-  return { name, file };
+  return specs;
 });
-export type ModelSpec = z.output<typeof ModelSpec>;
+
+/** INFERENCE_MODELS_FILE: a JSON array of model specs, the same shape a load command carries. */
+function readModelsFile(path: string): { specs: ModelSpec[] } | { error: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    return { error: `cannot read ${path} as JSON: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const parsed = z.array(ModelSpec).safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(file)"}: ${issue.message}`);
+    return { error: `${path}: ${issues.join("; ")}` };
+  }
+  return { specs: parsed.data };
+}
+
+/** GPU layers as an env var: `auto` or a whole number. */
+const GpuLayersVar = z
+  .string()
+  .default("auto")
+  .transform((text, ctx): GpuLayers => {
+    const value = text.trim();
+    if (value === "" || value === "auto") return "auto";
+    if (/^\d+$/.test(value)) return Number(value);
+    ctx.addIssue({ code: "custom", message: `expected auto or a whole number, got ${JSON.stringify(text)}` });
+    return z.NEVER;
+  });
 
 /**
  * Threads per context when not configured. On small CPUs llama.cpp's threads spin against each
@@ -43,11 +70,13 @@ export function defaultContexts(gpu: string, threads: number, slots: number): nu
 export const InferenceConfig = z.object({
   ...natsEnv,
   MODELS_DIR: z.string().default("./models"),
-  INFERENCE_MODELS: z
-    .string()
-    .default("stories260K.gguf")
-    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
-    .pipe(z.array(ModelSpec).min(1, "at least one model")),
+  /**
+   * Comma list of `name=file.gguf?option=value&...` (see parseModelEntry); the bundled model when
+   * neither this nor INFERENCE_MODELS_FILE is set.
+   */
+  INFERENCE_MODELS: z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), ModelList.optional()),
+  /** A JSON file with an array of model specs, served beside those of INFERENCE_MODELS. */
+  INFERENCE_MODELS_FILE: z.string().optional(),
   /** `auto` detects CUDA, then Vulkan, then Metal, then the CPU; a named backend is required. */
   INFERENCE_GPU: z.enum(["auto", "cuda", "vulkan", "metal", "cpu"]).default("auto"),
   /** Parallel sequences (slots) per model: how many jobs of one model run at once. */
@@ -57,14 +86,48 @@ export const InferenceConfig = z.object({
   INFERENCE_CONTEXTS: intVar(0, { min: 0, max: 64 }),
   /** Tokens per sequence; 0 means the model's training context. */
   INFERENCE_CONTEXT_SIZE: intVar(0, { min: 0 }),
+  /** Default GPU layers per model: `auto` fits as many as free VRAM allows; a number pins it. */
+  INFERENCE_GPU_LAYERS: GpuLayersVar,
+  /**
+   * Most memory (RAM + VRAM, as estimated from the GGUF files) this worker's models may take
+   * together: bytes or `512MiB`, `8GiB`. Unset: only free memory limits it.
+   */
+  INFERENCE_MEMORY_LIMIT: byteSizeVar(),
+  /** Default per model: unload after this long without a job (it reloads when one comes); 0 never. */
+  INFERENCE_IDLE_UNLOAD_MS: intVar(0, { min: 0 }),
+  /** How long an unload command waits for running jobs before cancelling them, unless it says. */
+  INFERENCE_UNLOAD_GRACE_MS: intVar(30_000, { min: 0 }),
+  /** Default chat template per model: `auto` reads it from the model file; a node-llama-cpp template name overrides it. */
+  INFERENCE_CHAT_WRAPPER: z.enum(CHAT_WRAPPER_NAMES).default("auto"),
   INFERENCE_ACK_WAIT_MS: intVar(10_000, { min: 500 }),
   INFERENCE_MAX_DELIVER: intVar(3, { min: 1 }),
   /** Text generated within this window after the first token travels as one chunk. */
   INFERENCE_STREAM_FLUSH_MS: intVar(25, { min: 0, max: 1_000 }),
+  /** An idle worker looks for jobs it was not rung for (redeliveries) this often. */
+  INFERENCE_POLL_MS: intVar(1_000, { min: 50 }),
+  /** A priority passed over for this long is served next: low work is slowed, never starved. */
+  INFERENCE_PRIORITY_AGING_MS: intVar(10_000, { min: 0 }),
   INFERENCE_HEARTBEAT_MS: intVar(2_000, { min: 100 }),
   INFERENCE_SHUTDOWN_GRACE_MS: intVar(30_000, { min: 0 }),
   WORKER_HEARTBEAT_TTL_MS: intVar(WORKER_HEARTBEAT_TTL_MS, { min: 1_000 }),
   WORKER_ID: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+}).transform((env, ctx) => {
+  const specs = env.INFERENCE_MODELS ?? (env.INFERENCE_MODELS_FILE ? [] : [{ name: DEFAULT_MODEL.replace(/\.gguf$/, ""), file: DEFAULT_MODEL }]);
+  if (env.INFERENCE_MODELS_FILE) {
+    const read = readModelsFile(env.INFERENCE_MODELS_FILE);
+    if ("error" in read) {
+      ctx.addIssue({ code: "custom", path: ["INFERENCE_MODELS_FILE"], message: read.error });
+      return z.NEVER;
+    }
+    specs.push(...read.specs);
+  }
+  const seen = new Set<string>();
+  for (const spec of specs) {
+    if (seen.has(spec.name)) ctx.addIssue({ code: "custom", path: ["INFERENCE_MODELS"], message: `model name ${JSON.stringify(spec.name)} is used twice` });
+    seen.add(spec.name);
+  }
+  if (specs.length === 0) ctx.addIssue({ code: "custom", path: ["INFERENCE_MODELS"], message: "at least one model" });
+  return { ...env, INFERENCE_MODELS: specs };
 });
 export type InferenceConfig = z.output<typeof InferenceConfig>;
 

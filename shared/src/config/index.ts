@@ -32,3 +32,5 @@ export const natsEnv = {
   NATS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]*$/).default(""),
   LOG_LEVEL: LogLevel.default("info"),
 };
+
+export { byteSizeVar, formatBytes, parseByteSize } from "./byte-size.js";

@@ -7,3 +7,6 @@ export * from "./nats-names.js";
 export * from "./request-id.js";
 export * from "./worker-heartbeat.js";
 export * from "./openai-requests.js";
+export * from "./vector-codec.js";
+export * from "./model-control.js";
+export * from "./model-events.js";

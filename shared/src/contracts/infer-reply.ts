@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-export const FinishReason = z.enum(["stop", "length", "cancelled"]);
+export const FinishReason = z.enum(["stop", "length", "cancelled", "tool_calls"]);
 export type FinishReason = z.infer<typeof FinishReason>;
 
 export const InferErrorCode = z.enum([
@@ -54,6 +54,27 @@ export const InferChunk = z.object({
   logprobs: z.array(TokenLogprob).optional(),
 });
 
+/** A piece of the model's thoughts (text inside the template's thought segment); `offset` as in a chunk. */
+export const InferReasoning = z.object({
+  v: z.literal(1),
+  kind: z.literal("reasoning"),
+  offset: z.number().int().nonnegative(),
+  text: z.string(),
+});
+
+/**
+ * A piece of the arguments (JSON text) of the reply's `index`-th function call. `offset` counts
+ * within that call's arguments, so a redelivered job's calls can be skipped like its text.
+ */
+export const InferToolCall = z.object({
+  v: z.literal(1),
+  kind: z.literal("tool_call"),
+  index: z.number().int().nonnegative(),
+  name: z.string().min(1),
+  offset: z.number().int().nonnegative(),
+  arguments: z.string(),
+});
+
 export const InferDone = z.object({
   v: z.literal(1),
   kind: z.literal("done"),
@@ -74,9 +95,25 @@ export const InferError = z.object({
   param: z.string().nullable().default(null),
 });
 
-export const InferReply = z.discriminatedUnion("kind", [InferAccepted, InferChunk, InferDone, InferError]);
+/**
+ * Vectors of an embed job, unit length, each as base64 of little-endian float32 (OpenAI's base64
+ * format): exact, and a quarter of the size of JSON numbers. A big job's vectors come in several
+ * messages, each under the NATS max payload; `index` places the first one among the job's inputs.
+ * The job ends with `done` as any other.
+ */
+export const InferEmbeddings = z.object({
+  v: z.literal(1),
+  kind: z.literal("embeddings"),
+  index: z.number().int().nonnegative(),
+  vectors: z.array(z.string()).min(1),
+});
+
+export const InferReply = z.discriminatedUnion("kind", [InferAccepted, InferChunk, InferDone, InferError, InferEmbeddings, InferReasoning, InferToolCall]);
 export type InferReply = z.infer<typeof InferReply>;
 export type InferAccepted = z.infer<typeof InferAccepted>;
 export type InferChunk = z.infer<typeof InferChunk>;
 export type InferDone = z.infer<typeof InferDone>;
 export type InferError = z.infer<typeof InferError>;
+export type InferEmbeddings = z.infer<typeof InferEmbeddings>;
+export type InferReasoning = z.infer<typeof InferReasoning>;
+export type InferToolCall = z.infer<typeof InferToolCall>;

@@ -10,7 +10,7 @@ describe("toModelToken", () => {
     (name) => {
       const token = toModelToken(name);
       expect(token).toMatch(SUBJECT_TOKEN);
-      expect(natsNames("ns").subjects.inferJob(token).split(".")).toHaveLength(3);
+      expect(natsNames("ns").subjects.inferJob(token, "normal").split(".")).toHaveLength(4);
     },
   );
 

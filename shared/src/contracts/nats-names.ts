@@ -1,4 +1,8 @@
+import type { Priority } from "./infer-job.js";
+import type { ModelEventType } from "./model-events.js";
 import type { ModelToken } from "./model-token.js";
+
+const SAFE_WORKER_ID = /^[A-Za-z0-9_-]+$/;
 
 /**
  * Every stream, subject, consumer and bucket name the platform uses, derived from one optional
@@ -15,6 +19,8 @@ export function natsNames(namespace = "") {
     namespace,
     streams: {
       infer: resource("INFER"),
+      /** Platform events (`events.>`), kept a while so a monitor or the admin service can replay them. */
+      events: resource("EVENTS"),
     },
     buckets: {
       /** Live worker heartbeats; an entry older than its TTL means the worker is gone. */
@@ -24,15 +30,27 @@ export function natsNames(namespace = "") {
     },
     subjects: {
       inferAll: subject("infer.>"),
-      inferJob: (model: ModelToken) => subject(`infer.${model}`),
+      /** Jobs of one model at one priority; each priority has its own consumer. */
+      inferJob: (model: ModelToken, priority: Priority) => subject(`infer.${model}.${priority}`),
+      /** Every job of one model, whatever its priority (the doorbell a worker listens on). */
+      inferJobsOf: (model: ModelToken) => subject(`infer.${model}.*`),
       cancelAll: subject("cancel.*"),
       cancel: (requestId: string) => subject(`cancel.${requestId}`),
       replyAll: (gatewayId: string) => subject(`reply.${gatewayId}.*`),
       reply: (gatewayId: string, requestId: string) => subject(`reply.${gatewayId}.${requestId}`),
+      eventsAll: subject("events.>"),
+      modelEventsAll: subject("events.model.>"),
+      /** `events.model.loaded`, `events.model.unloaded`, `events.model.load_failed`. */
+      modelEvent: (type: ModelEventType) => subject(`events.${type}`),
+      /** Request/reply: load and unload models on one worker. */
+      modelControl: (workerId: string) => {
+        if (!SAFE_WORKER_ID.test(workerId)) throw new Error(`worker id must be [A-Za-z0-9_-]+, got ${JSON.stringify(workerId)}`);
+        return subject(`control.worker.${workerId}.models`);
+      },
     },
     consumers: {
-      /** One durable per model, shared by every worker serving it, so each job runs once. */
-      inferWorkers: (model: ModelToken) => `workers_${model}`,
+      /** One durable per model and priority, shared by every worker serving it, so each job runs once. */
+      inferWorkers: (model: ModelToken, priority: Priority) => `workers_${model}_${priority}`,
     },
   } as const;
 }

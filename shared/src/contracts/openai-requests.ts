@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_EMBEDDING_INPUTS, Priority } from "./infer-job.js";
 
 /** Request bodies of the OpenAI-compatible HTTP API, shared by the gateway and its clients. */
 
@@ -8,10 +9,26 @@ export const ChatMessageContent = z.union([z.string(), z.array(z.union([TextPart
 
 export const ChatMessageRole = z.enum(["system", "developer", "user", "assistant", "tool", "function"]);
 
+/** A call as an assistant message carries it (and as a reply returns it). */
+export const ChatMessageToolCall = z.object({
+  id: z.string().min(1),
+  type: z.literal("function"),
+  function: z.object({ name: z.string().min(1), arguments: z.string() }),
+});
+
 export const ChatMessage = z.looseObject({
   role: ChatMessageRole,
   content: ChatMessageContent.nullable().optional(),
   name: z.string().optional(),
+  /** Assistant messages: the calls that turn made. */
+  tool_calls: z.array(ChatMessageToolCall).nullable().optional(),
+  /** Tool messages: which call this is the result of. */
+  tool_call_id: z.string().optional(),
+  /** Assistant messages, legacy: the one function call that turn made. */
+  function_call: z.object({ name: z.string().min(1), arguments: z.string() }).nullable().optional(),
+  /** Assistant messages: that turn's thoughts, as replies return them (`reasoning` is accepted as an alias). */
+  reasoning_content: z.string().nullable().optional(),
+  reasoning: z.string().nullable().optional(),
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
@@ -30,6 +47,8 @@ const GenerationFields = {
   stream: optional(z.boolean()),
   stream_options: optional(z.object({ include_usage: z.boolean().optional() })),
   user: z.string().max(512).optional(),
+  /** Scheduling class (also settable with the `x-priority` header). */
+  priority: optional(Priority),
   n: optional(z.number().int().min(1).max(128)),
   logprobs: optional(z.union([z.boolean(), z.number().int()])),
   /** Token id (as a string key) to a bias added to its logit; -100 bans the token. */
@@ -56,16 +75,47 @@ export const ResponseFormat = z.discriminatedUnion("type", [
 ]);
 export type ResponseFormat = z.infer<typeof ResponseFormat>;
 
+/** A function the model may call: `parameters` is the JSON schema of its arguments object. */
+export const FunctionDefinition = z.object({
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1 to 64 letters, digits, '_' or '-'"),
+  description: z.string().optional(),
+  parameters: z.record(z.string(), z.unknown()).optional(),
+  strict: optional(z.boolean()),
+});
+export type FunctionDefinition = z.infer<typeof FunctionDefinition>;
+
+export const ChatTool = z.object({ type: z.literal("function"), function: FunctionDefinition });
+export type ChatTool = z.infer<typeof ChatTool>;
+
+/** `tool_choice`: let the model decide, never call, call at least one tool, or call the named one. */
+export const ToolChoiceOption = z.union([
+  z.enum(["none", "auto", "required"]),
+  z.object({ type: z.literal("function"), function: z.object({ name: z.string().min(1) }) }),
+]);
+export type ToolChoiceOption = z.infer<typeof ToolChoiceOption>;
+
+/** Legacy `function_call`: the same choice for the deprecated `functions` field. */
+export const FunctionCallOption = z.union([z.enum(["none", "auto"]), z.object({ name: z.string().min(1) })]);
+
 export const ChatCompletionRequest = z.object({
   ...GenerationFields,
   messages: z.array(ChatMessage).min(1),
   max_completion_tokens: optional(z.number().int().min(1)),
   top_logprobs: optional(z.number().int()),
-  tools: optional(z.array(z.unknown())),
-  tool_choice: optional(z.unknown()),
-  functions: optional(z.array(z.unknown())),
-  function_call: optional(z.unknown()),
+  tools: optional(z.array(ChatTool).max(128)),
+  tool_choice: optional(ToolChoiceOption),
+  parallel_tool_calls: optional(z.boolean()),
+  functions: optional(z.array(FunctionDefinition).max(128)),
+  function_call: optional(FunctionCallOption),
   response_format: optional(ResponseFormat),
+  /**
+   * What becomes of the text a reasoning model writes inside its thought segment: `auto` (the
+   * default) returns it apart as `reasoning_content`; `none` leaves it in `content`, between the
+   * template's own tags. (llama-server's name and values.)
+   */
+  reasoning_format: optional(z.enum(["auto", "none"])),
+  /** At most this many thought tokens; then the thought is closed and the answer begins. */
+  reasoning_budget: optional(z.number().int().min(0)),
 });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
 
@@ -78,3 +128,46 @@ export const CompletionRequest = z.object({
   response_format: optional(ResponseFormat),
 });
 export type CompletionRequest = z.infer<typeof CompletionRequest>;
+
+const TokenIds = z.array(z.number().int().min(0, "token ids are not negative")).min(1, "a token array must not be empty");
+
+const describeInput = (input: unknown): string =>
+  Array.isArray(input) && input.length === 0
+    ? "must not be empty"
+    : Array.isArray(input) && input.length > MAX_EMBEDDING_INPUTS
+      ? `must hold at most ${MAX_EMBEDDING_INPUTS} inputs`
+      : "must be a string, an array of strings, an array of token ids, or an array of token id arrays";
+
+/** OpenAI `input`: one text, several texts, one token array, or several token arrays. */
+export const EmbeddingInput = z.union(
+  [
+    z.string().min(1, "must not be empty"),
+    z.array(z.string().min(1, "must not be empty")).min(1).max(MAX_EMBEDDING_INPUTS),
+    TokenIds,
+    z.array(TokenIds).min(1).max(MAX_EMBEDDING_INPUTS),
+  ],
+  { error: (issue) => describeInput(issue.input) },
+);
+export type EmbeddingInput = z.infer<typeof EmbeddingInput>;
+
+export const EmbeddingRequest = z.object({
+  model: z.string().min(1).max(256),
+  input: EmbeddingInput,
+  encoding_format: optional(z.enum(["float", "base64"])),
+  /** Keep the first N dimensions, renormalised to unit length. */
+  dimensions: optional(z.number().int().min(1)),
+  user: z.string().max(512).optional(),
+  priority: optional(Priority),
+});
+export type EmbeddingRequest = z.infer<typeof EmbeddingRequest>;
+
+/** `POST /v1/embeddings/similarity` (a Lantern extension): the cosine similarity of two texts. */
+export const SimilarityRequest = z.object({
+  model: z.string().min(1).max(256),
+  input: z.tuple([z.string().min(1, "must not be empty"), z.string().min(1, "must not be empty")], {
+    error: "must be an array of exactly two texts",
+  }),
+  user: z.string().max(512).optional(),
+  priority: optional(Priority),
+});
+export type SimilarityRequest = z.infer<typeof SimilarityRequest>;

@@ -3,12 +3,31 @@ import { z } from "zod";
 export const ComputePool = z.enum(["cuda", "vulkan", "metal", "cpu"]);
 export type ComputePool = z.infer<typeof ComputePool>;
 
+/**
+ * A model's state on one worker. `unloaded`: unloaded after idling, still served (a job for it
+ * loads it again); `failed`: it could not be loaded, `reason` says why.
+ */
+export const ModelState = z.enum(["loading", "loaded", "unloaded", "failed"]);
+export type ModelState = z.infer<typeof ModelState>;
+
 export const ServedModel = z.object({
   name: z.string(),
   token: z.string(),
-  contextSize: z.number().int().positive(),
+  /** Tokens per sequence; 0 while not known (a model that never loaded). */
+  contextSize: z.number().int().nonnegative(),
   slots: z.number().int().positive(),
   freeSlots: z.number().int().nonnegative(),
+  /** Absent from workers that predate model states: loaded. */
+  state: ModelState.optional(),
+  /** Contexts the slots are spread over. */
+  contexts: z.number().int().positive().optional(),
+  gpuLayers: z.number().int().nonnegative().optional(),
+  /** 0: never unloaded for idling. */
+  idleUnloadMs: z.number().int().nonnegative().optional(),
+  /** Estimated memory of the model with its contexts. */
+  memory: z.object({ ramBytes: z.number().nonnegative(), vramBytes: z.number().nonnegative() }).optional(),
+  /** Why a `failed` model could not be loaded. */
+  reason: z.string().optional(),
 });
 export type ServedModel = z.infer<typeof ServedModel>;
 

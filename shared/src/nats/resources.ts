@@ -9,7 +9,7 @@ import {
 } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { ModelToken, NatsNames } from "../contracts/index.js";
+import type { ModelToken, NatsNames, Priority } from "../contracts/index.js";
 
 const nanos = (ms: number) => ms * 1_000_000;
 
@@ -50,14 +50,15 @@ export interface WorkerConsumerOptions {
   maxDeliver: number;
 }
 
-/** Creates (or reuses) the durable consumer that every worker of one model pulls from. */
+/** Creates (or reuses) the durable consumer that every worker of one model pulls one priority from. */
 export async function ensureWorkerConsumer(
   jsm: JetStreamManager,
   names: NatsNames,
   model: ModelToken,
+  priority: Priority,
   { ackWaitMs, maxDeliver }: WorkerConsumerOptions,
 ): Promise<string> {
-  const durable = names.consumers.inferWorkers(model);
+  const durable = names.consumers.inferWorkers(model, priority);
   try {
     await jsm.consumers.info(names.streams.infer, durable);
     return durable;
@@ -67,7 +68,7 @@ export async function ensureWorkerConsumer(
   try {
     await jsm.consumers.add(names.streams.infer, {
       durable_name: durable,
-      filter_subject: names.subjects.inferJob(model),
+      filter_subject: names.subjects.inferJob(model, priority),
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ack_wait: nanos(ackWaitMs),
@@ -113,4 +114,37 @@ export async function ensureInferResources(nc: NatsConnection, names: NatsNames)
   const jsm = await jetstreamManager(nc);
   await ensureInferStream(jsm, names);
   return jsm;
+}
+
+/** How long and how much of the platform's events the EVENTS stream keeps for replay. */
+export const EVENTS_RETENTION = { maxAgeMs: 7 * 24 * 3_600_000, maxBytes: 256 * 1024 * 1024 } as const;
+
+/**
+ * Creates the EVENTS stream if missing: limits retention over `events.>`, oldest dropped first
+ * once it is older or larger than EVENTS_RETENTION, so a monitor or the admin service can replay
+ * recent events. Idempotent; an existing stream is kept as is.
+ */
+export async function ensureEventsStream(jsm: JetStreamManager, names: NatsNames): Promise<void> {
+  const config = {
+    name: names.streams.events,
+    subjects: [names.subjects.eventsAll],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    max_age: nanos(EVENTS_RETENTION.maxAgeMs),
+    max_bytes: EVENTS_RETENTION.maxBytes,
+    duplicate_window: nanos(120_000),
+  };
+  try {
+    await jsm.streams.info(config.name);
+  } catch {
+    try {
+      await jsm.streams.add(config);
+    } catch (err) {
+      // Another process may have created it in between.
+      await jsm.streams.info(config.name).catch(() => {
+        throw err;
+      });
+    }
+  }
 }

@@ -57,6 +57,13 @@ export const noCapacity = (message: string, retryAfterSeconds: number) =>
     headers: { "Retry-After": String(retryAfterSeconds) },
   });
 
+/** Too many jobs of the model already wait ahead of this one: come back later rather than wait unboundedly. */
+export const queueFull = (model: string, ahead: number, retryAfterSeconds: number) =>
+  new ApiError(503, "service_unavailable_error", `The queue for '${model}' is full (${ahead} requests waiting ahead of this one). Retry later.`, {
+    code: "queue_full",
+    headers: { "Retry-After": String(retryAfterSeconds) },
+  });
+
 export const upstreamTimeout = (message: string) => new ApiError(504, "timeout_error", message, { code: "timeout" });
 
 export const internalError = (message = "The server had an error while processing your request.", cause?: unknown) =>

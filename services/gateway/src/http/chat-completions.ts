@@ -1,8 +1,9 @@
 import { Hono } from "hono";
 import { ChatCompletionRequest } from "@lantern/shared/contracts";
 import { chatCompletionShape } from "../openai/response-shapes.js";
-import { choiceCount, chatInput, formatFrom, samplingFrom } from "../openai/to-job.js";
+import { choiceCount, chatInput, formatFrom, reasoningFrom, samplingFrom } from "../openai/to-job.js";
 import { chatLogprobsRequest } from "../openai/logprobs.js";
+import { toolRequestFrom } from "../openai/tool-use.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
 import { readJsonBody } from "./read-body.js";
 import { serveGeneration } from "./serve-generation.js";
@@ -11,17 +12,27 @@ export function chatCompletionsRoutes(deps: GatewayDeps) {
   return new Hono<GatewayEnv>().post("/chat/completions", async (c) => {
     const req = await readJsonBody(c, ChatCompletionRequest, deps.config.GATEWAY_BODY_LIMIT_BYTES);
     const includeUsage = Boolean(req.stream && req.stream_options?.include_usage);
+    const { toolUse, legacy } = toolRequestFrom(req);
     return serveGeneration(c, deps, {
       model: req.model,
       input: chatInput(req),
       sampling: samplingFrom(req),
       format: formatFrom(req),
-      logprobs: chatLogprobsRequest(req),
+      priority: req.priority,
+      tools: toolUse,
+      reasoning: reasoningFrom(req),
+      logprobs: chatLogprobsRequest(req, { functionCalling: toolUse !== undefined }),
       n: choiceCount(req),
       stream: Boolean(req.stream),
       includeUsage,
       promptParam: "messages",
-      shape: chatCompletionShape({ id: `chatcmpl-${c.get("requestId")}`, model: req.model, created: Math.floor(Date.now() / 1000), includeUsage }),
+      shape: chatCompletionShape({
+        id: `chatcmpl-${c.get("requestId")}`,
+        model: req.model,
+        created: Math.floor(Date.now() / 1000),
+        includeUsage,
+        legacyFunctions: legacy,
+      }),
     });
   });
 }

@@ -16,6 +16,7 @@ export function completionsRoutes(deps: GatewayDeps) {
       input: completionInput(req),
       sampling: samplingFrom(req),
       format: formatFrom(req),
+      priority: req.priority,
       logprobs: completionLogprobsRequest(req),
       n: choiceCount(req),
       stream: Boolean(req.stream),

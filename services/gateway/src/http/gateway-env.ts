@@ -3,6 +3,7 @@ import type { Logger } from "@lantern/shared/logging";
 import type { NatsLink } from "@lantern/shared/nats";
 import type { GatewayConfig } from "../config.js";
 import type { InferenceClient } from "../jobs/inference-client.js";
+import type { QueueMonitor } from "../jobs/queue-monitor.js";
 import type { WorkerRegistry } from "../workers/worker-registry.js";
 
 /** What every route can reach: the parts wired in main, passed explicitly (no globals). */
@@ -11,6 +12,7 @@ export interface GatewayDeps {
   nats: NatsLink;
   registry: WorkerRegistry;
   inference: InferenceClient;
+  queues: QueueMonitor;
   logger: Logger;
 }
 

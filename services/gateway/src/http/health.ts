@@ -14,6 +14,7 @@ export function healthRoutes(deps: GatewayDeps) {
           nats: natsConnected ? "connected" : "disconnected",
           workers: workers.length,
           models: deps.registry.servedModels().map((m) => m.name),
+          queues: deps.queues.all().map(({ model, waiting, oldestWaitMs }) => ({ model, waiting, oldestWaitMs })),
         },
         ready ? 200 : 503,
       );

@@ -1,10 +1,11 @@
 import type { Context } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import type { InferInput, LogprobsRequest, OutputFormat, Sampling } from "@lantern/shared/contracts";
+import type { InferInput, LogprobsRequest, OutputFormat, Priority, ReasoningOptions, Sampling, ToolUse } from "@lantern/shared/contracts";
 import { ApiError, ClientGoneError, internalError, modelNotFound, noCapacity } from "../errors/api-error.js";
 import { submitChoices, type ChoiceCalls } from "../jobs/choice-fan-out.js";
 import type { ChoiceResult, ResponseShape } from "../openai/response-shapes.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
+import { requestPriority } from "./request-priority.js";
 import { SseResponse } from "./sse-response.js";
 
 export interface GenerationRequest {
@@ -15,6 +16,10 @@ export interface GenerationRequest {
   logprobs: LogprobsRequest | undefined;
   /** How many choices to generate (`n`). */
   n: number;
+  /** From the body; the `x-priority` header is read here. */
+  priority: Priority | null | undefined;
+  tools?: ToolUse | undefined;
+  reasoning?: ReasoningOptions | undefined;
   stream: boolean;
   includeUsage: boolean;
   shape: ResponseShape;
@@ -23,14 +28,16 @@ export interface GenerationRequest {
 }
 
 /** 404 for a model no worker ever served; 503 at once when it is known but no worker is up. */
-function ensureServed(deps: GatewayDeps, model: string): void {
+export function ensureServed(deps: GatewayDeps, model: string): void {
   if (deps.registry.liveWorkersFor(model).length > 0) return;
   if (!deps.registry.knowsModel(model)) throw modelNotFound(model);
+  const failures = deps.registry.loadFailures(model);
+  if (failures.length > 0) throw noCapacity(`No live worker could load '${model}': ${failures.join("; ")}`, 5);
   throw noCapacity(`No live worker serves '${model}' right now.`, 5);
 }
 
 /** Aborts when the client closes the connection before the response has been written. */
-function clientGoneSignal(c: Context<GatewayEnv>): AbortSignal {
+export function clientGoneSignal(c: Context<GatewayEnv>): AbortSignal {
   const controller = new AbortController();
   const outgoing = c.env.outgoing;
   outgoing.once("close", () => {
@@ -42,6 +49,8 @@ function clientGoneSignal(c: Context<GatewayEnv>): AbortSignal {
 async function collectBody(calls: ChoiceCalls, req: GenerationRequest): Promise<object> {
   const choices: ChoiceResult[] = Array.from({ length: req.n }, () => ({
     text: "",
+    reasoning: "",
+    toolCalls: [],
     finishReason: "stop",
     logprobs: req.logprobs ? [] : undefined,
   }));
@@ -50,8 +59,18 @@ async function collectBody(calls: ChoiceCalls, req: GenerationRequest): Promise<
       const choice = choices[event.index]!;
       choice.text += event.text;
       if (event.logprobs) choice.logprobs?.push(...event.logprobs);
+    } else if (event.kind === "reasoning") {
+      choices[event.index]!.reasoning += event.text;
+    } else if (event.kind === "tool_call") {
+      const { toolCalls } = choices[event.index]!;
+      const { index, name, arguments: args } = event.call;
+      const known = toolCalls.find((call) => call.index === index);
+      if (known) known.arguments += args;
+      else toolCalls.push({ index, name, arguments: args });
     } else if (event.kind === "finish") {
-      choices[event.index]!.finishReason = event.finishReason;
+      const choice = choices[event.index]!;
+      choice.finishReason = event.finishReason;
+      choice.toolCalls.sort((a, b) => a.index - b.index);
     } else if (event.kind === "complete") {
       return req.shape.body(choices, event.usage);
     } else {
@@ -75,9 +94,15 @@ async function streamEvents(sse: SseResponse, calls: ChoiceCalls, req: Generatio
       if (start) await send(start);
     }
     for await (const event of calls.events()) {
-      if (event.kind === "text") {
+      if (event.kind === "text" || event.kind === "reasoning" || event.kind === "tool_call") {
         waitingForText = false;
-        await send(req.shape.chunk(event.index, event.text, event.logprobs));
+        const chunk =
+          event.kind === "text"
+            ? req.shape.chunk(event.index, event.text, event.logprobs)
+            : event.kind === "reasoning"
+              ? req.shape.reasoning(event.index, event.text)
+              : req.shape.toolCall(event.index, event.call);
+        if (chunk) await send(chunk);
       } else if (event.kind === "finish") {
         void send(req.shape.finish(event.index, event.finishReason));
       } else if (event.kind === "complete") {
@@ -100,6 +125,7 @@ async function streamEvents(sse: SseResponse, calls: ChoiceCalls, req: Generatio
 
 /** Queues a job per choice, then answers with one JSON body or an SSE stream ending in `[DONE]`. */
 export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps, req: GenerationRequest): Promise<Response> {
+  const priority = requestPriority(c, req.priority);
   ensureServed(deps, req.model);
   const signal = clientGoneSignal(c);
   const calls = await submitChoices(deps.inference, {
@@ -108,7 +134,10 @@ export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps,
     input: req.input,
     sampling: req.sampling,
     format: req.format,
+    tools: req.tools,
+    reasoning: req.reasoning,
     logprobs: req.logprobs,
+    priority,
     n: req.n,
     promptParam: req.promptParam,
     signal,

@@ -1,6 +1,6 @@
 import type { FinishReason, TokenLogprob, TokenUsage } from "@lantern/shared/contracts";
 import { ApiError, ClientGoneError, internalError } from "../errors/api-error.js";
-import type { InferenceClient, SubmitRequest } from "./inference-client.js";
+import type { GenerationEvent, InferenceClient, SubmitRequest } from "./inference-client.js";
 
 /*
  * `n` choices are n jobs on the queue, not one job running n sequences: each choice takes a
@@ -15,8 +15,17 @@ export interface ChoicesRequest extends SubmitRequest {
   promptParam: string;
 }
 
-export type ChoiceEvent =
+/** A piece of a function call of one choice's reply (its own `index` among that reply's calls). */
+export type ChoiceToolCall = Omit<Extract<GenerationEvent, { kind: "tool_call" }>, "kind">;
+
+/** Output of one choice; `index` is the choice's. */
+type ChoiceOutput =
   | { kind: "text"; index: number; text: string; logprobs?: TokenLogprob[] }
+  | { kind: "reasoning"; index: number; text: string }
+  | { kind: "tool_call"; index: number; call: ChoiceToolCall };
+
+export type ChoiceEvent =
+  | ChoiceOutput
   | { kind: "finish"; index: number; finishReason: FinishReason }
   /** Every choice finished: the request's usage (the prompt once, the completions summed). */
   | { kind: "complete"; usage: TokenUsage }
@@ -24,7 +33,7 @@ export type ChoiceEvent =
 
 type PumpEvent =
   | { kind: "accepted"; index: number; workerId: string }
-  | { kind: "text"; index: number; text: string; logprobs?: TokenLogprob[] }
+  | ChoiceOutput
   | { kind: "done"; index: number; finishReason: FinishReason; usage: TokenUsage }
   | { kind: "error"; index: number; error: ApiError }
   /** The choice's job is over: after done or error, or silently when the request was aborted. */
@@ -91,6 +100,8 @@ export class ChoiceCalls {
             this.workerIds.add(event.workerId);
             break;
           case "text":
+          case "reasoning":
+          case "tool_call":
             yield event;
             break;
           case "done":
@@ -121,6 +132,9 @@ export class ChoiceCalls {
  */
 export async function submitChoices(inference: InferenceClient, req: ChoicesRequest): Promise<ChoiceCalls> {
   const { n, promptParam } = req;
+  // All choices fit under the queue bound or none is queued; the per-job checks below then pass,
+  // as the jobs are submitted in this same turn of the event loop.
+  inference.ensureRoom(req.model, req.priority, n);
   const queue = new EventQueue();
   // Aborted when the client goes away, when a choice fails, or when all are done.
   const abort = new AbortController();
@@ -139,8 +153,11 @@ export async function submitChoices(inference: InferenceClient, req: ChoicesRequ
       );
       queue.push({ kind: "accepted", index, workerId: call.accepted.workerId });
       for await (const event of call.events()) {
-        if (event.kind === "text") queue.push({ ...event, index });
-        else if (event.kind === "done") queue.push({ kind: "done", index, finishReason: event.done.finishReason, usage: event.done.usage });
+        if (event.kind === "text" || event.kind === "reasoning") queue.push({ ...event, index });
+        else if (event.kind === "tool_call") {
+          const { kind, ...call } = event;
+          queue.push({ kind, index, call });
+        } else if (event.kind === "done") queue.push({ kind: "done", index, finishReason: event.done.finishReason, usage: event.done.usage });
         else queue.push({ kind: "error", index, error: event.error });
       }
     } catch (err) {

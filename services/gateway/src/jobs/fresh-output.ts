@@ -5,12 +5,15 @@ export interface FreshOutput {
   logprobs: TokenLogprob[] | undefined;
 }
 
+/** A piece of one reply channel at `offset`; only content chunks carry logprobs. */
+export type OutputPiece = Pick<InferChunk, "offset" | "text" | "logprobs">;
+
 /**
  * The part of a chunk the client does not have yet, given how much text (UTF-16 units) it was
  * already sent. After a redelivery the new attempt starts again at offset 0 with the same seed,
  * so its chunks repeat text, and tokens, that were delivered before.
  */
-export function freshOutput(chunk: Pick<InferChunk, "offset" | "text" | "logprobs">, delivered: number): FreshOutput {
+export function freshOutput(chunk: OutputPiece, delivered: number): FreshOutput {
   let skip = Math.max(0, delivered - chunk.offset);
   const text = chunk.text.slice(skip);
   if (!chunk.logprobs) return { text, logprobs: undefined };

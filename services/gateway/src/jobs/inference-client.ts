@@ -12,12 +12,16 @@ import {
   type InferInput,
   type LogprobsRequest,
   type NatsNames,
+  type Priority,
+  type ReasoningOptions,
   type Sampling,
   type TokenLogprob,
+  type ToolUse,
 } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { ApiError, ClientGoneError, internalError, invalidRequest, noCapacity, upstreamTimeout } from "../errors/api-error.js";
-import { freshOutput } from "./fresh-output.js";
+import { ApiError, ClientGoneError, internalError, invalidRequest, noCapacity, queueFull, upstreamTimeout } from "../errors/api-error.js";
+import { freshOutput, type FreshOutput, type OutputPiece } from "./fresh-output.js";
+import type { QueueMonitor } from "./queue-monitor.js";
 import { ReplyQueue } from "./reply-queue.js";
 import type { ReplyRouter } from "./reply-router.js";
 
@@ -31,6 +35,9 @@ export interface InferenceClientOptions {
   queueTimeoutMs: number;
   /** How long a started job may go without any reply (covers a worker lost and the job redelivered). */
   stallTimeoutMs: number;
+  queues: QueueMonitor;
+  /** A job is refused when this many of its model's jobs wait at its priority or above; 0: no bound. */
+  queueLimit: number;
   logger: Logger;
 }
 
@@ -40,6 +47,9 @@ export interface SubmitRequest {
   input: InferInput;
   sampling: Sampling;
   format: OutputFormat | undefined;
+  priority: Priority;
+  tools?: ToolUse | undefined;
+  reasoning?: ReasoningOptions | undefined;
   logprobs?: LogprobsRequest | undefined;
   /** Aborted when the client goes away: the job is withdrawn or cancelled. */
   signal: AbortSignal;
@@ -47,14 +57,24 @@ export interface SubmitRequest {
 
 export type GenerationEvent =
   | { kind: "text"; text: string; logprobs?: TokenLogprob[] }
+  | { kind: "reasoning"; text: string }
+  /** A piece of the arguments of call `index`; `first` on the call's first piece. */
+  | { kind: "tool_call"; index: number; name: string; arguments: string; first: boolean }
   | { kind: "done"; done: InferDone }
   | { kind: "error"; error: ApiError };
+
+export interface EmbeddingsResult {
+  /** One per input, in input order: base64 of little-endian float32, unit length. */
+  vectors: string[];
+  done: InferDone;
+}
 
 /** Maps a worker's error variant to what the edge answers. */
 export function apiErrorFromWorker(error: InferError, promptParam: string): ApiError {
   switch (error.code) {
     case "context_length_exceeded":
-      return invalidRequest(error.message, promptParam, "context_length_exceeded");
+      // An embed job names the input that is too long; a generation job leaves it to the edge.
+      return invalidRequest(error.message, error.param ?? promptParam, "context_length_exceeded");
     case "invalid_output_format":
       return invalidRequest(error.message, error.param ?? "response_format", "unsupported_schema");
     case "invalid_parameter":
@@ -68,8 +88,8 @@ export function apiErrorFromWorker(error: InferError, promptParam: string): ApiE
 
 /** A job a worker has accepted: its text arrives through `events()`. */
 export class InferenceCall {
-  /** Text already handed to the client, in UTF-16 units. */
-  private delivered = 0;
+  /** Text already handed to the client per channel (content, reasoning, each call's arguments), in UTF-16 units. */
+  private readonly delivered = new Map<string, number>();
   private attempt: number;
   private finished = false;
 
@@ -83,7 +103,8 @@ export class InferenceCall {
 
   /**
    * Text in order, then exactly one `done` or `error`. A job redelivered after its worker died
-   * starts again at offset 0 with the same seed; text the client already has is skipped.
+   * starts again at offset 0 with the same seed; text the client already has is skipped, on
+   * each channel by its own offsets.
    */
   async *events(): AsyncGenerator<GenerationEvent> {
     try {
@@ -103,11 +124,22 @@ export class InferenceCall {
             this.attempt = Math.max(this.attempt, reply.attempt);
             break;
           case "chunk": {
-            // After a redelivery the new attempt resends from offset 0: pass on only what is new.
-            const fresh = freshOutput(reply, this.delivered);
-            if (!fresh.text) break;
-            this.delivered = Math.max(this.delivered, reply.offset) + fresh.text.length;
-            yield { kind: "text", text: fresh.text, ...(fresh.logprobs ? { logprobs: fresh.logprobs } : {}) };
+            // The tokens' logprobs are skipped with the text they spell.
+            const fresh = this.fresh("content", reply);
+            if (fresh.text) yield { kind: "text", text: fresh.text, ...(fresh.logprobs ? { logprobs: fresh.logprobs } : {}) };
+            break;
+          }
+          case "reasoning": {
+            const fresh = this.fresh("reasoning", reply).text;
+            if (fresh) yield { kind: "reasoning", text: fresh };
+            break;
+          }
+          case "tool_call": {
+            const channel = `tool_call:${reply.index}`;
+            const first = !this.delivered.has(channel);
+            const fresh = this.fresh(channel, { offset: reply.offset, text: reply.arguments }).text;
+            // A call's first piece is passed on even when empty: it carries the function's name.
+            if (fresh || first) yield { kind: "tool_call", index: reply.index, name: reply.name, arguments: fresh, first };
             break;
           }
           case "done":
@@ -123,6 +155,54 @@ export class InferenceCall {
     }
   }
 
+  /**
+   * The vectors of an embed job, by input index, once its `done` arrives. A job redelivered after
+   * its worker died sends them again; the same input gives the same vector, so a copy overwrites.
+   */
+  async embeddings(count: number): Promise<EmbeddingsResult> {
+    const vectors = new Array<string | undefined>(count).fill(undefined);
+    try {
+      for (;;) {
+        const reply = await this.queue.next(this.opts.stallTimeoutMs, this.opts.signal);
+        if (reply === "aborted") {
+          this.opts.cancel();
+          throw new ClientGoneError();
+        }
+        if (reply === "timeout") {
+          this.opts.cancel();
+          throw upstreamTimeout("The worker stopped answering and no other worker took the job over in time.");
+        }
+        switch (reply.kind) {
+          case "accepted":
+            this.attempt = Math.max(this.attempt, reply.attempt);
+            break;
+          case "embeddings":
+            if (reply.index + reply.vectors.length > count) throw internalError("The worker sent more vectors than there are inputs.");
+            reply.vectors.forEach((vector, i) => (vectors[reply.index + i] = vector));
+            break;
+          case "done": {
+            if (vectors.includes(undefined)) throw internalError("The worker finished without a vector for every input.");
+            return { vectors: vectors as string[], done: reply };
+          }
+          case "error":
+            throw apiErrorFromWorker(reply, this.opts.promptParam);
+          case "chunk":
+            throw internalError("The worker answered an embed job with text.");
+        }
+      }
+    } finally {
+      this.finish();
+    }
+  }
+
+  /** What of a piece at `offset` the client does not have yet (after a redelivery the new attempt resends from 0). */
+  private fresh(channel: string, piece: OutputPiece): FreshOutput {
+    const delivered = this.delivered.get(channel) ?? 0;
+    const fresh = freshOutput(piece, delivered);
+    if (fresh.text || !this.delivered.has(channel)) this.delivered.set(channel, Math.max(delivered, piece.offset) + fresh.text.length);
+    return fresh;
+  }
+
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
@@ -135,12 +215,31 @@ export class InferenceClient {
   constructor(private readonly opts: InferenceClientOptions) {}
 
   /**
+   * Refuses (503 queue_full) unless `jobs` more jobs of `model` at `priority` fit under the queue
+   * bound: one request's jobs are admitted together or not at all. A request of more jobs than
+   * the bound could ever hold is a 400 naming `param`.
+   */
+  ensureRoom(model: string, priority: Priority, jobs = 1, param = "n"): void {
+    const { queueLimit, queues } = this.opts;
+    if (queueLimit <= 0) return;
+    if (jobs > queueLimit) {
+      throw invalidRequest(`'${param}' asks for ${jobs} jobs at once, more than the ${queueLimit} this gateway queues per model.`, param, "invalid_value");
+    }
+    const ahead = queues.ahead(model, priority);
+    if (ahead + jobs <= queueLimit) return;
+    // Waiting about as long as the oldest job has is a fair first guess of when room frees up.
+    const oldestMs = queues.get(model)?.oldestWaitMs ?? 1_000;
+    throw queueFull(model, ahead, Math.min(60, Math.max(1, Math.ceil(oldestMs / 1_000))));
+  }
+
+  /**
    * Queues the job and resolves once a worker accepted it. Throws ApiError when no slot frees up
    * within the queue timeout (the job is withdrawn) or the worker refuses the job.
    */
   async submit(request: SubmitRequest, promptParam: string): Promise<InferenceCall> {
     const { nc, js, jsm, names, router, logger } = this.opts;
-    const { requestId, signal } = request;
+    const { requestId, signal, priority } = request;
+    this.ensureRoom(request.model, priority);
     const queue = new ReplyQueue();
     router.register(requestId, (reply) => queue.push(reply));
     const startBy = Date.now() + this.opts.queueTimeoutMs;
@@ -150,9 +249,12 @@ export class InferenceClient {
       model: request.model,
       replyTo: router.replySubject(requestId),
       startBy,
+      priority,
       input: request.input,
       sampling: request.sampling,
       ...(request.format ? { format: request.format } : {}),
+      ...(request.tools ? { tools: request.tools } : {}),
+      ...(request.reasoning ? { reasoning: request.reasoning } : {}),
       ...(request.logprobs ? { logprobs: request.logprobs } : {}),
     };
     const hdrs = natsHeaders();
@@ -162,11 +264,12 @@ export class InferenceClient {
 
     let streamSeq: number;
     try {
-      const ack = await js.publish(names.subjects.inferJob(toModelToken(request.model)), encodeMessage(InferJob, job), {
+      const ack = await js.publish(names.subjects.inferJob(toModelToken(request.model), priority), encodeMessage(InferJob, job), {
         msgID: requestId,
         headers: hdrs,
       });
       streamSeq = ack.seq;
+      this.opts.queues.noteQueued(request.model, priority, ack.seq);
     } catch (err) {
       router.unregister(requestId);
       logger.error({ err, requestId }, "could not queue job");
@@ -180,6 +283,7 @@ export class InferenceClient {
     };
 
     const first = await queue.next(this.opts.queueTimeoutMs, signal);
+    this.opts.queues.noteLeft(request.model, streamSeq);
     if (first === "timeout" || first === "aborted") {
       withdraw();
       if (first === "aborted") throw new ClientGoneError();

@@ -5,8 +5,11 @@ import { invalidRequest } from "../errors/api-error.js";
 const MAX_CHAT_TOP_LOGPROBS = 20;
 const MAX_COMPLETION_LOGPROBS = 5;
 
-/** Chat: `logprobs: true`, with `top_logprobs` alternatives per token (0 to 20). */
-export function chatLogprobsRequest(req: ChatCompletionRequest): LogprobsRequest | undefined {
+/**
+ * Chat: `logprobs: true`, with `top_logprobs` alternatives per token (0 to 20). Not with function
+ * calling: calls are generated on node-llama-cpp's LlamaChat, which reports no probabilities.
+ */
+export function chatLogprobsRequest(req: ChatCompletionRequest, { functionCalling }: { functionCalling: boolean }): LogprobsRequest | undefined {
   if (req.logprobs != null && typeof req.logprobs !== "boolean") {
     throw invalidRequest("'logprobs' must be a boolean on chat completions; 'top_logprobs' sets how many alternatives.", "logprobs", "invalid_type");
   }
@@ -16,6 +19,9 @@ export function chatLogprobsRequest(req: ChatCompletionRequest): LogprobsRequest
     if (top < 0 || top > MAX_CHAT_TOP_LOGPROBS) {
       throw invalidRequest(`'top_logprobs' must be from 0 to ${MAX_CHAT_TOP_LOGPROBS}, got ${top}.`, "top_logprobs", "invalid_value");
     }
+  }
+  if (req.logprobs && functionCalling) {
+    throw invalidRequest("'logprobs' cannot be combined with function calling; set 'tool_choice' to 'none' or drop one of them.", "logprobs", "invalid_value");
   }
   return req.logprobs ? { top: top ?? 0 } : undefined;
 }

@@ -1,22 +1,47 @@
+import { randomBytes } from "node:crypto";
 import type { FinishReason, TokenLogprob, TokenUsage } from "@lantern/shared/contracts";
 import { chatLogprobs, legacyLogprobs } from "./logprobs.js";
 
-/** One finished choice of a non-streamed answer. */
+/** A function call of a choice's reply, its arguments complete (JSON text). */
+export interface GeneratedToolCall {
+  index: number;
+  name: string;
+  arguments: string;
+}
+
+/** Everything one choice produced, for a non-streamed body. */
 export interface ChoiceResult {
   text: string;
+  reasoning: string;
+  toolCalls: GeneratedToolCall[];
   finishReason: FinishReason;
   /** Set when the request asked for logprobs. */
   logprobs: TokenLogprob[] | undefined;
 }
 
-/** The OpenAI wire shapes for one generation with one or more choices, as a chat completion or a text completion. */
+/** A streamed piece of a call's arguments; `first` on the piece that opens the call. */
+export interface ToolCallPiece {
+  index: number;
+  name: string;
+  arguments: string;
+  first: boolean;
+}
+
+/**
+ * The OpenAI wire shapes for one generation with one or more choices, as a chat completion or a
+ * text completion. Every streamed chunk names its choice by `choice`.
+ */
 export interface ResponseShape {
   /** The streamed chunk that opens a choice as soon as a worker accepted the request, if the shape has one. */
-  start(index: number): object | undefined;
+  start(choice: number): object | undefined;
   /** A streamed piece of a choice's text, with its tokens' logprobs when asked for. */
-  chunk(index: number, text: string, logprobs: TokenLogprob[] | undefined): object;
+  chunk(choice: number, text: string, logprobs: TokenLogprob[] | undefined): object;
+  /** A streamed piece of a choice's thoughts; undefined where the shape has no place for them. */
+  reasoning(choice: number, text: string): object | undefined;
+  /** A streamed piece of one of a choice's function calls; undefined where the shape has no place for them. */
+  toolCall(choice: number, piece: ToolCallPiece): object | undefined;
   /** The streamed chunk that carries a choice's finish reason. */
-  finish(index: number, finishReason: FinishReason): object;
+  finish(choice: number, finishReason: FinishReason): object;
   /** The trailing streamed chunk with usage (`stream_options.include_usage`). */
   usage(usage: TokenUsage): object;
   /** The whole non-streamed body. */
@@ -31,6 +56,11 @@ export interface ShapeContext {
   includeUsage: boolean;
 }
 
+export interface ChatShapeContext extends ShapeContext {
+  /** The request used the deprecated `functions`: a call comes back as `function_call`. */
+  legacyFunctions?: boolean;
+}
+
 const openAiUsage = (u: TokenUsage) => ({
   prompt_tokens: u.promptTokens,
   completion_tokens: u.completionTokens,
@@ -38,25 +68,45 @@ const openAiUsage = (u: TokenUsage) => ({
 });
 
 // "cancelled" never reaches a client (it is gone); report it as a stop if it ever does.
-const finishReasonOut = (r: FinishReason) => (r === "length" ? "length" : "stop");
+function finishReasonOut(r: FinishReason, legacyFunctions = false): string {
+  if (r === "tool_calls") return legacyFunctions ? "function_call" : "tool_calls";
+  return r === "length" ? "length" : "stop";
+}
 
-export function chatCompletionShape({ id, model, created, includeUsage }: ShapeContext): ResponseShape {
+/** Call ids in the OpenAI style; one per call of a choice's reply, the same in every chunk that names it. */
+function toolCallIds(): (choice: number, index: number) => string {
+  const ids = new Map<string, string>();
+  return (choice, index) => {
+    const key = `${choice}:${index}`;
+    let id = ids.get(key);
+    if (!id) ids.set(key, (id = `call_${randomBytes(12).toString("base64url")}`));
+    return id;
+  };
+}
+
+export function chatCompletionShape({ id, model, created, includeUsage, legacyFunctions = false }: ChatShapeContext): ResponseShape {
   const base = { id, object: "chat.completion.chunk", created, model, system_fingerprint: null };
   const usageNull = includeUsage ? { usage: null } : {};
+  const callId = toolCallIds();
+  const deltaChunk = (index: number, delta: object, logprobs: TokenLogprob[] | undefined = undefined) => ({
+    ...base,
+    choices: [{ index, delta, logprobs: logprobs ? chatLogprobs(logprobs) : null, finish_reason: null }],
+    ...usageNull,
+  });
   return {
-    start: (index) => ({
+    start: (choice) => deltaChunk(choice, { role: "assistant", content: "" }),
+    chunk: (choice, text, logprobs) => deltaChunk(choice, { content: text }, logprobs),
+    reasoning: (choice, text) => deltaChunk(choice, { reasoning_content: text }),
+    toolCall: (choice, { index, name, arguments: args, first }) => {
+      if (legacyFunctions) return deltaChunk(choice, { function_call: first ? { name, arguments: args } : { arguments: args } });
+      const call = first
+        ? { index, id: callId(choice, index), type: "function", function: { name, arguments: args } }
+        : { index, function: { arguments: args } };
+      return deltaChunk(choice, { tool_calls: [call] });
+    },
+    finish: (choice, finishReason) => ({
       ...base,
-      choices: [{ index, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }],
-      ...usageNull,
-    }),
-    chunk: (index, text, logprobs) => ({
-      ...base,
-      choices: [{ index, delta: { content: text }, logprobs: logprobs ? chatLogprobs(logprobs) : null, finish_reason: null }],
-      ...usageNull,
-    }),
-    finish: (index, finishReason) => ({
-      ...base,
-      choices: [{ index, delta: {}, logprobs: null, finish_reason: finishReasonOut(finishReason) }],
+      choices: [{ index: choice, delta: {}, logprobs: null, finish_reason: finishReasonOut(finishReason, legacyFunctions) }],
       ...usageNull,
     }),
     usage: (usage) => ({ ...base, choices: [], usage: openAiUsage(usage) }),
@@ -66,12 +116,26 @@ export function chatCompletionShape({ id, model, created, includeUsage }: ShapeC
       created,
       model,
       system_fingerprint: null,
-      choices: choices.map((choice, index) => ({
-        index,
-        message: { role: "assistant", content: choice.text, refusal: null },
-        logprobs: choice.logprobs ? chatLogprobs(choice.logprobs) : null,
-        finish_reason: finishReasonOut(choice.finishReason),
-      })),
+      choices: choices.map(({ text, reasoning, toolCalls, finishReason, logprobs }, choice) => {
+        const calls = toolCalls.length > 0;
+        const message = {
+          role: "assistant",
+          // With calls and no text before them there is no content, as OpenAI answers.
+          content: calls && !text ? null : text,
+          ...(reasoning ? { reasoning_content: reasoning } : {}),
+          ...(calls && legacyFunctions ? { function_call: { name: toolCalls[0]!.name, arguments: toolCalls[0]!.arguments } } : {}),
+          ...(calls && !legacyFunctions
+            ? { tool_calls: toolCalls.map((c) => ({ id: callId(choice, c.index), type: "function", function: { name: c.name, arguments: c.arguments } })) }
+            : {}),
+          refusal: null,
+        };
+        return {
+          index: choice,
+          message,
+          logprobs: logprobs ? chatLogprobs(logprobs) : null,
+          finish_reason: finishReasonOut(finishReason, legacyFunctions),
+        };
+      }),
       usage: openAiUsage(usage),
     }),
   };
@@ -84,18 +148,21 @@ export function textCompletionShape({ id, model, created, includeUsage }: ShapeC
   const streamed: number[] = [];
   return {
     start: () => undefined,
-    chunk: (index, text, logprobs) => {
-      const offset = streamed[index] ?? 0;
-      streamed[index] = offset + text.length;
+    chunk: (choice, text, logprobs) => {
+      const offset = streamed[choice] ?? 0;
+      streamed[choice] = offset + text.length;
       return {
         ...base,
-        choices: [{ index, text, logprobs: logprobs ? legacyLogprobs(logprobs, offset) : null, finish_reason: null }],
+        choices: [{ index: choice, text, logprobs: logprobs ? legacyLogprobs(logprobs, offset) : null, finish_reason: null }],
         ...usageNull,
       };
     },
-    finish: (index, finishReason) => ({
+    // Text completions run without a chat template, so no thoughts or calls are ever marked.
+    reasoning: () => undefined,
+    toolCall: () => undefined,
+    finish: (choice, finishReason) => ({
       ...base,
-      choices: [{ index, text: "", logprobs: null, finish_reason: finishReasonOut(finishReason) }],
+      choices: [{ index: choice, text: "", logprobs: null, finish_reason: finishReasonOut(finishReason) }],
       ...usageNull,
     }),
     usage: (usage) => ({ ...base, choices: [], usage: openAiUsage(usage) }),

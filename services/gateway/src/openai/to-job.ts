@@ -1,53 +1,19 @@
 import { randomInt } from "node:crypto";
-import type {
-  ChatCompletionRequest,
-  ChatMessage,
-  ChatTurn,
-  CompletionRequest,
-  InferInput,
-  OutputFormat,
-  Sampling,
-} from "@lantern/shared/contracts";
+import type { ChatCompletionRequest, CompletionRequest, InferInput, OutputFormat, ReasoningOptions, Sampling } from "@lantern/shared/contracts";
 import { invalidRequest, unsupportedParameter } from "../errors/api-error.js";
+import { chatTurns } from "./chat-turns.js";
 import { assertGrammarCanExpress, UnsupportedSchemaError } from "./json-schema-subset.js";
 
 type GenerationRequest = ChatCompletionRequest | CompletionRequest;
 
 /** Fields the API knows but the platform cannot honour yet: refused, never silently ignored. */
 function rejectUnsupported(req: GenerationRequest): void {
-  if ("messages" in req) {
-    if (req.tools && req.tools.length > 0) throw unsupportedParameter("tools");
-    if (req.functions && req.functions.length > 0) throw unsupportedParameter("functions");
-    if (req.tool_choice != null && req.tool_choice !== "none") throw unsupportedParameter("tool_choice");
-    if (req.function_call != null && req.function_call !== "none") throw unsupportedParameter("function_call");
-  } else {
+  if (!("messages" in req)) {
     if (req.echo) throw unsupportedParameter("echo");
     if (req.suffix) throw unsupportedParameter("suffix");
     // Ranking several candidates by likelihood is not done: best_of may only restate n.
     if (req.best_of != null && req.best_of !== (req.n ?? 1)) throw unsupportedParameter("best_of", "must equal n: picking the best of several candidates is not supported");
   }
-}
-
-function messageText(message: ChatMessage, index: number): string {
-  const content = message.content;
-  if (content == null) return "";
-  if (typeof content === "string") return content;
-  return content
-    .map((part, j) => {
-      if (part.type === "text" && typeof part.text === "string") return part.text;
-      throw unsupportedParameter(`messages[${index}].content[${j}].type`, `'${part.type}' content parts are not supported`);
-    })
-    .join("");
-}
-
-function chatTurns(messages: ChatMessage[]): ChatTurn[] {
-  return messages.map((message, i) => {
-    if (message.role === "tool" || message.role === "function") {
-      throw unsupportedParameter(`messages[${i}].role`, `'${message.role}' messages are not supported`);
-    }
-    const role = message.role === "developer" ? "system" : message.role;
-    return { role, content: messageText(message, i) };
-  });
 }
 
 export function chatInput(req: ChatCompletionRequest): InferInput {
@@ -111,4 +77,13 @@ export function formatFrom(req: GenerationRequest): OutputFormat | undefined {
     throw invalidRequest(`This JSON schema cannot be enforced: ${err.message}.`, SCHEMA_PARAM, "unsupported_schema");
   }
   return { type: "json_schema", schema };
+}
+
+/** What to do with a reasoning model's thoughts; absent: the defaults (apart, no budget). */
+export function reasoningFrom(req: ChatCompletionRequest): ReasoningOptions | undefined {
+  if (req.reasoning_format == null && req.reasoning_budget == null) return undefined;
+  return {
+    inline: req.reasoning_format === "none",
+    ...(req.reasoning_budget != null ? { maxTokens: req.reasoning_budget } : {}),
+  };
 }

@@ -3,8 +3,12 @@ import {
   decodeMessage,
   ModelCatalogEntry,
   WorkerHeartbeat,
+  type ServedModel,
 } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
+
+/** A model entry jobs can be sent to (entries from workers without model states are loaded). */
+const servable = (m: ServedModel) => m.state !== "failed";
 
 interface SeenWorker {
   heartbeat: WorkerHeartbeat;
@@ -89,8 +93,19 @@ export class WorkerRegistry {
     return this.catalog.has(name) || this.liveWorkers().some((w) => w.models.some((m) => m.name === name));
   }
 
+  /**
+   * Live workers that can run jobs for this model: loaded, loading, or unloaded for idling (a job
+   * makes such a worker load it again). A worker whose load of it failed cannot.
+   */
   liveWorkersFor(name: string): WorkerHeartbeat[] {
-    return this.liveWorkers().filter((w) => w.models.some((m) => m.name === name));
+    return this.liveWorkers().filter((w) => w.models.some((m) => m.name === name && servable(m)));
+  }
+
+  /** Why live workers failed to load this model, one line per worker. */
+  loadFailures(name: string): string[] {
+    return this.liveWorkers().flatMap((w) =>
+      w.models.filter((m) => m.name === name && m.state === "failed").map((m) => `${w.workerId}: ${m.reason ?? "load failed"}`),
+    );
   }
 
   /** Models served by at least one live worker, with when they were first seen. */
@@ -98,7 +113,7 @@ export class WorkerRegistry {
     const served = new Map<string, { name: string; contextSize: number; firstServedAt: number }>();
     for (const worker of this.liveWorkers()) {
       for (const m of worker.models) {
-        if (served.has(m.name)) continue;
+        if (served.has(m.name) || !servable(m)) continue;
         const catalog = this.catalog.get(m.name);
         served.set(m.name, { name: m.name, contextSize: m.contextSize, firstServedAt: catalog?.firstServedAt ?? worker.startedAt });
       }

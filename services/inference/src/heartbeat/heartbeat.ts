@@ -16,7 +16,7 @@ export interface HeartbeatOptions {
   workerId: string;
   pool: ComputePool;
   intervalMs: number;
-  /** Read at each beat: the models served and their free slots right now. */
+  /** Read at each beat: the models, their states and free slots right now. */
   snapshot(): ServedModelInfo[];
   /** Read at each beat: devices and free memory right now. */
   hardware(): Promise<WorkerHardware>;
@@ -27,25 +27,47 @@ export interface HeartbeatOptions {
 export class Heartbeat {
   private timer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
+  /** Models already in KV `models` (or found there), so each is written once per process. */
+  private readonly catalogued = new Set<string>();
+  /** Beats run one after another, so KV never gets an older snapshot after a newer one. */
+  private last: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   constructor(private readonly opts: HeartbeatOptions) {}
 
   async start(): Promise<void> {
-    const now = Date.now();
-    for (const m of this.opts.snapshot()) {
-      const entry: ModelCatalogEntry = { v: 1, name: m.name, token: m.token, contextSize: m.contextSize, firstServedAt: now };
+    await this.beatNow();
+    this.timer = setInterval(() => void this.beatNow().catch(() => {}), this.opts.intervalMs);
+  }
+
+  /** Beats now (after any beat in progress): a model's state changed and the fleet should know. */
+  beatNow(): Promise<void> {
+    if (this.stopped) return this.last;
+    this.last = this.last.then(
+      () => this.beat(),
+      () => this.beat(),
+    );
+    this.last.catch((err: unknown) => this.opts.logger.warn({ err }, "heartbeat failed"));
+    return this.last;
+  }
+
+  /** Adds each newly loaded model to KV `models`, with when it was first served. */
+  private async catalog(models: ServedModelInfo[]): Promise<void> {
+    for (const m of models) {
+      if ((m.state ?? "loaded") !== "loaded" || this.catalogued.has(m.token)) continue;
       const existing = await this.opts.models.get(m.token);
       if (!existing || existing.operation !== "PUT") {
+        const entry: ModelCatalogEntry = { v: 1, name: m.name, token: m.token, contextSize: m.contextSize, firstServedAt: Date.now() };
         await this.opts.models.put(m.token, encodeMessage(ModelCatalogEntry, entry));
       }
+      this.catalogued.add(m.token);
     }
-    await this.beat();
-    this.timer = setInterval(() => {
-      this.beat().catch((err) => this.opts.logger.warn({ err }, "heartbeat failed"));
-    }, this.opts.intervalMs);
   }
 
   private async beat(): Promise<void> {
+    if (this.stopped) return;
+    const models = this.opts.snapshot();
+    await this.catalog(models);
     const beat: WorkerHeartbeat = {
       v: 1,
       workerId: this.opts.workerId,
@@ -54,14 +76,16 @@ export class Heartbeat {
       hardware: await this.opts.hardware(),
       startedAt: this.startedAt,
       at: Date.now(),
-      models: this.opts.snapshot(),
+      models,
     };
     await this.opts.workers.put(this.opts.workerId, encodeMessage(WorkerHeartbeat, beat));
   }
 
   /** Removes this worker from the registry at once, instead of waiting for its entry to go stale. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
+    await this.last.catch(() => {});
     await this.opts.workers.delete(this.opts.workerId).catch(() => {});
   }
 }

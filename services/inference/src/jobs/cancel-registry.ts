@@ -14,6 +14,8 @@ export class CancelRegistry {
   private readonly cancelledAt = new Map<string, number>();
   private readonly early = new Map<string, number>();
   private subscription: Subscription | undefined;
+  /** When a job last registered or was released (epoch ms): how long the registry's jobs have idled. */
+  lastActivityAt = Date.now();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -32,6 +34,7 @@ export class CancelRegistry {
 
   /** Registers a job; returns undefined when it was cancelled before it started. */
   register(requestId: string): AbortController | undefined {
+    this.lastActivityAt = Date.now();
     if (this.early.delete(requestId)) return undefined;
     const controller = new AbortController();
     this.running.set(requestId, controller);
@@ -40,6 +43,7 @@ export class CancelRegistry {
 
   /** Forgets the job; returns ms since its cancel arrived, if it was cancelled. */
   release(requestId: string): number | undefined {
+    this.lastActivityAt = Date.now();
     this.running.delete(requestId);
     const at = this.cancelledAt.get(requestId);
     this.cancelledAt.delete(requestId);

@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QwenChatWrapper } from "node-llama-cpp";
 import { createLogger } from "@lantern/shared/logging";
-import type { InferInput, Sampling, TokenLogprob } from "@lantern/shared/contracts";
+import type { InferInput, Sampling, TokenLogprob, ToolUse } from "@lantern/shared/contracts";
 import { loadLlama } from "../models/load-llama.js";
 import { loadServedModel, type ServedModel } from "../models/served-model.js";
 import { generate } from "./generate.js";
@@ -22,16 +22,19 @@ afterAll(async () => {
 const sampling: Sampling = { maxTokens: 12, temperature: 0, topP: 1, seed: 1, presencePenalty: 0, frequencyPenalty: 0, stop: [] };
 const chat: InferInput = { kind: "chat", messages: [{ role: "user", content: "Once upon a time" }] };
 
-async function generateWithLogprobs(model: ServedModel) {
+const weather: ToolUse = { tools: [{ name: "get_weather" }], choice: { type: "auto" }, parallel: true };
+
+async function generateWithLogprobs(model: ServedModel, tools?: ToolUse) {
   const sequence = model.sequences[0]!;
   let accepted = false;
   const logprobs: TokenLogprob[] = [];
   try {
-    await generate(model, sequence, chat, sampling, undefined, {
+    await generate(model, sequence, { input: chat, sampling, format: undefined, tools, logprobs: { top: 2 } }, {
       signal: new AbortController().signal,
-      logprobs: { top: 2 },
       onAccepted: () => (accepted = true),
       onText: (_text, entries) => logprobs.push(...(entries ?? [])),
+      onReasoning: () => {},
+      onToolCall: () => {},
     });
     return { accepted, logprobs, error: undefined };
   } catch (error) {
@@ -53,6 +56,15 @@ describe("logprobs on chat templates", () => {
     const result = await generateWithLogprobs({ ...served, chatWrapper: new QwenChatWrapper() });
     expect(result.error).toBeInstanceOf(InvalidParameterError);
     expect((result.error as InvalidParameterError).param).toBe("logprobs");
+    expect(result.accepted).toBe(false);
+  });
+
+  it("are refused, naming logprobs, before the job is accepted, when functions are offered", async () => {
+    // Function calling runs on LlamaChat as well, whatever the template.
+    const result = await generateWithLogprobs(served, weather);
+    expect(result.error).toBeInstanceOf(InvalidParameterError);
+    expect((result.error as InvalidParameterError).param).toBe("logprobs");
+    expect((result.error as Error).message).toMatch(/function calling/);
     expect(result.accepted).toBe(false);
   });
 });

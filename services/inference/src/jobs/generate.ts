@@ -1,7 +1,5 @@
 import {
   isLlamaText,
-  LlamaChat,
-  LlamaCompletion,
   LlamaText,
   SpecialToken,
   type ChatHistoryItem,
@@ -9,20 +7,14 @@ import {
   type LlamaGrammar,
   type Token,
 } from "node-llama-cpp";
-import type {
-  ChatTurn,
-  FinishReason,
-  InferInput,
-  LogprobsRequest,
-  OutputFormat,
-  Sampling,
-  TokenLogprob,
-  TokenUsage,
-} from "@lantern/shared/contracts";
+import type { FinishReason, InferJob, TokenLogprob, TokenUsage } from "@lantern/shared/contracts";
 import type { ServedModel } from "../models/served-model.js";
+import { generateChat } from "./chat-generation.js";
+import { toChatHistory } from "./chat-history.js";
+import { functionCallingFor } from "./function-calling.js";
 import { generatePlain, plainStopsFor, type PlainStops } from "./plain-generation.js";
 import { InvalidParameterError, tokenBiasFor } from "./token-bias.js";
-import { StopSequenceMatcher } from "./stop-sequences.js";
+import type { ToolCallPiece } from "./tool-call-stream.js";
 
 export class ContextLengthExceededError extends Error {
   override name = "ContextLengthExceededError";
@@ -39,27 +31,24 @@ export class ContextLengthExceededError extends Error {
 
 export interface GenerationCallbacks {
   signal: AbortSignal;
-  /** Token probabilities to send along with the text, when the job asked for them. */
-  logprobs?: LogprobsRequest | undefined;
   /** Called once the prompt is known to fit, before any evaluation. */
   onAccepted(promptTokens: number): void;
+  /** With the job's `logprobs`: one entry per token of `text`, whose texts join to exactly `text`. */
   onText(text: string, logprobs?: TokenLogprob[]): void;
+  /** Text of the model's thoughts, when the template marks them and the job keeps them apart. */
+  onReasoning(text: string): void;
+  /** A piece of a function call's arguments. */
+  onToolCall(piece: ToolCallPiece): void;
 }
+
+/** What of a job decides its generation. */
+export type GenerationJob = Pick<InferJob, "input" | "sampling" | "format" | "tools" | "reasoning" | "logprobs">;
 
 export interface GenerationResult {
   finishReason: FinishReason;
   usage: TokenUsage;
   promptMs: number;
   generateMs: number;
-}
-
-function toChatHistory(messages: ChatTurn[]): ChatHistoryItem[] {
-  const history: ChatHistoryItem[] = messages.map((m) =>
-    m.role === "assistant" ? { type: "model", response: [m.content] } : { type: m.role, text: m.content },
-  );
-  // The reply is generated as a new model turn after the last message.
-  history.push({ type: "model", response: [] });
-  return history;
 }
 
 interface PreparedPrompt {
@@ -72,14 +61,18 @@ interface PreparedPrompt {
  * The prompt as the model will see it, tokenized once: counted against the context, and fed to
  * the plain loop when the template needs nothing more than its text and stop triggers.
  */
-function preparePrompt(served: ServedModel, input: InferInput, history: ChatHistoryItem[] | undefined): PreparedPrompt {
+function preparePrompt(served: ServedModel, job: GenerationJob, history: ChatHistoryItem[] | undefined): PreparedPrompt {
   const { model } = served;
+  const { input } = job;
   if (history) {
-    const state = served.chatWrapper.generateContextState({ chatHistory: history });
+    // Offered functions are documented in the prompt, so they count against the context too.
+    const availableFunctions = job.tools ? functionCallingFor(served.chatWrapper, job.tools).functions : undefined;
+    const state = served.chatWrapper.generateContextState({ chatHistory: history, availableFunctions });
     const tokens = state.contextText.tokenize(model.tokenizer);
-    // Templates that open segments (reasoning), pick a mode from a prefix or skip start text
-    // need LlamaChat's machinery.
+    // Function calling, templates that open segments (reasoning), pick a mode from a prefix or
+    // skip start text need LlamaChat's machinery.
     const simple =
+      !job.tools &&
       !served.chatWrapper.settings.segments?.thought &&
       !state.prefixTriggers?.length &&
       !state.noPrefixTrigger &&
@@ -92,19 +85,6 @@ function preparePrompt(served: ServedModel, input: InferInput, history: ChatHist
   return { tokens: text.tokenize(model.tokenizer), plainStops: { texts: [], tokens: [] } };
 }
 
-function samplingOptions(sampling: Sampling) {
-  const penalize = sampling.presencePenalty !== 0 || sampling.frequencyPenalty !== 0;
-  return {
-    temperature: sampling.temperature,
-    topP: sampling.topP,
-    seed: sampling.seed,
-    // OpenAI semantics: no multiplicative repeat penalty, only presence/frequency when asked.
-    repeatPenalty: penalize
-      ? { penalty: 1, presencePenalty: sampling.presencePenalty, frequencyPenalty: sampling.frequencyPenalty }
-      : (false as const),
-  };
-}
-
 /**
  * Texts that end a grammar-constrained reply: node-llama-cpp's JSON grammars end in a run of
  * newlines that only its own generators treat as the end.
@@ -115,11 +95,6 @@ function grammarStopTexts(served: ServedModel, grammar: LlamaGrammar | undefined
   return plainStopsFor(served.model, triggers)?.texts ?? [];
 }
 
-const FINISH_BY_STOP_REASON: Record<string, FinishReason> = {
-  maxTokens: "length",
-  abort: "cancelled",
-};
-
 /**
  * Runs one chat or completion on a sequence of the model's context and streams its text.
  * The prompt is counted first so that one too long for the context is refused, not truncated.
@@ -127,21 +102,22 @@ const FINISH_BY_STOP_REASON: Record<string, FinishReason> = {
 export async function generate(
   served: ServedModel,
   sequence: LlamaContextSequence,
-  input: InferInput,
-  sampling: Sampling,
-  format: OutputFormat | undefined,
+  job: GenerationJob,
   callbacks: GenerationCallbacks,
 ): Promise<GenerationResult> {
-  const history = input.kind === "chat" ? toChatHistory(input.messages) : undefined;
-  const prompt = preparePrompt(served, input, history);
+  const { input, sampling, format } = job;
+  const history = input.kind === "chat" ? toChatHistory(input.messages, Boolean(served.chatWrapper.settings.segments?.thought)) : undefined;
+  const prompt = preparePrompt(served, job, history);
   const promptTokens = prompt.tokens.length;
   const room = served.contextSize - promptTokens;
   if (room < 1) throw new ContextLengthExceededError(promptTokens, served.contextSize);
   // LlamaChat reports no probabilities: refused, never answered without them.
-  if (callbacks.logprobs && !prompt.plainStops) {
+  if (job.logprobs && !prompt.plainStops) {
     throw new InvalidParameterError(
       "logprobs",
-      `The chat template of '${served.name}' needs a generation path that cannot report token probabilities; logprobs are not available for this model.`,
+      job.tools
+        ? "logprobs cannot be combined with function calling: calls are generated on a path that cannot report token probabilities."
+        : `The chat template of '${served.name}' needs a generation path that cannot report token probabilities; logprobs are not available for this model.`,
     );
   }
   // Compiled before the job is accepted, so a format the builder refuses is a plain error reply.
@@ -161,7 +137,7 @@ export async function generate(
       },
       grammar,
       tokenBias,
-      logprobs: callbacks.logprobs,
+      logprobs: job.logprobs,
       signal: callbacks.signal,
       onText: callbacks.onText,
     });
@@ -174,59 +150,27 @@ export async function generate(
       generateMs: endedAt - promptEnd,
     };
   }
-  const stops = new StopSequenceMatcher(sampling.stop);
-  // Stops when a stop string appears, or when the job is cancelled.
-  const halt = new AbortController();
-  const onCancel = () => halt.abort();
-  callbacks.signal.addEventListener("abort", onCancel, { once: true });
-  let completionTokens = 0;
-  let firstTokenAt: number | undefined;
+  // A chat the plain loop cannot run (function calling, thought segments, templates that decide by the reply's start).
   const startedAt = performance.now();
-  const common = {
-    ...samplingOptions(sampling),
-    ...(grammar ? { grammar } : {}),
-    ...(tokenBias ? { tokenBias } : {}),
+  const res = await generateChat(served, sequence, {
+    // Completions always run on the plain loop, so this is a chat.
+    history: history!,
+    sampling,
     maxTokens,
-    signal: halt.signal,
-    stopOnAbortSignal: true,
-    onToken: (tokens: readonly unknown[]) => {
-      firstTokenAt ??= performance.now();
-      completionTokens += tokens.length;
-    },
-    onTextChunk: (text: string) => {
-      const visible = stops.push(text);
-      if (visible) callbacks.onText(visible);
-      if (stops.stopped) halt.abort();
-    },
-  };
-
-  let stopReason: string;
-  if (history) {
-    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: served.chatWrapper });
-    try {
-      const res = await chat.generateResponse(history, common);
-      stopReason = res.metadata.stopReason;
-    } finally {
-      // Keep the sequence (and its evaluated prefix) for the next job on this slot.
-      chat.dispose({ disposeSequence: false });
-    }
-  } else {
-    const completion = new LlamaCompletion({ contextSequence: sequence });
-    try {
-      const res = await completion.generateCompletionWithMeta(input.kind === "completion" ? input.prompt : "", common);
-      stopReason = res.metadata.stopReason;
-    } finally {
-      completion.dispose({ disposeSequence: false });
-    }
-  }
-  callbacks.signal.removeEventListener("abort", onCancel);
-  const rest = stops.flush();
-  if (rest) callbacks.onText(rest);
+    grammar,
+    tokenBias,
+    tools: job.tools,
+    reasoning: job.reasoning,
+    signal: callbacks.signal,
+    onText: callbacks.onText,
+    onReasoning: callbacks.onReasoning,
+    onToolCall: callbacks.onToolCall,
+  });
   const endedAt = performance.now();
-  const promptEnd = firstTokenAt ?? endedAt;
+  const promptEnd = res.firstTokenAt ?? endedAt;
   return {
-    finishReason: stops.stopped ? "stop" : (FINISH_BY_STOP_REASON[stopReason] ?? "stop"),
-    usage: { promptTokens, completionTokens },
+    finishReason: res.finishReason,
+    usage: { promptTokens, completionTokens: res.completionTokens },
     promptMs: promptEnd - startedAt,
     generateMs: endedAt - promptEnd,
   };

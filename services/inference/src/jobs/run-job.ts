@@ -1,4 +1,3 @@
-import type { JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { LlamaContextSequence } from "node-llama-cpp";
 import { decodeMessage, InferJob, MessageDecodeError } from "@lantern/shared/contracts";
@@ -7,7 +6,10 @@ import type { ServedModel } from "../models/served-model.js";
 import type { CancelRegistry } from "./cancel-registry.js";
 import { OutputFormatError } from "../models/grammar-cache.js";
 import { ContextLengthExceededError, generate } from "./generate.js";
+import { EmbeddingInputTooLongError } from "./embed.js";
+import { answerEmbedJob } from "./embed-job.js";
 import type { FlushClock } from "./flush-clock.js";
+import type { JobMessage } from "./job-puller.js";
 import { InvalidParameterError } from "./token-bias.js";
 import { ReplyPublisher } from "./reply-publisher.js";
 
@@ -41,7 +43,7 @@ function answerMalformed(nc: NatsConnection, data: Uint8Array, err: unknown): vo
  * (done or error), `term` when it can never run (unparseable, expired, cancelled). A job whose
  * worker dies is neither, so JetStream redelivers it to another worker after `ack_wait`.
  */
-export async function runJob(msg: JsMsg, sequence: LlamaContextSequence, deps: RunJobDeps): Promise<void> {
+export async function runJob(msg: JobMessage, sequence: LlamaContextSequence, deps: RunJobDeps): Promise<void> {
   const { served, logger } = deps;
   let job: InferJob;
   try {
@@ -75,14 +77,19 @@ export async function runJob(msg: JsMsg, sequence: LlamaContextSequence, deps: R
   const queuedMs = Math.max(0, Date.now() - msg.info.timestampNanos / 1e6);
   const keepAlive = setInterval(() => msg.working(), deps.workingEveryMs);
   try {
-    const result = await generate(served, sequence, job.input, job.sampling, job.format, {
+    if (job.input.kind === "embed") {
+      await answerEmbedJob(job.input, { nc: deps.nc, served, reply, signal: controller.signal, workerId: deps.workerId, attempt, queuedMs, log });
+      return;
+    }
+    const result = await generate(served, sequence, job, {
       signal: controller.signal,
-      logprobs: job.logprobs,
       onAccepted: (promptTokens) => {
         reply.accepted({ workerId: deps.workerId, attempt, promptTokens });
         log.info({ attempt, promptTokens }, "job started");
       },
       onText: (text, logprobs) => reply.chunk(text, logprobs),
+      onReasoning: (text) => reply.reasoning(text),
+      onToolCall: (piece) => reply.toolCall(piece.index, piece.name, piece.arguments),
     });
     reply.done({
       finishReason: result.finishReason,
@@ -104,7 +111,10 @@ export async function runJob(msg: JsMsg, sequence: LlamaContextSequence, deps: R
     );
   } catch (err) {
     if (err instanceof ContextLengthExceededError) {
-      reply.error({ code: "context_length_exceeded", message: err.message, param: "messages" });
+      // The gateway knows which request field holds the prompt.
+      reply.error({ code: "context_length_exceeded", message: err.message });
+    } else if (err instanceof EmbeddingInputTooLongError) {
+      reply.error({ code: "context_length_exceeded", message: err.message, param: err.param });
     } else if (err instanceof InvalidParameterError) {
       reply.error({ code: "invalid_parameter", message: err.message, param: err.param });
     } else if (err instanceof OutputFormatError) {

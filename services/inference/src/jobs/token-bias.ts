@@ -1,4 +1,5 @@
 import { TokenBias, type LlamaModel, type Token } from "node-llama-cpp";
+import { vocabularySize as vocabularySizeOf } from "../models/vocabulary.js";
 
 /** A request value the worker cannot apply to this model; answered as a 400 naming `param`. */
 export class InvalidParameterError extends Error {
@@ -22,7 +23,7 @@ export function tokenBiasFor(model: LlamaModel, logitBias: Record<string, number
   if (!logitBias) return undefined;
   const entries = Object.entries(logitBias);
   if (entries.length === 0) return undefined;
-  const vocabularySize = model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length;
+  const vocabularySize = vocabularySizeOf(model);
   if (!vocabularySize) throw new InvalidParameterError("logit_bias", "This model does not say how large its vocabulary is, so logit_bias cannot be checked.");
   const bias = new TokenBias(model.tokenizer);
   for (const [key, value] of entries) {

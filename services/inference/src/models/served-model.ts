@@ -1,7 +1,9 @@
 import { join, resolve } from "node:path";
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp";
 import { toModelToken, type ModelToken } from "@lantern/shared/contracts";
-import { chatWrapperFor } from "./chat-wrapper.js";
+import { chatWrapperFor, type ChatWrapperName } from "./chat-wrapper.js";
+import { LazyEmbeddingContext } from "./embedding-context.js";
+import { contextShares, effectiveContextSize } from "./context-layout.js";
 import { GrammarCache } from "./grammar-cache.js";
 
 export interface ServedModelOptions {
@@ -15,6 +17,10 @@ export interface ServedModelOptions {
   threads: number;
   /** Tokens per sequence; 0 takes the model's training context. */
   contextSize: number;
+  /** Layers offloaded to the GPU, as the memory fit chose; node-llama-cpp decides when absent. */
+  gpuLayers?: number;
+  /** Absent or `auto`: the template in the model file. */
+  chatWrapper?: ChatWrapperName;
 }
 
 /** One loaded model: its weights, its contexts with a sequence per slot, and its chat template. */
@@ -28,22 +34,19 @@ export interface ServedModel {
   /** Grammars for constrained (JSON) output, compiled once per format. */
   grammars: GrammarCache;
   contextSize: number;
+  /** For embed jobs; created on first use. */
+  embeddings: LazyEmbeddingContext;
   dispose(): Promise<void>;
-}
-
-/** `total` split into `parts` near-equal whole shares, largest first. */
-function shares(total: number, parts: number): number[] {
-  return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
 }
 
 export async function loadServedModel(opts: ServedModelOptions): Promise<ServedModel> {
   const modelPath = resolve(join(opts.modelsDir, opts.file));
-  const model = await opts.llama.loadModel({ modelPath });
-  const contextSize = opts.contextSize > 0 ? opts.contextSize : Math.min(model.trainContextSize, 8192);
+  const model = await opts.llama.loadModel({ modelPath, ...(opts.gpuLayers !== undefined ? { gpuLayers: opts.gpuLayers } : {}) });
+  const contextSize = effectiveContextSize(opts.contextSize, model.trainContextSize);
   const contexts: LlamaContext[] = [];
   const sequences: LlamaContextSequence[] = [];
   try {
-    for (const share of shares(opts.slots, Math.min(opts.contexts, opts.slots))) {
+    for (const share of contextShares(opts.slots, opts.contexts)) {
       const context = await model.createContext({ sequences: share, threads: opts.threads, contextSize });
       contexts.push(context);
       for (let i = 0; i < share; i++) sequences.push(context.getSequence());
@@ -53,16 +56,19 @@ export async function loadServedModel(opts: ServedModelOptions): Promise<ServedM
     await model.dispose();
     throw err;
   }
+  const embeddings = new LazyEmbeddingContext(model, { contextSize: contexts[0]!.contextSize, threads: opts.threads });
   return {
     name: opts.name,
     token: toModelToken(opts.name),
     model,
     contexts,
     sequences,
-    chatWrapper: chatWrapperFor(model),
+    chatWrapper: chatWrapperFor(model, opts.chatWrapper),
     grammars: new GrammarCache(opts.llama),
     contextSize: contexts[0]!.contextSize,
+    embeddings,
     async dispose() {
+      await embeddings.dispose();
       for (const context of contexts) await context.dispose();
       await model.dispose();
     },

@@ -1,0 +1,63 @@
+import { Hono, type Context } from "hono";
+import { EmbeddingRequest, SimilarityRequest, decodeVector, type EmbedItem, type Priority } from "@lantern/shared/contracts";
+import { cosineSimilarity } from "../embeddings/cosine-similarity.js";
+import { asRequestParam, EMBED_SAMPLING, embedItems } from "../openai/embedding-input.js";
+import { embeddingListBody, similarityBody } from "../openai/embedding-shapes.js";
+import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
+import { readJsonBody } from "./read-body.js";
+import { requestPriority } from "./request-priority.js";
+import { clientGoneSignal, ensureServed } from "./serve-generation.js";
+
+interface EmbedRequest {
+  model: string;
+  items: EmbedItem[];
+  single: boolean;
+  dimensions?: number | undefined;
+  priority: Priority | null | undefined;
+}
+
+/** Runs one embed job through the INFER queue: its vectors in input order and the tokens it read. */
+async function embedOnWorker(c: Context<GatewayEnv>, deps: GatewayDeps, req: EmbedRequest) {
+  const priority = requestPriority(c, req.priority);
+  ensureServed(deps, req.model);
+  try {
+    const call = await deps.inference.submit(
+      {
+        requestId: c.get("requestId"),
+        model: req.model,
+        input: { kind: "embed", inputs: req.items, ...(req.dimensions ? { dimensions: req.dimensions } : {}) },
+        sampling: EMBED_SAMPLING,
+        format: undefined,
+        priority,
+        signal: clientGoneSignal(c),
+      },
+      "input",
+    );
+    c.header("x-lantern-worker", call.accepted.workerId);
+    const { vectors, done } = await call.embeddings(req.items.length);
+    return { vectors, promptTokens: done.usage.promptTokens };
+  } catch (err) {
+    throw asRequestParam(err, req.single);
+  }
+}
+
+export function embeddingsRoutes(deps: GatewayDeps) {
+  const limit = deps.config.GATEWAY_BODY_LIMIT_BYTES;
+  return new Hono<GatewayEnv>()
+    .post("/embeddings", async (c) => {
+      const req = await readJsonBody(c, EmbeddingRequest, limit);
+      const { vectors, promptTokens } = await embedOnWorker(c, deps, {
+        model: req.model,
+        ...embedItems(req.input),
+        dimensions: req.dimensions ?? undefined,
+        priority: req.priority,
+      });
+      return c.json(embeddingListBody({ model: req.model, vectors, format: req.encoding_format ?? "float", promptTokens }));
+    })
+    .post("/embeddings/similarity", async (c) => {
+      const req = await readJsonBody(c, SimilarityRequest, limit);
+      const { vectors, promptTokens } = await embedOnWorker(c, deps, { model: req.model, items: req.input, single: false, priority: req.priority });
+      const [a, b] = vectors.map(decodeVector) as [number[], number[]];
+      return c.json(similarityBody({ model: req.model, similarity: cosineSimilarity(a, b), promptTokens }));
+    });
+}

@@ -1,0 +1,70 @@
+import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
+import {
+  decodeMessage,
+  encodeMessage,
+  MessageDecodeError,
+  ModelControlReply,
+  ModelControlRequest,
+  type NatsNames,
+} from "@lantern/shared/contracts";
+import type { Logger } from "@lantern/shared/logging";
+import type { ModelHost } from "../models/model-host.js";
+import { ModelLoadError } from "../models/model-load-error.js";
+
+export interface ModelControlOptions {
+  nc: NatsConnection;
+  names: NatsNames;
+  workerId: string;
+  host: ModelHost;
+  logger: Logger;
+}
+
+/** Answers load and unload commands on this worker's control subject (request/reply). */
+export class ModelControl {
+  private subscription: Subscription | undefined;
+
+  constructor(private readonly opts: ModelControlOptions) {}
+
+  start(): void {
+    this.subscription = this.opts.nc.subscribe(this.opts.names.subjects.modelControl(this.opts.workerId), {
+      callback: (err, msg) => {
+        if (!err) void this.handle(msg);
+      },
+    });
+  }
+
+  private async handle(msg: Msg): Promise<void> {
+    const reply = await this.run(msg.data);
+    if (!msg.reply) return;
+    msg.respond(encodeMessage(ModelControlReply, reply));
+  }
+
+  private async run(data: Uint8Array): Promise<ModelControlReply> {
+    let request: ModelControlRequest;
+    try {
+      request = decodeMessage(ModelControlRequest, data);
+    } catch (err) {
+      const reason = err instanceof MessageDecodeError ? err.message : "unreadable request";
+      return { v: 1, ok: false, error: { code: "invalid_request", message: reason } };
+    }
+    const log = this.opts.logger.child({ op: request.op, model: request.op === "load" ? request.model.name : request.name });
+    log.info({ request }, "model command");
+    try {
+      const model =
+        request.op === "load"
+          ? await this.opts.host.load(request.model, "command")
+          : await this.opts.host.unload(request.name, request.graceMs);
+      return { v: 1, ok: true, model };
+    } catch (err) {
+      if (err instanceof ModelLoadError) {
+        return { v: 1, ok: false, error: { code: err.code, message: err.message, ...(err.fit ? { fit: err.fit } : {}) } };
+      }
+      log.error({ err }, "model command failed");
+      return { v: 1, ok: false, error: { code: "load_failed", message: err instanceof Error ? err.message : String(err) } };
+    }
+  }
+
+  stop(): void {
+    this.subscription?.unsubscribe();
+  }
+}

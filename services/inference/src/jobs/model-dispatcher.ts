@@ -1,0 +1,191 @@
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { LlamaContextSequence } from "node-llama-cpp";
+import { Priority, PRIORITIES, type NatsNames } from "@lantern/shared/contracts";
+import type { Logger } from "@lantern/shared/logging";
+import { JobPuller, type JobMessage } from "./job-puller.js";
+import { runJob, type RunJobDeps } from "./run-job.js";
+
+export interface DispatcherOptions {
+  nc: NatsConnection;
+  names: NatsNames;
+  /** The durable consumer of each priority of this model. */
+  durables: Record<Priority, string>;
+  /** One sequence per slot. */
+  sequences: LlamaContextSequence[];
+  job: RunJobDeps;
+  /** How often an idle worker looks for work it was not told about (redeliveries, lost doorbells). */
+  pollMs: number;
+  /** A priority passed over for this long is looked at first, so low work is slowed, never starved. */
+  agingMs: number;
+  logger: Logger;
+}
+
+// A pull can reach the server before the job it was rung for is stored: look again this soon.
+const RECHECK_AFTER_BELL_MS = 3;
+const BELL_RECENT_MS = 250;
+
+/**
+ * Starts a model's jobs on its free slots, highest priority first. It pulls only while a slot is
+ * free and only one job per pull, so a worker never holds work it cannot start. It learns of new
+ * jobs from the job subjects themselves (every JetStream publish is also a core NATS message,
+ * the "doorbell"), and otherwise polls every `pollMs`.
+ */
+export class ModelDispatcher {
+  private readonly free: LlamaContextSequence[];
+  private readonly running = new Set<Promise<void>>();
+  private readonly puller: JobPuller;
+  /** False once a pull found the priority empty, until a doorbell or the poll says otherwise. */
+  private readonly mayHaveWork: Record<Priority, boolean> = { high: true, normal: true, low: true };
+  private readonly bellAt: Partial<Record<Priority, number>> = {};
+  /** Since when a priority with possible work has been passed over for a higher one. */
+  private readonly passedOverSince: Partial<Record<Priority, number>> = {};
+  private doorbell: Subscription | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private kicked = false;
+  private wake: (() => void) | undefined;
+  private lastActive = Date.now();
+
+  constructor(private readonly opts: DispatcherOptions) {
+    this.free = [...opts.sequences];
+    this.puller = new JobPuller(opts.nc, opts.names.streams.infer);
+  }
+
+  get slots(): number {
+    return this.opts.sequences.length;
+  }
+  get freeSlots(): number {
+    return this.free.length;
+  }
+  /** When a job last started or ended here (or the dispatcher started). */
+  get lastActiveAt(): number {
+    return this.running.size > 0 ? Date.now() : this.lastActive;
+  }
+
+  start(): void {
+    this.puller.start();
+    this.doorbell = this.opts.nc.subscribe(this.opts.names.subjects.inferJobsOf(this.opts.job.served.token), {
+      callback: (_err, msg) => {
+        const level = Priority.safeParse(msg.subject.slice(msg.subject.lastIndexOf(".") + 1));
+        if (!level.success) return;
+        this.mayHaveWork[level.data] = true;
+        this.bellAt[level.data] = Date.now();
+        this.kick();
+      },
+    });
+    this.pollTimer = setInterval(() => {
+      for (const level of PRIORITIES) this.mayHaveWork[level] = true;
+      this.kick();
+    }, this.opts.pollMs);
+    this.loop = this.run();
+  }
+
+  private kick(): void {
+    this.kicked = true;
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private async nextKick(): Promise<void> {
+    if (!this.kicked) await new Promise<void>((resolve) => (this.wake = resolve));
+    this.kicked = false;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      if (this.free.length === 0) {
+        await this.nextKick();
+        continue;
+      }
+      let job: JobMessage | null;
+      try {
+        job = await this.takeNext();
+      } catch (err) {
+        this.opts.logger.warn({ err }, "pull failed; retrying");
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      if (!job) {
+        await this.nextKick();
+        continue;
+      }
+      if (this.stopping) {
+        // Pulled while shutting down: hand it straight back for another worker.
+        job.nak();
+        break;
+      }
+      this.startJob(job, this.free.pop()!);
+    }
+  }
+
+  /** Priorities in the order to look at now: a long-passed-over one first, else high to low. */
+  private order(now: number): readonly Priority[] {
+    for (const level of [...PRIORITIES].reverse()) {
+      const since = this.passedOverSince[level];
+      if (since !== undefined && now - since >= this.opts.agingMs) return [level, ...PRIORITIES.filter((l) => l !== level)];
+    }
+    return PRIORITIES;
+  }
+
+  private async takeNext(): Promise<JobMessage | null> {
+    for (const level of this.order(Date.now())) {
+      if (!this.mayHaveWork[level] || this.stopping) continue;
+      const job = await this.puller.pull(this.opts.durables[level]);
+      const now = Date.now();
+      if (job) {
+        delete this.passedOverSince[level];
+        for (const lower of PRIORITIES.slice(PRIORITIES.indexOf(level) + 1)) {
+          if (this.mayHaveWork[lower]) this.passedOverSince[lower] ??= now;
+        }
+        return job;
+      }
+      this.mayHaveWork[level] = false;
+      delete this.passedOverSince[level];
+      const bell = this.bellAt[level];
+      if (bell !== undefined && now - bell < BELL_RECENT_MS) {
+        delete this.bellAt[level];
+        setTimeout(() => {
+          this.mayHaveWork[level] = true;
+          this.kick();
+        }, RECHECK_AFTER_BELL_MS).unref();
+      }
+    }
+    return null;
+  }
+
+  private startJob(job: JobMessage, sequence: LlamaContextSequence): void {
+    this.lastActive = Date.now();
+    const done: Promise<void> = this.execute(job, sequence).then(() => {
+      this.free.push(sequence);
+      this.lastActive = Date.now();
+      this.running.delete(done);
+      this.kick();
+    });
+    this.running.add(done);
+  }
+
+  private async execute(job: JobMessage, sequence: LlamaContextSequence): Promise<void> {
+    try {
+      await runJob(job, sequence, this.opts.job);
+      // Clear now, after the client has its answer: clearing waits for a pause in the
+      // context's batch loop, and doing it at the next job's start would delay that job's
+      // first token by as much as the other slots' whole generations.
+      await sequence.clearHistory();
+    } catch (err) {
+      this.opts.logger.error({ err }, "job handling failed");
+    }
+  }
+
+  /** Stops taking jobs; resolves when the jobs in hand have finished. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.pollTimer);
+    this.doorbell?.unsubscribe();
+    this.kick();
+    await this.loop;
+    this.puller.stop();
+    await Promise.all(this.running);
+  }
+}
