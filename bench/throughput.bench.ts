@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { defaultContexts, defaultThreads } from "@lantern/inference";
 import { repoRoot, startLocalStack, type LocalStack } from "../scripts/local-stack.js";
 import { BareEngine, type GenerationSpec, type Round } from "./bare-llama.js";
+import { findOnPath, measureLlamaServer } from "./llama-server.js";
 import { streamCompletion } from "./http-client.js";
 import { rssMiB, summarize, type RunFigures } from "./stats.js";
 
@@ -124,6 +125,15 @@ console.log("\n| streams | (b)/(a) tokens/s | (b)/(a') tokens/s | added TTFT p50
 console.log("| --- | ---: | ---: | ---: | ---: |");
 for (const [c, { a, aw, b }] of results) {
   console.log(`| ${c} | ${fmt(b.tokensPerSecond / a.tokensPerSecond, 3)} | ${fmt(b.tokensPerSecond / aw.tokensPerSecond, 3)} | ${fmt(b.ttftP50 - a.ttftP50, 2)} | ${fmt(b.ttftP50 - aw.ttftP50, 2)} |`);
+}
+const llamaServer = findOnPath("llama-server");
+const eight = results.get(8);
+if (!llamaServer) {
+  console.log("\nllama-server is not on PATH: the comparison with one llama.cpp server process is skipped.");
+} else if (eight) {
+  const ref = await measureLlamaServer(llamaServer, { modelPath, streams: 8, threads, prompt: spec.prompt, tokens: spec.tokens, rounds: ROUNDS[8]! });
+  console.log(`\n8 streams: llama-server (${llamaServer}, one process, 8 slots, ${threads} thread(s)) ${fmt(ref.tokensPerSecond, 0)} tokens/s;`);
+  console.log(`the full stack (b) ${fmt(eight.b.tokensPerSecond, 0)} tokens/s, ratio ${fmt(eight.b.tokensPerSecond / ref.tokensPerSecond, 3)}.`);
 }
 console.log(`\nPeak RSS during the run: gateway ${fmt(rss.gateway ?? NaN)} MiB, worker ${fmt(rss.inference ?? NaN)} MiB`);
 

@@ -26,6 +26,8 @@ export interface LocalStackOptions {
   /** Extra env for both services (namespace, log level, ...). */
   env?: NodeJS.ProcessEnv;
   workerEnv?: NodeJS.ProcessEnv;
+  /** Inference worker processes to start (default 1). */
+  workers?: number;
   /** Each log line of each service, with its name. */
   onLine?: (service: string, line: string) => void;
   /** A service stopped while the stack was meant to run. */
@@ -75,8 +77,14 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     return { name, child, exited };
   };
 
+  const workerCount = opts.workers ?? 1;
   const processes = [
-    startService("inference", "services/inference/src/main.ts", { MODELS_DIR: join(repoRoot, "models"), ...opts.workerEnv }),
+    ...Array.from({ length: workerCount }, (_, i) =>
+      startService(workerCount === 1 ? "inference" : `inference-${i + 1}`, "services/inference/src/main.ts", {
+        MODELS_DIR: join(repoRoot, "models"),
+        ...opts.workerEnv,
+      }),
+    ),
     startService("gateway", "services/gateway/src/main.ts", { GATEWAY_HOST: opts.gatewayHost, GATEWAY_PORT: String(opts.gatewayPort) }),
   ];
   const baseUrl = `http://${opts.gatewayHost}:${opts.gatewayPort}`;

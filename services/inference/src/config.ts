@@ -103,6 +103,13 @@ export const InferenceConfig = z.object({
   INFERENCE_MAX_DELIVER: intVar(3, { min: 1 }),
   /** Text generated within this window after the first token travels as one chunk. */
   INFERENCE_STREAM_FLUSH_MS: intVar(25, { min: 0, max: 1_000 }),
+  /**
+   * `llama`: node-llama-cpp on real models. `synthetic`: replies on timers at a fixed rate, no
+   * model, for measuring the platform's own capacity (see bench/scale-out.bench.ts).
+   */
+  INFERENCE_ENGINE: z.enum(["llama", "synthetic"]).default("llama"),
+  INFERENCE_SYNTHETIC_MODEL: z.string().min(1).max(256).default("synthetic"),
+  INFERENCE_SYNTHETIC_TOKENS_PER_S: intVar(50, { min: 1, max: 100_000 }),
   /** An idle worker looks for jobs it was not rung for (redeliveries) this often. */
   INFERENCE_POLL_MS: intVar(1_000, { min: 50 }),
   /** A priority passed over for this long is served next: low work is slowed, never starved. */

@@ -1,2 +1,3 @@
 export { loadInferenceConfig, InferenceConfig, defaultContexts, defaultThreads } from "./config.js";
 export { startWorker, type RunningWorker } from "./worker.js";
+export { startSyntheticWorker } from "./synthetic/synthetic-worker.js";

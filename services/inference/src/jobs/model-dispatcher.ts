@@ -1,18 +1,18 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import type { LlamaContextSequence } from "node-llama-cpp";
-import { Priority, PRIORITIES, type NatsNames } from "@lantern/shared/contracts";
+import { Priority, PRIORITIES, type ModelToken, type NatsNames } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import { JobPuller, type JobMessage } from "./job-puller.js";
-import { runJob, type RunJobDeps } from "./run-job.js";
 
-export interface DispatcherOptions {
+export interface DispatcherOptions<Slot> {
   nc: NatsConnection;
   names: NatsNames;
+  model: ModelToken;
   /** The durable consumer of each priority of this model. */
   durables: Record<Priority, string>;
-  /** One sequence per slot. */
-  sequences: LlamaContextSequence[];
-  job: RunJobDeps;
+  /** What a job runs on (a context sequence); one job per slot at a time. */
+  slots: Slot[];
+  /** Runs the job on the slot and settles its message; the slot is free again when it resolves. */
+  execute(job: JobMessage, slot: Slot): Promise<void>;
   /** How often an idle worker looks for work it was not told about (redeliveries, lost doorbells). */
   pollMs: number;
   /** A priority passed over for this long is looked at first, so low work is slowed, never starved. */
@@ -30,8 +30,8 @@ const BELL_RECENT_MS = 250;
  * jobs from the job subjects themselves (every JetStream publish is also a core NATS message,
  * the "doorbell"), and otherwise polls every `pollMs`.
  */
-export class ModelDispatcher {
-  private readonly free: LlamaContextSequence[];
+export class ModelDispatcher<Slot> {
+  private readonly free: Slot[];
   private readonly running = new Set<Promise<void>>();
   private readonly puller: JobPuller;
   /** False once a pull found the priority empty, until a doorbell or the poll says otherwise. */
@@ -47,13 +47,13 @@ export class ModelDispatcher {
   private wake: (() => void) | undefined;
   private lastActive = Date.now();
 
-  constructor(private readonly opts: DispatcherOptions) {
-    this.free = [...opts.sequences];
+  constructor(private readonly opts: DispatcherOptions<Slot>) {
+    this.free = [...opts.slots];
     this.puller = new JobPuller(opts.nc, opts.names.streams.infer);
   }
 
   get slots(): number {
-    return this.opts.sequences.length;
+    return this.opts.slots.length;
   }
   get freeSlots(): number {
     return this.free.length;
@@ -65,7 +65,7 @@ export class ModelDispatcher {
 
   start(): void {
     this.puller.start();
-    this.doorbell = this.opts.nc.subscribe(this.opts.names.subjects.inferJobsOf(this.opts.job.served.token), {
+    this.doorbell = this.opts.nc.subscribe(this.opts.names.subjects.inferJobsOf(this.opts.model), {
       callback: (_err, msg) => {
         const level = Priority.safeParse(msg.subject.slice(msg.subject.lastIndexOf(".") + 1));
         if (!level.success) return;
@@ -155,27 +155,18 @@ export class ModelDispatcher {
     return null;
   }
 
-  private startJob(job: JobMessage, sequence: LlamaContextSequence): void {
+  private startJob(job: JobMessage, slot: Slot): void {
     this.lastActive = Date.now();
-    const done: Promise<void> = this.execute(job, sequence).then(() => {
-      this.free.push(sequence);
-      this.lastActive = Date.now();
-      this.running.delete(done);
-      this.kick();
-    });
+    const done: Promise<void> = this.opts
+      .execute(job, slot)
+      .catch((err: unknown) => this.opts.logger.error({ err }, "job handling failed"))
+      .then(() => {
+        this.free.push(slot);
+        this.lastActive = Date.now();
+        this.running.delete(done);
+        this.kick();
+      });
     this.running.add(done);
-  }
-
-  private async execute(job: JobMessage, sequence: LlamaContextSequence): Promise<void> {
-    try {
-      await runJob(job, sequence, this.opts.job);
-      // Clear now, after the client has its answer: clearing waits for a pause in the
-      // context's batch loop, and doing it at the next job's start would delay that job's
-      // first token by as much as the other slots' whole generations.
-      await sequence.clearHistory();
-    } catch (err) {
-      this.opts.logger.error({ err }, "job handling failed");
-    }
   }
 
   /** Stops taking jobs; resolves when the jobs in hand have finished. */
