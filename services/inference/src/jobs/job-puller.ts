@@ -4,7 +4,12 @@ import { createInbox, type Msg, type NatsConnection, type Subscription } from "@
 export interface JobMessage {
   readonly subject: string;
   readonly data: Uint8Array;
-  readonly info: { readonly deliveryCount: number; readonly timestampNanos: number };
+  readonly info: {
+    readonly deliveryCount: number;
+    readonly timestampNanos: number;
+    /** Jobs still waiting for this consumer after this one was handed out. */
+    readonly pending: number;
+  };
   ack(): void;
   /** Never deliver again (unreadable, expired or cancelled). */
   term(): void;
@@ -31,7 +36,7 @@ function deliveryInfo(ackSubject: string): JobMessage["info"] {
     throw new Error(`not a JetStream ack subject: ${ackSubject}`);
   }
   const at = tokens.length === 9 ? 4 : 6;
-  return { deliveryCount: Number(tokens[at]), timestampNanos: Number(tokens[at + 3]) };
+  return { deliveryCount: Number(tokens[at]), timestampNanos: Number(tokens[at + 3]), pending: Number(tokens[at + 4]) };
 }
 
 class PulledJob implements JobMessage {

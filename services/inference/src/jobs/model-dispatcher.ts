@@ -132,9 +132,12 @@ export class ModelDispatcher<Slot> {
   private async takeNext(): Promise<JobMessage | null> {
     for (const level of this.order(Date.now())) {
       if (!this.mayHaveWork[level] || this.stopping) continue;
+      const askedAt = Date.now();
       const job = await this.puller.pull(this.opts.durables[level]);
       const now = Date.now();
       if (job) {
+        // The last one waiting, and nothing rung since asking: no need to look again until told.
+        if (job.info.pending === 0 && (this.bellAt[level] ?? 0) < askedAt) this.mayHaveWork[level] = false;
         delete this.passedOverSince[level];
         for (const lower of PRIORITIES.slice(PRIORITIES.indexOf(level) + 1)) {
           if (this.mayHaveWork[lower]) this.passedOverSince[lower] ??= now;
