@@ -1,6 +1,7 @@
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { BUNDLED_MODEL, startTestStack, type SpawnedWorker, type TestStack } from "./harness/test-stack.js";
+import { sdkClient } from "./harness/sdk-stack.js";
 
 const workerEnv = { INFERENCE_SLOTS: "1", INFERENCE_ACK_WAIT_MS: "1500" };
 let stack: TestStack;
@@ -10,7 +11,7 @@ let worker: SpawnedWorker;
 beforeAll(async () => {
   stack = await startTestStack({ gatewayEnv: { GATEWAY_QUEUE_TIMEOUT_MS: "60000" } });
   worker = await stack.spawnWorker(workerEnv);
-  client = new OpenAI({ baseURL: `${stack.baseUrl}/v1`, apiKey: "unused", maxRetries: 0 });
+  client = sdkClient(stack.baseUrl);
 });
 afterAll(async () => {
   await stack?.stop();

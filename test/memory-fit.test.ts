@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MemoryFit, ModelEvent, ModelLoadFailedEvent } from "@lantern/shared/contracts";
 import { modelFleet } from "./harness/model-fleet.js";
 import { startTestStack, waitFor, type InProcessWorker, type TestStack } from "./harness/test-stack.js";
+import { sdkClient } from "./harness/sdk-stack.js";
 
 // Estimates for the bundled file: ~2 MiB for one slot of 256 tokens, ~10 MiB for two of 2048,
 // ~38 MiB for eight of 2048. A 16 MiB cap takes the first, then one of the second, never the third.
@@ -23,7 +24,7 @@ beforeAll(async () => {
   fleet = modelFleet(nc, stack.nats.namespace);
   events = fleet.follow();
   worker = await stack.startWorker({ INFERENCE_MODELS: MODELS, INFERENCE_MEMORY_LIMIT: "16MiB" });
-  client = new OpenAI({ baseURL: `${stack.baseUrl}/v1`, apiKey: "unused", maxRetries: 0 });
+  client = sdkClient(stack.baseUrl);
 });
 afterAll(async () => {
   await nc?.close();

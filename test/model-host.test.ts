@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ModelEvent } from "@lantern/shared/contracts";
 import { modelFleet } from "./harness/model-fleet.js";
 import { startTestStack, waitFor, type InProcessWorker, type TestStack } from "./harness/test-stack.js";
+import { sdkClient } from "./harness/sdk-stack.js";
 
 // The bundled file served under several names, each with its own settings.
 const MODELS = [
@@ -25,7 +26,7 @@ beforeAll(async () => {
   fleet = modelFleet(nc, stack.nats.namespace);
   events = fleet.follow();
   worker = await stack.startWorker({ INFERENCE_MODELS: MODELS });
-  client = new OpenAI({ baseURL: `${stack.baseUrl}/v1`, apiKey: "unused", maxRetries: 0 });
+  client = sdkClient(stack.baseUrl);
 });
 afterAll(async () => {
   await nc?.close();

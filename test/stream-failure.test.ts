@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { BUNDLED_MODEL, startTestStack, type SpawnedWorker, type TestStack } from "./harness/test-stack.js";
+import { sdkClient } from "./harness/sdk-stack.js";
 
 let stack: TestStack;
 let worker: SpawnedWorker;
@@ -15,7 +16,7 @@ afterAll(async () => {
 });
 
 it("a stream whose worker dies and is not replaced ends with an explicit error, not a silent close", async () => {
-  const client = new OpenAI({ baseURL: `${stack.baseUrl}/v1`, apiKey: "unused", maxRetries: 0 });
+  const client = sdkClient(stack.baseUrl);
   const stream = await client.completions.create({ model: BUNDLED_MODEL, prompt: "Once upon a time", max_tokens: 1800, temperature: 0, stream: true });
   let text = "";
   const consume = async () => {

@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStack, waitFor, type SpawnedWorker, type TestStack } from "./harness/test-stack.js";
+import { sdkClient } from "./harness/sdk-stack.js";
 
 let stack: TestStack;
 let worker: SpawnedWorker;
@@ -14,7 +15,7 @@ beforeAll(async () => {
     INFERENCE_SYNTHETIC_TOKENS_PER_S: "200",
     INFERENCE_SLOTS: "4",
   });
-  client = new OpenAI({ baseURL: `${stack.baseUrl}/v1`, apiKey: "unused", maxRetries: 0 });
+  client = sdkClient(stack.baseUrl);
   await waitFor(async () => (await client.models.list()).data.some((m) => m.id === "synthetic-bench"));
 });
 afterAll(async () => {

@@ -1,6 +1,7 @@
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { BUNDLED_MODEL, startTestStack, waitFor, type SpawnedWorker, type TestStack } from "./harness/test-stack.js";
+import { sdkClient } from "./harness/sdk-stack.js";
 
 let stack: TestStack;
 let client: OpenAI;
@@ -14,7 +15,7 @@ beforeAll(async () => {
     stack.spawnWorker({ INFERENCE_SLOTS: "1", INFERENCE_ACK_WAIT_MS: "1500" }),
   ]);
   await waitFor(async () => ((await (await fetch(`${stack.baseUrl}/readyz`)).json()) as { workers: number }).workers === 2);
-  client = new OpenAI({ baseURL: `${stack.baseUrl}/v1`, apiKey: "unused", maxRetries: 0 });
+  client = sdkClient(stack.baseUrl);
 });
 afterAll(async () => {
   await stack?.stop();

@@ -6,12 +6,29 @@ import {
   StorageType,
   jetstreamManager,
   type JetStreamManager,
+  type StreamConfig,
 } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { ModelToken, NatsNames, Priority } from "../contracts/index.js";
 
 const nanos = (ms: number) => ms * 1_000_000;
+
+/** Creates a stream if missing; an existing one is kept as is (idempotent, safe under races). */
+async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
+  try {
+    await jsm.streams.info(config.name);
+  } catch {
+    try {
+      await jsm.streams.add(config);
+    } catch (err) {
+      // Another process may have created it in between.
+      await jsm.streams.info(config.name).catch(() => {
+        throw err;
+      });
+    }
+  }
+}
 
 /**
  * Creates the INFER work-queue stream if missing. Idempotent: an existing stream is kept as is.
@@ -29,18 +46,7 @@ export async function ensureInferStream(jsm: JetStreamManager, names: NatsNames)
     // Jobs nobody pulled within an hour are garbage.
     max_age: nanos(3_600_000),
   };
-  try {
-    await jsm.streams.info(config.name);
-  } catch {
-    try {
-      await jsm.streams.add(config);
-    } catch (err) {
-      // Another process may have created it in between.
-      await jsm.streams.info(config.name).catch(() => {
-        throw err;
-      });
-    }
-  }
+  await ensureStream(jsm, config);
 }
 
 export interface WorkerConsumerOptions {
@@ -135,16 +141,5 @@ export async function ensureEventsStream(jsm: JetStreamManager, names: NatsNames
     max_bytes: EVENTS_RETENTION.maxBytes,
     duplicate_window: nanos(120_000),
   };
-  try {
-    await jsm.streams.info(config.name);
-  } catch {
-    try {
-      await jsm.streams.add(config);
-    } catch (err) {
-      // Another process may have created it in between.
-      await jsm.streams.info(config.name).catch(() => {
-        throw err;
-      });
-    }
-  }
+  await ensureStream(jsm, config);
 }

@@ -95,6 +95,24 @@ function grammarStopTexts(served: ServedModel, grammar: LlamaGrammar | undefined
   return plainStopsFor(served.model, triggers)?.texts ?? [];
 }
 
+/** A finished generation's figures; the prompt phase ends with the first token (or with the end, when none came). */
+function resultOf(
+  finishReason: FinishReason,
+  promptTokens: number,
+  completionTokens: number,
+  startedAt: number,
+  firstTokenAt: number | undefined,
+): GenerationResult {
+  const endedAt = performance.now();
+  const promptEnd = firstTokenAt ?? endedAt;
+  return {
+    finishReason,
+    usage: { promptTokens, completionTokens },
+    promptMs: promptEnd - startedAt,
+    generateMs: endedAt - promptEnd,
+  };
+}
+
 /**
  * Runs one chat or completion on a sequence of the model's context and streams its text.
  * The prompt is counted first so that one too long for the context is refused, not truncated.
@@ -141,14 +159,7 @@ export async function generate(
       signal: callbacks.signal,
       onText: callbacks.onText,
     });
-    const endedAt = performance.now();
-    const promptEnd = res.firstTokenAt ?? endedAt;
-    return {
-      finishReason: res.stopReason,
-      usage: { promptTokens, completionTokens: res.completionTokens },
-      promptMs: promptEnd - startedAt,
-      generateMs: endedAt - promptEnd,
-    };
+    return resultOf(res.stopReason, promptTokens, res.completionTokens, startedAt, res.firstTokenAt);
   }
   // A chat the plain loop cannot run (function calling, thought segments, templates that decide by the reply's start).
   const startedAt = performance.now();
@@ -166,12 +177,5 @@ export async function generate(
     onReasoning: callbacks.onReasoning,
     onToolCall: callbacks.onToolCall,
   });
-  const endedAt = performance.now();
-  const promptEnd = res.firstTokenAt ?? endedAt;
-  return {
-    finishReason: res.finishReason,
-    usage: { promptTokens, completionTokens: res.completionTokens },
-    promptMs: promptEnd - startedAt,
-    generateMs: endedAt - promptEnd,
-  };
+  return resultOf(res.finishReason, promptTokens, res.completionTokens, startedAt, res.firstTokenAt);
 }
