@@ -10,3 +10,6 @@ export * from "./openai-requests.js";
 export * from "./vector-codec.js";
 export * from "./model-control.js";
 export * from "./model-events.js";
+export * from "./key-policy.js";
+export * from "./providers.js";
+export * from "./usage-event.js";

@@ -27,6 +27,18 @@ export function natsNames(namespace = "") {
       workers: resource("workers"),
       /** Every model any worker has served: what `/v1/models` and model look-ups know. */
       models: resource("models"),
+      /** API key hash → KeyPolicy, written only by the admin service, watched by every gateway. */
+      keys: resource("keys"),
+      /** Per-key limit counters (windows, concurrency, spend), shared by all gateway replicas through compare-and-set. */
+      limits: resource("limits"),
+      /** Cached responses by request digest. */
+      cache: resource("cache"),
+      /** Upstream provider name → ProviderSetting. */
+      providers: resource("providers"),
+      /** Model token → ModelRoute. */
+      routes: resource("routes"),
+      /** Model token → ModelPrice. */
+      prices: resource("prices"),
     },
     subjects: {
       inferAll: subject("infer.>"),
@@ -40,6 +52,8 @@ export function natsNames(namespace = "") {
       reply: (gatewayId: string, requestId: string) => subject(`reply.${gatewayId}.${requestId}`),
       eventsAll: subject("events.>"),
       modelEventsAll: subject("events.model.>"),
+      /** One UsageEvent per request at the edge. */
+      usageEvent: subject("events.usage"),
       /** `events.model.loaded`, `events.model.unloaded`, `events.model.load_failed`. */
       modelEvent: (type: ModelEventType) => subject(`events.${type}`),
       /** Request/reply: load and unload models on one worker. */
@@ -51,6 +65,8 @@ export function natsNames(namespace = "") {
     consumers: {
       /** One durable per model and priority, shared by every worker serving it, so each job runs once. */
       inferWorkers: (model: ModelToken, priority: Priority) => `workers_${model}_${priority}`,
+      /** The admin service's durable consumer that stores usage events in Postgres. */
+      usageStore: "admin_usage_store",
     },
   } as const;
 }

@@ -99,7 +99,8 @@ export interface BucketOptions {
   workerTtlMs: number;
 }
 
-async function ensureBucket(kvm: Kvm, name: string, opts: { ttl?: number }): Promise<KV> {
+
+async function ensureBucketWith(kvm: Kvm, name: string, opts: Parameters<Kvm["create"]>[1]): Promise<KV> {
   try {
     return await kvm.create(name, { history: 1, ...opts });
   } catch {
@@ -110,8 +111,8 @@ async function ensureBucket(kvm: Kvm, name: string, opts: { ttl?: number }): Pro
 export async function ensureBuckets(nc: NatsConnection, names: NatsNames, { workerTtlMs }: BucketOptions): Promise<PlatformBuckets> {
   const kvm = new Kvm(nc);
   const [workers, models] = await Promise.all([
-    ensureBucket(kvm, names.buckets.workers, { ttl: workerTtlMs }),
-    ensureBucket(kvm, names.buckets.models, {}),
+    ensureBucketWith(kvm, names.buckets.workers, { ttl: workerTtlMs }),
+    ensureBucketWith(kvm, names.buckets.models, {}),
   ]);
   return { workers, models };
 }
@@ -142,4 +143,31 @@ export async function ensureEventsStream(jsm: JetStreamManager, names: NatsNames
     duplicate_window: nanos(120_000),
   };
   await ensureStream(jsm, config);
+}
+
+export interface EdgeBuckets {
+  keys: KV;
+  limits: KV;
+  cache: KV;
+  providers: KV;
+  routes: KV;
+  prices: KV;
+}
+
+/** How long and how much the response cache may hold at most; each entry also carries its own expiry from the key's policy. */
+export const CACHE_RETENTION = { maxAgeMs: 30 * 24 * 3_600_000, maxBytes: 512 * 1024 * 1024 } as const;
+
+
+/** The buckets the edge reads (keys, providers, routes, prices: written by admin) and shares (limits, cache). */
+export async function ensureEdgeBuckets(nc: NatsConnection, names: NatsNames): Promise<EdgeBuckets> {
+  const kvm = new Kvm(nc);
+  const [keys, limits, cache, providers, routes, prices] = await Promise.all([
+    ensureBucketWith(kvm, names.buckets.keys, {}),
+    ensureBucketWith(kvm, names.buckets.limits, {}),
+    ensureBucketWith(kvm, names.buckets.cache, { ttl: CACHE_RETENTION.maxAgeMs, max_bytes: CACHE_RETENTION.maxBytes }),
+    ensureBucketWith(kvm, names.buckets.providers, {}),
+    ensureBucketWith(kvm, names.buckets.routes, {}),
+    ensureBucketWith(kvm, names.buckets.prices, {}),
+  ]);
+  return { keys, limits, cache, providers, routes, prices };
 }

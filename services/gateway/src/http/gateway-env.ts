@@ -2,6 +2,7 @@ import type { HttpBindings } from "@hono/node-server";
 import type { Logger } from "@lantern/shared/logging";
 import type { NatsLink } from "@lantern/shared/nats";
 import type { GatewayConfig } from "../config.js";
+import type { RequestLedger } from "../edge/request-ledger.js";
 import type { InferenceClient } from "../jobs/inference-client.js";
 import type { QueueMonitor } from "../jobs/queue-monitor.js";
 import type { WorkerRegistry } from "../workers/worker-registry.js";
@@ -16,4 +17,4 @@ export interface GatewayDeps {
   logger: Logger;
 }
 
-export type GatewayEnv = { Bindings: HttpBindings; Variables: { requestId: string } };
+export type GatewayEnv = { Bindings: HttpBindings; Variables: { requestId: string; ledger: RequestLedger } };

@@ -1,0 +1,41 @@
+import type { KeyPolicy } from "@lantern/shared/contracts";
+
+/** Who is calling: a key's policy, or nobody when the gateway runs in open mode. */
+export interface Caller {
+  keyId: string | null;
+  policy: KeyPolicy | null;
+}
+
+export interface AdmissionClaim {
+  model: string;
+  /** An upper bound of the prompt's tokens, made from the request (the tokenizer lives on the worker). */
+  promptTokensEstimate: number;
+  /** The most completion tokens the request can produce (max_tokens × n, or a default). */
+  completionTokensLimit: number;
+}
+
+export interface ServedBy {
+  /** `local` (the worker fleet) or an upstream provider's name. */
+  provider?: string;
+  workerIds?: Iterable<string>;
+  cacheHit?: boolean;
+}
+
+/**
+ * The accounting of one `/v1` request from arrival to its last byte. Admission checks the key's
+ * model access and reserves room in its limits (request and token windows, concurrency, budget);
+ * when the response ends (a body, the end of a stream, or the client leaving) the reservation is
+ * settled with the real usage and one usage event is published.
+ */
+export interface RequestLedger {
+  readonly caller: Caller;
+  /** Throws ApiError 403 (model not allowed) or 429 (over a limit, with Retry-After). At most once per request. */
+  admit(claim: AdmissionClaim): Promise<void>;
+  servedBy(info: ServedBy): void;
+  /** The response is a stream (SSE). */
+  streaming(): void;
+  /** The first generated text went out (time to first token). */
+  firstOutput(): void;
+  /** Real usage as reported by the worker or upstream, or replayed from the cache. */
+  usage(tokens: { promptTokens: number; completionTokens: number }): void;
+}

@@ -1,0 +1,38 @@
+import { z } from "zod";
+
+/**
+ * One per request at the edge, successful or not, published on `events.usage` (stream EVENTS)
+ * with `id` as the JetStream message id; the admin service stores it once by that id.
+ */
+export const UsageEvent = z.object({
+  v: z.literal(1),
+  type: z.literal("usage"),
+  id: z.string().min(1),
+  /** Epoch ms when the request arrived. */
+  at: z.number().int(),
+  requestId: z.string(),
+  gatewayId: z.string(),
+  /** null in open mode (no key). */
+  keyId: z.string().nullable(),
+  method: z.string(),
+  path: z.string(),
+  /** The model the client asked for ("" when the request never named one). */
+  model: z.string(),
+  /** `local` or the upstream provider that answered. */
+  provider: z.string(),
+  /** Workers that served the request (one per choice at most). */
+  workerIds: z.array(z.string()),
+  /** HTTP status sent; 499 when the client went away. */
+  status: z.number().int(),
+  /** OpenAI `error.type` when the request failed. */
+  errorType: z.string().nullable(),
+  stream: z.boolean(),
+  promptTokens: z.number().int().nonnegative(),
+  completionTokens: z.number().int().nonnegative(),
+  costUsd: z.number().nonnegative(),
+  /** Time to the first generated text, when there was one. */
+  ttftMs: z.number().nonnegative().nullable(),
+  latencyMs: z.number().nonnegative(),
+  cacheHit: z.boolean(),
+});
+export type UsageEvent = z.infer<typeof UsageEvent>;
