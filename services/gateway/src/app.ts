@@ -9,6 +9,7 @@ import type { GatewayDeps, GatewayEnv } from "./http/gateway-env.js";
 import { fleetRoutes } from "./http/fleet.js";
 import { healthRoutes } from "./http/health.js";
 import { modelsRoutes } from "./http/models.js";
+import { UntrackedLedger } from "./edge/untracked-ledger.js";
 
 export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
@@ -26,6 +27,13 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
       "request",
     );
   });
+  // Every API route is accounted for by a ledger (auth, limits, usage); health and fleet are not.
+  for (const prefix of ["/v1/*", "/api/custom/*"]) {
+    app.use(prefix, async (c, next) => {
+      c.set("ledger", new UntrackedLedger());
+      await next();
+    });
+  }
   app.route("/", healthRoutes(deps));
   app.route("/", fleetRoutes(deps));
   app.route("/v1", chatCompletionsRoutes(deps));
