@@ -41,7 +41,7 @@ export async function startAdmin(config: AdminConfig, logger: Logger): Promise<R
     routes: new RouteStore(deps.db),
     prices: new PriceStore(deps.db),
   };
-  const projection = new KvProjection(stores, buckets, log.child({ component: "kv-projection" }));
+  const projection = new KvProjection(stores, () => ensureEdgeBuckets(nats.nc, names), log.child({ component: "kv-projection" }));
   await projection.start(config.ADMIN_RESYNC_INTERVAL_MS);
 
   // Usage events and the model registry plug in here: `startUsageStore(deps)` (the durable EVENTS

@@ -11,6 +11,11 @@ export function paramOf(path: readonly PropertyKey[]): string | null {
 
 export function fromZodError(err: ZodError): ApiError {
   const issue = err.issues[0];
+  // A misspelt field (`allowed_models`) is named itself, so the client sees what to rename.
+  if (issue?.code === "unrecognized_keys") {
+    const param = paramOf([...issue.path, issue.keys[0] ?? ""]);
+    return invalidRequest(`Unknown field '${param}'.`, param, "unknown_field");
+  }
   const param = issue ? paramOf(issue.path) : null;
   const message = issue ? `Invalid value for '${param ?? "body"}': ${issue.message}` : "Invalid request.";
   return invalidRequest(message, param);

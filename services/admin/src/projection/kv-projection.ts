@@ -22,6 +22,7 @@ export interface BucketReport {
   unchanged: number;
 }
 export type ResyncReport = Record<"keys" | "providers" | "routes" | "prices", BucketReport>;
+export type ProjectedBuckets = Pick<EdgeBuckets, "keys" | "providers" | "routes" | "prices">;
 
 /** One entry as it should be in KV, validated with the schema gateways parse it with. */
 interface Entry {
@@ -44,50 +45,54 @@ export class KvProjection {
   private healTimer: NodeJS.Timeout | undefined;
   private intervalTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private buckets: ProjectedBuckets | undefined;
 
   constructor(
     private readonly stores: ProjectionStores,
-    private readonly buckets: Pick<EdgeBuckets, "keys" | "providers" | "routes" | "prices">,
+    /** Creates the buckets if missing (a wiped NATS) and opens them; called before every full resync. */
+    private readonly openBuckets: () => Promise<ProjectedBuckets>,
     private readonly logger: Logger,
     /** After a failed write, how soon a full resync retries it. */
     private readonly healDelayMs = 5_000,
   ) {}
 
   keyChanged(id: string): Promise<void> {
-    return this.project(`key ${id}`, async () => {
+    return this.project(`key ${id}`, async (buckets) => {
       const row = await this.stores.keys.find(id);
       // Keys are revoked, never deleted: a missing row means nothing to project.
-      if (row) await put(this.buckets.keys, entryOf(KeyPolicy, row.keyHash, keyPolicyOf(row)));
+      if (row) await put(buckets.keys, entryOf(KeyPolicy, row.keyHash, keyPolicyOf(row)));
     });
   }
 
   providerChanged(name: string): Promise<void> {
-    return this.project(`provider ${name}`, async () => {
+    return this.project(`provider ${name}`, async (buckets) => {
       const row = await this.stores.providers.find(name);
-      if (row) await put(this.buckets.providers, entryOf(ProviderSetting, row.name, providerSettingOf(row)));
-      else await remove(this.buckets.providers, name);
+      if (row) await put(buckets.providers, entryOf(ProviderSetting, row.name, providerSettingOf(row)));
+      else await remove(buckets.providers, name);
     });
   }
 
   routeChanged(model: string): Promise<void> {
-    return this.project(`route ${model}`, async () => {
+    return this.project(`route ${model}`, async (buckets) => {
       const row = await this.stores.routes.find(model);
-      if (row) await put(this.buckets.routes, entryOf(ModelRoute, toModelToken(row.model), modelRouteOf(row)));
-      else await remove(this.buckets.routes, toModelToken(model));
+      if (row) await put(buckets.routes, entryOf(ModelRoute, toModelToken(row.model), modelRouteOf(row)));
+      else await remove(buckets.routes, toModelToken(model));
     });
   }
 
   priceChanged(model: string): Promise<void> {
-    return this.project(`price ${model}`, async () => {
+    return this.project(`price ${model}`, async (buckets) => {
       const row = await this.stores.prices.find(model);
-      if (row) await put(this.buckets.prices, entryOf(ModelPrice, toModelToken(row.model), modelPriceOf(row)));
-      else await remove(this.buckets.prices, toModelToken(model));
+      if (row) await put(buckets.prices, entryOf(ModelPrice, toModelToken(row.model), modelPriceOf(row)));
+      else await remove(buckets.prices, toModelToken(model));
     });
   }
 
   /** Makes every bucket match Postgres exactly: writes what differs, deletes what has no row. */
   resync(): Promise<ResyncReport> {
     return this.enqueue(async () => {
+      const buckets = await this.openBuckets();
+      this.buckets = buckets;
       const [keys, providers, routes, prices] = await Promise.all([
         this.stores.keys.all(),
         this.stores.providers.list(),
@@ -105,10 +110,10 @@ export class KvProjection {
           }
         });
       const report: ResyncReport = {
-        keys: await syncBucket(this.buckets.keys, valid("key", keys, (r) => entryOf(KeyPolicy, r.keyHash, keyPolicyOf(r)))),
-        providers: await syncBucket(this.buckets.providers, valid("provider", providers, (r) => entryOf(ProviderSetting, r.name, providerSettingOf(r)))),
-        routes: await syncBucket(this.buckets.routes, valid("route", routes, (r) => entryOf(ModelRoute, toModelToken(r.model), modelRouteOf(r)))),
-        prices: await syncBucket(this.buckets.prices, valid("price", prices, (r) => entryOf(ModelPrice, toModelToken(r.model), modelPriceOf(r)))),
+        keys: await syncBucket(buckets.keys, valid("key", keys, (r) => entryOf(KeyPolicy, r.keyHash, keyPolicyOf(r)))),
+        providers: await syncBucket(buckets.providers, valid("provider", providers, (r) => entryOf(ProviderSetting, r.name, providerSettingOf(r)))),
+        routes: await syncBucket(buckets.routes, valid("route", routes, (r) => entryOf(ModelRoute, toModelToken(r.model), modelRouteOf(r)))),
+        prices: await syncBucket(buckets.prices, valid("price", prices, (r) => entryOf(ModelPrice, toModelToken(r.model), modelPriceOf(r)))),
       };
       return report;
     });
@@ -144,9 +149,13 @@ export class KvProjection {
   }
 
   /** Never throws: the database already committed, so a failed KV write is healed by a resync soon after. */
-  private async project(what: string, write: () => Promise<void>): Promise<void> {
+  private async project(what: string, write: (buckets: ProjectedBuckets) => Promise<void>): Promise<void> {
     try {
-      await this.enqueue(write);
+      await this.enqueue(() => {
+        // Only before the first resync (start() runs one before the API serves): nothing to write into yet.
+        if (!this.buckets) throw new Error("kv projection not started");
+        return write(this.buckets);
+      });
     } catch (err) {
       this.logger.error({ err, what }, "kv projection write failed; a resync will repair it");
       this.scheduleHeal();
