@@ -86,4 +86,13 @@ describe.each<DatabaseKind>(["postgres", "pglite"])("key lifecycle over HTTP (%s
     expect(revoked.body.data.map((k: { id: string }) => k.id)).toContain(other.body.id);
     expect(revoked.body.data.every((k: { revoked: boolean }) => k.revoked)).toBe(true);
   });
+
+  it("ends with KV matching the database after many concurrent changes to one key", async () => {
+    const created = await t.call("POST", KEYS, { name: "race-0" });
+    const names = Array.from({ length: 20 }, (_, i) => `race-${i + 1}`);
+    await Promise.all(names.map((name) => t.call("PATCH", `${KEYS}/${created.body.id}`, { name })));
+    const final = (await t.call("GET", `${KEYS}/${created.body.id}`)).body.name;
+    expect(names).toContain(final);
+    expect(await kvJson(t.buckets.keys, hashApiKey(created.body.key))).toMatchObject({ name: final });
+  });
 });

@@ -65,3 +65,19 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promi
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+describe("KV projection, periodic resync", () => {
+  it("repairs a lost entry on its own within the resync interval", async () => {
+    const t = await startTestAdmin("postgres", { ADMIN_RESYNC_INTERVAL_MS: "1000" });
+    try {
+      const key = await t.call("POST", "/api/key-management/keys", { name: "periodic" });
+      const keyHash = hashApiKey(key.body.key);
+      await t.buckets.keys.purge(keyHash);
+      expect(await kvJson(t.buckets.keys, keyHash)).toBeNull();
+      await waitFor(async () => (await kvJson(t.buckets.keys, keyHash)) !== null);
+      expect(await kvJson(t.buckets.keys, keyHash)).toMatchObject({ name: "periodic" });
+    } finally {
+      await t.stop();
+    }
+  });
+});

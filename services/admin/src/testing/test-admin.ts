@@ -16,6 +16,8 @@ export interface TestAdmin {
   admin: RunningAdmin;
   url: string;
   nats: TestNats;
+  /** The test's own Postgres database, for kind `postgres`. */
+  databaseUrl: string | undefined;
   /** The edge buckets as a gateway sees them, through a connection of the test's own. */
   buckets: EdgeBuckets;
   nc: NatsConnection;
@@ -50,6 +52,7 @@ export async function startTestAdmin(kind: DatabaseKind, env: Record<string, str
     admin,
     url: admin.url,
     nats,
+    databaseUrl: pg?.url,
     buckets,
     nc: link.nc,
     async call(method, path, body, headers = {}) {
