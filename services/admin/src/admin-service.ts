@@ -4,12 +4,12 @@ import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { natsNames } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { connectNats, ensureEdgeBuckets } from "@lantern/shared/nats";
+import { connectNats, ensureEdgeBuckets, type NatsLink } from "@lantern/shared/nats";
 import type { AdminDeps } from "./admin-deps.js";
 import { createAdminApp } from "./app.js";
 import { assertBindAllowed } from "./bind-policy.js";
 import type { AdminConfig } from "./config.js";
-import { openDatabase } from "./db/database.js";
+import { openDatabase, type OpenDatabase } from "./db/database.js";
 import { KeyStore } from "./keys/key-store.js";
 import { RouteStore } from "./model-routes/route-store.js";
 import { PriceStore } from "./prices/price-store.js";
@@ -27,48 +27,60 @@ export interface RunningAdmin {
 
 export async function startAdmin(config: AdminConfig, logger: Logger): Promise<RunningAdmin> {
   assertBindAllowed(config);
-  const log = logger;
   const names = natsNames(config.NATS_NAMESPACE);
-  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: join(config.LANTERN_DATA_DIR, "admin-db") });
-  log.info({ database: database.kind }, "admin database ready");
-  const nats = await connectNats({ url: config.NATS_URL, name: "admin", logger: log });
-  const buckets = await ensureEdgeBuckets(nats.nc, names);
-  const deps: AdminDeps = { config, db: database.db, nats, names, buckets, logger: log };
-
-  const stores = {
-    keys: new KeyStore(deps.db),
-    providers: new ProviderStore(deps.db),
-    routes: new RouteStore(deps.db),
-    prices: new PriceStore(deps.db),
+  // What is open so far, closed in reverse if a later start-up step fails.
+  const opened: Array<() => Promise<unknown>> = [];
+  const closeOpened = async () => {
+    for (const close of opened.reverse()) await close().catch(() => {});
   };
-  const projection = new KvProjection(stores, () => ensureEdgeBuckets(nats.nc, names), log.child({ component: "kv-projection" }));
-  await projection.start(config.ADMIN_RESYNC_INTERVAL_MS);
 
-  // Usage events and the model registry plug in here: `startUsageStore(deps)` (the durable EVENTS
-  // consumer, stopped below before NATS closes) and `eventsApi(deps)`, `registryApi(deps)` in `routers`.
-  const app = createAdminApp({
-    adminToken: config.ADMIN_TOKEN,
-    database,
-    nats,
-    stores,
-    projection,
-    logger: log,
-    routers: [],
-  });
+  let server: Server;
+  let projection: KvProjection;
+  let nats: NatsLink;
+  let database: OpenDatabase;
+  try {
+    database = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: join(config.LANTERN_DATA_DIR, "admin-db") });
+    opened.push(() => database.close());
+    logger.info({ database: database.kind }, "admin database ready");
+    nats = await connectNats({ url: config.NATS_URL, name: "admin", logger });
+    opened.push(() => nats.nc.close());
+    const buckets = await ensureEdgeBuckets(nats.nc, names);
+    const deps: AdminDeps = { config, db: database.db, nats, names, buckets, logger };
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: config.ADMIN_HOST, port: config.ADMIN_PORT }, () => resolve(s as Server));
-    s.once("error", reject);
-  }).catch(async (err: unknown) => {
-    await projection.stop();
-    await nats.nc.close();
-    await database.close();
+    const stores = {
+      keys: new KeyStore(deps.db),
+      providers: new ProviderStore(deps.db),
+      routes: new RouteStore(deps.db),
+      prices: new PriceStore(deps.db),
+    };
+    projection = new KvProjection(stores, () => ensureEdgeBuckets(nats.nc, names), logger.child({ component: "kv-projection" }));
+    opened.push(() => projection.stop());
+    await projection.start(config.ADMIN_RESYNC_INTERVAL_MS);
+
+    // Usage events and the model registry plug in here: `startUsageStore(deps)` (the durable EVENTS
+    // consumer, stopped in stop() before NATS closes) and `eventsApi(deps)`, `registryApi(deps)` in `routers`.
+    const app = createAdminApp({
+      adminToken: config.ADMIN_TOKEN,
+      database,
+      nats,
+      stores,
+      projection,
+      logger,
+      routers: [],
+    });
+
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: config.ADMIN_HOST, port: config.ADMIN_PORT }, () => resolve(s as Server));
+      s.once("error", reject);
+    });
+  } catch (err) {
+    await closeOpened();
     throw err;
-  });
+  }
   const port = (server.address() as AddressInfo).port;
   const host = config.ADMIN_HOST.includes(":") ? `[${config.ADMIN_HOST}]` : config.ADMIN_HOST;
   const url = `http://${host}:${port}`;
-  log.info({ url, docs: `${url}/docs`, auth: config.ADMIN_TOKEN ? "token" : "open (loopback only)" }, "admin listening");
+  logger.info({ url, docs: `${url}/docs`, auth: config.ADMIN_TOKEN ? "token" : "open (loopback only)" }, "admin listening");
 
   let stopped: Promise<void> | undefined;
   return {
@@ -85,7 +97,7 @@ export async function startAdmin(config: AdminConfig, logger: Logger): Promise<R
         await projection.stop();
         await nats.nc.drain();
         await database.close();
-        log.info("admin stopped");
+        logger.info("admin stopped");
       })();
       return stopped;
     },
