@@ -14,7 +14,7 @@ const RouteStepInput = z
 
 const Steps = z.array(RouteStepInput).min(1).max(8);
 
-export const RouteCreate = z.strictObject({ model: ModelName.openapi({ example: "assistant" }), steps: Steps }).openapi("RouteCreate");
+export const RouteCreate = z.strictObject({ model: ModelName.openapi({ example: "chat-default" }), steps: Steps }).openapi("RouteCreate");
 export type RouteCreate = z.output<typeof RouteCreate>;
 
 export const RouteUpdate = z.strictObject({ steps: Steps }).openapi("RouteUpdate");

@@ -39,7 +39,7 @@ describe("provider settings, routes and prices over HTTP, projected into KV", ()
   it("routes a model through existing providers only, and projects it under the model's token", async () => {
     await t.call("POST", "/api/provider-settings", { name: "openai", baseUrl: "https://api.openai.com/v1", apiKey: "sk-x" });
     const unknown = await t.call("POST", "/api/routes", {
-      model: "assistant",
+      model: "chat-default",
       steps: [
         { provider: "local", model: "stories260K" },
         { provider: "nowhere", model: "gpt-4o-mini" },
@@ -48,7 +48,7 @@ describe("provider settings, routes and prices over HTTP, projected into KV", ()
     expect(unknown.status).toBe(400);
     expect(unknown.body.error).toMatchObject({ type: "invalid_request_error", param: "steps[1].provider", code: "unknown_provider" });
 
-    const model = "org/assistant";
+    const model = "org/chat-default";
     const created = await t.call("POST", "/api/routes", {
       model,
       steps: [
