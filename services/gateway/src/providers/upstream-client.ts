@@ -1,7 +1,5 @@
 import { Agent, type Dispatcher } from "undici";
 import type { ProviderSetting } from "@lantern/shared/contracts";
-import { ClientGoneError } from "../errors/api-error.js";
-import { upstreamFailure } from "./upstream-errors.js";
 
 /** The OpenAI endpoints a request can be sent to, relative to a provider's base URL. */
 export type UpstreamEndpoint = "/chat/completions" | "/completions";
@@ -17,11 +15,13 @@ export interface UpstreamCall {
   provider: ProviderSetting;
   endpoint: UpstreamEndpoint;
   body: string;
-  /** The client went away: the upstream call is dropped with it. */
+  /** Aborting it drops the upstream call (the client went away, or a deadline passed). */
   signal: AbortSignal;
   /** Overrides the provider's own timeout (a route step's). */
   timeoutMs?: number | null;
 }
+
+export const timeoutOf = (call: Pick<UpstreamCall, "provider" | "timeoutMs">): number => call.timeoutMs ?? call.provider.timeoutMs;
 
 export type UpstreamResponse = Dispatcher.ResponseData;
 
@@ -37,28 +37,23 @@ export class UpstreamClient {
   ) {}
 
   /**
-   * Resolves with the upstream's status and headers once they arrive, the body still to read.
-   * The timeout bounds the wait for the headers and any silence within the body. Throws
-   * ApiError 502/504 when the call fails on the wire, ClientGoneError when the client left.
+   * Resolves with the upstream's status and headers once they arrive, the body still to read;
+   * rejects with the wire's own error. The timeout also bounds any silence within the body
+   * (to the second: the caller keeps a precise deadline of its own where one matters).
    */
-  async send({ provider, endpoint, body, signal, timeoutMs }: UpstreamCall): Promise<UpstreamResponse> {
-    const target = this.targetOf(provider);
-    const timeout = timeoutMs ?? provider.timeoutMs;
-    try {
-      return await this.agent.request({
-        origin: target.origin,
-        path: target.basePath + endpoint,
-        method: "POST",
-        headers: target.headers,
-        body,
-        signal,
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-      });
-    } catch (err) {
-      if (signal.aborted) throw new ClientGoneError();
-      throw upstreamFailure(provider.name, timeout, err);
-    }
+  send(call: UpstreamCall): Promise<UpstreamResponse> {
+    const target = this.targetOf(call.provider);
+    const timeout = timeoutOf(call);
+    return this.agent.request({
+      origin: target.origin,
+      path: target.basePath + call.endpoint,
+      method: "POST",
+      headers: target.headers,
+      body: call.body,
+      signal: call.signal,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    });
   }
 
   close(): Promise<void> {

@@ -3,14 +3,14 @@ import type { Context } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { CachedAnswer, TokenUsage } from "@lantern/shared/contracts";
-import { ClientGoneError } from "../errors/api-error.js";
+import { ApiError, ClientGoneError } from "../errors/api-error.js";
 import type { GatewayEnv } from "../http/gateway-env.js";
 import { StreamAnswer } from "../cache/stream-answer.js";
 import { tokenUsageOf } from "./openai-usage.js";
 import { PROVIDER_HEADER } from "./provider-header.js";
 import { SseRelay } from "./sse-relay.js";
-import type { UpstreamCall, UpstreamClient, UpstreamResponse } from "./upstream-client.js";
-import { openAiErrorBody, upstreamFailure } from "./upstream-errors.js";
+import { timeoutOf, type UpstreamCall, type UpstreamClient, type UpstreamResponse } from "./upstream-client.js";
+import { openAiErrorBody, upstreamFailure, upstreamTimedOut } from "./upstream-errors.js";
 
 /** What one call to an upstream came to, before anything was sent to the client. */
 export type UpstreamAttempt =
@@ -30,22 +30,38 @@ const headerValue = (value: string | string[] | undefined) => (Array.isArray(val
  * still try its next step.
  */
 export async function attemptUpstream(client: UpstreamClient, call: UpstreamCall, stream: boolean): Promise<UpstreamAttempt> {
-  const response = await client.send(call);
   const provider = call.provider.name;
-  const status = response.statusCode;
-  const contentType = headerValue(response.headers["content-type"]);
-  if (status >= 200 && status < 300 && stream && contentType?.startsWith("text/event-stream")) {
-    return { kind: "stream", provider, status, response, timeoutMs: call.timeoutMs ?? call.provider.timeoutMs };
-  }
-  let body: Buffer;
+  const timeoutMs = timeoutOf(call);
+  const clientGone = call.signal;
+  if (clientGone.aborted) throw new ClientGoneError();
+  // One signal for the call: the client leaving drops it at any time, the deadline only until it is answered.
+  const attempt = new AbortController();
+  const dropCall = () => attempt.abort();
+  clientGone.addEventListener("abort", dropCall, { once: true });
+  let timedOut = false;
+  const deadline = setTimeout(() => {
+    timedOut = true;
+    attempt.abort();
+  }, timeoutMs);
   try {
-    body = Buffer.from(await response.body.arrayBuffer());
+    const response = await client.send({ ...call, signal: attempt.signal });
+    const status = response.statusCode;
+    const contentType = headerValue(response.headers["content-type"]);
+    if (status >= 200 && status < 300 && stream && contentType?.startsWith("text/event-stream")) {
+      return { kind: "stream", provider, status, response, timeoutMs };
+    }
+    const body = Buffer.from(await response.body.arrayBuffer());
+    clientGone.removeEventListener("abort", dropCall);
+    if (status >= 200 && status < 300) return { kind: "answer", provider, status, contentType, body };
+    return { kind: "refusal", provider, status, body, retryAfter: headerValue(response.headers["retry-after"]) };
   } catch (err) {
-    if (call.signal.aborted) throw new ClientGoneError();
-    throw upstreamFailure(provider, call.timeoutMs ?? call.provider.timeoutMs, err);
+    clientGone.removeEventListener("abort", dropCall);
+    if (clientGone.aborted) throw new ClientGoneError();
+    if (timedOut) throw upstreamTimedOut(provider, timeoutMs);
+    throw err instanceof ApiError ? err : upstreamFailure(provider, timeoutMs, err);
+  } finally {
+    clearTimeout(deadline);
   }
-  if (status >= 200 && status < 300) return { kind: "answer", provider, status, contentType, body };
-  return { kind: "refusal", provider, status, body, retryAfter: headerValue(response.headers["retry-after"]) };
 }
 
 export interface DeliveryOptions {
