@@ -21,7 +21,8 @@ export function replayAnswer(c: Context<GatewayEnv>, answer: CachedAnswer, { str
   if (!stream) {
     ledger.firstOutput();
     ledger.usage(answer.usage);
-    return c.json(answer.body);
+    c.header("content-type", "application/json");
+    return c.body(answer.body);
   }
   ledger.streaming();
   const sse = new SseResponse(c.env.outgoing);

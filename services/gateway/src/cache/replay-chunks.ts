@@ -38,8 +38,8 @@ function textChoiceChunks(choice: Json, chunk: (choice: Json) => Json): Json[] {
  * the client sees the same text, arriving at once.
  */
 export function replayChunks(answer: CachedAnswer, includeUsage: boolean): Json[] {
-  const { body } = answer;
-  const chat = body.object === "chat.completion";
+  const body = JSON.parse(answer.body) as { choices: Json[]; [field: string]: unknown };
+  const chat = answer.object === "chat.completion";
   const base = {
     id: body.id,
     object: chat ? "chat.completion.chunk" : "text_completion",

@@ -1,10 +1,22 @@
 import type { KV } from "@nats-io/kv";
-import { CachedAnswer, decodeMessage, encodeMessage, type TokenUsage } from "@lantern/shared/contracts";
+import { AnswerObject, CachedAnswer, decodeMessage, encodeMessage, type TokenUsage } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import type { CacheDecision } from "./cache-decision.js";
 
-export interface AnswerToKeep {
-  body: CachedAnswer["body"];
+/** A complete non-streamed body, as JSON text, and what kind of answer it is. */
+export interface AnswerBody {
+  object: AnswerObject;
+  body: string;
+}
+
+/** The answer body of a parsed OpenAI response, if it is one (a chat or text completion). */
+export function answerBodyOf(parsed: unknown, text?: string): AnswerBody | undefined {
+  const object = AnswerObject.safeParse((parsed as { object?: unknown } | null)?.object);
+  if (!object.success || !Array.isArray((parsed as { choices?: unknown }).choices)) return undefined;
+  return { object: object.data, body: text ?? JSON.stringify(parsed) };
+}
+
+export interface AnswerToKeep extends AnswerBody {
   usage: TokenUsage;
   provider: string;
 }

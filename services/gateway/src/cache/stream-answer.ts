@@ -1,4 +1,4 @@
-import type { CachedAnswer } from "@lantern/shared/contracts";
+import type { AnswerBody } from "./response-cache.js";
 
 type Json = Record<string, unknown>;
 
@@ -89,7 +89,7 @@ export class StreamAnswer {
   }
 
   /** The body the same request would have got without `stream`, once every choice finished. */
-  body(): CachedAnswer["body"] | undefined {
+  answer(): AnswerBody | undefined {
     const head = this.head;
     if (this.unsupported || !head || this.choices.size === 0) return undefined;
     const ordered = [...this.choices.entries()].sort(([a], [b]) => a - b);
@@ -107,7 +107,7 @@ export class StreamAnswer {
       message.refusal = null;
       return { index, message, logprobs: parts.chatLogprobs ? { content: parts.chatLogprobs } : null, finish_reason: parts.finishReason };
     });
-    const body: CachedAnswer["body"] = {
+    const body: Json = {
       id: head.id,
       object: chat ? "chat.completion" : "text_completion",
       created: head.created,
@@ -116,6 +116,6 @@ export class StreamAnswer {
       choices,
     };
     if (this.usage) body.usage = this.usage;
-    return body;
+    return { object: chat ? "chat.completion" : "text_completion", body: JSON.stringify(body) };
   }
 }

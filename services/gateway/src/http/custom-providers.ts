@@ -41,7 +41,7 @@ export function customProviderRoutes(deps: GatewayDeps) {
     if (attempt.kind === "refusal") return refusalResponse(c, attempt);
     return deliverUpstream(c, attempt, {
       includeUsage: request.includeUsage,
-      keep: decision && ((answer, usage) => deps.cache.keep(decision, { body: answer, usage, provider: provider.name })),
+      keep: decision && ((answer, usage) => deps.cache.keep(decision, { ...answer, usage, provider: provider.name })),
     });
   });
 }

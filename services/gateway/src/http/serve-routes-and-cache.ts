@@ -1,9 +1,10 @@
 import type { Context } from "hono";
-import { LOCAL_PROVIDER, type CachedAnswer } from "@lantern/shared/contracts";
+import type { TokenUsage } from "@lantern/shared/contracts";
 import { replayAnswer } from "../cache/answer-replay.js";
 import { CACHE_HEADER, cacheDecision } from "../cache/cache-decision.js";
 import { proxiedRequest } from "../providers/proxied-request.js";
-import { serveRoute } from "../providers/route-runner.js";
+import type { AnswerBody } from "../cache/response-cache.js";
+import { keepLocal, serveRoute } from "../providers/route-runner.js";
 import type { UpstreamEndpoint } from "../providers/upstream-client.js";
 import { admissionClaim } from "./admission-claim.js";
 import { admitOnce } from "./admit-once.js";
@@ -36,9 +37,7 @@ export async function serveModelRequest(c: Context<GatewayEnv>, deps: GatewayDep
     if (hit) return replayAnswer(c, hit, { stream: generation.stream, includeUsage: generation.includeUsage });
     c.header(CACHE_HEADER, "miss");
   }
-  const keep = decision && ((answer: CachedAnswer["body"], usage: CachedAnswer["usage"], provider: string) => deps.cache.keep(decision, { body: answer, usage, provider }));
-  if (!route) {
-    return serveGeneration(c, deps, { ...generation, onAnswer: keep && ((answer, usage) => keep(answer as CachedAnswer["body"], usage, LOCAL_PROVIDER)) });
-  }
+  const keep = decision && ((answer: AnswerBody, usage: TokenUsage, provider: string) => deps.cache.keep(decision, { ...answer, usage, provider }));
+  if (!route) return serveGeneration(c, deps, { ...generation, onAnswer: keep && ((body, usage) => keepLocal(keep, body, usage)) });
   return serveRoute(c, deps, { route, local: generation, upstream: proxiedRequest(endpoint, body), keep });
 }

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
-import { LOCAL_PROVIDER, type CachedAnswer, type ModelRoute, type RouteStep, type TokenUsage } from "@lantern/shared/contracts";
+import { LOCAL_PROVIDER, type ModelRoute, type RouteStep, type TokenUsage } from "@lantern/shared/contracts";
+import { answerBodyOf, type AnswerBody } from "../cache/response-cache.js";
 import { ApiError, ClientGoneError } from "../errors/api-error.js";
 import type { GatewayDeps, GatewayEnv } from "../http/gateway-env.js";
 import { clientGoneSignal, serveGeneration, type GenerationRequest } from "../http/serve-generation.js";
@@ -18,7 +19,7 @@ export interface RoutedRequest {
   /** How an upstream step sends it. */
   upstream: ProxiedRequest;
   /** Keeps the complete answer, with who gave it (the cache). */
-  keep?: ((body: CachedAnswer["body"], usage: TokenUsage, provider: string) => void) | undefined;
+  keep?: ((answer: AnswerBody, usage: TokenUsage, provider: string) => void) | undefined;
 }
 
 type StepFailure = { kind: "error"; error: ApiError } | Extract<UpstreamAttempt, { kind: "refusal" }>;
@@ -49,7 +50,7 @@ async function tryLocal(c: Context<GatewayEnv>, deps: GatewayDeps, step: RouteSt
       ...routed.local,
       model: step.model,
       signal: deadline.signal,
-      onAnswer: keep && ((body, usage) => keep(body as CachedAnswer["body"], usage, LOCAL_PROVIDER)),
+      onAnswer: keep && ((body, usage) => keepLocal(keep, body, usage)),
     });
     return { kind: "served", response };
   } catch (err) {
@@ -60,6 +61,12 @@ async function tryLocal(c: Context<GatewayEnv>, deps: GatewayDeps, step: RouteSt
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Keeps a fleet answer (the body `serveGeneration` built) under the local provider. */
+export function keepLocal(keep: NonNullable<RoutedRequest["keep"]>, body: object, usage: TokenUsage): void {
+  const answer = answerBodyOf(body);
+  if (answer) keep(answer, usage, LOCAL_PROVIDER);
 }
 
 async function tryUpstream(c: Context<GatewayEnv>, deps: GatewayDeps, step: RouteStep, routed: RoutedRequest, signal: AbortSignal): Promise<StepOutcome> {
@@ -88,7 +95,7 @@ async function tryUpstream(c: Context<GatewayEnv>, deps: GatewayDeps, step: Rout
     kind: "served",
     response: deliverUpstream(c, attempt, {
       includeUsage: upstream.includeUsage,
-      keep: keep && ((body, usage) => keep(body, usage, provider.name)),
+      keep: keep && ((answer, usage) => keep(answer, usage, provider.name)),
     }),
   };
 }

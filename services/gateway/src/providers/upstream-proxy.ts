@@ -2,9 +2,10 @@ import type { OutgoingHttpHeaders } from "node:http";
 import type { Context } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { CachedAnswer, TokenUsage } from "@lantern/shared/contracts";
+import type { TokenUsage } from "@lantern/shared/contracts";
 import { ApiError, ClientGoneError } from "../errors/api-error.js";
 import type { GatewayEnv } from "../http/gateway-env.js";
+import { answerBodyOf, type AnswerBody } from "../cache/response-cache.js";
 import { StreamAnswer } from "../cache/stream-answer.js";
 import { tokenUsageOf } from "./openai-usage.js";
 import { PROVIDER_HEADER } from "./provider-header.js";
@@ -68,7 +69,7 @@ export interface DeliveryOptions {
   /** The client asked for the trailing usage chunk of a stream. */
   includeUsage: boolean;
   /** Keeps the complete answer (for the cache) once it was all sent. */
-  keep?: ((body: CachedAnswer["body"], usage: TokenUsage) => void) | undefined;
+  keep?: ((answer: AnswerBody, usage: TokenUsage) => void) | undefined;
 }
 
 /** The headers set on the context so far (request id, and whatever the edge added), for a response written directly. */
@@ -81,18 +82,14 @@ function contextHeaders(c: Context<GatewayEnv>, provider: string): OutgoingHttpH
   return headers;
 }
 
-const isAnswerBody = (body: unknown): body is CachedAnswer["body"] => {
-  const object = (body as { object?: unknown } | null)?.object;
-  return (object === "chat.completion" || object === "text_completion") && Array.isArray((body as { choices?: unknown }).choices);
-};
-
 /** Sends a whole upstream answer as it came, written straight to the socket; its usage goes to the ledger. */
 function sendAnswer(c: Context<GatewayEnv>, attempt: Extract<UpstreamAttempt, { kind: "answer" }>, options: DeliveryOptions): Response {
   const ledger = c.get("ledger");
   ledger.servedBy({ provider: attempt.provider });
+  const text = attempt.body.toString("utf8");
   let parsed: unknown;
   try {
-    parsed = JSON.parse(attempt.body.toString("utf8"));
+    parsed = JSON.parse(text);
   } catch {
     // Not JSON: passed on as it is, with no usage to count.
   }
@@ -100,7 +97,8 @@ function sendAnswer(c: Context<GatewayEnv>, attempt: Extract<UpstreamAttempt, { 
   const usage = reported ? tokenUsageOf(reported) : undefined;
   ledger.firstOutput();
   if (usage) ledger.usage(usage);
-  if (options.keep && isAnswerBody(parsed)) options.keep(parsed, usage ?? { promptTokens: 0, completionTokens: 0 });
+  const answer = options.keep && answerBodyOf(parsed, text);
+  if (answer) options.keep!(answer, usage ?? { promptTokens: 0, completionTokens: 0 });
   const headers = contextHeaders(c, attempt.provider);
   headers["content-type"] = attempt.contentType ?? "application/json";
   headers["content-length"] = attempt.body.length;
@@ -144,8 +142,8 @@ function relayStream(c: Context<GatewayEnv>, attempt: Extract<UpstreamAttempt, {
     relay.finish();
     if (relay.usage) ledger.usage(relay.usage);
     out.end();
-    const complete = answer?.body();
-    if (complete && options.keep) options.keep(complete, relay.usage ?? tokenUsageOf(complete.usage));
+    const complete = answer?.answer();
+    if (complete && options.keep) options.keep(complete, relay.usage ?? { promptTokens: 0, completionTokens: 0 });
   });
   body.once("error", (err) => {
     if (relay.usage) ledger.usage(relay.usage);
