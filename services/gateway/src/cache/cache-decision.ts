@@ -8,6 +8,8 @@ export const CACHE_HEADER = "x-lantern-cache";
 /** What a client may ask of the cache: replay even a sampled answer, or skip the cache. */
 const CacheRequest = { force: "force", bypass: "bypass" } as const;
 
+const headerText = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
 export interface CacheDecision {
   key: string;
   ttlMs: number;
@@ -27,7 +29,8 @@ export interface CacheQuestion {
  * deterministic (temperature 0 or a seed) or the client forces it; never with `bypass`.
  */
 export function cacheDecision(c: Context<GatewayEnv>, { scope, request, openTtlSeconds }: CacheQuestion): CacheDecision | undefined {
-  const asked = c.req.header(CACHE_HEADER)?.trim().toLowerCase();
+  // Node's own header object: cheaper than the web Headers that c.req.header() builds.
+  const asked = headerText(c.env.incoming.headers[CACHE_HEADER])?.trim().toLowerCase();
   if (asked !== undefined && asked !== CacheRequest.force && asked !== CacheRequest.bypass) {
     throw invalidRequest(`The ${CACHE_HEADER} header must be '${CacheRequest.force}' or '${CacheRequest.bypass}'.`, null, "invalid_value");
   }
