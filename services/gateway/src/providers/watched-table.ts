@@ -41,7 +41,7 @@ export class WatchedTable<S extends z.ZodType> {
     this.stopWatch = () => iter.stop();
     void (async () => {
       for await (const entry of iter) this.apply(entry);
-    })();
+    })().catch((err: unknown) => this.opts.logger.error({ err }, "watch ended; the table keeps its last values"));
   }
 
   stop(): void {
