@@ -162,6 +162,19 @@ it("local answers are cached: /v1/chat/completions and /v1/completions, stored s
   expect(textBody.usage.completion_tokens).toBeGreaterThan(0);
 });
 
+it("an answer that came through a route is cached with the provider that gave it", async () => {
+  await kv.putRoute({ model: "routed-cached", steps: [{ provider: "up", model: "upstream-model", retries: 0, timeoutMs: null }] });
+  const chat = { model: "routed-cached", messages: [{ role: "user", content: "Hi there" }], temperature: 0 };
+  await waitFor(async () => (await post(stack.baseUrl, "/v1/chat/completions", chat, { "x-lantern-cache": "bypass" })).ok, 10_000, "the route");
+  const first = await post(stack.baseUrl, "/v1/chat/completions", { ...chat, stream: true });
+  expect(first.headers.get("x-lantern-cache")).toBe("miss");
+  expect(first.headers.get("x-lantern-provider")).toBe("up");
+  await sseData(first);
+  const hit = await hitOf(() => post(stack.baseUrl, "/v1/chat/completions", chat));
+  expect(hit.headers.get("x-lantern-provider")).toBe("up");
+  expect(((await hit.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe(UPSTREAM_TEXT.join(""));
+});
+
 it("an answer expires after its TTL", async () => {
   const capture = capturingLogger("gateway");
   const shortLived: RunningGateway = await startGateway(
