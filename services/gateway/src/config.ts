@@ -16,6 +16,18 @@ export const GatewayConfig = z.object({
   GATEWAY_STALL_TIMEOUT_MS: intVar(60_000, { min: 100 }),
   GATEWAY_SSE_PING_MS: intVar(2_000, { min: 10 }),
   WORKER_HEARTBEAT_TTL_MS: intVar(WORKER_HEARTBEAT_TTL_MS, { min: 1_000 }),
+  /**
+   * API keys on `/v1` and `/api/custom`: `auto` requires one as soon as KV `keys` holds a live key
+   * (open until then); `required` always; `off` never (for local use only: anyone reaching the port
+   * can use every model).
+   */
+  GATEWAY_AUTH: z.enum(["auto", "required", "off"]).default("auto"),
+  /** A concurrency slot whose gateway died without releasing it lapses after this long. */
+  GATEWAY_LIMIT_HOLD_MS: intVar(15 * 60_000, { min: 1_000 }),
+  /** Completion tokens reserved for a request without max_tokens, when its model's context size is unknown. */
+  GATEWAY_DEFAULT_COMPLETION_TOKENS: intVar(4096, { min: 1 }),
+  /** Usage events held while NATS is unreachable; beyond this the oldest are dropped. */
+  GATEWAY_USAGE_OUTBOX_LIMIT: intVar(100_000, { min: 1 }),
 });
 export type GatewayConfig = z.output<typeof GatewayConfig>;
 

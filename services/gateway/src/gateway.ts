@@ -6,6 +6,7 @@ import { natsNames, newRequestId } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import { connectNats, ensureBuckets, ensureInferResources } from "@lantern/shared/nats";
 import { createApp } from "./app.js";
+import { EdgeServices } from "./edge/edge-services.js";
 import type { GatewayConfig } from "./config.js";
 import { InferenceClient } from "./jobs/inference-client.js";
 import { QueueMonitor } from "./jobs/queue-monitor.js";
@@ -51,7 +52,17 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     queueLimit: config.GATEWAY_QUEUE_LIMIT,
     logger: log,
   });
-  const app = createApp({ config, nats, registry, inference, queues, logger: log });
+  const edge = await EdgeServices.start({
+    nc: nats.nc,
+    jsm,
+    names,
+    gatewayId,
+    auth: config.GATEWAY_AUTH,
+    holdMs: config.GATEWAY_LIMIT_HOLD_MS,
+    outboxLimit: config.GATEWAY_USAGE_OUTBOX_LIMIT,
+    logger: log,
+  });
+  const app = createApp({ config, nats, registry, inference, queues, edge, logger: log });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.GATEWAY_HOST, port: config.GATEWAY_PORT }, () => resolve(s as Server));
@@ -72,6 +83,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         await closed;
         clearTimeout(timer);
+        await edge.stop(Math.min(graceMs, 5_000));
         registry.stop();
         queues.stop();
         router.stop();

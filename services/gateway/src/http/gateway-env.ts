@@ -2,6 +2,7 @@ import type { HttpBindings } from "@hono/node-server";
 import type { Logger } from "@lantern/shared/logging";
 import type { NatsLink } from "@lantern/shared/nats";
 import type { GatewayConfig } from "../config.js";
+import type { EdgeServices } from "../edge/edge-services.js";
 import type { RequestLedger } from "../edge/request-ledger.js";
 import type { InferenceClient } from "../jobs/inference-client.js";
 import type { QueueMonitor } from "../jobs/queue-monitor.js";
@@ -14,6 +15,7 @@ export interface GatewayDeps {
   registry: WorkerRegistry;
   inference: InferenceClient;
   queues: QueueMonitor;
+  edge: EdgeServices;
   logger: Logger;
 }
 

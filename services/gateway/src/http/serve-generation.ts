@@ -3,6 +3,7 @@ import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { InferInput, LogprobsRequest, OutputFormat, Priority, ReasoningOptions, Sampling, ToolUse } from "@lantern/shared/contracts";
 import { ApiError, ClientGoneError, internalError, modelNotFound, noCapacity } from "../errors/api-error.js";
 import { submitChoices, type ChoiceCalls } from "../jobs/choice-fan-out.js";
+import type { RequestLedger } from "../edge/request-ledger.js";
 import type { ChoiceResult, ResponseShape } from "../openai/response-shapes.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
 import { requestPriority } from "./request-priority.js";
@@ -36,6 +37,16 @@ export function ensureServed(deps: GatewayDeps, model: string): void {
   throw noCapacity(`No live worker serves '${model}' right now.`, 5);
 }
 
+/** Every token is at least one byte of the prompt as sent (roles and template marks included): an upper bound. */
+export function promptBytes(input: InferInput): number {
+  return Buffer.byteLength(JSON.stringify(input));
+}
+
+/** The most a request without max_tokens can generate: its model's context. */
+export function contextSizeOf(deps: GatewayDeps, model: string): number {
+  return deps.registry.servedModels().find((m) => m.name === model)?.contextSize ?? deps.config.GATEWAY_DEFAULT_COMPLETION_TOKENS;
+}
+
 /** Aborts when the client closes the connection before the response has been written. */
 export function clientGoneSignal(c: Context<GatewayEnv>): AbortSignal {
   const controller = new AbortController();
@@ -46,7 +57,7 @@ export function clientGoneSignal(c: Context<GatewayEnv>): AbortSignal {
   return controller.signal;
 }
 
-async function collectBody(calls: ChoiceCalls, req: GenerationRequest): Promise<object> {
+async function collectBody(calls: ChoiceCalls, req: GenerationRequest, ledger: RequestLedger): Promise<object> {
   const choices: ChoiceResult[] = Array.from({ length: req.n }, () => ({
     text: "",
     reasoning: "",
@@ -55,6 +66,7 @@ async function collectBody(calls: ChoiceCalls, req: GenerationRequest): Promise<
     logprobs: req.logprobs ? [] : undefined,
   }));
   for await (const event of calls.events()) {
+    if (event.kind === "text" || event.kind === "reasoning" || event.kind === "tool_call") ledger.firstOutput();
     if (event.kind === "text") {
       const choice = choices[event.index]!;
       choice.text += event.text;
@@ -72,6 +84,7 @@ async function collectBody(calls: ChoiceCalls, req: GenerationRequest): Promise<
       choice.finishReason = event.finishReason;
       choice.toolCalls.sort((a, b) => a.index - b.index);
     } else if (event.kind === "complete") {
+      ledger.usage(event.usage);
       return req.shape.body(choices, event.usage);
     } else {
       throw event.error;
@@ -82,12 +95,14 @@ async function collectBody(calls: ChoiceCalls, req: GenerationRequest): Promise<
 }
 
 /** Writes the accepted job's events as OpenAI stream chunks, ending in `[DONE]` or an error event. */
-async function streamEvents(sse: SseResponse, calls: ChoiceCalls, req: GenerationRequest, deps: GatewayDeps, requestId: string) {
+async function streamEvents(c: Context<GatewayEnv>, sse: SseResponse, calls: ChoiceCalls, req: GenerationRequest, deps: GatewayDeps) {
+  const requestId = c.get("requestId");
   let waitingForText = true;
   const ping = setInterval(() => {
     if (waitingForText) void sse.comment("ping");
   }, deps.config.GATEWAY_SSE_PING_MS);
   const send = (body: object) => sse.data(JSON.stringify(body));
+  const ledger = c.get("ledger");
   try {
     for (let index = 0; index < req.n; index++) {
       const start = req.shape.start(index);
@@ -95,6 +110,7 @@ async function streamEvents(sse: SseResponse, calls: ChoiceCalls, req: Generatio
     }
     for await (const event of calls.events()) {
       if (event.kind === "text" || event.kind === "reasoning" || event.kind === "tool_call") {
+        if (waitingForText) ledger.firstOutput();
         waitingForText = false;
         const chunk =
           event.kind === "text"
@@ -106,16 +122,20 @@ async function streamEvents(sse: SseResponse, calls: ChoiceCalls, req: Generatio
       } else if (event.kind === "finish") {
         void send(req.shape.finish(event.index, event.finishReason));
       } else if (event.kind === "complete") {
+        // Counted whether or not the client asked to see it.
+        ledger.usage(event.usage);
         if (req.includeUsage) void send(req.shape.usage(event.usage));
         sse.end("[DONE]");
       } else {
         // A failure after the 200 was sent: an explicit error event, never a silent close.
+        ledger.failed(event.error);
         await send(event.error.toBody());
       }
     }
   } catch (err) {
     const apiError = err instanceof ApiError ? err : internalError(undefined, err);
     deps.logger.error({ err, requestId }, "stream failed");
+    ledger.failed(apiError);
     await send(apiError.toBody());
   } finally {
     clearInterval(ping);
@@ -126,7 +146,15 @@ async function streamEvents(sse: SseResponse, calls: ChoiceCalls, req: Generatio
 /** Queues a job per choice, then answers with one JSON body or an SSE stream ending in `[DONE]`. */
 export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps, req: GenerationRequest): Promise<Response> {
   const priority = requestPriority(c, req.priority);
+  const ledger = c.get("ledger");
+  ledger.requestedModel(req.model);
+  if (req.stream) ledger.streaming();
   ensureServed(deps, req.model);
+  await ledger.admit({
+    model: req.model,
+    promptTokensEstimate: promptBytes(req.input),
+    completionTokensLimit: (req.sampling.maxTokens ?? contextSizeOf(deps, req.model)) * req.n,
+  });
   const signal = clientGoneSignal(c);
   const calls = await submitChoices(deps.inference, {
     requestId: c.get("requestId"),
@@ -142,9 +170,10 @@ export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps,
     promptParam: req.promptParam,
     signal,
   });
+  ledger.servedBy({ provider: "local", workerIds: calls.workerIds });
   const servedBy = () => c.header("x-lantern-worker", [...calls.workerIds].join(","));
   if (!req.stream) {
-    const body = await collectBody(calls, req);
+    const body = await collectBody(calls, req, ledger);
     servedBy();
     return c.json(body);
   }
@@ -152,6 +181,6 @@ export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps,
   servedBy();
   const sse = new SseResponse(c.env.outgoing);
   sse.open(c.res.headers.entries());
-  void streamEvents(sse, calls, req, deps, c.get("requestId"));
+  void streamEvents(c, sse, calls, req, deps);
   return RESPONSE_ALREADY_SENT;
 }
