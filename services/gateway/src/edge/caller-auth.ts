@@ -32,8 +32,8 @@ export function modelAllowed(policy: KeyPolicy | null, model: string): boolean {
   return !policy || policy.allowedModels === null || policy.allowedModels.includes(model);
 }
 
-/** Who calls, from the Authorization header; throws the 401 or 403 the caller gets otherwise. */
-export function authenticate(store: KeyStore, mode: AuthMode, authorization: string | undefined, path: string, now = Date.now()): Authenticated {
+/** Who calls, from the Authorization header; throws the 401 the caller gets otherwise. */
+export function authenticate(store: KeyStore, mode: AuthMode, authorization: string | undefined, now = Date.now()): Authenticated {
   const required = mode === "required" || (mode === "auto" && store.hasLiveKeys(now));
   const secret = bearerSecret(authorization);
   if (secret === null) {
@@ -50,6 +50,10 @@ export function authenticate(store: KeyStore, mode: AuthMode, authorization: str
     if (mode === "off") return OPEN;
     throw found.state === "revoked" ? revokedApiKey() : expiredApiKey();
   }
-  if (!pathAllowed(found.policy, path)) throw pathNotAllowed(path);
   return { keyHash: found.hash, policy: found.policy };
+}
+
+/** Throws 403 when the key may not use this path. */
+export function ensurePathAllowed(who: Authenticated, path: string): void {
+  if (who.policy && !pathAllowed(who.policy, path)) throw pathNotAllowed(path);
 }

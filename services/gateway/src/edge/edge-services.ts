@@ -5,7 +5,7 @@ import { ModelPrice, toModelToken, type NatsNames } from "@lantern/shared/contra
 import type { Logger } from "@lantern/shared/logging";
 import { ensureEdgeBuckets, ensureEventsStream } from "@lantern/shared/nats";
 import type { GatewayEnv } from "../http/gateway-env.js";
-import { authenticate, type AuthMode } from "./caller-auth.js";
+import { authenticate, ensurePathAllowed, type AuthMode } from "./caller-auth.js";
 import { KeyStore } from "./key-store.js";
 import { KvMirror } from "./kv-mirror.js";
 import { LimitKeeper } from "./limit-keeper.js";
@@ -68,7 +68,9 @@ export class EdgeServices {
       c.set("ledger", ledger);
       const outgoing = c.env?.outgoing;
       outgoing?.once("close", () => ledger.finish(outgoing.writableFinished ? outgoing.statusCode : 499));
-      ledger.identify(authenticate(this.keys, this.auth, c.req.header("authorization"), c.req.path));
+      const who = authenticate(this.keys, this.auth, c.req.header("authorization"));
+      ledger.identify(who);
+      ensurePathAllowed(who, c.req.path);
       await next();
       // Without a node response (requests made in-process) the handler's return is the end.
       if (!outgoing) ledger.finish(c.res.status);

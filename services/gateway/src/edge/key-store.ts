@@ -14,6 +14,9 @@ export const keyState = (policy: KeyPolicy, now: number) =>
 /** API key policies by key hash, mirrored from KV `keys` (written by the admin service). */
 export class KeyStore {
   private readonly mirror: KvMirror<typeof KeyPolicy>;
+  /** Until when some key stays live, as of mirror version `liveAsOf` (asked on every open-mode request). */
+  private liveUntil = 0;
+  private liveAsOf = -1;
 
   constructor(keys: KV, logger: Logger) {
     this.mirror = new KvMirror(keys, KeyPolicy, logger, "keys");
@@ -38,7 +41,13 @@ export class KeyStore {
 
   /** Whether any key could be used right now (neither revoked nor expired). */
   hasLiveKeys(now = Date.now()): boolean {
-    for (const policy of this.mirror.values()) if (keyState(policy, now) === "live") return true;
-    return false;
+    if (this.liveAsOf !== this.mirror.version) {
+      this.liveAsOf = this.mirror.version;
+      this.liveUntil = 0;
+      for (const policy of this.mirror.values()) {
+        if (!policy.revoked) this.liveUntil = Math.max(this.liveUntil, policy.expiresAt ?? Number.POSITIVE_INFINITY);
+      }
+    }
+    return now < this.liveUntil;
   }
 }

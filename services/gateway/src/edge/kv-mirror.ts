@@ -10,6 +10,8 @@ import type { Logger } from "@lantern/shared/logging";
 export class KvMirror<S extends z.ZodType> {
   private readonly entries = new Map<string, z.output<S>>();
   private stopWatch: (() => void) | undefined;
+  /** Bumped on every change, so derived views know when to recompute. */
+  private changes = 0;
 
   constructor(
     private readonly kv: KV,
@@ -36,6 +38,10 @@ export class KvMirror<S extends z.ZodType> {
     this.stopWatch?.();
   }
 
+  get version(): number {
+    return this.changes;
+  }
+
   get(key: string): z.output<S> | undefined {
     return this.entries.get(key);
   }
@@ -45,6 +51,7 @@ export class KvMirror<S extends z.ZodType> {
   }
 
   private apply(entry: KvEntry): void {
+    this.changes++;
     if (entry.operation !== "PUT") {
       this.entries.delete(entry.key);
       return;

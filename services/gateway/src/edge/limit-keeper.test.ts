@@ -4,7 +4,7 @@ import { natsNames, type KeyPolicy } from "@lantern/shared/contracts";
 import { createLogger } from "@lantern/shared/logging";
 import { ensureEdgeBuckets } from "@lantern/shared/nats";
 import { useTestNats, type TestNats } from "@lantern/shared/testing";
-import { KeyCounters } from "./limit-counters.js";
+import { KeyCounters, type OpOutcome, type Reservation } from "./limit-counters.js";
 import { LimitKeeper } from "./limit-keeper.js";
 
 const logger = createLogger({ service: "test", level: "silent" });
@@ -46,6 +46,11 @@ afterAll(async () => {
   await nats?.stop();
 });
 
+function reservationOf(outcome: OpOutcome): Reservation {
+  if (!outcome.ok || !outcome.reservation) throw new Error("not admitted");
+  return outcome.reservation;
+}
+
 let n = 0;
 const admitOn = (keeper: LimitKeeper, key: string, p: KeyPolicy, tokens = 0) =>
   keeper.admit(key, { policy: p, id: `req${n++}`, tokens, costUsd: 0, holdMs: 60_000 });
@@ -68,7 +73,7 @@ describe("LimitKeeper across two replicas", () => {
     expect(outcomes.filter((o) => !o.ok && o.refusal.kind === "concurrency")).toHaveLength(9);
     // Released on replica 0; the next admission on replica 1 (whose cached view is stale) gets it.
     const first = admitted[0]!;
-    await replicas[0]!.settle("conc", first.ok ? first.reservation! : (undefined as never), { tokens: 0, costUsd: 0 });
+    await replicas[0]!.settle("conc", reservationOf(first), { tokens: 0, costUsd: 0 });
     expect((await admitOn(replicas[1]!, "conc", p)).ok).toBe(true);
     expect((await admitOn(replicas[0]!, "conc", p)).ok).toBe(false);
   });
@@ -78,7 +83,7 @@ describe("LimitKeeper across two replicas", () => {
     const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => admitOn(replicas[i % 2]!, "tok", p, 100)));
     const admitted = outcomes.filter((o) => o.ok);
     expect(admitted).toHaveLength(10);
-    await Promise.all(admitted.map((o, i) => replicas[i % 2]!.settle("tok", o.ok ? o.reservation! : (undefined as never), { tokens: 30, costUsd: 0 })));
+    await Promise.all(admitted.map((o, i) => replicas[i % 2]!.settle("tok", reservationOf(o), { tokens: 30, costUsd: 0 })));
     const { limits } = await ensureEdgeBuckets(connections[0]!, natsNames(nats.namespace));
     const stored = KeyCounters.parse(JSON.parse(new TextDecoder().decode((await limits.get("tok"))!.value)));
     expect(stored.windows["tokens:86400"]!.used).toBe(300);

@@ -2,6 +2,7 @@ import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { decodeMessage, encodeMessage } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
+import { bounded, NATS_TIMEOUT_MS } from "./bounded.js";
 import { applyBatch, emptyCounters, KeyCounters, type AdmitRequest, type CounterOp, type OpOutcome, type Reservation, type Usage } from "./limit-counters.js";
 
 export class LimitsUnavailableError extends Error {
@@ -112,27 +113,31 @@ export class LimitKeeper {
     const batch: QueuedOp[] = [];
     for (;;) {
       batch.push(...lane.queue.splice(0));
-      if (!lane.known) await this.read(key, lane);
-      const { counters, outcomes } = applyBatch(lane.counters, batch.map((q) => q.op), this.now());
       try {
-        const revision = await this.opts.limits.put(key, encodeMessage(KeyCounters, counters), { previousSeq: lane.revision });
+        if (!lane.known) await this.read(key, lane);
+        const { counters, outcomes } = applyBatch(lane.counters, batch.map((q) => q.op), this.now());
+        const revision = await bounded(
+          this.opts.limits.put(key, encodeMessage(KeyCounters, counters), { previousSeq: lane.revision, timeout: NATS_TIMEOUT_MS }),
+          "limits write",
+        );
         lane.counters = counters;
         lane.revision = revision;
         lane.known = true;
         batch.forEach((q, i) => q.resolve(outcomes[i]!));
         return;
       } catch (err) {
+        lane.known = false;
         if (!isConflict(err)) {
+          // Back in the queue, in order, for the caller to refuse or retry.
           lane.queue.unshift(...batch);
           throw err;
         }
-        lane.known = false;
       }
     }
   }
 
   private async read(key: string, lane: Lane): Promise<void> {
-    const entry = await this.opts.limits.get(key);
+    const entry = await bounded(this.opts.limits.get(key), "limits read");
     if (!entry) {
       lane.counters = emptyCounters();
       lane.revision = 0;

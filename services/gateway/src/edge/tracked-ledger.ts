@@ -82,6 +82,8 @@ export class TrackedLedger implements RequestLedger {
     }
     this.claim = claim;
     this.reservation = outcome.reservation ?? null;
+    // The client left while the admission was being decided: nothing will run, give it all back.
+    if (this.finished && this.reservation) this.settle(this.reservation, { tokens: 0, costUsd: 0 });
   }
 
   requestedModel(model: string): void {
@@ -119,11 +121,7 @@ export class TrackedLedger implements RequestLedger {
     const cost = costUsd(this.edge.priceOf(this.model), charged.promptTokens, charged.completionTokens);
     // A cache hit reports the replayed usage but is charged one request only.
     const reported = this.cacheHit && this.realUsage ? this.realUsage : charged;
-    if (this.reservation && this.keyHash) {
-      void this.edge.limits
-        .settle(this.keyHash, this.reservation, { tokens: charged.promptTokens + charged.completionTokens, costUsd: cost })
-        .catch((err) => this.edge.logger.error({ err, requestId: this.info.requestId }, "settling limits failed"));
-    }
+    if (this.reservation) this.settle(this.reservation, { tokens: charged.promptTokens + charged.completionTokens, costUsd: cost });
     const event: UsageEvent = {
       v: 1,
       type: "usage",
@@ -148,6 +146,13 @@ export class TrackedLedger implements RequestLedger {
       cacheHit: this.cacheHit,
     };
     this.edge.outbox.add(event);
+  }
+
+  private settle(reservation: Reservation, actual: { tokens: number; costUsd: number }): void {
+    if (!this.keyHash) return;
+    void this.edge.limits
+      .settle(this.keyHash, reservation, actual)
+      .catch((err) => this.edge.logger.error({ err, requestId: this.info.requestId }, "settling limits failed"));
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { encodeMessage, UsageEvent } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
+import { bounded, NATS_TIMEOUT_MS } from "./bounded.js";
 
 export interface UsageOutboxOptions {
   js: JetStreamClient;
@@ -59,7 +60,9 @@ export class UsageOutbox {
     while (this.queue.length > 0 && !this.closed) {
       const batch = this.queue.slice(0, this.opts.batch ?? 256);
       const results = await Promise.allSettled(
-        batch.map((event) => this.opts.js.publish(this.opts.subject, encodeMessage(UsageEvent, event), { msgID: event.id, timeout: 5_000 })),
+        batch.map((event) =>
+          bounded(this.opts.js.publish(this.opts.subject, encodeMessage(UsageEvent, event), { msgID: event.id, timeout: NATS_TIMEOUT_MS }), "usage publish"),
+        ),
       );
       const published = new Set(batch.filter((_, i) => results[i]!.status === "fulfilled"));
       this.queue = this.queue.filter((event) => !published.has(event));
