@@ -56,6 +56,15 @@ const admitOn = (keeper: LimitKeeper, key: string, p: KeyPolicy, tokens = 0) =>
   keeper.admit(key, { policy: p, id: `req${n++}`, tokens, costUsd: 0, holdMs: 60_000 });
 
 describe("LimitKeeper across two replicas", () => {
+  it("group-commits: admissions queued together on one gateway take one write", async () => {
+    const p = policy({ rateLimits: [{ kind: "requests", limit: 30, windowSeconds: 86_400 }] });
+    const { limits } = await ensureEdgeBuckets(connections[0]!, natsNames(nats.namespace));
+    const before = (await limits.status()).streamInfo.state.last_seq;
+    const outcomes = await Promise.all(Array.from({ length: 50 }, () => admitOn(replicas[0]!, "batched", p)));
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(30);
+    expect((await limits.get("batched"))!.revision - before).toBe(1);
+  });
+
   it("admits exactly the limit when both replicas admit concurrently", async () => {
     const p = policy({ rateLimits: [{ kind: "requests", limit: 25, windowSeconds: 86_400 }] });
     const outcomes = await Promise.all(Array.from({ length: 90 }, (_, i) => admitOn(replicas[i % 2]!, "exact", p)));

@@ -78,12 +78,15 @@ export class LimitKeeper {
     const lane = this.lanes.get(counterKey) ?? { counters: emptyCounters(), revision: 0, known: false, queue: [], committing: false };
     this.lanes.set(counterKey, lane);
     const queued = new Promise<OpOutcome>((resolve, reject) => lane.queue.push({ op, resolve, reject }));
-    if (!lane.committing) void this.commitLoop(counterKey, lane);
+    if (!lane.committing) {
+      lane.committing = true;
+      // Started after the current turn, so everything queued in the same turn shares the first write.
+      queueMicrotask(() => void this.commitLoop(counterKey, lane));
+    }
     return queued;
   }
 
   private async commitLoop(key: string, lane: Lane): Promise<void> {
-    lane.committing = true;
     let backoff = this.opts.retryMs ?? 200;
     try {
       while (lane.queue.length > 0) {
