@@ -10,7 +10,6 @@ import type { GatewayDeps, GatewayEnv } from "./http/gateway-env.js";
 import { fleetRoutes } from "./http/fleet.js";
 import { healthRoutes } from "./http/health.js";
 import { modelsRoutes } from "./http/models.js";
-import { UntrackedLedger } from "./edge/untracked-ledger.js";
 
 export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
@@ -29,12 +28,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
     );
   });
   // Every API route is accounted for by a ledger (auth, limits, usage); health and fleet are not.
-  for (const prefix of ["/v1/*", "/api/custom/*"]) {
-    app.use(prefix, async (c, next) => {
-      c.set("ledger", new UntrackedLedger());
-      await next();
-    });
-  }
+  for (const prefix of ["/v1/*", "/api/custom/*"]) app.use(prefix, deps.edge.middleware());
   app.route("/", healthRoutes(deps));
   app.route("/", fleetRoutes(deps));
   app.route("/v1", chatCompletionsRoutes(deps));
@@ -43,15 +37,18 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   app.route("/v1", embeddingsRoutes(deps));
   app.route("/api/custom", customProviderRoutes(deps));
 
-  app.notFound((c) =>
-    renderError(new ApiError(404, "invalid_request_error", `Unknown request URL: ${c.req.method} ${c.req.path}.`, { code: "unknown_url" }), c),
-  );
+  app.notFound((c) => {
+    const unknownUrl = new ApiError(404, "invalid_request_error", `Unknown request URL: ${c.req.method} ${c.req.path}.`, { code: "unknown_url" });
+    c.get("ledger")?.failed(unknownUrl);
+    return renderError(unknownUrl, c);
+  });
   app.onError((err, c) => {
     if (err instanceof ClientGoneError) {
       log.info({ requestId: c.get("requestId") }, "client went away; job withdrawn or cancelled");
       return new Response(null, { status: 499 });
     }
     const apiError = toApiError(err);
+    c.get("ledger")?.failed(apiError);
     if (apiError.status >= 500) log.error({ err, requestId: c.get("requestId") }, "request failed");
     return renderError(apiError, c);
   });

@@ -18,6 +18,18 @@ export const GatewayConfig = z.object({
   /** How long answers are cached for requests without an API key (a key's policy sets its own); 0: no caching. */
   GATEWAY_CACHE_TTL_S: intVar(0, { min: 0, max: 30 * 86_400 }),
   WORKER_HEARTBEAT_TTL_MS: intVar(WORKER_HEARTBEAT_TTL_MS, { min: 1_000 }),
+  /**
+   * API keys on `/v1` and `/api/custom`: `auto` requires one as soon as KV `keys` holds a live key
+   * (open until then); `required` always; `off` never (for local use only: anyone reaching the port
+   * can use every model).
+   */
+  GATEWAY_AUTH: z.enum(["auto", "required", "off"]).default("auto"),
+  /** A concurrency slot whose gateway died without releasing it lapses after this long. */
+  GATEWAY_LIMIT_HOLD_MS: intVar(15 * 60_000, { min: 1_000 }),
+  /** Completion tokens reserved for a request without max_tokens, when its model's context size is unknown. */
+  GATEWAY_DEFAULT_COMPLETION_TOKENS: intVar(4096, { min: 1 }),
+  /** Usage events held while NATS is unreachable; beyond this the oldest are dropped. */
+  GATEWAY_USAGE_OUTBOX_LIMIT: intVar(100_000, { min: 1 }),
 });
 export type GatewayConfig = z.output<typeof GatewayConfig>;
 

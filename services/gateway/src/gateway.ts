@@ -7,6 +7,7 @@ import type { Logger } from "@lantern/shared/logging";
 import { connectNats, ensureBuckets, ensureEdgeBuckets, ensureInferResources } from "@lantern/shared/nats";
 import { createApp } from "./app.js";
 import { ResponseCache } from "./cache/response-cache.js";
+import { EdgeServices } from "./edge/edge-services.js";
 import type { GatewayConfig } from "./config.js";
 import { InferenceClient } from "./jobs/inference-client.js";
 import { QueueMonitor } from "./jobs/queue-monitor.js";
@@ -58,7 +59,17 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     queueLimit: config.GATEWAY_QUEUE_LIMIT,
     logger: log,
   });
-  const app = createApp({ config, nats, registry, inference, queues, providers, routes, upstream, cache, logger: log });
+  const edge = await EdgeServices.start({
+    nc: nats.nc,
+    jsm,
+    names,
+    gatewayId,
+    auth: config.GATEWAY_AUTH,
+    holdMs: config.GATEWAY_LIMIT_HOLD_MS,
+    outboxLimit: config.GATEWAY_USAGE_OUTBOX_LIMIT,
+    logger: log,
+  });
+  const app = createApp({ config, nats, registry, inference, queues, providers, routes, upstream, cache, edge, logger: log });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.GATEWAY_HOST, port: config.GATEWAY_PORT }, () => resolve(s as Server));
@@ -79,6 +90,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         await closed;
         clearTimeout(timer);
+        await edge.stop(Math.min(graceMs, 5_000));
         registry.stop();
         providers.stop();
         routes.stop();

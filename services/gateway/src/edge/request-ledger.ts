@@ -1,4 +1,5 @@
 import type { KeyPolicy } from "@lantern/shared/contracts";
+import type { ApiError } from "../errors/api-error.js";
 
 /** Who is calling: a key's policy, or nobody when the gateway runs in open mode. */
 export interface Caller {
@@ -31,6 +32,8 @@ export interface RequestLedger {
   readonly caller: Caller;
   /** Throws ApiError 403 (model not allowed) or 429 (over a limit, with Retry-After). At most once per request. */
   admit(claim: AdmissionClaim): Promise<void>;
+  /** The model the request names, as soon as it is read (events carry it even when the request fails before admission). */
+  requestedModel(model: string): void;
   servedBy(info: ServedBy): void;
   /** The response is a stream (SSE). */
   streaming(): void;
@@ -38,4 +41,6 @@ export interface RequestLedger {
   firstOutput(): void;
   /** Real usage as reported by the worker or upstream, or replayed from the cache. */
   usage(tokens: { promptTokens: number; completionTokens: number }): void;
+  /** The request failed with this error (its type goes into the usage event), even after a stream began. */
+  failed(error: ApiError): void;
 }

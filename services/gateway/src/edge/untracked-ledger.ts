@@ -1,11 +1,14 @@
+import type { ApiError } from "../errors/api-error.js";
 import type { AdmissionClaim, Caller, RequestLedger, ServedBy } from "./request-ledger.js";
 
 /** A ledger that admits everything and records nothing: open mode without accounting. */
 export class UntrackedLedger implements RequestLedger {
   readonly caller: Caller = { keyId: null, policy: null };
   async admit(_claim: AdmissionClaim): Promise<void> {}
+  requestedModel(_model: string): void {}
   servedBy(_info: ServedBy): void {}
   streaming(): void {}
   firstOutput(): void {}
   usage(_tokens: { promptTokens: number; completionTokens: number }): void {}
+  failed(_error: ApiError): void {}
 }

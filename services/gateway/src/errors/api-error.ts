@@ -2,7 +2,12 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 export type ApiErrorType =
   | "invalid_request_error"
+  | "permission_error"
   | "not_found_error"
+  /** Over a limit of requests or of tokens per window (OpenAI's types for rate limits). */
+  | "requests"
+  | "tokens"
+  | "insufficient_quota"
   | "rate_limit_error"
   | "server_error"
   | "service_unavailable_error"

@@ -16,10 +16,18 @@ interface EmbedRequest {
   priority: Priority | null | undefined;
 }
 
+/** An upper bound of the tokens the inputs hold: a token id each, or at least a byte each of text. */
+function embedInputSize(items: EmbedItem[]): number {
+  return items.reduce((sum, item) => sum + (typeof item === "string" ? Buffer.byteLength(item) : item.length) + 2, 0);
+}
+
 /** Runs one embed job through the INFER queue: its vectors in input order and the tokens it read. */
 async function embedOnWorker(c: Context<GatewayEnv>, deps: GatewayDeps, req: EmbedRequest) {
   const priority = requestPriority(c, req.priority);
+  const ledger = c.get("ledger");
+  ledger.requestedModel(req.model);
   ensureServed(deps, req.model);
+  await ledger.admit({ model: req.model, promptTokensEstimate: embedInputSize(req.items), completionTokensLimit: 0 });
   try {
     const call = await deps.inference.submit(
       {
@@ -34,7 +42,9 @@ async function embedOnWorker(c: Context<GatewayEnv>, deps: GatewayDeps, req: Emb
       "input",
     );
     c.header("x-lantern-worker", call.accepted.workerId);
+    ledger.servedBy({ provider: "local", workerIds: [call.accepted.workerId] });
     const { vectors, done } = await call.embeddings(req.items.length);
+    ledger.usage({ promptTokens: done.usage.promptTokens, completionTokens: 0 });
     return { vectors, promptTokens: done.usage.promptTokens };
   } catch (err) {
     throw asRequestParam(err, req.single);

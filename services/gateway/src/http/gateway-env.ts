@@ -3,6 +3,7 @@ import type { Logger } from "@lantern/shared/logging";
 import type { NatsLink } from "@lantern/shared/nats";
 import type { ResponseCache } from "../cache/response-cache.js";
 import type { GatewayConfig } from "../config.js";
+import type { EdgeServices } from "../edge/edge-services.js";
 import type { RequestLedger } from "../edge/request-ledger.js";
 import type { InferenceClient } from "../jobs/inference-client.js";
 import type { QueueMonitor } from "../jobs/queue-monitor.js";
@@ -21,6 +22,7 @@ export interface GatewayDeps {
   routes: RouteTable;
   upstream: UpstreamClient;
   cache: ResponseCache;
+  edge: EdgeServices;
   logger: Logger;
 }
 

@@ -12,6 +12,7 @@ import type {
 } from "@lantern/shared/contracts";
 import { ApiError, ClientGoneError, internalError, modelNotFound, noCapacity } from "../errors/api-error.js";
 import { submitChoices, type ChoiceCalls, type ChoiceEvent } from "../jobs/choice-fan-out.js";
+import type { RequestLedger } from "../edge/request-ledger.js";
 import type { ChoiceResult, ResponseShape } from "../openai/response-shapes.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
 import { requestPriority } from "./request-priority.js";
@@ -47,6 +48,16 @@ export function ensureServed(deps: GatewayDeps, model: string): void {
   const failures = deps.registry.loadFailures(model);
   if (failures.length > 0) throw noCapacity(`No live worker could load '${model}': ${failures.join("; ")}`, 5);
   throw noCapacity(`No live worker serves '${model}' right now.`, 5);
+}
+
+/** Every token is at least one byte of the prompt as sent (roles and template marks included): an upper bound. */
+export function promptBytes(input: InferInput): number {
+  return Buffer.byteLength(JSON.stringify(input));
+}
+
+/** The most a request without max_tokens can generate: its model's context. */
+export function contextSizeOf(deps: GatewayDeps, model: string): number {
+  return deps.registry.servedModels().find((m) => m.name === model)?.contextSize ?? deps.config.GATEWAY_DEFAULT_COMPLETION_TOKENS;
 }
 
 /** Aborts when the client closes the connection before the response has been written. */
@@ -90,10 +101,12 @@ function recordEvent(choices: ChoiceResult[], event: ChoiceEvent): void {
   }
 }
 
-async function collectBody(calls: ChoiceCalls, req: GenerationRequest): Promise<object> {
+async function collectBody(calls: ChoiceCalls, req: GenerationRequest, ledger: RequestLedger): Promise<object> {
   const choices = emptyChoices(req);
   for await (const event of calls.events()) {
+    if (event.kind === "text" || event.kind === "reasoning" || event.kind === "tool_call") ledger.firstOutput();
     if (event.kind === "complete") {
+      ledger.usage(event.usage);
       const body = req.shape.body(choices, event.usage);
       req.onAnswer?.(body, event.usage);
       return body;
@@ -106,7 +119,8 @@ async function collectBody(calls: ChoiceCalls, req: GenerationRequest): Promise<
 }
 
 /** Writes the accepted job's events as OpenAI stream chunks, ending in `[DONE]` or an error event. */
-async function streamEvents(sse: SseResponse, calls: ChoiceCalls, req: GenerationRequest, deps: GatewayDeps, requestId: string) {
+async function streamEvents(c: Context<GatewayEnv>, sse: SseResponse, calls: ChoiceCalls, req: GenerationRequest, deps: GatewayDeps) {
+  const requestId = c.get("requestId");
   let waitingForText = true;
   const ping = setInterval(() => {
     if (waitingForText) void sse.comment("ping");
@@ -114,6 +128,7 @@ async function streamEvents(sse: SseResponse, calls: ChoiceCalls, req: Generatio
   const send = (body: object) => sse.data(JSON.stringify(body));
   // Only kept when someone wants the whole answer at the end.
   const choices = req.onAnswer ? emptyChoices(req) : undefined;
+  const ledger = c.get("ledger");
   try {
     for (let index = 0; index < req.n; index++) {
       const start = req.shape.start(index);
@@ -122,6 +137,7 @@ async function streamEvents(sse: SseResponse, calls: ChoiceCalls, req: Generatio
     for await (const event of calls.events()) {
       if (choices) recordEvent(choices, event);
       if (event.kind === "text" || event.kind === "reasoning" || event.kind === "tool_call") {
+        if (waitingForText) ledger.firstOutput();
         waitingForText = false;
         const chunk =
           event.kind === "text"
@@ -133,17 +149,21 @@ async function streamEvents(sse: SseResponse, calls: ChoiceCalls, req: Generatio
       } else if (event.kind === "finish") {
         void send(req.shape.finish(event.index, event.finishReason));
       } else if (event.kind === "complete") {
+        // Counted whether or not the client asked to see it.
+        ledger.usage(event.usage);
         if (req.includeUsage) void send(req.shape.usage(event.usage));
         sse.end("[DONE]");
         if (choices) req.onAnswer?.(req.shape.body(choices, event.usage), event.usage);
       } else {
         // A failure after the 200 was sent: an explicit error event, never a silent close.
+        ledger.failed(event.error);
         await send(event.error.toBody());
       }
     }
   } catch (err) {
     const apiError = err instanceof ApiError ? err : internalError(undefined, err);
     deps.logger.error({ err, requestId }, "stream failed");
+    ledger.failed(apiError);
     await send(apiError.toBody());
   } finally {
     clearInterval(ping);
@@ -154,7 +174,15 @@ async function streamEvents(sse: SseResponse, calls: ChoiceCalls, req: Generatio
 /** Queues a job per choice, then answers with one JSON body or an SSE stream ending in `[DONE]`. */
 export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps, req: GenerationRequest): Promise<Response> {
   const priority = requestPriority(c, req.priority);
+  const ledger = c.get("ledger");
+  ledger.requestedModel(req.model);
+  if (req.stream) ledger.streaming();
   ensureServed(deps, req.model);
+  await ledger.admit({
+    model: req.model,
+    promptTokensEstimate: promptBytes(req.input),
+    completionTokensLimit: (req.sampling.maxTokens ?? contextSizeOf(deps, req.model)) * req.n,
+  });
   const signal = req.signal ? AbortSignal.any([clientGoneSignal(c), req.signal]) : clientGoneSignal(c);
   const calls = await submitChoices(deps.inference, {
     requestId: c.get("requestId"),
@@ -170,9 +198,10 @@ export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps,
     promptParam: req.promptParam,
     signal,
   });
+  ledger.servedBy({ provider: "local", workerIds: calls.workerIds });
   const servedBy = () => c.header("x-lantern-worker", [...calls.workerIds].join(","));
   if (!req.stream) {
-    const body = await collectBody(calls, req);
+    const body = await collectBody(calls, req, ledger);
     servedBy();
     return c.json(body);
   }
@@ -180,6 +209,6 @@ export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps,
   servedBy();
   const sse = new SseResponse(c.env.outgoing);
   sse.open(c.res.headers.entries());
-  void streamEvents(sse, calls, req, deps, c.get("requestId"));
+  void streamEvents(c, sse, calls, req, deps);
   return RESPONSE_ALREADY_SENT;
 }

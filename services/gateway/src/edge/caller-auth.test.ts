@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { hashApiKey, natsNames, type KeyPolicy } from "@lantern/shared/contracts";
+import { createLogger } from "@lantern/shared/logging";
+import { ensureEdgeBuckets, type EdgeBuckets } from "@lantern/shared/nats";
+import { useTestNats, type TestNats } from "@lantern/shared/testing";
+import { ApiError } from "../errors/api-error.js";
+import { authenticate, ensurePathAllowed, type AuthMode } from "./caller-auth.js";
+import { KeyStore } from "./key-store.js";
+
+const logger = createLogger({ service: "test", level: "silent" });
+
+const policy = (over: Partial<KeyPolicy> = {}): KeyPolicy => ({
+  v: 1,
+  keyId: "k1",
+  name: "k",
+  tags: [],
+  allowedModels: null,
+  allowedPaths: null,
+  rateLimits: [],
+  maxConcurrent: null,
+  budget: null,
+  cache: null,
+  expiresAt: null,
+  revoked: false,
+  ...over,
+});
+
+let nats: TestNats;
+let nc: NatsConnection;
+let keys: EdgeBuckets["keys"];
+let store: KeyStore;
+
+beforeAll(async () => {
+  nats = await useTestNats("auth");
+  nc = await connect({ servers: nats.url });
+  ({ keys } = await ensureEdgeBuckets(nc, natsNames(nats.namespace)));
+  // Present before the store starts: loaded by start() itself.
+  await keys.put(hashApiKey("sk-live"), JSON.stringify(policy({ allowedPaths: ["/v1/chat/*", "/v1/models"] })));
+  store = new KeyStore(keys, logger);
+  await store.start();
+});
+
+afterAll(async () => {
+  store?.stop();
+  await nc?.close();
+  await nats?.stop();
+});
+
+/** The status and code a request would get, or "ok" with the key it runs as. */
+function outcome(mode: AuthMode, authorization: string | undefined, path = "/v1/chat/completions") {
+  try {
+    const who = authenticate(store, mode, authorization);
+    ensurePathAllowed(who, path);
+    return { ok: who.policy?.keyId ?? "open" };
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    return { status: err.status, code: err.code, message: err.message };
+  }
+}
+
+describe("authenticate", () => {
+  it("knows the keys already in KV as soon as it starts", () => {
+    expect(store.lookup("sk-live")).toMatchObject({ found: true, state: "live" });
+    expect(store.lookup("sk-other")).toEqual({ found: false });
+  });
+
+  it("required: a key always, and only a live one", () => {
+    expect(outcome("required", undefined)).toMatchObject({ status: 401, code: "invalid_api_key" });
+    expect(outcome("required", "Bearer sk-nope")).toMatchObject({ status: 401, code: "invalid_api_key" });
+    expect(outcome("required", "Bearer sk-live")).toEqual({ ok: "k1" });
+    expect(outcome("required", "bearer   sk-live ")).toEqual({ ok: "k1" });
+    expect(outcome("required", "Basic c2stbGl2ZQ==")).toMatchObject({ status: 401 });
+  });
+
+  it("auto: requires a key while a live key exists", () => {
+    expect(outcome("auto", undefined)).toMatchObject({ status: 401 });
+    expect(outcome("auto", "Bearer sk-live")).toEqual({ ok: "k1" });
+  });
+
+  it("off: never requires a key, but a valid one still gets its policy", () => {
+    expect(outcome("off", undefined)).toEqual({ ok: "open" });
+    expect(outcome("off", "Bearer sk-nope")).toEqual({ ok: "open" });
+    expect(outcome("off", "Bearer sk-live")).toEqual({ ok: "k1" });
+  });
+
+  it("matches allowed paths exactly or by a trailing-* prefix", () => {
+    expect(outcome("required", "Bearer sk-live", "/v1/chat/completions")).toEqual({ ok: "k1" });
+    expect(outcome("required", "Bearer sk-live", "/v1/models")).toEqual({ ok: "k1" });
+    expect(outcome("required", "Bearer sk-live", "/v1/models/x")).toMatchObject({ status: 403, code: "path_not_allowed" });
+    expect(outcome("required", "Bearer sk-live", "/v1/embeddings")).toMatchObject({ status: 403, code: "path_not_allowed" });
+  });
+
+  it("follows revocation and expiry as KV changes", async () => {
+    await keys.put(hashApiKey("sk-short"), JSON.stringify(policy({ keyId: "k2", expiresAt: Date.now() + 60_000 })));
+    await keys.put(hashApiKey("sk-gone"), JSON.stringify(policy({ keyId: "k3", revoked: true })));
+    await keys.put(hashApiKey("sk-old"), JSON.stringify(policy({ keyId: "k4", expiresAt: Date.now() - 1 })));
+    await waitUntil(() => store.lookup("sk-old").found);
+    expect(outcome("required", "Bearer sk-short")).toEqual({ ok: "k2" });
+    expect(outcome("required", "Bearer sk-gone")).toMatchObject({ status: 401, message: expect.stringMatching(/revoked/) });
+    expect(outcome("required", "Bearer sk-old")).toMatchObject({ status: 401, message: expect.stringMatching(/expired/) });
+    // Once the only live keys are gone, auto opens again: revoked, deleted, and one expiring in a minute.
+    await keys.delete(hashApiKey("sk-live"));
+    await waitUntil(() => !store.lookup("sk-live").found);
+    expect(store.hasLiveKeys()).toBe(true);
+    expect(store.hasLiveKeys(Date.now() + 61_000)).toBe(false);
+  });
+});
+
+async function waitUntil(check: () => boolean) {
+  const deadline = Date.now() + 5_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,59 @@
+import type { KeyPolicy } from "@lantern/shared/contracts";
+import { expiredApiKey, missingApiKey, pathNotAllowed, revokedApiKey, unknownApiKey } from "./edge-errors.js";
+import type { KeyStore } from "./key-store.js";
+
+/**
+ * `auto`: open while no live key exists, keys required once one does. `required`: always.
+ * `off`: never required (local use only); a valid key still gets its policy applied.
+ */
+export type AuthMode = "auto" | "required" | "off";
+
+export interface Authenticated {
+  /** The key's hash (its KV key), or null when the request runs open. */
+  keyHash: string | null;
+  policy: KeyPolicy | null;
+}
+
+const OPEN: Authenticated = { keyHash: null, policy: null };
+
+export function bearerSecret(authorization: string | undefined): string | null {
+  if (!authorization) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return match ? match[1]! : null;
+}
+
+/** `allowedPaths` entries match exactly, or as a prefix when they end in `*`. */
+export function pathAllowed(policy: KeyPolicy, path: string): boolean {
+  if (policy.allowedPaths === null) return true;
+  return policy.allowedPaths.some((allowed) => (allowed.endsWith("*") ? path.startsWith(allowed.slice(0, -1)) : path === allowed));
+}
+
+export function modelAllowed(policy: KeyPolicy | null, model: string): boolean {
+  return !policy || policy.allowedModels === null || policy.allowedModels.includes(model);
+}
+
+/** Who calls, from the Authorization header; throws the 401 the caller gets otherwise. */
+export function authenticate(store: KeyStore, mode: AuthMode, authorization: string | undefined, now = Date.now()): Authenticated {
+  const required = mode === "required" || (mode === "auto" && store.hasLiveKeys(now));
+  const secret = bearerSecret(authorization);
+  if (secret === null) {
+    if (required) throw missingApiKey();
+    return OPEN;
+  }
+  const found = store.lookup(secret, now);
+  if (!found.found) {
+    // Open mode: clients often send a placeholder key; it is not an error.
+    if (required) throw unknownApiKey();
+    return OPEN;
+  }
+  if (found.state !== "live") {
+    if (mode === "off") return OPEN;
+    throw found.state === "revoked" ? revokedApiKey() : expiredApiKey();
+  }
+  return { keyHash: found.hash, policy: found.policy };
+}
+
+/** Throws 403 when the key may not use this path. */
+export function ensurePathAllowed(who: Authenticated, path: string): void {
+  if (who.policy && !pathAllowed(who.policy, path)) throw pathNotAllowed(path);
+}

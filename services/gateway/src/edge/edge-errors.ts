@@ -1,0 +1,50 @@
+import { ApiError } from "../errors/api-error.js";
+import type { Refusal } from "./limit-counters.js";
+
+export const invalidApiKey = (message: string) => new ApiError(401, "invalid_request_error", message, { code: "invalid_api_key" });
+
+export const missingApiKey = () =>
+  invalidApiKey("You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).");
+
+export const unknownApiKey = () => invalidApiKey("Incorrect API key provided.");
+
+export const revokedApiKey = () => invalidApiKey("The API key provided has been revoked.");
+
+export const expiredApiKey = () => invalidApiKey("The API key provided has expired.");
+
+export const pathNotAllowed = (path: string) =>
+  new ApiError(403, "permission_error", `This API key is not allowed to use ${path}.`, { code: "path_not_allowed" });
+
+export const modelNotAllowed = (model: string) =>
+  new ApiError(403, "permission_error", `This API key is not allowed to use the model '${model}'.`, { param: "model", code: "model_not_allowed" });
+
+export const limitsUnavailable = () =>
+  new ApiError(503, "service_unavailable_error", "Rate limits cannot be checked right now. Retry shortly.", {
+    code: "limits_unavailable",
+    headers: { "Retry-After": "1" },
+  });
+
+/** A refused admission in OpenAI's shape, with when to come back. */
+export function overLimit(refusal: Refusal): ApiError {
+  const retry = (seconds: number | null): Record<string, string> => (seconds === null ? {} : { "Retry-After": String(seconds) });
+  switch (refusal.kind) {
+    case "requests":
+    case "tokens":
+      return new ApiError(
+        429,
+        refusal.kind,
+        `Rate limit reached: ${refusal.limit} ${refusal.kind} per ${refusal.windowSeconds} s for this API key. Retry after ${refusal.retryAfterSeconds} s.`,
+        { code: "rate_limit_exceeded", headers: retry(refusal.retryAfterSeconds) },
+      );
+    case "concurrency":
+      return new ApiError(429, "requests", `Too many concurrent requests for this API key (at most ${refusal.limit}).`, {
+        code: "concurrency_limit_exceeded",
+        headers: retry(refusal.retryAfterSeconds),
+      });
+    case "budget":
+      return new ApiError(429, "insufficient_quota", `This API key has used its budget of $${refusal.amountUsd} for the period.`, {
+        code: "insufficient_quota",
+        headers: retry(refusal.retryAfterSeconds),
+      });
+  }
+}

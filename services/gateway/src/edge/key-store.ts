@@ -1,0 +1,53 @@
+import { timingSafeEqual } from "node:crypto";
+import type { KV } from "@nats-io/kv";
+import { hashApiKey, KeyPolicy } from "@lantern/shared/contracts";
+import type { Logger } from "@lantern/shared/logging";
+import { KvMirror } from "./kv-mirror.js";
+
+export type KeyLookup =
+  | { found: false }
+  | { found: true; hash: string; policy: KeyPolicy; state: "live" | "revoked" | "expired" };
+
+export const keyState = (policy: KeyPolicy, now: number) =>
+  policy.revoked ? "revoked" : policy.expiresAt !== null && policy.expiresAt <= now ? "expired" : "live";
+
+/** API key policies by key hash, mirrored from KV `keys` (written by the admin service). */
+export class KeyStore {
+  private readonly mirror: KvMirror<typeof KeyPolicy>;
+  /** Until when some key stays live, as of mirror version `liveAsOf` (asked on every open-mode request). */
+  private liveUntil = 0;
+  private liveAsOf = -1;
+
+  constructor(keys: KV, logger: Logger) {
+    this.mirror = new KvMirror(keys, KeyPolicy, logger, "keys");
+  }
+
+  start(): Promise<void> {
+    return this.mirror.start();
+  }
+
+  stop(): void {
+    this.mirror.stop();
+  }
+
+  lookup(secret: string, now = Date.now()): KeyLookup {
+    const hash = hashApiKey(secret);
+    const policy = this.mirror.get(hash);
+    if (!policy) return { found: false };
+    // The map hit already matched the hash; comparing in constant time keeps it so if look-ups ever change.
+    if (!timingSafeEqual(Buffer.from(hash, "hex"), Buffer.from(hashApiKey(secret), "hex"))) return { found: false };
+    return { found: true, hash, policy, state: keyState(policy, now) };
+  }
+
+  /** Whether any key could be used right now (neither revoked nor expired). */
+  hasLiveKeys(now = Date.now()): boolean {
+    if (this.liveAsOf !== this.mirror.version) {
+      this.liveAsOf = this.mirror.version;
+      this.liveUntil = 0;
+      for (const policy of this.mirror.values()) {
+        if (!policy.revoked) this.liveUntil = Math.max(this.liveUntil, policy.expiresAt ?? Number.POSITIVE_INFINITY);
+      }
+    }
+    return now < this.liveUntil;
+  }
+}

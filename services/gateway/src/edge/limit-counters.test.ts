@@ -1,0 +1,149 @@
+import { describe, expect, it } from "vitest";
+import type { KeyPolicy } from "@lantern/shared/contracts";
+import { admit, applyBatch, budgetPeriod, emptyCounters, settle, windowStart, type AdmitRequest, type CounterOp, type Reservation } from "./limit-counters.js";
+
+const policy = (over: Partial<KeyPolicy> = {}): KeyPolicy => ({
+  v: 1,
+  keyId: "k1",
+  name: "test",
+  tags: [],
+  allowedModels: null,
+  allowedPaths: null,
+  rateLimits: [],
+  maxConcurrent: null,
+  budget: null,
+  cache: null,
+  expiresAt: null,
+  revoked: false,
+  ...over,
+});
+
+const T0 = Date.UTC(2025, 2, 12, 10, 30, 15, 250); // a Wednesday, 10:30:15.250 UTC
+let seq = 0;
+const request = (p: KeyPolicy, tokens = 0, costUsd = 0): AdmitRequest => ({ policy: p, id: `r${seq++}`, tokens, costUsd, holdMs: 60_000 });
+
+describe("windows and periods", () => {
+  it("aligns fixed windows to the epoch", () => {
+    expect(windowStart(T0, 60)).toBe(Date.UTC(2025, 2, 12, 10, 30));
+    expect(windowStart(T0, 3600)).toBe(Date.UTC(2025, 2, 12, 10));
+    expect(windowStart(T0, 86_400)).toBe(Date.UTC(2025, 2, 12));
+  });
+
+  it("cuts budget periods on UTC calendar boundaries", () => {
+    expect(budgetPeriod(T0, "hour")).toEqual({ start: Date.UTC(2025, 2, 12, 10), end: Date.UTC(2025, 2, 12, 11) });
+    expect(budgetPeriod(T0, "day")).toEqual({ start: Date.UTC(2025, 2, 12), end: Date.UTC(2025, 2, 13) });
+    expect(budgetPeriod(T0, "week")).toEqual({ start: Date.UTC(2025, 2, 10), end: Date.UTC(2025, 2, 17) });
+    expect(budgetPeriod(Date.UTC(2025, 2, 16, 23), "week").start).toBe(Date.UTC(2025, 2, 10)); // Sunday is still that week
+    expect(budgetPeriod(T0, "month")).toEqual({ start: Date.UTC(2025, 2, 1), end: Date.UTC(2025, 3, 1) });
+    expect(budgetPeriod(Date.UTC(2025, 11, 31), "month").end).toBe(Date.UTC(2026, 0, 1));
+    expect(budgetPeriod(T0, "total")).toEqual({ start: 0, end: Number.POSITIVE_INFINITY });
+  });
+});
+
+describe("admission", () => {
+  it("admits exactly the request limit in a window, then refuses until the window ends", () => {
+    const p = policy({ rateLimits: [{ kind: "requests", limit: 3, windowSeconds: 60 }] });
+    let state = emptyCounters();
+    for (let i = 0; i < 3; i++) {
+      const r = admit(state, request(p), T0);
+      expect(r.outcome.ok).toBe(true);
+      state = r.counters;
+    }
+    const refused = admit(state, request(p), T0);
+    expect(refused.outcome).toEqual({ ok: false, refusal: { kind: "requests", limit: 3, windowSeconds: 60, retryAfterSeconds: 45 } });
+    // The next minute starts from zero.
+    expect(admit(state, request(p), Date.UTC(2025, 2, 12, 10, 31)).outcome.ok).toBe(true);
+  });
+
+  it("checks every window: a day limit refuses when the minute has room", () => {
+    const p = policy({
+      rateLimits: [
+        { kind: "requests", limit: 10, windowSeconds: 60 },
+        { kind: "requests", limit: 2, windowSeconds: 86_400 },
+      ],
+    });
+    let state = emptyCounters();
+    state = admit(state, request(p), T0).counters;
+    state = admit(state, request(p), T0 + 60_000).counters;
+    const r = admit(state, request(p), T0 + 120_000);
+    expect(r.outcome.ok).toBe(false);
+    if (!r.outcome.ok) expect(r.outcome.refusal).toMatchObject({ kind: "requests", windowSeconds: 86_400 });
+  });
+
+  it("reserves tokens, and a settlement replaces the reservation by the real usage", () => {
+    const p = policy({ rateLimits: [{ kind: "tokens", limit: 100, windowSeconds: 60 }] });
+    const first = admit(emptyCounters(), request(p, 60), T0);
+    expect(first.outcome.ok).toBe(true);
+    expect(admit(first.counters, request(p, 60), T0).outcome).toMatchObject({ ok: false, refusal: { kind: "tokens", retryAfterSeconds: 45 } });
+    const reservation = (first.outcome as { reservation: Reservation }).reservation;
+    const settled = settle(first.counters, reservation, { tokens: 20, costUsd: 0 }, T0 + 1000);
+    expect(settled.windows["tokens:60"]!.used).toBe(20);
+    expect(admit(settled, request(p, 60), T0 + 1000).outcome.ok).toBe(true);
+  });
+
+  it("does not correct a window that rolled over since the reservation", () => {
+    const p = policy({ rateLimits: [{ kind: "tokens", limit: 100, windowSeconds: 60 }] });
+    const first = admit(emptyCounters(), request(p, 60), T0);
+    const reservation = (first.outcome as { reservation: Reservation }).reservation;
+    const next = admit(first.counters, request(p, 30), T0 + 60_000).counters;
+    const settled = settle(next, reservation, { tokens: 5, costUsd: 0 }, T0 + 60_000);
+    expect(settled.windows["tokens:60"]!.used).toBe(30);
+  });
+
+  it("holds concurrency until settled; a hold lapses when nobody settles it", () => {
+    const p = policy({ maxConcurrent: 1 });
+    const first = admit(emptyCounters(), request(p), T0);
+    const refused = admit(first.counters, request(p), T0);
+    expect(refused.outcome).toEqual({ ok: false, refusal: { kind: "concurrency", limit: 1, retryAfterSeconds: 1 } });
+    const reservation = (first.outcome as { reservation: Reservation }).reservation;
+    expect(admit(settle(first.counters, reservation, { tokens: 0, costUsd: 0 }, T0), request(p), T0).outcome.ok).toBe(true);
+    expect(admit(first.counters, request(p), T0 + 60_001).outcome.ok).toBe(true);
+  });
+
+  it("reserves the budget, refuses what would overspend it, and starts over next period", () => {
+    const p = policy({ budget: { amountUsd: 1, period: "day" } });
+    const first = admit(emptyCounters(), request(p, 0, 0.6), T0);
+    expect(first.outcome.ok).toBe(true);
+    const over = admit(first.counters, request(p, 0, 0.6), T0);
+    expect(over.outcome).toEqual({ ok: false, refusal: { kind: "budget", amountUsd: 1, retryAfterSeconds: 48_585 } }); // to midnight UTC, rounded up
+    const reservation = (first.outcome as { reservation: Reservation }).reservation;
+    const settled = settle(first.counters, reservation, { tokens: 0, costUsd: 0.1 }, T0);
+    expect(settled.spend!.usd).toBeCloseTo(0.1);
+    expect(admit(settled, request(p, 0, 0.6), T0).outcome.ok).toBe(true);
+    expect(admit(first.counters, request(p, 0, 0.6), Date.UTC(2025, 2, 13, 0, 0, 1)).outcome.ok).toBe(true);
+  });
+
+  it("refuses even free requests once the budget is spent", () => {
+    const p = policy({ budget: { amountUsd: 1, period: "total" } });
+    const spent = { ...emptyCounters(), spend: { start: 0, usd: 1 } };
+    expect(admit(spent, request(p, 0, 0), T0).outcome).toEqual({ ok: false, refusal: { kind: "budget", amountUsd: 1, retryAfterSeconds: null } });
+  });
+});
+
+describe("group commit", () => {
+  it("decides queued operations in order: a settlement frees room for the admissions after it", () => {
+    const p = policy({ maxConcurrent: 2, rateLimits: [{ kind: "requests", limit: 5, windowSeconds: 60 }] });
+    const a = admit(emptyCounters(), request(p), T0);
+    const b = admit(a.counters, request(p), T0);
+    const held = b.counters;
+    const reservationA = (a.outcome as { reservation: Reservation }).reservation;
+    const ops: CounterOp[] = [
+      { kind: "admit", request: request(p) }, // both slots held: refused
+      { kind: "settle", reservation: reservationA, actual: { tokens: 0, costUsd: 0 } },
+      { kind: "admit", request: request(p) }, // the freed slot
+      { kind: "admit", request: request(p) }, // full again
+    ];
+    const { counters, outcomes } = applyBatch(held, ops, T0);
+    expect(outcomes.map((o) => o.ok)).toEqual([false, true, true, false]);
+    expect(Object.keys(counters.held)).toHaveLength(2);
+    expect(counters.windows["requests:60"]!.used).toBe(3);
+  });
+
+  it("admits exactly the limit from one batch, refusing the rest", () => {
+    const p = policy({ rateLimits: [{ kind: "requests", limit: 4, windowSeconds: 60 }] });
+    const ops: CounterOp[] = Array.from({ length: 10 }, () => ({ kind: "admit", request: request(p) }));
+    const { outcomes } = applyBatch(emptyCounters(), ops, T0);
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(4);
+    expect(outcomes.slice(4).every((o) => !o.ok)).toBe(true);
+  });
+});

@@ -1,0 +1,196 @@
+import { z } from "zod";
+import type { BudgetPeriod, KeyPolicy, RateLimit } from "@lantern/shared/contracts";
+
+/*
+ * The counters of one key, as one KV entry in bucket `limits`, so that one compare-and-set admits
+ * or refuses a request against all of the key's limits at once. Every function here is pure: the
+ * same state, operations and clock give the same answers on every gateway replica.
+ */
+
+const WindowCount = z.object({
+  /** Epoch ms where the counted window began. */
+  start: z.number().int(),
+  used: z.number().nonnegative(),
+});
+
+export const KeyCounters = z.object({
+  v: z.literal(1),
+  /** By `windowId(limit)`. */
+  windows: z.record(z.string(), WindowCount),
+  /** Requests in flight: reservation id → epoch ms after which the hold lapses (its gateway died). */
+  held: z.record(z.string(), z.number().int()),
+  /** Spend in the budget's current period (reservations included). */
+  spend: z.object({ start: z.number().int(), usd: z.number().nonnegative() }).nullable(),
+});
+export type KeyCounters = z.infer<typeof KeyCounters>;
+
+export const emptyCounters = (): KeyCounters => ({ v: 1, windows: {}, held: {}, spend: null });
+
+export const windowId = (limit: Pick<RateLimit, "kind" | "windowSeconds">) => `${limit.kind}:${limit.windowSeconds}`;
+
+/** Fixed windows aligned to the epoch: every replica agrees where a window starts. */
+export function windowStart(now: number, windowSeconds: number): number {
+  const ms = windowSeconds * 1000;
+  return Math.floor(now / ms) * ms;
+}
+
+/** Start and end (exclusive) of the UTC calendar period holding `now`; `total` spans all time. */
+export function budgetPeriod(now: number, period: BudgetPeriod): { start: number; end: number } {
+  const d = new Date(now);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth();
+  const day = d.getUTCDate();
+  switch (period) {
+    case "hour": {
+      const start = windowStart(now, 3600);
+      return { start, end: start + 3_600_000 };
+    }
+    case "day": {
+      const start = Date.UTC(y, m, day);
+      return { start, end: start + 86_400_000 };
+    }
+    case "week": {
+      // ISO weeks: Monday 00:00 UTC.
+      const sinceMonday = (d.getUTCDay() + 6) % 7;
+      const start = Date.UTC(y, m, day - sinceMonday);
+      return { start, end: start + 7 * 86_400_000 };
+    }
+    case "month":
+      return { start: Date.UTC(y, m, 1), end: Date.UTC(y, m + 1, 1) };
+    case "total":
+      return { start: 0, end: Number.POSITIVE_INFINITY };
+  }
+}
+
+/** What one admitted request holds until it is settled. */
+export interface Reservation {
+  id: string;
+  tokens: number;
+  costUsd: number;
+  /** Window starts at admission, by window id: a settlement only corrects the window it reserved in. */
+  windowStarts: Record<string, number>;
+  /** Budget period start at admission; null when the key has no budget. */
+  spendStart: number | null;
+}
+
+export type Refusal =
+  | { kind: "requests" | "tokens"; limit: number; windowSeconds: number; retryAfterSeconds: number }
+  | { kind: "concurrency"; limit: number; retryAfterSeconds: 1 }
+  | { kind: "budget"; amountUsd: number; retryAfterSeconds: number | null };
+
+export interface AdmitRequest {
+  policy: KeyPolicy;
+  id: string;
+  tokens: number;
+  costUsd: number;
+  /** How long a hold lives if nobody releases it. */
+  holdMs: number;
+}
+
+export interface Usage {
+  tokens: number;
+  costUsd: number;
+}
+
+export type CounterOp = { kind: "admit"; request: AdmitRequest } | { kind: "settle"; reservation: Reservation; actual: Usage };
+
+export type OpOutcome = { ok: true; reservation?: Reservation } | { ok: false; refusal: Refusal };
+
+const secondsUntil = (end: number, now: number) => Math.max(1, Math.ceil((end - now) / 1000));
+
+/** Drops lapsed holds and windows or spend of past periods: what the entry would read as now. */
+function current(counters: KeyCounters, policy: KeyPolicy | null, now: number): KeyCounters {
+  const windows: KeyCounters["windows"] = {};
+  for (const [id, w] of Object.entries(counters.windows)) {
+    const seconds = Number(id.slice(id.indexOf(":") + 1));
+    if (windowStart(now, seconds) !== w.start) continue;
+    if (policy && !policy.rateLimits.some((l) => windowId(l) === id)) continue;
+    windows[id] = { ...w };
+  }
+  const held: KeyCounters["held"] = {};
+  for (const [id, until] of Object.entries(counters.held)) if (until > now) held[id] = until;
+  let spend = counters.spend ? { ...counters.spend } : null;
+  if (policy) {
+    const start = policy.budget ? budgetPeriod(now, policy.budget.period).start : null;
+    spend = start === null ? null : spend && spend.start === start ? spend : { start, usd: 0 };
+  }
+  return { v: 1, windows, held, spend };
+}
+
+/** Admits one request against every limit of its key, or names the first limit it would break. */
+export function admit(counters: KeyCounters, req: AdmitRequest, now: number): { counters: KeyCounters; outcome: OpOutcome } {
+  const { policy } = req;
+  const next = current(counters, policy, now);
+  const refuse = (refusal: Refusal) => ({ counters: next, outcome: { ok: false as const, refusal } });
+
+  if (policy.maxConcurrent !== null && Object.keys(next.held).length >= policy.maxConcurrent) {
+    return refuse({ kind: "concurrency", limit: policy.maxConcurrent, retryAfterSeconds: 1 });
+  }
+  const ordered = [...policy.rateLimits].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === "requests" ? -1 : 1));
+  for (const limit of ordered) {
+    const start = windowStart(now, limit.windowSeconds);
+    const used = next.windows[windowId(limit)]?.used ?? 0;
+    const adding = limit.kind === "requests" ? 1 : req.tokens;
+    if (used + adding > limit.limit) {
+      return refuse({ kind: limit.kind, limit: limit.limit, windowSeconds: limit.windowSeconds, retryAfterSeconds: secondsUntil(start + limit.windowSeconds * 1000, now) });
+    }
+  }
+  if (policy.budget && next.spend) {
+    const { usd } = next.spend;
+    if (usd >= policy.budget.amountUsd || usd + req.costUsd > policy.budget.amountUsd) {
+      const { end } = budgetPeriod(now, policy.budget.period);
+      return refuse({ kind: "budget", amountUsd: policy.budget.amountUsd, retryAfterSeconds: Number.isFinite(end) ? secondsUntil(end, now) : null });
+    }
+  }
+
+  const windowStarts: Record<string, number> = {};
+  for (const limit of policy.rateLimits) {
+    const id = windowId(limit);
+    const start = windowStart(now, limit.windowSeconds);
+    const w = (next.windows[id] ??= { start, used: 0 });
+    w.used += limit.kind === "requests" ? 1 : req.tokens;
+    windowStarts[id] = start;
+  }
+  if (policy.maxConcurrent !== null) next.held[req.id] = now + req.holdMs;
+  if (next.spend) next.spend.usd += req.costUsd;
+  const reservation: Reservation = { id: req.id, tokens: req.tokens, costUsd: req.costUsd, windowStarts, spendStart: next.spend?.start ?? null };
+  return { counters: next, outcome: { ok: true, reservation } };
+}
+
+/** Replaces a reservation by the real usage and releases its hold; windows since rolled over are left alone. */
+export function settle(counters: KeyCounters, reservation: Reservation, actual: Usage, now: number): KeyCounters {
+  const next = current(counters, null, now);
+  for (const [id, start] of Object.entries(reservation.windowStarts)) {
+    const w = next.windows[id];
+    if (!w || w.start !== start || id.startsWith("requests:")) continue;
+    w.used = Math.max(0, w.used + actual.tokens - reservation.tokens);
+  }
+  delete next.held[reservation.id];
+  if (next.spend && reservation.spendStart === next.spend.start) {
+    next.spend.usd = Math.max(0, next.spend.usd + actual.costUsd - reservation.costUsd);
+  }
+  return next;
+}
+
+/**
+ * Applies a batch of queued operations in arrival order, each decided against the state the ones
+ * before it left: the whole batch then goes into one compare-and-set.
+ */
+export function applyBatch(counters: KeyCounters, ops: readonly CounterOp[], now: number): { counters: KeyCounters; outcomes: OpOutcome[] } {
+  let state = counters;
+  const outcomes: OpOutcome[] = [];
+  for (const op of ops) {
+    if (op.kind === "admit") {
+      const result = admit(state, op.request, now);
+      state = result.counters;
+      outcomes.push(result.outcome);
+    } else {
+      state = settle(state, op.reservation, op.actual, now);
+      outcomes.push({ ok: true });
+    }
+  }
+  return { counters: state, outcomes };
+}
+
+/** A key needs shared counters only when its policy limits something. */
+export const hasLimits = (policy: KeyPolicy) => policy.rateLimits.length > 0 || policy.maxConcurrent !== null || policy.budget !== null;

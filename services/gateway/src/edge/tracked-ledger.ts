@@ -1,0 +1,169 @@
+import { costUsd, type UsageEvent } from "@lantern/shared/contracts";
+import type { ApiError } from "../errors/api-error.js";
+import { modelAllowed, type Authenticated } from "./caller-auth.js";
+import { limitsUnavailable, modelNotAllowed, overLimit } from "./edge-errors.js";
+import { hasLimits, type Reservation } from "./limit-counters.js";
+import { LimitsUnavailableError } from "./limit-keeper.js";
+import type { AdmissionClaim, Caller, RequestLedger, ServedBy } from "./request-ledger.js";
+import type { EdgeServices } from "./edge-services.js";
+
+export interface RequestInfo {
+  requestId: string;
+  method: string;
+  path: string;
+  /** Epoch ms at arrival. */
+  at: number;
+}
+
+interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/**
+ * The ledger of one request under key policies: admission against the shared counters, the
+ * settlement of what it reserved, and its usage event. `finish` runs once, when the node response
+ * closes (last byte written, or the client gone).
+ */
+export class TrackedLedger implements RequestLedger {
+  caller: Caller = { keyId: null, policy: null };
+  private keyHash: string | null = null;
+  private readonly startedAt = performance.now();
+  private model = "";
+  private admitted = false;
+  private claim: AdmissionClaim | null = null;
+  private reservation: Reservation | null = null;
+  private provider = "local";
+  private workerIds: Iterable<string> = [];
+  private cacheHit = false;
+  private stream = false;
+  private ttftMs: number | null = null;
+  private realUsage: TokenUsage | null = null;
+  private errorType: string | null = null;
+  private finished = false;
+
+  constructor(
+    private readonly edge: EdgeServices,
+    private readonly info: RequestInfo,
+  ) {}
+
+  identify(who: Authenticated): void {
+    this.keyHash = who.keyHash;
+    this.caller = { keyId: who.policy?.keyId ?? null, policy: who.policy };
+  }
+
+  async admit(claim: AdmissionClaim): Promise<void> {
+    if (this.admitted) throw new Error("a request is admitted at most once");
+    this.model = claim.model;
+    const { policy } = this.caller;
+    if (!modelAllowed(policy, claim.model)) throw modelNotAllowed(claim.model);
+    this.admitted = true;
+    if (!policy || !this.keyHash || !hasLimits(policy)) return;
+
+    const tokens = claim.promptTokensEstimate + claim.completionTokensLimit;
+    const reservedCost = costUsd(this.edge.priceOf(claim.model), claim.promptTokensEstimate, claim.completionTokensLimit);
+    let outcome;
+    try {
+      outcome = await this.edge.limits.admit(this.keyHash, {
+        policy,
+        id: this.info.requestId,
+        tokens,
+        costUsd: reservedCost,
+        holdMs: this.edge.holdMs,
+      });
+    } catch (err) {
+      this.admitted = false;
+      if (err instanceof LimitsUnavailableError) throw limitsUnavailable();
+      throw err;
+    }
+    if (!outcome.ok) {
+      this.admitted = false;
+      throw overLimit(outcome.refusal);
+    }
+    this.claim = claim;
+    this.reservation = outcome.reservation ?? null;
+    // The client left while the admission was being decided: nothing will run, give it all back.
+    if (this.finished && this.reservation) this.settle(this.reservation, { tokens: 0, costUsd: 0 });
+  }
+
+  requestedModel(model: string): void {
+    this.model = model;
+  }
+
+  servedBy(info: ServedBy): void {
+    if (info.provider !== undefined) this.provider = info.provider;
+    if (info.workerIds !== undefined) this.workerIds = info.workerIds;
+    if (info.cacheHit !== undefined) this.cacheHit = info.cacheHit;
+  }
+
+  streaming(): void {
+    this.stream = true;
+  }
+
+  firstOutput(): void {
+    this.ttftMs ??= performance.now() - this.startedAt;
+  }
+
+  usage(tokens: TokenUsage): void {
+    this.realUsage = { promptTokens: tokens.promptTokens, completionTokens: tokens.completionTokens };
+  }
+
+  failed(error: ApiError): void {
+    this.errorType = error.type;
+  }
+
+  /** Settles the reservation and publishes the usage event; later calls do nothing. */
+  finish(status: number): void {
+    if (this.finished) return;
+    this.finished = true;
+    const latencyMs = performance.now() - this.startedAt;
+    const charged = this.chargedUsage();
+    const cost = costUsd(this.edge.priceOf(this.model), charged.promptTokens, charged.completionTokens);
+    // A cache hit reports the replayed usage but is charged one request only.
+    const reported = this.cacheHit && this.realUsage ? this.realUsage : charged;
+    if (this.reservation) this.settle(this.reservation, { tokens: charged.promptTokens + charged.completionTokens, costUsd: cost });
+    const event: UsageEvent = {
+      v: 1,
+      type: "usage",
+      id: this.info.requestId,
+      at: this.info.at,
+      requestId: this.info.requestId,
+      gatewayId: this.edge.gatewayId,
+      keyId: this.caller.keyId,
+      method: this.info.method,
+      path: this.info.path,
+      model: this.model,
+      provider: this.provider,
+      workerIds: [...this.workerIds],
+      status,
+      errorType: this.errorType,
+      stream: this.stream,
+      promptTokens: reported.promptTokens,
+      completionTokens: reported.completionTokens,
+      costUsd: cost,
+      ttftMs: this.ttftMs,
+      latencyMs,
+      cacheHit: this.cacheHit,
+    };
+    this.edge.outbox.add(event);
+  }
+
+  private settle(reservation: Reservation, actual: { tokens: number; costUsd: number }): void {
+    if (!this.keyHash) return;
+    void this.edge.limits
+      .settle(this.keyHash, reservation, actual)
+      .catch((err) => this.edge.logger.error({ err, requestId: this.info.requestId }, "settling limits failed"));
+  }
+
+  /**
+   * What the request is charged: the real usage when the worker reported it; nothing for a cache
+   * hit; the whole reservation when text went out but the usage never came (the client left
+   * mid-stream), so leaving early never spends less than staying; otherwise nothing was generated.
+   */
+  private chargedUsage(): TokenUsage {
+    if (this.cacheHit) return { promptTokens: 0, completionTokens: 0 };
+    if (this.realUsage) return this.realUsage;
+    if (this.ttftMs !== null && this.claim) return { promptTokens: this.claim.promptTokensEstimate, completionTokens: this.claim.completionTokensLimit };
+    return { promptTokens: 0, completionTokens: 0 };
+  }
+}
