@@ -169,5 +169,8 @@ describe("events API document", () => {
     const params = (doc.paths?.["/api/events"]?.get?.parameters ?? []) as Array<{ name: string }>;
     expect(params.map((p) => p.name)).toEqual(expect.arrayContaining(["keyId", "model", "status", "provider", "cacheHit", "start", "end", "limit", "cursor"]));
     expect(doc.components?.schemas).toHaveProperty("UsageAggregate");
+    const stored = doc.components?.schemas?.UsageEvent as { properties: Record<string, unknown> };
+    expect(Object.keys(stored.properties)).toEqual(expect.arrayContaining(["id", "at", "keyId", "status", "costUsd", "ttftMs", "cacheHit", "workerIds"]));
+    expect(stored.properties).not.toHaveProperty("v");
   });
 });

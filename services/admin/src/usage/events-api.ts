@@ -1,32 +1,14 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { UsageEvent } from "@lantern/shared/contracts";
 import type { AdminDeps } from "../admin-deps.js";
 import { EventFilters } from "./event-filters.js";
 import { aggregateEvents, listEvents, type UsageEventRow } from "./event-queries.js";
 import { decodeCursor } from "./events-cursor.js";
 import { ErrorBody, invalidRequestHook } from "./openai-error.js";
 
-const StoredEvent = z
-  .object({
-    id: z.string(),
-    at: z.string().openapi({ format: "date-time" }),
-    requestId: z.string(),
-    gatewayId: z.string(),
-    keyId: z.string().nullable(),
-    method: z.string(),
-    path: z.string(),
-    model: z.string(),
-    provider: z.string(),
-    workerIds: z.array(z.string()),
-    status: z.number().int(),
-    errorType: z.string().nullable(),
-    stream: z.boolean(),
-    promptTokens: z.number().int(),
-    completionTokens: z.number().int(),
-    costUsd: z.number(),
-    ttftMs: z.number().nullable(),
-    latencyMs: z.number(),
-    cacheHit: z.boolean(),
-  })
+/** A stored event: the contract's fields, with `at` as an ISO time. */
+const StoredEvent = UsageEvent.omit({ v: true, type: true })
+  .extend({ at: z.string().openapi({ format: "date-time" }) })
   .openapi("UsageEvent");
 
 const EventsQuery = EventFilters.extend({

@@ -3,7 +3,7 @@ import { jetstream, jetstreamManager, type Consumer, type JsMsg } from "@nats-io
 import { decodeMessage, UsageEvent } from "@lantern/shared/contracts";
 import { ensureEventsStream } from "@lantern/shared/nats";
 import type { AdminDeps } from "../admin-deps.js";
-import { ensureUsageConsumer } from "./usage-consumer.js";
+import { ensureUsageConsumer, USAGE_ACK_WAIT_MS } from "./usage-consumer.js";
 import { insertUsageEvents } from "./usage-rows.js";
 
 /** The root cause, without the query text and parameters a wrapped driver error carries. */
@@ -130,6 +130,19 @@ export async function startUsageStore(deps: AdminDeps, opts: UsageStoreOptions =
 
   /** Inserts until it commits (then acks) or the store stops (then hands the batch back). */
   const storeBatch = async (events: UsageEvent[], msgs: JsMsg[]) => {
+    // Still ours, even through a slow connect or a long outage: without this JetStream would hand
+    // the batch to another replica once ack_wait passed.
+    const keepClaim = setInterval(() => {
+      for (const m of msgs) m.working();
+    }, USAGE_ACK_WAIT_MS / 3);
+    try {
+      await insertUntilStored(events, msgs);
+    } finally {
+      clearInterval(keepClaim);
+    }
+  };
+
+  const insertUntilStored = async (events: UsageEvent[], msgs: JsMsg[]) => {
     let delay = retryMinMs;
     for (;;) {
       try {
@@ -148,8 +161,6 @@ export async function startUsageStore(deps: AdminDeps, opts: UsageStoreOptions =
         for (const m of msgs) m.nak();
         return;
       }
-      // Still ours: without this JetStream would hand the batch to another replica after ack_wait.
-      for (const m of msgs) m.working();
       await pause(delay);
       await refreshLag(msgs.length);
       delay = Math.min(retryMaxMs, delay * 2);
@@ -163,10 +174,13 @@ export async function startUsageStore(deps: AdminDeps, opts: UsageStoreOptions =
       try {
         consumer ??= await js.consumers.get(deps.names.streams.events, durable);
         const batch = await pullBatch(consumer);
+        // Pulling works again (a failed insert never gets here: it retries until it stores).
+        status.state = "storing";
         delay = retryMinMs;
         if (batch.length === 0) continue;
         const { events, msgs } = decodeBatch(batch);
         if (events.length > 0) await storeBatch(events, msgs);
+        status.lag = Math.max(0, status.lag - batch.length);
       } catch (err) {
         // NATS away or the consumer deleted: recreate it and try again.
         const message = fail(err);
