@@ -1,6 +1,7 @@
 /**
- * Starts NATS (unless a URL is given), one gateway and one inference worker as child processes,
- * and stops them in order: edge first, then workers (they finish what they hold), then NATS.
+ * Starts NATS (unless a URL is given), one gateway, one inference worker and (when asked) the admin
+ * service as child processes, and stops them in order: edge first, then workers (they finish what
+ * they hold), then admin (it stores the last usage events), then NATS.
  * Used by `npm start` and by the benchmarks.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -26,6 +27,8 @@ export interface LocalStackOptions {
   /** Extra env for both services (namespace, log level, ...). */
   env?: NodeJS.ProcessEnv;
   workerEnv?: NodeJS.ProcessEnv;
+  /** Also start the admin service (keys, providers, routes, prices; PGlite under `dataDir` unless DATABASE_URL). */
+  admin?: { host: string; port: number; dataDir: string };
   /** Inference worker processes to start (default 1). */
   workers?: number;
   /** Each log line of each service, with its name. */
@@ -36,9 +39,11 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   baseUrl: string;
+  /** Set when the admin service was started. */
+  adminUrl: string | undefined;
   natsUrl: string;
   processes: StackProcess[];
-  /** Resolves true once /readyz answers 200. */
+  /** Resolves true once the gateway's /readyz (and the admin's /api/health, if started) answer 200. */
   waitReady(timeoutMs: number): Promise<boolean>;
   stop(): Promise<void>;
 }
@@ -79,6 +84,15 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
 
   const workerCount = opts.workers ?? 1;
   const processes = [
+    ...(opts.admin
+      ? [
+          startService("admin", "services/admin/src/main.ts", {
+            ADMIN_HOST: opts.admin.host,
+            ADMIN_PORT: String(opts.admin.port),
+            LANTERN_DATA_DIR: opts.admin.dataDir,
+          }),
+        ]
+      : []),
     ...Array.from({ length: workerCount }, (_, i) =>
       startService(workerCount === 1 ? "inference" : `inference-${i + 1}`, "services/inference/src/main.ts", {
         MODELS_DIR: join(repoRoot, "models"),
@@ -88,6 +102,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     startService("gateway", "services/gateway/src/main.ts", { GATEWAY_HOST: opts.gatewayHost, GATEWAY_PORT: String(opts.gatewayPort) }),
   ];
   const baseUrl = `http://${opts.gatewayHost}:${opts.gatewayPort}`;
+  const adminUrl = opts.admin ? `http://${urlHost(opts.admin.host)}:${opts.admin.port}` : undefined;
+  const readinessUrls = [`${baseUrl}/readyz`, ...(adminUrl ? [`${adminUrl}/api/health`] : [])];
 
   const stopProcess = async (p: StackProcess) => {
     if (p.child.exitCode !== null || p.child.signalCode !== null) return;
@@ -99,16 +115,21 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
 
   return {
     baseUrl,
+    adminUrl,
     natsUrl,
     processes,
     async waitReady(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
+      const pending = new Set(readinessUrls);
       while (Date.now() < deadline && !stopping) {
-        try {
-          if ((await fetch(`${baseUrl}/readyz`)).ok) return true;
-        } catch {
-          // not listening yet
+        for (const url of pending) {
+          try {
+            if ((await fetch(url)).ok) pending.delete(url);
+          } catch {
+            // not listening yet
+          }
         }
+        if (pending.size === 0) return true;
         await new Promise((r) => setTimeout(r, 200));
       }
       return false;
@@ -119,4 +140,11 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       await nats?.stop();
     },
   };
+}
+
+/** Where to reach a service bound to `host`: a wildcard bind is reached on loopback, IPv6 in brackets. */
+function urlHost(host: string): string {
+  if (host === "0.0.0.0") return "127.0.0.1";
+  if (host === "::") return "[::1]";
+  return host.includes(":") ? `[${host}]` : host;
 }

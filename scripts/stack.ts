@@ -1,6 +1,7 @@
 /**
- * `npm start`: NATS (NATS_URL, or a local nats-server with its data under .data/), the gateway
- * and one CPU inference worker on the bundled model. Ctrl-C stops it all.
+ * `npm start`: NATS (NATS_URL, or a local nats-server with its data under .data/), the gateway,
+ * one CPU inference worker on the bundled model and the admin service (Postgres at DATABASE_URL,
+ * or embedded PGlite under .data/). Ctrl-C stops it all.
  */
 import { join } from "node:path";
 import { NatsServerMissingError, repoRoot, startLocalStack, type LocalStack } from "./local-stack.js";
@@ -8,6 +9,8 @@ import { NatsServerMissingError, repoRoot, startLocalStack, type LocalStack } fr
 const dataDir = process.env.LANTERN_DATA_DIR ?? join(repoRoot, ".data");
 const gatewayHost = process.env.GATEWAY_HOST ?? "127.0.0.1";
 const gatewayPort = Number(process.env.GATEWAY_PORT ?? 8002);
+const adminHost = process.env.ADMIN_HOST ?? "127.0.0.1";
+const adminPort = Number(process.env.ADMIN_PORT ?? 8001);
 let stack: LocalStack | undefined;
 let stopping = false;
 
@@ -29,6 +32,7 @@ try {
     natsDataDir: join(dataDir, "nats"),
     gatewayHost,
     gatewayPort,
+    admin: { host: adminHost, port: adminPort, dataDir },
     onLine: (service, line) => console.log(`[${service}] ${line}`),
     onUnexpectedExit: (service, code) => {
       console.error(`[stack] ${service} exited unexpectedly (code ${code}); stopping the stack.`);
@@ -49,10 +53,14 @@ if (!(await stack.waitReady(120_000))) {
   await shutdown(1);
 }
 const base = stack.baseUrl;
+const admin = stack.adminUrl!;
+const adminAuth = process.env.ADMIN_TOKEN ? "(Authorization: Bearer $ADMIN_TOKEN)" : "(open: loopback only, no ADMIN_TOKEN)";
 console.log(`
 Lantern is ready.
   OpenAI-compatible API  ${base}/v1   (model: stories260K)
   Health                 ${base}/healthz   ${base}/readyz
+  Admin API              ${admin}/api   ${adminAuth}
+  Admin docs             ${admin}/docs   (OpenAPI: ${admin}/openapi.json)
   Try:  curl ${base}/v1/chat/completions -H 'content-type: application/json' \\
           -d '{"model":"stories260K","messages":[{"role":"user","content":"Once upon a time"}]}'
 Press Ctrl-C to stop.

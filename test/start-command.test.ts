@@ -24,14 +24,18 @@ function startStack(env: Record<string, string>) {
   return { child, output, exited };
 }
 
-it("starts NATS, the gateway and a worker, serves a completion, and stops everything on Ctrl-C", async () => {
+it("starts NATS, the gateway, a worker and admin, serves a completion, and stops everything on Ctrl-C", async () => {
   const port = await freePort();
-  const stack = startStack({ GATEWAY_PORT: String(port) });
+  const adminPort = await freePort();
+  // Empty DATABASE_URL: the admin service uses embedded PGlite under the test's data dir.
+  const stack = startStack({ GATEWAY_PORT: String(port), ADMIN_PORT: String(adminPort), DATABASE_URL: "", ADMIN_TOKEN: "" });
   const deadline = Date.now() + 90_000;
   while (!stack.output.some((l) => l.includes("Lantern is ready")) && Date.now() < deadline && stack.child.exitCode === null) {
     await new Promise((r) => setTimeout(r, 100));
   }
   expect(stack.output.join("\n")).toContain(`http://127.0.0.1:${port}/v1`);
+  expect(stack.output.join("\n")).toContain(`http://127.0.0.1:${adminPort}/docs`);
+  expect((await fetch(`http://127.0.0.1:${adminPort}/api/health`)).status).toBe(200);
   const res = await fetch(`http://127.0.0.1:${port}/v1/completions`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -43,6 +47,7 @@ it("starts NATS, the gateway and a worker, serves a completion, and stops everyt
   expect(await stack.exited).toBe(0);
   expect(stack.output.join("\n")).toContain("[stack] stopped.");
   await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  await expect(fetch(`http://127.0.0.1:${adminPort}/api/health`)).rejects.toThrow();
 });
 
 it("without NATS_URL and without nats-server, says how to get one and exits non-zero", async () => {

@@ -4,6 +4,7 @@ import { ApiError, ClientGoneError } from "./errors/api-error.js";
 import { renderError, toApiError } from "./errors/render-error.js";
 import { chatCompletionsRoutes } from "./http/chat-completions.js";
 import { completionsRoutes } from "./http/completions.js";
+import { customProviderRoutes } from "./http/custom-providers.js";
 import { embeddingsRoutes } from "./http/embeddings.js";
 import type { GatewayDeps, GatewayEnv } from "./http/gateway-env.js";
 import { fleetRoutes } from "./http/fleet.js";
@@ -40,6 +41,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   app.route("/v1", completionsRoutes(deps));
   app.route("/v1", modelsRoutes(deps));
   app.route("/v1", embeddingsRoutes(deps));
+  app.route("/api/custom", customProviderRoutes(deps));
 
   app.notFound((c) =>
     renderError(new ApiError(404, "invalid_request_error", `Unknown request URL: ${c.req.method} ${c.req.path}.`, { code: "unknown_url" }), c),

@@ -15,6 +15,8 @@ export const GatewayConfig = z.object({
   GATEWAY_QUEUE_POLL_MS: intVar(500, { min: 50 }),
   GATEWAY_STALL_TIMEOUT_MS: intVar(60_000, { min: 100 }),
   GATEWAY_SSE_PING_MS: intVar(2_000, { min: 10 }),
+  /** How long answers are cached for requests without an API key (a key's policy sets its own); 0: no caching. */
+  GATEWAY_CACHE_TTL_S: intVar(0, { min: 0, max: 30 * 86_400 }),
   WORKER_HEARTBEAT_TTL_MS: intVar(WORKER_HEARTBEAT_TTL_MS, { min: 1_000 }),
 });
 export type GatewayConfig = z.output<typeof GatewayConfig>;

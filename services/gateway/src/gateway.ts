@@ -4,12 +4,15 @@ import { serve } from "@hono/node-server";
 import { jetstream } from "@nats-io/jetstream";
 import { natsNames, newRequestId } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { connectNats, ensureBuckets, ensureInferResources } from "@lantern/shared/nats";
+import { connectNats, ensureBuckets, ensureEdgeBuckets, ensureInferResources } from "@lantern/shared/nats";
 import { createApp } from "./app.js";
+import { ResponseCache } from "./cache/response-cache.js";
 import type { GatewayConfig } from "./config.js";
 import { InferenceClient } from "./jobs/inference-client.js";
 import { QueueMonitor } from "./jobs/queue-monitor.js";
 import { ReplyRouter } from "./jobs/reply-router.js";
+import { startProviderTables } from "./providers/edge-tables.js";
+import { UpstreamClient } from "./providers/upstream-client.js";
 import { WorkerRegistry } from "./workers/worker-registry.js";
 
 export interface RunningGateway {
@@ -26,6 +29,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const nats = await connectNats({ url: config.NATS_URL, name: `gateway-${gatewayId}`, logger: log });
   const jsm = await ensureInferResources(nats.nc, names);
   const buckets = await ensureBuckets(nats.nc, names, { workerTtlMs: config.WORKER_HEARTBEAT_TTL_MS });
+  const edgeBuckets = await ensureEdgeBuckets(nats.nc, names);
+  const { providers, routes } = await startProviderTables(edgeBuckets, log);
+  const upstream = new UpstreamClient();
+  const cache = new ResponseCache(edgeBuckets.cache, log.child({ component: "cache" }));
 
   const registry = new WorkerRegistry({ ...buckets, heartbeatTtlMs: config.WORKER_HEARTBEAT_TTL_MS, logger: log });
   await registry.start();
@@ -51,7 +58,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     queueLimit: config.GATEWAY_QUEUE_LIMIT,
     logger: log,
   });
-  const app = createApp({ config, nats, registry, inference, queues, logger: log });
+  const app = createApp({ config, nats, registry, inference, queues, providers, routes, upstream, cache, logger: log });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.GATEWAY_HOST, port: config.GATEWAY_PORT }, () => resolve(s as Server));
@@ -73,6 +80,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         await closed;
         clearTimeout(timer);
         registry.stop();
+        providers.stop();
+        routes.stop();
+        await upstream.close();
         queues.stop();
         router.stop();
         await nats.nc.drain();

@@ -13,3 +13,4 @@ export * from "./model-events.js";
 export * from "./key-policy.js";
 export * from "./providers.js";
 export * from "./usage-event.js";
+export * from "./cached-answer.js";

@@ -5,15 +5,16 @@ import { choiceCount, chatInput, formatFrom, reasoningFrom, samplingFrom } from 
 import { chatLogprobsRequest } from "../openai/logprobs.js";
 import { toolRequestFrom } from "../openai/tool-use.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
-import { readJsonBody } from "./read-body.js";
-import { serveGeneration } from "./serve-generation.js";
+import { readJsonObject } from "./read-body.js";
+import { serveModelRequest } from "./serve-routes-and-cache.js";
 
 export function chatCompletionsRoutes(deps: GatewayDeps) {
   return new Hono<GatewayEnv>().post("/chat/completions", async (c) => {
-    const req = await readJsonBody(c, ChatCompletionRequest, deps.config.GATEWAY_BODY_LIMIT_BYTES);
+    const body = await readJsonObject(c, deps.config.GATEWAY_BODY_LIMIT_BYTES);
+    const req = ChatCompletionRequest.parse(body.object);
     const includeUsage = Boolean(req.stream && req.stream_options?.include_usage);
     const { toolUse, legacy } = toolRequestFrom(req);
-    return serveGeneration(c, deps, {
+    const generation = {
       model: req.model,
       input: chatInput(req),
       sampling: samplingFrom(req),
@@ -33,6 +34,7 @@ export function chatCompletionsRoutes(deps: GatewayDeps) {
         includeUsage,
         legacyFunctions: legacy,
       }),
-    });
+    };
+    return serveModelRequest(c, deps, { endpoint: "/chat/completions", body, generation });
   });
 }

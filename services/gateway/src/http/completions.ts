@@ -4,14 +4,15 @@ import { textCompletionShape } from "../openai/response-shapes.js";
 import { choiceCount, completionInput, formatFrom, samplingFrom } from "../openai/to-job.js";
 import { completionLogprobsRequest } from "../openai/logprobs.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
-import { readJsonBody } from "./read-body.js";
-import { serveGeneration } from "./serve-generation.js";
+import { readJsonObject } from "./read-body.js";
+import { serveModelRequest } from "./serve-routes-and-cache.js";
 
 export function completionsRoutes(deps: GatewayDeps) {
   return new Hono<GatewayEnv>().post("/completions", async (c) => {
-    const req = await readJsonBody(c, CompletionRequest, deps.config.GATEWAY_BODY_LIMIT_BYTES);
+    const body = await readJsonObject(c, deps.config.GATEWAY_BODY_LIMIT_BYTES);
+    const req = CompletionRequest.parse(body.object);
     const includeUsage = Boolean(req.stream && req.stream_options?.include_usage);
-    return serveGeneration(c, deps, {
+    const generation = {
       model: req.model,
       input: completionInput(req),
       sampling: samplingFrom(req),
@@ -23,6 +24,7 @@ export function completionsRoutes(deps: GatewayDeps) {
       includeUsage,
       promptParam: "prompt",
       shape: textCompletionShape({ id: `cmpl-${c.get("requestId")}`, model: req.model, created: Math.floor(Date.now() / 1000), includeUsage }),
-    });
+    };
+    return serveModelRequest(c, deps, { endpoint: "/completions", body, generation });
   });
 }

@@ -1,10 +1,13 @@
 import type { HttpBindings } from "@hono/node-server";
 import type { Logger } from "@lantern/shared/logging";
 import type { NatsLink } from "@lantern/shared/nats";
+import type { ResponseCache } from "../cache/response-cache.js";
 import type { GatewayConfig } from "../config.js";
 import type { RequestLedger } from "../edge/request-ledger.js";
 import type { InferenceClient } from "../jobs/inference-client.js";
 import type { QueueMonitor } from "../jobs/queue-monitor.js";
+import type { ProviderTable, RouteTable } from "../providers/edge-tables.js";
+import type { UpstreamClient } from "../providers/upstream-client.js";
 import type { WorkerRegistry } from "../workers/worker-registry.js";
 
 /** What every route can reach: the parts wired in main, passed explicitly (no globals). */
@@ -14,6 +17,10 @@ export interface GatewayDeps {
   registry: WorkerRegistry;
   inference: InferenceClient;
   queues: QueueMonitor;
+  providers: ProviderTable;
+  routes: RouteTable;
+  upstream: UpstreamClient;
+  cache: ResponseCache;
   logger: Logger;
 }
 

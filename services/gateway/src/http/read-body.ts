@@ -29,8 +29,14 @@ async function readText(incoming: IncomingMessage, limit: number): Promise<strin
   return Buffer.concat(chunks, size).toString("utf8");
 }
 
-/** Reads a JSON body and parses it with the route's schema; bad JSON and bad shapes become 400s. */
-export async function readJsonBody<S extends z.ZodType>(c: Context<GatewayEnv>, schema: S, limit: number): Promise<z.output<S>> {
+export interface JsonObjectBody {
+  /** The body exactly as the client sent it. */
+  text: string;
+  object: Record<string, unknown>;
+}
+
+/** Reads a body that must be one JSON object; bad JSON and anything else become 400s. */
+export async function readJsonObject(c: Context<GatewayEnv>, limit: number): Promise<JsonObjectBody> {
   const text = await readText(c.env.incoming, limit);
   let raw: unknown;
   try {
@@ -41,5 +47,10 @@ export async function readJsonBody<S extends z.ZodType>(c: Context<GatewayEnv>, 
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw invalidRequest("The request body must be a JSON object.", null, "invalid_json");
   }
-  return schema.parse(raw);
+  return { text, object: raw as Record<string, unknown> };
+}
+
+/** Reads a JSON body and parses it with the route's schema; bad JSON and bad shapes become 400s. */
+export async function readJsonBody<S extends z.ZodType>(c: Context<GatewayEnv>, schema: S, limit: number): Promise<z.output<S>> {
+  return schema.parse((await readJsonObject(c, limit)).object);
 }

@@ -1,0 +1,262 @@
+/**
+ * `pnpm bench:gateway`: what the gateway adds on top of an upstream. A fast local
+ * OpenAI-compatible upstream (no model, fixed answers) is called directly and through the
+ * gateway's custom-provider path, in one run: requests/s at 1, 16 and 64 concurrent connections
+ * with p50/p99 latency (autocannon), the latency of single requests one at a time, and for streams
+ * the time to the first chunk and per chunk. The gateway runs as its own process with the
+ * environment as given plus an API key whose policy (generous rate limits, a budget) is written
+ * to KV the way the admin service writes it, so auth, limits and usage events are measured
+ * whenever the gateway has them on. Prints figures beside the targets; asserts nothing.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import autocannon from "autocannon";
+import { connect } from "@nats-io/transport-node";
+import {
+  encodeMessage,
+  hashApiKey,
+  KeyPolicy,
+  ModelPrice,
+  natsNames,
+  ProviderSetting,
+  toModelToken,
+} from "@lantern/shared/contracts";
+import { ensureEdgeBuckets, freePort, startLocalNatsServer, type LocalNatsServer } from "@lantern/shared/nats";
+import { repoRoot } from "../scripts/local-stack.js";
+import { timeRequest, timeStream, type StreamTiming, type Target } from "./request-timing.js";
+import { percentile, rssMiB } from "./stats.js";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONCURRENCY = [1, 16, 64];
+const SINGLE_REQUESTS = Number(process.env.BENCH_SINGLE_REQUESTS ?? 2_000);
+const STREAMS = Number(process.env.BENCH_STREAMS ?? 200);
+const MODEL = "bench-model";
+const PROVIDER = "bench";
+const API_KEY = "sk-lantern-bench-0123456789abcdef";
+
+const TARGETS = { throughputRatio64: 0.35, p50AddedMs: 0.5, firstChunkAddedMs: 2, perChunkAddedUs: 5 };
+const REFERENCE = { throughputRatio64: 0.05, p50AddedMs: 1.2, firstChunkAddedMs: 30, perChunkAddedUs: 14 };
+
+const body = JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "Say hello." }], max_tokens: 64 });
+const streamBody = JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "Say hello." }], max_tokens: 256, stream: true });
+
+interface Child {
+  process: ChildProcess;
+  exited: Promise<void>;
+  stop(): Promise<void>;
+}
+
+function spawnTs(script: string, env: NodeJS.ProcessEnv, onLine: (line: string) => void): Child {
+  const tsx = createRequire(import.meta.url).resolve("tsx");
+  const child = spawn(process.execPath, ["--import", tsx, join(repoRoot, script)], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  createInterface({ input: child.stdout! }).on("line", onLine);
+  return {
+    process: child,
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        await exited;
+      }
+    },
+  };
+}
+
+async function startUpstream(): Promise<{ child: Child; url: string }> {
+  let resolvePort!: (port: number) => void;
+  const port = new Promise<number>((resolve) => (resolvePort = resolve));
+  const child = spawnTs("bench/fast-upstream.ts", process.env, (line) => {
+    const parsed = JSON.parse(line) as { port?: number };
+    if (parsed.port) resolvePort(parsed.port);
+  });
+  return { child, url: `http://127.0.0.1:${await port}/v1` };
+}
+
+/** Writes what the admin service would: the provider, a key with a generous policy, the model's price. */
+async function writeEdgeKv(natsUrl: string, namespace: string, upstreamUrl: string): Promise<void> {
+  const nc = await connect({ servers: natsUrl });
+  const buckets = await ensureEdgeBuckets(nc, natsNames(namespace));
+  await buckets.providers.put(
+    PROVIDER,
+    encodeMessage(ProviderSetting, { v: 1, name: PROVIDER, baseUrl: upstreamUrl, apiKey: "sk-upstream-bench", timeoutMs: 30_000 }),
+  );
+  await buckets.keys.put(
+    hashApiKey(API_KEY),
+    encodeMessage(KeyPolicy, {
+      v: 1,
+      keyId: "key_bench",
+      name: "gateway benchmark",
+      tags: ["bench"],
+      allowedModels: null,
+      allowedPaths: null,
+      rateLimits: [
+        { kind: "requests", limit: 1_000_000_000, windowSeconds: 60 },
+        { kind: "tokens", limit: 1_000_000_000_000, windowSeconds: 60 },
+      ],
+      maxConcurrent: null,
+      budget: { amountUsd: 1_000_000_000, period: "month" },
+      cache: null,
+      expiresAt: null,
+      revoked: false,
+    }),
+  );
+  await buckets.prices.put(toModelToken(MODEL), encodeMessage(ModelPrice, { v: 1, model: MODEL, inputPerMTokUsd: 0.15, outputPerMTokUsd: 0.6 }));
+  await nc.close();
+}
+
+async function startGatewayProcess(natsUrl: string, namespace: string): Promise<{ child: Child; baseUrl: string }> {
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    NATS_URL: natsUrl,
+    NATS_NAMESPACE: namespace,
+    GATEWAY_HOST: "127.0.0.1",
+    GATEWAY_PORT: String(port),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+  };
+  const child = spawnTs("services/gateway/src/main.ts", env, (line) => {
+    if (/"level":(40|50|60)/.test(line)) console.error(`[gateway] ${line}`);
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${baseUrl}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error("the gateway did not start");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, baseUrl };
+}
+
+interface LoadFigures {
+  rps: number;
+  p50: number;
+  p99: number;
+  failures: number;
+}
+
+async function load(target: Target, connections: number, seconds: number, sampleRss?: () => void): Promise<LoadFigures> {
+  const timer = sampleRss ? setInterval(sampleRss, 250) : undefined;
+  try {
+    const result = await autocannon({ url: target.url, method: "POST", headers: target.headers, body, connections, duration: seconds });
+    return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failures: result.non2xx + result.errors };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Alternates the two targets in blocks, so machine noise falls on both alike. */
+async function interleaved<T>(total: number, block: number, run: (target: "direct" | "gateway") => Promise<T>) {
+  const out = { direct: [] as T[], gateway: [] as T[] };
+  for (let done = 0; done < total; done += block) {
+    for (let i = 0; i < block; i++) out.direct.push(await run("direct"));
+    for (let i = 0; i < block; i++) out.gateway.push(await run("gateway"));
+  }
+  return out;
+}
+
+const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
+const signed = (n: number, digits: number) => (n >= 0 ? `+${fmt(n, digits)}` : fmt(n, digits));
+const verdict = (ok: boolean) => (ok ? "meets" : "misses");
+
+async function main() {
+  const dataDir = mkdtempSync(join(tmpdir(), "lantern-bench-gw-"));
+  let nats: LocalNatsServer | undefined;
+  const natsUrl = process.env.NATS_URL ?? (nats = await startLocalNatsServer({ dataDir })).url;
+  const namespace = `benchgw${process.pid}`;
+  const upstream = await startUpstream();
+  let gateway: { child: Child; baseUrl: string } | undefined;
+  try {
+    await writeEdgeKv(natsUrl, namespace, upstream.url);
+    gateway = await startGatewayProcess(natsUrl, namespace);
+    const pid = gateway.child.process.pid!;
+    const headers = { "content-type": "application/json", authorization: `Bearer ${API_KEY}` };
+    const targets: Record<"direct" | "gateway", Target> = {
+      direct: { url: `${upstream.url}/chat/completions`, headers: { "content-type": "application/json", authorization: "Bearer sk-upstream-bench" } },
+      gateway: { url: `${gateway.baseUrl}/api/custom/providers/${PROVIDER}/chat/completions`, headers },
+    };
+    // The provider reaches the gateway through its KV watch: wait until it answers through it.
+    for (let tries = 0; ; tries++) {
+      try {
+        await timeRequest(targets.gateway, body);
+        break;
+      } catch (err) {
+        if (tries > 100) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const rss = { idle: rssMiB(pid), peak: 0, after5s: Number.NaN, after30s: Number.NaN };
+    const sampleRss = () => (rss.peak = Math.max(rss.peak, rssMiB(pid)));
+
+    console.log(`Warming up (${SECONDS} s per path) ...`);
+    await load(targets.direct, 16, Math.max(1, SECONDS / 2));
+    await load(targets.gateway, 16, Math.max(1, SECONDS / 2), sampleRss);
+
+    const rows: Array<{ c: number; direct: LoadFigures; gateway: LoadFigures }> = [];
+    for (const c of CONCURRENCY) {
+      console.log(`Load at ${c} connections, ${SECONDS} s per path ...`);
+      const direct = await load(targets.direct, c, SECONDS);
+      const viaGateway = await load(targets.gateway, c, SECONDS, sampleRss);
+      rows.push({ c, direct, gateway: viaGateway });
+    }
+
+    console.log(`Single requests one at a time (${SINGLE_REQUESTS} per path) ...`);
+    const single = await interleaved(SINGLE_REQUESTS, 100, (t) => timeRequest(targets[t], body));
+    console.log(`Streams one at a time (${STREAMS} per path) ...`);
+    const streams = await interleaved(STREAMS, 10, (t) => timeStream(targets[t], streamBody));
+    sampleRss();
+
+    // V8 gives memory back when it sees the process idle, not at once.
+    await new Promise((r) => setTimeout(r, 5_000));
+    rss.after5s = rssMiB(pid);
+    await new Promise((r) => setTimeout(r, 25_000));
+    rss.after30s = rssMiB(pid);
+
+    const sp = (xs: number[], p: number) => percentile(xs, p);
+    const firstChunk = (xs: StreamTiming[]) => sp(xs.map((x) => x.firstChunkMs), 50);
+    const perChunk = (xs: StreamTiming[]) => sp(xs.map((x) => x.perChunkUs), 50);
+    const chunks = streams.gateway[0]?.chunks ?? 0;
+
+    console.log("\nThroughput and latency under load (autocannon, keep-alive connections, non-streamed):");
+    console.log("  conc | direct req/s | gateway req/s | ratio | direct p50/p99 ms | gateway p50/p99 ms | failures");
+    for (const { c, direct, gateway: g } of rows) {
+      console.log(
+        `  ${String(c).padStart(4)} | ${fmt(direct.rps, 0).padStart(12)} | ${fmt(g.rps, 0).padStart(13)} | ${fmt(g.rps / direct.rps).padStart(5)} | ` +
+          `${`${fmt(direct.p50, 1)} / ${fmt(direct.p99, 1)}`.padStart(17)} | ${`${fmt(g.p50, 1)} / ${fmt(g.p99, 1)}`.padStart(18)} | ${direct.failures + g.failures}`,
+      );
+    }
+    const ratio64 = rows.find((r) => r.c === 64)!;
+    const throughputRatio = ratio64.gateway.rps / ratio64.direct.rps;
+    const p50Added = sp(single.gateway, 50) - sp(single.direct, 50);
+    const firstChunkAdded = firstChunk(streams.gateway) - firstChunk(streams.direct);
+    const perChunkAdded = perChunk(streams.gateway) - perChunk(streams.direct);
+
+    console.log("\nOne request at a time (ms):        direct p50 / p99      gateway p50 / p99");
+    console.log(`  plain request                    ${fmt(sp(single.direct, 50), 3)} / ${fmt(sp(single.direct, 99), 3)}        ${fmt(sp(single.gateway, 50), 3)} / ${fmt(sp(single.gateway, 99), 3)}`);
+    console.log(`  stream, first chunk              ${fmt(firstChunk(streams.direct), 3)}                ${fmt(firstChunk(streams.gateway), 3)}`);
+    console.log(`  stream, per chunk (µs, ${chunks} chunks) ${fmt(perChunk(streams.direct), 1)}                 ${fmt(perChunk(streams.gateway), 1)}`);
+
+    console.log("\nOverhead                              ours        target     well-known gateway");
+    console.log(`  throughput at 64 vs direct          ${fmt(throughputRatio)}x       >= ${TARGETS.throughputRatio64}x    ${REFERENCE.throughputRatio64}x   ${verdict(throughputRatio >= TARGETS.throughputRatio64)}`);
+    console.log(`  p50 added at concurrency 1          ${signed(p50Added, 3)} ms  <= +${TARGETS.p50AddedMs} ms  +${REFERENCE.p50AddedMs} ms   ${verdict(p50Added <= TARGETS.p50AddedMs)}`);
+    console.log(`  time to first chunk added           ${signed(firstChunkAdded, 3)} ms  <= +${TARGETS.firstChunkAddedMs} ms    +${REFERENCE.firstChunkAddedMs} ms    ${verdict(firstChunkAdded <= TARGETS.firstChunkAddedMs)}`);
+    console.log(`  time per chunk added                ${signed(perChunkAdded, 1)} µs    <= ${TARGETS.perChunkAddedUs} µs     ${REFERENCE.perChunkAddedUs} µs    ${verdict(perChunkAdded <= TARGETS.perChunkAddedUs)}`);
+    console.log(`\nGateway RSS: idle ${fmt(rss.idle, 0)} MiB, under load (peak) ${fmt(rss.peak, 0)} MiB, after the load ${fmt(rss.after5s, 0)} MiB (5 s) and ${fmt(rss.after30s, 0)} MiB (30 s)`);
+    console.log("  (RSS holds V8's heap high-water mark until the next collection; the live heap itself returns to its idle size.)");
+  } finally {
+    await gateway?.child.stop();
+    await upstream.child.stop();
+    await nats?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,105 @@
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { join } from "node:path";
+import { serve } from "@hono/node-server";
+import { natsNames } from "@lantern/shared/contracts";
+import type { Logger } from "@lantern/shared/logging";
+import { connectNats, ensureEdgeBuckets, type NatsLink } from "@lantern/shared/nats";
+import type { AdminDeps } from "./admin-deps.js";
+import { createAdminApp } from "./app.js";
+import { assertBindAllowed } from "./bind-policy.js";
+import type { AdminConfig } from "./config.js";
+import { openDatabase, type OpenDatabase } from "./db/database.js";
+import { KeyStore } from "./keys/key-store.js";
+import { RouteStore } from "./model-routes/route-store.js";
+import { PriceStore } from "./prices/price-store.js";
+import { KvProjection, type ResyncReport } from "./projection/kv-projection.js";
+import { ProviderStore } from "./providers/provider-store.js";
+
+export interface RunningAdmin {
+  url: string;
+  port: number;
+  /** Rebuilds the KV projection from Postgres now (it also runs at start and every ADMIN_RESYNC_INTERVAL_MS). */
+  resync(): Promise<ResyncReport>;
+  /** Stops accepting connections, lets open requests finish (up to `graceMs`), then closes NATS and the database. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function startAdmin(config: AdminConfig, logger: Logger): Promise<RunningAdmin> {
+  assertBindAllowed(config);
+  const names = natsNames(config.NATS_NAMESPACE);
+  // What is open so far, closed in reverse if a later start-up step fails.
+  const opened: Array<() => Promise<unknown>> = [];
+  const closeOpened = async () => {
+    for (const close of opened.reverse()) await close().catch(() => {});
+  };
+
+  let server: Server;
+  let projection: KvProjection;
+  let nats: NatsLink;
+  let database: OpenDatabase;
+  try {
+    database = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: join(config.LANTERN_DATA_DIR, "admin-db") });
+    opened.push(() => database.close());
+    logger.info({ database: database.kind }, "admin database ready");
+    nats = await connectNats({ url: config.NATS_URL, name: "admin", logger });
+    opened.push(() => nats.nc.close());
+    const buckets = await ensureEdgeBuckets(nats.nc, names);
+    const deps: AdminDeps = { config, db: database.db, nats, names, buckets, logger };
+
+    const stores = {
+      keys: new KeyStore(deps.db),
+      providers: new ProviderStore(deps.db),
+      routes: new RouteStore(deps.db),
+      prices: new PriceStore(deps.db),
+    };
+    projection = new KvProjection(stores, () => ensureEdgeBuckets(nats.nc, names), logger.child({ component: "kv-projection" }));
+    opened.push(() => projection.stop());
+    await projection.start(config.ADMIN_RESYNC_INTERVAL_MS);
+
+    // Usage events and the model registry plug in here: `startUsageStore(deps)` (the durable EVENTS
+    // consumer, stopped in stop() before NATS closes) and `eventsApi(deps)`, `registryApi(deps)` in `routers`.
+    const app = createAdminApp({
+      adminToken: config.ADMIN_TOKEN,
+      database,
+      nats,
+      stores,
+      projection,
+      logger,
+      routers: [],
+    });
+
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: config.ADMIN_HOST, port: config.ADMIN_PORT }, () => resolve(s as Server));
+      s.once("error", reject);
+    });
+  } catch (err) {
+    await closeOpened();
+    throw err;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const host = config.ADMIN_HOST.includes(":") ? `[${config.ADMIN_HOST}]` : config.ADMIN_HOST;
+  const url = `http://${host}:${port}`;
+  logger.info({ url, docs: `${url}/docs`, auth: config.ADMIN_TOKEN ? "token" : "open (loopback only)" }, "admin listening");
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    resync: () => projection.resync(),
+    stop(graceMs = 10_000) {
+      stopped ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        await closed;
+        clearTimeout(timer);
+        await projection.stop();
+        await nats.nc.drain();
+        await database.close();
+        logger.info("admin stopped");
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { newRequestId } from "@lantern/shared/contracts";
+import type { Logger } from "@lantern/shared/logging";
+import type { NatsLink } from "@lantern/shared/nats";
+import type { OpenDatabase } from "./db/database.js";
+import { adminAuth } from "./http/admin-auth.js";
+import { adminRouter, type AdminEnv } from "./http/admin-router.js";
+import { ApiError } from "./http/api-error.js";
+import { docsPage } from "./http/docs-page.js";
+import { healthApi } from "./http/health-api.js";
+import { renderError, toApiError } from "./http/render-error.js";
+import { keysApi } from "./keys/keys-api.js";
+import type { KeyStore } from "./keys/key-store.js";
+import { routesApi } from "./model-routes/routes-api.js";
+import type { RouteStore } from "./model-routes/route-store.js";
+import { pricesApi } from "./prices/prices-api.js";
+import type { PriceStore } from "./prices/price-store.js";
+import type { KvProjection } from "./projection/kv-projection.js";
+import { providersApi } from "./providers/providers-api.js";
+import type { ProviderStore } from "./providers/provider-store.js";
+
+export const OPENAPI_PATH = "/openapi.json";
+const HEALTH_PATH = "/api/health";
+
+export interface AdminAppDeps {
+  /** Unset: the API runs open (only allowed on loopback, see bind-policy). */
+  adminToken: string | undefined;
+  database: Pick<OpenDatabase, "db" | "kind">;
+  nats: Pick<NatsLink, "connected">;
+  stores: { keys: KeyStore; providers: ProviderStore; routes: RouteStore; prices: PriceStore };
+  projection: KvProjection;
+  logger: Logger;
+  /**
+   * Further `/api` routers, mounted behind the same auth and error handling and listed in the same
+   * OpenAPI document: the usage events API (`eventsApi`) and the model registry (`registryApi`).
+   * Build them with `adminRouter()` so bad input answers in the same error shape.
+   */
+  routers?: OpenAPIHono<any>[];
+}
+
+export function createAdminApp(deps: AdminAppDeps): OpenAPIHono<AdminEnv> {
+  const app = adminRouter();
+  const log = deps.logger.child({ component: "http" });
+
+  app.use("*", async (c, next) => {
+    const requestId = newRequestId("adm");
+    c.set("requestId", requestId);
+    c.header("x-request-id", requestId);
+    const startedAt = performance.now();
+    await next();
+    log.info({ requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - startedAt) }, "request");
+  });
+  app.use("/api/*", adminAuth(deps.adminToken, [HEALTH_PATH]));
+
+  app.route("/", healthApi(deps.database, deps.nats));
+  app.route("/", keysApi(deps.stores.keys, deps.projection));
+  app.route("/", providersApi(deps.stores.providers, deps.projection));
+  app.route("/", routesApi(deps.stores.routes, deps.projection));
+  app.route("/", pricesApi(deps.stores.prices, deps.projection));
+  for (const router of deps.routers ?? []) app.route("/", router);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "AdminToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "The service's ADMIN_TOKEN (not needed when it runs on loopback without one).",
+  });
+  app.doc31(OPENAPI_PATH, {
+    openapi: "3.1.0",
+    info: {
+      title: "Lantern admin API",
+      version: "1",
+      description: "API keys and their policies, upstream providers, model routes and prices for the Lantern gateways.",
+    },
+  });
+  app.route("/", docsPage(OPENAPI_PATH));
+
+  app.notFound((c) => renderError(new ApiError(404, "invalid_request_error", `Unknown request URL: ${c.req.method} ${c.req.path}.`, { code: "unknown_url" }), c));
+  app.onError((err, c) => {
+    const apiError = toApiError(err);
+    if (apiError.status >= 500) log.error({ err, requestId: c.get("requestId") }, "request failed");
+    return renderError(apiError, c);
+  });
+  return app;
+}

@@ -1,0 +1,39 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { ZodError } from "zod";
+import { ApiError, internalError, invalidRequest } from "./api-error.js";
+
+/** `rateLimits[0].limit`: the field a client has to fix, in the notation of its own code. */
+export function paramOf(path: readonly PropertyKey[]): string | null {
+  if (path.length === 0) return null;
+  return path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), "");
+}
+
+export function fromZodError(err: ZodError): ApiError {
+  const issue = err.issues[0];
+  // A misspelt field (`allowed_models`) is named itself, so the client sees what to rename.
+  if (issue?.code === "unrecognized_keys") {
+    const param = paramOf([...issue.path, issue.keys[0] ?? ""]);
+    return invalidRequest(`Unknown field '${param}'.`, param, "unknown_field");
+  }
+  const param = issue ? paramOf(issue.path) : null;
+  const message = issue ? `Invalid value for '${param ?? "body"}': ${issue.message}` : "Invalid request.";
+  return invalidRequest(message, param);
+}
+
+/** Any thrown value to an ApiError: the admin API never answers in any other shape. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof ZodError) return fromZodError(err);
+  if (err instanceof HTTPException) {
+    // Hono's own failures (e.g. a body that is not JSON) are the client's to fix.
+    if (err.status < 500) return new ApiError(err.status, "invalid_request_error", err.message || "Bad request.", { code: "invalid_request" });
+    return internalError(err);
+  }
+  return internalError(err);
+}
+
+export function renderError(err: unknown, c: Context): Response {
+  const apiError = toApiError(err);
+  return c.json(apiError.toBody(), apiError.status);
+}

@@ -1,0 +1,78 @@
+import { z } from "@hono/zod-openapi";
+import { Budget, CachePolicy, RateLimit } from "@lantern/shared/contracts";
+
+const Timestamp = z.iso.datetime({ offset: true }).openapi({ example: "2030-01-01T00:00:00.000Z" });
+const Tag = z.string().min(1).max(100);
+const PathPattern = z.string().regex(/^\/\S*$/, "paths start with '/'; a trailing '*' matches a prefix");
+
+/** The policy fields a key is created with and may later change. */
+const policyFields = {
+  name: z.string().min(1).max(200).openapi({ example: "team-a" }),
+  tags: z.array(Tag).max(50),
+  /** null: every model. */
+  allowedModels: z.array(z.string().min(1)).max(500).nullable().openapi({ description: "Exact model names; null allows every model.", example: ["stories260K"] }),
+  allowedPaths: z.array(PathPattern).max(100).nullable().openapi({ description: "`/v1` paths; a trailing `*` matches a prefix; null allows every path.", example: ["/v1/chat/*"] }),
+  rateLimits: z.array(RateLimit).max(10).openapi({ description: "Fixed windows; several allowed, e.g. per minute and per day.", example: [{ kind: "requests", limit: 60, windowSeconds: 60 }] }),
+  maxConcurrent: z.number().int().positive().max(100_000).nullable(),
+  budget: Budget.nullable().openapi({ example: { amountUsd: 10, period: "month" } }),
+  cache: CachePolicy.nullable().openapi({ example: { ttlSeconds: 3600 } }),
+  expiresAt: Timestamp.nullable().openapi({ description: "After this instant the key is refused; null: never expires." }),
+};
+
+export const KeyCreate = z
+  .strictObject({
+    ...policyFields,
+    tags: policyFields.tags.default([]),
+    allowedModels: policyFields.allowedModels.default(null),
+    allowedPaths: policyFields.allowedPaths.default(null),
+    rateLimits: policyFields.rateLimits.default([]),
+    maxConcurrent: policyFields.maxConcurrent.default(null),
+    budget: policyFields.budget.default(null),
+    cache: policyFields.cache.default(null),
+    expiresAt: policyFields.expiresAt.default(null),
+    key: z
+      .string()
+      .min(16)
+      .max(512)
+      .regex(/^\S+$/, "a key has no whitespace")
+      .optional()
+      .openapi({ description: "Use this secret instead of a generated one (e.g. migrating existing keys)." }),
+  })
+  .openapi("KeyCreate");
+export type KeyCreate = z.output<typeof KeyCreate>;
+
+export const KeyUpdate = z.strictObject(policyFields).partial().openapi("KeyUpdate");
+export type KeyUpdate = z.output<typeof KeyUpdate>;
+
+/** A key as the API shows it: never the secret nor its hash, only a prefix to tell keys apart. */
+export const KeyView = z
+  .object({
+    id: z.string().openapi({ example: "key_3hT9..." }),
+    keyPrefix: z.string().openapi({ example: "lk-4fQz" }),
+    ...policyFields,
+    revoked: z.boolean(),
+    revokedAt: Timestamp.nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .openapi("Key");
+export type KeyView = z.output<typeof KeyView>;
+
+export const CreatedKey = KeyView.extend({
+  key: z.string().openapi({ description: "The secret. Shown here once; only its hash is stored." }),
+}).openapi("CreatedKey");
+
+export const KeyList = z.object({ data: z.array(KeyView), total: z.number().int() }).openapi("KeyList");
+
+const booleanQuery = z.enum(["true", "false"]).transform((v) => v === "true");
+
+export const KeyListQuery = z.object({
+  tag: z.string().min(1).optional().openapi({ description: "Only keys carrying this tag." }),
+  name: z.string().min(1).optional().openapi({ description: "Only keys whose name contains this (case-insensitive)." }),
+  revoked: booleanQuery.optional().openapi({ description: "true: only revoked keys; false: only live ones; absent: both.", type: "string", enum: ["true", "false"] }),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+export type KeyListQuery = z.output<typeof KeyListQuery>;
+
+export const KeyIdParam = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: "id", in: "path" } }) });

@@ -1,0 +1,44 @@
+import type { Context } from "hono";
+import { invalidRequest } from "../errors/api-error.js";
+import type { GatewayEnv } from "../http/gateway-env.js";
+import { cacheKey } from "./cache-key.js";
+
+export const CACHE_HEADER = "x-lantern-cache";
+
+/** What a client may ask of the cache: replay even a sampled answer, or skip the cache. */
+const CacheRequest = { force: "force", bypass: "bypass" } as const;
+
+const headerText = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+export interface CacheDecision {
+  key: string;
+  ttlMs: number;
+}
+
+export interface CacheQuestion {
+  /** Where the request goes (endpoint, and provider on the custom path): part of the key. */
+  scope: string;
+  request: Record<string, unknown>;
+  /** The TTL without a key (`GATEWAY_CACHE_TTL_S`); 0: off. */
+  openTtlSeconds: number;
+}
+
+/**
+ * Whether this request may be answered from, and stored in, the cache: only when a TTL applies
+ * (the key policy's, or the open-mode setting when there is no key) and the answer is
+ * deterministic (temperature 0 or a seed) or the client forces it; never with `bypass`.
+ */
+export function cacheDecision(c: Context<GatewayEnv>, { scope, request, openTtlSeconds }: CacheQuestion): CacheDecision | undefined {
+  // Node's own header object: cheaper than the web Headers that c.req.header() builds.
+  const asked = headerText(c.env.incoming.headers[CACHE_HEADER])?.trim().toLowerCase();
+  if (asked !== undefined && asked !== CacheRequest.force && asked !== CacheRequest.bypass) {
+    throw invalidRequest(`The ${CACHE_HEADER} header must be '${CacheRequest.force}' or '${CacheRequest.bypass}'.`, null, "invalid_value");
+  }
+  if (asked === CacheRequest.bypass) return undefined;
+  const { caller } = c.get("ledger");
+  const ttlSeconds = caller.keyId !== null ? (caller.policy?.cache?.ttlSeconds ?? 0) : openTtlSeconds;
+  if (ttlSeconds <= 0) return undefined;
+  const deterministic = request.temperature === 0 || typeof request.seed === "number";
+  if (!deterministic && asked !== CacheRequest.force) return undefined;
+  return { key: cacheKey(scope, request), ttlMs: ttlSeconds * 1000 };
+}

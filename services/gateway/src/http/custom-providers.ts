@@ -1,0 +1,47 @@
+import { Hono } from "hono";
+import { replayAnswer } from "../cache/answer-replay.js";
+import { CACHE_HEADER, cacheDecision } from "../cache/cache-decision.js";
+import { proxiedRequest, upstreamBody } from "../providers/proxied-request.js";
+import { providerNotFound } from "../providers/upstream-errors.js";
+import { attemptUpstream, deliverUpstream, refusalResponse } from "../providers/upstream-proxy.js";
+import { admissionClaim } from "./admission-claim.js";
+import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
+import { readJsonObject } from "./read-body.js";
+import { clientGoneSignal } from "./serve-generation.js";
+
+/**
+ * `POST /api/custom/providers/:name/chat/completions`: the body goes to the provider as the
+ * client sent it (plus the usage chunk request for streams), with the provider's key instead of
+ * the client's; the answer, streamed or not, comes back as the provider gave it.
+ */
+export function customProviderRoutes(deps: GatewayDeps) {
+  return new Hono<GatewayEnv>().post("/providers/:name/chat/completions", async (c) => {
+    const name = c.req.param("name");
+    const provider = deps.providers.get(name);
+    if (!provider) throw providerNotFound(name);
+    const body = await readJsonObject(c, deps.config.GATEWAY_BODY_LIMIT_BYTES);
+    const request = proxiedRequest("/chat/completions", body);
+    const model = typeof body.object.model === "string" ? body.object.model : "";
+    const decision = cacheDecision(c, {
+      scope: `custom/${provider.name}/chat/completions`,
+      request: body.object,
+      openTtlSeconds: deps.config.GATEWAY_CACHE_TTL_S,
+    });
+    await c.get("ledger").admit(admissionClaim(model, body.object, body.text));
+    if (decision) {
+      const hit = await deps.cache.lookup(decision.key);
+      if (hit) return replayAnswer(c, hit, { stream: request.stream, includeUsage: request.includeUsage });
+      c.header(CACHE_HEADER, "miss");
+    }
+    const attempt = await attemptUpstream(
+      deps.upstream,
+      { provider, endpoint: request.endpoint, body: upstreamBody(request), signal: clientGoneSignal(c) },
+      request.stream,
+    );
+    if (attempt.kind === "refusal") return refusalResponse(c, attempt);
+    return deliverUpstream(c, attempt, {
+      includeUsage: request.includeUsage,
+      keep: decision && ((answer, usage) => deps.cache.keep(decision, { ...answer, usage, provider: provider.name })),
+    });
+  });
+}

@@ -1,0 +1,43 @@
+import type { Context } from "hono";
+import type { TokenUsage } from "@lantern/shared/contracts";
+import { replayAnswer } from "../cache/answer-replay.js";
+import { CACHE_HEADER, cacheDecision } from "../cache/cache-decision.js";
+import { proxiedRequest } from "../providers/proxied-request.js";
+import type { AnswerBody } from "../cache/response-cache.js";
+import { keepLocal, serveRoute } from "../providers/route-runner.js";
+import type { UpstreamEndpoint } from "../providers/upstream-client.js";
+import { admissionClaim } from "./admission-claim.js";
+import { admitOnce } from "./admit-once.js";
+import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
+import type { JsonObjectBody } from "./read-body.js";
+import { serveGeneration, type GenerationRequest } from "./serve-generation.js";
+
+export interface ModelRequest {
+  endpoint: UpstreamEndpoint;
+  /** The body as the client sent it: what an upstream gets and what the cache key is made of. */
+  body: JsonObjectBody;
+  /** The same request for the worker fleet. */
+  generation: GenerationRequest;
+}
+
+/**
+ * A generation request at the edge: answered from the cache when it may be, otherwise through
+ * the model's route when it has one (steps in order, with fallback), otherwise by the worker
+ * fleet. Admitted by the ledger before the cache or any upstream is touched.
+ */
+export async function serveModelRequest(c: Context<GatewayEnv>, deps: GatewayDeps, { endpoint, body, generation }: ModelRequest): Promise<Response> {
+  const route = deps.routes.get(generation.model);
+  const decision = cacheDecision(c, { scope: endpoint, request: body.object, openTtlSeconds: deps.config.GATEWAY_CACHE_TTL_S });
+  if (!route && !decision) return serveGeneration(c, deps, generation);
+
+  c.set("ledger", admitOnce(c.get("ledger")));
+  await c.get("ledger").admit(admissionClaim(generation.model, body.object, body.text));
+  if (decision) {
+    const hit = await deps.cache.lookup(decision.key);
+    if (hit) return replayAnswer(c, hit, { stream: generation.stream, includeUsage: generation.includeUsage });
+    c.header(CACHE_HEADER, "miss");
+  }
+  const keep = decision && ((answer: AnswerBody, usage: TokenUsage, provider: string) => deps.cache.keep(decision, { ...answer, usage, provider }));
+  if (!route) return serveGeneration(c, deps, { ...generation, onAnswer: keep && ((body, usage) => keepLocal(keep, body, usage)) });
+  return serveRoute(c, deps, { route, local: generation, upstream: proxiedRequest(endpoint, body), keep });
+}

@@ -1,0 +1,2 @@
+/** Names who answered a request: `local` (the worker fleet) or an upstream provider. */
+export const PROVIDER_HEADER = "x-lantern-provider";

@@ -1,0 +1,74 @@
+import { Agent, type Dispatcher } from "undici";
+import type { ProviderSetting } from "@lantern/shared/contracts";
+
+/** The OpenAI endpoints a request can be sent to, relative to a provider's base URL. */
+export type UpstreamEndpoint = "/chat/completions" | "/completions";
+
+/** Where and how to reach one provider, worked out once per setting rather than per request. */
+interface UpstreamTarget {
+  origin: string;
+  basePath: string;
+  headers: Record<string, string>;
+}
+
+export interface UpstreamCall {
+  provider: ProviderSetting;
+  endpoint: UpstreamEndpoint;
+  body: string;
+  /** Aborting it drops the upstream call (the client went away, or a deadline passed). */
+  signal: AbortSignal;
+  /** Overrides the provider's own timeout (a route step's). */
+  timeoutMs?: number | null;
+}
+
+export const timeoutOf = (call: Pick<UpstreamCall, "provider" | "timeoutMs">): number => call.timeoutMs ?? call.provider.timeoutMs;
+
+export type UpstreamResponse = Dispatcher.ResponseData;
+
+/**
+ * Calls OpenAI-compatible upstreams over kept-alive connections (one pool per origin). The
+ * client's own headers are never forwarded: an upstream sees only the provider's key.
+ */
+export class UpstreamClient {
+  private readonly targets = new WeakMap<ProviderSetting, UpstreamTarget>();
+
+  constructor(
+    private readonly agent: Dispatcher = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000 }),
+  ) {}
+
+  /**
+   * Resolves with the upstream's status and headers once they arrive, the body still to read;
+   * rejects with the wire's own error. The timeout also bounds any silence within the body
+   * (to the second: the caller keeps a precise deadline of its own where one matters).
+   */
+  send(call: UpstreamCall): Promise<UpstreamResponse> {
+    const target = this.targetOf(call.provider);
+    const timeout = timeoutOf(call);
+    return this.agent.request({
+      origin: target.origin,
+      path: target.basePath + call.endpoint,
+      method: "POST",
+      headers: target.headers,
+      body: call.body,
+      signal: call.signal,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    });
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+
+  private targetOf(provider: ProviderSetting): UpstreamTarget {
+    let target = this.targets.get(provider);
+    if (!target) {
+      const url = new URL(provider.baseUrl);
+      const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+      if (provider.apiKey) headers.authorization = `Bearer ${provider.apiKey}`;
+      target = { origin: url.origin, basePath: url.pathname.replace(/\/+$/, ""), headers };
+      this.targets.set(provider, target);
+    }
+    return target;
+  }
+}

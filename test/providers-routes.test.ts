@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { openEdgeKv, sseData, streamedText, type EdgeKv } from "./harness/edge-kv.js";
+import { startOpenAiUpstream, UPSTREAM_TEXT, type OpenAiUpstream } from "./harness/openai-upstream.js";
+import { BUNDLED_MODEL, startTestStack, waitFor, type InProcessWorker, type TestStack } from "./harness/test-stack.js";
+
+let stack: TestStack;
+let worker: InProcessWorker;
+let kv: EdgeKv;
+/** Answers well. */
+let up: OpenAiUpstream;
+/** Always overloaded. */
+let flaky: OpenAiUpstream;
+/** Never answers. */
+let silent: OpenAiUpstream;
+/** Refuses the request as invalid. */
+let picky: OpenAiUpstream;
+
+const post = (path: string, body: Record<string, unknown>) =>
+  fetch(`${stack.baseUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const chat = (model: string, extra: Record<string, unknown> = {}) =>
+  post("/v1/chat/completions", { model, messages: [{ role: "user", content: "Tell me a story" }], max_tokens: 8, temperature: 0, ...extra });
+const upstreamStep = (provider: string, model = "upstream-model", retries = 0, timeoutMs: number | null = null) => ({ provider, model, retries, timeoutMs });
+const localStep = (model = BUNDLED_MODEL, timeoutMs: number | null = null) => ({ provider: "local", model, retries: 0, timeoutMs });
+
+beforeAll(async () => {
+  up = await startOpenAiUpstream();
+  flaky = await startOpenAiUpstream((_req, res) => {
+    res.writeHead(503, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: { message: "overloaded", type: "server_error", param: null, code: "overloaded" } }));
+  });
+  silent = await startOpenAiUpstream(() => new Promise(() => {}));
+  picky = await startOpenAiUpstream((_req, res) => {
+    res.writeHead(400, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: { message: "bad temperature", type: "invalid_request_error", param: "temperature", code: null } }));
+  });
+  stack = await startTestStack();
+  worker = await stack.startWorker();
+  kv = await openEdgeKv(stack.nats.url, stack.nats.namespace);
+  for (const [name, server] of Object.entries({ up, flaky, silent, picky })) {
+    await kv.putProvider({ name, baseUrl: server.baseUrl, apiKey: null, timeoutMs: 5_000 });
+  }
+  await kv.putRoute({ model: "story-teller", steps: [localStep(), upstreamStep("up")] });
+  await kv.putRoute({ model: "ghost", steps: [localStep("no-such-local-model"), upstreamStep("up", "upstream-ghost")] });
+  await kv.putRoute({ model: "patient", steps: [upstreamStep("silent", "m", 1, 300), upstreamStep("up")] });
+  await kv.putRoute({ model: "persistent", steps: [upstreamStep("flaky", "m", 2), upstreamStep("up")] });
+  await kv.putRoute({ model: "hopeless", steps: [upstreamStep("flaky", "m", 1)] });
+  await kv.putRoute({ model: "strict", steps: [upstreamStep("picky"), upstreamStep("up")] });
+  await waitFor(async () => {
+    const { data } = (await (await fetch(`${stack.baseUrl}/v1/models`)).json()) as { data: Array<{ id: string }> };
+    return data.some((m) => m.id === "strict");
+  }, 10_000, "the routes to be loaded");
+});
+afterAll(async () => {
+  await kv?.close();
+  await stack?.stop();
+  await Promise.all([up, flaky, silent, picky].map((s) => s?.close()));
+});
+
+it("routed models are listed in /v1/models next to the served ones", async () => {
+  const { data } = (await (await fetch(`${stack.baseUrl}/v1/models`)).json()) as { data: Array<{ id: string }> };
+  const ids = data.map((m) => m.id);
+  expect(ids).toEqual(expect.arrayContaining([BUNDLED_MODEL, "story-teller", "ghost", "patient", "persistent", "hopeless", "strict"]));
+  expect((await fetch(`${stack.baseUrl}/v1/models/ghost`)).status).toBe(200);
+});
+
+it("the first step serves when it can: the local fleet under the step's model", async () => {
+  const before = up.requests.length;
+  const res = await chat("story-teller");
+  expect(res.status).toBe(200);
+  expect(res.headers.get("x-lantern-provider")).toBe("local");
+  const body = (await res.json()) as { model: string; choices: Array<{ message: { content: string } }> };
+  expect(body.model).toBe("story-teller");
+  expect(body.choices[0]!.message.content.length).toBeGreaterThan(0);
+  expect(up.requests.length).toBe(before);
+
+  const streamed = await chat("story-teller", { stream: true });
+  expect(streamed.headers.get("x-lantern-provider")).toBe("local");
+  const data = await sseData(streamed);
+  expect(streamedText(data)).toBe(body.choices[0]!.message.content);
+});
+
+it("a local step for a model no worker serves falls through to the upstream, with the step's model in the body", async () => {
+  const before = up.requests.length;
+  const res = await chat("ghost", { priority: "high" });
+  expect(res.status).toBe(200);
+  expect(res.headers.get("x-lantern-provider")).toBe("up");
+  const body = (await res.json()) as { choices: Array<{ message: { content: string } }> };
+  expect(body.choices[0]!.message.content).toBe(UPSTREAM_TEXT.join(""));
+  const sent = up.requests[before]!;
+  expect(sent.path).toBe("/v1/chat/completions");
+  expect(sent.body.model).toBe("upstream-ghost");
+  expect(sent.body).not.toHaveProperty("priority");
+
+  const streamed = await chat("ghost", { stream: true });
+  expect(streamed.headers.get("x-lantern-provider")).toBe("up");
+  expect(streamedText(await sseData(streamed))).toBe(UPSTREAM_TEXT.join(""));
+
+  const legacy = await post("/v1/completions", { model: "ghost", prompt: "Once", max_tokens: 4, temperature: 0 });
+  expect(legacy.status).toBe(200);
+  expect(up.requests.at(-1)!.path).toBe("/v1/completions");
+});
+
+it("a step that times out is retried, then the next step answers", async () => {
+  const before = { silent: silent.requests.length, up: up.requests.length };
+  const res = await chat("patient");
+  expect(res.status).toBe(200);
+  expect(res.headers.get("x-lantern-provider")).toBe("up");
+  expect(silent.requests.length - before.silent).toBe(2);
+  expect(up.requests.length - before.up).toBe(1);
+});
+
+it("a step answering 503 is tried 1 + retries times before the next step", async () => {
+  const before = { flaky: flaky.requests.length, up: up.requests.length };
+  const res = await chat("persistent", { stream: true });
+  expect(res.status).toBe(200);
+  expect(res.headers.get("x-lantern-provider")).toBe("up");
+  expect(streamedText(await sseData(res))).toBe(UPSTREAM_TEXT.join(""));
+  expect(flaky.requests.length - before.flaky).toBe(3);
+  expect(up.requests.length - before.up).toBe(1);
+});
+
+it("when every step fails, the last failure is the answer", async () => {
+  const before = flaky.requests.length;
+  const res = await chat("hopeless");
+  expect(res.status).toBe(503);
+  expect(res.headers.get("x-lantern-provider")).toBe("flaky");
+  expect(((await res.json()) as { error: { code: string } }).error.code).toBe("overloaded");
+  expect(flaky.requests.length - before).toBe(2);
+});
+
+it("an upstream's refusal of the request itself (400) is not retried elsewhere", async () => {
+  const before = up.requests.length;
+  const res = await chat("strict");
+  expect(res.status).toBe(400);
+  expect(((await res.json()) as { error: { param: string } }).error.param).toBe("temperature");
+  expect(up.requests.length).toBe(before);
+});
+
+it("a route changed in KV applies live", async () => {
+  await kv.putRoute({ model: "strict", steps: [upstreamStep("up")] });
+  await waitFor(async () => (await chat("strict")).status === 200, 10_000, "the changed route");
+  await kv.deleteRoute("strict");
+  await waitFor(async () => (await chat("strict")).status === 404, 10_000, "the deleted route");
+});
+
+it("when no worker serves the local step's model any more (503), the upstream answers", async () => {
+  await worker.worker.stop();
+  await waitFor(async () => ((await (await fetch(`${stack.baseUrl}/readyz`)).json()) as { workers: number }).workers === 0, 15_000, "no live worker");
+  const direct = await chat(BUNDLED_MODEL);
+  expect(direct.status).toBe(503);
+  const res = await chat("story-teller");
+  expect(res.status).toBe(200);
+  expect(res.headers.get("x-lantern-provider")).toBe("up");
+});
