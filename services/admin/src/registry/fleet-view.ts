@@ -87,16 +87,18 @@ export class FleetReader {
   }
 
   private async entries(bucket: string): Promise<Array<{ value: Uint8Array; created: Date }>> {
-    let kv: KV;
-    try {
-      kv = await this.bucket(bucket);
-    } catch {
-      return [];
-    }
     const out: Array<{ value: Uint8Array; created: Date }> = [];
-    for await (const key of await kv.keys()) {
-      const entry = await kv.get(key);
-      if (entry && entry.operation === "PUT") out.push({ value: entry.value, created: entry.created });
+    try {
+      const kv = await this.bucket(bucket);
+      for await (const key of await kv.keys()) {
+        const entry = await kv.get(key);
+        if (entry && entry.operation === "PUT") out.push({ value: entry.value, created: entry.created });
+      }
+    } catch (err) {
+      // Most often the bucket does not exist yet (no worker ever started); looked up again next time.
+      this.buckets.delete(bucket);
+      this.logger.debug({ bucket, err: (err as Error).message }, "fleet bucket not readable");
+      return [];
     }
     return out;
   }
@@ -105,8 +107,6 @@ export class FleetReader {
     let kv = this.buckets.get(name);
     if (!kv) {
       kv = new Kvm(this.nc).open(name);
-      // A missing bucket is looked up again next time: a worker may have created it since.
-      kv.catch(() => this.buckets.delete(name));
       this.buckets.set(name, kv);
     }
     return kv;

@@ -128,7 +128,7 @@ describe("model registry API", () => {
   it("answers an unknown model with a 404 in the OpenAI shape", async () => {
     const { status, body } = await get("/api/models/nope");
     expect(status).toBe(404);
-    expect(body).toEqual({ error: { message: expect.any(String), type: "invalid_request_error", param: "name", code: "model_not_found" } });
+    expect(body).toEqual({ error: { message: expect.any(String), type: "invalid_request_error", param: "name", code: "not_found" } });
   });
 
   it("describes its routes in the OpenAPI document", () => {

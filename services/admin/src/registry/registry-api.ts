@@ -1,7 +1,8 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { ComputePool, ModelState } from "@lantern/shared/contracts";
 import type { AdminDeps } from "../admin-deps.js";
-import { ErrorBody, errorBody, invalidRequestHook } from "../usage/openai-error.js";
+import { notFound } from "../http/api-error.js";
+import { ADMIN_SECURITY, adminRouter, errors, json } from "../http/admin-router.js";
 import { createModelRegistry } from "./model-registry.js";
 
 const Placement = z
@@ -44,9 +45,8 @@ const listRoute = createRoute({
   path: "/api/models",
   tags: ["Models"],
   summary: "Every model known: files on disk with GGUF metadata, registered models, and where each is loaded",
-  responses: {
-    200: { description: "Models by name.", content: { "application/json": { schema: z.object({ models: z.array(Model) }).openapi("ModelList") } } },
-  },
+  security: ADMIN_SECURITY,
+  responses: { 200: json(z.object({ models: z.array(Model) }).openapi("ModelList"), "Models by name"), 401: errors[401] },
 });
 
 const getRoute = createRoute({
@@ -54,22 +54,24 @@ const getRoute = createRoute({
   path: "/api/models/{name}",
   tags: ["Models"],
   summary: "One model",
+  security: ADMIN_SECURITY,
   request: { params: z.object({ name: z.string().min(1).openapi({ param: { name: "name", in: "path" }, example: "stories260K" }) }) },
-  responses: {
-    200: { description: "The model.", content: { "application/json": { schema: Model } } },
-    404: { description: "No such model.", content: { "application/json": { schema: ErrorBody } } },
-  },
+  responses: { 200: json(Model, "The model"), 401: errors[401], 404: errors[404] },
 });
 
 /** `GET /api/models` and `GET /api/models/{name}`. */
-export function registryApi(deps: Pick<AdminDeps, "config" | "db" | "nats" | "names" | "logger">): OpenAPIHono {
+export function registryApi(deps: Pick<AdminDeps, "config" | "db" | "nats" | "names" | "logger">) {
   const registry = createModelRegistry(deps);
-  const app = new OpenAPIHono({ defaultHook: invalidRequestHook });
+  const app = adminRouter();
   app.openapi(listRoute, async (c) => c.json({ models: await registry.list() }, 200));
   app.openapi(getRoute, async (c) => {
     const { name } = c.req.valid("param");
     const model = await registry.get(name);
-    if (!model) return c.json(errorBody(`The model '${name}' is not known.`, "invalid_request_error", "name", "model_not_found"), 404);
+    if (!model) {
+      // Answered here rather than thrown, so the router gives the same 404 whether or not it is mounted in the app.
+      const missing = notFound("model", name, "name");
+      return c.json(missing.toBody(), 404);
+    }
     return c.json(model, 200);
   });
   return app;

@@ -1,10 +1,10 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { UsageEvent } from "@lantern/shared/contracts";
 import type { AdminDeps } from "../admin-deps.js";
+import { ADMIN_SECURITY, adminRouter, errors, json } from "../http/admin-router.js";
 import { EventFilters } from "./event-filters.js";
 import { aggregateEvents, listEvents, type UsageEventRow } from "./event-queries.js";
 import { decodeCursor } from "./events-cursor.js";
-import { ErrorBody, invalidRequestHook } from "./openai-error.js";
 
 /** A stored event: the contract's fields, with `at` as an ISO time. */
 const StoredEvent = UsageEvent.omit({ v: true, type: true })
@@ -60,18 +60,14 @@ const Aggregates = z
   })
   .openapi("UsageAggregates");
 
-const badRequest = { description: "A query parameter is invalid.", content: { "application/json": { schema: ErrorBody } } };
-
 const listRoute = createRoute({
   method: "get",
   path: "/api/events",
   tags: ["Events"],
   summary: "List usage events, newest first",
+  security: ADMIN_SECURITY,
   request: { query: EventsQuery },
-  responses: {
-    200: { description: "A page of events.", content: { "application/json": { schema: EventsPage } } },
-    400: badRequest,
-  },
+  responses: { 200: json(EventsPage, "A page of events"), 400: errors[400], 401: errors[401] },
 });
 
 const aggregatesRoute = createRoute({
@@ -79,18 +75,16 @@ const aggregatesRoute = createRoute({
   path: "/api/events/aggregates",
   tags: ["Events"],
   summary: "Requests, errors, tokens, cost, cache hits and latency percentiles by day, key or model",
+  security: ADMIN_SECURITY,
   request: { query: AggregatesQuery },
-  responses: {
-    200: { description: "One entry per group.", content: { "application/json": { schema: Aggregates } } },
-    400: badRequest,
-  },
+  responses: { 200: json(Aggregates, "One entry per group"), 400: errors[400], 401: errors[401] },
 });
 
 const toStoredEvent = (row: UsageEventRow): z.infer<typeof StoredEvent> => ({ ...row, at: row.at.toISOString() });
 
 /** `GET /api/events` and `GET /api/events/aggregates` over the stored usage events. */
-export function eventsApi(deps: Pick<AdminDeps, "db">): OpenAPIHono {
-  const app = new OpenAPIHono({ defaultHook: invalidRequestHook });
+export function eventsApi(deps: Pick<AdminDeps, "db">) {
+  const app = adminRouter();
   app.openapi(listRoute, async (c) => {
     const page = await listEvents(deps.db, c.req.valid("query"));
     return c.json({ events: page.events.map(toStoredEvent), nextCursor: page.nextCursor }, 200);
