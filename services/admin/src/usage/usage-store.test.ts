@@ -115,6 +115,27 @@ describe("usage store", () => {
     await storesEachEventOnce(db, `${nats.namespace}lite`);
   });
 
+  it("recreates its consumer when it was deleted, and the replay from the start stores nothing twice", async () => {
+    const pg = await useTestDatabase();
+    cleanups.push(() => pg.drop());
+    const db = await openDatabase({ databaseUrl: pg.url, pgliteDir: "" });
+    cleanups.push(() => db.close());
+    const deps = await testAdminDeps({ natsUrl: nats.url, namespace: `${nats.namespace}gone`, db: db.db });
+    cleanups.push(() => deps.nats.nc.close());
+    const publisher = await usagePublisher(deps.nats, deps.names);
+    const store = await startUsageStore(deps, { retryMinMs: 100, retryMaxMs: 400 });
+    cleanups.push(() => store.stop());
+    for (let i = 0; i < 10; i++) await publisher.publish(usageEvent());
+    await waitFor(async () => (await rowCount(db)) === 10, 30_000, "first events stored");
+
+    const jsm = await jetstreamManager(deps.nats.nc);
+    await jsm.consumers.delete(deps.names.streams.events, deps.names.consumers.usageStore);
+    for (let i = 0; i < 10; i++) await publisher.publish(usageEvent());
+    await waitFor(async () => (await rowCount(db)) === 20 && (await unacked(deps)) === 0, 30_000, "events after the deletion stored");
+    expect(await rowCount(db)).toBe(20);
+    expect(store.status().stored).toBe(20);
+  });
+
   it("keeps events in the stream while Postgres is unreachable and stores each once when it returns", async () => {
     const pg: TestDatabase = await useTestDatabase();
     cleanups.push(() => pg.drop());
