@@ -1,0 +1,114 @@
+import { Kvm, type KV } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { z } from "zod";
+import {
+  decodeMessage,
+  ModelCatalogEntry,
+  WORKER_HEARTBEAT_TTL_MS,
+  WorkerHeartbeat,
+  type ComputePool,
+  type ModelState,
+  type NatsNames,
+} from "@lantern/shared/contracts";
+import type { Logger } from "@lantern/shared/logging";
+
+/** One worker holding (or having held) a model, as of its last heartbeat. */
+export interface ModelPlacement {
+  workerId: string;
+  host: string;
+  pool: ComputePool;
+  state: ModelState;
+  contextSize: number;
+  slots: number;
+  freeSlots: number;
+  /** When the worker's heartbeat was written (NATS server time). */
+  seenAt: string;
+  reason?: string;
+}
+
+export interface FleetView {
+  /** Model name → the live workers serving it. */
+  placements: Map<string, ModelPlacement[]>;
+  /** Model name → when a worker first served it (every model ever served, from KV `models`). */
+  served: Map<string, ModelCatalogEntry>;
+}
+
+/**
+ * Reads where models are loaded from the workers' heartbeats in KV `workers` and the catalog in
+ * KV `models`. Buckets that do not exist yet (no worker ever started) read as empty.
+ */
+export class FleetReader {
+  private readonly buckets = new Map<string, Promise<KV>>();
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly names: NatsNames,
+    private readonly logger: Logger,
+  ) {}
+
+  async read(): Promise<FleetView> {
+    const [workers, catalog] = await Promise.all([this.entries(this.names.buckets.workers), this.entries(this.names.buckets.models)]);
+    const placements = new Map<string, ModelPlacement[]>();
+    for (const { value, created } of workers) {
+      // The bucket's TTL removes dead workers' entries too; this also hides one that just stopped beating.
+      if (Date.now() - created.getTime() > WORKER_HEARTBEAT_TTL_MS) continue;
+      const beat = this.decode(WorkerHeartbeat, value);
+      if (!beat) continue;
+      for (const m of beat.models) {
+        const placement: ModelPlacement = {
+          workerId: beat.workerId,
+          host: beat.host,
+          pool: beat.pool,
+          state: m.state ?? "loaded",
+          contextSize: m.contextSize,
+          slots: m.slots,
+          freeSlots: m.freeSlots,
+          seenAt: created.toISOString(),
+          ...(m.reason ? { reason: m.reason } : {}),
+        };
+        placements.set(m.name, [...(placements.get(m.name) ?? []), placement]);
+      }
+    }
+    const served = new Map<string, ModelCatalogEntry>();
+    for (const { value } of catalog) {
+      const entry = this.decode(ModelCatalogEntry, value);
+      if (entry) served.set(entry.name, entry);
+    }
+    return { placements, served };
+  }
+
+  private decode<S extends z.ZodType>(schema: S, value: Uint8Array): z.output<S> | undefined {
+    try {
+      return decodeMessage(schema, value);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, "ignoring an unreadable fleet entry");
+      return undefined;
+    }
+  }
+
+  private async entries(bucket: string): Promise<Array<{ value: Uint8Array; created: Date }>> {
+    const out: Array<{ value: Uint8Array; created: Date }> = [];
+    try {
+      const kv = await this.bucket(bucket);
+      for await (const key of await kv.keys()) {
+        const entry = await kv.get(key);
+        if (entry && entry.operation === "PUT") out.push({ value: entry.value, created: entry.created });
+      }
+    } catch (err) {
+      // Most often the bucket does not exist yet (no worker ever started); looked up again next time.
+      this.buckets.delete(bucket);
+      this.logger.debug({ bucket, err: (err as Error).message }, "fleet bucket not readable");
+      return [];
+    }
+    return out;
+  }
+
+  private bucket(name: string): Promise<KV> {
+    let kv = this.buckets.get(name);
+    if (!kv) {
+      kv = new Kvm(this.nc).open(name);
+      this.buckets.set(name, kv);
+    }
+    return kv;
+  }
+}

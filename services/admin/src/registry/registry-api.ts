@@ -1,0 +1,78 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ComputePool, ModelState } from "@lantern/shared/contracts";
+import type { AdminDeps } from "../admin-deps.js";
+import { notFound } from "../http/api-error.js";
+import { ADMIN_SECURITY, adminRouter, errors, json } from "../http/admin-router.js";
+import { createModelRegistry } from "./model-registry.js";
+
+const Placement = z
+  .object({
+    workerId: z.string(),
+    host: z.string(),
+    pool: ComputePool,
+    state: ModelState,
+    contextSize: z.number().int(),
+    slots: z.number().int(),
+    freeSlots: z.number().int(),
+    seenAt: z.string().openapi({ format: "date-time" }),
+    reason: z.string().optional(),
+  })
+  .openapi("ModelPlacement");
+
+const Model = z
+  .object({
+    name: z.string(),
+    file: z.string().nullable().openapi({ description: "Path under MODELS_DIR, or as registered when not on this host." }),
+    onDisk: z.boolean(),
+    sizeBytes: z.number().int().nullable(),
+    modifiedAt: z.string().nullable().openapi({ format: "date-time" }),
+    architecture: z.string().nullable(),
+    quantization: z.string().nullable().openapi({ description: "GGUF file type (e.g. Q4_K_M), or the dominant tensor type." }),
+    contextLength: z.number().int().nullable().openapi({ description: "Training context length from the GGUF header." }),
+    parameterCount: z.number().int().nullable(),
+    hasChatTemplate: z.boolean().nullable(),
+    metadataError: z.string().nullable().openapi({ description: "Why the GGUF header could not be read." }),
+    sha256: z.string().nullable(),
+    source: z.record(z.string(), z.unknown()).nullable(),
+    registeredAt: z.string().nullable().openapi({ format: "date-time" }),
+    firstServedAt: z.string().nullable().openapi({ format: "date-time" }),
+    loadedOn: z.array(Placement).openapi({ description: "Live workers holding the model, from their heartbeats." }),
+  })
+  .openapi("Model");
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/api/models",
+  tags: ["Models"],
+  summary: "Every model known: files on disk with GGUF metadata, registered models, and where each is loaded",
+  security: ADMIN_SECURITY,
+  responses: { 200: json(z.object({ models: z.array(Model) }).openapi("ModelList"), "Models by name"), 401: errors[401] },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/api/models/{name}",
+  tags: ["Models"],
+  summary: "One model",
+  security: ADMIN_SECURITY,
+  request: { params: z.object({ name: z.string().min(1).openapi({ param: { name: "name", in: "path" }, example: "stories260K" }) }) },
+  responses: { 200: json(Model, "The model"), 401: errors[401], 404: errors[404] },
+});
+
+/** `GET /api/models` and `GET /api/models/{name}`. */
+export function registryApi(deps: Pick<AdminDeps, "config" | "db" | "nats" | "names" | "logger">) {
+  const registry = createModelRegistry(deps);
+  const app = adminRouter();
+  app.openapi(listRoute, async (c) => c.json({ models: await registry.list() }, 200));
+  app.openapi(getRoute, async (c) => {
+    const { name } = c.req.valid("param");
+    const model = await registry.get(name);
+    if (!model) {
+      // Answered here rather than thrown, so the router gives the same 404 whether or not it is mounted in the app.
+      const missing = notFound("model", name, "name");
+      return c.json(missing.toBody(), 404);
+    }
+    return c.json(model, 200);
+  });
+  return app;
+}

@@ -1,0 +1,176 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase, type OpenDatabase } from "../db/database.js";
+import { useTestDatabase } from "../testing/test-database.js";
+import { eventsApi } from "./events-api.js";
+import { usageEvent } from "./test-fixtures.js";
+import { insertUsageEvents } from "./usage-rows.js";
+
+const DAY1 = Date.parse("2026-05-01T10:00:00Z");
+const DAY2 = Date.parse("2026-05-02T10:00:00Z");
+
+/** Ten requests over two days, two keys plus open mode, two models, successes, limits, failures and a cache hit. */
+const events = [
+  ...[10, 20, 30, 40].map((latencyMs, i) =>
+    usageEvent({ id: `a${i}`, at: DAY1 + i * 60_000, keyId: "key_a", model: "m1", latencyMs, ttftMs: i + 1, promptTokens: 10, completionTokens: 20, costUsd: 0.01, cacheHit: i === 0 }),
+  ),
+  usageEvent({ id: "b0", at: DAY1 + 3_600_000, keyId: "key_b", model: "m2", status: 429, errorType: "rate_limit_error", latencyMs: 5, ttftMs: null, promptTokens: 3, completionTokens: 0, costUsd: 0 }),
+  usageEvent({ id: "b1", at: DAY1 + 7_200_000, keyId: "key_b", model: "m2", status: 500, errorType: "server_error", latencyMs: 15, ttftMs: null, promptTokens: 3, completionTokens: 0, costUsd: 0 }),
+  // Two at the same instant: pagination must still give each exactly once.
+  ...[100, 200, 300].map((latencyMs, i) =>
+    usageEvent({ id: `c${i}`, at: DAY2 + (i === 2 ? 1 : i) * 60_000, keyId: "key_b", model: "m1", provider: "openai", latencyMs, ttftMs: (i + 1) * 10, promptTokens: 5, completionTokens: 7, costUsd: 0.002 }),
+  ),
+  usageEvent({ id: "d0", at: DAY2 + 60_000, keyId: null, model: "m2", status: 499, latencyMs: 50, ttftMs: null, promptTokens: 4, completionTokens: 0, costUsd: 0 }),
+];
+
+const backends: Array<[string, () => Promise<{ db: OpenDatabase; cleanup: () => Promise<void> }>]> = [
+  [
+    "Postgres",
+    async () => {
+      const pg = await useTestDatabase();
+      const db = await openDatabase({ databaseUrl: pg.url, pgliteDir: "" });
+      return { db, cleanup: async () => (await db.close(), await pg.drop()) };
+    },
+  ],
+  [
+    "PGlite",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "lantern-events-"));
+      const db = await openDatabase({ pgliteDir: dir });
+      return { db, cleanup: async () => (await db.close(), rmSync(dir, { recursive: true, force: true })) };
+    },
+  ],
+];
+
+describe.each(backends)("events API on %s", (_name, open) => {
+  let app: OpenAPIHono;
+  let cleanup: () => Promise<void>;
+  beforeAll(async () => {
+    const opened = await open();
+    cleanup = opened.cleanup;
+    await insertUsageEvents(opened.db.db, events);
+    app = new OpenAPIHono().route("/", eventsApi({ db: opened.db.db }));
+  });
+  afterAll(async () => cleanup?.());
+
+  const get = async (path: string) => {
+    const res = await app.request(path);
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  const ids = async (query: string) => ((await get(`/api/events?${query}`)).body.events as Array<{ id: string }>).map((e) => e.id).sort();
+
+  it("lists every event newest first, with what was stored", async () => {
+    const { status, body } = await get("/api/events");
+    expect(status).toBe(200);
+    expect(body.events).toHaveLength(10);
+    const times = body.events.map((e: { at: string }) => Date.parse(e.at));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    expect(body.nextCursor).toBeNull();
+    const b0 = body.events.find((e: { id: string }) => e.id === "b0");
+    expect(b0).toMatchObject({ keyId: "key_b", model: "m2", status: 429, errorType: "rate_limit_error", ttftMs: null, at: new Date(DAY1 + 3_600_000).toISOString() });
+  });
+
+  it("filters by key, model, provider, status, status class, cache hit and time range", async () => {
+    expect(await ids("keyId=key_b")).toEqual(["b0", "b1", "c0", "c1", "c2"]);
+    expect(await ids("model=m1&provider=openai")).toEqual(["c0", "c1", "c2"]);
+    expect(await ids("status=4xx")).toEqual(["b0", "d0"]);
+    expect(await ids("status=500")).toEqual(["b1"]);
+    expect(await ids("status=5XX")).toEqual(["b1"]);
+    expect(await ids("cacheHit=true")).toEqual(["a0"]);
+    expect(await ids("cacheHit=false&model=m1&keyId=key_a")).toEqual(["a1", "a2", "a3"]);
+    expect(await ids("start=2026-05-02")).toEqual(["c0", "c1", "c2", "d0"]);
+    expect(await ids(`end=${Date.parse("2026-05-02")}`)).toEqual(["a0", "a1", "a2", "a3", "b0", "b1"]);
+    expect(await ids("start=2026-05-01T10:01:00Z&end=2026-05-01T10:03:00Z")).toEqual(["a1", "a2"]);
+  });
+
+  it("pages through every event exactly once with a cursor", async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const { status, body } = await get(`/api/events?limit=3${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(status).toBe(200);
+      expect(body.events.length).toBeLessThanOrEqual(3);
+      seen.push(...body.events.map((e: { id: string }) => e.id));
+      cursor = body.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(4);
+    expect(seen).toHaveLength(10);
+    expect(new Set(seen).size).toBe(10);
+    // Same order as one big page.
+    expect(seen).toEqual((await get("/api/events?limit=1000")).body.events.map((e: { id: string }) => e.id));
+  });
+
+  it("aggregates by day: requests, errors, tokens, cost, cache hits and percentiles", async () => {
+    const { status, body } = await get("/api/events/aggregates?groupBy=day");
+    expect(status).toBe(200);
+    expect(body.groupBy).toBe("day");
+    expect(body.groups.map((g: { group: string }) => g.group)).toEqual(["2026-05-01", "2026-05-02"]);
+    const [day1, day2] = body.groups;
+    expect(day1).toMatchObject({ requests: 6, errors: 2, promptTokens: 46, completionTokens: 80, cacheHits: 1 });
+    expect(day1.costUsd).toBeCloseTo(0.04, 10);
+    // Latencies 5, 10, 15, 20, 30, 40: the median between 15 and 20, p95 three quarters from 30 to 40.
+    expect(day1.latencyP50Ms).toBeCloseTo(17.5, 10);
+    expect(day1.latencyP95Ms).toBeCloseTo(37.5, 10);
+    expect(day1.ttftP50Ms).toBeCloseTo(2.5, 10);
+    expect(day2).toMatchObject({ requests: 4, errors: 1, promptTokens: 19, completionTokens: 21, cacheHits: 0 });
+    expect(day2.costUsd).toBeCloseTo(0.006, 10);
+    // Latencies 50, 100, 200, 300.
+    expect(day2.latencyP50Ms).toBeCloseTo(150, 10);
+    expect(day2.latencyP95Ms).toBeCloseTo(285, 10);
+    expect(day2.ttftP50Ms).toBeCloseTo(20, 10);
+  });
+
+  it("aggregates by key (busiest first, open mode as null) and by model, with filters", async () => {
+    const byKey = (await get("/api/events/aggregates?groupBy=key")).body.groups;
+    expect(byKey.map((g: { group: string | null; requests: number }) => [g.group, g.requests])).toEqual([
+      ["key_b", 5],
+      ["key_a", 4],
+      [null, 1],
+    ]);
+    const byModel = (await get("/api/events/aggregates?groupBy=model&start=2026-05-02T00:00:00Z")).body.groups;
+    expect(byModel).toHaveLength(2);
+    expect(byModel[0]).toMatchObject({ group: "m1", requests: 3, errors: 0, promptTokens: 15, completionTokens: 21 });
+    expect(byModel[0].latencyP50Ms).toBeCloseTo(200, 10);
+    expect(byModel[1]).toMatchObject({ group: "m2", requests: 1, errors: 1, ttftP50Ms: null });
+    const errorsOnly = (await get("/api/events/aggregates?groupBy=model&status=5xx")).body.groups;
+    expect(errorsOnly).toEqual([expect.objectContaining({ group: "m2", requests: 1, errors: 1 })]);
+    const none = (await get("/api/events/aggregates?keyId=nobody")).body.groups;
+    expect(none).toEqual([]);
+  });
+
+  it.each([
+    ["/api/events?limit=0", "limit"],
+    ["/api/events?limit=many", "limit"],
+    ["/api/events?status=abc", "status"],
+    ["/api/events?status=600", "status"],
+    ["/api/events?start=yesterday-ish", "start"],
+    ["/api/events?cacheHit=maybe", "cacheHit"],
+    ["/api/events?cursor=not-a-cursor", "cursor"],
+    ["/api/events/aggregates?groupBy=week", "groupBy"],
+    ["/api/events/aggregates?end=never", "end"],
+  ])("answers %s with a 400 naming %s", async (path, param) => {
+    const { status, body } = await get(path);
+    expect(status).toBe(400);
+    expect(body.error).toMatchObject({ type: "invalid_request_error", param });
+    expect(typeof body.error.message).toBe("string");
+  });
+});
+
+describe("events API document", () => {
+  it("describes both routes from their schemas", () => {
+    const app = new OpenAPIHono().route("/", eventsApi({ db: undefined as never }));
+    const doc = app.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "t", version: "1" } });
+    expect(Object.keys(doc.paths ?? {})).toEqual(expect.arrayContaining(["/api/events", "/api/events/aggregates"]));
+    const params = (doc.paths?.["/api/events"]?.get?.parameters ?? []) as Array<{ name: string }>;
+    expect(params.map((p) => p.name)).toEqual(expect.arrayContaining(["keyId", "model", "status", "provider", "cacheHit", "start", "end", "limit", "cursor"]));
+    expect(doc.components?.schemas).toHaveProperty("UsageAggregate");
+    const stored = doc.components?.schemas?.UsageEvent as { properties: Record<string, unknown> };
+    expect(Object.keys(stored.properties)).toEqual(expect.arrayContaining(["id", "at", "keyId", "status", "costUsd", "ttftMs", "cacheHit", "workerIds"]));
+    expect(stored.properties).not.toHaveProperty("v");
+  });
+});

@@ -1,0 +1,207 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { jetstream, jetstreamManager, type Consumer, type JsMsg } from "@nats-io/jetstream";
+import { decodeMessage, UsageEvent } from "@lantern/shared/contracts";
+import { ensureEventsStream } from "@lantern/shared/nats";
+import type { AdminDeps } from "../admin-deps.js";
+import { ensureUsageConsumer, USAGE_ACK_WAIT_MS } from "./usage-consumer.js";
+import { insertUsageEvents } from "./usage-rows.js";
+
+/** The root cause, without the query text and parameters a wrapped driver error carries. */
+function errorMessage(err: unknown): string {
+  let e = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  const message = e instanceof Error ? e.message || e.name : String(e);
+  return message.length > 500 ? `${message.slice(0, 500)}...` : message;
+}
+
+export interface UsageStoreOptions {
+  /** Most events written in one insert. */
+  maxBatch?: number;
+  /** How long one wait for new events lasts; also bounds how long `stop()` takes when idle. */
+  idleWaitMs?: number;
+  /** First and longest pause between retries while the database (or NATS) is failing. */
+  retryMinMs?: number;
+  retryMaxMs?: number;
+}
+
+export interface UsageStoreStatus {
+  /** `storing`: keeping up; `retrying`: the last attempt failed and events wait in the stream. */
+  state: "storing" | "retrying" | "stopped";
+  /** Events in the stream not stored yet (as of the last look): waiting, plus the batch in hand. */
+  lag: number;
+  /** New rows inserted by this process (an event that was already stored is not counted). */
+  stored: number;
+  /** Undecodable messages terminated by this process. */
+  rejected: number;
+  lastError: { message: string; at: number } | null;
+  lastStoredAt: number | null;
+}
+
+export interface UsageStore {
+  status(): UsageStoreStatus;
+  /** Stops pulling; a batch still waiting for the database is handed back to the stream. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Stores every usage event from the EVENTS stream in `usage_events`, once each. Events are pulled
+ * in batches from a durable consumer and acked only after their insert committed; while the
+ * database is unreachable the store keeps the batch it holds (telling JetStream it is still
+ * working on it), pulls nothing more, and retries with backoff, so events wait in the stream
+ * rather than being lost. Inserts skip ids already stored, so redeliveries are harmless.
+ */
+export async function startUsageStore(deps: AdminDeps, opts: UsageStoreOptions = {}): Promise<UsageStore> {
+  const maxBatch = opts.maxBatch ?? 256;
+  const idleWaitMs = Math.max(1_000, opts.idleWaitMs ?? 2_000);
+  const retryMinMs = opts.retryMinMs ?? 250;
+  const retryMaxMs = opts.retryMaxMs ?? 5_000;
+  const logger = deps.logger.child({ component: "usage-store" });
+  const { nc } = deps.nats;
+
+  const jsm = await jetstreamManager(nc);
+  await ensureEventsStream(jsm, deps.names);
+  const durable = await ensureUsageConsumer(jsm, deps.names);
+  const js = jetstream(nc);
+
+  const status: UsageStoreStatus = { state: "storing", lag: 0, stored: 0, rejected: 0, lastError: null, lastStoredAt: null };
+  let stopping = false;
+  let wakeRetry: (() => void) | null = null;
+
+  const fail = (err: unknown) => {
+    const message = errorMessage(err);
+    status.state = "retrying";
+    status.lastError = { message, at: Date.now() };
+    return message;
+  };
+
+  /** A pause that `stop()` cuts short. */
+  const pause = async (ms: number) => {
+    const ac = new AbortController();
+    wakeRetry = () => ac.abort();
+    await sleep(ms, undefined, { signal: ac.signal }).catch(() => {});
+    wakeRetry = null;
+  };
+
+  const refreshLag = async (inHand: number) => {
+    try {
+      const info = await jsm.consumers.info(deps.names.streams.events, durable);
+      status.lag = info.num_pending + Math.max(inHand, info.num_ack_pending);
+    } catch {
+      // Lag is advisory: keep the last value.
+    }
+  };
+
+  /** Waits for at least one event, then takes what is already waiting behind it, up to maxBatch. */
+  const pullBatch = async (consumer: Consumer): Promise<JsMsg[]> => {
+    const first = await consumer.next({ expires: idleWaitMs });
+    if (!first) {
+      status.lag = 0;
+      return [];
+    }
+    const batch = [first];
+    const behind = Math.min(first.info.pending, maxBatch - 1);
+    if (behind > 0) {
+      // Sized to what is known to be waiting, so the fetch ends as soon as those arrive.
+      const more = await consumer.fetch({ max_messages: behind, expires: 1_000 });
+      for await (const m of more) batch.push(m);
+    }
+    status.lag = (batch.at(-1)?.info.pending ?? 0) + batch.length;
+    return batch;
+  };
+
+  /** Splits a batch into events to insert and messages that can never be stored (terminated now). */
+  const decodeBatch = (batch: JsMsg[]) => {
+    const events = new Map<string, UsageEvent>();
+    const msgs: JsMsg[] = [];
+    for (const m of batch) {
+      try {
+        const event = decodeMessage(UsageEvent, m.data);
+        events.set(event.id, event);
+        msgs.push(m);
+      } catch (err) {
+        status.rejected++;
+        logger.error({ reason: errorMessage(err), subject: m.subject, seq: m.seq }, "terminating an undecodable usage event");
+        // No reason text: nats-server 2.9 does not understand `+TERM <reason>` and would leave it pending.
+        m.term();
+      }
+    }
+    return { events: [...events.values()], msgs };
+  };
+
+  /** Inserts until it commits (then acks) or the store stops (then hands the batch back). */
+  const storeBatch = async (events: UsageEvent[], msgs: JsMsg[]) => {
+    // Still ours, even through a slow connect or a long outage: without this JetStream would hand
+    // the batch to another replica once ack_wait passed.
+    const keepClaim = setInterval(() => {
+      for (const m of msgs) m.working();
+    }, USAGE_ACK_WAIT_MS / 3);
+    try {
+      await insertUntilStored(events, msgs);
+    } finally {
+      clearInterval(keepClaim);
+    }
+  };
+
+  const insertUntilStored = async (events: UsageEvent[], msgs: JsMsg[]) => {
+    let delay = retryMinMs;
+    for (;;) {
+      try {
+        const inserted = await insertUsageEvents(deps.db, events);
+        for (const m of msgs) m.ack();
+        status.stored += inserted;
+        status.lastStoredAt = Date.now();
+        if (status.state === "retrying") logger.info({ events: events.length }, "usage events stored again");
+        status.state = "storing";
+        return;
+      } catch (err) {
+        const message = fail(err);
+        logger.warn({ err: message, events: events.length, retryInMs: delay }, "usage events not stored; retrying");
+      }
+      if (stopping) {
+        for (const m of msgs) m.nak();
+        return;
+      }
+      await pause(delay);
+      await refreshLag(msgs.length);
+      delay = Math.min(retryMaxMs, delay * 2);
+    }
+  };
+
+  const run = async () => {
+    let consumer: Consumer | null = null;
+    let delay = retryMinMs;
+    while (!stopping) {
+      try {
+        consumer ??= await js.consumers.get(deps.names.streams.events, durable);
+        const batch = await pullBatch(consumer);
+        // Pulling works again (a failed insert never gets here: it retries until it stores).
+        status.state = "storing";
+        delay = retryMinMs;
+        if (batch.length === 0) continue;
+        const { events, msgs } = decodeBatch(batch);
+        if (events.length > 0) await storeBatch(events, msgs);
+        status.lag = Math.max(0, status.lag - batch.length);
+      } catch (err) {
+        // NATS away or the consumer deleted: recreate it and try again.
+        const message = fail(err);
+        logger.warn({ err: message, retryInMs: delay }, "pulling usage events failed; retrying");
+        consumer = null;
+        await pause(delay);
+        delay = Math.min(retryMaxMs, delay * 2);
+        await ensureUsageConsumer(jsm, deps.names).catch(() => {});
+      }
+    }
+  };
+
+  const running = run();
+  logger.info({ durable }, "usage store started");
+
+  return {
+    status: () => ({ ...status, state: stopping ? "stopped" : status.state }),
+    async stop() {
+      stopping = true;
+      wakeRetry?.();
+      await running;
+    },
+  };
+}
