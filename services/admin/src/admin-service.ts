@@ -15,6 +15,9 @@ import { RouteStore } from "./model-routes/route-store.js";
 import { PriceStore } from "./prices/price-store.js";
 import { KvProjection, type ResyncReport } from "./projection/kv-projection.js";
 import { ProviderStore } from "./providers/provider-store.js";
+import { registryApi } from "./registry/registry-api.js";
+import { eventsApi } from "./usage/events-api.js";
+import { startUsageStore, type UsageStore } from "./usage/usage-store.js";
 
 export interface RunningAdmin {
   url: string;
@@ -38,6 +41,7 @@ export async function startAdmin(config: AdminConfig, logger: Logger): Promise<R
   let projection: KvProjection;
   let nats: NatsLink;
   let database: OpenDatabase;
+  let usageStore: UsageStore;
   try {
     database = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: join(config.LANTERN_DATA_DIR, "admin-db") });
     opened.push(() => database.close());
@@ -57,8 +61,8 @@ export async function startAdmin(config: AdminConfig, logger: Logger): Promise<R
     opened.push(() => projection.stop());
     await projection.start(config.ADMIN_RESYNC_INTERVAL_MS);
 
-    // Usage events and the model registry plug in here: `startUsageStore(deps)` (the durable EVENTS
-    // consumer, stopped in stop() before NATS closes) and `eventsApi(deps)`, `registryApi(deps)` in `routers`.
+    usageStore = await startUsageStore(deps);
+    opened.push(() => usageStore.stop());
     const app = createAdminApp({
       adminToken: config.ADMIN_TOKEN,
       database,
@@ -66,7 +70,8 @@ export async function startAdmin(config: AdminConfig, logger: Logger): Promise<R
       stores,
       projection,
       logger,
-      routers: [],
+      usageStatus: () => usageStore.status(),
+      routers: [eventsApi(deps), registryApi(deps)],
     });
 
     server = await new Promise<Server>((resolve, reject) => {
@@ -95,6 +100,7 @@ export async function startAdmin(config: AdminConfig, logger: Logger): Promise<R
         await closed;
         clearTimeout(timer);
         await projection.stop();
+        await usageStore.stop();
         await nats.nc.drain();
         await database.close();
         logger.info("admin stopped");

@@ -43,6 +43,10 @@ describe("admin HTTP edge: OpenAPI, docs, auth and error shapes", () => {
         "GET /api/prices/{model}",
         "PATCH /api/prices/{model}",
         "DELETE /api/prices/{model}",
+        "GET /api/events",
+        "GET /api/events/aggregates",
+        "GET /api/models",
+        "GET /api/models/{name}",
       ].sort(),
     );
     expect(doc.components.securitySchemes.AdminToken).toMatchObject({ type: "http", scheme: "bearer" });
@@ -77,7 +81,12 @@ describe("admin HTTP edge: OpenAPI, docs, auth and error shapes", () => {
   it("answers health without a token, and reports database and NATS", async () => {
     const res = await fetch(`${t.url}/api/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: "ok", database: { ok: true, kind: "pglite" }, nats: { connected: true } });
+    expect(await res.json()).toEqual({
+      status: "ok",
+      database: { ok: true, kind: "pglite" },
+      nats: { connected: true },
+      usageStore: { state: "storing", lag: 0, stored: 0 },
+    });
   });
 
   it("refuses /api without the right token (401), accepts it with", async () => {

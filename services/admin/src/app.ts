@@ -8,6 +8,7 @@ import { adminRouter, type AdminEnv } from "./http/admin-router.js";
 import { ApiError } from "./http/api-error.js";
 import { docsPage } from "./http/docs-page.js";
 import { healthApi } from "./http/health-api.js";
+import type { UsageStoreStatus } from "./usage/usage-store.js";
 import { renderError, toApiError } from "./http/render-error.js";
 import { keysApi } from "./keys/keys-api.js";
 import type { KeyStore } from "./keys/key-store.js";
@@ -36,6 +37,8 @@ export interface AdminAppDeps {
    * Build them with `adminRouter()` so bad input answers in the same error shape.
    */
   routers?: OpenAPIHono<any>[];
+  /** The usage store's state, reported by health. */
+  usageStatus?: () => UsageStoreStatus;
 }
 
 export function createAdminApp(deps: AdminAppDeps): OpenAPIHono<AdminEnv> {
@@ -52,7 +55,7 @@ export function createAdminApp(deps: AdminAppDeps): OpenAPIHono<AdminEnv> {
   });
   app.use("/api/*", adminAuth(deps.adminToken, [HEALTH_PATH]));
 
-  app.route("/", healthApi(deps.database, deps.nats));
+  app.route("/", healthApi(deps.database, deps.nats, deps.usageStatus));
   app.route("/", keysApi(deps.stores.keys, deps.projection));
   app.route("/", providersApi(deps.stores.providers, deps.projection));
   app.route("/", routesApi(deps.stores.routes, deps.projection));

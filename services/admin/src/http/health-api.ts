@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import type { NatsLink } from "@lantern/shared/nats";
 import type { OpenDatabase } from "../db/database.js";
+import type { UsageStoreStatus } from "../usage/usage-store.js";
 import { adminRouter, json } from "./admin-router.js";
 
 const Health = z
@@ -9,6 +10,8 @@ const Health = z
     status: z.enum(["ok", "degraded"]),
     database: z.object({ ok: z.boolean(), kind: z.enum(["postgres", "pglite"]) }),
     nats: z.object({ connected: z.boolean() }),
+    /** Usage events waiting in the stream: a growing lag with state `retrying` means the database is failing. */
+    usageStore: z.object({ state: z.enum(["storing", "retrying", "stopped"]), lag: z.number().int(), stored: z.number().int() }).optional(),
   })
   .openapi("Health");
 
@@ -40,11 +43,20 @@ async function databaseAnswers(database: Pick<OpenDatabase, "db">): Promise<bool
   }
 }
 
-export function healthApi(database: Pick<OpenDatabase, "db" | "kind">, nats: Pick<NatsLink, "connected">) {
+export function healthApi(
+  database: Pick<OpenDatabase, "db" | "kind">,
+  nats: Pick<NatsLink, "connected">,
+  usageStatus?: () => UsageStoreStatus,
+) {
   const app = adminRouter();
   app.openapi(health, async (c) => {
     const dbOk = await databaseAnswers(database);
-    const body = { database: { ok: dbOk, kind: database.kind }, nats: { connected: nats.connected } };
+    const usage = usageStatus?.();
+    const body = {
+      database: { ok: dbOk, kind: database.kind },
+      nats: { connected: nats.connected },
+      ...(usage ? { usageStore: { state: usage.state, lag: usage.lag, stored: usage.stored } } : {}),
+    };
     if (dbOk && nats.connected) return c.json({ status: "ok" as const, ...body }, 200);
     return c.json({ status: "degraded" as const, ...body }, 503);
   });
