@@ -51,9 +51,9 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await admin?.stop(1_000);
   await second?.stop(1_000);
   await stack?.stop();
-  await admin?.stop(1_000);
   await upstream?.close();
   await database?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });

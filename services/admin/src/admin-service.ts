@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { natsNames } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { connectNats, ensureEdgeBuckets, type NatsLink } from "@lantern/shared/nats";
+import { closeNats, connectNats, ensureEdgeBuckets, type NatsLink } from "@lantern/shared/nats";
 import type { AdminDeps } from "./admin-deps.js";
 import { createAdminApp } from "./app.js";
 import { assertBindAllowed } from "./bind-policy.js";
@@ -101,7 +101,7 @@ export async function startAdmin(config: AdminConfig, logger: Logger): Promise<R
         clearTimeout(timer);
         await projection.stop();
         await usageStore.stop();
-        await nats.nc.drain();
+        await closeNats(nats.nc);
         await database.close();
         logger.info("admin stopped");
       })();

@@ -4,7 +4,7 @@ import { serve } from "@hono/node-server";
 import { jetstream } from "@nats-io/jetstream";
 import { natsNames, newRequestId } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { connectNats, ensureBuckets, ensureEdgeBuckets, ensureInferResources } from "@lantern/shared/nats";
+import { closeNats, connectNats, ensureBuckets, ensureEdgeBuckets, ensureInferResources } from "@lantern/shared/nats";
 import { createApp } from "./app.js";
 import { ResponseCache } from "./cache/response-cache.js";
 import { EdgeServices } from "./edge/edge-services.js";
@@ -97,7 +97,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         await upstream.close();
         queues.stop();
         router.stop();
-        await nats.nc.drain();
+        await closeNats(nats.nc);
         log.info("gateway stopped");
       })();
       return stopped;

@@ -2,7 +2,7 @@ import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { natsNames } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { connectNats, ensureBuckets, ensureEventsStream, ensureInferResources } from "@lantern/shared/nats";
+import { closeNats, connectNats, ensureBuckets, ensureEventsStream, ensureInferResources } from "@lantern/shared/nats";
 import { defaultContexts, newWorkerId, type InferenceConfig } from "./config.js";
 import { ModelControl } from "./control/model-control.js";
 import { ModelEventPublisher } from "./events/model-event-publisher.js";
@@ -114,7 +114,7 @@ export async function startWorker(config: InferenceConfig, logger: Logger): Prom
         control.stop();
         await heartbeat.stop();
         await host.stop(config.INFERENCE_SHUTDOWN_GRACE_MS);
-        await nc.drain();
+        await closeNats(nc);
         await llama.dispose();
         log.info("worker stopped");
       })();

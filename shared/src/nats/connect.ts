@@ -40,3 +40,16 @@ export async function connectNats({ url, name, logger }: ConnectNatsOptions): Pr
     },
   };
 }
+
+/**
+ * Drains a connection (pending publishes flushed, subscriptions finished); when the server is
+ * gone a drain cannot complete, so the connection is closed instead and shutdown still finishes.
+ */
+export async function closeNats(nc: Pick<NatsConnection, "drain" | "close" | "isClosed">): Promise<void> {
+  if (nc.isClosed()) return;
+  try {
+    await nc.drain();
+  } catch {
+    await nc.close().catch(() => {});
+  }
+}
