@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { loadGatewayConfig, startGateway, type RunningGateway } from "@lantern/gateway";
-import { hashApiKey, natsNames, toModelToken, UsageEvent, type KeyPolicy, type ModelPrice } from "@lantern/shared/contracts";
+import { hashApiKey, natsNames, toModelToken, unrestrictedKeyPolicy, UsageEvent, type KeyPolicy, type ModelPrice } from "@lantern/shared/contracts";
 import { ensureEdgeBuckets, type EdgeBuckets } from "@lantern/shared/nats";
 import { capturingLogger } from "./harness/log-capture.js";
 import { BUNDLED_MODEL, startTestStack, waitFor, type TestStack } from "./harness/test-stack.js";
@@ -48,21 +48,7 @@ afterAll(async () => {
 let keyCount = 0;
 /** Writes a key's policy into KV `keys` as the admin service does; returns its secret. */
 async function putKey(over: Partial<KeyPolicy> = {}, secret = `sk-test-${keyCount}-${Math.random().toString(36).slice(2)}`) {
-  const policy: KeyPolicy = {
-    v: 1,
-    keyId: `key${keyCount++}`,
-    name: "test key",
-    tags: [],
-    allowedModels: null,
-    allowedPaths: null,
-    rateLimits: [],
-    maxConcurrent: null,
-    budget: null,
-    cache: null,
-    expiresAt: null,
-    revoked: false,
-    ...over,
-  };
+  const policy = unrestrictedKeyPolicy(`key${keyCount++}`, { name: "test key", ...over });
   await keys.put(hashApiKey(secret), JSON.stringify(policy));
   return { secret, policy };
 }

@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
+import { closeHttpServer } from "@lantern/shared/lifecycle";
 import { natsNames } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import { closeNats, connectNats, ensureEdgeBuckets, type NatsLink } from "@lantern/shared/nats";
@@ -94,11 +95,7 @@ export async function startAdmin(config: AdminConfig, logger: Logger): Promise<R
     resync: () => projection.resync(),
     stop(graceMs = 10_000) {
       stopped ??= (async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-        await closed;
-        clearTimeout(timer);
+        await closeHttpServer(server, graceMs);
         await projection.stop();
         await usageStore.stop();
         await closeNats(nats.nc);

@@ -70,3 +70,22 @@ export function costUsd(price: Pick<ModelPrice, "inputPerMTokUsd" | "outputPerMT
   if (!price) return 0;
   return (promptTokens * price.inputPerMTokUsd + completionTokens * price.outputPerMTokUsd) / 1_000_000;
 }
+
+/** A live key's policy with no restriction at all, changed by `over`: what a new key starts from. */
+export function unrestrictedKeyPolicy(keyId: string, over: Partial<KeyPolicy> = {}): KeyPolicy {
+  return {
+    v: 1,
+    keyId,
+    name: keyId,
+    tags: [],
+    allowedModels: null,
+    allowedPaths: null,
+    rateLimits: [],
+    maxConcurrent: null,
+    budget: null,
+    cache: null,
+    expiresAt: null,
+    revoked: false,
+    ...over,
+  };
+}

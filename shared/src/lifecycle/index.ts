@@ -31,3 +31,12 @@ export function stopOnSignals(stop: () => Promise<void>, logger: Logger): void {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 }
+
+/** Stops accepting connections, lets open requests finish for up to `graceMs`, then cuts what is left. */
+export async function closeHttpServer(server: import("node:http").Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  await closed;
+  clearTimeout(timer);
+}

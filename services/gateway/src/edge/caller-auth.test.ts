@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { hashApiKey, natsNames, type KeyPolicy } from "@lantern/shared/contracts";
+import { hashApiKey, natsNames, type KeyPolicy, unrestrictedKeyPolicy } from "@lantern/shared/contracts";
 import { createLogger } from "@lantern/shared/logging";
 import { ensureEdgeBuckets, type EdgeBuckets } from "@lantern/shared/nats";
 import { useTestNats, type TestNats } from "@lantern/shared/testing";
@@ -10,21 +10,7 @@ import { KeyStore } from "./key-store.js";
 
 const logger = createLogger({ service: "test", level: "silent" });
 
-const policy = (over: Partial<KeyPolicy> = {}): KeyPolicy => ({
-  v: 1,
-  keyId: "k1",
-  name: "k",
-  tags: [],
-  allowedModels: null,
-  allowedPaths: null,
-  rateLimits: [],
-  maxConcurrent: null,
-  budget: null,
-  cache: null,
-  expiresAt: null,
-  revoked: false,
-  ...over,
-});
+const policy = (over: Partial<KeyPolicy> = {}): KeyPolicy => unrestrictedKeyPolicy("k1", over);
 
 let nats: TestNats;
 let nc: NatsConnection;

@@ -1,22 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { KeyPolicy } from "@lantern/shared/contracts";
+import { unrestrictedKeyPolicy, type KeyPolicy } from "@lantern/shared/contracts";
 import { admit, applyBatch, budgetPeriod, emptyCounters, settle, windowStart, type AdmitRequest, type CounterOp, type Reservation } from "./limit-counters.js";
 
-const policy = (over: Partial<KeyPolicy> = {}): KeyPolicy => ({
-  v: 1,
-  keyId: "k1",
-  name: "test",
-  tags: [],
-  allowedModels: null,
-  allowedPaths: null,
-  rateLimits: [],
-  maxConcurrent: null,
-  budget: null,
-  cache: null,
-  expiresAt: null,
-  revoked: false,
-  ...over,
-});
+const policy = (over: Partial<KeyPolicy> = {}): KeyPolicy => unrestrictedKeyPolicy("k1", over);
 
 const T0 = Date.UTC(2025, 2, 12, 10, 30, 15, 250); // a Wednesday, 10:30:15.250 UTC
 let seq = 0;

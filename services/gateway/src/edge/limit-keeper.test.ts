@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { natsNames, type KeyPolicy } from "@lantern/shared/contracts";
+import { natsNames, type KeyPolicy, unrestrictedKeyPolicy } from "@lantern/shared/contracts";
 import { createLogger } from "@lantern/shared/logging";
 import { ensureEdgeBuckets } from "@lantern/shared/nats";
 import { useTestNats, type TestNats } from "@lantern/shared/testing";
@@ -9,21 +9,7 @@ import { LimitKeeper } from "./limit-keeper.js";
 
 const logger = createLogger({ service: "test", level: "silent" });
 
-const policy = (over: Partial<KeyPolicy>): KeyPolicy => ({
-  v: 1,
-  keyId: "k",
-  name: "k",
-  tags: [],
-  allowedModels: null,
-  allowedPaths: null,
-  rateLimits: [],
-  maxConcurrent: null,
-  budget: null,
-  cache: null,
-  expiresAt: null,
-  revoked: false,
-  ...over,
-});
+const policy = (over: Partial<KeyPolicy> = {}): KeyPolicy => unrestrictedKeyPolicy("k", over);
 
 /** Two keepers on two connections: two gateway replicas sharing bucket `limits`. */
 let nats: TestNats;
