@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import { loadGatewayConfig, startGateway, type RunningGateway } from "@lantern/gateway";
 import { loadInferenceConfig, startWorker, type RunningWorker } from "@lantern/inference";
-import { useTestNats, type TestNats } from "@lantern/shared/testing";
+import { useTestNats, waitFor, type TestNats } from "@lantern/shared/testing";
 import { capturingLogger } from "./log-capture.js";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -114,15 +114,4 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   };
 }
 
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = "condition"): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { waitFor };

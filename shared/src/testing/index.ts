@@ -1,1 +1,2 @@
 export * from "./test-nats.js";
+export * from "./wait-for.js";

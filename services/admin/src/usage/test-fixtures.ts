@@ -1,3 +1,4 @@
+export { waitFor } from "@lantern/shared/testing";
 import { randomUUID } from "node:crypto";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { encodeMessage, natsNames, UsageEvent, type NatsNames } from "@lantern/shared/contracts";
@@ -22,18 +23,6 @@ export async function testAdminDeps(opts: { natsUrl: string; namespace: string; 
   return { config, db: opts.db, nats, names, buckets, logger };
 }
 
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = "condition"): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 export function usageEvent(overrides: Partial<UsageEvent> = {}): UsageEvent {
   return {
