@@ -26,7 +26,7 @@ import {
   toModelToken,
 } from "@lantern/shared/contracts";
 import { ensureEdgeBuckets, freePort, startLocalNatsServer, type LocalNatsServer } from "@lantern/shared/nats";
-import { repoRoot } from "../scripts/local-stack.js";
+import { GATEWAY_NODE_FLAGS, repoRoot } from "../scripts/local-stack.js";
 import { timeRequest, timeStream, type StreamTiming, type Target } from "./request-timing.js";
 import { percentile, rssMiB } from "./stats.js";
 
@@ -50,9 +50,9 @@ interface Child {
   stop(): Promise<void>;
 }
 
-function spawnTs(script: string, env: NodeJS.ProcessEnv, onLine: (line: string) => void): Child {
+function spawnTs(script: string, env: NodeJS.ProcessEnv, onLine: (line: string) => void, nodeFlags: readonly string[] = []): Child {
   const tsx = createRequire(import.meta.url).resolve("tsx");
-  const child = spawn(process.execPath, ["--import", tsx, join(repoRoot, script)], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...nodeFlags, "--import", tsx, join(repoRoot, script)], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "inherit"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   createInterface({ input: child.stdout! }).on("line", onLine);
   return {
@@ -119,9 +119,16 @@ async function startGatewayProcess(natsUrl: string, namespace: string): Promise<
     GATEWAY_PORT: String(port),
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
   };
-  const child = spawnTs("services/gateway/src/main.ts", env, (line) => {
-    if (/"level":(40|50|60)/.test(line)) console.error(`[gateway] ${line}`);
-  });
+  // BENCH_GATEWAY_NODE_FLAGS adds node flags for the gateway alone (e.g. `--cpu-prof`).
+  const extraFlags = process.env.BENCH_GATEWAY_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
+  const child = spawnTs(
+    "services/gateway/src/main.ts",
+    env,
+    (line) => {
+      if (/"level":(40|50|60)/.test(line)) console.error(`[gateway] ${line}`);
+    },
+    [...GATEWAY_NODE_FLAGS, ...extraFlags],
+  );
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -13,6 +13,9 @@ import { NATS_SERVER_INSTALL_HINT, findNatsServer, startLocalNatsServer, type Lo
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 
+/** Node flags for the gateway process. */
+export const GATEWAY_NODE_FLAGS: readonly string[] = [];
+
 export interface StackProcess {
   name: string;
   child: ChildProcess;
@@ -65,8 +68,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     natsUrl = nats.url;
   }
   let stopping = false;
-  const startService = (name: string, entry: string, env: NodeJS.ProcessEnv): StackProcess => {
-    const child = spawn(process.execPath, ["--import", tsx, entry], {
+  const startService = (name: string, entry: string, env: NodeJS.ProcessEnv, nodeFlags: readonly string[] = []): StackProcess => {
+    const child = spawn(process.execPath, [...nodeFlags, "--import", tsx, entry], {
       cwd: repoRoot,
       env: { ...process.env, NATS_URL: natsUrl, ...opts.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -99,7 +102,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         ...opts.workerEnv,
       }),
     ),
-    startService("gateway", "services/gateway/src/main.ts", { GATEWAY_HOST: opts.gatewayHost, GATEWAY_PORT: String(opts.gatewayPort) }),
+    startService("gateway", "services/gateway/src/main.ts", { GATEWAY_HOST: opts.gatewayHost, GATEWAY_PORT: String(opts.gatewayPort) }, GATEWAY_NODE_FLAGS),
   ];
   const baseUrl = `http://${opts.gatewayHost}:${opts.gatewayPort}`;
   const adminUrl = opts.admin ? `http://${urlHost(opts.admin.host)}:${opts.admin.port}` : undefined;

@@ -27,7 +27,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const gatewayId = newRequestId("gw");
   const log = logger.child({ gatewayId });
   const names = natsNames(config.NATS_NAMESPACE);
-  const nats = await connectNats({ url: config.NATS_URL, name: `gateway-${gatewayId}`, logger: log });
+  // Each API request makes up to three NATS round trips (admission, settlement, usage event): their
+  // errors carry the subject and cause, which is enough; a stack capture per round trip is not.
+  const nats = await connectNats({ url: config.NATS_URL, name: `gateway-${gatewayId}`, logger: log, asyncTraces: false });
   const jsm = await ensureInferResources(nats.nc, names);
   const buckets = await ensureBuckets(nats.nc, names, { workerTtlMs: config.WORKER_HEARTBEAT_TTL_MS });
   const edgeBuckets = await ensureEdgeBuckets(nats.nc, names);
