@@ -13,8 +13,12 @@ import { NATS_SERVER_INSTALL_HINT, findNatsServer, startLocalNatsServer, type Lo
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Node flags for the gateway process. */
-export const GATEWAY_NODE_FLAGS: readonly string[] = [];
+/**
+ * Node flags for the gateway process: `--expose-gc` lets it collect once when a burst of traffic
+ * ends, so its memory comes back down instead of staying at the burst's peak (see
+ * services/gateway/src/memory/idle-collection.ts).
+ */
+export const GATEWAY_NODE_FLAGS: readonly string[] = ["--expose-gc"];
 
 export interface StackProcess {
   name: string;

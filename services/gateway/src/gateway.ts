@@ -11,6 +11,7 @@ import { EdgeServices } from "./edge/edge-services.js";
 import type { GatewayConfig } from "./config.js";
 import { InferenceClient } from "./jobs/inference-client.js";
 import { QueueMonitor } from "./jobs/queue-monitor.js";
+import { collectWhenIdle } from "./memory/idle-collection.js";
 import { ReplyRouter } from "./jobs/reply-router.js";
 import { startProviderTables } from "./providers/edge-tables.js";
 import { UpstreamClient } from "./providers/upstream-client.js";
@@ -80,6 +81,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.GATEWAY_HOST}:${port}`;
   log.info({ url }, "gateway listening");
+  const stopCollecting = collectWhenIdle(server, log.child({ component: "memory" }));
 
   let stopped: Promise<void> | undefined;
   return {
@@ -87,6 +89,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     port,
     stop(graceMs = 10_000) {
       stopped ??= (async () => {
+        stopCollecting();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
