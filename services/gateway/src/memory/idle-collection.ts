@@ -5,6 +5,8 @@ import type { Logger } from "@lantern/shared/logging";
 const CHECK_MS = 1_000;
 /** Quiet this long after traffic counts as the end of a burst. */
 const QUIET_MS = 2_000;
+/** Fewer requests than this since the last collection (health probes, a trickle) leave nothing worth collecting. */
+const BURST_REQUESTS = 1_000;
 
 type Collect = (options?: { type?: "major" | "minor"; execution?: "sync" | "async" }) => void;
 
@@ -12,9 +14,10 @@ type Collect = (options?: { type?: "major" | "minor"; execution?: "sync" | "asyn
  * Gives memory back once a burst of traffic is over. Under load V8 promotes many short-lived
  * request objects into the old generation and grows it; with no allocation afterwards no
  * collection runs, so the grown heap (and the process RSS) would stay at its peak until the next
- * burst. One major collection at the start of a quiet spell frees and unmaps those pages. It runs
- * only when the process was started with `--expose-gc` (the stack scripts do so), once per burst,
- * and never while requests arrive.
+ * burst. One major collection at the start of a quiet spell frees that garbage and arms V8's
+ * memory reducer, which then returns the freed pages to the system within seconds. It runs only
+ * when the process was started with `--expose-gc` (the stack scripts do so), once per burst, and
+ * never while requests arrive.
  */
 export function collectWhenIdle(server: Server, logger: Logger): () => void {
   const collect = (globalThis as { gc?: Collect }).gc;
@@ -32,7 +35,7 @@ export function collectWhenIdle(server: Server, logger: Logger): () => void {
       lastActivity = now;
       return;
     }
-    if (requests === collectedAfter || now - lastActivity < QUIET_MS) return;
+    if (requests - collectedAfter < BURST_REQUESTS || now - lastActivity < QUIET_MS) return;
     collectedAfter = requests;
     const before = process.memoryUsage.rss();
     collect({ type: "major", execution: "sync" });
