@@ -13,6 +13,13 @@ import { NATS_SERVER_INSTALL_HINT, findNatsServer, startLocalNatsServer, type Lo
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 
+/**
+ * Node flags for the gateway process: `--expose-gc` lets it collect once when a burst of traffic
+ * ends, so its memory comes back down instead of staying at the burst's peak (see
+ * services/gateway/src/memory/idle-collection.ts).
+ */
+export const GATEWAY_NODE_FLAGS: readonly string[] = ["--expose-gc"];
+
 export interface StackProcess {
   name: string;
   child: ChildProcess;
@@ -65,8 +72,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     natsUrl = nats.url;
   }
   let stopping = false;
-  const startService = (name: string, entry: string, env: NodeJS.ProcessEnv): StackProcess => {
-    const child = spawn(process.execPath, ["--import", tsx, entry], {
+  const startService = (name: string, entry: string, env: NodeJS.ProcessEnv, nodeFlags: readonly string[] = []): StackProcess => {
+    const child = spawn(process.execPath, [...nodeFlags, "--import", tsx, entry], {
       cwd: repoRoot,
       env: { ...process.env, NATS_URL: natsUrl, ...opts.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -99,7 +106,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         ...opts.workerEnv,
       }),
     ),
-    startService("gateway", "services/gateway/src/main.ts", { GATEWAY_HOST: opts.gatewayHost, GATEWAY_PORT: String(opts.gatewayPort) }),
+    startService("gateway", "services/gateway/src/main.ts", { GATEWAY_HOST: opts.gatewayHost, GATEWAY_PORT: String(opts.gatewayPort) }, GATEWAY_NODE_FLAGS),
   ];
   const baseUrl = `http://${opts.gatewayHost}:${opts.gatewayPort}`;
   const adminUrl = opts.admin ? `http://${urlHost(opts.admin.host)}:${opts.admin.port}` : undefined;

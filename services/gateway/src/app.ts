@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { newRequestId } from "@lantern/shared/contracts";
 import { ApiError, ClientGoneError } from "./errors/api-error.js";
 import { renderError, toApiError } from "./errors/render-error.js";
 import { chatCompletionsRoutes } from "./http/chat-completions.js";
@@ -10,16 +9,20 @@ import type { GatewayDeps, GatewayEnv } from "./http/gateway-env.js";
 import { fleetRoutes } from "./http/fleet.js";
 import { healthRoutes } from "./http/health.js";
 import { modelsRoutes } from "./http/models.js";
+import { RequestIds } from "./http/request-ids.js";
 
 export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   const log = deps.logger.child({ component: "http" });
+  const requestIds = new RequestIds("req");
 
   // One id per request: the response id, the NATS message id, and the key of every log line.
   app.use("*", async (c, next) => {
-    const requestId = newRequestId("req");
+    const requestId = requestIds.take();
     c.set("requestId", requestId);
     c.header("x-request-id", requestId);
+    // Skipped whole when its level is off: timing and the line cost a share of a small request.
+    if (!log.isLevelEnabled("info")) return next();
     const startedAt = performance.now();
     await next();
     log.info(

@@ -11,6 +11,7 @@ import { EdgeServices } from "./edge/edge-services.js";
 import type { GatewayConfig } from "./config.js";
 import { InferenceClient } from "./jobs/inference-client.js";
 import { QueueMonitor } from "./jobs/queue-monitor.js";
+import { collectWhenIdle } from "./memory/idle-collection.js";
 import { ReplyRouter } from "./jobs/reply-router.js";
 import { startProviderTables } from "./providers/edge-tables.js";
 import { UpstreamClient } from "./providers/upstream-client.js";
@@ -27,7 +28,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const gatewayId = newRequestId("gw");
   const log = logger.child({ gatewayId });
   const names = natsNames(config.NATS_NAMESPACE);
-  const nats = await connectNats({ url: config.NATS_URL, name: `gateway-${gatewayId}`, logger: log });
+  // Each API request makes up to three NATS round trips (admission, settlement, usage event): their
+  // errors carry the subject and cause, which is enough; a stack capture per round trip is not.
+  const nats = await connectNats({ url: config.NATS_URL, name: `gateway-${gatewayId}`, logger: log, asyncTraces: false });
   const jsm = await ensureInferResources(nats.nc, names);
   const buckets = await ensureBuckets(nats.nc, names, { workerTtlMs: config.WORKER_HEARTBEAT_TTL_MS });
   const edgeBuckets = await ensureEdgeBuckets(nats.nc, names);
@@ -78,6 +81,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.GATEWAY_HOST}:${port}`;
   log.info({ url }, "gateway listening");
+  const stopCollecting = collectWhenIdle(server, log.child({ component: "memory" }));
 
   let stopped: Promise<void> | undefined;
   return {
@@ -85,6 +89,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     port,
     stop(graceMs = 10_000) {
       stopped ??= (async () => {
+        stopCollecting();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);

@@ -5,6 +5,11 @@ export interface ConnectNatsOptions {
   url: string;
   name: string;
   logger: Logger;
+  /**
+   * Record where each request was made, for its error's stack (default true). Costs two Error
+   * captures per request/publish, which a service making several per HTTP request may not want.
+   */
+  asyncTraces?: boolean;
 }
 
 export interface NatsLink {
@@ -14,12 +19,13 @@ export interface NatsLink {
 }
 
 /** Connects with unlimited reconnects; logs and tracks connection state. */
-export async function connectNats({ url, name, logger }: ConnectNatsOptions): Promise<NatsLink> {
+export async function connectNats({ url, name, logger, asyncTraces = true }: ConnectNatsOptions): Promise<NatsLink> {
   const nc = await connect({
     servers: url.split(",").map((s) => s.trim()),
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
+    noAsyncTraces: !asyncTraces,
   });
   let connected = true;
   void (async () => {

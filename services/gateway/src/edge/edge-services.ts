@@ -12,6 +12,8 @@ import { LimitKeeper } from "./limit-keeper.js";
 import { TrackedLedger } from "./tracked-ledger.js";
 import { UsageOutbox } from "./usage-outbox.js";
 
+const MODEL_TOKENS_KEPT = 1_000;
+
 export interface EdgeOptions {
   nc: NatsConnection;
   jsm: JetStreamManager;
@@ -34,6 +36,7 @@ export class EdgeServices {
   readonly logger: Logger;
   private readonly auth: AuthMode;
   private readonly prices: KvMirror<typeof ModelPrice>;
+  private readonly modelTokens = new Map<string, string>();
 
   private constructor(opts: EdgeOptions, buckets: Awaited<ReturnType<typeof ensureEdgeBuckets>>) {
     this.gatewayId = opts.gatewayId;
@@ -55,7 +58,18 @@ export class EdgeServices {
   }
 
   priceOf(model: string): ModelPrice | undefined {
-    return this.prices.get(toModelToken(model));
+    return this.prices.get(this.tokenOf(model));
+  }
+
+  /** Model tokens are a hash of the name: remembered for the few names in use (twice a request). */
+  private tokenOf(model: string): string {
+    let token = this.modelTokens.get(model);
+    if (token === undefined) {
+      if (this.modelTokens.size >= MODEL_TOKENS_KEPT) this.modelTokens.clear();
+      token = toModelToken(model);
+      this.modelTokens.set(model, token);
+    }
+    return token;
   }
 
   /**
@@ -68,7 +82,9 @@ export class EdgeServices {
       c.set("ledger", ledger);
       const outgoing = c.env?.outgoing;
       outgoing?.once("close", () => ledger.finish(outgoing.writableFinished ? outgoing.statusCode : 499));
-      const who = authenticate(this.keys, this.auth, c.req.header("authorization"));
+      // Node's own header object when there is one: c.req.header() builds the web Headers first.
+      const authorization = outgoing ? c.env.incoming.headers.authorization : c.req.header("authorization");
+      const who = authenticate(this.keys, this.auth, authorization);
       ledger.identify(who);
       ensurePathAllowed(who, c.req.path);
       await next();
