@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
+import { closeHttpServer } from "@lantern/shared/lifecycle";
 import { jetstream } from "@nats-io/jetstream";
 import { natsNames, newRequestId } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
@@ -90,11 +91,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     stop(graceMs = 10_000) {
       stopped ??= (async () => {
         stopCollecting();
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-        await closed;
-        clearTimeout(timer);
+        await closeHttpServer(server, graceMs);
         await edge.stop(Math.min(graceMs, 5_000));
         registry.stop();
         providers.stop();
