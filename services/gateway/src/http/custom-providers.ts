@@ -27,7 +27,7 @@ export function customProviderRoutes(deps: GatewayDeps) {
       request: body.object,
       openTtlSeconds: deps.config.GATEWAY_CACHE_TTL_S,
     });
-    await c.get("ledger").admit(admissionClaim(model, body.object, body.text));
+    await c.get("ledger").admit(admissionClaim(model, body.object, body.text, deps.config.GATEWAY_DEFAULT_COMPLETION_TOKENS));
     if (decision) {
       const hit = await deps.cache.lookup(decision.key);
       if (hit) return replayAnswer(c, hit, { stream: request.stream, includeUsage: request.includeUsage });
