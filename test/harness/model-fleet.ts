@@ -3,6 +3,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import {
   decodeMessage,
   encodeMessage,
+  MessageDecodeError,
   ModelControlReply,
   ModelControlRequest,
   ModelEvent,
@@ -10,6 +11,16 @@ import {
   WorkerHeartbeat,
   type ServedModel,
 } from "@lantern/shared/contracts";
+
+/** A worker's model event; pull and removal events share the `events.model.` prefix and are skipped. */
+function workerModelEvent(data: Uint8Array): ModelEvent | undefined {
+  try {
+    return decodeMessage(ModelEvent, data);
+  } catch (err) {
+    if (err instanceof MessageDecodeError) return undefined;
+    throw err;
+  }
+}
 
 /** Looks at a test's fleet the way an operator or the admin service would: KV, control subjects, events. */
 export function modelFleet(nc: NatsConnection, namespace: string) {
@@ -42,7 +53,9 @@ export function modelFleet(nc: NatsConnection, namespace: string) {
       const seen: ModelEvent[] = [];
       nc.subscribe(names.subjects.modelEventsAll, {
         callback: (err, msg) => {
-          if (!err) seen.push(decodeMessage(ModelEvent, msg.data));
+          // Pull and removal events share the `events.model.` prefix; only worker model events are followed.
+          const event = err ? undefined : workerModelEvent(msg.data);
+          if (event) seen.push(event);
         },
       });
       return seen;
@@ -55,7 +68,8 @@ export function modelFleet(nc: NatsConnection, namespace: string) {
       const events: ModelEvent[] = [];
       for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
         const msg = await jsm.streams.getMessage(names.streams.events, { seq });
-        if (msg?.subject.startsWith(names.subjects.modelEventsAll.slice(0, -1))) events.push(decodeMessage(ModelEvent, msg.data));
+        const event = msg?.subject.startsWith(names.subjects.modelEventsAll.slice(0, -1)) ? workerModelEvent(msg.data) : undefined;
+        if (event) events.push(event);
       }
       return events;
     },

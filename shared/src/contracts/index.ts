@@ -14,3 +14,4 @@ export * from "./key-policy.js";
 export * from "./providers.js";
 export * from "./usage-event.js";
 export * from "./cached-answer.js";
+export * from "./model-pull.js";

@@ -21,6 +21,12 @@ export function natsNames(namespace = "") {
       infer: resource("INFER"),
       /** Platform events (`events.>`), kept a while so a monitor or the admin service can replay them. */
       events: resource("EVENTS"),
+      /** Work queue of model pull commands (`models.pull`); one fetcher takes each. */
+      models: resource("MODELS"),
+    },
+    objectStores: {
+      /** Verified GGUF files by their path under the models dir, for workers on hosts without them. */
+      models: resource("models"),
     },
     buckets: {
       /** Live worker heartbeats; an entry older than its TTL means the worker is gone. */
@@ -52,6 +58,15 @@ export function natsNames(namespace = "") {
       reply: (gatewayId: string, requestId: string) => subject(`reply.${gatewayId}.${requestId}`),
       eventsAll: subject("events.>"),
       modelEventsAll: subject("events.model.>"),
+      /** Pull commands (stream MODELS). */
+      modelPull: subject("models.pull"),
+      /** Started, progress, done and failed events of one pull. */
+      modelPullEvents: (pullId: string) => {
+        if (!/^[A-Za-z0-9_-]{1,64}$/.test(pullId)) throw new Error(`pull id must be [A-Za-z0-9_-]{1,64}, got ${JSON.stringify(pullId)}`);
+        return subject(`events.model.pull.${pullId}`);
+      },
+      modelPullEventsAll: subject("events.model.pull.*"),
+      modelRemoved: subject("events.model.removed"),
       /** One UsageEvent per request at the edge. */
       usageEvent: subject("events.usage"),
       /** `events.model.loaded`, `events.model.unloaded`, `events.model.load_failed`. */
@@ -67,6 +82,10 @@ export function natsNames(namespace = "") {
       inferWorkers: (model: ModelToken, priority: Priority) => `workers_${model}_${priority}`,
       /** The admin service's durable consumer that stores usage events in Postgres. */
       usageStore: "admin_usage_store",
+      /** The fetchers' shared durable consumer on MODELS. */
+      modelFetcher: "model_fetcher",
+      /** The admin service's durable consumer that registers pulled (and forgets removed) models in Postgres. */
+      modelRegistrar: "admin_model_registrar",
     },
   } as const;
 }

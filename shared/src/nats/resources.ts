@@ -145,6 +145,23 @@ export async function ensureEventsStream(jsm: JetStreamManager, names: NatsNames
   await ensureStream(jsm, config);
 }
 
+/**
+ * Creates the MODELS work-queue stream if missing: pull commands, each taken by one fetcher and
+ * removed once acknowledged. Deduplicated by pull id, so a retried publish queues one pull.
+ */
+export async function ensureModelsStream(jsm: JetStreamManager, names: NatsNames): Promise<void> {
+  await ensureStream(jsm, {
+    name: names.streams.models,
+    subjects: [names.subjects.modelPull],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    duplicate_window: nanos(120_000),
+    // A pull nobody took within a day is stale: the user has long given up on it.
+    max_age: nanos(24 * 3_600_000),
+  });
+}
+
 export interface EdgeBuckets {
   keys: KV;
   limits: KV;

@@ -2,7 +2,7 @@ import { asc } from "drizzle-orm";
 import type { AdminDeps } from "../admin-deps.js";
 import { models } from "../db/schema.js";
 import { FleetReader, type ModelPlacement } from "./fleet-view.js";
-import { GgufSummaryCache } from "./gguf-summary.js";
+import { GgufSummaryCache } from "@lantern/shared/gguf";
 import { listModelFiles } from "./model-files.js";
 
 /** Everything known about one model: its file, its GGUF metadata, its registration, where it runs. */

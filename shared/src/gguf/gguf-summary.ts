@@ -18,7 +18,7 @@ const IGNORED_KEYS = ["tokenizer.ggml.tokens", "tokenizer.ggml.scores", "tokeniz
 
 type NodeLlamaCpp = typeof import("node-llama-cpp");
 let nodeLlamaCpp: Promise<NodeLlamaCpp> | undefined;
-// Loaded on first use: the admin service only needs the GGUF reader, and only when asked for models.
+// Loaded on first use: readers of GGUF headers (admin, fetcher) need only this part, and only when asked.
 const loadNodeLlamaCpp = () => (nodeLlamaCpp ??= import("node-llama-cpp"));
 
 function summarise(info: GgufFileInfo, lib: NodeLlamaCpp): GgufSummary {

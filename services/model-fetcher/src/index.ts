@@ -1,0 +1,2 @@
+export { FetcherConfig, loadFetcherConfig } from "./config.js";
+export { startModelFetcher, type ModelFetcher, type StartModelFetcherOptions } from "./fetcher-service.js";
