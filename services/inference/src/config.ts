@@ -71,6 +71,13 @@ export const InferenceConfig = z.object({
   ...natsEnv,
   MODELS_DIR: z.string().default("./models"),
   /**
+   * Where model files copied from the `models` object store go (a worker on a host without the
+   * models volume); the models dir when unset.
+   */
+  INFERENCE_MODEL_CACHE_DIR: z.preprocess((v) => (v === "" ? undefined : v), z.string().optional()),
+  /** `on`: a model file missing on this host is looked for in the NATS object store `models`. */
+  INFERENCE_MODEL_STORE: z.enum(["on", "off"]).default("on"),
+  /**
    * Comma list of `name=file.gguf?option=value&...` (see parseModelEntry); the bundled model when
    * neither this nor INFERENCE_MODELS_FILE is set.
    */

@@ -2,7 +2,8 @@ import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { natsNames } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { closeNats, connectNats, ensureBuckets, ensureEventsStream, ensureInferResources } from "@lantern/shared/nats";
+import type { ObjectStore } from "@nats-io/obj";
+import { closeNats, connectNats, ensureBuckets, ensureEventsStream, ensureInferResources, openModelStore } from "@lantern/shared/nats";
 import { defaultContexts, newWorkerId, type InferenceConfig } from "./config.js";
 import { ModelControl } from "./control/model-control.js";
 import { ModelEventPublisher } from "./events/model-event-publisher.js";
@@ -12,6 +13,7 @@ import { FlushClock } from "./jobs/flush-clock.js";
 import { serveModel } from "./jobs/serve-model.js";
 import { JobArrivals } from "./models/job-arrivals.js";
 import { hardwareReport, loadLlama } from "./models/load-llama.js";
+import { ModelFiles } from "./models/model-files.js";
 import { ModelHost } from "./models/model-host.js";
 import type { ServedModel } from "./models/served-model.js";
 
@@ -40,11 +42,27 @@ export async function startWorker(config: InferenceConfig, logger: Logger): Prom
   const buckets = await ensureBuckets(nc, names, { workerTtlMs: config.WORKER_HEARTBEAT_TTL_MS });
   const flushClock = config.INFERENCE_STREAM_FLUSH_MS > 0 ? new FlushClock(config.INFERENCE_STREAM_FLUSH_MS) : undefined;
 
+  let modelStore: Promise<ObjectStore> | undefined;
+  const openStore = () => {
+    // Opened on first need and kept; a failed open is tried again next time.
+    modelStore ??= openModelStore(nc, names).catch((err: unknown) => {
+      modelStore = undefined;
+      throw err;
+    });
+    return modelStore;
+  };
+  const files = new ModelFiles({
+    modelsDir: config.MODELS_DIR,
+    cacheDir: config.INFERENCE_MODEL_CACHE_DIR ?? config.MODELS_DIR,
+    store: config.INFERENCE_MODEL_STORE === "on" ? openStore : undefined,
+    logger: log.child({ component: "model-files" }),
+  });
+
   let heartbeat: Heartbeat | undefined;
   const host = new ModelHost({
     llama,
     pool,
-    modelsDir: config.MODELS_DIR,
+    files,
     threads: config.INFERENCE_THREADS,
     defaults: {
       slots: config.INFERENCE_SLOTS,

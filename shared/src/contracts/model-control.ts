@@ -71,6 +71,8 @@ export const ModelControlErrorCode = z.enum([
   /** The file is absolute or climbs out of the models dir. */
   "path_outside_models_dir",
   "file_not_found",
+  /** The file was in the `models` object store but copying it failed or its digest did not match. */
+  "model_store_failed",
   /** The file is there but is not a GGUF model node-llama-cpp can read. */
   "invalid_model_file",
   /** The estimate exceeds free RAM, free VRAM or the worker's memory cap; `fit` has the numbers. */

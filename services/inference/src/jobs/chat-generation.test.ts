@@ -10,7 +10,7 @@ import { loadServedModel, type ServedModel } from "../models/served-model.js";
 import { generate, type GenerationJob } from "./generate.js";
 import type { ToolCallPiece } from "./tool-call-stream.js";
 
-const modelsDir = fileURLToPath(new URL("../../../../models", import.meta.url));
+const modelPath = fileURLToPath(new URL("../../../../models/stories260K.gguf", import.meta.url));
 let llama: Llama;
 const loaded = new Map<ChatWrapperName, ServedModel>();
 
@@ -25,7 +25,7 @@ afterAll(async () => {
 async function servedWith(chatWrapper: ChatWrapperName): Promise<ServedModel> {
   let served = loaded.get(chatWrapper);
   if (!served) {
-    served = await loadServedModel({ llama, name: "stories", modelsDir, file: "stories260K.gguf", slots: 1, contexts: 1, threads: 1, contextSize: 0, chatWrapper });
+    served = await loadServedModel({ llama, name: "stories", modelPath, slots: 1, contexts: 1, threads: 1, contextSize: 0, chatWrapper });
     loaded.set(chatWrapper, served);
   }
   return served;

@@ -7,12 +7,12 @@ import { loadLlama } from "../models/load-llama.js";
 import { loadServedModel, type ServedModel } from "../models/served-model.js";
 import { generatePlain, plainStopsFor, type PlainStops } from "./plain-generation.js";
 
-const modelsDir = fileURLToPath(new URL("../../../../models", import.meta.url));
+const modelPath = fileURLToPath(new URL("../../../../models/stories260K.gguf", import.meta.url));
 let served: ServedModel;
 
 beforeAll(async () => {
   const { llama } = await loadLlama("cpu", createLogger({ service: "test", level: "silent" }));
-  served = await loadServedModel({ llama, name: "stories", modelsDir, file: "stories260K.gguf", slots: 1, contexts: 1, threads: 1, contextSize: 0 });
+  served = await loadServedModel({ llama, name: "stories", modelPath, slots: 1, contexts: 1, threads: 1, contextSize: 0 });
 });
 afterAll(async () => {
   await served?.dispose();

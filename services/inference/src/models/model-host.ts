@@ -17,7 +17,7 @@ import type { ModelServing } from "../jobs/serve-model.js";
 import type { JobArrivals } from "./job-arrivals.js";
 import { describeLayout, estimateFit, fitShortfalls } from "./memory-fit.js";
 import { ModelLoadError } from "./model-load-error.js";
-import { resolveModelPath } from "./model-path.js";
+import type { ModelFiles } from "./model-files.js";
 import { CHAT_WRAPPER_NAMES, isChatWrapperName, type ChatWrapperName } from "./chat-wrapper.js";
 import { loadServedModel, type ServedModel } from "./served-model.js";
 
@@ -35,7 +35,8 @@ export interface ModelDefaults {
 export interface ModelHostOptions {
   llama: Llama;
   pool: ComputePool;
-  modelsDir: string;
+  /** Finds (or copies in from the object store) each model's file. */
+  files: ModelFiles;
   threads: number;
   defaults: ModelDefaults;
   /** Contexts for a model whose spec and defaults leave it to the backend. */
@@ -236,7 +237,7 @@ export class ModelHost {
       throw new ModelLoadError("load_failed", `Unknown chat template '${spec.chatWrapper}' for '${spec.name}' (known: ${CHAT_WRAPPER_NAMES.join(", ")}).`);
     }
     const chatWrapper = spec.chatWrapper;
-    const modelPath = await resolveModelPath(this.opts.modelsDir, spec.file);
+    const modelPath = await this.opts.files.locate(spec.file);
     const fit = await estimateFit({
       llama,
       pool,
@@ -262,8 +263,7 @@ export class ModelHost {
       served = await loadServedModel({
         llama,
         name: spec.name,
-        modelsDir: this.opts.modelsDir,
-        file: spec.file,
+        modelPath,
         slots: spec.slots,
         contexts: spec.contexts,
         threads: this.opts.threads,

@@ -1,4 +1,3 @@
-import { join, resolve } from "node:path";
 import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp";
 import { toModelToken, type ModelToken } from "@lantern/shared/contracts";
 import { chatWrapperFor, type ChatWrapperName } from "./chat-wrapper.js";
@@ -9,8 +8,8 @@ import { GrammarCache } from "./grammar-cache.js";
 export interface ServedModelOptions {
   llama: Llama;
   name: string;
-  modelsDir: string;
-  file: string;
+  /** The model file, already located (see ModelFiles). */
+  modelPath: string;
   slots: number;
   /** How many contexts the slots are spread over (each gets an equal share). */
   contexts: number;
@@ -40,8 +39,7 @@ export interface ServedModel {
 }
 
 export async function loadServedModel(opts: ServedModelOptions): Promise<ServedModel> {
-  const modelPath = resolve(join(opts.modelsDir, opts.file));
-  const model = await opts.llama.loadModel({ modelPath, ...(opts.gpuLayers !== undefined ? { gpuLayers: opts.gpuLayers } : {}) });
+  const model = await opts.llama.loadModel({ modelPath: opts.modelPath, ...(opts.gpuLayers !== undefined ? { gpuLayers: opts.gpuLayers } : {}) });
   const contextSize = effectiveContextSize(opts.contextSize, model.trainContextSize);
   const contexts: LlamaContext[] = [];
   const sequences: LlamaContextSequence[] = [];
