@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadGatewayConfig, startGateway, type RunningGateway } from "@lantern/gateway";
 import { createLogger } from "@lantern/shared/logging";
 import { loadAdminConfig, startAdmin, type RunningAdmin } from "../services/admin/src/index.js";
-import { useTestDatabase, type TestDatabase } from "../services/admin/src/testing/test-database.js";
+import { useTestDatabase, type TestDatabase } from "@lantern/shared/database";
 import { capturingLogger } from "./harness/log-capture.js";
 import { startOpenAiUpstream, type OpenAiUpstream } from "./harness/openai-upstream.js";
 import { BUNDLED_MODEL, startTestStack, waitFor, type TestStack } from "./harness/test-stack.js";

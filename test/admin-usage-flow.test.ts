@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useTestNats, type TestNats } from "@lantern/shared/testing";
 import type { AdminDeps } from "../services/admin/src/admin-deps.js";
 import { openDatabase, type OpenDatabase } from "../services/admin/src/db/database.js";
-import { useTestDatabase, type TestDatabase } from "../services/admin/src/testing/test-database.js";
+import { useTestDatabase, type TestDatabase } from "@lantern/shared/database";
 import { registryApi } from "../services/admin/src/registry/registry-api.js";
 import { eventsApi } from "../services/admin/src/usage/events-api.js";
 import { testAdminDeps, usageEvent, usagePublisher, waitFor } from "../services/admin/src/usage/test-fixtures.js";

@@ -5,7 +5,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "./database.js";
 import { usageEvents } from "./schema.js";
-import { useTestDatabase } from "../testing/test-database.js";
+import { useTestDatabase } from "@lantern/shared/database";
 
 const row = {
   id: "ev_1",

@@ -1,7 +1,7 @@
 import postgres from "postgres";
 import { expect, it } from "vitest";
 import { startTestAdmin } from "../testing/test-admin.js";
-import { testServerUrl } from "../testing/test-database.js";
+import { testServerUrl } from "@lantern/shared/database";
 
 it("reports a lost database as 503 degraded, and health itself still answers", async () => {
   const t = await startTestAdmin("postgres");

@@ -10,7 +10,7 @@ import { useTestNats, type TestNats } from "@lantern/shared/testing";
 import type { AdminDeps } from "../admin-deps.js";
 import { openDatabase, type OpenDatabase } from "../db/database.js";
 import { models } from "../db/schema.js";
-import { useTestDatabase, type TestDatabase } from "../testing/test-database.js";
+import { useTestDatabase, type TestDatabase } from "@lantern/shared/database";
 import { testAdminDeps } from "../usage/test-fixtures.js";
 import { registryApi } from "./registry-api.js";
 

@@ -8,7 +8,7 @@ import { useTestNats, type TestNats } from "@lantern/shared/testing";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { startAdmin, type RunningAdmin } from "../admin-service.js";
 import { loadAdminConfig } from "../config.js";
-import { useTestDatabase } from "./test-database.js";
+import { useTestDatabase } from "@lantern/shared/database";
 
 export type DatabaseKind = "postgres" | "pglite";
 

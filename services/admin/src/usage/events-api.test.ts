@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type OpenDatabase } from "../db/database.js";
-import { useTestDatabase } from "../testing/test-database.js";
+import { useTestDatabase } from "@lantern/shared/database";
 import { eventsApi } from "./events-api.js";
 import { usageEvent } from "./test-fixtures.js";
 import { insertUsageEvents } from "./usage-rows.js";

@@ -10,7 +10,7 @@ import { useTestNats, type TestNats } from "@lantern/shared/testing";
 import type { AdminDeps } from "../admin-deps.js";
 import { openDatabase, type OpenDatabase } from "../db/database.js";
 import { usageEvents } from "../db/schema.js";
-import { useTestDatabase, type TestDatabase } from "../testing/test-database.js";
+import { useTestDatabase, type TestDatabase } from "@lantern/shared/database";
 import { testAdminDeps, usageEvent, usagePublisher, waitFor } from "./test-fixtures.js";
 import { insertUsageEvents } from "./usage-rows.js";
 import { startUsageStore } from "./usage-store.js";
