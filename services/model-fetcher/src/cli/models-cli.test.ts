@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeMessage, ModelPullEvent, ModelRemovedEvent, natsNames, type NatsNames } from "@lantern/shared/contracts";
 import { freePort, openModelStore, putModelFile } from "@lantern/shared/nats";
 import { manifestPath } from "@lantern/shared/model-files";
-import { useTestNats, waitFor, type TestNats } from "@lantern/shared/testing";
-import { BUNDLED_MODEL, BUNDLED_SHA256, startFakeFetcher, type FakeFetcher } from "./testing/fake-fetcher.js";
+import { BUNDLED_MODEL, BUNDLED_SHA256, startFakeFetcher, useTestNats, waitFor, type FakeFetcher, type TestNats } from "@lantern/shared/testing";
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), "main.ts");
 const TSX = createRequire(import.meta.url).resolve("tsx");

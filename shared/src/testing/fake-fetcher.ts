@@ -3,11 +3,11 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { decodeMessage, encodeMessage, ModelPullCommand, ModelPullEvent, type ModelManifest, type NatsNames } from "@lantern/shared/contracts";
-import { ensureEventsStream, ensureModelsStream } from "@lantern/shared/nats";
-import { writeManifest } from "@lantern/shared/model-files";
+import { decodeMessage, encodeMessage, ModelPullCommand, ModelPullEvent, type ModelManifest, type NatsNames } from "../contracts/index.js";
+import { ensureEventsStream, ensureModelsStream } from "../nats/index.js";
+import { writeManifest } from "../model-files/index.js";
 
-export const BUNDLED_MODEL = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..", "..", "models", "stories260K.gguf");
+export const BUNDLED_MODEL = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "models", "stories260K.gguf");
 export const BUNDLED_SHA256 = "270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d";
 export const BUNDLED_SIZE = 1_185_376;
 
