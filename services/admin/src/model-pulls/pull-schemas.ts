@@ -10,10 +10,11 @@ const TARGET_OF_REPO = ["repo", "file", "revision", "sha256"] as const;
 export const PullRequestBody = z
   .strictObject({
     preset: z.string().min(1).max(128).optional().openapi({ description: "A preset of the fetcher's catalogue.", example: "qwen2.5-0.5b-instruct" }),
-    repo: HubRepo.optional().openapi({ description: "Hugging Face repository (with `file`).", example: "Qwen/Qwen2.5-0.5B-Instruct-GGUF" }),
-    file: RepoFilePath.optional().openapi({ description: "Path of the GGUF file in the repository.", example: "qwen2.5-0.5b-instruct-q8_0.gguf" }),
-    revision: HubRevision.optional().openapi({ description: "Branch, tag or commit (default `main`)." }),
-    sha256: Sha256Hex.optional().openapi({ description: "Digest the file must have (default: the hub's)." }),
+    // The contract's own schemas, so the API refuses exactly what a fetcher would.
+    repo: HubRepo.optional().describe("Hugging Face repository `owner/name` (with `file`), e.g. Qwen/Qwen2.5-0.5B-Instruct-GGUF."),
+    file: RepoFilePath.optional().describe("Path of the GGUF file in the repository, e.g. qwen2.5-0.5b-instruct-q8_0.gguf."),
+    revision: HubRevision.optional().describe("Branch, tag or commit (default `main`)."),
+    sha256: Sha256Hex.optional().describe("Digest the file must have (default: the hub's)."),
     name: z.string().min(1).max(256).optional().openapi({ description: "Name to serve it under (default: the file name without `.gguf`)." }),
     distribute: z.boolean().optional().openapi({ description: "Also store it in the NATS object store, for workers on other hosts." }),
   })
@@ -42,12 +43,12 @@ export function pullTargetOf(body: PullRequestBody): ModelPullTarget {
 
 export const PullAccepted = z
   .object({
-    pullId: PullId,
+    pullId: PullId.describe("Names the pull in its events."),
     events: z.string().openapi({ description: "Where the pull's events can be followed (SSE)." }),
   })
   .openapi("ModelPullAccepted");
 
-export const PullIdParam = z.object({ pullId: PullId.openapi({ param: { name: "pullId", in: "path" }, example: "pull_m3x1a2b3c4d5e6" }) });
+export const PullIdParam = z.object({ pullId: PullId });
 
 /** One SSE event per pull event: `event:` is its type, `data:` the event as JSON. */
 export const pullEventStream = {
