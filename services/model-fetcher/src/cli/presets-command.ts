@@ -16,7 +16,7 @@ export interface PresetListing {
 
 export type PresetSource = () => readonly PresetListing[];
 
-/** Until the fetcher ships its catalogue, `presets` says so instead of listing nothing. */
+/** Without a catalogue, `presets` says so (and how to pull by repository) instead of listing nothing. */
 export const catalogueUnavailable: PresetSource = () => {
   throw new CliError("This build has no preset catalogue. Pull by repository instead: pnpm models pull <owner/repo> <file.gguf>");
 };
