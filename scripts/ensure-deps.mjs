@@ -22,16 +22,17 @@ function pnpmCommand() {
   return ["npx", ["-y", `pnpm@${PNPM_VERSION}`]];
 }
 
-export function ensureDeps() {
+/** `quiet`: install output goes to stderr, so a command whose stdout is parsed (`--json`) stays clean. */
+export function ensureDeps({ quiet = false } = {}) {
   checkNode();
   const installed = join(root, "node_modules", ".modules.yaml");
   const lock = join(root, "pnpm-lock.yaml");
   if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) return;
   const [cmd, prefix] = pnpmCommand();
-  console.log(`Installing dependencies (${cmd} ${[...prefix, "install"].join(" ")}) ...`);
+  (quiet ? console.error : console.log)(`Installing dependencies (${cmd} ${[...prefix, "install"].join(" ")}) ...`);
   const result = spawnSync(cmd, [...prefix, "install", "--frozen-lockfile"], {
     cwd: root,
-    stdio: "inherit",
+    stdio: quiet ? ["inherit", 2, 2] : "inherit",
     shell: process.platform === "win32",
   });
   if (result.status !== 0) {
@@ -43,4 +44,4 @@ export function ensureDeps() {
   utimesSync(installed, now, now);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) ensureDeps();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) ensureDeps({ quiet: process.argv.includes("--quiet") });

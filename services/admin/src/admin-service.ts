@@ -16,6 +16,8 @@ import { RouteStore } from "./model-routes/route-store.js";
 import { PriceStore } from "./prices/price-store.js";
 import { KvProjection, type ResyncReport } from "./projection/kv-projection.js";
 import { ProviderStore } from "./providers/provider-store.js";
+import { pullsApi } from "./model-pulls/pulls-api.js";
+import { startModelRegistrar, type ModelRegistrar } from "./registry/model-registrar.js";
 import { registryApi } from "./registry/registry-api.js";
 import { eventsApi } from "./usage/events-api.js";
 import { startUsageStore, type UsageStore } from "./usage/usage-store.js";
@@ -43,6 +45,7 @@ export async function startAdmin(config: AdminConfig, logger: Logger): Promise<R
   let nats: NatsLink;
   let database: OpenDatabase;
   let usageStore: UsageStore;
+  let registrar: ModelRegistrar;
   try {
     database = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: join(config.LANTERN_DATA_DIR, "admin-db") });
     opened.push(() => database.close());
@@ -64,6 +67,8 @@ export async function startAdmin(config: AdminConfig, logger: Logger): Promise<R
 
     usageStore = await startUsageStore(deps);
     opened.push(() => usageStore.stop());
+    registrar = await startModelRegistrar(deps);
+    opened.push(() => registrar.stop());
     const app = createAdminApp({
       adminToken: config.ADMIN_TOKEN,
       database,
@@ -72,7 +77,8 @@ export async function startAdmin(config: AdminConfig, logger: Logger): Promise<R
       projection,
       logger,
       usageStatus: () => usageStore.status(),
-      routers: [eventsApi(deps), registryApi(deps)],
+      registrarStatus: () => registrar.status(),
+      routers: [eventsApi(deps), registryApi(deps), pullsApi(deps)],
     });
 
     server = await new Promise<Server>((resolve, reject) => {
@@ -98,6 +104,7 @@ export async function startAdmin(config: AdminConfig, logger: Logger): Promise<R
         await closeHttpServer(server, graceMs);
         await projection.stop();
         await usageStore.stop();
+        await registrar.stop();
         await closeNats(nats.nc);
         await database.close();
         logger.info("admin stopped");

@@ -47,6 +47,9 @@ describe("admin HTTP edge: OpenAPI, docs, auth and error shapes", () => {
         "GET /api/events/aggregates",
         "GET /api/models",
         "GET /api/models/{name}",
+        "DELETE /api/models/{name}",
+        "POST /api/models/pull",
+        "GET /api/models/pulls/{pullId}/events",
       ].sort(),
     );
     expect(doc.components.securitySchemes.AdminToken).toMatchObject({ type: "http", scheme: "bearer" });
@@ -86,6 +89,7 @@ describe("admin HTTP edge: OpenAPI, docs, auth and error shapes", () => {
       database: { ok: true, kind: "pglite" },
       nats: { connected: true },
       usageStore: { state: "storing", lag: 0, stored: 0 },
+      modelRegistrar: { state: "registering", registered: expect.any(Number), removed: 0 },
     });
   });
 

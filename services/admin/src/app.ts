@@ -9,6 +9,7 @@ import { ApiError } from "./http/api-error.js";
 import { docsPage } from "./http/docs-page.js";
 import { healthApi } from "./http/health-api.js";
 import type { UsageStoreStatus } from "./usage/usage-store.js";
+import type { ModelRegistrarStatus } from "./registry/model-registrar.js";
 import { renderError, toApiError } from "./http/render-error.js";
 import { keysApi } from "./keys/keys-api.js";
 import type { KeyStore } from "./keys/key-store.js";
@@ -33,12 +34,14 @@ export interface AdminAppDeps {
   logger: Logger;
   /**
    * Further `/api` routers, mounted behind the same auth and error handling and listed in the same
-   * OpenAPI document: the usage events API (`eventsApi`) and the model registry (`registryApi`).
+   * OpenAPI document: the usage events API (`eventsApi`), the model registry (`registryApi`) and model pulls (`pullsApi`).
    * Build them with `adminRouter()` so bad input answers in the same error shape.
    */
   routers?: OpenAPIHono<any>[];
   /** The usage store's state, reported by health. */
   usageStatus?: () => UsageStoreStatus;
+  /** The model registrar's state, reported by health. */
+  registrarStatus?: () => ModelRegistrarStatus;
 }
 
 export function createAdminApp(deps: AdminAppDeps): OpenAPIHono<AdminEnv> {
@@ -55,7 +58,7 @@ export function createAdminApp(deps: AdminAppDeps): OpenAPIHono<AdminEnv> {
   });
   app.use("/api/*", adminAuth(deps.adminToken, [HEALTH_PATH]));
 
-  app.route("/", healthApi(deps.database, deps.nats, deps.usageStatus));
+  app.route("/", healthApi(deps.database, deps.nats, { usage: deps.usageStatus, registrar: deps.registrarStatus }));
   app.route("/", keysApi(deps.stores.keys, deps.projection));
   app.route("/", providersApi(deps.stores.providers, deps.projection));
   app.route("/", routesApi(deps.stores.routes, deps.projection));

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import type { NatsLink } from "@lantern/shared/nats";
 import type { OpenDatabase } from "../db/database.js";
 import type { UsageStoreStatus } from "../usage/usage-store.js";
+import type { ModelRegistrarStatus } from "../registry/model-registrar.js";
 import { adminRouter, json } from "./admin-router.js";
 
 const Health = z
@@ -12,6 +13,8 @@ const Health = z
     nats: z.object({ connected: z.boolean() }),
     /** Usage events waiting in the stream: a growing lag with state `retrying` means the database is failing. */
     usageStore: z.object({ state: z.enum(["storing", "retrying", "stopped"]), lag: z.number().int(), stored: z.number().int() }).optional(),
+    /** Registrations from finished pulls and removals: `retrying` means the database is failing and events wait. */
+    modelRegistrar: z.object({ state: z.enum(["registering", "retrying", "stopped"]), registered: z.number().int(), removed: z.number().int() }).optional(),
   })
   .openapi("Health");
 
@@ -46,16 +49,18 @@ async function databaseAnswers(database: Pick<OpenDatabase, "db">): Promise<bool
 export function healthApi(
   database: Pick<OpenDatabase, "db" | "kind">,
   nats: Pick<NatsLink, "connected">,
-  usageStatus?: () => UsageStoreStatus,
+  status: { usage?: () => UsageStoreStatus; registrar?: () => ModelRegistrarStatus } = {},
 ) {
   const app = adminRouter();
   app.openapi(health, async (c) => {
     const dbOk = await databaseAnswers(database);
-    const usage = usageStatus?.();
+    const usage = status.usage?.();
+    const registrar = status.registrar?.();
     const body = {
       database: { ok: dbOk, kind: database.kind },
       nats: { connected: nats.connected },
       ...(usage ? { usageStore: { state: usage.state, lag: usage.lag, stored: usage.stored } } : {}),
+      ...(registrar ? { modelRegistrar: { state: registrar.state, registered: registrar.registered, removed: registrar.removed } } : {}),
     };
     if (dbOk && nats.connected) return c.json({ status: "ok" as const, ...body }, 200);
     return c.json({ status: "degraded" as const, ...body }, 503);

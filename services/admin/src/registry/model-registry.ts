@@ -3,7 +3,7 @@ import type { AdminDeps } from "../admin-deps.js";
 import { models } from "../db/schema.js";
 import { FleetReader, type ModelPlacement } from "./fleet-view.js";
 import { GgufSummaryCache } from "@lantern/shared/gguf";
-import { listModelFiles } from "./model-files.js";
+import { listLocalModels } from "@lantern/shared/model-files";
 
 /** Everything known about one model: its file, its GGUF metadata, its registration, where it runs. */
 export interface ModelEntry {
@@ -62,7 +62,7 @@ export function createModelRegistry(deps: Pick<AdminDeps, "config" | "db" | "nat
 
   const list = async (): Promise<ModelEntry[]> => {
     const [files, rows, view] = await Promise.all([
-      listModelFiles(deps.config.MODELS_DIR),
+      listLocalModels(deps.config.MODELS_DIR),
       deps.db.select().from(models).orderBy(asc(models.name)),
       fleet.read(),
     ]);
@@ -76,9 +76,10 @@ export function createModelRegistry(deps: Pick<AdminDeps, "config" | "db" | "nat
 
     await Promise.all(
       files.map(async (f) => {
-        // Two files with one base name in different folders: the later one goes by its path.
-        const e = entries.has(f.name) ? entry(f.file.replace(/\.gguf$/i, "")) : entry(f.name);
+        // Named by its manifest when the fetcher wrote one; two files with one name: the later one goes by its path.
+        const e = entry(f.name);
         Object.assign(e, { file: f.file, onDisk: true, sizeBytes: f.sizeBytes, modifiedAt: new Date(f.mtimeMs).toISOString() });
+        if (f.manifest) Object.assign(e, { sha256: f.manifest.sha256, source: f.manifest.source });
         try {
           Object.assign(e, await summaries.read(f.path, { mtimeMs: f.mtimeMs, size: f.sizeBytes }));
         } catch (err) {
@@ -89,8 +90,9 @@ export function createModelRegistry(deps: Pick<AdminDeps, "config" | "db" | "nat
 
     for (const row of rows) {
       const e = entry(row.name);
-      e.sha256 = row.sha256;
-      e.source = row.source;
+      // The file's own manifest, when there is one, is the fresher word on what is on disk.
+      e.sha256 ??= row.sha256;
+      e.source ??= row.source;
       e.registeredAt = row.createdAt.toISOString();
       if (!e.onDisk) {
         Object.assign(e, {

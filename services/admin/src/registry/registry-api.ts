@@ -1,9 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ComputePool, ModelState } from "@lantern/shared/contracts";
 import type { AdminDeps } from "../admin-deps.js";
-import { notFound } from "../http/api-error.js";
+import { ApiError, notFound } from "../http/api-error.js";
 import { ADMIN_SECURITY, adminRouter, errors, json } from "../http/admin-router.js";
 import { createModelRegistry } from "./model-registry.js";
+import { removeModel } from "./model-removal.js";
 
 const Placement = z
   .object({
@@ -59,7 +60,40 @@ const getRoute = createRoute({
   responses: { 200: json(Model, "The model"), 401: errors[401], 404: errors[404] },
 });
 
-/** `GET /api/models` and `GET /api/models/{name}`. */
+const Removal = z
+  .object({
+    name: z.string(),
+    file: z.string(),
+    removed: z.object({
+      file: z.boolean().openapi({ description: "The model file was deleted from MODELS_DIR." }),
+      manifest: z.boolean(),
+      object: z.boolean().openapi({ description: "The copy in the `models` object store was deleted (with `everywhere=true`)." }),
+      registration: z.boolean(),
+    }),
+  })
+  .openapi("ModelRemoval");
+
+const deleteRoute = createRoute({
+  method: "delete",
+  path: "/api/models/{name}",
+  tags: ["Models"],
+  summary: "Remove a model: its file and manifest, its registration, and with everywhere=true its object-store copy",
+  description: "Workers that have it loaded keep serving it until they unload it; a removal event tells every admin replica.",
+  security: ADMIN_SECURITY,
+  request: {
+    params: getRoute.request.params,
+    query: z.object({
+      everywhere: z
+        .enum(["true", "false"])
+        .default("false")
+        .transform((v) => v === "true")
+        .openapi({ type: "string", description: "Also delete the copy other hosts' workers fetch." }),
+    }),
+  },
+  responses: { 200: json(Removal, "What was removed"), 400: errors[400], 401: errors[401], 404: errors[404] },
+});
+
+/** `GET /api/models`, `GET /api/models/{name}` and `DELETE /api/models/{name}`. */
 export function registryApi(deps: Pick<AdminDeps, "config" | "db" | "nats" | "names" | "logger">) {
   const registry = createModelRegistry(deps);
   const app = adminRouter();
@@ -73,6 +107,16 @@ export function registryApi(deps: Pick<AdminDeps, "config" | "db" | "nats" | "na
       return c.json(missing.toBody(), 404);
     }
     return c.json(model, 200);
+  });
+  app.openapi(deleteRoute, async (c) => {
+    const { name } = c.req.valid("param");
+    const { everywhere } = c.req.valid("query");
+    try {
+      return c.json(await removeModel(deps, name, everywhere), 200);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return c.json(err.toBody(), 404);
+      throw err;
+    }
   });
   return app;
 }

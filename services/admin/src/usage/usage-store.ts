@@ -3,16 +3,10 @@ import { jetstream, jetstreamManager, type Consumer, type JsMsg } from "@nats-io
 import { decodeMessage, UsageEvent } from "@lantern/shared/contracts";
 import { ensureEventsStream } from "@lantern/shared/nats";
 import type { AdminDeps } from "../admin-deps.js";
+import { errorMessage } from "../db/error-message.js";
 import { ensureUsageConsumer, USAGE_ACK_WAIT_MS } from "./usage-consumer.js";
 import { insertUsageEvents } from "./usage-rows.js";
 
-/** The root cause, without the query text and parameters a wrapped driver error carries. */
-function errorMessage(err: unknown): string {
-  let e = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  const message = e instanceof Error ? e.message || e.name : String(e);
-  return message.length > 500 ? `${message.slice(0, 500)}...` : message;
-}
 
 export interface UsageStoreOptions {
   /** Most events written in one insert. */
