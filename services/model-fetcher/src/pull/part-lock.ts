@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
-import { open, readFile, rm, stat, utimes } from "node:fs/promises";
+import { mkdir, open, readFile, rm, stat, utimes } from "node:fs/promises";
+import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { PullAborted } from "../pull-error.js";
 
@@ -48,6 +49,7 @@ export interface PartLock {
 export async function acquirePartLock(partPath: string, signal: AbortSignal, onWait?: () => void): Promise<PartLock> {
   const lockPath = `${partPath}.lock`;
   let waited = false;
+  await mkdir(dirname(partPath), { recursive: true });
   for (;;) {
     if (signal.aborted) throw new PullAborted("stopped");
     try {
