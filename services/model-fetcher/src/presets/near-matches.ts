@@ -15,12 +15,14 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * The candidates closest to `wanted`, best first: those containing it (or contained in it) and
- * those within an edit distance of about a third of its length. Empty when nothing is close.
+ * The candidates closest to `wanted`, best first: those containing it (or contained in it),
+ * those within an edit distance of about a third of its length, then those containing each of
+ * its words (`qwen-0.5b` → `qwen2.5-0.5b-instruct`). Empty when nothing is close.
  */
 export function nearMatches(wanted: string, candidates: Iterable<string>, limit = 5): string[] {
   const w = wanted.toLowerCase();
   const threshold = Math.max(2, Math.ceil(w.length / 3));
+  const words = w.split(/[^a-z0-9]+/).filter(Boolean);
   const scored: { candidate: string; score: number }[] = [];
   for (const candidate of new Set(candidates)) {
     const c = candidate.toLowerCase();
@@ -29,6 +31,7 @@ export function nearMatches(wanted: string, candidates: Iterable<string>, limit 
     // A substring match ranks by how much is left over, ahead of mere typos of the same size.
     if (contains) scored.push({ candidate, score: Math.abs(c.length - w.length) * 0.5 });
     else if (distance <= threshold) scored.push({ candidate, score: distance });
+    else if (words.length >= 2 && words.every((word) => c.includes(word))) scored.push({ candidate, score: 100 + distance });
   }
   return scored
     .sort((a, b) => a.score - b.score || a.candidate.localeCompare(b.candidate))

@@ -45,7 +45,8 @@ export async function checkModelFile(path: string, label: string): Promise<GgufS
     const gguf = await readGgufFileInfo(path, { sourceType: "filesystem", logWarnings: false, ignoreKeys: ["tokenizer.ggml.tokens", "tokenizer.ggml.scores", "tokenizer.ggml.token_type", "tokenizer.ggml.merges"] });
     tensors = gguf.fullTensorInfo ?? gguf.tensorInfo ?? [];
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    // The reader quotes the bytes it found, which in a non-GGUF file are rarely printable.
+    const reason = (err instanceof Error ? err.message : String(err)).replace(/[^\x20-\x7e]/g, "?");
     throw new PullError("invalid_model_file", `${label} is not a readable GGUF model file (${reason}); it was deleted. Check that the file name points at a .gguf model`, undefined, { cause: err });
   }
   let end = 0;

@@ -175,10 +175,10 @@ async function download(cmd: ModelPullCommand, ctx: PullContext, plan: DownloadP
 
       if (expectedSha256 && result.sha256 !== expectedSha256) {
         await rm(part, { force: true });
-        const from = { request: "the pull request", preset: "the preset", hub: "the hub" }[digestSource ?? "hub"];
+        const from = { request: "the pull asked for", preset: "the preset expects", hub: "the hub reports" }[digestSource ?? "hub"];
         throw new PullError(
           "digest_mismatch",
-          `${target.file} downloaded with sha256 ${result.sha256}, but ${from} expects ${expectedSha256}; the download was deleted. Pull again; if it keeps happening, the file changed upstream or the expected digest is wrong`,
+          `${target.file} downloaded with sha256 ${result.sha256}, but ${from} ${expectedSha256}; the download was deleted. Pull again; if it keeps happening, the file changed upstream or the expected digest is wrong`,
         );
       }
       const summary = await checkModelFile(part, `${target.repo}/${target.file}`).catch(async (err: unknown) => {
