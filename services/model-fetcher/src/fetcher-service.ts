@@ -123,7 +123,10 @@ export async function startModelFetcher(opts: StartModelFetcherOptions): Promise
         consumer = null;
         await sleep(delay, undefined, { signal: abort.signal }).catch(() => {});
         delay = Math.min(RETRY_MAX_MS, delay * 2);
-        await ensureFetcherConsumer(jsm, names).catch(() => {});
+        // The stream or consumer may have been deleted (a wiped NATS): put both back.
+        await ensureModelsStream(jsm, names)
+          .then(() => ensureFetcherConsumer(jsm, names))
+          .catch(() => {});
       }
     }
   };

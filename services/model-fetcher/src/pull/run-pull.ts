@@ -1,5 +1,6 @@
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ObjectStore } from "@nats-io/obj";
 import type { DigestSource, ModelManifest, ModelPullCommand, ModelSource } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
@@ -72,7 +73,7 @@ async function pull(cmd: ModelPullCommand, ctx: PullContext, logger: Logger): Pr
     if (present) return { manifest: await distributeIfAsked(ctx, present, target, distribute), alreadyPresent: true, downloadedBytes: 0 };
   }
 
-  const hubFile = await ctx.hub.probe(target.repo, target.file, target.revision, ctx.signal);
+  const hubFile = await probeWithRetries(ctx, target);
   const expectedSha256 = target.sha256 ?? hubFile.sha256;
   const digestSource: DigestSource = target.digestSource ?? (hubFile.sha256 ? "hub" : null);
   const present = await presentManifest(ctx, target, expectedSha256, hubFile.commit);
@@ -85,6 +86,23 @@ async function pull(cmd: ModelPullCommand, ctx: PullContext, logger: Logger): Pr
     ? await join(cmd, ctx, { running, target, source, expectedSha256, digestSource })
     : await download(cmd, ctx, { key, target, hubFile, source, expectedSha256, digestSource, logger });
   return { ...lead, manifest: await distributeIfAsked(ctx, lead.manifest, target, distribute) };
+}
+
+/** Asks the hub about the file, trying again after a network error or a 5xx like a broken download does. */
+async function probeWithRetries(ctx: PullContext, target: PullTarget): Promise<HubFile> {
+  let delay = ctx.config.FETCHER_RETRY_DELAY_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await ctx.hub.probe(target.repo, target.file, target.revision, ctx.signal);
+    } catch (err) {
+      if (ctx.signal.aborted) throw new PullAborted("stopped");
+      const transient = err instanceof PullError && (err.code === "network_error" || err.code === "upstream_error");
+      if (!transient || attempt >= ctx.config.FETCHER_MAX_RETRIES) throw err;
+      ctx.logger.warn({ err: err.message, retryInMs: delay }, "asking the hub failed; trying again");
+      await sleep(delay, undefined, { signal: ctx.signal }).catch(() => {});
+      delay = Math.min(30_000, delay * 2);
+    }
+  }
 }
 
 /** The manifest of the file in place when it is complete and has the expected digest (or, with none known, the same commit). */
