@@ -81,7 +81,7 @@ export class HubClient {
         const linkedSize = sizeFrom(res.headers.get("x-linked-size"));
         // The hub answers an LFS file with a redirect to its storage that carries the file's facts.
         if (linkedSize !== null || commit || !location) {
-          return { repo, file, revision, commit, url: pinned, sizeBytes: linkedSize ?? (await this.sizeAt(location, signal)), sha256: digestFrom(res.headers) };
+          return { repo, file, revision, commit, url: pinned, sizeBytes: linkedSize ?? (await this.sizeAt(location ? new URL(location, at).toString() : null, signal)), sha256: digestFrom(res.headers) };
         }
         at = new URL(location, at).toString();
         continue;
@@ -167,9 +167,9 @@ export class HubClient {
   }
 
   /** The size a redirect target reports, for a redirect that did not carry it. */
-  private async sizeAt(location: string | null, signal?: AbortSignal): Promise<number | null> {
-    if (!location) return null;
-    const res = await this.send(new URL(location, this.endpoint).toString(), { method: "HEAD", signal }).catch(() => null);
+  private async sizeAt(url: string | null, signal?: AbortSignal): Promise<number | null> {
+    if (!url) return null;
+    const res = await this.send(url, { method: "HEAD", signal }).catch(() => null);
     return res?.ok ? sizeFrom(res.headers.get("content-length")) : null;
   }
 
