@@ -22,6 +22,10 @@ export const FetcherConfig = z.object({
   FETCHER_CONCURRENCY: intVar(2, { min: 1, max: 16 }),
   /** How often progress events are published per pull. */
   FETCHER_PROGRESS_INTERVAL_MS: intVar(500, { min: 50 }),
+  /** First pause before continuing a broken download; doubled on each failure in a row. */
+  FETCHER_RETRY_DELAY_MS: intVar(1_000, { min: 1 }),
+  /** Failures in a row (without a byte of progress) before a download gives up. */
+  FETCHER_MAX_RETRIES: intVar(5, { min: 0, max: 100 }),
   /** Disk space kept free beyond the file itself (default 512 MiB). */
   FETCHER_DISK_HEADROOM: byteSizeVar().transform((bytes) => bytes ?? 512 * 1024 * 1024),
   /** Copied into an empty models dir at start, so a first start has a model; empty to skip. */

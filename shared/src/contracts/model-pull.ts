@@ -60,6 +60,14 @@ export const ModelPullCommand = z.strictObject({
 });
 export type ModelPullCommand = z.infer<typeof ModelPullCommand>;
 
+/**
+ * What a pulled file's sha256 was checked against: the pull command's own digest, the preset's,
+ * or the one the hub reported. Null: no digest was known anywhere, so the file was accepted
+ * unverified and its computed digest recorded.
+ */
+export const DigestSource = z.enum(["request", "preset", "hub"]).nullable();
+export type DigestSource = z.infer<typeof DigestSource>;
+
 /** Where a pulled file came from, pinned. */
 export const ModelSource = z.object({
   repo: z.string(),
@@ -93,6 +101,8 @@ export const ModelManifest = z.object({
   /** Object name in the `models` object store, when distributed. */
   object: z.string().nullable(),
   verifiedAt: z.number().int(),
+  /** What the digest was checked against (absent in manifests written without a pull). */
+  digestSource: DigestSource.optional(),
 });
 export type ModelManifest = z.infer<typeof ModelManifest>;
 
@@ -144,6 +154,9 @@ export const ModelPullStartedEvent = z.object({
   resumedFromBytes: z.number().int().nonnegative(),
   /** Set when this pull joined one already downloading the same file. */
   joinedPullId: PullId.nullable(),
+  /** The digest the file must have; null when none is known and the file will be accepted unverified. */
+  expectedSha256: Sha256Hex.nullable().optional(),
+  digestSource: DigestSource.optional(),
 });
 
 export const ModelPullProgressEvent = z.object({
