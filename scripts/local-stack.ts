@@ -1,7 +1,8 @@
 /**
- * Starts NATS (unless a URL is given), one gateway, one inference worker and (when asked) the admin
- * service as child processes, and stops them in order: edge first, then workers (they finish what
- * they hold), then admin (it stores the last usage events), then NATS.
+ * Starts NATS (unless a URL is given), one gateway, one inference worker and (when asked) the model
+ * fetcher and the admin service as child processes, and stops them in order: edge first, then
+ * workers (they finish what they hold), the fetcher (its partial downloads resume later), then
+ * admin (it stores the last usage events), then NATS.
  * Used by `npm start` and by the benchmarks.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -36,6 +37,8 @@ export interface LocalStackOptions {
   workerEnv?: NodeJS.ProcessEnv;
   /** Also start the admin service (keys, providers, routes, prices; PGlite under `dataDir` unless DATABASE_URL). */
   admin?: { host: string; port: number; dataDir: string };
+  /** Also start the model fetcher (pulls from Hugging Face into the models dir). */
+  fetcher?: boolean;
   /** Inference worker processes to start (default 1). */
   workers?: number;
   /** Each log line of each service, with its name. */
@@ -100,6 +103,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
           }),
         ]
       : []),
+    ...(opts.fetcher ? [startService("model-fetcher", "services/model-fetcher/src/main.ts", { MODELS_DIR: join(repoRoot, "models") })] : []),
     ...Array.from({ length: workerCount }, (_, i) =>
       startService(workerCount === 1 ? "inference" : `inference-${i + 1}`, "services/inference/src/main.ts", {
         MODELS_DIR: join(repoRoot, "models"),

@@ -1,7 +1,7 @@
 /**
  * `npm start`: NATS (NATS_URL, or a local nats-server with its data under .data/), the gateway,
- * one CPU inference worker on the bundled model and the admin service (Postgres at DATABASE_URL,
- * or embedded PGlite under .data/). Ctrl-C stops it all.
+ * one CPU inference worker on the bundled model, the model fetcher and the admin service (Postgres
+ * at DATABASE_URL, or embedded PGlite under .data/). Ctrl-C stops it all.
  */
 import { join } from "node:path";
 import { NatsServerMissingError, repoRoot, startLocalStack, type LocalStack } from "./local-stack.js";
@@ -33,6 +33,7 @@ try {
     gatewayHost,
     gatewayPort,
     admin: { host: adminHost, port: adminPort, dataDir },
+    fetcher: true,
     onLine: (service, line) => console.log(`[${service}] ${line}`),
     onUnexpectedExit: (service, code) => {
       console.error(`[stack] ${service} exited unexpectedly (code ${code}); stopping the stack.`);
@@ -61,6 +62,7 @@ Lantern is ready.
   Health                 ${base}/healthz   ${base}/readyz
   Admin API              ${admin}/api   ${adminAuth}
   Admin docs             ${admin}/docs   (OpenAPI: ${admin}/openapi.json)
+  Models                 pnpm models pull <preset>   (pnpm models presets lists them; HF_TOKEN for gated repos)
   Try:  curl ${base}/v1/chat/completions -H 'content-type: application/json' \\
           -d '{"model":"stories260K","messages":[{"role":"user","content":"Once upon a time"}]}'
 Press Ctrl-C to stop.

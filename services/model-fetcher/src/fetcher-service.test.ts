@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fetchModelFile, openModelStore } from "@lantern/shared/nats";
 import { waitFor } from "@lantern/shared/testing";
-import { manifestPath, readManifest } from "./pull/manifest-store.js";
+import { manifestPath, readManifest } from "@lantern/shared/model-files";
 import { startFakeHub, type FakeHub } from "./testing/fake-hub.js";
 import { expectDone, FetcherHarness } from "./testing/fetcher-harness.js";
 

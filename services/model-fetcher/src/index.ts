@@ -1,5 +1,3 @@
 export { FetcherConfig, loadFetcherConfig } from "./config.js";
 export { startModelFetcher, type ModelFetcher, type StartModelFetcherOptions } from "./fetcher-service.js";
 export { findPreset, ModelPreset, presetCatalogue, type PresetLookup } from "./presets/preset-catalogue.js";
-export { nearMatches } from "./presets/near-matches.js";
-export { manifestPath, readManifest } from "./pull/manifest-store.js";

@@ -1,5 +1,5 @@
 import { runCli } from "./cli-app.js";
-import { catalogueUnavailable } from "./presets-command.js";
+import { presetCatalogue } from "../presets/preset-catalogue.js";
 
 const interrupt = new AbortController();
 let interruptedAt = 0;
@@ -19,6 +19,6 @@ const code = await runCli(process.argv.slice(2), {
   stderr: process.stderr,
   env: process.env,
   signal: interrupt.signal,
-  presets: catalogueUnavailable,
+  presets: presetCatalogue,
 });
 process.exit(code);

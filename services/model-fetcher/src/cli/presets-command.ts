@@ -1,5 +1,4 @@
 import { formatBytes } from "@lantern/shared/config";
-import { CliError } from "./cli-error.js";
 import type { Output } from "./pull-view.js";
 
 /** What the CLI shows of a preset (the catalogue's entries have at least these fields). */
@@ -15,11 +14,6 @@ export interface PresetListing {
 }
 
 export type PresetSource = () => readonly PresetListing[];
-
-/** Without a catalogue, `presets` says so (and how to pull by repository) instead of listing nothing. */
-export const catalogueUnavailable: PresetSource = () => {
-  throw new CliError("This build has no preset catalogue. Pull by repository instead: pnpm models pull <owner/repo> <file.gguf>");
-};
 
 export function printPresets(out: Output, presets: readonly PresetListing[], json: boolean): void {
   if (json) {

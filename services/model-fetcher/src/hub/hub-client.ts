@@ -1,5 +1,5 @@
 import { PullError } from "../pull-error.js";
-import { nearMatches } from "../presets/near-matches.js";
+import { nearNames } from "@lantern/shared/model-files";
 
 export interface HubClientOptions {
   /** `https://huggingface.co` or a mirror. */
@@ -157,7 +157,7 @@ export class HubClient {
     const body = (await res.json().catch(() => null)) as { siblings?: { rfilename?: unknown }[] } | null;
     const ggufs = (body?.siblings ?? []).map((s) => s.rfilename).filter((f): f is string => typeof f === "string" && f.toLowerCase().endsWith(".gguf"));
     if (ggufs.length === 0) return new PullError("not_found", `${file} was not found in ${repo} at ${revision}, and the repository has no GGUF files`, []);
-    const near = nearMatches(file, ggufs);
+    const near = nearNames(file, ggufs);
     const suggestions = near.length > 0 ? near : ggufs.slice(0, 10);
     return new PullError(
       "not_found",

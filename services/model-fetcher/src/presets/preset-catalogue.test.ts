@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { findPreset, presetCatalogue } from "./preset-catalogue.js";
-import { nearMatches } from "./near-matches.js";
+import { nearNames } from "@lantern/shared/model-files";
 
 describe("preset catalogue", () => {
   it("holds the presets users ask for, every one a GGUF file with a real or absent digest", () => {
@@ -28,7 +28,7 @@ describe("preset catalogue", () => {
   });
 
   it("ranks near matches by closeness and leaves out what is far", () => {
-    expect(nearMatches("model-q4_k_m.gguf", ["model-Q4_K_M.gguf", "model-q8_0.gguf", "other.gguf"])).toEqual(["model-Q4_K_M.gguf", "model-q8_0.gguf"]);
-    expect(nearMatches("zzz", ["model.gguf"])).toEqual([]);
+    expect(nearNames("model-q4_k_m.gguf", ["model-Q4_K_M.gguf", "model-q8_0.gguf", "other.gguf"])).toEqual(["model-Q4_K_M.gguf", "model-q8_0.gguf"]);
+    expect(nearNames("zzz", ["model.gguf"])).toEqual([]);
   });
 });

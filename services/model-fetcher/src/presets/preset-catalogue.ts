@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { HubRepo, HubRevision, RepoFilePath, Sha256Hex } from "@lantern/shared/contracts";
-import { nearMatches } from "./near-matches.js";
+import { nearNames } from "@lantern/shared/model-files";
 
 export const ModelPreset = z.strictObject({
   /** What `pnpm models pull <name>` takes. */
@@ -40,5 +40,5 @@ export type PresetLookup = { found: true; preset: ModelPreset } | { found: false
 export function findPreset(name: string, presets: readonly ModelPreset[] = presetCatalogue()): PresetLookup {
   const preset = presets.find((p) => p.name === name.toLowerCase());
   if (preset) return { found: true, preset };
-  return { found: false, nearMatches: nearMatches(name, presets.map((p) => p.name)) };
+  return { found: false, nearMatches: nearNames(name, presets.map((p) => p.name)) };
 }

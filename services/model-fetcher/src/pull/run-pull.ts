@@ -11,7 +11,7 @@ import type { HubClient, HubFile } from "../hub/hub-client.js";
 import { PullAborted, PullError } from "../pull-error.js";
 import { ActiveDownload, ActiveDownloads, type LeadResult } from "./active-downloads.js";
 import { ensureDiskSpace } from "./disk-space.js";
-import { readManifest, writeManifest } from "./manifest-store.js";
+import { readManifest, writeManifest } from "@lantern/shared/model-files";
 import { checkModelFile } from "./model-file-check.js";
 import { acquirePartLock } from "./part-lock.js";
 import type { PullEventPublisher } from "./pull-events.js";

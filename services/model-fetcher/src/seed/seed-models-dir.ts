@@ -3,7 +3,7 @@ import { createReadStream } from "node:fs";
 import { copyFile, mkdir, readdir, rename, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { Logger } from "@lantern/shared/logging";
-import { writeManifest } from "../pull/manifest-store.js";
+import { writeManifest } from "@lantern/shared/model-files";
 import { checkModelFile } from "../pull/model-file-check.js";
 
 const MAX_DEPTH = 4;
