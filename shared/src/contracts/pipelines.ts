@@ -195,3 +195,37 @@ export const ListRunsReply = answered({ runs: z.array(PipelineRunSummary) });
 export type ListRunsReply = z.infer<typeof ListRunsReply>;
 export const ListDefinitionsReply = answered({ pipelines: z.array(PipelineDefinitionSummary), problems: z.array(z.string()) });
 export type ListDefinitionsReply = z.infer<typeof ListDefinitionsReply>;
+
+/** How a run request is answered: `sync` waits for the run's end, `async` answers 202 at once, `stream` sends its events as SSE. */
+const ResponseMode = {
+  /** Answer 202 with the queued run at once; follow it with GET .../runs/{id} or .../events. */
+  async: z.boolean().default(false),
+  /** Answer with the run's events as server-sent events until it ends. */
+  stream: z.boolean().default(false),
+};
+
+/** `POST /v1/pipelines/{name}/runs`. */
+export const PipelineRunBody = z
+  .object({
+    input: z.string(),
+    /** Generation parameters per stage name, over the definition's. */
+    params: StageParamsByName.optional(),
+    ...ResponseMode,
+  })
+  .strict();
+export type PipelineRunBody = z.input<typeof PipelineRunBody>;
+
+/** `POST /v1/pipelines/runs/{id}/rerun`. */
+export const PipelineRerunBody = z
+  .object({
+    /** A stage name, or its 1-based position. */
+    from_stage: z.union([z.string().min(1), z.number().int().positive()]),
+    params: StageParamsByName.optional(),
+    input: z.string().optional(),
+    ...ResponseMode,
+  })
+  .strict();
+export type PipelineRerunBody = z.input<typeof PipelineRerunBody>;
+
+/** `POST /v1/pipelines/runs/{id}/retry`. */
+export const PipelineRetryBody = z.object({ ...ResponseMode }).strict();

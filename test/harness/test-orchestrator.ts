@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadOrchestratorConfig, startOrchestrator, type RunningOrchestrator } from "@lantern/orchestrator";
+import { useTestDatabase, type TestDatabase } from "@lantern/shared/database";
+import type { TestNats } from "@lantern/shared/testing";
+import { capturingLogger } from "./log-capture.js";
+import { repoRoot } from "./test-stack.js";
+
+export interface TestOrchestrator {
+  orchestrator: RunningOrchestrator;
+  logs: Array<Record<string, unknown>>;
+  database: TestDatabase;
+  stop(): Promise<void>;
+}
+
+/** An orchestrator in this process, on the test's NATS namespace, with a database of its own on the test Postgres. */
+export async function startTestOrchestrator(nats: TestNats, env: Record<string, string> = {}): Promise<TestOrchestrator> {
+  const database = await useTestDatabase();
+  const dataDir = mkdtempSync(join(tmpdir(), "lantern-orchestrator-"));
+  const capture = capturingLogger("orchestrator");
+  const config = loadOrchestratorConfig({
+    NATS_URL: nats.url,
+    NATS_NAMESPACE: nats.namespace,
+    ORCHESTRATOR_DATABASE_URL: database.url,
+    LANTERN_DATA_DIR: dataDir,
+    PIPELINES_DIR: join(repoRoot, "pipelines"),
+    MODELS_DIR: join(repoRoot, "models"),
+    ...env,
+  });
+  const orchestrator = await startOrchestrator({ config, logger: capture.logger });
+  let stopped: Promise<void> | undefined;
+  return {
+    orchestrator,
+    logs: capture.lines,
+    database,
+    stop() {
+      stopped ??= (async () => {
+        await orchestrator.stop();
+        await database.drop();
+        rmSync(dataDir, { recursive: true, force: true });
+      })();
+      return stopped;
+    },
+  };
+}
