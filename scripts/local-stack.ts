@@ -1,6 +1,6 @@
 /**
  * Starts NATS (unless a URL is given), one gateway, one inference worker and (when asked) the admin
- * service as child processes, and stops them in order: edge first, then workers (they finish what
+ * service and the orchestrator as child processes, and stops them in order: edge first, then workers (they finish what
  * they hold), then admin (it stores the last usage events), then NATS.
  * Used by `npm start` and by the benchmarks.
  */
@@ -36,6 +36,8 @@ export interface LocalStackOptions {
   workerEnv?: NodeJS.ProcessEnv;
   /** Also start the admin service (keys, providers, routes, prices; PGlite under `dataDir` unless DATABASE_URL). */
   admin?: { host: string; port: number; dataDir: string };
+  /** Also start the orchestrator (pipelines; PGlite under `dataDir` unless DATABASE_URL). */
+  orchestrator?: { dataDir: string };
   /** Inference worker processes to start (default 1). */
   workers?: number;
   /** Each log line of each service, with its name. */
@@ -100,6 +102,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
           }),
         ]
       : []),
+    ...(opts.orchestrator ? [startService("orchestrator", "services/orchestrator/src/main.ts", { LANTERN_DATA_DIR: opts.orchestrator.dataDir })] : []),
     ...Array.from({ length: workerCount }, (_, i) =>
       startService(workerCount === 1 ? "inference" : `inference-${i + 1}`, "services/inference/src/main.ts", {
         MODELS_DIR: join(repoRoot, "models"),
