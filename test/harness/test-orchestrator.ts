@@ -14,9 +14,12 @@ export interface TestOrchestrator {
   stop(): Promise<void>;
 }
 
-/** An orchestrator in this process, on the test's NATS namespace, with a database of its own on the test Postgres. */
-export async function startTestOrchestrator(nats: TestNats, env: Record<string, string> = {}): Promise<TestOrchestrator> {
-  const database = await useTestDatabase();
+/**
+ * An orchestrator in this process, on the test's NATS namespace, with a database of its own on the
+ * test Postgres, or the `database` of another one (replicas share it; then it is not dropped on stop).
+ */
+export async function startTestOrchestrator(nats: TestNats, env: Record<string, string> = {}, shared?: TestDatabase): Promise<TestOrchestrator> {
+  const database = shared ?? (await useTestDatabase());
   const dataDir = mkdtempSync(join(tmpdir(), "lantern-orchestrator-"));
   const capture = capturingLogger("orchestrator");
   const config = loadOrchestratorConfig({
@@ -37,7 +40,7 @@ export async function startTestOrchestrator(nats: TestNats, env: Record<string, 
     stop() {
       stopped ??= (async () => {
         await orchestrator.stop();
-        await database.drop();
+        if (!shared) await database.drop();
         rmSync(dataDir, { recursive: true, force: true });
       })();
       return stopped;
