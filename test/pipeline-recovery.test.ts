@@ -16,13 +16,17 @@ beforeAll(async () => {
   pipelinesDir = mkdtempSync(join(tmpdir(), "lantern-pipelines-"));
   writeFileSync(
     join(pipelinesDir, "models.yaml"),
-    `models_directory: ${join(repoRoot, "models")}\nmodels:\n  teller: {file: stories260K.gguf}\n  latecomer: {file: stories260K.gguf}\n`,
+    `models_directory: ${join(repoRoot, "models")}\nmodels:\n  teller: {file: stories260K.gguf}\n  latecomer: {file: stories260K.gguf}\n  straggler: {file: stories260K.gguf}\n`,
   );
   writeFileSync(
     join(pipelinesDir, "late.yaml"),
     "base_pipeline:\n  stages:\n    - {name: start, type: single, model: teller, max_tokens: 12}\n    - {name: finish, type: single, model: latecomer, max_tokens: 12}\n",
   );
   database = await useTestDatabase();
+  writeFileSync(
+    join(pipelinesDir, "straggling.yaml"),
+    "base_pipeline:\n  stages:\n    - {name: start, type: single, model: teller, max_tokens: 12}\n    - {name: finish, type: single, model: straggler, max_tokens: 12}\n",
+  );
   stack = await startTestStack();
   await stack.startWorker({ INFERENCE_MODELS: "teller=stories260K.gguf?slots=1&context=256" });
 });
@@ -75,4 +79,27 @@ it("a run whose orchestrator stops goes on with another replica from its checkpo
     ["finish", false],
   ]);
   expect(events.at(-1)?.type).toBe("run.completed");
+  await second.stop();
+});
+
+it("a failed stage is tried again on its own, without recomputing the stage before", async () => {
+  // Each try of stage 2 gives up quickly while no worker serves 'straggler'; there are tries enough for one to start.
+  const env = { PIPELINES_DIR: pipelinesDir, ORCHESTRATOR_QUEUE_TIMEOUT_MS: "1000", ORCHESTRATOR_RETRY_DELAY_MS: "500", ORCHESTRATOR_RUN_ATTEMPTS: "100" };
+  orchestrators.push(await startTestOrchestrator(stack.nats, env, database));
+  const res = await fetch(`${stack.baseUrl}/v1/pipelines/straggling/runs`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ input: "Once upon a time", async: true }),
+  });
+  const { id } = (await res.json()) as PipelineRunView;
+  await waitFor(async () => (await getRun(id)).stages[1]!.attempts >= 2, 30_000, "stage 2 to fail and be tried again");
+  const checkpoint = (await getRun(id)).stages[0]!;
+  expect(checkpoint).toMatchObject({ status: "succeeded", attempts: 1 });
+
+  await stack.startWorker({ INFERENCE_MODELS: "straggler=stories260K.gguf?slots=1&context=256" });
+  await waitFor(async () => (await getRun(id)).status === "succeeded", 60_000, "the run to succeed once a worker serves 'straggler'");
+  const run = await getRun(id);
+  expect(run.stages[0]).toEqual(checkpoint);
+  expect(run.stages[1]!.status).toBe("succeeded");
+  expect(run.stages[1]!.attempts).toBeGreaterThan(2);
 });
