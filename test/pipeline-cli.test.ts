@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PipelineRunView } from "@lantern/shared/contracts";
-import { startTestOrchestrator, type TestOrchestrator } from "./harness/test-orchestrator.js";
+import { dropPipelinesStream, startTestOrchestrator, type TestOrchestrator } from "./harness/test-orchestrator.js";
 import { repoRoot, startTestStack, type TestStack } from "./harness/test-stack.js";
 
 const SERVED = ["teller", "critic-a", "critic-b", "critic-c", "editor"].map((name) => `${name}=stories260K.gguf?slots=1&context=256`).join(",");
@@ -17,6 +17,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await orchestrator?.stop();
+  if (stack) await dropPipelinesStream(stack.nats);
   await stack?.stop();
 });
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { PipelineEvent, type PipelineRunView } from "@lantern/shared/contracts";
 import { useTestDatabase, type TestDatabase } from "@lantern/shared/database";
-import { startTestOrchestrator, type TestOrchestrator } from "./harness/test-orchestrator.js";
+import { dropPipelinesStream, startTestOrchestrator, type TestOrchestrator } from "./harness/test-orchestrator.js";
 import { repoRoot, startTestStack, waitFor, type TestStack } from "./harness/test-stack.js";
 
 let stack: TestStack;
@@ -32,6 +32,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const o of orchestrators.reverse()) await o.stop();
+  if (stack) await dropPipelinesStream(stack.nats);
   await stack?.stop();
   await database?.drop();
   rmSync(pipelinesDir, { recursive: true, force: true });
@@ -101,5 +102,5 @@ it("a failed stage is tried again on its own, without recomputing the stage befo
   const run = await getRun(id);
   expect(run.stages[0]).toEqual(checkpoint);
   expect(run.stages[1]!.status).toBe("succeeded");
-  expect(run.stages[1]!.attempts).toBeGreaterThan(2);
+  expect(run.stages[1]!.attempts).toBeGreaterThanOrEqual(2);
 });

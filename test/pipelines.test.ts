@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PipelineEvent, type PipelineRunSummary, type PipelineRunView } from "@lantern/shared/contracts";
-import { startTestOrchestrator, type TestOrchestrator } from "./harness/test-orchestrator.js";
+import { dropPipelinesStream, startTestOrchestrator, type TestOrchestrator } from "./harness/test-orchestrator.js";
 import { repoRoot, startTestStack, type TestStack } from "./harness/test-stack.js";
 
 // The shipped example's models, all the bundled file; `latecomer` is defined but no worker serves it at first.
@@ -48,6 +48,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await orchestrator?.stop();
+  if (stack) await dropPipelinesStream(stack.nats);
   await stack?.stop();
   rmSync(pipelinesDir, { recursive: true, force: true });
 });

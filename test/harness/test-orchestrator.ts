@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { loadOrchestratorConfig, startOrchestrator, type RunningOrchestrator } from "@lantern/orchestrator";
+import { natsNames } from "@lantern/shared/contracts";
 import { useTestDatabase, type TestDatabase } from "@lantern/shared/database";
 import type { TestNats } from "@lantern/shared/testing";
 import { capturingLogger } from "./log-capture.js";
@@ -46,4 +49,15 @@ export async function startTestOrchestrator(nats: TestNats, env: Record<string, 
       return stopped;
     },
   };
+}
+
+/** Deletes the PIPELINES stream the test's orchestrators created (it outlives them on a shared NATS server). */
+export async function dropPipelinesStream(nats: TestNats): Promise<void> {
+  const nc = await connect({ servers: nats.url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.delete(natsNames(nats.namespace).streams.pipelines).catch(() => {});
+  } finally {
+    await nc.close();
+  }
 }
