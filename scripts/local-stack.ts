@@ -1,8 +1,9 @@
 /**
  * Starts NATS (unless a URL is given), one gateway, one inference worker and (when asked) the model
- * fetcher and the admin service as child processes, and stops them in order: edge first, then
- * workers (they finish what they hold), the fetcher (its partial downloads resume later), then
- * admin (it stores the last usage events), then NATS.
+ * fetcher, the orchestrator and the admin service as child processes, and stops them in order: edge
+ * first, then workers (they finish what they hold), the orchestrator (its runs continue from their
+ * checkpoints later), the fetcher (its partial downloads resume later), then admin (it stores the
+ * last usage events), then NATS.
  * Used by `npm start` and by the benchmarks.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -39,6 +40,8 @@ export interface LocalStackOptions {
   admin?: { host: string; port: number; dataDir: string };
   /** Also start the model fetcher (pulls from Hugging Face into the models dir). */
   fetcher?: boolean;
+  /** Also start the orchestrator (pipelines; PGlite under `dataDir` unless DATABASE_URL). */
+  orchestrator?: { dataDir: string };
   /** Inference worker processes to start (default 1). */
   workers?: number;
   /** Each log line of each service, with its name. */
@@ -104,6 +107,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         ]
       : []),
     ...(opts.fetcher ? [startService("model-fetcher", "services/model-fetcher/src/main.ts", { MODELS_DIR: join(repoRoot, "models") })] : []),
+    ...(opts.orchestrator ? [startService("orchestrator", "services/orchestrator/src/main.ts", { LANTERN_DATA_DIR: opts.orchestrator.dataDir })] : []),
     ...Array.from({ length: workerCount }, (_, i) =>
       startService(workerCount === 1 ? "inference" : `inference-${i + 1}`, "services/inference/src/main.ts", {
         MODELS_DIR: join(repoRoot, "models"),

@@ -34,6 +34,13 @@ try {
     gatewayPort,
     admin: { host: adminHost, port: adminPort, dataDir },
     fetcher: true,
+    orchestrator: { dataDir },
+    // The bundled model under its own name and under the names the example pipeline uses.
+    workerEnv: {
+      INFERENCE_MODELS:
+        process.env.INFERENCE_MODELS ??
+        ["stories260K=stories260K.gguf", ...["teller", "critic-a", "critic-b", "critic-c", "editor"].map((name) => `${name}=stories260K.gguf?slots=2`)].join(","),
+    },
     onLine: (service, line) => console.log(`[${service}] ${line}`),
     onUnexpectedExit: (service, code) => {
       console.error(`[stack] ${service} exited unexpectedly (code ${code}); stopping the stack.`);
@@ -63,6 +70,7 @@ Lantern is ready.
   Admin API              ${admin}/api   ${adminAuth}
   Admin docs             ${admin}/docs   (OpenAPI: ${admin}/openapi.json)
   Models                 pnpm models pull <preset>   (pnpm models presets lists them; HF_TOKEN for gated repos)
+  Pipelines              ${base}/v1/pipelines   (pnpm pipeline run story-council --input "Once upon a time")
   Try:  curl ${base}/v1/chat/completions -H 'content-type: application/json' \\
           -d '{"model":"stories260K","messages":[{"role":"user","content":"Once upon a time"}]}'
 Press Ctrl-C to stop.

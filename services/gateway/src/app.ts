@@ -9,6 +9,7 @@ import type { GatewayDeps, GatewayEnv } from "./http/gateway-env.js";
 import { fleetRoutes } from "./http/fleet.js";
 import { healthRoutes } from "./http/health.js";
 import { modelsRoutes } from "./http/models.js";
+import { pipelinesRoutes } from "./http/pipelines.js";
 import { RequestIds } from "./http/request-ids.js";
 
 export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
@@ -38,6 +39,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   app.route("/v1", completionsRoutes(deps));
   app.route("/v1", modelsRoutes(deps));
   app.route("/v1", embeddingsRoutes(deps));
+  app.route("/v1", pipelinesRoutes(deps));
   app.route("/api/custom", customProviderRoutes(deps));
 
   app.notFound((c) => {

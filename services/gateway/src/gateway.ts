@@ -13,7 +13,7 @@ import type { GatewayConfig } from "./config.js";
 import { InferenceClient } from "./jobs/inference-client.js";
 import { QueueMonitor } from "./jobs/queue-monitor.js";
 import { collectWhenIdle } from "./memory/idle-collection.js";
-import { ReplyRouter } from "./jobs/reply-router.js";
+import { ReplyRouter } from "@lantern/shared/inference";
 import { startProviderTables } from "./providers/edge-tables.js";
 import { UpstreamClient } from "./providers/upstream-client.js";
 import { WorkerRegistry } from "./workers/worker-registry.js";

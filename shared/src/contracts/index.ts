@@ -15,3 +15,4 @@ export * from "./providers.js";
 export * from "./usage-event.js";
 export * from "./cached-answer.js";
 export * from "./model-pull.js";
+export * from "./pipelines.js";

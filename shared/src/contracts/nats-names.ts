@@ -1,8 +1,10 @@
 import type { Priority } from "./infer-job.js";
 import type { ModelEventType } from "./model-events.js";
 import type { ModelToken } from "./model-token.js";
+import type { PipelineOp } from "./pipelines.js";
 
 const SAFE_WORKER_ID = /^[A-Za-z0-9_-]+$/;
+const SAFE_RUN_ID = /^[A-Za-z0-9_-]{1,96}$/;
 
 /**
  * Every stream, subject, consumer and bucket name the platform uses, derived from one optional
@@ -23,6 +25,8 @@ export function natsNames(namespace = "") {
       events: resource("EVENTS"),
       /** Work queue of model pull commands (`models.pull`); one fetcher takes each. */
       models: resource("MODELS"),
+      /** Work queue of pipeline runs (`pipelines.run`); any orchestrator replica takes each. */
+      pipelines: resource("PIPELINES"),
     },
     objectStores: {
       /** Verified GGUF files by their path under the models dir, for workers on hosts without them. */
@@ -71,6 +75,17 @@ export function natsNames(namespace = "") {
       usageEvent: subject("events.usage"),
       /** `events.model.loaded`, `events.model.unloaded`, `events.model.load_failed`. */
       modelEvent: (type: ModelEventType) => subject(`events.${type}`),
+      /** Run commands (stream PIPELINES). */
+      pipelineRun: subject("pipelines.run"),
+      /** Progress events of one pipeline run (stream EVENTS). */
+      pipelineEvents: (runId: string) => {
+        if (!SAFE_RUN_ID.test(runId)) throw new Error(`run id must be [A-Za-z0-9_-]{1,96}, got ${JSON.stringify(runId)}`);
+        return subject(`events.pipeline.${runId}`);
+      },
+      pipelineEventsAll: subject("events.pipeline.*"),
+      /** Request/reply with the orchestrators (queue group `orchestrators`). */
+      orchestratorPipelines: (op: PipelineOp) => subject(`orchestrator.pipelines.${op}`),
+      orchestratorPipelinesAll: subject("orchestrator.pipelines.*"),
       /** Request/reply: load and unload models on one worker. */
       modelControl: (workerId: string) => {
         if (!SAFE_WORKER_ID.test(workerId)) throw new Error(`worker id must be [A-Za-z0-9_-]+, got ${JSON.stringify(workerId)}`);
@@ -86,6 +101,12 @@ export function natsNames(namespace = "") {
       modelFetcher: "model_fetcher",
       /** The admin service's durable consumer that registers pulled (and forgets removed) models in Postgres. */
       modelRegistrar: "admin_model_registrar",
+      /** The orchestrators' shared durable consumer on PIPELINES. */
+      pipelineRunners: "orchestrator_pipeline_runners",
+    },
+    queueGroups: {
+      /** Every orchestrator replica answers pipeline requests in this group: one answers each. */
+      orchestrators: "orchestrators",
     },
   } as const;
 }

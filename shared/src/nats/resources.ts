@@ -162,6 +162,24 @@ export async function ensureModelsStream(jsm: JetStreamManager, names: NatsNames
   });
 }
 
+/**
+ * Creates the PIPELINES work-queue stream if missing: one command per run to execute, taken by
+ * one orchestrator and removed once acknowledged (the run finished or failed for good).
+ * Deduplicated by message id, so a retried publish queues a run once.
+ */
+export async function ensurePipelinesStream(jsm: JetStreamManager, names: NatsNames): Promise<void> {
+  await ensureStream(jsm, {
+    name: names.streams.pipelines,
+    subjects: [names.subjects.pipelineRun],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    duplicate_window: nanos(120_000),
+    // A run nobody took within a day is stale; its row says it is still queued and a retry requeues it.
+    max_age: nanos(24 * 3_600_000),
+  });
+}
+
 export interface EdgeBuckets {
   keys: KV;
   limits: KV;

@@ -1,4 +1,4 @@
-import type { InferChunk, TokenLogprob } from "@lantern/shared/contracts";
+import type { InferChunk, TokenLogprob } from "../contracts/index.js";
 
 export interface FreshOutput {
   text: string;

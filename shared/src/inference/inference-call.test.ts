@@ -1,12 +1,21 @@
 import { describe, expect, it } from "vitest";
-import type { InferReply } from "@lantern/shared/contracts";
-import { InferenceCall, type GenerationEvent } from "./inference-client.js";
+import type { InferReply } from "../contracts/index.js";
+import { InferenceCall, type GenerationEvent, type InferenceErrors } from "./inference-call.js";
 import { ReplyQueue } from "./reply-queue.js";
 
 const accepted = (attempt: number): InferReply => ({ v: 1, kind: "accepted", workerId: `w${attempt}`, attempt, promptTokens: 3 });
 const reasoning = (offset: number, text: string): InferReply => ({ v: 1, kind: "reasoning", offset, text });
 const chunk = (offset: number, text: string): InferReply => ({ v: 1, kind: "chunk", offset, text });
 const call = (index: number, offset: number, args: string): InferReply => ({ v: 1, kind: "tool_call", index, name: `f${index}`, offset, arguments: args });
+const fail = (message: string) => new Error(message);
+const errors: InferenceErrors<Error> = {
+  fromWorker: (error) => fail(error.message),
+  stalled: fail,
+  noSlot: fail,
+  queueUnavailable: fail,
+  internal: fail,
+  callerGone: () => fail("gone"),
+};
 const done: InferReply = {
   v: 1,
   kind: "done",
@@ -15,7 +24,7 @@ const done: InferReply = {
   timings: { queuedMs: 0, promptMs: 0, generateMs: 0 },
 };
 
-async function eventsOf(replies: InferReply[]): Promise<GenerationEvent[]> {
+async function eventsOf(replies: InferReply[]): Promise<GenerationEvent<Error>[]> {
   const queue = new ReplyQueue();
   const [first, ...rest] = replies;
   for (const reply of rest) queue.push(reply);
@@ -23,10 +32,11 @@ async function eventsOf(replies: InferReply[]): Promise<GenerationEvent[]> {
     stallTimeoutMs: 1_000,
     signal: new AbortController().signal,
     promptParam: "messages",
+    errors,
     onFinish: () => {},
     cancel: () => {},
   });
-  const events: GenerationEvent[] = [];
+  const events: GenerationEvent<Error>[] = [];
   for await (const event of call.events()) events.push(event);
   return events;
 }

@@ -1,6 +1,6 @@
-import type { InferReply } from "@lantern/shared/contracts";
+import type { InferReply } from "../contracts/index.js";
 
-/** Buffers one request's replies until the HTTP side reads them; waits with a timeout. */
+/** Buffers one request's replies until its caller reads them; waits with a timeout. */
 export class ReplyQueue {
   private readonly items: InferReply[] = [];
   private head = 0;

@@ -1,11 +1,11 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { decodeMessage, InferReply, type NatsNames } from "@lantern/shared/contracts";
-import type { Logger } from "@lantern/shared/logging";
+import { decodeMessage, InferReply, type NatsNames } from "../contracts/index.js";
+import type { Logger } from "../logging/index.js";
 
 export type ReplyHandler = (reply: InferReply) => void;
 
 /**
- * One subscription for every reply addressed to this gateway; the last subject token is the
+ * One subscription for every reply addressed to this client (a gateway, an orchestrator); the last subject token is the
  * request id, which picks the handler. Replies for requests no longer waiting are dropped.
  */
 export class ReplyRouter {
@@ -16,14 +16,14 @@ export class ReplyRouter {
   constructor(
     private readonly nc: NatsConnection,
     private readonly names: NatsNames,
-    readonly gatewayId: string,
+    readonly clientId: string,
     private readonly logger: Logger,
   ) {
-    this.prefixLength = names.subjects.reply(gatewayId, "").length;
+    this.prefixLength = names.subjects.reply(clientId, "").length;
   }
 
   start(): void {
-    this.subscription = this.nc.subscribe(this.names.subjects.replyAll(this.gatewayId), {
+    this.subscription = this.nc.subscribe(this.names.subjects.replyAll(this.clientId), {
       callback: (err, msg) => {
         if (err) return;
         const handler = this.handlers.get(msg.subject.slice(this.prefixLength));
@@ -41,7 +41,7 @@ export class ReplyRouter {
   }
 
   replySubject(requestId: string): string {
-    return this.names.subjects.reply(this.gatewayId, requestId);
+    return this.names.subjects.reply(this.clientId, requestId);
   }
 
   register(requestId: string, handler: ReplyHandler): void {

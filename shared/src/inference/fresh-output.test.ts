@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { TokenLogprob } from "@lantern/shared/contracts";
+import type { TokenLogprob } from "../contracts/index.js";
 import { freshOutput } from "./fresh-output.js";
 
 const entry = (token: string, logprob = -1): TokenLogprob => ({ token, logprob, top: [] });

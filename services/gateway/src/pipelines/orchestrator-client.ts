@@ -1,0 +1,50 @@
+import { RequestError, TimeoutError, type NatsConnection } from "@nats-io/transport-node";
+import type { z } from "zod";
+import { decodeMessage, encodeMessage, type NatsNames, type OrchestratorError, type PipelineOp } from "@lantern/shared/contracts";
+import { ApiError, type ApiErrorType } from "../errors/api-error.js";
+
+const TYPE_BY_STATUS: Record<OrchestratorError["status"], ApiErrorType> = {
+  400: "invalid_request_error",
+  403: "permission_error",
+  404: "not_found_error",
+  409: "invalid_request_error",
+  422: "invalid_request_error",
+  500: "server_error",
+  503: "service_unavailable_error",
+};
+
+type Answered<Rep extends z.ZodType> = Extract<z.output<Rep>, { ok: true }>;
+
+/** Asks the orchestrators (request/reply, one of their queue group answers) and turns refusals into ApiErrors. */
+export class OrchestratorClient {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly names: NatsNames,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async request<Req extends z.ZodType, Rep extends z.ZodType>(op: PipelineOp, request: Req, body: z.input<Req>, reply: Rep): Promise<Answered<Rep>> {
+    let data: Uint8Array;
+    try {
+      data = (await this.nc.request(this.names.subjects.orchestratorPipelines(op), encodeMessage(request, body), { timeout: this.timeoutMs })).data;
+    } catch (err) {
+      if (err instanceof RequestError && err.isNoResponders()) {
+        throw new ApiError(503, "service_unavailable_error", "No orchestrator is running, so pipelines are unavailable. Start one (npm start does; or run services/orchestrator/src/main.ts) and try again.", {
+          code: "orchestrator_unavailable",
+          headers: { "Retry-After": "5" },
+          cause: err,
+        });
+      }
+      if (err instanceof TimeoutError || (err instanceof RequestError && err.cause instanceof TimeoutError)) {
+        throw new ApiError(504, "timeout_error", `The orchestrator did not answer within ${this.timeoutMs} ms. Try again.`, { code: "timeout", cause: err });
+      }
+      throw err;
+    }
+    const answer = decodeMessage(reply, data) as { ok: boolean; error?: OrchestratorError };
+    if (!answer.ok) {
+      const error = answer.error!;
+      throw new ApiError(error.status, TYPE_BY_STATUS[error.status], error.message, { code: error.code, param: error.param });
+    }
+    return answer as Answered<Rep>;
+  }
+}

@@ -1,0 +1,34 @@
+import { join } from "node:path";
+import { z } from "zod";
+import { intVar, natsEnv, parseEnv } from "@lantern/shared/config";
+
+const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
+
+export const OrchestratorConfig = z.object({
+  ...natsEnv,
+  /** A Postgres server for runs; unset: DATABASE_URL, and without that an embedded PGlite under LANTERN_DATA_DIR. */
+  ORCHESTRATOR_DATABASE_URL: optionalString,
+  DATABASE_URL: optionalString,
+  LANTERN_DATA_DIR: z.string().default(join(process.cwd(), ".data")),
+  /** Where `models.yaml` and one file per pipeline live. */
+  PIPELINES_DIR: z.string().default(join(process.cwd(), "pipelines")),
+  /** Where model files are looked for when `models.yaml` names no `models_directory`. */
+  MODELS_DIR: z.string().default(join(process.cwd(), "models")),
+  /** Runs one orchestrator executes at the same time. */
+  ORCHESTRATOR_CONCURRENT_RUNS: intVar(4, { min: 1, max: 256 }),
+  /** Times a run is tried (each try continues from its checkpoints) before it is marked failed. */
+  ORCHESTRATOR_RUN_ATTEMPTS: intVar(3, { min: 1, max: 100 }),
+  /** Wait before a failed run is tried again. */
+  ORCHESTRATOR_RETRY_DELAY_MS: intVar(2_000, { min: 0 }),
+  /** How long a model call may wait for a free slot. */
+  ORCHESTRATOR_QUEUE_TIMEOUT_MS: intVar(60_000, { min: 1 }),
+  /** How long a started model call may go without any reply. */
+  ORCHESTRATOR_STALL_TIMEOUT_MS: intVar(60_000, { min: 100 }),
+  /** How long a taken run may go unconfirmed before another orchestrator takes it over (this one died). */
+  ORCHESTRATOR_RUN_ACK_WAIT_MS: intVar(30_000, { min: 1_000 }),
+});
+export type OrchestratorConfig = z.output<typeof OrchestratorConfig>;
+
+export function loadOrchestratorConfig(env: NodeJS.ProcessEnv = process.env): OrchestratorConfig {
+  return parseEnv(OrchestratorConfig, env);
+}

@@ -1,0 +1,88 @@
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import type { z } from "zod";
+
+export type FieldPath = ReadonlyArray<PropertyKey>;
+
+/** `base_pipeline.stages[1].model`: how a field is named in every message about it. */
+export function fieldName(path: FieldPath): string {
+  return path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), "");
+}
+
+/** A definition file that cannot be used, with every problem found, each naming file:line and field. */
+export class DefinitionError extends Error {
+  override name = "DefinitionError";
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+  }
+}
+
+/**
+ * A YAML (or JSON) definition file, parsed with its positions kept, so that every problem found in
+ * it, by the schema or by the checks after it, says on which line it is.
+ */
+export class SourceFile {
+  private constructor(
+    readonly label: string,
+    private readonly doc: Document.Parsed,
+    private readonly lines: LineCounter,
+  ) {}
+
+  /** Parses `text`; a syntax error is a DefinitionError naming its line. */
+  static parse(label: string, text: string): SourceFile {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      throw new DefinitionError(doc.errors.map((e) => `${label}:${lines.linePos(e.pos[0]).line}: invalid YAML: ${firstLine(e.message)}`));
+    }
+    return new SourceFile(label, doc, lines);
+  }
+
+  toJS(): unknown {
+    return this.doc.toJS();
+  }
+
+  /** Validates the content with `schema`; the problems name the line and field of each issue. */
+  validate<S extends z.ZodType>(schema: S): z.output<S> {
+    const parsed = schema.safeParse(this.toJS());
+    if (parsed.success) return parsed.data;
+    throw new DefinitionError(
+      parsed.error.issues.map((issue) => {
+        // An unknown key is shown where the key is, under its own name.
+        const keys = issue.code === "unrecognized_keys" ? issue.keys : [];
+        const path = keys.length === 1 ? [...issue.path, keys[0]!] : issue.path;
+        return this.problem(path, issue.message);
+      }),
+    );
+  }
+
+  /** `file:line: field: message` for the field at `path` (or its nearest parent present in the file). */
+  problem(path: FieldPath, message: string): string {
+    const where = fieldName(path);
+    return `${this.label}:${this.lineOf(path)}: ${where ? `${where}: ` : ""}${message}`;
+  }
+
+  lineOf(path: FieldPath): number {
+    let node: unknown = this.doc.contents;
+    let offset = (node as Node | null)?.range?.[0] ?? 0;
+    for (const key of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
+        if (!pair) break;
+        offset = (pair.key as Node | null)?.range?.[0] ?? offset;
+        node = pair.value;
+      } else if (isSeq(node) && typeof key === "number") {
+        const item = node.items[key] as Node | undefined;
+        if (!item) break;
+        offset = item.range?.[0] ?? offset;
+        node = item;
+      } else {
+        break;
+      }
+    }
+    return this.lines.linePos(offset).line;
+  }
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+}

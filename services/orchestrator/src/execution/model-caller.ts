@@ -1,0 +1,89 @@
+import { randomInt } from "node:crypto";
+import type { GenerationParams, InferError, OutputFormat, Sampling, StageAnswer } from "@lantern/shared/contracts";
+import type { InferenceClient, InferenceErrors } from "@lantern/shared/inference";
+
+/** A model call that did not produce an answer; the message says which model and why. */
+export class StageCallError extends Error {
+  override name = "StageCallError";
+}
+
+/** How the orchestrator words each way a model call fails. */
+export const stageCallErrors: InferenceErrors<StageCallError> = {
+  fromWorker: (error: InferError) => new StageCallError(`the worker refused the job (${error.code}): ${error.message}`),
+  stalled: (message) => new StageCallError(message),
+  noSlot: (message) => new StageCallError(`${message} Is a worker serving it running?`),
+  queueUnavailable: (message) => new StageCallError(message),
+  internal: (message) => new StageCallError(message),
+  callerGone: () => new StageCallError("the run was stopped"),
+};
+
+export const DEFAULT_MAX_TOKENS = 256;
+
+export interface ModelCall {
+  requestId: string;
+  model: string;
+  role: StageAnswer["role"];
+  system: string | null;
+  prompt: string;
+  params: GenerationParams;
+  format?: OutputFormat;
+  signal: AbortSignal;
+  /** Each piece of text as it arrives. */
+  onText?: (text: string) => void;
+}
+
+function samplingOf(params: GenerationParams): Sampling {
+  return {
+    maxTokens: params.max_tokens ?? DEFAULT_MAX_TOKENS,
+    temperature: params.temperature ?? 0.7,
+    topP: params.top_p ?? 1,
+    seed: params.seed ?? randomInt(0, 2 ** 31),
+    presencePenalty: params.presence_penalty ?? 0,
+    frequencyPenalty: params.frequency_penalty ?? 0,
+    stop: params.stop ?? [],
+  };
+}
+
+/** One model answers one prompt, as an inference job on INFER; throws StageCallError. */
+export class ModelCaller {
+  constructor(private readonly client: InferenceClient<StageCallError>) {}
+
+  async answer(call: ModelCall): Promise<StageAnswer> {
+    const startedAt = performance.now();
+    const messages = [...(call.system ? [{ role: "system" as const, content: call.system }] : []), { role: "user" as const, content: call.prompt }];
+    const job = await this.client.submit(
+      {
+        requestId: call.requestId,
+        model: call.model,
+        input: { kind: "chat", messages },
+        sampling: samplingOf(call.params),
+        format: call.format,
+        priority: "normal",
+        signal: call.signal,
+      },
+      "prompt",
+    );
+    let text = "";
+    for await (const event of job.events()) {
+      if (event.kind === "text") {
+        text += event.text;
+        call.onText?.(event.text);
+      } else if (event.kind === "error") {
+        throw event.error;
+      } else if (event.kind === "done") {
+        return {
+          model: call.model,
+          role: call.role,
+          text,
+          promptTokens: event.done.usage.promptTokens,
+          completionTokens: event.done.usage.completionTokens,
+          ms: Math.round(performance.now() - startedAt),
+          workerId: job.accepted.workerId,
+          finishReason: event.done.finishReason,
+        };
+      }
+    }
+    // The events end without done or error only when the signal aborted.
+    throw stageCallErrors.callerGone();
+  }
+}

@@ -1,0 +1,34 @@
+import type { JetStreamClient } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { encodeMessage, PipelineEvent, type NatsNames } from "@lantern/shared/contracts";
+import type { Logger } from "@lantern/shared/logging";
+
+type WithoutEnvelope<T> = T extends unknown ? Omit<T, "v" | "runId" | "at"> : never;
+export type PipelineEventBody = WithoutEnvelope<PipelineEvent>;
+
+/** Publishes a run's progress on `events.pipeline.<runId>`; stream EVENTS keeps it for replay. */
+export class RunEvents {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly names: NatsNames,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Stage and run events: stored before the run goes on, so a replay never misses one. */
+  async publish(runId: string, body: PipelineEventBody): Promise<void> {
+    const event = { v: 1, runId, at: Date.now(), ...body } as PipelineEvent;
+    try {
+      await this.js.publish(this.names.subjects.pipelineEvents(runId), encodeMessage(PipelineEvent, event));
+    } catch (err) {
+      // Progress is a view of the run; the run's rows are what count, so it goes on.
+      this.logger.warn({ err, runId, type: event.type }, "could not publish a pipeline event");
+    }
+  }
+
+  /** Streamed text: many small events, published without waiting for each to be stored. */
+  delta(runId: string, stage: string, index: number, text: string): void {
+    const event: PipelineEvent = { v: 1, runId, at: Date.now(), type: "stage.delta", stage, index, text };
+    this.nc.publish(this.names.subjects.pipelineEvents(runId), encodeMessage(PipelineEvent, event));
+  }
+}

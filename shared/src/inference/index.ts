@@ -1,0 +1,5 @@
+export * from "./fresh-output.js";
+export * from "./inference-call.js";
+export * from "./inference-client.js";
+export * from "./reply-queue.js";
+export * from "./reply-router.js";

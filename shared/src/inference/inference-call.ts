@@ -1,0 +1,173 @@
+import type { InferAccepted, InferDone, InferError, TokenLogprob } from "../contracts/index.js";
+import { freshOutput, type FreshOutput, type OutputPiece } from "./fresh-output.js";
+import type { ReplyQueue } from "./reply-queue.js";
+
+/**
+ * How a client of the inference jobs turns failures into its own errors: the gateway into its
+ * HTTP errors, the orchestrator into stage failures.
+ */
+export interface InferenceErrors<E> {
+  /** A worker's error variant; `promptParam` names where the prompt came from in the caller's request. */
+  fromWorker(error: InferError, promptParam: string): E;
+  /** The worker stopped answering and no other took the job over in time. */
+  stalled(message: string): E;
+  /** No worker had a free slot within the queue timeout (the job was withdrawn). */
+  noSlot(message: string): E;
+  /** The job could not be queued (JetStream unavailable). */
+  queueUnavailable(message: string): E;
+  /** A reply that breaks the protocol. */
+  internal(message: string): E;
+  /** The caller's signal aborted while waiting for a slot or a vector. */
+  callerGone(): Error;
+}
+
+export type GenerationEvent<E> =
+  | { kind: "text"; text: string; logprobs?: TokenLogprob[] }
+  | { kind: "reasoning"; text: string }
+  /** A piece of the arguments of call `index`; `first` on the call's first piece. */
+  | { kind: "tool_call"; index: number; name: string; arguments: string; first: boolean }
+  | { kind: "done"; done: InferDone }
+  | { kind: "error"; error: E };
+
+export interface EmbeddingsResult {
+  /** One per input, in input order: base64 of little-endian float32, unit length. */
+  vectors: string[];
+  done: InferDone;
+}
+
+export interface InferenceCallOptions<E> {
+  stallTimeoutMs: number;
+  signal: AbortSignal;
+  promptParam: string;
+  errors: InferenceErrors<E>;
+  onFinish: () => void;
+  cancel: () => void;
+}
+
+const STALLED = "The worker stopped answering and no other worker took the job over in time.";
+
+/** A job a worker has accepted: its text arrives through `events()`. */
+export class InferenceCall<E> {
+  /** Text already handed to the caller per channel (content, reasoning, each call's arguments), in UTF-16 units. */
+  private readonly delivered = new Map<string, number>();
+  private attempt: number;
+  private finished = false;
+
+  constructor(
+    readonly accepted: InferAccepted,
+    private readonly queue: ReplyQueue,
+    private readonly opts: InferenceCallOptions<E>,
+  ) {
+    this.attempt = accepted.attempt;
+  }
+
+  /**
+   * Text in order, then exactly one `done` or `error`. A job redelivered after its worker died
+   * starts again at offset 0 with the same seed; text the caller already has is skipped, on
+   * each channel by its own offsets.
+   */
+  async *events(): AsyncGenerator<GenerationEvent<E>> {
+    const { errors } = this.opts;
+    try {
+      for (;;) {
+        const reply = await this.queue.next(this.opts.stallTimeoutMs, this.opts.signal);
+        if (reply === "aborted") {
+          this.opts.cancel();
+          return;
+        }
+        if (reply === "timeout") {
+          this.opts.cancel();
+          yield { kind: "error", error: errors.stalled(STALLED) };
+          return;
+        }
+        switch (reply.kind) {
+          case "accepted":
+            this.attempt = Math.max(this.attempt, reply.attempt);
+            break;
+          case "chunk": {
+            // The tokens' logprobs are skipped with the text they spell.
+            const fresh = this.fresh("content", reply);
+            if (fresh.text) yield { kind: "text", text: fresh.text, ...(fresh.logprobs ? { logprobs: fresh.logprobs } : {}) };
+            break;
+          }
+          case "reasoning": {
+            const fresh = this.fresh("reasoning", reply).text;
+            if (fresh) yield { kind: "reasoning", text: fresh };
+            break;
+          }
+          case "tool_call": {
+            const channel = `tool_call:${reply.index}`;
+            const first = !this.delivered.has(channel);
+            const fresh = this.fresh(channel, { offset: reply.offset, text: reply.arguments }).text;
+            // A call's first piece is passed on even when empty: it carries the function's name.
+            if (fresh || first) yield { kind: "tool_call", index: reply.index, name: reply.name, arguments: fresh, first };
+            break;
+          }
+          case "done":
+            yield { kind: "done", done: reply };
+            return;
+          case "error":
+            yield { kind: "error", error: errors.fromWorker(reply, this.opts.promptParam) };
+            return;
+        }
+      }
+    } finally {
+      this.finish();
+    }
+  }
+
+  /**
+   * The vectors of an embed job, by input index, once its `done` arrives. A job redelivered after
+   * its worker died sends them again; the same input gives the same vector, so a copy overwrites.
+   */
+  async embeddings(count: number): Promise<EmbeddingsResult> {
+    const { errors } = this.opts;
+    const vectors = new Array<string | undefined>(count).fill(undefined);
+    try {
+      for (;;) {
+        const reply = await this.queue.next(this.opts.stallTimeoutMs, this.opts.signal);
+        if (reply === "aborted") {
+          this.opts.cancel();
+          throw errors.callerGone();
+        }
+        if (reply === "timeout") {
+          this.opts.cancel();
+          throw errors.stalled(STALLED);
+        }
+        switch (reply.kind) {
+          case "accepted":
+            this.attempt = Math.max(this.attempt, reply.attempt);
+            break;
+          case "embeddings":
+            if (reply.index + reply.vectors.length > count) throw errors.internal("The worker sent more vectors than there are inputs.");
+            reply.vectors.forEach((vector, i) => (vectors[reply.index + i] = vector));
+            break;
+          case "done": {
+            if (vectors.includes(undefined)) throw errors.internal("The worker finished without a vector for every input.");
+            return { vectors: vectors as string[], done: reply };
+          }
+          case "error":
+            throw errors.fromWorker(reply, this.opts.promptParam);
+          case "chunk":
+            throw errors.internal("The worker answered an embed job with text.");
+        }
+      }
+    } finally {
+      this.finish();
+    }
+  }
+
+  /** What of a piece at `offset` the caller does not have yet (after a redelivery the new attempt resends from 0). */
+  private fresh(channel: string, piece: OutputPiece): FreshOutput {
+    const delivered = this.delivered.get(channel) ?? 0;
+    const fresh = freshOutput(piece, delivered);
+    if (fresh.text || !this.delivered.has(channel)) this.delivered.set(channel, Math.max(delivered, piece.offset) + fresh.text.length);
+    return fresh;
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.opts.onFinish();
+  }
+}

@@ -1,0 +1,134 @@
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
+import {
+  encodeMessage,
+  InferJob,
+  JobHeader,
+  toModelToken,
+  type InferInput,
+  type LogprobsRequest,
+  type NatsNames,
+  type OutputFormat,
+  type Priority,
+  type ReasoningOptions,
+  type Sampling,
+  type ToolUse,
+} from "../contracts/index.js";
+import type { Logger } from "../logging/index.js";
+import { InferenceCall, type InferenceErrors } from "./inference-call.js";
+import { ReplyQueue } from "./reply-queue.js";
+import type { ReplyRouter } from "./reply-router.js";
+
+/** Told when a job enters the queue and when it leaves it (a worker took it, or it was withdrawn). */
+export interface JobQueueObserver {
+  noteQueued(model: string, priority: Priority, streamSeq: number): void;
+  noteLeft(model: string, streamSeq: number): void;
+}
+
+export interface InferenceClientOptions<E> {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  names: NatsNames;
+  router: ReplyRouter;
+  /** How long a job may wait for a free slot before it is withdrawn. */
+  queueTimeoutMs: number;
+  /** How long a started job may go without any reply (covers a worker lost and the job redelivered). */
+  stallTimeoutMs: number;
+  errors: InferenceErrors<E>;
+  queues?: JobQueueObserver;
+  logger: Logger;
+}
+
+export interface SubmitRequest {
+  requestId: string;
+  model: string;
+  input: InferInput;
+  sampling: Sampling;
+  format: OutputFormat | undefined;
+  priority: Priority;
+  tools?: ToolUse | undefined;
+  reasoning?: ReasoningOptions | undefined;
+  logprobs?: LogprobsRequest | undefined;
+  /** Aborted when the caller goes away: the job is withdrawn or cancelled. */
+  signal: AbortSignal;
+}
+
+/** Publishes jobs on the INFER work queue and follows their replies. */
+export class InferenceClient<E> {
+  constructor(private readonly opts: InferenceClientOptions<E>) {}
+
+  /**
+   * Queues the job and resolves once a worker accepted it. Throws E when no slot frees up
+   * within the queue timeout (the job is withdrawn) or the worker refuses the job.
+   */
+  async submit(request: SubmitRequest, promptParam: string): Promise<InferenceCall<E>> {
+    const { nc, js, jsm, names, router, logger, errors, queues } = this.opts;
+    const { requestId, signal, priority } = request;
+    const queue = new ReplyQueue();
+    router.register(requestId, (reply) => queue.push(reply));
+    const startBy = Date.now() + this.opts.queueTimeoutMs;
+    const job: InferJob = {
+      v: 1,
+      requestId,
+      model: request.model,
+      replyTo: router.replySubject(requestId),
+      startBy,
+      priority,
+      input: request.input,
+      sampling: request.sampling,
+      ...(request.format ? { format: request.format } : {}),
+      ...(request.tools ? { tools: request.tools } : {}),
+      ...(request.reasoning ? { reasoning: request.reasoning } : {}),
+      ...(request.logprobs ? { logprobs: request.logprobs } : {}),
+    };
+    const hdrs = natsHeaders();
+    hdrs.set(JobHeader.requestId, requestId);
+    hdrs.set(JobHeader.deadline, String(startBy));
+    const cancel = () => nc.publish(names.subjects.cancel(requestId));
+
+    let streamSeq: number;
+    try {
+      const ack = await js.publish(names.subjects.inferJob(toModelToken(request.model), priority), encodeMessage(InferJob, job), {
+        msgID: requestId,
+        headers: hdrs,
+      });
+      streamSeq = ack.seq;
+      queues?.noteQueued(request.model, priority, ack.seq);
+    } catch (err) {
+      router.unregister(requestId);
+      logger.error({ err, requestId }, "could not queue job");
+      throw errors.queueUnavailable("The job queue is unavailable right now.");
+    }
+    const withdraw = () => {
+      router.unregister(requestId);
+      cancel();
+      // Remove the job if still queued; if a worker took it meanwhile, the cancel stops it.
+      jsm.streams.deleteMessage(names.streams.infer, streamSeq).catch(() => {});
+    };
+
+    const first = await queue.next(this.opts.queueTimeoutMs, signal);
+    queues?.noteLeft(request.model, streamSeq);
+    if (first === "timeout" || first === "aborted") {
+      withdraw();
+      if (first === "aborted") throw errors.callerGone();
+      throw errors.noSlot(`No worker for '${request.model}' had a free slot within ${this.opts.queueTimeoutMs} ms.`);
+    }
+    if (first.kind === "error") {
+      router.unregister(requestId);
+      throw errors.fromWorker(first, promptParam);
+    }
+    if (first.kind !== "accepted") {
+      withdraw();
+      throw errors.internal("The worker answered out of order.");
+    }
+    return new InferenceCall(first, queue, {
+      stallTimeoutMs: this.opts.stallTimeoutMs,
+      signal,
+      promptParam,
+      errors,
+      onFinish: () => router.unregister(requestId),
+      cancel,
+    });
+  }
+}
