@@ -56,37 +56,61 @@ export interface WorkerConsumerOptions {
   maxDeliver: number;
 }
 
+export interface DurableConsumerOptions {
+  durable: string;
+  /** Only messages on this subject; every message of the stream when absent. */
+  filterSubject?: string;
+  /** How long a pulled message may go without an ack or a `working()` before it is redelivered. */
+  ackWaitMs: number;
+  /** Deliveries before a message is given up on; -1 never gives up. */
+  maxDeliver: number;
+  maxWaiting?: number;
+}
+
+/**
+ * Creates (or reuses) a durable pull consumer with explicit acks from the start of the stream.
+ * An existing consumer is kept as is; one created by another replica in between is taken.
+ */
+export async function ensureDurableConsumer(jsm: JetStreamManager, stream: string, opts: DurableConsumerOptions): Promise<string> {
+  try {
+    await jsm.consumers.info(stream, opts.durable);
+    return opts.durable;
+  } catch {
+    // fall through to create
+  }
+  try {
+    await jsm.consumers.add(stream, {
+      durable_name: opts.durable,
+      ...(opts.filterSubject ? { filter_subject: opts.filterSubject } : {}),
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(opts.ackWaitMs),
+      max_deliver: opts.maxDeliver,
+      ...(opts.maxWaiting ? { max_waiting: opts.maxWaiting } : {}),
+    });
+  } catch (err) {
+    await jsm.consumers.info(stream, opts.durable).catch(() => {
+      throw err;
+    });
+  }
+  return opts.durable;
+}
+
 /** Creates (or reuses) the durable consumer that every worker of one model pulls one priority from. */
-export async function ensureWorkerConsumer(
+export function ensureWorkerConsumer(
   jsm: JetStreamManager,
   names: NatsNames,
   model: ModelToken,
   priority: Priority,
   { ackWaitMs, maxDeliver }: WorkerConsumerOptions,
 ): Promise<string> {
-  const durable = names.consumers.inferWorkers(model, priority);
-  try {
-    await jsm.consumers.info(names.streams.infer, durable);
-    return durable;
-  } catch {
-    // fall through to create
-  }
-  try {
-    await jsm.consumers.add(names.streams.infer, {
-      durable_name: durable,
-      filter_subject: names.subjects.inferJob(model, priority),
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: nanos(ackWaitMs),
-      max_deliver: maxDeliver,
-      max_waiting: 4096,
-    });
-  } catch (err) {
-    await jsm.consumers.info(names.streams.infer, durable).catch(() => {
-      throw err;
-    });
-  }
-  return durable;
+  return ensureDurableConsumer(jsm, names.streams.infer, {
+    durable: names.consumers.inferWorkers(model, priority),
+    filterSubject: names.subjects.inferJob(model, priority),
+    ackWaitMs,
+    maxDeliver,
+    maxWaiting: 4096,
+  });
 }
 
 export interface PlatformBuckets {

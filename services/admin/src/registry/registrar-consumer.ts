@@ -1,7 +1,6 @@
-import { AckPolicy, DeliverPolicy, type JetStreamManager } from "@nats-io/jetstream";
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { NatsNames } from "@lantern/shared/contracts";
-
-const nanos = (ms: number) => ms * 1_000_000;
+import { ensureDurableConsumer } from "@lantern/shared/nats";
 
 /** How long a model event may stay unacked before redelivery; the registrar calls `working()` while it retries. */
 export const REGISTRAR_ACK_WAIT_MS = 30_000;
@@ -11,29 +10,11 @@ export const REGISTRAR_ACK_WAIT_MS = 30_000;
  * the start of the stream (nats-server 2.9 takes one filter, so worker load events come too and
  * are skipped), acked one by one, redelivered without limit.
  */
-export async function ensureRegistrarConsumer(jsm: JetStreamManager, names: NatsNames): Promise<string> {
-  const durable = names.consumers.modelRegistrar;
-  const stream = names.streams.events;
-  try {
-    await jsm.consumers.info(stream, durable);
-    return durable;
-  } catch {
-    // fall through to create
-  }
-  try {
-    await jsm.consumers.add(stream, {
-      durable_name: durable,
-      filter_subject: names.subjects.modelEventsAll,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: nanos(REGISTRAR_ACK_WAIT_MS),
-      max_deliver: -1,
-    });
-  } catch (err) {
-    // Another admin replica may have created it in between.
-    await jsm.consumers.info(stream, durable).catch(() => {
-      throw err;
-    });
-  }
-  return durable;
+export function ensureRegistrarConsumer(jsm: JetStreamManager, names: NatsNames): Promise<string> {
+  return ensureDurableConsumer(jsm, names.streams.events, {
+    durable: names.consumers.modelRegistrar,
+    filterSubject: names.subjects.modelEventsAll,
+    ackWaitMs: REGISTRAR_ACK_WAIT_MS,
+    maxDeliver: -1,
+  });
 }

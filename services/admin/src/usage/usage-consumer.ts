@@ -1,7 +1,6 @@
-import { AckPolicy, DeliverPolicy, type JetStreamManager } from "@nats-io/jetstream";
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { NatsNames } from "@lantern/shared/contracts";
-
-const nanos = (ms: number) => ms * 1_000_000;
+import { ensureDurableConsumer } from "@lantern/shared/nats";
 
 /**
  * How long a pulled event may stay unacked before JetStream hands it out again. The store calls
@@ -15,29 +14,11 @@ export const USAGE_ACK_WAIT_MS = 30_000;
  * message from the start of the stream, acked one by one, redelivered without limit (an event is
  * never given up on while the database is away; a bad one is terminated explicitly instead).
  */
-export async function ensureUsageConsumer(jsm: JetStreamManager, names: NatsNames): Promise<string> {
-  const durable = names.consumers.usageStore;
-  const stream = names.streams.events;
-  try {
-    await jsm.consumers.info(stream, durable);
-    return durable;
-  } catch {
-    // fall through to create
-  }
-  try {
-    await jsm.consumers.add(stream, {
-      durable_name: durable,
-      filter_subject: names.subjects.usageEvent,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: nanos(USAGE_ACK_WAIT_MS),
-      max_deliver: -1,
-    });
-  } catch (err) {
-    // Another admin replica may have created it in between.
-    await jsm.consumers.info(stream, durable).catch(() => {
-      throw err;
-    });
-  }
-  return durable;
+export function ensureUsageConsumer(jsm: JetStreamManager, names: NatsNames): Promise<string> {
+  return ensureDurableConsumer(jsm, names.streams.events, {
+    durable: names.consumers.usageStore,
+    filterSubject: names.subjects.usageEvent,
+    ackWaitMs: USAGE_ACK_WAIT_MS,
+    maxDeliver: -1,
+  });
 }

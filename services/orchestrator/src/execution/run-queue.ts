@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { AckPolicy, DeliverPolicy, type Consumer, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import { decodeMessage, encodeMessage, PipelineRunCommand, type NatsNames } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { ensurePipelinesStream } from "@lantern/shared/nats";
+import { ensureDurableConsumer, ensurePipelinesStream } from "@lantern/shared/nats";
 import type { RunExecutor } from "./run-executor.js";
 
-const nanos = (ms: number) => ms * 1_000_000;
 
 export interface RunQueueOptions {
   js: JetStreamClient;
@@ -27,30 +26,9 @@ export async function enqueueRun(js: JetStreamClient, names: NatsNames, runId: s
 
 /** Creates (or reuses) the durable consumer every orchestrator replica pulls runs from. */
 export async function ensureRunConsumer(jsm: JetStreamManager, names: NatsNames, ackWaitMs: number): Promise<string> {
-  const durable = names.consumers.pipelineRunners;
-  const stream = names.streams.pipelines;
   await ensurePipelinesStream(jsm, names);
-  try {
-    await jsm.consumers.info(stream, durable);
-    return durable;
-  } catch {
-    // fall through to create
-  }
-  try {
-    await jsm.consumers.add(stream, {
-      durable_name: durable,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: nanos(ackWaitMs),
-      // Tries are counted on the run's row, which survives a redelivery to another replica.
-      max_deliver: -1,
-    });
-  } catch (err) {
-    await jsm.consumers.info(stream, durable).catch(() => {
-      throw err;
-    });
-  }
-  return durable;
+  // Tries are counted on the run's row, which survives a redelivery to another replica.
+  return ensureDurableConsumer(jsm, names.streams.pipelines, { durable: names.consumers.pipelineRunners, ackWaitMs, maxDeliver: -1 });
 }
 
 /**
