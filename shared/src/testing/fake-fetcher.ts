@@ -60,21 +60,7 @@ export async function startFakeFetcher(nc: NatsConnection, names: NatsNames, mod
     if ("preset" in target && target.preset === "stall") return;
     await mkdir(dirname(join(modelsDir, file)), { recursive: true });
     await copyFile(BUNDLED_MODEL, join(modelsDir, file));
-    const manifest: ModelManifest = {
-      v: 1,
-      name,
-      file,
-      sizeBytes: BUNDLED_SIZE,
-      sha256: BUNDLED_SHA256,
-      architecture: "llama",
-      quantization: "F32",
-      contextLength: 2048,
-      parameterCount: 292_800,
-      hasChatTemplate: false,
-      source,
-      object: null,
-      verifiedAt: Date.now(),
-    };
+    const manifest = bundledManifest(name, file, source);
     await writeManifest(modelsDir, manifest);
     await publish(pullId, { type: "model.pull.done", model: manifest, alreadyPresent: false, downloadedBytes: BUNDLED_SIZE, durationMs: 420 });
   };
@@ -96,5 +82,24 @@ export async function startFakeFetcher(nc: NatsConnection, names: NatsNames, mod
       stopping = true;
       await running;
     },
+  };
+}
+
+/** The manifest a fetcher writes for the bundled model pulled as `file`. */
+export function bundledManifest(name: string, file: string, source: ModelManifest["source"]): ModelManifest {
+  return {
+    v: 1,
+    name,
+    file,
+    sizeBytes: BUNDLED_SIZE,
+    sha256: BUNDLED_SHA256,
+    architecture: "llama",
+    quantization: "F32",
+    contextLength: 2048,
+    parameterCount: 292_800,
+    hasChatTemplate: false,
+    source,
+    object: null,
+    verifiedAt: Date.now(),
   };
 }

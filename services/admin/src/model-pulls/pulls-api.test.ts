@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeMessage, encodeMessage, ModelPullEvent, ModelRemovedEvent, natsNames, type ModelManifest, type NatsNames } from "@lantern/shared/contracts";
 import { openModelStore, putModelFile } from "@lantern/shared/nats";
 import { manifestPath, writeManifest } from "@lantern/shared/model-files";
-import { BUNDLED_MODEL, BUNDLED_SHA256, BUNDLED_SIZE, startFakeFetcher, waitFor, type FakeFetcher } from "@lantern/shared/testing";
+import { BUNDLED_MODEL, BUNDLED_SHA256, BUNDLED_SIZE, bundledManifest, startFakeFetcher, waitFor, type FakeFetcher } from "@lantern/shared/testing";
 import { startTestAdmin, TEST_ADMIN_TOKEN, type TestAdmin } from "../testing/test-admin.js";
 
 interface SseEvent {
@@ -27,21 +27,7 @@ async function readSse(res: Response): Promise<SseEvent[]> {
 }
 
 function manifestOf(name: string, file: string): ModelManifest {
-  return {
-    v: 1,
-    name,
-    file,
-    sizeBytes: BUNDLED_SIZE,
-    sha256: BUNDLED_SHA256,
-    architecture: "llama",
-    quantization: "F32",
-    contextLength: 2048,
-    parameterCount: 292_800,
-    hasChatTemplate: false,
-    source: { repo: "ggml-org/models", file, revision: "main", commit: null, preset: null, url: "http://hub.invalid" },
-    object: null,
-    verifiedAt: Date.now(),
-  };
+  return bundledManifest(name, file, { repo: "ggml-org/models", file, revision: "main", commit: null, preset: null, url: "http://hub.invalid" });
 }
 
 describe("model pulls through the admin API", () => {
