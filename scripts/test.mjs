@@ -1,11 +1,13 @@
-// `npm test`: install what is missing, type-check, then run the whole suite once.
+// `npm test`: install what is missing (packages, and the browser and compose programs the suite drives), type-check, then run the whole suite once.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureDeps } from "./ensure-deps.mjs";
+import { ensureTestTools } from "./ensure-test-tools.mjs";
 
 ensureDeps();
+ensureTestTools();
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const run = (bin, args) =>
   spawnSync(process.execPath, [join(root, "node_modules", bin), ...args], { cwd: root, stdio: "inherit" }).status ?? 1;
