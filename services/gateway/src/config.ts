@@ -8,6 +8,8 @@ export const GatewayConfig = z.object({
   GATEWAY_HOST: z.string().default("127.0.0.1"),
   GATEWAY_PORT: intVar(8002, { min: 0, max: 65535 }),
   GATEWAY_BODY_LIMIT_BYTES: intVar(1024 * 1024, { min: 1024 }),
+  /** A body not fully received this long after its request began is refused (408): a slow sender cannot hold a connection. */
+  GATEWAY_BODY_TIMEOUT_MS: intVar(15_000, { min: 10 }),
   GATEWAY_QUEUE_TIMEOUT_MS: intVar(30_000, { min: 1 }),
   /** A request is refused (503, Retry-After) when this many jobs of its model wait at its priority or above; 0: no bound. */
   GATEWAY_QUEUE_LIMIT: intVar(256, { min: 0 }),

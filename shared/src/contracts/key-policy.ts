@@ -18,7 +18,8 @@ export const BudgetPeriod = z.enum(["hour", "day", "week", "month", "total"]);
 export type BudgetPeriod = z.infer<typeof BudgetPeriod>;
 
 export const Budget = z.object({
-  amountUsd: z.number().positive(),
+  /** Capped so a typo (or a hostile client) cannot make spend arithmetic lose precision. */
+  amountUsd: z.number().positive().max(1_000_000_000),
   period: BudgetPeriod,
 });
 export type Budget = z.infer<typeof Budget>;

@@ -7,7 +7,8 @@ const TimeParam = z
   .string()
   .transform((raw, ctx) => {
     const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-    if (!Number.isFinite(ms)) {
+    // Past ±8.64e15 ms a Date is invalid, and an invalid date must not reach the query.
+    if (!Number.isFinite(ms) || Number.isNaN(new Date(ms).getTime())) {
       ctx.addIssue({ code: "custom", message: "must be an ISO 8601 time or epoch milliseconds" });
       return z.NEVER;
     }

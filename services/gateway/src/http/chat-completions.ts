@@ -10,7 +10,7 @@ import { serveModelRequest } from "./serve-routes-and-cache.js";
 
 export function chatCompletionsRoutes(deps: GatewayDeps) {
   return new Hono<GatewayEnv>().post("/chat/completions", async (c) => {
-    const body = await readJsonObject(c, deps.config.GATEWAY_BODY_LIMIT_BYTES);
+    const body = await readJsonObject(c, deps.config);
     const req = ChatCompletionRequest.parse(body.object);
     const includeUsage = Boolean(req.stream && req.stream_options?.include_usage);
     const { toolUse, legacy } = toolRequestFrom(req);

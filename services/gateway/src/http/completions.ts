@@ -9,7 +9,7 @@ import { serveModelRequest } from "./serve-routes-and-cache.js";
 
 export function completionsRoutes(deps: GatewayDeps) {
   return new Hono<GatewayEnv>().post("/completions", async (c) => {
-    const body = await readJsonObject(c, deps.config.GATEWAY_BODY_LIMIT_BYTES);
+    const body = await readJsonObject(c, deps.config);
     const req = CompletionRequest.parse(body.object);
     const includeUsage = Boolean(req.stream && req.stream_options?.include_usage);
     const generation = {

@@ -19,7 +19,7 @@ export function customProviderRoutes(deps: GatewayDeps) {
     const name = c.req.param("name");
     const provider = deps.providers.get(name);
     if (!provider) throw providerNotFound(name);
-    const body = await readJsonObject(c, deps.config.GATEWAY_BODY_LIMIT_BYTES);
+    const body = await readJsonObject(c, deps.config);
     const request = proxiedRequest("/chat/completions", body);
     const model = typeof body.object.model === "string" ? body.object.model : "";
     const decision = cacheDecision(c, {

@@ -52,10 +52,10 @@ async function embedOnWorker(c: Context<GatewayEnv>, deps: GatewayDeps, req: Emb
 }
 
 export function embeddingsRoutes(deps: GatewayDeps) {
-  const limit = deps.config.GATEWAY_BODY_LIMIT_BYTES;
+  const limits = deps.config;
   return new Hono<GatewayEnv>()
     .post("/embeddings", async (c) => {
-      const req = await readJsonBody(c, EmbeddingRequest, limit);
+      const req = await readJsonBody(c, EmbeddingRequest, limits);
       const { vectors, promptTokens } = await embedOnWorker(c, deps, {
         model: req.model,
         ...embedItems(req.input),
@@ -65,7 +65,7 @@ export function embeddingsRoutes(deps: GatewayDeps) {
       return c.json(embeddingListBody({ model: req.model, vectors, format: req.encoding_format ?? "float", promptTokens }));
     })
     .post("/embeddings/similarity", async (c) => {
-      const req = await readJsonBody(c, SimilarityRequest, limit);
+      const req = await readJsonBody(c, SimilarityRequest, limits);
       const { vectors, promptTokens } = await embedOnWorker(c, deps, { model: req.model, items: req.input, single: false, priority: req.priority });
       const [a, b] = vectors.map(decodeVector) as [number[], number[]];
       return c.json(similarityBody({ model: req.model, similarity: cosineSimilarity(a, b), promptTokens }));

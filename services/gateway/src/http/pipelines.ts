@@ -84,7 +84,7 @@ export function pipelinesRoutes(deps: GatewayDeps) {
     .get("/pipelines/runs/:id", async (c) => c.json(await getRun(c.req.param("id"))))
     .get("/pipelines/runs/:id/events", async (c) => streamEvents(c, await getRun(c.req.param("id"))))
     .post("/pipelines/runs/:id/rerun", async (c) => {
-      const body = await readJsonBody(c, PipelineRerunBody, deps.config.GATEWAY_BODY_LIMIT_BYTES);
+      const body = await readJsonBody(c, PipelineRerunBody, deps.config);
       const request = {
         v: 1 as const,
         runId: c.req.param("id"),
@@ -99,7 +99,7 @@ export function pipelinesRoutes(deps: GatewayDeps) {
     .post("/pipelines/runs/:id/retry", async (c) => {
       // The body is optional here: without one the request waits for the run's end.
       const hasBody = Number(c.req.header("content-length") ?? 0) > 0 || c.req.header("transfer-encoding") !== undefined;
-      const body = hasBody ? await readJsonBody(c, PipelineRetryBody, deps.config.GATEWAY_BODY_LIMIT_BYTES) : PipelineRetryBody.parse({});
+      const body = hasBody ? await readJsonBody(c, PipelineRetryBody, deps.config) : PipelineRetryBody.parse({});
       const runId = c.req.param("id");
       // The retry's own events follow the failed try's: the answer is about them only.
       const afterSeq = await lastEventSeq(nc, names, runId);
@@ -107,7 +107,7 @@ export function pipelinesRoutes(deps: GatewayDeps) {
       return answer(c, run, body, afterSeq);
     })
     .post("/pipelines/:name/runs", async (c) => {
-      const body = await readJsonBody(c, PipelineRunBody, deps.config.GATEWAY_BODY_LIMIT_BYTES);
+      const body = await readJsonBody(c, PipelineRunBody, deps.config);
       const request = { v: 1 as const, pipeline: c.req.param("name"), input: body.input, allowedModels: allowedModels(c), ...(body.params ? { params: body.params } : {}) };
       const { run } = await orchestrator.request("start", StartRunRequest, request, RunReply);
       return answer(c, run, body);

@@ -2,7 +2,11 @@ import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
 import type { z } from "zod";
 import { ApiError, invalidRequest } from "../errors/api-error.js";
+import type { GatewayConfig } from "../config.js";
 import type { GatewayEnv } from "./gateway-env.js";
+
+/** What bounds a request body: its size and how long the client may take to send it. */
+export type BodyLimits = Pick<GatewayConfig, "GATEWAY_BODY_LIMIT_BYTES" | "GATEWAY_BODY_TIMEOUT_MS">;
 
 const bodyTooLarge = (limit: number) =>
   new ApiError(413, "invalid_request_error", `The request body is larger than ${limit} bytes.`, {
@@ -11,22 +15,56 @@ const bodyTooLarge = (limit: number) =>
     headers: { Connection: "close" },
   });
 
+const bodyTooSlow = (timeoutMs: number) =>
+  new ApiError(408, "invalid_request_error", `The request body was not received within ${timeoutMs} ms.`, {
+    code: "request_timeout",
+    headers: { Connection: "close" },
+  });
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
 /**
  * The body as text, read straight from Node's request (the web-stream adapter costs a noticeable
- * share of a small request's time). Stops reading as soon as the body passes `limit` bytes,
- * whether or not it declared its length.
+ * share of a small request's time). Stops reading as soon as the body passes the size limit,
+ * whether or not it declared its length, or when it has not all arrived by the deadline. The
+ * request is paused rather than destroyed, so the error can still be sent before the connection closes.
  */
-async function readText(incoming: IncomingMessage, limit: number): Promise<string> {
-  const declared = Number(incoming.headers["content-length"]);
-  if (declared > limit) throw bodyTooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of incoming as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw bodyTooLarge(limit);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size).toString("utf8");
+function readText(incoming: IncomingMessage, limits: BodyLimits): Promise<string> {
+  const limit = limits.GATEWAY_BODY_LIMIT_BYTES;
+  if (Number(incoming.headers["content-length"]) > limit) return Promise.reject(bodyTooLarge(limit));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (error: unknown, text?: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      incoming.off("data", onData);
+      if (error) {
+        incoming.pause();
+        reject(error);
+      } else resolve(text!);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) settle(bodyTooLarge(limit));
+      else chunks.push(chunk);
+    };
+    const deadline = setTimeout(() => settle(bodyTooSlow(limits.GATEWAY_BODY_TIMEOUT_MS)), limits.GATEWAY_BODY_TIMEOUT_MS);
+    incoming.on("data", onData);
+    // Stays attached after settling: a late socket error must not become an uncaught one.
+    incoming.on("error", (err) => settle(err));
+    incoming.once("end", () => {
+      let text: string;
+      try {
+        text = strictUtf8.decode(Buffer.concat(chunks, size));
+      } catch {
+        return settle(invalidRequest("The request body is not valid UTF-8.", null, "invalid_encoding"));
+      }
+      settle(undefined, text);
+    });
+  });
 }
 
 export interface JsonObjectBody {
@@ -36,8 +74,8 @@ export interface JsonObjectBody {
 }
 
 /** Reads a body that must be one JSON object; bad JSON and anything else become 400s. */
-export async function readJsonObject(c: Context<GatewayEnv>, limit: number): Promise<JsonObjectBody> {
-  const text = await readText(c.env.incoming, limit);
+export async function readJsonObject(c: Context<GatewayEnv>, limits: BodyLimits): Promise<JsonObjectBody> {
+  const text = await readText(c.env.incoming, limits);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -51,6 +89,6 @@ export async function readJsonObject(c: Context<GatewayEnv>, limit: number): Pro
 }
 
 /** Reads a JSON body and parses it with the route's schema; bad JSON and bad shapes become 400s. */
-export async function readJsonBody<S extends z.ZodType>(c: Context<GatewayEnv>, schema: S, limit: number): Promise<z.output<S>> {
-  return schema.parse((await readJsonObject(c, limit)).object);
+export async function readJsonBody<S extends z.ZodType>(c: Context<GatewayEnv>, schema: S, limits: BodyLimits): Promise<z.output<S>> {
+  return schema.parse((await readJsonObject(c, limits)).object);
 }
