@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { ConfigError } from "@lantern/shared/config";
 import { createLogger } from "@lantern/shared/logging";
-import { NATS_SERVER_INSTALL_HINT } from "@lantern/shared/nats";
+import { NATS_SERVER_INSTALL_HINT, redactNatsUrl } from "@lantern/shared/nats";
 import { startModelFetcher } from "../fetcher-service.js";
 import { parseCliArgs, USAGE, type CliCommand } from "./cli-args.js";
 import { loadCliConfig, type CliConfig } from "./cli-config.js";
@@ -59,7 +59,7 @@ async function run(command: Exclude<CliCommand, { kind: "help" }>, config: CliCo
         if (command.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else {
           io.stdout.write(`Removed ${result.name} (${result.file})${result.removed.object ? " and its copy in the object store" : ""}.\n`);
-          if (!result.announced) io.stdout.write(`NATS is not reachable at ${config.NATS_URL}: the admin service forgets it when it next sees the file gone.\n`);
+          if (!result.announced) io.stdout.write(`NATS is not reachable at ${redactNatsUrl(config.NATS_URL)}: the admin service forgets it when it next sees the file gone.\n`);
         }
         return 0;
       } finally {
@@ -80,10 +80,10 @@ async function pull(command: Extract<CliCommand, { kind: "pull" }>, config: CliC
       session = await startPrivateNats(config);
     } catch (err) {
       const why = err instanceof Error && err.message === NATS_SERVER_INSTALL_HINT ? `no nats-server is installed to run one here.\n${NATS_SERVER_INSTALL_HINT}` : String(err);
-      throw new CliError(`NATS is not reachable at ${config.NATS_URL}, and a private one could not be started: ${why}`, 1, { cause: err });
+      throw new CliError(`NATS is not reachable at ${redactNatsUrl(config.NATS_URL)}, and a private one could not be started: ${why}`, 1, { cause: err });
     }
     view.note(
-      `NATS is not reachable at ${config.NATS_URL}: pulling through a private NATS server for this run (data in ${session.privateServer!.dataDir}). ` +
+      `NATS is not reachable at ${redactNatsUrl(config.NATS_URL)}: pulling through a private NATS server for this run (data in ${session.privateServer!.dataDir}). ` +
         "The admin service registers the model when it next sees it on disk.",
     );
   }
