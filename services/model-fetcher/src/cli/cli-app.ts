@@ -12,6 +12,7 @@ import { printPresets, type PresetSource } from "./presets-command.js";
 import { pullCommand, runPull } from "./pull-command.js";
 import { humanPullView, jsonPullView, type Output } from "./pull-view.js";
 import { removeModel } from "./rm-command.js";
+import { seedModelsDir } from "../seed/seed-models-dir.js";
 
 export interface CliIo {
   stdout: Output;
@@ -68,6 +69,13 @@ async function run(command: Exclude<CliCommand, { kind: "help" }>, config: CliCo
     }
     case "pull":
       return pull(command, config, io);
+    case "seed": {
+      // The same first-start step the fetcher service takes, as a one-shot (a container's model init).
+      const logger = createLogger({ service: "model-fetcher", level: config.LOG_LEVEL, destination: process.stderr });
+      const file = await seedModelsDir(config.MODELS_DIR, config.FETCHER_SEED_MODEL, logger);
+      io.stdout.write(file ? `Copied ${file} into ${config.MODELS_DIR}.\n` : `${config.MODELS_DIR} already has a model (or FETCHER_SEED_MODEL is empty): nothing copied.\n`);
+      return 0;
+    }
   }
 }
 
