@@ -1,5 +1,6 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
+import { natsServerOptions } from "./server-urls.js";
 
 export interface ConnectNatsOptions {
   url: string;
@@ -21,7 +22,7 @@ export interface NatsLink {
 /** Connects with unlimited reconnects; logs and tracks connection state. */
 export async function connectNats({ url, name, logger, asyncTraces = true }: ConnectNatsOptions): Promise<NatsLink> {
   const nc = await connect({
-    servers: url.split(",").map((s) => s.trim()),
+    ...natsServerOptions(url),
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,

@@ -2,3 +2,4 @@ export * from "./connect.js";
 export * from "./local-server.js";
 export * from "./resources.js";
 export * from "./model-store.js";
+export * from "./server-urls.js";

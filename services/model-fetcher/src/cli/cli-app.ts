@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { ConfigError } from "@lantern/shared/config";
 import { createLogger } from "@lantern/shared/logging";
-import { NATS_SERVER_INSTALL_HINT } from "@lantern/shared/nats";
+import { NATS_SERVER_INSTALL_HINT, redactNatsUrl } from "@lantern/shared/nats";
 import { startModelFetcher } from "../fetcher-service.js";
 import { parseCliArgs, USAGE, type CliCommand } from "./cli-args.js";
 import { loadCliConfig, type CliConfig } from "./cli-config.js";
@@ -12,6 +12,7 @@ import { printPresets, type PresetSource } from "./presets-command.js";
 import { pullCommand, runPull } from "./pull-command.js";
 import { humanPullView, jsonPullView, type Output } from "./pull-view.js";
 import { removeModel } from "./rm-command.js";
+import { seedModelsDir } from "../seed/seed-models-dir.js";
 
 export interface CliIo {
   stdout: Output;
@@ -59,7 +60,7 @@ async function run(command: Exclude<CliCommand, { kind: "help" }>, config: CliCo
         if (command.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else {
           io.stdout.write(`Removed ${result.name} (${result.file})${result.removed.object ? " and its copy in the object store" : ""}.\n`);
-          if (!result.announced) io.stdout.write(`NATS is not reachable at ${config.NATS_URL}: the admin service forgets it when it next sees the file gone.\n`);
+          if (!result.announced) io.stdout.write(`NATS is not reachable at ${redactNatsUrl(config.NATS_URL)}: the admin service forgets it when it next sees the file gone.\n`);
         }
         return 0;
       } finally {
@@ -68,6 +69,13 @@ async function run(command: Exclude<CliCommand, { kind: "help" }>, config: CliCo
     }
     case "pull":
       return pull(command, config, io);
+    case "seed": {
+      // The same first-start step the fetcher service takes, as a one-shot (a container's model init).
+      const logger = createLogger({ service: "model-fetcher", level: config.LOG_LEVEL, destination: process.stderr });
+      const file = await seedModelsDir(config.MODELS_DIR, config.FETCHER_SEED_MODEL, logger);
+      io.stdout.write(file ? `Copied ${file} into ${config.MODELS_DIR}.\n` : `${config.MODELS_DIR} already has a model (or FETCHER_SEED_MODEL is empty): nothing copied.\n`);
+      return 0;
+    }
   }
 }
 
@@ -80,10 +88,10 @@ async function pull(command: Extract<CliCommand, { kind: "pull" }>, config: CliC
       session = await startPrivateNats(config);
     } catch (err) {
       const why = err instanceof Error && err.message === NATS_SERVER_INSTALL_HINT ? `no nats-server is installed to run one here.\n${NATS_SERVER_INSTALL_HINT}` : String(err);
-      throw new CliError(`NATS is not reachable at ${config.NATS_URL}, and a private one could not be started: ${why}`, 1, { cause: err });
+      throw new CliError(`NATS is not reachable at ${redactNatsUrl(config.NATS_URL)}, and a private one could not be started: ${why}`, 1, { cause: err });
     }
     view.note(
-      `NATS is not reachable at ${config.NATS_URL}: pulling through a private NATS server for this run (data in ${session.privateServer!.dataDir}). ` +
+      `NATS is not reachable at ${redactNatsUrl(config.NATS_URL)}: pulling through a private NATS server for this run (data in ${session.privateServer!.dataDir}). ` +
         "The admin service registers the model when it next sees it on disk.",
     );
   }

@@ -15,6 +15,7 @@ export const USAGE = `Usage: pnpm models <command>
   list [--digest] [--json]           the models in MODELS_DIR (--digest: hash files that have no digest yet)
   rm <name> [--everywhere] [--json]  delete a model file and its manifest (--everywhere: the NATS copy too)
   presets [--json]                   the preset catalogue
+  seed                               copy the bundled model (FETCHER_SEED_MODEL) into MODELS_DIR if it has no model
 
 Environment: MODELS_DIR (default ./models), NATS_URL, NATS_NAMESPACE, HF_TOKEN, HF_ENDPOINT.
 `;
@@ -24,6 +25,7 @@ export type CliCommand =
   | { kind: "list"; json: boolean; digest: boolean }
   | { kind: "rm"; name: string; everywhere: boolean; json: boolean }
   | { kind: "presets"; json: boolean }
+  | { kind: "seed" }
   | { kind: "help" };
 
 type Values = Record<string, string | boolean | undefined>;
@@ -71,6 +73,9 @@ export function parseCliArgs(argv: string[]): CliCommand {
       const { values } = parse(rest, { json });
       return { kind: "presets", json: values.json === true };
     }
+    case "seed":
+      if (rest.length > 0) throw new CliError(`seed takes no arguments, got ${rest.join(" ")}.`, 2);
+      return { kind: "seed" };
     default:
       throw new CliError(`Unknown command ${JSON.stringify(command)}.\n\n${USAGE}`, 2);
   }

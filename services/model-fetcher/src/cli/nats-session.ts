@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { natsNames, type NatsNames } from "@lantern/shared/contracts";
-import { closeNats, startLocalNatsServer, type LocalNatsServer } from "@lantern/shared/nats";
+import { closeNats, natsServerOptions, startLocalNatsServer, type LocalNatsServer } from "@lantern/shared/nats";
 import type { CliConfig } from "./cli-config.js";
 
 export interface NatsSession {
@@ -19,7 +19,7 @@ export async function connectToNats(config: CliConfig): Promise<NatsSession | nu
   let nc: NatsConnection;
   try {
     nc = await connect({
-      servers: config.NATS_URL.split(",").map((s) => s.trim()),
+      ...natsServerOptions(config.NATS_URL),
       name: "lantern-models-cli",
       timeout: CONNECT_TIMEOUT_MS,
       maxReconnectAttempts: -1,
