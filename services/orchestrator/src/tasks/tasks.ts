@@ -47,13 +47,19 @@ export class Tasks {
       }
     } else {
       // The run is made (and its pipeline and models checked) now, so a bad pipeline is refused at once.
-      const run = await this.deps.runs.prepare({
-        v: 1,
-        pipeline: req.pipeline!,
-        input: "prompt" in req.input ? req.input.prompt : "",
-        params: req.params as StageParamsByName,
-        allowedModels: req.allowedModels,
-      });
+      const run = await this.deps.runs
+        .prepare({
+          v: 1,
+          pipeline: req.pipeline!,
+          input: "prompt" in req.input ? req.input.prompt : "",
+          params: req.params as StageParamsByName,
+          allowedModels: req.allowedModels,
+        })
+        .catch((err: unknown) => {
+          // The task's field is `pipeline`, where a run request's is the path's name.
+          if (err instanceof OrchestratorFailure && err.param === "name") throw new OrchestratorFailure(err.status, err.code, err.message, "pipeline");
+          throw err;
+        });
       runId = run.id;
     }
     await store.create({
