@@ -3,6 +3,7 @@ import { ApiError, ClientGoneError } from "./errors/api-error.js";
 import { renderError, toApiError } from "./errors/render-error.js";
 import { chatCompletionsRoutes } from "./http/chat-completions.js";
 import { completionsRoutes } from "./http/completions.js";
+import { conversationsRoutes } from "./http/conversations.js";
 import { customProviderRoutes } from "./http/custom-providers.js";
 import { embeddingsRoutes } from "./http/embeddings.js";
 import type { GatewayDeps, GatewayEnv } from "./http/gateway-env.js";
@@ -11,6 +12,7 @@ import { healthRoutes } from "./http/health.js";
 import { modelsRoutes } from "./http/models.js";
 import { pipelinesRoutes } from "./http/pipelines.js";
 import { RequestIds } from "./http/request-ids.js";
+import { tasksRoutes } from "./http/tasks.js";
 
 export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
@@ -32,7 +34,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
     );
   });
   // Every API route is accounted for by a ledger (auth, limits, usage); health and fleet are not.
-  for (const prefix of ["/v1/*", "/api/custom/*"]) app.use(prefix, deps.edge.middleware());
+  for (const prefix of ["/v1/*", "/api/v1/*", "/api/custom/*"]) app.use(prefix, deps.edge.middleware());
   app.route("/", healthRoutes(deps));
   app.route("/", fleetRoutes(deps));
   app.route("/v1", chatCompletionsRoutes(deps));
@@ -41,6 +43,8 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   app.route("/v1", embeddingsRoutes(deps));
   app.route("/v1", pipelinesRoutes(deps));
   app.route("/api/custom", customProviderRoutes(deps));
+  app.route("/api/v1", tasksRoutes(deps));
+  app.route("/api/v1", conversationsRoutes(deps));
 
   app.notFound((c) => {
     const unknownUrl = new ApiError(404, "invalid_request_error", `Unknown request URL: ${c.req.method} ${c.req.path}.`, { code: "unknown_url" });

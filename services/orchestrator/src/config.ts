@@ -26,6 +26,29 @@ export const OrchestratorConfig = z.object({
   ORCHESTRATOR_STALL_TIMEOUT_MS: intVar(60_000, { min: 100 }),
   /** How long a taken run may go unconfirmed before another orchestrator takes it over (this one died). */
   ORCHESTRATOR_RUN_ACK_WAIT_MS: intVar(30_000, { min: 1_000 }),
+  /** Tasks one orchestrator runs at the same time; 0 answers the API but runs none. */
+  ORCHESTRATOR_TASK_CONCURRENCY: intVar(2, { min: 0, max: 256 }),
+  /** How long a taken task stays claimed without a renewal (its orchestrator died: another takes it). */
+  ORCHESTRATOR_TASK_LEASE_MS: intVar(30_000, { min: 1_000 }),
+  /** How often idle runners look for work besides the doorbell (and find tasks whose lease ran out). */
+  ORCHESTRATOR_TASK_POLL_MS: intVar(2_000, { min: 50 }),
+  /** Times a task is taken (a dead orchestrator's task is taken again) before it is marked failed. */
+  ORCHESTRATOR_TASK_ATTEMPTS: intVar(3, { min: 1, max: 100 }),
+  /** Finished tasks are removed this many hours after they ended (fractions allowed). */
+  TASK_RETENTION_HOURS: z.preprocess((v) => (v === undefined || v === "" ? 24 : v), z.coerce.number().positive()),
+  /** How often finished tasks past their retention are removed. */
+  TASK_SWEEP_INTERVAL_MS: intVar(60_000, { min: 50 }),
+  /**
+   * Key of the webhook signatures. Unset: one is generated and kept in LANTERN_DATA_DIR/task-webhook-secret
+   * (set it explicitly when several orchestrators run on different hosts, so all sign alike).
+   */
+  TASK_WEBHOOK_SECRET: optionalString,
+  /** Deliveries of one webhook before it counts as failed. */
+  TASK_WEBHOOK_ATTEMPTS: intVar(5, { min: 1, max: 50 }),
+  /** Wait before the first retry; doubled after each failure. */
+  TASK_WEBHOOK_BACKOFF_MS: intVar(1_000, { min: 10 }),
+  /** How long one delivery may take. */
+  TASK_WEBHOOK_TIMEOUT_MS: intVar(10_000, { min: 100 }),
 });
 export type OrchestratorConfig = z.output<typeof OrchestratorConfig>;
 

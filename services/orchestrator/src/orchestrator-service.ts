@@ -17,6 +17,17 @@ import { StageRunner } from "./execution/stage-runner.js";
 import { RunEvents } from "./runs/run-events.js";
 import { PipelineRuns } from "./runs/pipeline-runs.js";
 import { RunStore } from "./runs/run-store.js";
+import { startConversationResponder } from "./api/conversation-responder.js";
+import { startTaskResponder } from "./api/task-responder.js";
+import { ConversationStore } from "./conversations/conversation-store.js";
+import { TaskEvents } from "./tasks/task-events.js";
+import { TaskExecution } from "./tasks/task-execution.js";
+import { TaskRunner } from "./tasks/task-runner.js";
+import { TaskStore } from "./tasks/task-store.js";
+import { startTaskSweeper } from "./tasks/task-sweeper.js";
+import { Tasks } from "./tasks/tasks.js";
+import { WebhookDispatcher } from "./tasks/webhook-dispatcher.js";
+import { webhookSecret } from "./tasks/webhook-secret.js";
 
 export interface RunningOrchestrator {
   id: string;
@@ -98,7 +109,48 @@ export async function startOrchestrator({ config, logger, nc: given }: StartOrch
     const responder = new PipelineResponder(nc, names, runs, log.child({ component: "api" }));
     responder.start();
     opened.push(() => responder.stop());
-    log.info({ pipelinesDir: config.PIPELINES_DIR }, "orchestrator ready");
+
+    const taskStore = new TaskStore(database.db);
+    const secret = await webhookSecret(config.TASK_WEBHOOK_SECRET, config.LANTERN_DATA_DIR);
+    log.info({ secretFrom: secret.source }, "task webhooks are signed with the key from here");
+    const webhooks = new WebhookDispatcher({
+      store: taskStore,
+      secret: secret.secret,
+      maxAttempts: config.TASK_WEBHOOK_ATTEMPTS,
+      backoffMs: config.TASK_WEBHOOK_BACKOFF_MS,
+      timeoutMs: config.TASK_WEBHOOK_TIMEOUT_MS,
+      pollMs: config.ORCHESTRATOR_TASK_POLL_MS,
+      logger: log.child({ component: "task-webhooks" }),
+    });
+    webhooks.start();
+    opened.push(() => webhooks.stop());
+    const taskEvents = new TaskEvents(js, names, log);
+    const execution = new TaskExecution({ inference, runs: store, executor, retryDelayMs: config.ORCHESTRATOR_RETRY_DELAY_MS });
+    const runner = new TaskRunner({
+      runnerId: id,
+      nc,
+      names,
+      store: taskStore,
+      execution,
+      events: taskEvents,
+      concurrency: config.ORCHESTRATOR_TASK_CONCURRENCY,
+      leaseMs: config.ORCHESTRATOR_TASK_LEASE_MS,
+      pollMs: config.ORCHESTRATOR_TASK_POLL_MS,
+      maxAttempts: config.ORCHESTRATOR_TASK_ATTEMPTS,
+      onEnded: () => webhooks.kick(),
+      logger: log.child({ component: "tasks" }),
+    });
+    runner.start();
+    opened.push(() => runner.stop());
+    const retentionMs = Math.round(config.TASK_RETENTION_HOURS * 3_600_000);
+    const stopSweeper = startTaskSweeper({ store: taskStore, retentionMs, intervalMs: config.TASK_SWEEP_INTERVAL_MS, logger: log });
+    opened.push(async () => stopSweeper());
+    const tasks = new Tasks({ nc, names, store: taskStore, runs, events: taskEvents, execution, retentionMs, onEnded: () => webhooks.kick() });
+    const taskResponder = startTaskResponder(nc, names, tasks, log.child({ component: "task-api" }));
+    opened.push(() => taskResponder.stop());
+    const conversationResponder = startConversationResponder(nc, names, new ConversationStore(database.db), log.child({ component: "conversation-api" }));
+    opened.push(() => conversationResponder.stop());
+    log.info({ pipelinesDir: config.PIPELINES_DIR, taskConcurrency: config.ORCHESTRATOR_TASK_CONCURRENCY }, "orchestrator ready");
   } catch (err) {
     await closeOpened();
     throw err;

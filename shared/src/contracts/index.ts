@@ -16,3 +16,5 @@ export * from "./usage-event.js";
 export * from "./cached-answer.js";
 export * from "./model-pull.js";
 export * from "./pipelines.js";
+export * from "./tasks.js";
+export * from "./conversations.js";

@@ -2,6 +2,8 @@ import type { Priority } from "./infer-job.js";
 import type { ModelEventType } from "./model-events.js";
 import type { ModelToken } from "./model-token.js";
 import type { PipelineOp } from "./pipelines.js";
+import type { TaskOp } from "./tasks.js";
+import type { ConversationOp } from "./conversations.js";
 
 const SAFE_WORKER_ID = /^[A-Za-z0-9_-]+$/;
 const SAFE_RUN_ID = /^[A-Za-z0-9_-]{1,96}$/;
@@ -86,6 +88,20 @@ export function natsNames(namespace = "") {
       /** Request/reply with the orchestrators (queue group `orchestrators`). */
       orchestratorPipelines: (op: PipelineOp) => subject(`orchestrator.pipelines.${op}`),
       orchestratorPipelinesAll: subject("orchestrator.pipelines.*"),
+      /** Request/reply about async tasks (queue group `orchestrators`). */
+      orchestratorTasks: (op: TaskOp) => subject(`orchestrator.tasks.${op}`),
+      /** Request/reply about conversations (queue group `orchestrators`). */
+      orchestratorConversations: (op: ConversationOp) => subject(`orchestrator.conversations.${op}`),
+      /** Rung when a task is queued: every orchestrator's idle runners look for work. */
+      taskDoorbell: subject("orchestrator.tasks.doorbell"),
+      /** Told to every orchestrator: stop the named task if you run it (it was cancelled). */
+      taskStop: subject("orchestrator.tasks.stop"),
+      /** Progress of one task (stream EVENTS): queued, started, done, failed, cancelled. */
+      taskEvents: (taskId: string) => {
+        if (!SAFE_RUN_ID.test(taskId)) throw new Error(`task id must be [A-Za-z0-9_-]{1,96}, got ${JSON.stringify(taskId)}`);
+        return subject(`events.task.${taskId}`);
+      },
+      taskEventsAll: subject("events.task.*"),
       /** Request/reply: load and unload models on one worker. */
       modelControl: (workerId: string) => {
         if (!SAFE_WORKER_ID.test(workerId)) throw new Error(`worker id must be [A-Za-z0-9_-]+, got ${JSON.stringify(workerId)}`);

@@ -18,6 +18,8 @@ export interface ModelRequest {
   body: JsonObjectBody;
   /** The same request for the worker fleet. */
   generation: GenerationRequest;
+  /** Sees the complete answer, whoever gave it: the cache, a route's provider, or the fleet. */
+  onAnswer?: ((answer: AnswerBody, usage: TokenUsage) => void) | undefined;
 }
 
 /**
@@ -25,19 +27,30 @@ export interface ModelRequest {
  * the model's route when it has one (steps in order, with fallback), otherwise by the worker
  * fleet. Admitted by the ledger before the cache or any upstream is touched.
  */
-export async function serveModelRequest(c: Context<GatewayEnv>, deps: GatewayDeps, { endpoint, body, generation }: ModelRequest): Promise<Response> {
+export async function serveModelRequest(c: Context<GatewayEnv>, deps: GatewayDeps, { endpoint, body, generation, onAnswer }: ModelRequest): Promise<Response> {
   const route = deps.routes.get(generation.model);
   const decision = cacheDecision(c, { scope: endpoint, request: body.object, openTtlSeconds: deps.config.GATEWAY_CACHE_TTL_S });
-  if (!route && !decision) return serveGeneration(c, deps, generation);
+  const seen = onAnswer && ((answer: AnswerBody, usage: TokenUsage) => onAnswer(answer, usage));
+  if (!route && !decision) return serveGeneration(c, deps, seen ? { ...generation, onAnswer: (answer, usage) => keepLocal(seen, answer, usage) } : generation);
 
   c.set("ledger", admitOnce(c.get("ledger")));
   await c.get("ledger").admit(admissionClaim(generation.model, body.object, body.text, deps.config.GATEWAY_DEFAULT_COMPLETION_TOKENS));
   if (decision) {
     const hit = await deps.cache.lookup(decision.key);
-    if (hit) return replayAnswer(c, hit, { stream: generation.stream, includeUsage: generation.includeUsage });
+    if (hit) {
+      seen?.(hit, hit.usage);
+      return replayAnswer(c, hit, { stream: generation.stream, includeUsage: generation.includeUsage });
+    }
     c.header(CACHE_HEADER, "miss");
   }
-  const keep = decision && ((answer: AnswerBody, usage: TokenUsage, provider: string) => deps.cache.keep(decision, { ...answer, usage, provider }));
+  const cacheKeep = decision && ((answer: AnswerBody, usage: TokenUsage, provider: string) => deps.cache.keep(decision, { ...answer, usage, provider }));
+  const keep =
+    cacheKeep && seen
+      ? (answer: AnswerBody, usage: TokenUsage, provider: string) => {
+          cacheKeep(answer, usage, provider);
+          seen(answer, usage);
+        }
+      : (cacheKeep ?? seen);
   if (!route) return serveGeneration(c, deps, { ...generation, onAnswer: keep && ((body, usage) => keepLocal(keep, body, usage)) });
   return serveRoute(c, deps, { route, local: generation, upstream: proxiedRequest(endpoint, body), keep });
 }

@@ -23,13 +23,18 @@ export class OrchestratorClient {
     private readonly timeoutMs: number,
   ) {}
 
-  async request<Req extends z.ZodType, Rep extends z.ZodType>(op: PipelineOp, request: Req, body: z.input<Req>, reply: Rep): Promise<Answered<Rep>> {
+  request<Req extends z.ZodType, Rep extends z.ZodType>(op: PipelineOp, request: Req, body: z.input<Req>, reply: Rep): Promise<Answered<Rep>> {
+    return this.ask(this.names.subjects.orchestratorPipelines(op), request, body, reply, "pipelines");
+  }
+
+  /** Any orchestrator API subject; `feature` names what is unavailable when none answers. */
+  async ask<Req extends z.ZodType, Rep extends z.ZodType>(subject: string, request: Req, body: z.input<Req>, reply: Rep, feature: string): Promise<Answered<Rep>> {
     let data: Uint8Array;
     try {
-      data = (await this.nc.request(this.names.subjects.orchestratorPipelines(op), encodeMessage(request, body), { timeout: this.timeoutMs })).data;
+      data = (await this.nc.request(subject, encodeMessage(request, body), { timeout: this.timeoutMs })).data;
     } catch (err) {
       if (err instanceof RequestError && err.isNoResponders()) {
-        throw new ApiError(503, "service_unavailable_error", "No orchestrator is running, so pipelines are unavailable. Start one (npm start does; or run services/orchestrator/src/main.ts) and try again.", {
+        throw new ApiError(503, "service_unavailable_error", `No orchestrator is running, so ${feature} are unavailable. Start one (npm start does; or run services/orchestrator/src/main.ts) and try again.`, {
           code: "orchestrator_unavailable",
           headers: { "Retry-After": "5" },
           cause: err,

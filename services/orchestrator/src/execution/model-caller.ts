@@ -32,7 +32,7 @@ export interface ModelCall {
   onText?: (text: string) => void;
 }
 
-function samplingOf(params: GenerationParams): Sampling {
+export function samplingOf(params: GenerationParams): Sampling {
   return {
     maxTokens: params.max_tokens ?? DEFAULT_MAX_TOKENS,
     temperature: params.temperature ?? 0.7,

@@ -41,6 +41,13 @@ export class PipelineRuns {
     return this.queue({ id: newRequestId("run"), input: req.input, definition: pipeline });
   }
 
+  /** A run stored and announced but not put on PIPELINES: its caller executes it (an async task does). */
+  async prepare(req: StartRunRequest): Promise<PipelineRunView> {
+    const pipeline = withParams(await this.definition(req.pipeline), req.params);
+    await this.ensureRunnable(pipeline, req.allowedModels);
+    return this.queue({ id: newRequestId("run"), input: req.input, definition: pipeline }, { enqueue: false });
+  }
+
   async rerun(req: RerunRequest): Promise<PipelineRunView> {
     const parent = await this.deps.store.get(req.runId);
     if (!parent) throw runNotFound(req.runId);
@@ -117,10 +124,10 @@ export class PipelineRuns {
     }
   }
 
-  private async queue(run: Parameters<RunStore["create"]>[0]): Promise<PipelineRunView> {
+  private async queue(run: Parameters<RunStore["create"]>[0], { enqueue } = { enqueue: true }): Promise<PipelineRunView> {
     await this.deps.store.create(run);
     await this.deps.events.publish(run.id, { type: "run.queued", pipeline: run.definition.name, parentRunId: run.parentRunId ?? null });
-    await enqueueRun(this.deps.js, this.deps.names, run.id);
+    if (enqueue) await enqueueRun(this.deps.js, this.deps.names, run.id);
     return (await this.deps.store.view(run.id))!;
   }
 }

@@ -1,0 +1,99 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { GenerationParams, InferInput, PipelineRunView } from "@lantern/shared/contracts";
+import type { InferenceClient } from "@lantern/shared/inference";
+import { samplingOf, type StageCallError } from "../execution/model-caller.js";
+import type { RunExecutor } from "../execution/run-executor.js";
+import type { RunStore } from "../runs/run-store.js";
+import { priorityOf, type TaskEnd, type TaskRow } from "./task-store.js";
+
+/** A task's work was stopped by its signal (cancelled, or its orchestrator is stopping). */
+export class TaskInterrupted extends Error {
+  override name = "TaskInterrupted";
+}
+
+export interface TaskExecutionDeps {
+  inference: InferenceClient<StageCallError>;
+  runs: RunStore;
+  executor: RunExecutor;
+  /** Wait before a failed pipeline try is tried again. */
+  retryDelayMs: number;
+}
+
+type Success = TaskEnd & { status: "succeeded" };
+
+/** Runs one claimed task to its result; throws on failure, TaskInterrupted when its signal aborts. */
+export class TaskExecution {
+  constructor(private readonly deps: TaskExecutionDeps) {}
+
+  run(task: TaskRow, signal: AbortSignal): Promise<Success> {
+    return task.kind === "model" ? this.model(task, signal) : this.pipeline(task, signal);
+  }
+
+  private async model(task: TaskRow, signal: AbortSignal): Promise<Success> {
+    const input: InferInput = "prompt" in task.input ? { kind: "completion", prompt: task.input.prompt } : { kind: "chat", messages: task.input.messages };
+    const job = await this.deps.inference.submit(
+      {
+        // One job per try: a task taken over after its orchestrator died is a new job.
+        requestId: `${task.id}-a${task.attempts}`,
+        model: task.model!,
+        input,
+        sampling: samplingOf(task.params as GenerationParams),
+        format: undefined,
+        priority: priorityOf(task.priority),
+        signal,
+      },
+      "prompt",
+    );
+    let text = "";
+    for await (const event of job.events()) {
+      if (event.kind === "text") text += event.text;
+      else if (event.kind === "error") throw event.error;
+      else if (event.kind === "done") {
+        const { done } = event;
+        return {
+          status: "succeeded",
+          result: text,
+          workerIds: [job.accepted.workerId],
+          finishReason: done.finishReason,
+          promptTokens: done.usage.promptTokens,
+          completionTokens: done.usage.completionTokens,
+          timings: { workerQueuedMs: done.timings.queuedMs, promptMs: done.timings.promptMs, generateMs: done.timings.generateMs },
+        };
+      }
+    }
+    // The events end without done or error only when the signal aborted.
+    throw new TaskInterrupted("stopped");
+  }
+
+  /** A cancelled pipeline task's run ends failed, so it does not look as if it were still going. */
+  async cancelled(task: Pick<TaskRow, "runId">): Promise<void> {
+    if (task.runId) await this.deps.runs.runFailed(task.runId, "cancelled with its task");
+  }
+
+  /** Executes the task's run from its checkpoints (a run taken over continues where it was). */
+  private async pipeline(task: TaskRow, signal: AbortSignal): Promise<Success> {
+    const runId = task.runId;
+    if (!runId) throw new Error("the task has no pipeline run");
+    for (;;) {
+      const outcome = await this.deps.executor.execute(runId, signal);
+      if (outcome === "handed_back" || signal.aborted) throw new TaskInterrupted("stopped");
+      if (outcome === "finished") break;
+      await sleep(this.deps.retryDelayMs, undefined, { signal }).catch(() => {});
+    }
+    const view = await this.deps.runs.view(runId);
+    if (!view) throw new Error(`pipeline run '${runId}' is gone`);
+    if (view.status !== "succeeded") throw new Error(view.error ?? `pipeline run '${runId}' ${view.status}`);
+    return {
+      status: "succeeded",
+      result: view.output,
+      workerIds: workersOf(view),
+      finishReason: null,
+      promptTokens: view.usage.promptTokens,
+      completionTokens: view.usage.completionTokens,
+    };
+  }
+}
+
+function workersOf(view: PipelineRunView): string[] {
+  return [...new Set(view.stages.flatMap((s) => (s.reusedFromRunId ? [] : s.answers.map((a) => a.workerId))))];
+}
