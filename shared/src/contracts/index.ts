@@ -16,3 +16,4 @@ export * from "./usage-event.js";
 export * from "./cached-answer.js";
 export * from "./model-pull.js";
 export * from "./pipelines.js";
+export * from "./ws.js";

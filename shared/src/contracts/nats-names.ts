@@ -83,6 +83,8 @@ export function natsNames(namespace = "") {
         return subject(`events.pipeline.${runId}`);
       },
       pipelineEventsAll: subject("events.pipeline.*"),
+      /** Every async task event (`events.task.<...>`), whatever its depth. */
+      taskEventsAll: subject("events.task.>"),
       /** Request/reply with the orchestrators (queue group `orchestrators`). */
       orchestratorPipelines: (op: PipelineOp) => subject(`orchestrator.pipelines.${op}`),
       orchestratorPipelinesAll: subject("orchestrator.pipelines.*"),
