@@ -114,7 +114,17 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         ...opts.workerEnv,
       }),
     ),
-    startService("gateway", "services/gateway/src/main.ts", { GATEWAY_HOST: opts.gatewayHost, GATEWAY_PORT: String(opts.gatewayPort) }, GATEWAY_NODE_FLAGS),
+    startService(
+      "gateway",
+      "services/gateway/src/main.ts",
+      {
+        GATEWAY_HOST: opts.gatewayHost,
+        GATEWAY_PORT: String(opts.gatewayPort),
+        // The web app's keys page reaches the admin service through the gateway.
+        ...(opts.admin ? { GATEWAY_ADMIN_URL: `http://${urlHost(opts.admin.host)}:${opts.admin.port}` } : {}),
+      },
+      GATEWAY_NODE_FLAGS,
+    ),
   ];
   const baseUrl = `http://${opts.gatewayHost}:${opts.gatewayPort}`;
   const adminUrl = opts.admin ? `http://${urlHost(opts.admin.host)}:${opts.admin.port}` : undefined;

@@ -65,6 +65,7 @@ const admin = stack.adminUrl!;
 const adminAuth = process.env.ADMIN_TOKEN ? "(Authorization: Bearer $ADMIN_TOKEN)" : "(open: loopback only, no ADMIN_TOKEN)";
 console.log(`
 Lantern is ready.
+  Web app                ${base}/   (chat; ${base}/monitor; ${base}/keys)   dev with hot reload: npm run web:dev
   OpenAI-compatible API  ${base}/v1   (model: stories260K)
   Health                 ${base}/healthz   ${base}/readyz
   Admin API              ${admin}/api   ${adminAuth}

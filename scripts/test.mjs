@@ -5,9 +5,11 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureDeps } from "./ensure-deps.mjs";
 import { ensureTestTools } from "./ensure-test-tools.mjs";
+import { ensureWeb } from "./ensure-web.mjs";
 
 ensureDeps();
 ensureTestTools();
+if (!ensureWeb()) process.exit(1);
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const run = (bin, args) =>
   spawnSync(process.execPath, [join(root, "node_modules", bin), ...args], { cwd: root, stdio: "inherit" }).status ?? 1;
@@ -15,6 +17,8 @@ const run = (bin, args) =>
 console.log("Type-checking ...");
 const typecheck = run("typescript/bin/tsc", ["-p", "tsconfig.json"]);
 if (typecheck !== 0) process.exit(typecheck);
+const webTypecheck = run("typescript/bin/tsc", ["-p", "web/tsconfig.json"]);
+if (webTypecheck !== 0) process.exit(webTypecheck);
 
 mkdirSync(join(root, ".data"), { recursive: true });
 const results = join(root, ".data", "test-results.json");

@@ -1,4 +1,6 @@
 import { Hono } from "hono";
+import { createNodeWebSocket, type NodeWebSocket } from "@hono/node-ws";
+import { natsNames } from "@lantern/shared/contracts";
 import { ApiError, ClientGoneError } from "./errors/api-error.js";
 import { renderError, toApiError } from "./errors/render-error.js";
 import { chatCompletionsRoutes } from "./http/chat-completions.js";
@@ -13,9 +15,30 @@ import { modelsRoutes } from "./http/models.js";
 import { pipelinesRoutes } from "./http/pipelines.js";
 import { RequestIds } from "./http/request-ids.js";
 import { tasksRoutes } from "./http/tasks.js";
+import { adminProxyRoutes } from "./http/admin-proxy.js";
+import { webPageRoutes } from "./http/web-pages.js";
+import { chatSocketRoutes } from "./ws/chat-socket.js";
+import { MonitorHub } from "./ws/monitor-hub.js";
+import { monitorSocketRoutes } from "./ws/monitor-socket.js";
 
-export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
+export interface GatewayApp {
+  app: Hono<GatewayEnv>;
+  /** The WebSockets: attached to the HTTP server once it exists, closed on stop. */
+  sockets: NodeWebSocket;
+  monitor: MonitorHub;
+}
+
+export function createApp(deps: GatewayDeps): GatewayApp {
   const app = new Hono<GatewayEnv>();
+  const sockets = createNodeWebSocket({ app });
+  const monitor = new MonitorHub({
+    nats: deps.nats,
+    names: natsNames(deps.config.NATS_NAMESPACE),
+    registry: deps.registry,
+    queues: deps.queues,
+    statsMs: deps.config.GATEWAY_MONITOR_STATS_MS,
+    logger: deps.logger,
+  });
   const log = deps.logger.child({ component: "http" });
   const requestIds = new RequestIds("req");
 
@@ -33,6 +56,9 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
       "request",
     );
   });
+  // Before the edge middleware: a socket's upgrade is no request of its own; each chat on it is accounted for apart.
+  app.route("/v1/ws", chatSocketRoutes(deps, sockets.upgradeWebSocket));
+  app.route("/v1/ws", monitorSocketRoutes(deps, monitor, sockets.upgradeWebSocket));
   // Every API route is accounted for by a ledger (auth, limits, usage); health and fleet are not.
   for (const prefix of ["/v1/*", "/api/v1/*", "/api/custom/*"]) app.use(prefix, deps.edge.middleware());
   app.route("/", healthRoutes(deps));
@@ -45,6 +71,8 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   app.route("/api/custom", customProviderRoutes(deps));
   app.route("/api/v1", tasksRoutes(deps));
   app.route("/api/v1", conversationsRoutes(deps));
+  app.route("/", adminProxyRoutes(deps.config.GATEWAY_ADMIN_URL));
+  app.route("/", webPageRoutes(deps.config.GATEWAY_WEB_DIR));
 
   app.notFound((c) => {
     const unknownUrl = new ApiError(404, "invalid_request_error", `Unknown request URL: ${c.req.method} ${c.req.path}.`, { code: "unknown_url" });
@@ -61,5 +89,5 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
     if (apiError.status >= 500) log.error({ err, requestId: c.get("requestId") }, "request failed");
     return renderError(apiError, c);
   });
-  return app;
+  return { app, sockets, monitor };
 }

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { intVar, natsEnv, parseEnv } from "@lantern/shared/config";
 import { WORKER_HEARTBEAT_TTL_MS } from "@lantern/shared/contracts";
@@ -32,6 +33,12 @@ export const GatewayConfig = z.object({
   GATEWAY_DEFAULT_COMPLETION_TOKENS: intVar(4096, { min: 1 }),
   /** Usage events held while NATS is unreachable; beyond this the oldest are dropped. */
   GATEWAY_USAGE_OUTBOX_LIMIT: intVar(100_000, { min: 1 }),
+  /** The built web app served at `/` (`node scripts/ensure-web.mjs` builds it). */
+  GATEWAY_WEB_DIR: z.string().min(1).default(fileURLToPath(new URL("../../../web/dist", import.meta.url))),
+  /** The admin service, for the web app's keys page (`/admin/api/key-management/*` is forwarded there); unset: not forwarded. */
+  GATEWAY_ADMIN_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
+  /** How often monitor sockets get worker and queue stats. */
+  GATEWAY_MONITOR_STATS_MS: intVar(1_000, { min: 100 }),
 });
 export type GatewayConfig = z.output<typeof GatewayConfig>;
 

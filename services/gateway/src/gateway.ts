@@ -73,12 +73,13 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     outboxLimit: config.GATEWAY_USAGE_OUTBOX_LIMIT,
     logger: log,
   });
-  const app = createApp({ config, nats, registry, inference, queues, providers, routes, upstream, cache, edge, logger: log });
+  const { app, sockets, monitor } = createApp({ config, nats, registry, inference, queues, providers, routes, upstream, cache, edge, logger: log });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.GATEWAY_HOST, port: config.GATEWAY_PORT }, () => resolve(s as Server));
     s.once("error", reject);
   });
+  sockets.injectWebSocket(server);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.GATEWAY_HOST}:${port}`;
   log.info({ url }, "gateway listening");
@@ -91,6 +92,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     stop(graceMs = 10_000) {
       stopped ??= (async () => {
         stopCollecting();
+        // Sockets are not the HTTP server's to drain: closing them stops their chats (the jobs are cancelled).
+        for (const ws of sockets.wss.clients) ws.close(1001, "gateway stopping");
+        monitor.stop();
         await closeHttpServer(server, graceMs);
         await edge.stop(Math.min(graceMs, 5_000));
         registry.stop();

@@ -18,3 +18,4 @@ export * from "./model-pull.js";
 export * from "./pipelines.js";
 export * from "./tasks.js";
 export * from "./conversations.js";
+export * from "./ws.js";

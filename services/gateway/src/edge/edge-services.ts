@@ -5,11 +5,11 @@ import { ModelPrice, toModelToken, type NatsNames } from "@lantern/shared/contra
 import type { Logger } from "@lantern/shared/logging";
 import { ensureEdgeBuckets, ensureEventsStream } from "@lantern/shared/nats";
 import type { GatewayEnv } from "../http/gateway-env.js";
-import { authenticate, ensurePathAllowed, type AuthMode } from "./caller-auth.js";
+import { authenticate, ensurePathAllowed, type Authenticated, type AuthMode } from "./caller-auth.js";
 import { KeyStore } from "./key-store.js";
 import { KvMirror } from "./kv-mirror.js";
 import { LimitKeeper } from "./limit-keeper.js";
-import { TrackedLedger } from "./tracked-ledger.js";
+import { TrackedLedger, type RequestInfo } from "./tracked-ledger.js";
 import { UsageOutbox } from "./usage-outbox.js";
 
 const MODEL_TOKENS_KEPT = 1_000;
@@ -91,6 +91,20 @@ export class EdgeServices {
       // Without a node response (requests made in-process) the handler's return is the end.
       if (!outgoing) ledger.finish(c.res.status);
     };
+  }
+
+  /** Who calls with this Authorization value, and whether they may use `path`: throws the 401/403 they get otherwise. */
+  authorize(authorization: string | undefined, path: string): Authenticated {
+    const who = authenticate(this.keys, this.auth, authorization);
+    ensurePathAllowed(who, path);
+    return who;
+  }
+
+  /** The ledger of a request that is not one HTTP exchange (a chat on a WebSocket); its owner calls `finish`. */
+  ledgerFor(info: RequestInfo, who: Authenticated): TrackedLedger {
+    const ledger = new TrackedLedger(this, info);
+    ledger.identify(who);
+    return ledger;
   }
 
   /** Publishes what is still queued (up to `timeoutMs`), then stops watching. */

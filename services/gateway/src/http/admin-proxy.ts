@@ -1,0 +1,30 @@
+import { Hono } from "hono";
+import { proxy } from "hono/proxy";
+import { ApiError } from "../errors/api-error.js";
+import type { GatewayEnv } from "./gateway-env.js";
+
+/** Only key management goes through: what the web app's keys page needs, nothing more of the admin API. */
+export const ADMIN_PROXY_PREFIX = "/admin/api/key-management";
+
+/**
+ * Forwards the web app's key management calls to the admin service, on the same origin as the
+ * pages (the admin keeps CORS closed). The caller's Authorization (the admin token) is passed on
+ * as sent; without `GATEWAY_ADMIN_URL` nothing is forwarded.
+ */
+export function adminProxyRoutes(adminUrl: string | undefined) {
+  return new Hono<GatewayEnv>().all(`${ADMIN_PROXY_PREFIX}/*`, (c) => {
+    if (!adminUrl) {
+      throw new ApiError(404, "invalid_request_error", "This gateway forwards no admin calls: set GATEWAY_ADMIN_URL to the admin service's URL.", {
+        code: "admin_proxy_off",
+      });
+    }
+    const url = new URL(c.req.url);
+    const target = new URL(url.pathname.slice("/admin".length) + url.search, adminUrl);
+    const headers: Record<string, string> = {};
+    for (const name of ["authorization", "content-type", "accept"]) {
+      const value = c.req.header(name);
+      if (value !== undefined) headers[name] = value;
+    }
+    return proxy(target, { method: c.req.method, headers, body: c.req.raw.body, duplex: "half" } as RequestInit);
+  });
+}

@@ -1,0 +1,27 @@
+import { Hono } from "hono";
+import type { UpgradeWebSocket } from "hono/ws";
+import type { GatewayDeps, GatewayEnv } from "../http/gateway-env.js";
+import { RequestIds } from "../http/request-ids.js";
+import { ChatSession } from "./chat-session.js";
+import { socketKey } from "./socket-key.js";
+
+/** `GET /v1/ws/chat`: streamed chats over one socket (frames in `@lantern/shared/contracts` ws.ts). */
+export function chatSocketRoutes(deps: GatewayDeps, upgradeWebSocket: UpgradeWebSocket) {
+  const ids = new RequestIds("req");
+  return new Hono<GatewayEnv>().get(
+    "/chat",
+    upgradeWebSocket((c) => {
+      let session: ChatSession | undefined;
+      // The key may come in the URL: browsers cannot set headers on a WebSocket.
+      const key = socketKey(c.req.query("key"), c.req.header("authorization"));
+      return {
+        onOpen: (_event, ws) => {
+          session = new ChatSession(deps, ws, ids, key);
+          session.opened();
+        },
+        onMessage: (event) => session?.received(event.data),
+        onClose: () => session?.closed(),
+      };
+    }),
+  );
+}

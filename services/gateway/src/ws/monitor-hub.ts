@@ -1,0 +1,147 @@
+import type { Subscription } from "@nats-io/transport-node";
+import { monitorKindMatches, UsageEvent, type NatsNames } from "@lantern/shared/contracts";
+import type { Logger } from "@lantern/shared/logging";
+import type { NatsLink } from "@lantern/shared/nats";
+import type { QueueMonitor } from "../jobs/queue-monitor.js";
+import type { WorkerRegistry } from "../workers/worker-registry.js";
+
+export interface MonitorEvent {
+  kind: string;
+  at: number;
+  data: unknown;
+}
+
+export interface MonitorFollower {
+  kinds: readonly string[];
+  deliver(event: MonitorEvent): void;
+}
+
+export interface MonitorHubOptions {
+  nats: NatsLink;
+  names: NatsNames;
+  registry: WorkerRegistry;
+  queues: QueueMonitor;
+  /** How often worker and queue stats are sent. */
+  statsMs: number;
+  logger: Logger;
+}
+
+/** Events kept to show a monitor that opens what happened just before it (pipeline text deltas are not). */
+const RECENT_KEPT = 300;
+/** Tokens/s of a worker: the completion tokens of the requests it finished in this window. */
+const RATE_WINDOW_MS = 10_000;
+
+/**
+ * Feeds every monitor socket of this gateway: one NATS subscription per event family and one
+ * stats timer, held only while at least one socket follows something.
+ */
+export class MonitorHub {
+  private readonly followers = new Set<MonitorFollower>();
+  private readonly recent: MonitorEvent[] = [];
+  /** Finished requests of the rate window: [finished at, worker ids, completion tokens]. */
+  private readonly finished: Array<[number, string[], number]> = [];
+  private subscriptions: Subscription[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: MonitorHubOptions) {
+    this.log = opts.logger.child({ component: "monitor" });
+  }
+
+  /**
+   * Adds a follower and sends it what is known now of the kinds it follows. Resolves once the
+   * server has the subscriptions, so every event published after it reaches the follower.
+   */
+  async follow(follower: MonitorFollower): Promise<() => void> {
+    if (this.subscriptions.length === 0) this.start();
+    this.followers.add(follower);
+    await this.opts.nats.nc.flush();
+    for (const event of this.recent) if (wants(follower, event.kind)) follower.deliver(event);
+    for (const event of this.stats()) if (wants(follower, event.kind)) follower.deliver(event);
+    return () => {
+      this.followers.delete(follower);
+      if (this.followers.size === 0) this.stop();
+    };
+  }
+
+  private start(): void {
+    const { subjects } = this.opts.names;
+    const families: Array<[string, string]> = [
+      [subjects.modelEventsAll, "model"],
+      [subjects.pipelineEventsAll, "pipeline"],
+      [subjects.taskEventsAll, "task"],
+      [subjects.usageEvent, "usage"],
+    ];
+    this.subscriptions = families.map(([subject, family]) =>
+      this.opts.nats.nc.subscribe(subject, {
+        callback: (err, msg) => {
+          if (err) return this.log.warn({ err }, "monitor subscription failed");
+          // A throw here would end the connection's reader: one bad body must never do that.
+          try {
+            this.onEvent(family, msg.string());
+          } catch (error) {
+            this.log.warn({ err: error, subject: msg.subject }, "monitor event dropped");
+          }
+        },
+      }),
+    );
+    this.timer = setInterval(() => {
+      for (const event of this.stats()) this.publish(event);
+    }, this.opts.statsMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    for (const sub of this.subscriptions) sub.unsubscribe();
+    this.subscriptions = [];
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private onEvent(family: string, body: string): void {
+    let data: { type?: unknown; at?: unknown };
+    try {
+      data = JSON.parse(body) as typeof data;
+    } catch {
+      return;
+    }
+    const type = typeof data.type === "string" ? data.type : "";
+    // Bodies carry their own type (`model.loaded`, `run.started`, `usage`); the kind names the family first.
+    const kind = type === family || type.startsWith(`${family}.`) ? type : type ? `${family}.${type}` : family;
+    const event: MonitorEvent = { kind, at: typeof data.at === "number" ? data.at : Date.now(), data };
+    if (kind === "usage") this.noteUsage(data);
+    if (kind !== "pipeline.stage.delta") {
+      this.recent.push(event);
+      if (this.recent.length > RECENT_KEPT) this.recent.shift();
+    }
+    this.publish(event);
+  }
+
+  private noteUsage(data: unknown): void {
+    const usage = UsageEvent.safeParse(data);
+    if (!usage.success) return;
+    const { workerIds, completionTokens } = usage.data;
+    if (workerIds.length > 0 && completionTokens > 0) this.finished.push([Date.now(), workerIds, completionTokens]);
+  }
+
+  private publish(event: MonitorEvent): void {
+    for (const follower of this.followers) if (wants(follower, event.kind)) follower.deliver(event);
+  }
+
+  /** The fleet now: live workers with their tokens/s, and every model's queue. */
+  private stats(): MonitorEvent[] {
+    const now = Date.now();
+    while (this.finished.length > 0 && this.finished[0]![0] < now - RATE_WINDOW_MS) this.finished.shift();
+    const tokens = new Map<string, number>();
+    for (const [, workerIds, completionTokens] of this.finished) {
+      for (const id of workerIds) tokens.set(id, (tokens.get(id) ?? 0) + completionTokens / workerIds.length);
+    }
+    const workers = this.opts.registry.liveWorkers(now).map((w) => ({ ...w, tokensPerSecond: ((tokens.get(w.workerId) ?? 0) * 1000) / RATE_WINDOW_MS }));
+    return [
+      { kind: "worker.stats", at: now, data: { workers } },
+      { kind: "queue.stats", at: now, data: { queues: this.opts.queues.all() } },
+    ];
+  }
+}
+
+const wants = (follower: MonitorFollower, kind: string) => follower.kinds.some((pattern) => monitorKindMatches(pattern, kind));
