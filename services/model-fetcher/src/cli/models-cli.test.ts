@@ -221,6 +221,8 @@ describe("pnpm models pull without a running fetcher", () => {
       LANTERN_DATA_DIR: dataDir,
       HF_ENDPOINT: deadHub,
       FETCHER_SEED_MODEL: "",
+      // The hub never answers: fail at the first try rather than after the usual backoff.
+      FETCHER_MAX_RETRIES: "0",
     }).exited;
     expect(stderr).toContain("No fetcher is taking pulls; fetching in this process");
     // The hub is unreachable, so the pull cannot succeed, however far the fetcher gets.
@@ -234,6 +236,8 @@ describe("pnpm models pull without a running fetcher", () => {
       LANTERN_DATA_DIR: dataDir,
       HF_ENDPOINT: deadHub,
       FETCHER_SEED_MODEL: "",
+      // The hub never answers: fail at the first try rather than after the usual backoff.
+      FETCHER_MAX_RETRIES: "0",
     }).exited;
     expect(stderr).toMatch(/NATS is not reachable at nats:\/\/127\.0\.0\.1:\d+: pulling through a private NATS server/);
     expect(stderr).toContain("The admin service registers the model when it next sees it on disk.");
