@@ -3,6 +3,8 @@ import { Agent, request } from "node:http";
 export interface StreamResult {
   tokens: number;
   ttft: number;
+  /** Until the last byte of the stream. */
+  latency: number;
 }
 
 // Kept-alive connections, as an SDK would hold them; node:http costs the client less than fetch,
@@ -36,7 +38,10 @@ export function streamCompletion(baseUrl: string, body: Record<string, unknown>)
       });
       res.on("end", () => {
         if (failed) reject(new Error(`HTTP ${res.statusCode}: ${buffer.slice(0, 500)}`));
-        else resolve({ tokens, ttft: ttft ?? performance.now() - t0 });
+        else {
+          const latency = performance.now() - t0;
+          resolve({ tokens, ttft: ttft ?? latency, latency });
+        }
       });
       res.on("error", reject);
     });
