@@ -6,6 +6,7 @@ import { renderError, toApiError } from "./errors/render-error.js";
 import { chatCompletionsRoutes } from "./http/chat-completions.js";
 import { completionsRoutes } from "./http/completions.js";
 import { conversationsRoutes } from "./http/conversations.js";
+import { corsPolicy } from "./http/cors-policy.js";
 import { customProviderRoutes } from "./http/custom-providers.js";
 import { embeddingsRoutes } from "./http/embeddings.js";
 import type { GatewayDeps, GatewayEnv } from "./http/gateway-env.js";
@@ -56,6 +57,9 @@ export function createApp(deps: GatewayDeps): GatewayApp {
       "request",
     );
   });
+  // Before auth: a browser's preflight carries no key.
+  const cors = corsPolicy(deps.config.GATEWAY_CORS_ORIGINS);
+  if (cors) for (const prefix of ["/v1/*", "/api/*"]) app.use(prefix, cors);
   // Before the edge middleware: a socket's upgrade is no request of its own; each chat on it is accounted for apart.
   app.route("/v1/ws", chatSocketRoutes(deps, sockets.upgradeWebSocket));
   app.route("/v1/ws", monitorSocketRoutes(deps, monitor, sockets.upgradeWebSocket));

@@ -8,6 +8,8 @@ export const GatewayConfig = z.object({
   /** Loopback by default: expose it deliberately (compose sets 0.0.0.0). */
   GATEWAY_HOST: z.string().default("127.0.0.1"),
   GATEWAY_PORT: intVar(8002, { min: 0, max: 65535 }),
+  /** Origins allowed to call the API from a browser, comma-separated, or `*`; empty (the default): none. */
+  GATEWAY_CORS_ORIGINS: z.string().default(""),
   GATEWAY_BODY_LIMIT_BYTES: intVar(1024 * 1024, { min: 1024 }),
   /** A body not fully received this long after its request began is refused (408): a slow sender cannot hold a connection. */
   GATEWAY_BODY_TIMEOUT_MS: intVar(15_000, { min: 10 }),

@@ -1,0 +1,30 @@
+import type { MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
+
+/**
+ * Cross-origin access to the API. Closed unless origins are listed: with no CORS headers, a page on
+ * another origin cannot read any answer, so a key pasted into one site cannot be used from another.
+ * `*` opens it to every origin (fine for keyed APIs; never with cookies, which this API does not use).
+ */
+export function corsPolicy(origins: string): MiddlewareHandler | undefined {
+  const allowed = origins
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
+  if (allowed.length === 0) return undefined;
+  return cors({
+    origin: allowed.includes("*") ? "*" : allowed,
+    allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+    allowHeaders: ["Authorization", "Content-Type", "Last-Event-ID", "X-Priority", "X-Request-Id"],
+    exposeHeaders: [
+      "X-Request-Id",
+      "Retry-After",
+      "X-Lantern-Cache",
+      "X-Lantern-Worker",
+      "X-Lantern-Provider",
+      "X-Lantern-Conversation-History",
+      "X-Lantern-Conversation-Dropped",
+    ],
+    maxAge: 600,
+  });
+}
