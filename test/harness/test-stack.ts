@@ -45,6 +45,8 @@ export interface TestStack {
 
 export interface TestStackOptions {
   gatewayEnv?: Record<string, string>;
+  /** A NATS the test controls (to stop and restart it); by default one from useTestNats. */
+  nats?: TestNats;
 }
 
 /**
@@ -52,7 +54,7 @@ export interface TestStackOptions {
  * workers either in this process or as child processes that a test can kill.
  */
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
-  const nats = await useTestNats();
+  const nats = options.nats ?? (await useTestNats());
   const base = { NATS_URL: nats.url, NATS_NAMESPACE: nats.namespace };
   const gatewayCapture = capturingLogger("gateway");
   const gateway = await startGateway(
