@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { sampleValue } from "@lantern/shared/testing";
 import { startTestAdmin, type TestAdmin } from "../testing/test-admin.js";
 
 const METRICS_TOKEN = "scrape-token-0123456789";
@@ -18,17 +19,16 @@ const scrape = async (token = METRICS_TOKEN) => {
   return res.text();
 };
 
-/** The value of one series line (labels in the order prom-client writes them), 0 when absent. */
-const valueOf = (text: string, series: string) => Number(text.split("\n").find((l) => l.startsWith(`${series} `))?.split(" ")[1] ?? 0);
+const valueOf = (text: string, route: string, status: string) => sampleValue(text, "lantern_http_requests_total", { route, status, service: "admin" });
 
 it("counts requests by route pattern and status, and NATS reconnects", async () => {
-  const series = 'lantern_http_requests_total{route="/api/key-management/keys",status="200",service="admin"}';
-  const before = valueOf(await scrape(), series);
+  const route = "/api/key-management/keys";
+  const before = valueOf(await scrape(), route, "200");
   expect((await t.call("GET", "/api/key-management/keys")).status).toBe(200);
   expect((await t.call("GET", "/api/key-management/keys/no-such-key")).status).toBe(404);
   const after = await scrape();
-  expect(valueOf(after, series)).toBe(before + 1);
-  expect(after).toMatch(/lantern_http_requests_total\{route="\/api\/key-management\/keys\/:id",status="404",service="admin"\} 1/);
+  expect(valueOf(after, route, "200")).toBe(before + 1);
+  expect(valueOf(after, `${route}/:id`, "404")).toBe(1);
   expect(after).toContain('lantern_nats_reconnects_total{service="admin"} 0');
   expect(after).toContain("process_cpu_seconds_total");
 });
