@@ -8,6 +8,8 @@ import type { Logger } from "@lantern/shared/logging";
 import { closeNats, connectNats, ensureEdgeBuckets, type NatsLink } from "@lantern/shared/nats";
 import type { AdminDeps } from "./admin-deps.js";
 import { createAdminApp } from "./app.js";
+import { AdminMetrics } from "./metrics/admin-metrics.js";
+import { countNatsReconnects } from "@lantern/shared/telemetry";
 import { assertBindAllowed } from "./bind-policy.js";
 import type { AdminConfig } from "./config.js";
 import { openDatabase, type OpenDatabase } from "./db/database.js";
@@ -52,6 +54,8 @@ export async function startAdmin(config: AdminConfig, logger: Logger): Promise<R
     logger.info({ database: database.kind }, "admin database ready");
     nats = await connectNats({ url: config.NATS_URL, name: "admin", logger });
     opened.push(() => nats.nc.close());
+    const metrics = new AdminMetrics();
+    countNatsReconnects(nats.nc, metrics.registry);
     const buckets = await ensureEdgeBuckets(nats.nc, names);
     const deps: AdminDeps = { config, db: database.db, nats, names, buckets, logger };
 
@@ -78,6 +82,7 @@ export async function startAdmin(config: AdminConfig, logger: Logger): Promise<R
       logger,
       usageStatus: () => usageStore.status(),
       registrarStatus: () => registrar.status(),
+      metrics: { series: metrics, token: config.METRICS_TOKEN },
       routers: [eventsApi(deps), registryApi(deps), pullsApi(deps)],
     });
 

@@ -7,6 +7,9 @@ import { adminAuth } from "./http/admin-auth.js";
 import { adminRouter, type AdminEnv } from "./http/admin-router.js";
 import { ApiError } from "./http/api-error.js";
 import { docsPage } from "./http/docs-page.js";
+import { metricsRoute } from "./http/metrics-route.js";
+import type { AdminMetrics } from "./metrics/admin-metrics.js";
+import { httpTelemetry } from "@lantern/shared/telemetry";
 import { healthApi } from "./http/health-api.js";
 import type { UsageStoreStatus } from "./usage/usage-store.js";
 import type { ModelRegistrarStatus } from "./registry/model-registrar.js";
@@ -42,11 +45,15 @@ export interface AdminAppDeps {
   usageStatus?: () => UsageStoreStatus;
   /** The model registrar's state, reported by health. */
   registrarStatus?: () => ModelRegistrarStatus;
+  /** Request counts and `GET /metrics`; none: neither. */
+  metrics?: { series: AdminMetrics; token: string | undefined };
 }
 
 export function createAdminApp(deps: AdminAppDeps): OpenAPIHono<AdminEnv> {
   const app = adminRouter();
   const log = deps.logger.child({ component: "http" });
+  // First, so the request's span is active in everything after it (and its count sees the final status).
+  if (deps.metrics) app.use("*", httpTelemetry(deps.metrics.series.http, "@lantern/admin"));
 
   app.use("*", async (c, next) => {
     const requestId = newRequestId("adm");
@@ -58,6 +65,7 @@ export function createAdminApp(deps: AdminAppDeps): OpenAPIHono<AdminEnv> {
   });
   app.use("/api/*", adminAuth(deps.adminToken, [HEALTH_PATH]));
 
+  if (deps.metrics) app.route("/", metricsRoute(deps.metrics.series.registry, deps.metrics.token));
   app.route("/", healthApi(deps.database, deps.nats, { usage: deps.usageStatus, registrar: deps.registrarStatus }));
   app.route("/", keysApi(deps.stores.keys, deps.projection));
   app.route("/", providersApi(deps.stores.providers, deps.projection));

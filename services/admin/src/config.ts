@@ -1,10 +1,12 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { intVar, natsEnv, parseEnv } from "@lantern/shared/config";
+import { telemetryEnv } from "@lantern/shared/telemetry";
 import { assertBindAllowed } from "./bind-policy.js";
 
 export const AdminConfig = z.object({
   ...natsEnv,
+  ...telemetryEnv,
   /** Loopback by default; any other address requires ADMIN_TOKEN. */
   ADMIN_HOST: z.string().default("127.0.0.1"),
   ADMIN_PORT: intVar(8001, { min: 0, max: 65535 }),

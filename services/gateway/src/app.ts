@@ -14,6 +14,7 @@ import { fleetRoutes } from "./http/fleet.js";
 import { healthRoutes } from "./http/health.js";
 import { modelsRoutes } from "./http/models.js";
 import { pipelinesRoutes } from "./http/pipelines.js";
+import { metricsRoutes } from "./http/metrics.js";
 import { RequestIds } from "./http/request-ids.js";
 import { tasksRoutes } from "./http/tasks.js";
 import { adminProxyRoutes } from "./http/admin-proxy.js";
@@ -21,6 +22,7 @@ import { webPageRoutes } from "./http/web-pages.js";
 import { chatSocketRoutes } from "./ws/chat-socket.js";
 import { MonitorHub } from "./ws/monitor-hub.js";
 import { monitorSocketRoutes } from "./ws/monitor-socket.js";
+import { httpTelemetry } from "@lantern/shared/telemetry";
 
 export interface GatewayApp {
   app: Hono<GatewayEnv>;
@@ -43,6 +45,8 @@ export function createApp(deps: GatewayDeps): GatewayApp {
   const log = deps.logger.child({ component: "http" });
   const requestIds = new RequestIds("req");
 
+  // First, so the request's span is active in everything after it (and its count sees the final status).
+  app.use("*", httpTelemetry(deps.metrics.http, "@lantern/gateway"));
   // One id per request: the response id, the NATS message id, and the key of every log line.
   app.use("*", async (c, next) => {
     const requestId = requestIds.take();
@@ -67,6 +71,7 @@ export function createApp(deps: GatewayDeps): GatewayApp {
   for (const prefix of ["/v1/*", "/api/v1/*", "/api/custom/*"]) app.use(prefix, deps.edge.middleware());
   app.route("/", healthRoutes(deps));
   app.route("/", fleetRoutes(deps));
+  app.route("/", metricsRoutes(deps));
   app.route("/v1", chatCompletionsRoutes(deps));
   app.route("/v1", completionsRoutes(deps));
   app.route("/v1", modelsRoutes(deps));

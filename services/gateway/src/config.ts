@@ -2,9 +2,11 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { intVar, natsEnv, parseEnv } from "@lantern/shared/config";
 import { WORKER_HEARTBEAT_TTL_MS } from "@lantern/shared/contracts";
+import { telemetryEnv } from "@lantern/shared/telemetry";
 
 export const GatewayConfig = z.object({
   ...natsEnv,
+  ...telemetryEnv,
   /** Loopback by default: expose it deliberately (compose sets 0.0.0.0). */
   GATEWAY_HOST: z.string().default("127.0.0.1"),
   GATEWAY_PORT: intVar(8002, { min: 0, max: 65535 }),

@@ -12,8 +12,10 @@ import { EdgeServices } from "./edge/edge-services.js";
 import type { GatewayConfig } from "./config.js";
 import { InferenceClient } from "./jobs/inference-client.js";
 import { QueueMonitor } from "./jobs/queue-monitor.js";
+import { GatewayMetrics } from "./metrics/gateway-metrics.js";
 import { collectWhenIdle } from "./memory/idle-collection.js";
 import { ReplyRouter } from "@lantern/shared/inference";
+import { countNatsReconnects } from "@lantern/shared/telemetry";
 import { startProviderTables } from "./providers/edge-tables.js";
 import { UpstreamClient } from "./providers/upstream-client.js";
 import { WorkerRegistry } from "./workers/worker-registry.js";
@@ -32,6 +34,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   // Each API request makes up to three NATS round trips (admission, settlement, usage event): their
   // errors carry the subject and cause, which is enough; a stack capture per round trip is not.
   const nats = await connectNats({ url: config.NATS_URL, name: `gateway-${gatewayId}`, logger: log, asyncTraces: false });
+  const metrics = new GatewayMetrics();
+  countNatsReconnects(nats.nc, metrics.registry);
   const jsm = await ensureInferResources(nats.nc, names);
   const buckets = await ensureBuckets(nats.nc, names, { workerTtlMs: config.WORKER_HEARTBEAT_TTL_MS });
   const edgeBuckets = await ensureEdgeBuckets(nats.nc, names);
@@ -51,6 +55,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     logger: log,
   });
   queues.start();
+  metrics.watchQueues(queues);
   const inference = new InferenceClient({
     nc: nats.nc,
     js: jetstream(nats.nc),
@@ -61,6 +66,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     stallTimeoutMs: config.GATEWAY_STALL_TIMEOUT_MS,
     queues,
     queueLimit: config.GATEWAY_QUEUE_LIMIT,
+    observer: metrics,
     logger: log,
   });
   const edge = await EdgeServices.start({
@@ -73,7 +79,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     outboxLimit: config.GATEWAY_USAGE_OUTBOX_LIMIT,
     logger: log,
   });
-  const { app, sockets, monitor } = createApp({ config, nats, registry, inference, queues, providers, routes, upstream, cache, edge, logger: log });
+  const { app, sockets, monitor } = createApp({ config, nats, registry, inference, queues, providers, routes, upstream, cache, edge, metrics, logger: log });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.GATEWAY_HOST, port: config.GATEWAY_PORT }, () => resolve(s as Server));

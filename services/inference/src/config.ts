@@ -4,6 +4,7 @@ import { z } from "zod";
 import { readFileSync } from "node:fs";
 import { byteSizeVar, intVar, natsEnv, parseEnv } from "@lantern/shared/config";
 import { ModelSpec, WORKER_HEARTBEAT_TTL_MS, type GpuLayers } from "@lantern/shared/contracts";
+import { metricsServerEnv, telemetryEnv } from "@lantern/shared/telemetry";
 import { CHAT_WRAPPER_NAMES } from "./models/chat-wrapper.js";
 import { parseModelEntry } from "./models/model-spec.js";
 
@@ -69,6 +70,8 @@ export function defaultContexts(gpu: string, threads: number, slots: number): nu
 
 export const InferenceConfig = z.object({
   ...natsEnv,
+  ...telemetryEnv,
+  ...metricsServerEnv,
   MODELS_DIR: z.string().default("./models"),
   /**
    * Where model files copied from the `models` object store go (a worker on a host without the

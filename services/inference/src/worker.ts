@@ -1,5 +1,6 @@
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import type { Registry } from "prom-client";
 import { natsNames } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import type { ObjectStore } from "@nats-io/obj";
@@ -15,11 +16,16 @@ import { JobArrivals } from "./models/job-arrivals.js";
 import { hardwareReport, loadLlama } from "./models/load-llama.js";
 import { ModelFiles } from "./models/model-files.js";
 import { ModelHost } from "./models/model-host.js";
+import { startWorkerTelemetry } from "./metrics/worker-telemetry.js";
 import type { ServedModel } from "./models/served-model.js";
 
 export interface RunningWorker {
   workerId: string;
   nc: NatsConnection;
+  /** The worker's Prometheus registry. */
+  metrics: Registry;
+  /** Where `/metrics`, `/healthz`, `/readyz` answer; unset without METRICS_PORT. */
+  metricsUrl: string | undefined;
   /** The models loaded right now. */
   readonly models: ServedModel[];
   /** Stops pulling, lets running jobs finish (up to the grace period), then disconnects. */
@@ -35,7 +41,8 @@ export async function startWorker(config: InferenceConfig, logger: Logger): Prom
   const { llama, pool } = loaded;
   log.info({ pool, devices: loaded.devices }, "compute backend ready");
 
-  const { nc } = await connectNats({ url: config.NATS_URL, name: `inference-${workerId}`, logger: log });
+  const link = await connectNats({ url: config.NATS_URL, name: `inference-${workerId}`, logger: log });
+  const { nc } = link;
   const jsm = await ensureInferResources(nc, names);
   await ensureEventsStream(jsm, names);
   const js = jetstream(nc);
@@ -59,7 +66,16 @@ export async function startWorker(config: InferenceConfig, logger: Logger): Prom
   });
 
   let heartbeat: Heartbeat | undefined;
-  const host = new ModelHost({
+  let host: ModelHost | undefined;
+  const telemetry = await startWorkerTelemetry({
+    config,
+    nc,
+    snapshot: () => host?.snapshot() ?? [],
+    ready: () => link.connected && (host?.loadedModels().length ?? 0) > 0,
+    logger: log,
+  });
+  const { metrics } = telemetry;
+  host = new ModelHost({
     llama,
     pool,
     files,
@@ -92,11 +108,13 @@ export async function startWorker(config: InferenceConfig, logger: Logger): Prom
         pollMs: config.INFERENCE_POLL_MS,
         agingMs: config.INFERENCE_PRIORITY_AGING_MS,
         flushClock,
+        metrics,
         logger: log,
       }),
     arrivals: new JobArrivals({ nc, jsm, names }),
     events: new ModelEventPublisher({ js, names, workerId, pool, logger: log }),
     onChange: () => void heartbeat?.beatNow().catch(() => {}),
+    onLoaded: (model, loadMs) => metrics.modelLoaded(model, loadMs),
     logger: log,
   });
 
@@ -124,6 +142,8 @@ export async function startWorker(config: InferenceConfig, logger: Logger): Prom
   return {
     workerId,
     nc,
+    metrics: metrics.registry,
+    metricsUrl: telemetry.url,
     get models() {
       return host.loadedModels();
     },
@@ -133,6 +153,7 @@ export async function startWorker(config: InferenceConfig, logger: Logger): Prom
         await heartbeat.stop();
         await host.stop(config.INFERENCE_SHUTDOWN_GRACE_MS);
         await closeNats(nc);
+        await telemetry.stop();
         await llama.dispose();
         log.info("worker stopped");
       })();

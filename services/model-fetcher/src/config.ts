@@ -3,12 +3,15 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { z } from "zod";
 import { byteSizeVar, intVar, natsEnv, parseEnv } from "@lantern/shared/config";
+import { metricsServerEnv, telemetryEnv } from "@lantern/shared/telemetry";
 
 const flag = (defaultValue: boolean) =>
   z.preprocess((v) => (v === undefined || v === "" ? String(defaultValue) : v), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1"));
 
 export const FetcherConfig = z.object({
   ...natsEnv,
+  ...telemetryEnv,
+  ...metricsServerEnv,
   /** Where verified GGUF files are put (the workers' models dir on this host). */
   MODELS_DIR: z.string().default(join(process.cwd(), "models")),
   /** The hub's base URL; resolve URLs are `{HF_ENDPOINT}/{repo}/resolve/{revision}/{file}`. */

@@ -1,9 +1,20 @@
 import { loadConfigOrExit, stopOnSignals } from "@lantern/shared/lifecycle";
 import { createLogger } from "@lantern/shared/logging";
+import { closeNats, connectNats } from "@lantern/shared/nats";
+import { startServiceMetrics, startTracing } from "@lantern/shared/telemetry";
 import { loadFetcherConfig } from "./config.js";
-import { startModelFetcher } from "./fetcher-service.js";
+import { startModelFetcher, type ModelFetcher } from "./fetcher-service.js";
 
 const config = loadConfigOrExit(() => loadFetcherConfig());
 const logger = createLogger({ service: "model-fetcher", level: config.LOG_LEVEL });
-const fetcher = await startModelFetcher({ config, logger });
-stopOnSignals(() => fetcher.stop(), logger);
+const tracing = await startTracing({ service: "model-fetcher", endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+const nats = await connectNats({ url: config.NATS_URL, name: `model-fetcher-${config.FETCHER_ID}`, logger });
+let fetcher: ModelFetcher | undefined;
+const metrics = await startServiceMetrics({ service: "model-fetcher", config, nats, started: () => fetcher !== undefined, logger });
+fetcher = await startModelFetcher({ config, logger, nc: nats.nc });
+stopOnSignals(async () => {
+  await fetcher?.stop();
+  await closeNats(nats.nc);
+  await metrics.stop();
+  await tracing.shutdown();
+}, logger);

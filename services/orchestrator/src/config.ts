@@ -1,11 +1,14 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { intVar, natsEnv, parseEnv } from "@lantern/shared/config";
+import { metricsServerEnv, telemetryEnv } from "@lantern/shared/telemetry";
 
 const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
 
 export const OrchestratorConfig = z.object({
   ...natsEnv,
+  ...telemetryEnv,
+  ...metricsServerEnv,
   /** A Postgres server for runs; unset: DATABASE_URL, and without that an embedded PGlite under LANTERN_DATA_DIR. */
   ORCHESTRATOR_DATABASE_URL: optionalString,
   DATABASE_URL: optionalString,

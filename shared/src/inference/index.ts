@@ -1,5 +1,6 @@
 export * from "./fresh-output.js";
 export * from "./inference-call.js";
 export * from "./inference-client.js";
+export * from "./job-watch.js";
 export * from "./reply-queue.js";
 export * from "./reply-router.js";

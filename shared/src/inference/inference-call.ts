@@ -1,5 +1,6 @@
 import type { InferAccepted, InferDone, InferError, TokenLogprob } from "../contracts/index.js";
 import { freshOutput, type FreshOutput, type OutputPiece } from "./fresh-output.js";
+import type { JobWatch } from "./job-watch.js";
 import type { ReplyQueue } from "./reply-queue.js";
 
 /**
@@ -42,6 +43,8 @@ export interface InferenceCallOptions<E> {
   errors: InferenceErrors<E>;
   onFinish: () => void;
   cancel: () => void;
+  /** The job's span and timings, ended with the call. */
+  watch?: JobWatch;
 }
 
 const STALLED = "The worker stopped answering and no other worker took the job over in time.";
@@ -67,19 +70,22 @@ export class InferenceCall<E> {
    * each channel by its own offsets.
    */
   async *events(): AsyncGenerator<GenerationEvent<E>> {
-    const { errors } = this.opts;
+    const { errors, watch } = this.opts;
     try {
       for (;;) {
         const reply = await this.queue.next(this.opts.stallTimeoutMs, this.opts.signal);
         if (reply === "aborted") {
           this.opts.cancel();
+          watch?.end("cancelled");
           return;
         }
         if (reply === "timeout") {
           this.opts.cancel();
+          watch?.end("error", "stalled");
           yield { kind: "error", error: errors.stalled(STALLED) };
           return;
         }
+        if (reply.kind === "chunk" || reply.kind === "reasoning" || reply.kind === "tool_call") watch?.firstOutput();
         switch (reply.kind) {
           case "accepted":
             this.attempt = Math.max(this.attempt, reply.attempt);
@@ -104,9 +110,11 @@ export class InferenceCall<E> {
             break;
           }
           case "done":
+            watch?.end("done");
             yield { kind: "done", done: reply };
             return;
           case "error":
+            watch?.end("error", reply.code);
             yield { kind: "error", error: errors.fromWorker(reply, this.opts.promptParam) };
             return;
         }
@@ -121,13 +129,14 @@ export class InferenceCall<E> {
    * its worker died sends them again; the same input gives the same vector, so a copy overwrites.
    */
   async embeddings(count: number): Promise<EmbeddingsResult> {
-    const { errors } = this.opts;
+    const { errors, watch } = this.opts;
     const vectors = new Array<string | undefined>(count).fill(undefined);
     try {
       for (;;) {
         const reply = await this.queue.next(this.opts.stallTimeoutMs, this.opts.signal);
         if (reply === "aborted") {
           this.opts.cancel();
+          watch?.end("cancelled");
           throw errors.callerGone();
         }
         if (reply === "timeout") {
@@ -144,6 +153,7 @@ export class InferenceCall<E> {
             break;
           case "done": {
             if (vectors.includes(undefined)) throw errors.internal("The worker finished without a vector for every input.");
+            watch?.end("done");
             return { vectors: vectors as string[], done: reply };
           }
           case "error":
@@ -152,6 +162,9 @@ export class InferenceCall<E> {
             throw errors.internal("The worker answered an embed job with text.");
         }
       }
+    } catch (err) {
+      watch?.end("error", err instanceof Error ? err.message : undefined);
+      throw err;
     } finally {
       this.finish();
     }
@@ -168,6 +181,8 @@ export class InferenceCall<E> {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    // A caller that stopped reading before the end (its client went away).
+    this.opts.watch?.end("cancelled");
     this.opts.onFinish();
   }
 }

@@ -16,6 +16,7 @@ import {
 } from "../contracts/index.js";
 import type { Logger } from "../logging/index.js";
 import { InferenceCall, type InferenceErrors } from "./inference-call.js";
+import { JobWatch, type JobObserver } from "./job-watch.js";
 import { ReplyQueue } from "./reply-queue.js";
 import type { ReplyRouter } from "./reply-router.js";
 
@@ -37,6 +38,8 @@ export interface InferenceClientOptions<E> {
   stallTimeoutMs: number;
   errors: InferenceErrors<E>;
   queues?: JobQueueObserver;
+  /** Told each job's time to first output and its whole time. */
+  observer?: JobObserver;
   logger: Logger;
 }
 
@@ -82,9 +85,11 @@ export class InferenceClient<E> {
       ...(request.reasoning ? { reasoning: request.reasoning } : {}),
       ...(request.logprobs ? { logprobs: request.logprobs } : {}),
     };
+    const watch = new JobWatch(request.model, requestId, this.opts.observer);
     const hdrs = natsHeaders();
     hdrs.set(JobHeader.requestId, requestId);
     hdrs.set(JobHeader.deadline, String(startBy));
+    watch.inject(hdrs);
     const cancel = () => nc.publish(names.subjects.cancel(requestId));
 
     let streamSeq: number;
@@ -97,6 +102,7 @@ export class InferenceClient<E> {
       queues?.noteQueued(request.model, priority, ack.seq);
     } catch (err) {
       router.unregister(requestId);
+      watch.end("error", "could not queue");
       logger.error({ err, requestId }, "could not queue job");
       throw errors.queueUnavailable("The job queue is unavailable right now.");
     }
@@ -111,18 +117,23 @@ export class InferenceClient<E> {
     queues?.noteLeft(request.model, streamSeq);
     if (first === "timeout" || first === "aborted") {
       withdraw();
+      watch.end(first === "aborted" ? "cancelled" : "error", first === "timeout" ? "no free slot" : undefined);
       if (first === "aborted") throw errors.callerGone();
       throw errors.noSlot(`No worker for '${request.model}' had a free slot within ${this.opts.queueTimeoutMs} ms.`);
     }
     if (first.kind === "error") {
       router.unregister(requestId);
+      watch.end("error", first.code);
       throw errors.fromWorker(first, promptParam);
     }
     if (first.kind !== "accepted") {
       withdraw();
+      watch.end("error", "out of order");
       throw errors.internal("The worker answered out of order.");
     }
+    watch.accepted(first.workerId, first.attempt);
     return new InferenceCall(first, queue, {
+      watch,
       stallTimeoutMs: this.opts.stallTimeoutMs,
       signal,
       promptParam,

@@ -13,6 +13,8 @@ const headerText = (value: string | string[] | undefined) => (Array.isArray(valu
 export interface CacheDecision {
   key: string;
   ttlMs: number;
+  /** The request's id, for the cache's log lines about it. */
+  requestId: string;
 }
 
 export interface CacheQuestion {
@@ -40,5 +42,5 @@ export function cacheDecision(c: Context<GatewayEnv>, { scope, request, openTtlS
   if (ttlSeconds <= 0) return undefined;
   const deterministic = request.temperature === 0 || typeof request.seed === "number";
   if (!deterministic && asked !== CacheRequest.force) return undefined;
-  return { key: cacheKey(scope, request), ttlMs: ttlSeconds * 1000 };
+  return { key: cacheKey(scope, request), ttlMs: ttlSeconds * 1000, requestId: c.get("requestId") };
 }

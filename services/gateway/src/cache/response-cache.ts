@@ -31,14 +31,14 @@ export class ResponseCache {
     private readonly logger: Logger,
   ) {}
 
-  async lookup(key: string): Promise<CachedAnswer | undefined> {
+  async lookup({ key, requestId }: Pick<CacheDecision, "key" | "requestId">): Promise<CachedAnswer | undefined> {
     try {
       const entry = await this.kv.get(key);
       if (!entry || entry.operation !== "PUT") return undefined;
       const answer = decodeMessage(CachedAnswer, entry.value);
       return answer.expiresAt > Date.now() ? answer : undefined;
     } catch (err) {
-      this.logger.warn({ err, key }, "cache lookup failed; treated as a miss");
+      this.logger.warn({ err, key, requestId }, "cache lookup failed; treated as a miss");
       return undefined;
     }
   }
@@ -48,7 +48,7 @@ export class ResponseCache {
     const storedAt = Date.now();
     const value: CachedAnswer = { v: 1, ...answer, storedAt, expiresAt: storedAt + decision.ttlMs };
     this.kv.put(decision.key, encodeMessage(CachedAnswer, value)).catch((err: unknown) => {
-      this.logger.warn({ err, key: decision.key }, "could not store an answer in the cache");
+      this.logger.warn({ err, key: decision.key, requestId: decision.requestId }, "could not store an answer in the cache");
     });
   }
 }

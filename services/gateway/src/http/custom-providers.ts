@@ -29,7 +29,7 @@ export function customProviderRoutes(deps: GatewayDeps) {
     });
     await c.get("ledger").admit(admissionClaim(model, body.object, body.text, deps.config.GATEWAY_DEFAULT_COMPLETION_TOKENS));
     if (decision) {
-      const hit = await deps.cache.lookup(decision.key);
+      const hit = await deps.cache.lookup(decision);
       if (hit) return replayAnswer(c, hit, { stream: request.stream, includeUsage: request.includeUsage });
       c.header(CACHE_HEADER, "miss");
     }

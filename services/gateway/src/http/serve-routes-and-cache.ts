@@ -36,7 +36,7 @@ export async function serveModelRequest(c: Context<GatewayEnv>, deps: GatewayDep
   c.set("ledger", admitOnce(c.get("ledger")));
   await c.get("ledger").admit(admissionClaim(generation.model, body.object, body.text, deps.config.GATEWAY_DEFAULT_COMPLETION_TOKENS));
   if (decision) {
-    const hit = await deps.cache.lookup(decision.key);
+    const hit = await deps.cache.lookup(decision);
     if (hit) {
       seen?.(hit, hit.usage);
       return replayAnswer(c, hit, { stream: generation.stream, includeUsage: generation.includeUsage });

@@ -6,6 +6,7 @@ import {
   type InferenceCall as JobCall,
   type GenerationEvent as JobEvent,
   type InferenceErrors,
+  type JobObserver,
   type ReplyRouter,
   type SubmitRequest,
 } from "@lantern/shared/inference";
@@ -30,6 +31,8 @@ export interface InferenceClientOptions {
   queues: QueueMonitor;
   /** A job is refused when this many of its model's jobs wait at its priority or above; 0: no bound. */
   queueLimit: number;
+  /** Told each job's time to first token and whole time (the metrics). */
+  observer?: JobObserver;
   logger: Logger;
 }
 

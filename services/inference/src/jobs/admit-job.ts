@@ -1,15 +1,19 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeMessage, InferJob, MessageDecodeError } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
+import type { WorkerMetrics } from "../metrics/worker-metrics.js";
 import type { CancelRegistry } from "./cancel-registry.js";
 import type { FlushClock } from "./flush-clock.js";
 import type { JobMessage } from "./job-puller.js";
+import { startJobTrace, type JobTrace } from "./job-trace.js";
 import { ReplyPublisher } from "./reply-publisher.js";
 
 export interface AdmitJobDeps {
   nc: NatsConnection;
   /** The model this worker serves the job's subject for. */
   modelName: string;
+  workerId: string;
+  metrics: WorkerMetrics;
   cancels: CancelRegistry;
   /** How often to tell JetStream the job is still being worked on. */
   workingEveryMs: number;
@@ -28,6 +32,8 @@ export interface AdmittedJob {
   attempt: number;
   queuedMs: number;
   log: Logger;
+  /** The job's spans (no-ops with tracing off). */
+  trace: JobTrace;
 }
 
 /** Tells the sender why its job was refused, when the job says where to answer. */
@@ -49,7 +55,12 @@ function answerMalformed(nc: NatsConnection, data: Uint8Array, err: unknown): vo
  * job whose worker dies is neither, so JetStream redelivers it to another worker after `ack_wait`.
  * While `work` runs, the message is kept alive and the job's cancel reaches `signal`.
  */
-export async function withAdmittedJob(msg: JobMessage, deps: AdmitJobDeps, work: (admitted: AdmittedJob) => Promise<void>): Promise<void> {
+export async function withAdmittedJob(
+  msg: JobMessage,
+  deps: AdmitJobDeps,
+  /** Resolves "error" when it answered with the error variant. */
+  work: (admitted: AdmittedJob) => Promise<"error" | void>,
+): Promise<void> {
   const { logger } = deps;
   let job: InferJob;
   try {
@@ -57,6 +68,7 @@ export async function withAdmittedJob(msg: JobMessage, deps: AdmitJobDeps, work:
   } catch (err) {
     logger.warn({ err: err instanceof MessageDecodeError ? err.message : err, subject: msg.subject }, "dropping malformed job");
     answerMalformed(deps.nc, msg.data, err);
+    deps.metrics.jobEnded(deps.modelName, "refused");
     msg.term();
     return;
   }
@@ -64,26 +76,35 @@ export async function withAdmittedJob(msg: JobMessage, deps: AdmitJobDeps, work:
   const reply = new ReplyPublisher(deps.nc, job.replyTo, deps.flushClock);
   if (job.model !== deps.modelName) {
     reply.error({ code: "model_not_loaded", message: `this worker does not serve ${job.model}` });
+    deps.metrics.jobEnded(deps.modelName, "refused");
     msg.term();
     return;
   }
   if (Date.now() > job.startBy) {
     log.info("job expired in the queue; not started");
+    deps.metrics.jobEnded(deps.modelName, "expired");
     msg.term();
     return;
   }
   const controller = deps.cancels.register(job.requestId);
   if (!controller) {
     log.info("job cancelled before it started");
+    deps.metrics.jobEnded(deps.modelName, "cancelled");
     msg.term();
     return;
   }
   const attempt = msg.info.deliveryCount;
   const queuedMs = Math.max(0, Date.now() - msg.info.timestampNanos / 1e6);
   const keepAlive = setInterval(() => msg.working(), deps.workingEveryMs);
+  deps.metrics.jobStarted(deps.modelName, queuedMs);
+  const trace = startJobTrace(msg, job, deps.workerId);
+  let outcome: "done" | "error" = "error";
   try {
-    await work({ job, reply, signal: controller.signal, attempt, queuedMs, log });
+    const answered = await trace.run(() => work({ job, reply, signal: controller.signal, attempt, queuedMs, log, trace }));
+    outcome = answered === "error" ? "error" : "done";
   } finally {
+    deps.metrics.jobEnded(deps.modelName, controller.signal.aborted ? "cancelled" : outcome);
+    trace.end();
     clearInterval(keepAlive);
     deps.cancels.release(job.requestId);
     msg.ack();

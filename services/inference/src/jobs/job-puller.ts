@@ -1,9 +1,11 @@
-import { createInbox, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 
 /** What running a job needs of its JetStream message (a subset of nats.js's JsMsg). */
 export interface JobMessage {
   readonly subject: string;
   readonly data: Uint8Array;
+  /** The publisher's headers: request id, deadline, trace context. */
+  readonly headers: MsgHdrs | undefined;
   readonly info: {
     readonly deliveryCount: number;
     readonly timestampNanos: number;
@@ -52,6 +54,9 @@ class PulledJob implements JobMessage {
   }
   get data() {
     return this.msg.data;
+  }
+  get headers() {
+    return this.msg.headers;
   }
   ack() {
     this.settle(ACK);

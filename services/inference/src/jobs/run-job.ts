@@ -1,6 +1,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { LlamaContextSequence } from "node-llama-cpp";
 import type { Logger } from "@lantern/shared/logging";
+import type { WorkerMetrics } from "../metrics/worker-metrics.js";
 import type { ServedModel } from "../models/served-model.js";
 import { OutputFormatError } from "../models/grammar-cache.js";
 import { withAdmittedJob } from "./admit-job.js";
@@ -21,6 +22,7 @@ export interface RunJobDeps {
   workingEveryMs: number;
   /** Paces the sending of generated text; none sends every piece at once. */
   flushClock: FlushClock | undefined;
+  metrics: WorkerMetrics;
   logger: Logger;
 }
 
@@ -31,7 +33,7 @@ export interface RunJobDeps {
  */
 export async function runJob(msg: JobMessage, sequence: LlamaContextSequence, deps: RunJobDeps): Promise<void> {
   const { served } = deps;
-  await withAdmittedJob(msg, { ...deps, modelName: served.name }, async ({ job, reply, signal, attempt, queuedMs, log }) => {
+  await withAdmittedJob(msg, { ...deps, modelName: served.name }, async ({ job, reply, signal, attempt, queuedMs, log, trace }) => {
     try {
       if (job.input.kind === "embed") {
         await answerEmbedJob(job.input, { nc: deps.nc, served, reply, signal, workerId: deps.workerId, attempt, queuedMs, log });
@@ -52,6 +54,9 @@ export async function runJob(msg: JobMessage, sequence: LlamaContextSequence, de
         usage: result.usage,
         timings: { queuedMs, promptMs: result.promptMs, generateMs: result.generateMs },
       });
+      const phases = { ...result.usage, promptMs: result.promptMs, generateMs: result.generateMs };
+      deps.metrics.generated(served.name, phases);
+      trace.generated(phases);
       const cancelToStopMs = deps.cancels.release(job.requestId);
       log.info(
         {
@@ -66,6 +71,7 @@ export async function runJob(msg: JobMessage, sequence: LlamaContextSequence, de
         "job finished",
       );
     } catch (err) {
+      trace.failed(err instanceof Error ? err.name : "generation failed");
       if (err instanceof ContextLengthExceededError) {
         // The gateway knows which request field holds the prompt.
         reply.error({ code: "context_length_exceeded", message: err.message });
@@ -81,6 +87,7 @@ export async function runJob(msg: JobMessage, sequence: LlamaContextSequence, de
         log.error({ err }, "generation failed");
         reply.error({ code: "internal", message: "generation failed on the worker" });
       }
+      return "error";
     }
   });
 }

@@ -3,6 +3,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { PRIORITIES, type ModelToken, type NatsNames, type Priority } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import { ensureWorkerConsumer } from "@lantern/shared/nats";
+import type { WorkerMetrics } from "../metrics/worker-metrics.js";
 import type { ServedModel } from "../models/served-model.js";
 import type { CancelRegistry } from "./cancel-registry.js";
 import type { FlushClock } from "./flush-clock.js";
@@ -30,6 +31,7 @@ export interface ServeModelDeps {
   maxDeliver: number;
   pollMs: number;
   agingMs: number;
+  metrics: WorkerMetrics;
   logger: Logger;
 }
 
@@ -62,6 +64,7 @@ export async function serveModel(served: ServedModel, deps: ServeModelDeps): Pro
     workerId: deps.workerId,
     workingEveryMs: workingEveryMs(deps.ackWaitMs),
     flushClock: deps.flushClock,
+    metrics: deps.metrics,
     logger,
   };
   const dispatcher = new ModelDispatcher({

@@ -50,6 +50,8 @@ export interface ModelHostOptions {
   events: ModelEventPublisher;
   /** Called after every state change, so the heartbeat can tell the fleet at once. */
   onChange(): void;
+  /** Told how long each successful load took. */
+  onLoaded?(model: string, loadMs: number): void;
   logger: Logger;
 }
 
@@ -205,6 +207,7 @@ export class ModelHost {
       hosted.running = running;
       hosted.state = "loaded";
       const loadMs = performance.now() - startedAt;
+      this.opts.onLoaded?.(spec.name, loadMs);
       log.info({ trigger, file: spec.file, slots: spec.slots, contexts: running.served.contexts.length, contextSize: running.served.contextSize, gpuLayers: hosted.fit!.gpuLayers, memory: hosted.fit!.needed, loadMs }, "model loaded");
       await this.opts.events.publish({ ...base, type: "model.loaded", trigger, fit: hosted.fit!, loadMs });
       this.opts.onChange();

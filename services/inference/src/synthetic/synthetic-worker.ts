@@ -1,5 +1,5 @@
 import { freemem, totalmem } from "node:os";
-import { natsNames, toModelToken } from "@lantern/shared/contracts";
+import { natsNames, toModelToken, type ServedModel as ModelStatus } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import { connectNats, ensureBuckets, ensureInferResources } from "@lantern/shared/nats";
 import { newWorkerId, type InferenceConfig } from "../config.js";
@@ -9,6 +9,7 @@ import { CancelRegistry } from "../jobs/cancel-registry.js";
 import { FlushClock } from "../jobs/flush-clock.js";
 import { ModelDispatcher } from "../jobs/model-dispatcher.js";
 import { ensureModelConsumers, workingEveryMs } from "../jobs/serve-model.js";
+import { startWorkerTelemetry } from "../metrics/worker-telemetry.js";
 import type { RunningWorker } from "../worker.js";
 import { generateSynthetic } from "./synthetic-generation.js";
 
@@ -28,7 +29,8 @@ export async function startSyntheticWorker(config: InferenceConfig, logger: Logg
   const token = toModelToken(modelName);
   const slots = config.INFERENCE_SLOTS;
 
-  const { nc } = await connectNats({ url: config.NATS_URL, name: `inference-${workerId}`, logger: log });
+  const link = await connectNats({ url: config.NATS_URL, name: `inference-${workerId}`, logger: log });
+  const { nc } = link;
   const jsm = await ensureInferResources(nc, names);
   const buckets = await ensureBuckets(nc, names, { workerTtlMs: config.WORKER_HEARTBEAT_TTL_MS });
   const cancels = new CancelRegistry(nc, names);
@@ -38,9 +40,15 @@ export async function startSyntheticWorker(config: InferenceConfig, logger: Logg
     { jsm, names, ackWaitMs: config.INFERENCE_ACK_WAIT_MS, maxDeliver: config.INFERENCE_MAX_DELIVER },
     token,
   );
+  const snapshot = (): ModelStatus[] => [
+    { name: modelName, token, contextSize: NOMINAL_CONTEXT, slots, freeSlots: dispatcher.freeSlots, state: "loaded", contexts: 1 },
+  ];
+  const telemetry = await startWorkerTelemetry({ config, nc, snapshot, ready: () => link.connected, logger: log });
   const admit = {
     nc,
     modelName,
+    workerId,
+    metrics: telemetry.metrics,
     cancels,
     workingEveryMs: workingEveryMs(config.INFERENCE_ACK_WAIT_MS),
     flushClock,
@@ -56,12 +64,12 @@ export async function startSyntheticWorker(config: InferenceConfig, logger: Logg
       withAdmittedJob(msg, admit, async ({ job, reply, signal, attempt, queuedMs, log: jobLog }) => {
         if (job.input.kind === "embed") {
           reply.error({ code: "invalid_parameter", message: "The synthetic engine does not embed.", param: "model" });
-          return;
+          return "error";
         }
         if (job.logprobs) {
           // Its words are not sampled from any distribution: answering without them would hide that.
           reply.error({ code: "invalid_parameter", message: "The synthetic engine has no token probabilities to report.", param: "logprobs" });
-          return;
+          return "error";
         }
         const result = await generateSynthetic(job, {
           tokensPerSecond: config.INFERENCE_SYNTHETIC_TOKENS_PER_S,
@@ -73,6 +81,7 @@ export async function startSyntheticWorker(config: InferenceConfig, logger: Logg
           onText: (text) => reply.chunk(text),
         });
         reply.done({ finishReason: result.finishReason, usage: result.usage, timings: { queuedMs, promptMs: 0, generateMs: result.generateMs } });
+        telemetry.metrics.generated(modelName, { ...result.usage, promptMs: 0, generateMs: result.generateMs });
         jobLog.info({ attempt, finishReason: result.finishReason, ...result.usage, queuedMs }, "job finished");
       }),
     pollMs: config.INFERENCE_POLL_MS,
@@ -87,9 +96,7 @@ export async function startSyntheticWorker(config: InferenceConfig, logger: Logg
     pool: "cpu",
     intervalMs: config.INFERENCE_HEARTBEAT_MS,
     hardware: async () => ({ devices: [], vram: null, ram: { totalBytes: totalmem(), freeBytes: freemem() } }),
-    snapshot: () => [
-      { name: modelName, token, contextSize: NOMINAL_CONTEXT, slots, freeSlots: dispatcher.freeSlots, state: "loaded", contexts: 1 },
-    ],
+    snapshot,
     logger: log,
   });
   dispatcher.start();
@@ -100,6 +107,8 @@ export async function startSyntheticWorker(config: InferenceConfig, logger: Logg
   return {
     workerId,
     nc,
+    metrics: telemetry.metrics.registry,
+    metricsUrl: telemetry.url,
     models: [],
     stop() {
       stopped ??= (async () => {
@@ -107,6 +116,7 @@ export async function startSyntheticWorker(config: InferenceConfig, logger: Logg
         await dispatcher.stop();
         await cancels.stop();
         await nc.drain();
+        await telemetry.stop();
         log.info("worker stopped");
       })();
       return stopped;

@@ -1,0 +1,42 @@
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { ServedModel as ModelStatus } from "@lantern/shared/contracts";
+import type { Logger } from "@lantern/shared/logging";
+import { countNatsReconnects, startMetricsServer, type RunningMetricsServer } from "@lantern/shared/telemetry";
+import type { InferenceConfig } from "../config.js";
+import { WorkerMetrics } from "./worker-metrics.js";
+
+export interface WorkerTelemetry {
+  metrics: WorkerMetrics;
+  /** Where `/metrics`, `/healthz`, `/readyz` answer; unset without METRICS_PORT. */
+  url: string | undefined;
+  stop(): Promise<void>;
+}
+
+export interface WorkerTelemetryOptions {
+  config: Pick<InferenceConfig, "METRICS_PORT" | "METRICS_HOST" | "METRICS_TOKEN">;
+  nc: NatsConnection;
+  /** The worker's models, as its heartbeat shows them. */
+  snapshot: () => ModelStatus[];
+  /** Ready: connected to NATS with a model to serve. */
+  ready: () => boolean;
+  logger: Logger;
+}
+
+/** The worker's series, and its metrics and health server when METRICS_PORT is set. */
+export async function startWorkerTelemetry(opts: WorkerTelemetryOptions): Promise<WorkerTelemetry> {
+  const metrics = new WorkerMetrics();
+  countNatsReconnects(opts.nc, metrics.registry);
+  metrics.watchModels(opts.snapshot);
+  let server: RunningMetricsServer | undefined;
+  if (opts.config.METRICS_PORT !== undefined) {
+    server = await startMetricsServer({
+      port: opts.config.METRICS_PORT,
+      host: opts.config.METRICS_HOST,
+      registry: metrics.registry,
+      ready: opts.ready,
+      token: opts.config.METRICS_TOKEN,
+      logger: opts.logger,
+    });
+  }
+  return { metrics, url: server?.url, stop: async () => server?.stop() };
+}
