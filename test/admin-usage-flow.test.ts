@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -113,20 +111,20 @@ describe("model registry with a real worker", () => {
   let stack: TestStack;
   let deps: AdminDeps;
   let db: OpenDatabase;
-  let dataDir: string;
+  let registryDb: TestDatabase;
 
   beforeAll(async () => {
     stack = await startTestStack();
-    dataDir = mkdtempSync(join(tmpdir(), "lantern-registry-"));
-    db = await openDatabase({ pgliteDir: dataDir });
+    registryDb = await useTestDatabase();
+    db = await openDatabase({ databaseUrl: registryDb.url, pgliteDir: "" });
     deps = await testAdminDeps({ natsUrl: stack.nats.url, namespace: stack.nats.namespace, db: db.db, modelsDir: join(repoRoot, "models") });
   });
 
   afterAll(async () => {
     await deps?.nats.nc.close();
     await db?.close();
+    await registryDb?.drop();
     await stack?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it("shows the bundled model on disk and loaded on the worker that serves it", async () => {

@@ -34,7 +34,7 @@ beforeAll(async () => {
   hub = await startFakeHub({ repos: { "ggml-org/models": { files: { "tinyllamas/stories260K.gguf": data } } } });
   root = await mkdtemp(join(tmpdir(), "lantern-pull-flow-"));
   modelsDir = join(root, "models");
-  admin = await startTestAdmin("pglite", { MODELS_DIR: modelsDir });
+  admin = await startTestAdmin("postgres", { MODELS_DIR: modelsDir });
   fetcher = await startModelFetcher({
     config: FetcherConfig.parse({ NATS_URL: admin.nats.url, NATS_NAMESPACE: admin.nats.namespace, MODELS_DIR: modelsDir, HF_ENDPOINT: hub.url, FETCHER_SEED_MODEL: "" }),
     logger,

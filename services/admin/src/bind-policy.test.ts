@@ -46,7 +46,7 @@ describe("admin bind rule: no token, loopback only", () => {
   });
 
   it("runs open on loopback when no token is set", async () => {
-    const t = await startTestAdmin("pglite", { ADMIN_TOKEN: "" });
+    const t = await startTestAdmin("postgres", { ADMIN_TOKEN: "" });
     try {
       const res = await fetch(`${t.url}/api/key-management/keys`);
       expect(res.status).toBe(200);

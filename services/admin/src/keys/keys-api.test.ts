@@ -4,7 +4,8 @@ import { kvJson, startTestAdmin, type DatabaseKind, type TestAdmin } from "../te
 
 const KEYS = "/api/key-management/keys";
 
-describe.each<DatabaseKind>(["postgres", "pglite"])("key lifecycle over HTTP (%s)", (kind) => {
+// Postgres only: the embedded PGlite runs the same migrations and queries (db/database.test.ts, app.test.ts).
+describe.each<DatabaseKind>(["postgres"])("key lifecycle over HTTP (%s)", (kind) => {
   let t: TestAdmin;
   beforeAll(async () => {
     t = await startTestAdmin(kind);
