@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { getHeapStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useTestDatabase, type TestDatabase } from "@lantern/shared/database";
 import { createLogger } from "@lantern/shared/logging";
 import { loadAdminConfig, startAdmin, type RunningAdmin } from "../services/admin/src/index.js";
 import { dropPipelinesStream, startTestOrchestrator, type TestOrchestrator } from "./harness/test-orchestrator.js";
@@ -22,13 +23,22 @@ let stack: TestStack;
 let admin: RunningAdmin;
 let orchestrator: TestOrchestrator;
 let dataDir: string;
+let database: TestDatabase;
 
 beforeAll(async () => {
   stack = await startTestStack({ gatewayEnv: { GATEWAY_BODY_TIMEOUT_MS: String(BODY_TIMEOUT_MS), GATEWAY_AUTH: "off" } });
   await stack.startWorker({ INFERENCE_SLOTS: "1" });
   dataDir = mkdtempSync(join(tmpdir(), "lantern-hostile-"));
+  database = await useTestDatabase();
   admin = await startAdmin(
-    loadAdminConfig({ NATS_URL: stack.nats.url, NATS_NAMESPACE: stack.nats.namespace, ADMIN_PORT: "0", ADMIN_TOKEN, LANTERN_DATA_DIR: dataDir }),
+    loadAdminConfig({
+      NATS_URL: stack.nats.url,
+      NATS_NAMESPACE: stack.nats.namespace,
+      ADMIN_PORT: "0",
+      ADMIN_TOKEN,
+      DATABASE_URL: database.url,
+      LANTERN_DATA_DIR: dataDir,
+    }),
     createLogger({ service: "admin", level: "silent" }),
   );
   orchestrator = await startTestOrchestrator(stack.nats);
@@ -38,6 +48,7 @@ afterAll(async () => {
   await orchestrator?.stop();
   if (stack) await dropPipelinesStream(stack.nats);
   await admin?.stop();
+  await database?.drop();
   await stack?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
