@@ -4,6 +4,8 @@ import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@o
 import { hashApiKey, natsNames, unrestrictedKeyPolicy } from "@lantern/shared/contracts";
 import { ensureEdgeBuckets } from "@lantern/shared/nats";
 import { startTracing, type Tracing } from "@lantern/shared/telemetry";
+import { loadGatewayConfig, startGateway } from "@lantern/gateway";
+import { capturingLogger } from "./harness/log-capture.js";
 import { BUNDLED_MODEL, startTestStack, waitFor, type InProcessWorker, type TestStack } from "./harness/test-stack.js";
 
 /*
@@ -121,5 +123,30 @@ describe("a keyed request", () => {
     const logged = [...stack.gatewayLogs, ...worker.logs].map((l) => JSON.stringify(l));
     expect(logged.some((line) => line.includes(requestId))).toBe(true);
     for (const line of logged) expect(line).not.toContain(secret);
+    // Nor of the prompt: prompts are logged only when an operator opts in.
+    for (const line of logged) expect(line).not.toContain("Once upon a time");
+  });
+});
+
+describe("prompt logging", () => {
+  it("logs the prompt with the request id only when GATEWAY_LOG_PROMPTS is on", async () => {
+    const capture = capturingLogger("gateway-prompts");
+    const gateway = await startGateway(
+      loadGatewayConfig({ NATS_URL: stack.nats.url, NATS_NAMESPACE: stack.nats.namespace, GATEWAY_PORT: "0", GATEWAY_AUTH: "off", GATEWAY_LOG_PROMPTS: "true" }),
+      capture.logger,
+    );
+    try {
+      await waitFor(async () => (await fetch(`${gateway.url}/readyz`)).ok);
+      const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: BUNDLED_MODEL, messages: [{ role: "user", content: "Tell me about a red fox" }], max_tokens: 4 }),
+      });
+      expect(res.status).toBe(200);
+      const line = capture.lines.find((l) => l.msg === "prompt");
+      expect(line).toMatchObject({ requestId: res.headers.get("x-request-id"), prompt: [{ role: "user", content: "Tell me about a red fox" }] });
+    } finally {
+      await gateway.stop(1_000);
+    }
   });
 });

@@ -12,6 +12,11 @@ export const GatewayConfig = z.object({
   GATEWAY_PORT: intVar(8002, { min: 0, max: 65535 }),
   /** Origins allowed to call the API from a browser, comma-separated, or `*`; empty (the default): none. */
   GATEWAY_CORS_ORIGINS: z.string().default(""),
+  /** Log each request's prompt (messages or prompt) at info. Off by default: prompts are the users' data. */
+  GATEWAY_LOG_PROMPTS: z
+    .enum(["true", "false", "1", "0", ""])
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
   GATEWAY_BODY_LIMIT_BYTES: intVar(1024 * 1024, { min: 1024 }),
   /** A body not fully received this long after its request began is refused (408): a slow sender cannot hold a connection. */
   GATEWAY_BODY_TIMEOUT_MS: intVar(15_000, { min: 10 }),

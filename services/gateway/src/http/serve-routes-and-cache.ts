@@ -28,6 +28,10 @@ export interface ModelRequest {
  * fleet. Admitted by the ledger before the cache or any upstream is touched.
  */
 export async function serveModelRequest(c: Context<GatewayEnv>, deps: GatewayDeps, { endpoint, body, generation, onAnswer }: ModelRequest): Promise<Response> {
+  if (deps.config.GATEWAY_LOG_PROMPTS) {
+    const { messages, prompt } = body.object;
+    deps.logger.info({ requestId: c.get("requestId"), endpoint, model: generation.model, prompt: messages ?? prompt }, "prompt");
+  }
   const route = deps.routes.get(generation.model);
   const decision = cacheDecision(c, { scope: endpoint, request: body.object, openTtlSeconds: deps.config.GATEWAY_CACHE_TTL_S });
   const seen = onAnswer && ((answer: AnswerBody, usage: TokenUsage) => onAnswer(answer, usage));
