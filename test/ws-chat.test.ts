@@ -175,7 +175,7 @@ describe("/v1/ws/monitor", () => {
     const names = natsNames(stack.nats.namespace);
     nc.publish(names.subjects.modelPullEvents("p1"), JSON.stringify({ v: 1, type: "model.pull.progress", id: "e1", at: 1, pullId: "p1", receivedBytes: 5, totalBytes: 10 }));
     nc.publish(names.subjects.usageEvent, JSON.stringify({ v: 1, type: "usage", at: 2 }));
-    nc.publish(`${names.namespace}.events.task.t1.done`, JSON.stringify({ type: "task.done", at: 3 }));
+    nc.publish(names.subjects.taskEvents("t1"), JSON.stringify({ v: 1, taskId: "t1", at: 3, type: "done", status: "succeeded", error: null }));
     const pull = await monitor.next((f) => f.kind === "model.pull.progress");
     expect(pull.data).toMatchObject({ pullId: "p1", receivedBytes: 5 });
     await monitor.next((f) => f.kind === "task.done");
