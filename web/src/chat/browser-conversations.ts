@@ -33,7 +33,7 @@ export const browserConversations: ConversationStore = {
     write([conversation, ...read()]);
     return conversation;
   },
-  rename: async (id, title) => change(id, (c) => ({ ...c, title })),
+  update: async (id, edit) => change(id, (c) => ({ ...c, ...edit })),
   remove: async (id) => write(read().filter((c) => c.id !== id)),
   append: async (id, turns) => change(id, (c) => ({ ...c, turns: [...(c.turns ?? []), ...turns], updatedAt: Date.now() })),
   replaceLastAnswer: async (id, answer) => change(id, (c) => ({ ...c, turns: [...withoutLastAnswer(c.turns ?? []), answer], updatedAt: Date.now() })),

@@ -75,6 +75,10 @@ export function ChatPage() {
     void loadConversations();
     return () => client.close();
   }, []);
+  // An opened conversation goes on with the model it was using, when that is still served.
+  useEffect(() => {
+    if (current?.model && models.includes(current.model)) setModel(current.model);
+  }, [currentId, models]);
   useEffect(() => endRef.current?.scrollIntoView({ block: "end" }), [current?.turns?.length, current?.turns?.at(-1)?.content.length]);
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -101,6 +105,7 @@ export function ChatPage() {
     const chatId = crypto.randomUUID();
     const messages = messagesOf(conversation.turns);
     const id = conversation.id;
+    if (conversation.model !== model) keep(store.current.update(id, { model }));
     update(id, (c) => ({ ...c, model, turns: [...(c.turns ?? []), { role: "assistant", content: "", reasoning: "" }] }));
     setRunning({ chatId, conversationId: id });
     // The whole answer, to keep once it ends (the page's state only grows by deltas).
@@ -133,7 +138,7 @@ export function ChatPage() {
       setCreating(false);
     }
     const turn: Turn = { role: "user", content: text };
-    const next = { ...conversation, model, turns: [...(conversation.turns ?? []), turn], updatedAt: Date.now() };
+    const next = { ...conversation, turns: [...(conversation.turns ?? []), turn], updatedAt: Date.now() };
     setConversations((list) => [next, ...list.filter((c) => c.id !== next.id)]);
     setCurrentId(next.id);
     keep(store.current.append(next.id, [turn]));
@@ -164,7 +169,7 @@ export function ChatPage() {
   };
   const rename = (id: string, title: string) => {
     update(id, (c) => ({ ...c, title }));
-    keep(store.current.rename(id, title));
+    keep(store.current.update(id, { title }));
   };
   const remove = (id: string) => {
     if (running?.conversationId === id) client.stop(running.chatId);

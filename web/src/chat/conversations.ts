@@ -18,6 +18,8 @@ export interface Conversation {
   updatedAt: number;
 }
 
+export type ConversationChange = Partial<Pick<Conversation, "title" | "model">>;
+
 /**
  * Where conversations are kept: the gateway's conversations API, or this browser's storage when
  * the API cannot be used. The chat page reads and writes them only through one of these.
@@ -28,7 +30,8 @@ export interface ConversationStore {
   list(): Promise<Conversation[]>;
   turns(id: string): Promise<Turn[]>;
   create(title: string, model: string): Promise<Conversation>;
-  rename(id: string, title: string): Promise<void>;
+  /** Renamed, or answered by another model than before. */
+  update(id: string, change: ConversationChange): Promise<void>;
   remove(id: string): Promise<void>;
   append(id: string, turns: Turn[]): Promise<void>;
   /** Regenerate: the last answer (if the conversation ends with one) gives way to this one. */

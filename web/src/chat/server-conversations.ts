@@ -38,7 +38,7 @@ export function serverConversations(): ConversationStore {
     list: async () => (await conversationsApi.list()).map(fromView),
     turns: (id) => inOrder(async () => turnsOf(await conversationsApi.messages(id))),
     create: (title, model) => inOrder(async () => ({ ...fromView(await conversationsApi.create({ title, model })), turns: [] })),
-    rename: (id, title) => inOrder(async () => void (await conversationsApi.update(id, { title }))),
+    update: (id, change) => inOrder(async () => void (await conversationsApi.update(id, change))),
     remove: (id) => inOrder(async () => void (await conversationsApi.remove(id))),
     append: (id, turns) => {
       const messages = messagesOf(turns);
