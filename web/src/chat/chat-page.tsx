@@ -32,9 +32,6 @@ export function ChatPage() {
   /** Why conversations are kept in this browser only (null: the server keeps them). */
   const [fallback, setFallback] = useState<string | null>(null);
   const store = useRef<ConversationStore>(browserConversations);
-  // What the page holds now, for the moment the server stops answering and the browser takes over.
-  const held = useRef<Conversation[]>([]);
-  held.current = conversations;
   // A new conversation is being made on the server: a second Enter must not make another.
   const [creating, setCreating] = useState(false);
   const endRef = useRef<HTMLDivElement>(null);
@@ -62,13 +59,16 @@ export function ChatPage() {
   /** A write or read the server refused: the browser keeps the conversations from now on. */
   const fallBack = (error: unknown): ConversationStore => {
     if (store.current.where === "server") {
-      keepInBrowser(held.current);
       store.current = browserConversations;
       setFallback(fallbackReason(error));
     }
     return store.current;
   };
-  const keep = (write: Promise<void>) => void write.catch(fallBack);
+  /** Writes through the store; a failure of one no longer in use (the key changed) is no reason to fall back. */
+  const keep = (from: ConversationStore, write: (s: ConversationStore) => Promise<void>) =>
+    void write(from).catch((error: unknown) => {
+      if (from === store.current) fallBack(error);
+    });
 
   useEffect(() => {
     void refreshModels();
@@ -79,6 +79,11 @@ export function ChatPage() {
   useEffect(() => {
     if (current?.model && models.includes(current.model)) setModel(current.model);
   }, [currentId, models]);
+  // In the browser, what the page holds is written whole once nothing streams (as before the API
+  // existed): that also keeps an answer that was streaming when the server stopped answering.
+  useEffect(() => {
+    if (!running && store.current.where === "browser") keepInBrowser(conversations);
+  }, [conversations, running, fallback]);
   useEffect(() => endRef.current?.scrollIntoView({ block: "end" }), [current?.turns?.length, current?.turns?.at(-1)?.content.length]);
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -105,7 +110,8 @@ export function ChatPage() {
     const chatId = crypto.randomUUID();
     const messages = messagesOf(conversation.turns);
     const id = conversation.id;
-    if (conversation.model !== model) keep(store.current.update(id, { model }));
+    const keeper = store.current;
+    if (conversation.model !== model) keep(keeper, (s) => s.update(id, { model }));
     update(id, (c) => ({ ...c, model, turns: [...(c.turns ?? []), { role: "assistant", content: "", reasoning: "" }] }));
     setRunning({ chatId, conversationId: id });
     // The whole answer, to keep once it ends (the page's state only grows by deltas).
@@ -114,7 +120,8 @@ export function ChatPage() {
       said = { ...said, ...last };
       updateLastTurn(id, (t) => ({ ...t, ...last }));
       setRunning((r) => (r?.chatId === chatId ? null : r));
-      keep(replacing ? store.current.replaceLastAnswer(id, said) : store.current.append(id, [said]));
+      // Kept where the turn began; after a fall back to the browser, the effect above keeps it.
+      if (keeper === store.current) keep(keeper, (s) => (replacing ? s.replaceLastAnswer(id, said) : s.append(id, [said])));
     };
     client.chat(chatId, model, messages, built.params, {
       onDelta: (delta) => {
@@ -141,7 +148,7 @@ export function ChatPage() {
     const next = { ...conversation, turns: [...(conversation.turns ?? []), turn], updatedAt: Date.now() };
     setConversations((list) => [next, ...list.filter((c) => c.id !== next.id)]);
     setCurrentId(next.id);
-    keep(store.current.append(next.id, [turn]));
+    keep(store.current, (s) => s.append(next.id, [turn]));
     answer(next, false);
   };
 
@@ -169,13 +176,13 @@ export function ChatPage() {
   };
   const rename = (id: string, title: string) => {
     update(id, (c) => ({ ...c, title }));
-    keep(store.current.update(id, { title }));
+    keep(store.current, (s) => s.update(id, { title }));
   };
   const remove = (id: string) => {
     if (running?.conversationId === id) client.stop(running.chatId);
     setConversations((list) => list.filter((c) => c.id !== id));
     if (currentId === id) setCurrentId(null);
-    keep(store.current.remove(id));
+    keep(store.current, (s) => s.remove(id));
   };
   const changeSettings = (next: ChatSettings, key: string) => {
     setSettings(next);
