@@ -32,10 +32,13 @@ export function ChatPage() {
   /** Why conversations are kept in this browser only (null: the server keeps them). */
   const [fallback, setFallback] = useState<string | null>(null);
   const store = useRef<ConversationStore>(browserConversations);
-  // A new conversation is being made on the server: a second Enter must not make another.
+  // A sent turn waits for its conversation to be made: a second Enter must not make another.
   const [creating, setCreating] = useState(false);
+  // Where a new conversation goes is known once the list answered.
+  const listed = useRef<Promise<void>>(Promise.resolve());
   const endRef = useRef<HTMLDivElement>(null);
   const current = conversations.find((c) => c.id === currentId) ?? null;
+  const canSend = !running && !creating && Boolean(model) && current?.turns !== null;
 
   const refreshModels = async () => {
     const answer = await listModels().catch(() => ({ error: { message: "The gateway cannot be reached.", type: "connection", param: null, code: null } }));
@@ -46,14 +49,15 @@ export function ChatPage() {
   };
 
   /** The server's conversations for this key (or this browser's), opening the newest. */
-  const loadConversations = async () => {
-    const opened = await openConversations();
-    store.current = opened.store;
-    setFallback(opened.fallback);
-    setConversations(opened.conversations);
-    const newest = opened.conversations[0];
-    setCurrentId(newest?.id ?? null);
-    if (newest) void openTurns(newest.id, opened.store);
+  const loadConversations = () => {
+    listed.current = openConversations().then((opened) => {
+      store.current = opened.store;
+      setFallback(opened.fallback);
+      setConversations(opened.conversations);
+      const newest = opened.conversations[0];
+      setCurrentId(newest?.id ?? null);
+      if (newest) void openTurns(newest.id, opened.store);
+    });
   };
 
   /** A write or read the server refused: the browser keeps the conversations from now on. */
@@ -72,7 +76,7 @@ export function ChatPage() {
 
   useEffect(() => {
     void refreshModels();
-    void loadConversations();
+    loadConversations();
     return () => client.close();
   }, []);
   // An opened conversation goes on with the model it was using, when that is still served.
@@ -114,11 +118,12 @@ export function ChatPage() {
     if (conversation.model !== model) keep(keeper, (s) => s.update(id, { model }));
     update(id, (c) => ({ ...c, model, turns: [...(c.turns ?? []), { role: "assistant", content: "", reasoning: "" }] }));
     setRunning({ chatId, conversationId: id });
-    // The whole answer, to keep once it ends (the page's state only grows by deltas).
+    // The answer so far: shown as it grows, kept once it ends.
     let said: Turn = { role: "assistant", content: "", reasoning: "" };
     const end = (last: Partial<Turn>) => {
       said = { ...said, ...last };
-      updateLastTurn(id, (t) => ({ ...t, ...last }));
+      const now = said;
+      updateLastTurn(id, () => now);
       setRunning((r) => (r?.chatId === chatId ? null : r));
       // Kept where the turn began; after a fall back to the browser, the effect above keeps it.
       if (keeper === store.current) keep(keeper, (s) => (replacing ? s.replaceLastAnswer(id, said) : s.append(id, [said])));
@@ -126,7 +131,8 @@ export function ChatPage() {
     client.chat(chatId, model, messages, built.params, {
       onDelta: (delta) => {
         said = { ...said, content: said.content + (delta.content ?? ""), reasoning: (said.reasoning ?? "") + (delta.reasoning ?? "") };
-        updateLastTurn(id, (t) => ({ ...t, content: t.content + (delta.content ?? ""), reasoning: (t.reasoning ?? "") + (delta.reasoning ?? "") }));
+        const now = said;
+        updateLastTurn(id, () => now);
       },
       onDone: (done) => end({ finishReason: done.finishReason, ...(done.usage ? { completionTokens: done.usage.completion_tokens } : {}) }),
       onError: (error) => end({ error }),
@@ -135,15 +141,13 @@ export function ChatPage() {
 
   const send = async () => {
     const text = draft.trim();
-    if (!text || running || creating || !model || (current && current.turns === null)) return;
+    if (!text || !canSend) return;
     setDraft("");
-    let conversation = current;
-    if (!conversation) {
-      setCreating(true);
-      const title = titleFrom(text);
-      conversation = await store.current.create(title, model).catch((error: unknown) => fallBack(error).create(title, model));
-      setCreating(false);
-    }
+    setCreating(true);
+    await listed.current;
+    const title = titleFrom(text);
+    const conversation = current ?? (await store.current.create(title, model).catch((error: unknown) => fallBack(error).create(title, model)));
+    setCreating(false);
     const turn: Turn = { role: "user", content: text };
     const next = { ...conversation, turns: [...(conversation.turns ?? []), turn], updatedAt: Date.now() };
     setConversations((list) => [next, ...list.filter((c) => c.id !== next.id)]);
@@ -192,7 +196,7 @@ export function ChatPage() {
       client.close();
       void refreshModels();
       // Conversations belong to the key that made them.
-      void loadConversations();
+      loadConversations();
     }
   };
 
@@ -231,7 +235,7 @@ export function ChatPage() {
         {fallback ? (
           <div class="note-box" role="status" data-testid="storage-note">
             <span>{fallback}</span>
-            <button onClick={() => void loadConversations()}>Try the server again</button>
+            <button onClick={loadConversations}>Try the server again</button>
           </div>
         ) : null}
         {modelsError ? (
@@ -267,7 +271,7 @@ export function ChatPage() {
                 Stop
               </button>
             ) : (
-              <button class="primary" data-testid="send" onClick={() => void send()} disabled={!draft.trim() || !model}>
+              <button class="primary" data-testid="send" onClick={() => void send()} disabled={!draft.trim() || !canSend}>
                 Send
               </button>
             )}
