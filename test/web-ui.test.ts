@@ -3,14 +3,17 @@ import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadInferenceConfig, startSyntheticWorker, type RunningWorker } from "@lantern/inference";
+import type { ConversationMessageView, ConversationView, TaskView } from "@lantern/shared/contracts";
 import { ensureWeb } from "../scripts/ensure-web.mjs";
 import { capturingLogger } from "./harness/log-capture.js";
+import { dropPipelinesStream, startTestOrchestrator, type TestOrchestrator } from "./harness/test-orchestrator.js";
 import { BUNDLED_MODEL, repoRoot, startTestStack, waitFor, type TestStack } from "./harness/test-stack.js";
 
 /*
  * The web app in headless Chromium (Debian's package, driven by playwright-core; no browser is
  * downloaded) against a real gateway with two workers: the bundled model under a template that
- * opens every reply in a thought, and a synthetic model that streams slowly enough to stop.
+ * opens every reply in a thought, and a synthetic model that streams slowly enough to stop; and an
+ * orchestrator, which keeps the conversations and runs tasks.
  */
 
 const SLOW_MODEL = "slow-story";
@@ -21,6 +24,7 @@ declare const MutationObserver: any;
 const screenshots = join(repoRoot, ".data", "test-output", "web");
 
 let stack: TestStack;
+let orchestrator: TestOrchestrator;
 let slow: RunningWorker;
 const slowLogs = capturingLogger("inference-slow");
 let browser: Browser;
@@ -43,6 +47,7 @@ beforeAll(async () => {
     }),
     slowLogs.logger,
   );
+  orchestrator = await startTestOrchestrator(stack.nats);
   await waitFor(async () => ((await (await fetch(`${stack.baseUrl}/readyz`)).json()) as { models: string[] }).models.includes(SLOW_MODEL));
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium" });
   chat = await browser.newPage({ viewport: { width: 1200, height: 800 } });
@@ -52,8 +57,25 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await slow?.stop();
+  await orchestrator?.stop();
+  if (stack) await dropPipelinesStream(stack.nats);
   await stack?.stop();
 });
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${stack.baseUrl}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const answer = await res.json();
+  expect(res.ok, JSON.stringify(answer)).toBe(true);
+  return answer as T;
+}
+const storedConversations = async () => (await api<{ data: ConversationView[] }>("GET", "/api/v1/conversations")).data;
+const storedMessages = async (id: string) => (await api<{ data: ConversationMessageView[] }>("GET", `/api/v1/conversations/${id}/messages`)).data;
+/** The letters and digits of a text: the page shows an answer as markdown, the server keeps its source. */
+const letters = (text: string | null) => (text ?? "").replace(/[^\p{L}\p{N}]/gu, "");
 
 async function settings(page: Page, values: { budget?: string; extra?: string; maxTokens?: string }) {
   await page.getByTestId("settings-toggle").click();
@@ -135,17 +157,74 @@ describe("chat page", () => {
     await settings(chat, { extra: "", budget: "10" });
   });
 
-  it("keeps conversations across a reload, listed in the sidebar; regenerate answers again", async () => {
-    const before = await chat.getByTestId("conversation-list").locator("li").count();
-    expect(before).toBeGreaterThanOrEqual(2);
+  it("keeps conversations on the server: listed there with their messages, and in the sidebar after a reload with storage cleared", async () => {
+    const kept = await storedConversations();
+    expect(kept.map((c) => c.title)).toEqual(["Write a page", "Once upon a time"]);
+    const story = kept.find((c) => c.title === "Once upon a time")!;
+    const storyMessages = await storedMessages(story.id);
+    expect(storyMessages.map((m) => [m.role, m.role === "user" ? m.content : letters(m.content).length > 0])).toEqual([
+      ["user", "Once upon a time"],
+      ["assistant", true],
+    ]);
+    // The refused "Hello" has no answer kept: only what was said.
+    const page = kept.find((c) => c.title === "Write a page")!;
+    expect((await storedMessages(page.id)).map((m) => [m.role, m.role === "user" ? m.content : "…"])).toEqual([
+      ["user", "Write a page"],
+      ["assistant", "…"],
+      ["user", "Hello"],
+    ]);
+
+    await chat.evaluate(() => window.localStorage.clear());
     await chat.reload();
-    await chat.getByTestId("conversation-list").locator("li").first().waitFor();
-    expect(await chat.getByTestId("conversation-list").locator("li").count()).toBe(before);
-    await chat.getByTestId("conversation-list").getByText("Once upon a time").click();
+    const list = chat.getByTestId("conversation-list");
+    await list.getByText("Once upon a time").waitFor();
+    expect(await list.getByTestId("conversation").count()).toBe(2);
+    await list.getByText("Once upon a time").click();
+    await lastAnswer(chat).waitFor();
+    expect(await chat.getByTestId("turn-user").allTextContents()).toEqual(["Once upon a time"]);
+    expect(letters(await lastAnswer(chat).getByTestId("answer").textContent())).toBe(letters(storyMessages[1]!.content));
+    await chat.screenshot({ path: join(screenshots, "chat-reloaded.png") });
+  });
+
+  it("regenerates, replacing the last answer on the server too; renames and deletes there", async () => {
+    // The settings were in the cleared storage too.
+    await settings(chat, { budget: "10", maxTokens: "200" });
+    const story = (await storedConversations()).find((c) => c.title === "Once upon a time")!;
     await chat.getByTestId("regenerate").click();
     await chat.getByTestId("send").waitFor();
     expect(await chat.getByTestId("turn-assistant").count()).toBe(1);
-    expect((await lastAnswer(chat).getByTestId("answer").textContent())!.length).toBeGreaterThan(0);
+    const again = letters(await lastAnswer(chat).getByTestId("answer").textContent());
+    expect(again.length).toBeGreaterThan(0);
+    await waitFor(async () => {
+      const stored = await storedMessages(story.id);
+      return stored.length === 2 && letters(stored[1]!.content) === again;
+    }, 10_000, "the new answer kept in place of the old one");
+
+    const page = (await storedConversations()).find((c) => c.title === "Write a page")!;
+    await chat.getByRole("button", { name: "Rename Write a page" }).click();
+    await chat.getByTestId("rename-input").fill("A page of HTML");
+    await chat.getByTestId("rename-input").press("Enter");
+    await waitFor(async () => (await storedConversations()).some((c) => c.id === page.id && c.title === "A page of HTML"), 10_000, "the new title kept");
+    await chat.getByRole("button", { name: "Delete A page of HTML" }).click();
+    await waitFor(async () => !(await storedConversations()).some((c) => c.id === page.id), 10_000, "the conversation deleted");
+    expect(await chat.getByTestId("conversation-list").getByText("A page of HTML").count()).toBe(0);
+  });
+
+  it("keeps conversations in the browser, saying so, when the conversations API cannot be reached", async () => {
+    const offline = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    await offline.route("**/api/v1/conversations**", (route) => route.abort("connectionrefused"));
+    await offline.goto(`${stack.baseUrl}/`);
+    const note = offline.getByTestId("storage-note");
+    await note.waitFor();
+    expect(await note.textContent()).toContain("kept in this browser only");
+    await settings(offline, { maxTokens: "16" });
+    await send(offline, BUNDLED_MODEL, "Kept in the browser");
+    await offline.getByTestId("send").waitFor();
+    await offline.reload();
+    await offline.getByTestId("conversation-list").getByText("Kept in the browser").waitFor();
+    expect(await offline.getByTestId("turn-user").allTextContents()).toEqual(["Kept in the browser"]);
+    expect((await storedConversations()).some((c) => c.title === "Kept in the browser")).toBe(false);
+    await offline.close();
   });
 });
 
@@ -171,6 +250,19 @@ describe("monitor page", () => {
     // The stopped chat is listed among the recent requests, as the client leaving (499).
     await waitFor(async () => (await monitor.getByTestId("request").filter({ hasText: SLOW_MODEL }).filter({ hasText: "499" }).count()) === 1);
     await monitor.screenshot({ path: join(screenshots, "monitor-after-stop.png"), fullPage: true });
+    await monitor.close();
+  });
+});
+
+describe("monitor tasks", () => {
+  it("shows a task submitted through the API in the Tasks panel, live until it is done", async () => {
+    const monitor = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await monitor.goto(`${stack.baseUrl}/monitor`);
+    await monitor.getByTestId("monitor-status").getByText("live").waitFor();
+    const task = await api<TaskView>("POST", "/api/v1/tasks", { model: BUNDLED_MODEL, prompt: "Once upon a time", params: { max_tokens: 16 } });
+    const row = monitor.getByTestId("task").filter({ hasText: task.id });
+    await row.getByTestId("task-status").getByText("succeeded").waitFor({ timeout: 30_000 });
+    await monitor.screenshot({ path: join(screenshots, "monitor-tasks.png"), fullPage: true });
     await monitor.close();
   });
 });

@@ -13,33 +13,34 @@ export interface Conversation {
   id: string;
   title: string;
   model: string;
-  turns: Turn[];
+  /** Null until opened: the server's list has no messages in it. */
+  turns: Turn[] | null;
   updatedAt: number;
 }
 
-/*
- * Conversations live in this browser's localStorage until the gateway has a conversations API;
- * the page reads and writes them only through this module.
+export type ConversationChange = Partial<Pick<Conversation, "title" | "model">>;
+
+/**
+ * Where conversations are kept: the gateway's conversations API, or this browser's storage when
+ * the API cannot be used. The chat page reads and writes them only through one of these.
  */
-const STORAGE = "lantern.conversations";
-const KEPT = 100;
-
-export function loadConversations(): Conversation[] {
-  try {
-    const list = JSON.parse(localStorage.getItem(STORAGE) ?? "[]") as Conversation[];
-    return Array.isArray(list) ? list : [];
-  } catch {
-    return [];
-  }
+export interface ConversationStore {
+  readonly where: "server" | "browser";
+  /** Newest first. */
+  list(): Promise<Conversation[]>;
+  turns(id: string): Promise<Turn[]>;
+  create(title: string, model: string): Promise<Conversation>;
+  /** Renamed, or answered by another model than before. */
+  update(id: string, change: ConversationChange): Promise<void>;
+  remove(id: string): Promise<void>;
+  append(id: string, turns: Turn[]): Promise<void>;
+  /** Regenerate: the last answer (if the conversation ends with one) gives way to this one. */
+  replaceLastAnswer(id: string, answer: Turn): Promise<void>;
 }
 
-export function saveConversations(list: Conversation[]): void {
-  const kept = [...list].sort((a, b) => b.updatedAt - a.updatedAt).slice(0, KEPT);
-  localStorage.setItem(STORAGE, JSON.stringify(kept));
-}
-
-export function newConversation(model: string): Conversation {
-  return { id: crypto.randomUUID(), title: "New chat", model, turns: [], updatedAt: Date.now() };
+/** What the model is sent and the server keeps: the turns, without failed or empty answers. */
+export function messagesOf(turns: Turn[]): Array<{ role: Turn["role"]; content: string }> {
+  return turns.filter((t) => t.role === "user" || (!t.error && t.content)).map((t) => ({ role: t.role, content: t.content }));
 }
 
 /** A title from the first thing said: its first line, shortened. */

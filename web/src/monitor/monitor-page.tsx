@@ -1,6 +1,7 @@
 import { useEffect, useReducer, useState } from "preact/hooks";
 import { followMonitor } from "../api/monitor-client.js";
 import { emptyMonitor, MONITOR_KINDS, monitorReducer, type PullView, type WorkerView } from "./monitor-state.js";
+import { TasksPanel } from "./tasks-panel.js";
 import { Sparkline } from "./sparkline.js";
 
 const ms = (v: number | null | undefined) => (v == null ? "–" : v < 1000 ? `${Math.round(v)} ms` : `${(v / 1000).toFixed(1)} s`);
@@ -154,6 +155,7 @@ export function MonitorPage() {
           </ul>
         </div>
       </section>
+      <TasksPanel tasks={state.tasks} />
       <section>
         <h3>Events</h3>
         <ul class="happenings">

@@ -1,4 +1,4 @@
-import type { UsageEvent, WorkerHeartbeat } from "@lantern/shared/contracts";
+import type { TaskEvent, UsageEvent, WorkerHeartbeat } from "@lantern/shared/contracts";
 import type { MonitorFrame } from "../api/monitor-client.js";
 
 export type WorkerView = WorkerHeartbeat & { tokensPerSecond: number };
@@ -31,6 +31,16 @@ export interface RunView {
   at: number;
 }
 
+/** A task as its events told it: the newest event wins. */
+export interface TaskRow {
+  taskId: string;
+  status: TaskEvent["status"];
+  error: string | null;
+  /** When it was queued (as far as seen), and when it last changed. */
+  since: number;
+  at: number;
+}
+
 export interface Sample {
   at: number;
   value: number;
@@ -42,7 +52,8 @@ export interface MonitorState {
   requests: UsageEvent[];
   pulls: PullView[];
   runs: RunView[];
-  /** Model loads, unloads and failures, and task events: a line each. */
+  tasks: TaskRow[];
+  /** Model loads, unloads and failures: a line each. */
   happenings: Array<{ at: number; kind: string; text: string }>;
   tokensPerSecond: Sample[];
   queueDepth: Sample[];
@@ -55,7 +66,7 @@ const SAMPLES_KEPT = 300;
 const REQUESTS_KEPT = 30;
 const LIST_KEPT = 20;
 
-export const emptyMonitor: MonitorState = { workers: [], queues: [], requests: [], pulls: [], runs: [], happenings: [], tokensPerSecond: [], queueDepth: [] };
+export const emptyMonitor: MonitorState = { workers: [], queues: [], requests: [], pulls: [], runs: [], tasks: [], happenings: [], tokensPerSecond: [], queueDepth: [] };
 
 const sample = (list: Sample[], at: number, value: number) => [...list, { at, value }].slice(-SAMPLES_KEPT);
 const upsert = <T,>(list: T[], same: (item: T) => boolean, make: (old: T | undefined) => T) => {
@@ -114,6 +125,14 @@ export function monitorReducer(state: MonitorState, event: MonitorFrame): Monito
       },
     );
     return { ...state, runs };
+  }
+  if (kind.startsWith("task.")) {
+    const event = data as TaskEvent;
+    const old = state.tasks.find((t) => t.taskId === event.taskId);
+    // The socket replays recent events on connect: an older one must not undo a newer status.
+    if (old && old.at > event.at) return state;
+    const row: TaskRow = { taskId: event.taskId, status: event.status, error: event.error ?? null, since: old?.since ?? event.at, at: event.at };
+    return { ...state, tasks: upsert(state.tasks, (t) => t.taskId === event.taskId, () => row) };
   }
   const text =
     kind === "model.loaded"
