@@ -3,3 +3,4 @@ export * from "./inference-call.js";
 export * from "./inference-client.js";
 export * from "./reply-queue.js";
 export * from "./reply-router.js";
+export * from "./resumable-streams.js";

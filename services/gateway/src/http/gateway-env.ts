@@ -7,6 +7,7 @@ import type { EdgeServices } from "../edge/edge-services.js";
 import type { RequestLedger } from "../edge/request-ledger.js";
 import type { InferenceClient } from "../jobs/inference-client.js";
 import type { QueueMonitor } from "../jobs/queue-monitor.js";
+import type { StreamKeeper } from "../jobs/stream-keeper.js";
 import type { ProviderTable, RouteTable } from "../providers/edge-tables.js";
 import type { UpstreamClient } from "../providers/upstream-client.js";
 import type { WorkerRegistry } from "../workers/worker-registry.js";
@@ -23,6 +24,8 @@ export interface GatewayDeps {
   upstream: UpstreamClient;
   cache: ResponseCache;
   edge: EdgeServices;
+  /** Keeps streamed replies for a while and resumes streams kept by any gateway. */
+  streams: StreamKeeper;
   logger: Logger;
 }
 
