@@ -32,7 +32,7 @@ export async function resumableBy(deps: GatewayDeps, requestId: string, authoriz
  * have at the first gateway; the job's end is still read, so the request's usage event is published.
  */
 async function resumeStream(c: Context<GatewayEnv>, deps: GatewayDeps, requestId: string, after: number): Promise<Response> {
-  const record = await resumableBy(deps, requestId, c.env.incoming.headers.authorization);
+  const record = await resumableBy(deps, requestId, c.req.header("authorization"));
   const stop = new AbortController();
   const call = await deps.streams.follow(record, stop.signal);
   if (!call) throw streamNotFound(requestId, deps.streams.windowS);
