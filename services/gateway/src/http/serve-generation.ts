@@ -1,17 +1,17 @@
 import type { Context } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import type {
-  InferInput,
-  LogprobsRequest,
-  OutputFormat,
-  Priority,
-  ReasoningOptions,
-  Sampling,
-  StreamShape,
-  TokenUsage,
-  ToolUse,
+import {
+  streamEventId,
+  type InferInput,
+  type LogprobsRequest,
+  type OutputFormat,
+  type Priority,
+  type ReasoningOptions,
+  type Sampling,
+  type StreamShape,
+  type TokenUsage,
+  type ToolUse,
 } from "@lantern/shared/contracts";
-import { streamEventId } from "@lantern/shared/contracts";
 import { ApiError, ClientGoneError, clientTooSlow, internalError, modelNotFound, noCapacity } from "../errors/api-error.js";
 import { submitChoices, type ChoiceCalls, type ChoiceEvent } from "../jobs/choice-fan-out.js";
 import type { RequestLedger } from "../edge/request-ledger.js";
