@@ -27,9 +27,13 @@ export function streamCompletion(baseUrl: string, body: Record<string, unknown>)
         if (failed) return;
         let end: number;
         while ((end = buffer.indexOf("\n\n")) !== -1) {
-          const event = buffer.slice(0, end);
+          // An event may carry an `id:` line (resumable streams) besides its `data:`.
+          const event = buffer
+            .slice(0, end)
+            .split("\n")
+            .find((line) => line.startsWith("data: "));
           buffer = buffer.slice(end + 2);
-          if (!event.startsWith("data: ") || event === "data: [DONE]") continue;
+          if (event === undefined || event === "data: [DONE]") continue;
           const data = JSON.parse(event.slice(6)) as { choices?: Array<{ text: string }>; usage?: { completion_tokens: number } | null; error?: unknown };
           if (data.error) failed = true;
           if (ttft === undefined && data.choices?.[0]?.text) ttft = performance.now() - t0;

@@ -33,6 +33,13 @@ export interface SpawnedWorker {
   exited: Promise<void>;
 }
 
+export interface SpawnedGateway {
+  process: ChildProcess;
+  url: string;
+  logs: Array<Record<string, unknown>>;
+  exited: Promise<void>;
+}
+
 export interface TestStack {
   nats: TestNats;
   gateway: RunningGateway;
@@ -40,6 +47,8 @@ export interface TestStack {
   gatewayLogs: Array<Record<string, unknown>>;
   startWorker(env?: Record<string, string>): Promise<InProcessWorker>;
   spawnWorker(env?: Record<string, string>): Promise<SpawnedWorker>;
+  /** A second gateway on the same NATS namespace, as a child process a test can kill. */
+  spawnGateway(env?: Record<string, string>): Promise<SpawnedGateway>;
   stop(): Promise<void>;
 }
 
@@ -47,6 +56,40 @@ export interface TestStackOptions {
   gatewayEnv?: Record<string, string>;
   /** A NATS the test controls (to stop and restart it); by default one from useTestNats. */
   nats?: TestNats;
+}
+
+interface SpawnedService {
+  process: ChildProcess;
+  logs: Array<Record<string, unknown>>;
+  exited: Promise<void>;
+  /** The first log line that `ready` accepts. */
+  ready: Promise<Record<string, unknown>>;
+}
+
+/** Runs a service's `main.ts` under tsx; its JSON log lines are collected from stdout. */
+function spawnService(main: string, env: Record<string, string>, ready: (line: Record<string, unknown>) => boolean): SpawnedService {
+  const tsx = createRequire(import.meta.url).resolve("tsx");
+  const child = spawn(process.execPath, ["--import", tsx, join(repoRoot, main)], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const readyLine = new Promise<Record<string, unknown>>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        return;
+      }
+      logs.push(entry);
+      if (ready(entry)) resolve(entry);
+    });
+    void exited.then(() => reject(new Error(`${main} exited before it was ready`)));
+  });
+  return { process: child, logs, exited, ready: readyLine };
 }
 
 /**
@@ -62,7 +105,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     gatewayCapture.logger,
   );
   const inProcess: RunningWorker[] = [];
-  const spawned: SpawnedWorker[] = [];
+  const spawned: Array<{ process: ChildProcess; exited: Promise<void> }> = [];
 
   return {
     nats,
@@ -77,28 +120,20 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       return { worker, logs: capture.lines };
     },
     async spawnWorker(env = {}) {
-      const tsx = createRequire(import.meta.url).resolve("tsx");
-      const child = spawn(process.execPath, ["--import", tsx, join(repoRoot, "services/inference/src/main.ts")], {
-        cwd: repoRoot,
-        env: { ...process.env, ...base, ...workerDefaults, ...env },
-        stdio: ["ignore", "pipe", "inherit"],
-      });
-      const logs: Array<Record<string, unknown>> = [];
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      const workerId = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout! }).on("line", (line) => {
-          let entry: Record<string, unknown>;
-          try {
-            entry = JSON.parse(line);
-          } catch {
-            return;
-          }
-          logs.push(entry);
-          if (entry.msg === "worker ready") resolve(String(entry.workerId));
-        });
-        void exited.then(() => reject(new Error("worker exited before it was ready")));
-      });
-      const handle = { process: child, workerId, logs, exited };
+      const service = spawnService("services/inference/src/main.ts", { ...base, ...workerDefaults, ...env }, (l) => l.msg === "worker ready");
+      const workerId = String((await service.ready).workerId);
+      const handle = { process: service.process, workerId, logs: service.logs, exited: service.exited };
+      spawned.push(handle);
+      return handle;
+    },
+    async spawnGateway(env = {}) {
+      const service = spawnService(
+        "services/gateway/src/main.ts",
+        { ...base, GATEWAY_PORT: "0", WORKER_HEARTBEAT_TTL_MS: "3000", LOG_LEVEL: "info", ...options.gatewayEnv, ...env },
+        (l) => l.msg === "gateway listening",
+      );
+      const url = String((await service.ready).url);
+      const handle = { process: service.process, url, logs: service.logs, exited: service.exited };
       spawned.push(handle);
       return handle;
     },

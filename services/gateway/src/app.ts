@@ -16,6 +16,7 @@ import { modelsRoutes } from "./http/models.js";
 import { pipelinesRoutes } from "./http/pipelines.js";
 import { metricsRoutes } from "./http/metrics.js";
 import { RequestIds } from "./http/request-ids.js";
+import { resumeOnLastEventId, streamResumeRoutes } from "./http/stream-resume.js";
 import { tasksRoutes } from "./http/tasks.js";
 import { adminProxyRoutes } from "./http/admin-proxy.js";
 import { webPageRoutes } from "./http/web-pages.js";
@@ -67,6 +68,9 @@ export function createApp(deps: GatewayDeps): GatewayApp {
   // Before the edge middleware: a socket's upgrade is no request of its own; each chat on it is accounted for apart.
   app.route("/v1/ws", chatSocketRoutes(deps, sockets.upgradeWebSocket));
   app.route("/v1/ws", monitorSocketRoutes(deps, monitor, sockets.upgradeWebSocket));
+  // Also before it: a resumed stream is accounted for as the request that started it.
+  app.route("/v1", streamResumeRoutes(deps));
+  for (const path of ["/v1/chat/completions", "/v1/completions"]) app.use(path, resumeOnLastEventId(deps));
   // Every API route is accounted for by a ledger (auth, limits, usage); health and fleet are not.
   for (const prefix of ["/v1/*", "/api/v1/*", "/api/custom/*"]) app.use(prefix, deps.edge.middleware());
   app.route("/", healthRoutes(deps));

@@ -27,6 +27,18 @@ export const GatewayConfig = z.object({
   GATEWAY_QUEUE_POLL_MS: intVar(500, { min: 50 }),
   GATEWAY_STALL_TIMEOUT_MS: intVar(60_000, { min: 100 }),
   GATEWAY_SSE_PING_MS: intVar(2_000, { min: 10 }),
+  /**
+   * How long the replies of a streamed request are kept (NATS stream REPLIES, in memory), so that
+   * a client whose gateway died can resume the stream at another one (`Last-Event-ID`); 0: off.
+   */
+  GATEWAY_RESUME_WINDOW_S: intVar(120, { min: 0, max: 3_600 }),
+  /**
+   * The most a stream may hold unsent because its client reads too slowly; past it the job is
+   * cancelled (its slot freed) and the stream ends with a `client_too_slow` error.
+   */
+  GATEWAY_STREAM_BUFFER_BYTES: intVar(1024 * 1024, { min: 1024 }),
+  /** A stream whose client took none of its pending bytes for this long is dropped the same way. */
+  GATEWAY_STREAM_STALL_MS: intVar(30_000, { min: 100 }),
   /** How long answers are cached for requests without an API key (a key's policy sets its own); 0: no caching. */
   GATEWAY_CACHE_TTL_S: intVar(0, { min: 0, max: 30 * 86_400 }),
   WORKER_HEARTBEAT_TTL_MS: intVar(WORKER_HEARTBEAT_TTL_MS, { min: 1_000 }),

@@ -5,7 +5,7 @@ import { closeHttpServer } from "@lantern/shared/lifecycle";
 import { jetstream } from "@nats-io/jetstream";
 import { natsNames, newRequestId } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { closeNats, connectNats, ensureBuckets, ensureEdgeBuckets, ensureInferResources } from "@lantern/shared/nats";
+import { closeNats, connectNats, ensureBuckets, ensureEdgeBuckets, ensureInferResources, ensureRepliesStream } from "@lantern/shared/nats";
 import { createApp } from "./app.js";
 import { ResponseCache } from "./cache/response-cache.js";
 import { EdgeServices } from "./edge/edge-services.js";
@@ -13,6 +13,7 @@ import type { GatewayConfig } from "./config.js";
 import { InferenceClient } from "./jobs/inference-client.js";
 import { QueueMonitor } from "./jobs/queue-monitor.js";
 import { GatewayMetrics } from "./metrics/gateway-metrics.js";
+import { StreamKeeper } from "./jobs/stream-keeper.js";
 import { collectWhenIdle } from "./memory/idle-collection.js";
 import { ReplyRouter } from "@lantern/shared/inference";
 import { countNatsReconnects } from "@lantern/shared/telemetry";
@@ -39,6 +40,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const jsm = await ensureInferResources(nats.nc, names);
   const buckets = await ensureBuckets(nats.nc, names, { workerTtlMs: config.WORKER_HEARTBEAT_TTL_MS });
   const edgeBuckets = await ensureEdgeBuckets(nats.nc, names);
+  if (config.GATEWAY_RESUME_WINDOW_S > 0) await ensureRepliesStream(jsm, names, config.GATEWAY_RESUME_WINDOW_S);
   const { providers, routes } = await startProviderTables(edgeBuckets, log);
   const upstream = new UpstreamClient();
   const cache = new ResponseCache(edgeBuckets.cache, log.child({ component: "cache" }));
@@ -56,9 +58,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   });
   queues.start();
   metrics.watchQueues(queues);
+  const js = jetstream(nats.nc);
   const inference = new InferenceClient({
     nc: nats.nc,
-    js: jetstream(nats.nc),
+    js,
     jsm,
     names,
     router,
@@ -79,7 +82,16 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     outboxLimit: config.GATEWAY_USAGE_OUTBOX_LIMIT,
     logger: log,
   });
-  const { app, sockets, monitor } = createApp({ config, nats, registry, inference, queues, providers, routes, upstream, cache, edge, metrics, logger: log });
+  const streams = new StreamKeeper({
+    nc: nats.nc,
+    js,
+    jsm,
+    names,
+    windowS: config.GATEWAY_RESUME_WINDOW_S,
+    stallTimeoutMs: config.GATEWAY_STALL_TIMEOUT_MS,
+    logger: log.child({ component: "streams" }),
+  });
+  const { app, sockets, monitor } = createApp({ config, nats, registry, inference, queues, providers, routes, upstream, cache, edge, metrics, streams, logger: log });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.GATEWAY_HOST, port: config.GATEWAY_PORT }, () => resolve(s as Server));

@@ -19,3 +19,4 @@ export * from "./pipelines.js";
 export * from "./tasks.js";
 export * from "./conversations.js";
 export * from "./ws.js";
+export * from "./stream-record.js";

@@ -29,6 +29,8 @@ export function natsNames(namespace = "") {
       models: resource("MODELS"),
       /** Work queue of pipeline runs (`pipelines.run`); any orchestrator replica takes each. */
       pipelines: resource("PIPELINES"),
+      /** Replies of resumable streams (`kept.>`) and their records (`resumable.*`), kept for the resume window (memory). */
+      replies: resource("REPLIES"),
     },
     objectStores: {
       /** Verified GGUF files by their path under the models dir, for workers on hosts without them. */
@@ -62,6 +64,16 @@ export function natsNames(namespace = "") {
       cancel: (requestId: string) => subject(`cancel.${requestId}`),
       replyAll: (gatewayId: string) => subject(`reply.${gatewayId}.*`),
       reply: (gatewayId: string, requestId: string) => subject(`reply.${gatewayId}.${requestId}`),
+      /** Replies of a resumable stream: the same bodies as `reply`, also kept by stream REPLIES for a while. */
+      keptReplyAll: (gatewayId: string) => subject(`kept.${gatewayId}.*`),
+      keptReply: (gatewayId: string, requestId: string) => subject(`kept.${gatewayId}.${requestId}`),
+      /** What stream REPLIES keeps. */
+      keptRepliesAll: subject("kept.>"),
+      /** One request's kept replies, whichever gateway started it. */
+      keptRepliesOf: (requestId: string) => subject(`kept.*.${requestId}`),
+      /** Who started a resumable stream and how its chunks are shaped (a StreamRecord, kept by REPLIES). */
+      streamRecord: (requestId: string) => subject(`resumable.${requestId}`),
+      streamRecordAll: subject("resumable.*"),
       eventsAll: subject("events.>"),
       modelEventsAll: subject("events.model.>"),
       /** Pull commands (stream MODELS). */

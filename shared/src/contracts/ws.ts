@@ -50,8 +50,21 @@ export type WsChatStart = z.infer<typeof WsChatStart>;
 export const WsAuth = z.object({ type: z.literal("auth"), key: z.string().min(1).max(512) });
 export type WsAuth = z.infer<typeof WsAuth>;
 
+/**
+ * Continues a chat whose socket was lost (its gateway may be gone): the frames after reply `after`
+ * of request `request_id` (both from the chat's delta frames), as new frames of chat `id`.
+ */
+export const WsChatResume = z.object({
+  type: z.literal("resume"),
+  id: WsChatId,
+  request_id: z.string().regex(/^[A-Za-z0-9_-]{1,96}$/, "a request id from a delta frame"),
+  after: z.number().int().nonnegative(),
+});
+export type WsChatResume = z.infer<typeof WsChatResume>;
+
 export const WsChatClientMessage = z.union([
   WsChatStart,
+  WsChatResume,
   z.object({ type: z.literal("stop"), id: WsChatId }),
   z.object({ type: z.literal("reset") }),
   WsAuth,
@@ -76,7 +89,15 @@ export type WsUsage = z.infer<typeof WsUsage>;
 
 export const WsChatServerMessage = z.discriminatedUnion("type", [
   /** Text of the answer (`content`) or of the model's thought (`reasoning`), as it is generated. */
-  z.object({ type: z.literal("delta"), id: WsChatId, content: z.string().optional(), reasoning: z.string().optional() }),
+  z.object({
+    type: z.literal("delta"),
+    id: WsChatId,
+    content: z.string().optional(),
+    reasoning: z.string().optional(),
+    /** The chat's request and this frame's place in it: what a `resume` names, when the chat can be resumed. */
+    request_id: z.string().optional(),
+    seq: z.number().int().positive().optional(),
+  }),
   /** `usage` is null when the chat was stopped before the worker reported it. */
   z.object({
     type: z.literal("done"),

@@ -4,3 +4,4 @@ export * from "./inference-client.js";
 export * from "./job-watch.js";
 export * from "./reply-queue.js";
 export * from "./reply-router.js";
+export * from "./resumable-streams.js";

@@ -55,6 +55,8 @@ export class InferenceCall<E> {
   private readonly delivered = new Map<string, number>();
   private attempt: number;
   private finished = false;
+  /** Replies taken so far, the `accepted` that made this call included. */
+  private taken = 1;
 
   constructor(
     readonly accepted: InferAccepted,
@@ -62,6 +64,19 @@ export class InferenceCall<E> {
     private readonly opts: InferenceCallOptions<E>,
   ) {
     this.attempt = accepted.attempt;
+  }
+
+  /**
+   * How many of the job's replies were read, up to the one the last event came from: an event's
+   * place in the reply stream, the same for every reader of it (what a resume names).
+   */
+  get position(): number {
+    return this.taken;
+  }
+
+  /** Asks the worker to stop; the events go on to the `done` it then sends. */
+  cancel(): void {
+    this.opts.cancel();
   }
 
   /**
@@ -85,6 +100,7 @@ export class InferenceCall<E> {
           yield { kind: "error", error: errors.stalled(STALLED) };
           return;
         }
+        this.taken++;
         if (reply.kind === "chunk" || reply.kind === "reasoning" || reply.kind === "tool_call") watch?.firstOutput();
         switch (reply.kind) {
           case "accepted":

@@ -55,6 +55,8 @@ export interface SubmitRequest {
   logprobs?: LogprobsRequest | undefined;
   /** Aborted when the caller goes away: the job is withdrawn or cancelled. */
   signal: AbortSignal;
+  /** Replies go to a kept subject (stream REPLIES), so the stream can be resumed elsewhere for a while. */
+  keep?: boolean | undefined;
 }
 
 /** Publishes jobs on the INFER work queue and follows their replies. */
@@ -75,7 +77,7 @@ export class InferenceClient<E> {
       v: 1,
       requestId,
       model: request.model,
-      replyTo: router.replySubject(requestId),
+      replyTo: request.keep ? router.keptReplySubject(requestId) : router.replySubject(requestId),
       startBy,
       priority,
       input: request.input,

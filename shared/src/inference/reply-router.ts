@@ -6,12 +6,12 @@ export type ReplyHandler = (reply: InferReply) => void;
 
 /**
  * One subscription for every reply addressed to this client (a gateway, an orchestrator); the last subject token is the
- * request id, which picks the handler. Replies for requests no longer waiting are dropped.
+ * request id, which picks the handler. Replies for requests no longer waiting are dropped. A second one takes the
+ * replies of resumable streams, which come on kept subjects (stream REPLIES stores those too).
  */
 export class ReplyRouter {
   private readonly handlers = new Map<string, ReplyHandler>();
-  private subscription: Subscription | undefined;
-  private readonly prefixLength: number;
+  private subscriptions: Subscription[] = [];
 
   constructor(
     private readonly nc: NatsConnection,
@@ -19,14 +19,21 @@ export class ReplyRouter {
     readonly clientId: string,
     private readonly logger: Logger,
   ) {
-    this.prefixLength = names.subjects.reply(clientId, "").length;
   }
 
   start(): void {
-    this.subscription = this.nc.subscribe(this.names.subjects.replyAll(this.clientId), {
+    const { subjects } = this.names;
+    this.subscriptions = [
+      this.listen(subjects.replyAll(this.clientId), subjects.reply(this.clientId, "").length),
+      this.listen(subjects.keptReplyAll(this.clientId), subjects.keptReply(this.clientId, "").length),
+    ];
+  }
+
+  private listen(subject: string, prefixLength: number): Subscription {
+    return this.nc.subscribe(subject, {
       callback: (err, msg) => {
         if (err) return;
-        const handler = this.handlers.get(msg.subject.slice(this.prefixLength));
+        const handler = this.handlers.get(msg.subject.slice(prefixLength));
         if (!handler) return;
         let reply: InferReply;
         try {
@@ -44,6 +51,11 @@ export class ReplyRouter {
     return this.names.subjects.reply(this.clientId, requestId);
   }
 
+  /** Where the worker sends the replies of a stream that can be resumed at another client. */
+  keptReplySubject(requestId: string): string {
+    return this.names.subjects.keptReply(this.clientId, requestId);
+  }
+
   register(requestId: string, handler: ReplyHandler): void {
     this.handlers.set(requestId, handler);
   }
@@ -53,6 +65,6 @@ export class ReplyRouter {
   }
 
   stop(): void {
-    this.subscription?.unsubscribe();
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
   }
 }

@@ -204,6 +204,29 @@ export async function ensurePipelinesStream(jsm: JetStreamManager, names: NatsNa
   });
 }
 
+/** The most memory stream REPLIES may take; past it the oldest replies go first (their streams can no longer be resumed). */
+export const REPLIES_MAX_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Creates the REPLIES stream if missing: in memory, limits retention over the kept replies of
+ * resumable streams and their records, each dropped `windowS` after it arrived. The workers
+ * core-publish their replies as before; capturing them costs the broker, not the gateway.
+ * Idempotent; an existing stream is kept as is (all features are on nats-server 2.9).
+ */
+export async function ensureRepliesStream(jsm: JetStreamManager, names: NatsNames, windowS: number): Promise<void> {
+  await ensureStream(jsm, {
+    name: names.streams.replies,
+    subjects: [names.subjects.keptRepliesAll, names.subjects.streamRecordAll],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.Memory,
+    discard: DiscardPolicy.Old,
+    max_age: nanos(windowS * 1_000),
+    // Nothing here is published with a message id; the server only wants the window within max_age.
+    duplicate_window: nanos(Math.min(windowS * 1_000, 120_000)),
+    max_bytes: REPLIES_MAX_BYTES,
+  });
+}
+
 export interface EdgeBuckets {
   keys: KV;
   limits: KV;

@@ -43,4 +43,6 @@ export interface RequestLedger {
   usage(tokens: { promptTokens: number; completionTokens: number }): void;
   /** The request failed with this error (its type goes into the usage event), even after a stream began. */
   failed(error: ApiError): void;
+  /** The gateway cut the response short for this error (after a 200): the event records the error's status. */
+  dropped(error: ApiError): void;
 }

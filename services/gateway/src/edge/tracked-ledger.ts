@@ -40,6 +40,7 @@ export class TrackedLedger implements RequestLedger {
   private ttftMs: number | null = null;
   private realUsage: TokenUsage | null = null;
   private errorType: string | null = null;
+  private droppedStatus: number | null = null;
   private finished = false;
 
   constructor(
@@ -112,10 +113,16 @@ export class TrackedLedger implements RequestLedger {
     this.errorType = error.type;
   }
 
+  dropped(error: ApiError): void {
+    this.errorType = error.type;
+    this.droppedStatus = error.status;
+  }
+
   /** Settles the reservation and publishes the usage event; later calls do nothing. */
-  finish(status: number): void {
+  finish(sent: number): void {
     if (this.finished) return;
     this.finished = true;
+    const status = this.droppedStatus ?? sent;
     const latencyMs = performance.now() - this.startedAt;
     const charged = this.chargedUsage();
     const cost = costUsd(this.edge.priceOf(this.model), charged.promptTokens, charged.completionTokens);

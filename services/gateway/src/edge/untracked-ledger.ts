@@ -11,4 +11,5 @@ export class UntrackedLedger implements RequestLedger {
   firstOutput(): void {}
   usage(_tokens: { promptTokens: number; completionTokens: number }): void {}
   failed(_error: ApiError): void {}
+  dropped(_error: ApiError): void {}
 }

@@ -74,6 +74,23 @@ export const upstreamTimeout = (message: string) => new ApiError(504, "timeout_e
 export const internalError = (message = "The server had an error while processing your request.", cause?: unknown) =>
   new ApiError(500, "server_error", message, { code: "internal_error", cause });
 
+/** The client read a stream too slowly: the gateway dropped it rather than hold its worker slot or buffer without end. */
+export const clientTooSlow = (detail: string) =>
+  new ApiError(408, "timeout_error", `The client read the stream too slowly (${detail}); the stream was dropped and its generation stopped.`, {
+    code: "client_too_slow",
+  });
+
+/** No stream to resume under that id for this caller: it never existed, belongs to another key, or left the resume window. */
+export const streamNotFound = (requestId: string, windowS: number) =>
+  new ApiError(
+    404,
+    "not_found_error",
+    windowS > 0
+      ? `No resumable stream '${requestId}' here: streams can be resumed for ${windowS} s after their last reply, by the key that started them.`
+      : "Resuming streams is turned off on this gateway.",
+    { param: "Last-Event-ID", code: "stream_not_found" },
+  );
+
 /** The client went away before its answer was ready: nothing to render, nothing to alarm about. */
 export class ClientGoneError extends Error {
   override name = "ClientGoneError";

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { ChatCompletionRequest, natsNames } from "@lantern/shared/contracts";
 import { ConversationClient } from "../conversations/conversation-client.js";
 import { openConversationTurn } from "../conversations/conversation-turn.js";
-import { chatCompletionShape } from "../openai/response-shapes.js";
+import { streamShape } from "../openai/response-shapes.js";
 import { choiceCount, chatInput, formatFrom, reasoningFrom, samplingFrom } from "../openai/to-job.js";
 import { chatLogprobsRequest } from "../openai/logprobs.js";
 import { toolRequestFrom } from "../openai/tool-use.js";
@@ -25,6 +25,7 @@ export function chatCompletionsRoutes(deps: GatewayDeps) {
     const req = ChatCompletionRequest.parse(body.object);
     const includeUsage = Boolean(req.stream && req.stream_options?.include_usage);
     const { toolUse, legacy } = toolRequestFrom(req);
+    const shape = { kind: "chat", id: `chatcmpl-${c.get("requestId")}`, model: req.model, created: Math.floor(Date.now() / 1000), includeUsage, legacyFunctions: legacy } as const;
     const generation = {
       model: req.model,
       input: chatInput(req),
@@ -38,13 +39,8 @@ export function chatCompletionsRoutes(deps: GatewayDeps) {
       stream: Boolean(req.stream),
       includeUsage,
       promptParam: "messages",
-      shape: chatCompletionShape({
-        id: `chatcmpl-${c.get("requestId")}`,
-        model: req.model,
-        created: Math.floor(Date.now() / 1000),
-        includeUsage,
-        legacyFunctions: legacy,
-      }),
+      shape: streamShape(shape),
+      resumeShape: shape,
     };
     let recorded: Promise<void> | undefined;
     const onAnswer = turn && ((answer: Parameters<typeof turn.record>[0], usage: Parameters<typeof turn.record>[1]) => void (recorded = turn.record(answer, usage)));

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { CompletionRequest } from "@lantern/shared/contracts";
-import { textCompletionShape } from "../openai/response-shapes.js";
+import { streamShape } from "../openai/response-shapes.js";
 import { choiceCount, completionInput, formatFrom, samplingFrom } from "../openai/to-job.js";
 import { completionLogprobsRequest } from "../openai/logprobs.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
@@ -12,6 +12,7 @@ export function completionsRoutes(deps: GatewayDeps) {
     const body = await readJsonObject(c, deps.config);
     const req = CompletionRequest.parse(body.object);
     const includeUsage = Boolean(req.stream && req.stream_options?.include_usage);
+    const shape = { kind: "completion", id: `cmpl-${c.get("requestId")}`, model: req.model, created: Math.floor(Date.now() / 1000), includeUsage, legacyFunctions: false } as const;
     const generation = {
       model: req.model,
       input: completionInput(req),
@@ -23,7 +24,8 @@ export function completionsRoutes(deps: GatewayDeps) {
       stream: Boolean(req.stream),
       includeUsage,
       promptParam: "prompt",
-      shape: textCompletionShape({ id: `cmpl-${c.get("requestId")}`, model: req.model, created: Math.floor(Date.now() / 1000), includeUsage }),
+      shape: streamShape(shape),
+      resumeShape: shape,
     };
     return serveModelRequest(c, deps, { endpoint: "/completions", body, generation });
   });

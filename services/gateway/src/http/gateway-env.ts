@@ -8,6 +8,7 @@ import type { RequestLedger } from "../edge/request-ledger.js";
 import type { InferenceClient } from "../jobs/inference-client.js";
 import type { QueueMonitor } from "../jobs/queue-monitor.js";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.js";
+import type { StreamKeeper } from "../jobs/stream-keeper.js";
 import type { ProviderTable, RouteTable } from "../providers/edge-tables.js";
 import type { UpstreamClient } from "../providers/upstream-client.js";
 import type { WorkerRegistry } from "../workers/worker-registry.js";
@@ -25,6 +26,8 @@ export interface GatewayDeps {
   cache: ResponseCache;
   edge: EdgeServices;
   metrics: GatewayMetrics;
+  /** Keeps streamed replies for a while and resumes streams kept by any gateway. */
+  streams: StreamKeeper;
   logger: Logger;
 }
 

@@ -1,22 +1,24 @@
 import type { Context } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import type {
-  InferInput,
-  LogprobsRequest,
-  OutputFormat,
-  Priority,
-  ReasoningOptions,
-  Sampling,
-  TokenUsage,
-  ToolUse,
+import {
+  streamEventId,
+  type InferInput,
+  type LogprobsRequest,
+  type OutputFormat,
+  type Priority,
+  type ReasoningOptions,
+  type Sampling,
+  type StreamShape,
+  type TokenUsage,
+  type ToolUse,
 } from "@lantern/shared/contracts";
-import { ApiError, ClientGoneError, internalError, modelNotFound, noCapacity } from "../errors/api-error.js";
+import { ApiError, ClientGoneError, clientTooSlow, internalError, modelNotFound, noCapacity } from "../errors/api-error.js";
 import { submitChoices, type ChoiceCalls, type ChoiceEvent } from "../jobs/choice-fan-out.js";
 import type { RequestLedger } from "../edge/request-ledger.js";
 import type { ChoiceResult, ResponseShape } from "../openai/response-shapes.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
 import { requestPriority } from "./request-priority.js";
-import { SseResponse } from "./sse-response.js";
+import { SseResponse, type SseBounds, type TooSlowReason } from "./sse-response.js";
 
 export interface GenerationRequest {
   model: string;
@@ -33,6 +35,8 @@ export interface GenerationRequest {
   stream: boolean;
   includeUsage: boolean;
   shape: ResponseShape;
+  /** What `shape` was made from: a stream with one choice is kept for resuming when given. */
+  resumeShape?: StreamShape | undefined;
   /** The request field an over-long prompt is reported against ("messages" or "prompt"). */
   promptParam: string;
   /** Ends the attempt early as if the client had gone (a route step's timeout). */
@@ -70,13 +74,13 @@ export function clientGoneSignal(c: Context<GatewayEnv>): AbortSignal {
   return controller.signal;
 }
 
-function emptyChoices(req: GenerationRequest): ChoiceResult[] {
-  return Array.from({ length: req.n }, () => ({
+function emptyChoices(n: number, logprobs: boolean): ChoiceResult[] {
+  return Array.from({ length: n }, () => ({
     text: "",
     reasoning: "",
     toolCalls: [],
     finishReason: "stop",
-    logprobs: req.logprobs ? [] : undefined,
+    logprobs: logprobs ? [] : undefined,
   }));
 }
 
@@ -102,7 +106,7 @@ function recordEvent(choices: ChoiceResult[], event: ChoiceEvent): void {
 }
 
 async function collectBody(calls: ChoiceCalls, req: GenerationRequest, ledger: RequestLedger): Promise<object> {
-  const choices = emptyChoices(req);
+  const choices = emptyChoices(req.n, Boolean(req.logprobs));
   for await (const event of calls.events()) {
     if (event.kind === "text" || event.kind === "reasoning" || event.kind === "tool_call") ledger.firstOutput();
     if (event.kind === "complete") {
@@ -118,21 +122,58 @@ async function collectBody(calls: ChoiceCalls, req: GenerationRequest, ledger: R
   throw new ClientGoneError();
 }
 
+/** How a stream's events are written; a resumed stream passes the original request's id and what its client already has. */
+export interface StreamOptions {
+  requestId: string;
+  ledger: RequestLedger;
+  shape: ResponseShape;
+  n: number;
+  includeUsage: boolean;
+  onAnswer?: GenerationRequest["onAnswer"];
+  /** The whole answer given to `onAnswer` keeps the tokens' logprobs. */
+  logprobs?: boolean;
+  /** Each event gets the id `<requestId>:<seq>` (a stream that can be resumed). */
+  ids: boolean;
+  /** Events of replies up to this one are not written: the client has them (0: write all). */
+  after: number;
+  /** Called once when the client reads too slowly: the caller stops the job; the stream is dropped here. */
+  onTooSlow: () => void;
+}
+
+/** What a stream may hold for a client that does not keep up. */
+export function sseBounds(deps: GatewayDeps): SseBounds {
+  return { maxPendingBytes: deps.config.GATEWAY_STREAM_BUFFER_BYTES, stallMs: deps.config.GATEWAY_STREAM_STALL_MS };
+}
+
+const tooSlowDetail = (reason: TooSlowReason, deps: GatewayDeps) =>
+  reason === "buffer"
+    ? `more than ${deps.config.GATEWAY_STREAM_BUFFER_BYTES} bytes waiting for it`
+    : `none of the waiting bytes taken for ${deps.config.GATEWAY_STREAM_STALL_MS} ms`;
+
 /** Writes the accepted job's events as OpenAI stream chunks, ending in `[DONE]` or an error event. */
-async function streamEvents(c: Context<GatewayEnv>, sse: SseResponse, calls: ChoiceCalls, req: GenerationRequest, deps: GatewayDeps) {
-  const requestId = c.get("requestId");
+export async function streamEvents(sse: SseResponse, calls: ChoiceCalls, opts: StreamOptions, deps: GatewayDeps) {
+  const { requestId, ledger, shape } = opts;
   let waitingForText = true;
   const ping = setInterval(() => {
     if (waitingForText) void sse.comment("ping");
   }, deps.config.GATEWAY_SSE_PING_MS);
-  const send = (body: object) => sse.data(JSON.stringify(body));
+  const send = (body: object, seq: number) => {
+    if (seq > opts.after) void sse.data(JSON.stringify(body), opts.ids ? streamEventId(requestId, seq) : undefined);
+  };
+  sse.onTooSlow((reason) => {
+    const error = clientTooSlow(tooSlowDetail(reason, deps));
+    deps.logger.warn({ requestId, reason, pendingBytes: sse.pendingBytes, code: error.code }, "client too slow; stream dropped and job cancelled");
+    ledger.dropped(error);
+    sse.drop(JSON.stringify(error.toBody()));
+    opts.onTooSlow();
+  });
   // Only kept when someone wants the whole answer at the end.
-  const choices = req.onAnswer ? emptyChoices(req) : undefined;
-  const ledger = c.get("ledger");
+  const choices = opts.onAnswer ? emptyChoices(opts.n, Boolean(opts.logprobs)) : undefined;
   try {
-    for (let index = 0; index < req.n; index++) {
-      const start = req.shape.start(index);
-      if (start) await send(start);
+    for (let index = 0; index < opts.n; index++) {
+      const start = shape.start(index);
+      // The chunk that opens a choice comes from its `accepted`, the first reply.
+      if (start) send(start, 1);
     }
     for await (const event of calls.events()) {
       if (choices) recordEvent(choices, event);
@@ -141,30 +182,30 @@ async function streamEvents(c: Context<GatewayEnv>, sse: SseResponse, calls: Cho
         waitingForText = false;
         const chunk =
           event.kind === "text"
-            ? req.shape.chunk(event.index, event.text, event.logprobs)
+            ? shape.chunk(event.index, event.text, event.logprobs)
             : event.kind === "reasoning"
-              ? req.shape.reasoning(event.index, event.text)
-              : req.shape.toolCall(event.index, event.call);
-        if (chunk) await send(chunk);
+              ? shape.reasoning(event.index, event.text)
+              : shape.toolCall(event.index, event.call);
+        if (chunk) send(chunk, event.seq);
       } else if (event.kind === "finish") {
-        void send(req.shape.finish(event.index, event.finishReason));
+        send(shape.finish(event.index, event.finishReason), event.seq);
       } else if (event.kind === "complete") {
         // Counted whether or not the client asked to see it.
         ledger.usage(event.usage);
-        if (req.includeUsage) void send(req.shape.usage(event.usage));
+        if (opts.includeUsage) send(shape.usage(event.usage), event.seq);
         sse.end("[DONE]");
-        if (choices) req.onAnswer?.(req.shape.body(choices, event.usage), event.usage);
+        if (choices) opts.onAnswer?.(shape.body(choices, event.usage), event.usage);
       } else {
         // A failure after the 200 was sent: an explicit error event, never a silent close.
         ledger.failed(event.error);
-        await send(event.error.toBody());
+        void sse.data(JSON.stringify(event.error.toBody()));
       }
     }
   } catch (err) {
     const apiError = err instanceof ApiError ? err : internalError(undefined, err);
     deps.logger.error({ err, requestId }, "stream failed");
     ledger.failed(apiError);
-    await send(apiError.toBody());
+    void sse.data(JSON.stringify(apiError.toBody()));
   } finally {
     clearInterval(ping);
     sse.end();
@@ -183,9 +224,14 @@ export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps,
     promptTokensEstimate: promptBytes(req.input),
     completionTokensLimit: (req.sampling.maxTokens ?? contextSizeOf(deps, req.model)) * req.n,
   });
-  const signal = req.signal ? AbortSignal.any([clientGoneSignal(c), req.signal]) : clientGoneSignal(c);
+  // A client too slow for its stream is let go like one that left: the job is cancelled.
+  const tooSlow = new AbortController();
+  const signal = AbortSignal.any([clientGoneSignal(c), tooSlow.signal, ...(req.signal ? [req.signal] : [])]);
+  // One choice's replies are one reply stream, which another gateway can read again in order.
+  const keep = req.stream && req.n === 1 && req.resumeShape !== undefined && deps.streams.enabled;
+  const requestId = c.get("requestId");
   const calls = await submitChoices(deps.inference, {
-    requestId: c.get("requestId"),
+    requestId,
     model: req.model,
     input: req.input,
     sampling: req.sampling,
@@ -197,6 +243,7 @@ export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps,
     n: req.n,
     promptParam: req.promptParam,
     signal,
+    keep,
   });
   ledger.servedBy({ provider: "local", workerIds: calls.workerIds });
   const servedBy = () => c.header("x-lantern-worker", [...calls.workerIds].join(","));
@@ -207,8 +254,22 @@ export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps,
   }
 
   servedBy();
-  const sse = new SseResponse(c.env.outgoing);
+  if (keep) {
+    deps.streams.record({
+      v: 1,
+      requestId,
+      gatewayId: deps.edge.gatewayId,
+      keyId: ledger.caller.keyId,
+      method: c.req.method,
+      path: c.req.path,
+      at: Date.now(),
+      promptParam: req.promptParam,
+      shape: req.resumeShape!,
+    });
+  }
+  const sse = new SseResponse(c.env.outgoing, sseBounds(deps));
   sse.open(c.res.headers.entries());
-  void streamEvents(c, sse, calls, req, deps);
+  const { shape, n, includeUsage, onAnswer } = req;
+  void streamEvents(sse, calls, { requestId, ledger, shape, n, includeUsage, onAnswer, logprobs: Boolean(req.logprobs), ids: keep, after: 0, onTooSlow: () => tooSlow.abort() }, deps);
   return RESPONSE_ALREADY_SENT;
 }

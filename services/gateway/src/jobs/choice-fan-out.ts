@@ -1,6 +1,6 @@
 import type { FinishReason, TokenLogprob, TokenUsage } from "@lantern/shared/contracts";
 import { ApiError, ClientGoneError, internalError } from "../errors/api-error.js";
-import type { GenerationEvent, InferenceClient, SubmitRequest } from "./inference-client.js";
+import type { GenerationEvent, InferenceCall, InferenceClient, SubmitRequest } from "./inference-client.js";
 
 /*
  * `n` choices are n jobs on the queue, not one job running n sequences: each choice takes a
@@ -18,24 +18,28 @@ export interface ChoicesRequest extends SubmitRequest {
 /** A piece of a function call of one choice's reply (its own `index` among that reply's calls). */
 export type ChoiceToolCall = Omit<Extract<GenerationEvent, { kind: "tool_call" }>, "kind">;
 
-/** Output of one choice; `index` is the choice's. */
+/**
+ * Output of one choice; `index` is the choice's. `seq` is the place in the choice's reply stream
+ * of the reply the event came from (see `InferenceCall.position`); with one choice, what a
+ * stream's event ids count.
+ */
 type ChoiceOutput =
-  | { kind: "text"; index: number; text: string; logprobs?: TokenLogprob[] }
-  | { kind: "reasoning"; index: number; text: string }
-  | { kind: "tool_call"; index: number; call: ChoiceToolCall };
+  | { kind: "text"; index: number; seq: number; text: string; logprobs?: TokenLogprob[] }
+  | { kind: "reasoning"; index: number; seq: number; text: string }
+  | { kind: "tool_call"; index: number; seq: number; call: ChoiceToolCall };
 
 export type ChoiceEvent =
   | ChoiceOutput
-  | { kind: "finish"; index: number; finishReason: FinishReason }
+  | { kind: "finish"; index: number; seq: number; finishReason: FinishReason }
   /** Every choice finished: the request's usage (the prompt once, the completions summed). */
-  | { kind: "complete"; usage: TokenUsage }
-  | { kind: "error"; index: number; error: ApiError };
+  | { kind: "complete"; seq: number; usage: TokenUsage }
+  | { kind: "error"; index: number; seq: number; error: ApiError };
 
 type PumpEvent =
   | { kind: "accepted"; index: number; workerId: string }
   | ChoiceOutput
-  | { kind: "done"; index: number; finishReason: FinishReason; usage: TokenUsage }
-  | { kind: "error"; index: number; error: ApiError }
+  | { kind: "done"; index: number; seq: number; finishReason: FinishReason; usage: TokenUsage }
+  | { kind: "error"; index: number; seq: number; error: ApiError }
   /** The choice's job is over: after done or error, or silently when the request was aborted. */
   | { kind: "ended"; index: number };
 
@@ -91,6 +95,7 @@ export class ChoiceCalls {
   async *events(): AsyncGenerator<ChoiceEvent> {
     const usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
     let finished = 0;
+    let lastSeq = 0;
     let ended = this.endedBefore;
     try {
       while (finished < this.n && ended < this.n) {
@@ -109,7 +114,8 @@ export class ChoiceCalls {
             // Every choice evaluated the same prompt; OpenAI counts it once.
             usage.promptTokens = event.usage.promptTokens;
             usage.completionTokens += event.usage.completionTokens;
-            yield { kind: "finish", index: event.index, finishReason: event.finishReason };
+            lastSeq = event.seq;
+            yield { kind: "finish", index: event.index, seq: event.seq, finishReason: event.finishReason };
             break;
           case "error":
             yield event;
@@ -119,11 +125,38 @@ export class ChoiceCalls {
             break;
         }
       }
-      if (finished === this.n) yield { kind: "complete", usage };
+      if (finished === this.n) yield { kind: "complete", seq: lastSeq, usage };
     } finally {
       this.abort.abort();
     }
   }
+}
+
+/** Passes one accepted call's events on as choice `index`'s, each with its place in the reply stream. */
+async function relay(call: InferenceCall, index: number, queue: EventQueue): Promise<void> {
+  queue.push({ kind: "accepted", index, workerId: call.accepted.workerId });
+  for await (const event of call.events()) {
+    // Read while the call waits at this event: the reply it came from.
+    const seq = call.position;
+    if (event.kind === "text" || event.kind === "reasoning") queue.push({ ...event, index, seq });
+    else if (event.kind === "tool_call") {
+      const { kind, ...piece } = event;
+      queue.push({ kind, index, seq, call: piece });
+    } else if (event.kind === "done") queue.push({ kind: "done", index, seq, finishReason: event.done.finishReason, usage: event.done.usage });
+    else queue.push({ kind: "error", index, seq, error: event.error });
+  }
+}
+
+/**
+ * The one choice of a call that is already running (a resumed stream's), as `submitChoices`
+ * gives it. `abort` is aborted when the events are left, early or not.
+ */
+export function followChoice(call: InferenceCall, abort: AbortController): ChoiceCalls {
+  const queue = new EventQueue();
+  void relay(call, 0, queue)
+    .catch((err: unknown) => queue.push({ kind: "error", index: 0, seq: call.position, error: err instanceof ApiError ? err : internalError(undefined, err) }))
+    .finally(() => queue.push({ kind: "ended", index: 0 }));
+  return new ChoiceCalls(1, queue, abort, call.accepted.workerId, 0);
 }
 
 /**
@@ -151,18 +184,10 @@ export async function submitChoices(inference: InferenceClient, req: ChoicesRequ
         },
         promptParam,
       );
-      queue.push({ kind: "accepted", index, workerId: call.accepted.workerId });
-      for await (const event of call.events()) {
-        if (event.kind === "text" || event.kind === "reasoning") queue.push({ ...event, index });
-        else if (event.kind === "tool_call") {
-          const { kind, ...call } = event;
-          queue.push({ kind, index, call });
-        } else if (event.kind === "done") queue.push({ kind: "done", index, finishReason: event.done.finishReason, usage: event.done.usage });
-        else queue.push({ kind: "error", index, error: event.error });
-      }
+      await relay(call, index, queue);
     } catch (err) {
       if (!(err instanceof ClientGoneError)) {
-        queue.push({ kind: "error", index, error: err instanceof ApiError ? err : internalError(undefined, err) });
+        queue.push({ kind: "error", index, seq: 0, error: err instanceof ApiError ? err : internalError(undefined, err) });
       }
     } finally {
       queue.push({ kind: "ended", index });

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { FinishReason, TokenLogprob, TokenUsage } from "@lantern/shared/contracts";
+import type { FinishReason, StreamShape, TokenLogprob, TokenUsage } from "@lantern/shared/contracts";
 import { chatLogprobs, legacyLogprobs } from "./logprobs.js";
 
 /** A function call of a choice's reply, its arguments complete (JSON text). */
@@ -177,4 +177,10 @@ export function textCompletionShape({ id, model, created, includeUsage }: ShapeC
       usage: openAiUsage(usage),
     }),
   };
+}
+
+/** The shape a resumable stream's record describes, the same for the gateway that resumes it. */
+export function streamShape(spec: StreamShape): ResponseShape {
+  const { id, model, created, includeUsage, legacyFunctions } = spec;
+  return spec.kind === "chat" ? chatCompletionShape({ id, model, created, includeUsage, legacyFunctions }) : textCompletionShape({ id, model, created, includeUsage });
 }

@@ -6,6 +6,7 @@ import type { GatewayDeps } from "../http/gateway-env.js";
 import { contextSizeOf, ensureServed, promptBytes } from "../http/serve-generation.js";
 import { submitChoices } from "../jobs/choice-fan-out.js";
 import { chatInput, formatFrom, reasoningFrom, samplingFrom } from "../openai/to-job.js";
+import { CHAT_SOCKET_PATH } from "./chat-path.js";
 
 /** A frame of one chat, without the chat's id (the session adds it). */
 export type ChatFrame = WsChatServerMessage extends infer F ? (F extends { id: unknown } ? Omit<F, "id"> : never) : never;
@@ -46,6 +47,8 @@ export async function streamChat(deps: GatewayDeps, gen: ChatGeneration): Promis
       promptTokensEstimate: promptBytes(input),
       completionTokensLimit: sampling.maxTokens ?? contextSizeOf(deps, req.model),
     });
+    // A chat's replies are kept for a while, so that it can be resumed on another socket (another gateway's).
+    const keep = deps.streams.enabled;
     const calls = await submitChoices(deps.inference, {
       requestId: gen.requestId,
       model: req.model,
@@ -57,19 +60,34 @@ export async function streamChat(deps: GatewayDeps, gen: ChatGeneration): Promis
       n: 1,
       promptParam: "messages",
       signal: gen.signal,
+      keep,
     });
     ledger.servedBy({ provider: "local", workerIds: calls.workerIds });
+    if (keep) {
+      deps.streams.record({
+        v: 1,
+        requestId: gen.requestId,
+        gatewayId: deps.edge.gatewayId,
+        keyId: ledger.caller.keyId,
+        method: "WS",
+        path: CHAT_SOCKET_PATH,
+        at: Date.now(),
+        promptParam: "messages",
+        shape: { kind: "chat", id: `chatcmpl-${gen.requestId}`, model: req.model, created: Math.floor(Date.now() / 1000), includeUsage: false, legacyFunctions: false },
+      });
+    }
+    const place = (seq: number) => (keep ? { request_id: gen.requestId, seq } : {});
     const answer: ChatAnswer = { content: "", reasoning: "" };
     let finishReason: "stop" | "length" | "cancelled" | "tool_calls" = "stop";
     for await (const event of calls.events()) {
       if (event.kind === "text") {
         ledger.firstOutput();
         answer.content += event.text;
-        send({ type: "delta", content: event.text });
+        send({ type: "delta", content: event.text, ...place(event.seq) });
       } else if (event.kind === "reasoning") {
         ledger.firstOutput();
         answer.reasoning += event.text;
-        send({ type: "delta", reasoning: event.text });
+        send({ type: "delta", reasoning: event.text, ...place(event.seq) });
       } else if (event.kind === "finish") {
         finishReason = event.finishReason;
       } else if (event.kind === "complete") {

@@ -1,14 +1,17 @@
 import type { WSContext } from "hono/ws";
-import { WsChatClientMessage, type ChatMessage, type WsChatStart } from "@lantern/shared/contracts";
+import { WsChatClientMessage, type ChatMessage, type WsChatResume, type WsChatStart } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import { invalidRequest, type ApiError } from "../errors/api-error.js";
 import { toApiError } from "../errors/render-error.js";
 import type { GatewayDeps } from "../http/gateway-env.js";
 import type { RequestIds } from "../http/request-ids.js";
+import { resumableBy } from "../http/stream-resume.js";
 import { streamChat } from "./chat-generation.js";
+import { CHAT_SOCKET_PATH } from "./chat-path.js";
+import { resumeChat } from "./chat-resume.js";
 import { closeCodeFor, errorBody, parseFrame, sendFrame } from "./socket-frames.js";
 
-export const CHAT_SOCKET_PATH = "/v1/ws/chat";
+export { CHAT_SOCKET_PATH };
 
 /** The chat id of a frame that did not parse, so its error still lands on the right chat. */
 function chatIdOf(data: unknown): string | null {
@@ -58,6 +61,8 @@ export class ChatSession {
         return;
       case "chat":
         return this.start(message);
+      case "resume":
+        return void this.resume(message);
       case "stop":
         // Stopping a chat that already ended is a race the client cannot avoid, not an error.
         this.running.get(message.id)?.abort();
@@ -96,6 +101,28 @@ export class ChatSession {
 
   private fail(id: string | null, error: ApiError): void {
     sendFrame(this.ws, { type: "error", id, error: errorBody(error) });
+  }
+
+  /** Continues a chat begun on another socket; its answer joins no history (the client has the chat). */
+  private async resume(message: WsChatResume): Promise<void> {
+    const { id } = message;
+    if (this.running.has(id)) return this.fail(id, invalidRequest(`A chat with id '${id}' is already running on this socket.`, "id", "duplicate_id"));
+    const controller = new AbortController();
+    this.running.set(id, controller);
+    try {
+      const record = await resumableBy(this.deps, message.request_id, this.authorization());
+      this.log.info({ requestId: record.requestId, chatId: id, after: message.after, startedBy: record.gatewayId }, "resuming socket chat");
+      await resumeChat(this.deps, {
+        record,
+        after: message.after,
+        signal: controller.signal,
+        send: (frame) => sendFrame(this.ws, { ...frame, id }),
+      });
+    } catch (err) {
+      this.fail(id, toApiError(err));
+    } finally {
+      this.running.delete(id);
+    }
   }
 
   private start(message: WsChatStart): void {
