@@ -4,12 +4,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startLocalNatsServer, type LocalNatsServer } from "@lantern/shared/nats";
 import { uniqueNamespace } from "@lantern/shared/testing";
+import { chunkText, sseEvents } from "./harness/sse-events.js";
 import { BUNDLED_MODEL, startTestStack, waitFor, type TestStack } from "./harness/test-stack.js";
 
 /*
  * The broker restarted under load: the gateway and a worker process reconnect on their own, every
  * request in flight ends in a completion or a clear error (never a 200 stream cut short in
- * silence), `/readyz` says 503 during the outage and 200 after, and new requests are served again.
+ * silence), `/readyz` says 503 during the outage and 200 after, and new requests are served again,
+ * their streams kept for resuming as before.
  */
 
 let server: LocalNatsServer;
@@ -50,14 +52,15 @@ async function streamedRequest(): Promise<Outcome> {
     // The gateway never went away: a refused or dropped connection would itself be a failure.
     return "silent truncation";
   }
-  const text = await res.text().catch(() => "");
   if (res.status !== 200) {
-    const body = JSON.parse(text) as { error?: { message?: string } };
+    const body = (await res.json()) as { error?: { message?: string } };
     return body.error?.message ? "clear error" : "silent truncation";
   }
-  const events = text.split("\n\n").filter((e) => e.startsWith("data: "));
+  // Events of a resumable stream carry an `id:` line before their data.
+  const events: string[] = [];
+  for await (const event of sseEvents(res)) events.push(event.data);
   if (events.some((e) => e.includes('"error"'))) return "clear error";
-  const finished = events.some((e) => /"finish_reason":"(stop|length)"/.test(e)) && events.at(-1) === "data: [DONE]";
+  const finished = events.some((e) => /"finish_reason":"(stop|length)"/.test(e)) && events.at(-1) === "[DONE]";
   return finished ? "completed" : "silent truncation";
 }
 
@@ -86,4 +89,22 @@ it("reconnects after the broker restarts, and no request ends in silence", async
   expect(outcomes.filter((o) => o === "silent truncation")).toEqual([]);
   expect(outcomes.filter((o) => o === "completed").length).toBeGreaterThan(4);
   expect(await streamedRequest()).toBe("completed");
+
+  // Streams are kept again: the restarted broker had forgotten REPLIES (a memory stream), and the gateway made it anew.
+  await waitFor(async () => {
+    const res = await fetch(`${stack.baseUrl}/v1/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: BUNDLED_MODEL, prompt: "Once upon a time", max_tokens: 16, stream: true, temperature: 0 }),
+    });
+    const text = await streamText(res);
+    const again = await fetch(`${stack.baseUrl}/v1/streams/${res.headers.get("x-request-id")}`);
+    return again.status === 200 && (await streamText(again)) === text && text.length > 0;
+  }, 15_000);
 });
+
+async function streamText(res: Response): Promise<string> {
+  let text = "";
+  for await (const event of sseEvents(res)) text += chunkText(event.data);
+  return text;
+}

@@ -33,7 +33,7 @@ export const GatewayConfig = z.object({
    * default): off. Opt-in: with the REPLIES stream present, nats-server 2.9 was seen to stop
    * answering JetStream requests after a restart (see the README's Guarantees).
    */
-  GATEWAY_RESUME_WINDOW_S: intVar(0, { min: 0, max: 3_600 }),
+  GATEWAY_RESUME_WINDOW_S: intVar(120, { min: 0, max: 3_600 }),
   /**
    * The most a stream may hold unsent because its client reads too slowly; past it the job is
    * cancelled (its slot freed) and the stream ends with a `client_too_slow` error.

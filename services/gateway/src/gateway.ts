@@ -5,7 +5,7 @@ import { closeHttpServer } from "@lantern/shared/lifecycle";
 import { jetstream } from "@nats-io/jetstream";
 import { natsNames, newRequestId } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { closeNats, connectNats, ensureBuckets, ensureEdgeBuckets, ensureInferResources, ensureRepliesStream } from "@lantern/shared/nats";
+import { afterEachReconnect, closeNats, connectNats, ensureBuckets, ensureEdgeBuckets, ensureInferResources, ensureRepliesStream } from "@lantern/shared/nats";
 import { createApp } from "./app.js";
 import { ResponseCache } from "./cache/response-cache.js";
 import { EdgeServices } from "./edge/edge-services.js";
@@ -40,7 +40,12 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const jsm = await ensureInferResources(nats.nc, names);
   const buckets = await ensureBuckets(nats.nc, names, { workerTtlMs: config.WORKER_HEARTBEAT_TTL_MS });
   const edgeBuckets = await ensureEdgeBuckets(nats.nc, names);
-  if (config.GATEWAY_RESUME_WINDOW_S > 0) await ensureRepliesStream(jsm, names, config.GATEWAY_RESUME_WINDOW_S);
+  if (config.GATEWAY_RESUME_WINDOW_S > 0) {
+    const ensureReplies = () => ensureRepliesStream(jsm, names, config.GATEWAY_RESUME_WINDOW_S);
+    await ensureReplies();
+    // REPLIES lives in memory: a restarted broker has lost it, and streams started after would not be kept.
+    afterEachReconnect(nats.nc, "stream REPLIES", ensureReplies, log);
+  }
   const { providers, routes } = await startProviderTables(edgeBuckets, log);
   const upstream = new UpstreamClient();
   const cache = new ResponseCache(edgeBuckets.cache, log.child({ component: "cache" }));

@@ -1,4 +1,5 @@
 export * from "./connect.js";
+export * from "./on-reconnect.js";
 export * from "./local-server.js";
 export * from "./resources.js";
 export * from "./model-store.js";
