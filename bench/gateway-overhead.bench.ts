@@ -6,7 +6,9 @@
  * the time to the first chunk and per chunk. The gateway runs as its own process with the
  * environment as given plus an API key whose policy (generous rate limits, a budget) is written
  * to KV the way the admin service writes it, so auth, limits and usage events are measured
- * whenever the gateway has them on. Prints figures beside the targets; asserts nothing.
+ * whenever the gateway has them on. A bare Node.js proxy (bench/bare-proxy.ts) runs beside them
+ * as the floor of what any Node.js gateway costs on the machine. Prints figures beside the
+ * targets; asserts nothing.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -50,9 +52,9 @@ interface Child {
   stop(): Promise<void>;
 }
 
-function spawnTs(script: string, env: NodeJS.ProcessEnv, onLine: (line: string) => void, nodeFlags: readonly string[] = []): Child {
+function spawnTs(script: string, env: NodeJS.ProcessEnv, onLine: (line: string) => void, nodeFlags: readonly string[] = [], args: readonly string[] = []): Child {
   const tsx = createRequire(import.meta.url).resolve("tsx");
-  const child = spawn(process.execPath, [...nodeFlags, "--import", tsx, join(repoRoot, script)], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...nodeFlags, "--import", tsx, join(repoRoot, script), ...args], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "inherit"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   createInterface({ input: child.stdout! }).on("line", onLine);
   return {
@@ -67,14 +69,15 @@ function spawnTs(script: string, env: NodeJS.ProcessEnv, onLine: (line: string) 
   };
 }
 
-async function startUpstream(): Promise<{ child: Child; url: string }> {
+/** Runs a bench server script that prints `{"port":N}` once listening; resolves to its origin. */
+async function startBenchServer(script: string, args: readonly string[] = []): Promise<{ child: Child; origin: string }> {
   let resolvePort!: (port: number) => void;
   const port = new Promise<number>((resolve) => (resolvePort = resolve));
-  const child = spawnTs("bench/fast-upstream.ts", process.env, (line) => {
+  const child = spawnTs(script, process.env, (line) => {
     const parsed = JSON.parse(line) as { port?: number };
     if (parsed.port) resolvePort(parsed.port);
-  });
-  return { child, url: `http://127.0.0.1:${await port}/v1` };
+  }, [], args);
+  return { child, origin: `http://127.0.0.1:${await port}` };
 }
 
 /** Writes what the admin service would: the provider, a key with a generous policy, the model's price. */
@@ -179,15 +182,18 @@ async function main() {
   let nats: LocalNatsServer | undefined;
   const natsUrl = process.env.NATS_URL ?? (nats = await startLocalNatsServer({ dataDir })).url;
   const namespace = `benchgw${process.pid}`;
-  const upstream = await startUpstream();
+  const upstreamServer = await startBenchServer("bench/fast-upstream.ts");
+  const upstream = { child: upstreamServer.child, url: `${upstreamServer.origin}/v1` };
+  const bareProxy = await startBenchServer("bench/bare-proxy.ts", [upstreamServer.origin]);
   let gateway: { child: Child; baseUrl: string } | undefined;
   try {
     await writeEdgeKv(natsUrl, namespace, upstream.url);
     gateway = await startGatewayProcess(natsUrl, namespace);
     const pid = gateway.child.process.pid!;
     const headers = { "content-type": "application/json", authorization: `Bearer ${API_KEY}` };
-    const targets: Record<"direct" | "gateway", Target> = {
+    const targets: Record<"direct" | "gateway" | "bare", Target> = {
       direct: { url: `${upstream.url}/chat/completions`, headers: { "content-type": "application/json", authorization: "Bearer sk-upstream-bench" } },
+      bare: { url: `${bareProxy.origin}/v1/chat/completions`, headers: { "content-type": "application/json" } },
       gateway: { url: `${gateway.baseUrl}/api/custom/providers/${PROVIDER}/chat/completions`, headers },
     };
     // The provider reaches the gateway through its KV watch: wait until it answers through it.
@@ -207,16 +213,19 @@ async function main() {
     await load(targets.direct, 16, Math.max(1, SECONDS / 2));
     await load(targets.gateway, 16, Math.max(1, SECONDS / 2), sampleRss);
 
-    const rows: Array<{ c: number; direct: LoadFigures; gateway: LoadFigures }> = [];
+    const rows: Array<{ c: number; direct: LoadFigures; gateway: LoadFigures; bare: LoadFigures }> = [];
     for (const c of CONCURRENCY) {
       console.log(`Load at ${c} connections, ${SECONDS} s per path ...`);
       const direct = await load(targets.direct, c, SECONDS);
       const viaGateway = await load(targets.gateway, c, SECONDS, sampleRss);
-      rows.push({ c, direct, gateway: viaGateway });
+      const bare = await load(targets.bare, c, SECONDS);
+      rows.push({ c, direct, gateway: viaGateway, bare });
     }
 
     console.log(`Single requests one at a time (${SINGLE_REQUESTS} per path) ...`);
     const single = await interleaved(SINGLE_REQUESTS, 100, (t) => timeRequest(targets[t], body));
+    const singleBare: number[] = [];
+    for (let i = 0; i < Math.min(SINGLE_REQUESTS, 500); i++) singleBare.push(await timeRequest(targets.bare, body));
     console.log(`Streams one at a time (${STREAMS} per path) ...`);
     const streams = await interleaved(STREAMS, 10, (t) => timeStream(targets[t], streamBody));
     sampleRss();
@@ -233,13 +242,15 @@ async function main() {
     const chunks = streams.gateway[0]?.chunks ?? 0;
 
     console.log("\nThroughput and latency under load (autocannon, keep-alive connections, non-streamed):");
-    console.log("  conc | direct req/s | gateway req/s | ratio | direct p50/p99 ms | gateway p50/p99 ms | failures");
-    for (const { c, direct, gateway: g } of rows) {
+    console.log("  conc | direct req/s | gateway req/s | ratio | bare proxy req/s | ratio | direct p50/p99 ms | gateway p50/p99 ms | failures");
+    for (const { c, direct, gateway: g, bare } of rows) {
       console.log(
         `  ${String(c).padStart(4)} | ${fmt(direct.rps, 0).padStart(12)} | ${fmt(g.rps, 0).padStart(13)} | ${fmt(g.rps / direct.rps).padStart(5)} | ` +
-          `${`${fmt(direct.p50, 1)} / ${fmt(direct.p99, 1)}`.padStart(17)} | ${`${fmt(g.p50, 1)} / ${fmt(g.p99, 1)}`.padStart(18)} | ${direct.failures + g.failures}`,
+          `${fmt(bare.rps, 0).padStart(16)} | ${fmt(bare.rps / direct.rps).padStart(5)} | ` +
+          `${`${fmt(direct.p50, 1)} / ${fmt(direct.p99, 1)}`.padStart(17)} | ${`${fmt(g.p50, 1)} / ${fmt(g.p99, 1)}`.padStart(18)} | ${direct.failures + g.failures + bare.failures}`,
       );
     }
+    console.log("  (bare proxy: bench/bare-proxy.ts, a Node.js proxy doing nothing but forwarding; no Node.js gateway gets above it on this machine)");
     const ratio64 = rows.find((r) => r.c === 64)!;
     const throughputRatio = ratio64.gateway.rps / ratio64.direct.rps;
     const p50Added = sp(single.gateway, 50) - sp(single.direct, 50);
@@ -248,11 +259,13 @@ async function main() {
 
     console.log("\nOne request at a time (ms):        direct p50 / p99      gateway p50 / p99");
     console.log(`  plain request                    ${fmt(sp(single.direct, 50), 3)} / ${fmt(sp(single.direct, 99), 3)}        ${fmt(sp(single.gateway, 50), 3)} / ${fmt(sp(single.gateway, 99), 3)}`);
+    console.log(`  plain request, bare proxy                                 ${fmt(sp(singleBare, 50), 3)} / ${fmt(sp(singleBare, 99), 3)}`);
     console.log(`  stream, first chunk              ${fmt(firstChunk(streams.direct), 3)}                ${fmt(firstChunk(streams.gateway), 3)}`);
     console.log(`  stream, per chunk (µs, ${chunks} chunks) ${fmt(perChunk(streams.direct), 1)}                 ${fmt(perChunk(streams.gateway), 1)}`);
 
     console.log("\nOverhead                              ours        target     well-known gateway");
-    console.log(`  throughput at 64 vs direct          ${fmt(throughputRatio)}x       >= ${TARGETS.throughputRatio64}x    ${REFERENCE.throughputRatio64}x   ${verdict(throughputRatio >= TARGETS.throughputRatio64)}`);
+    console.log(`  throughput at 64 vs direct          ${fmt(throughputRatio)}x       >= ${TARGETS.throughputRatio64}x    ${REFERENCE.throughputRatio64}x   ${verdict(throughputRatio >= TARGETS.throughputRatio64)}` +
+      `   (bare proxy ${fmt(ratio64.bare.rps / ratio64.direct.rps)}x; ours is ${fmt(ratio64.gateway.rps / ratio64.bare.rps)} of it)`);
     console.log(`  p50 added at concurrency 1          ${signed(p50Added, 3)} ms  <= +${TARGETS.p50AddedMs} ms  +${REFERENCE.p50AddedMs} ms   ${verdict(p50Added <= TARGETS.p50AddedMs)}`);
     console.log(`  time to first chunk added           ${signed(firstChunkAdded, 3)} ms  <= +${TARGETS.firstChunkAddedMs} ms    +${REFERENCE.firstChunkAddedMs} ms    ${verdict(firstChunkAdded <= TARGETS.firstChunkAddedMs)}`);
     console.log(`  time per chunk added                ${signed(perChunkAdded, 1)} µs    <= ${TARGETS.perChunkAddedUs} µs     ${REFERENCE.perChunkAddedUs} µs    ${verdict(perChunkAdded <= TARGETS.perChunkAddedUs)}`);
@@ -266,6 +279,7 @@ async function main() {
     );
   } finally {
     await gateway?.child.stop();
+    await bareProxy.child.stop();
     await upstream.child.stop();
     await nats?.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -2,7 +2,8 @@
  * `pnpm bench:load`: the whole stack (gateway, worker, admin, orchestrator, NATS) on the bundled
  * model under a closed loop of streamed completions at rising concurrency, until throughput stops
  * growing. Per level: requests/s, tokens/s, p50/p99 time to first token and latency, errors, and the
- * RSS of each process; then RSS again once the load has ended. Prints a markdown table (the one in
+ * RSS of each process; then RSS once the load has ended, and again after the top level is run a
+ * second time (kept memory that grows with each burst would be a leak). Prints a markdown table (the one in
  * docs/performance.md); asserts nothing.
  *
  * Settings: LOAD_SECONDS per level (10), LOAD_LEVELS ("1,2,4,8,16,32,64"), LOAD_TOKENS per request
@@ -130,6 +131,12 @@ async function main() {
     // The gateway collects once it has been idle a moment; give every process that long.
     await sleep(8_000);
     const after = rssOfAll(stack);
+    // The top level once more: memory kept after a burst is only a leak if each burst adds to it.
+    const top = levels.at(-1)!.concurrency;
+    console.error(`c=${top} again, to see whether a second burst keeps more`);
+    await runLevel(stack, top, SECONDS);
+    await sleep(8_000);
+    const afterAgain = rssOfAll(stack);
 
     const names = stack.processes.map((p) => p.name);
     const lines = [
@@ -146,11 +153,14 @@ async function main() {
       "",
       `Saturation: ${saturatedAt ? `throughput stops growing at ${saturatedAt} clients` : "not reached within the levels run"}; best ${fmt(best)} req/s.`,
       "",
-      "| process | RSS before MiB | peak under load MiB | RSS after MiB | after / before |",
-      "| --- | ---: | ---: | ---: | ---: |",
+      `| process | RSS before MiB | peak under load MiB | RSS after MiB | after / before | RSS after ${top} clients again MiB | again / after |`,
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
       ...names.map((n) => {
         const peak = Math.max(...levels.map((l) => l.rssPeak[n] ?? 0));
-        return `| ${n} | ${fmt(before[n]!, 0)} | ${fmt(peak, 0)} | ${fmt(after[n]!, 0)} | ${fmt(after[n]! / before[n]!, 2)}x |`;
+        return (
+          `| ${n} | ${fmt(before[n]!, 0)} | ${fmt(peak, 0)} | ${fmt(after[n]!, 0)} | ${fmt(after[n]! / before[n]!, 2)}x | ` +
+          `${fmt(afterAgain[n]!, 0)} | ${fmt(afterAgain[n]! / after[n]!, 2)}x |`
+        );
       }),
     ];
     console.log(lines.join("\n"));
