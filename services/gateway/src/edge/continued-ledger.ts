@@ -30,6 +30,9 @@ export class ContinuedLedger implements RequestLedger {
   }
 
   async admit(_claim: AdmissionClaim): Promise<void> {}
+  hasRoom(_claim: AdmissionClaim): boolean {
+    return false;
+  }
   requestedModel(_model: string): void {}
   streaming(): void {}
   firstOutput(): void {}

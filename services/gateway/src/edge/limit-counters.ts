@@ -117,31 +117,46 @@ function current(counters: KeyCounters, policy: KeyPolicy | null, now: number): 
   return { v: 1, windows, held, spend };
 }
 
-/** Admits one request against every limit of its key, or names the first limit it would break. */
-export function admit(counters: KeyCounters, req: AdmitRequest, now: number): { counters: KeyCounters; outcome: OpOutcome } {
+/** The first limit the request would break if each limit were only `share` of what it is; null when it fits them all. */
+function firstRefusal(next: KeyCounters, req: AdmitRequest, now: number, share: number): Refusal | null {
   const { policy } = req;
-  const next = current(counters, policy, now);
-  const refuse = (refusal: Refusal) => ({ counters: next, outcome: { ok: false as const, refusal } });
-
-  if (policy.maxConcurrent !== null && Object.keys(next.held).length >= policy.maxConcurrent) {
-    return refuse({ kind: "concurrency", limit: policy.maxConcurrent, retryAfterSeconds: 1 });
+  if (policy.maxConcurrent !== null && Object.keys(next.held).length + 1 > policy.maxConcurrent * share) {
+    return { kind: "concurrency", limit: policy.maxConcurrent, retryAfterSeconds: 1 };
   }
   const ordered = [...policy.rateLimits].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === "requests" ? -1 : 1));
   for (const limit of ordered) {
     const start = windowStart(now, limit.windowSeconds);
     const used = next.windows[windowId(limit)]?.used ?? 0;
     const adding = limit.kind === "requests" ? 1 : req.tokens;
-    if (used + adding > limit.limit) {
-      return refuse({ kind: limit.kind, limit: limit.limit, windowSeconds: limit.windowSeconds, retryAfterSeconds: secondsUntil(start + limit.windowSeconds * 1000, now) });
+    if (used + adding > limit.limit * share) {
+      return { kind: limit.kind, limit: limit.limit, windowSeconds: limit.windowSeconds, retryAfterSeconds: secondsUntil(start + limit.windowSeconds * 1000, now) };
     }
   }
   if (policy.budget && next.spend) {
     const { usd } = next.spend;
-    if (usd >= policy.budget.amountUsd || usd + req.costUsd > policy.budget.amountUsd) {
+    const amount = policy.budget.amountUsd * share;
+    if (usd >= amount || usd + req.costUsd > amount) {
       const { end } = budgetPeriod(now, policy.budget.period);
-      return refuse({ kind: "budget", amountUsd: policy.budget.amountUsd, retryAfterSeconds: Number.isFinite(end) ? secondsUntil(end, now) : null });
+      return { kind: "budget", amountUsd: policy.budget.amountUsd, retryAfterSeconds: Number.isFinite(end) ? secondsUntil(end, now) : null };
     }
   }
+  return null;
+}
+
+/**
+ * Whether the request would fit with room to spare: within `share` of every limit, as `counters`
+ * read. Not an admission (other replicas may have counted since): a hint that one is all but certain.
+ */
+export function fitsWithin(counters: KeyCounters, req: AdmitRequest, now: number, share: number): boolean {
+  return firstRefusal(current(counters, req.policy, now), req, now, share) === null;
+}
+
+/** Admits one request against every limit of its key, or names the first limit it would break. */
+export function admit(counters: KeyCounters, req: AdmitRequest, now: number): { counters: KeyCounters; outcome: OpOutcome } {
+  const { policy } = req;
+  const next = current(counters, policy, now);
+  const refusal = firstRefusal(next, req, now, 1);
+  if (refusal) return { counters: next, outcome: { ok: false, refusal } };
 
   const windowStarts: Record<string, number> = {};
   for (const limit of policy.rateLimits) {

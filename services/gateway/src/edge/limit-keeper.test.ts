@@ -84,3 +84,26 @@ describe("LimitKeeper across two replicas", () => {
     expect(stored.windows["tokens:86400"]!.used).toBe(300);
   });
 });
+
+describe("LimitKeeper.hasRoom", () => {
+  it("says so only for recently confirmed counters with half of every limit to spare", async () => {
+    let now = Date.UTC(2030, 0, 1, 12, 0, 0);
+    const { limits } = await ensureEdgeBuckets(connections[0]!, natsNames(nats.namespace));
+    const keeper = new LimitKeeper({ limits, logger, now: () => now });
+    const p = policy({ rateLimits: [{ kind: "requests", limit: 10, windowSeconds: 86_400 }] });
+    const request = { policy: p, id: "probe", tokens: 0, costUsd: 0, holdMs: 60_000 };
+    // Never read: nothing is known about the key.
+    expect(keeper.hasRoom("room", request)).toBe(false);
+    for (let i = 0; i < 4; i++) expect((await admitOn(keeper, "room", p)).ok).toBe(true);
+    // 4 of 10 used: a fifth still fits within half.
+    expect(keeper.hasRoom("room", request)).toBe(true);
+    expect((await admitOn(keeper, "room", p)).ok).toBe(true);
+    expect(keeper.hasRoom("room", request)).toBe(false);
+    // Another replica's counts are not seen without a read: an old view is not trusted.
+    const fresh = new LimitKeeper({ limits, logger, now: () => now });
+    expect((await admitOn(fresh, "room-old", p)).ok).toBe(true);
+    expect(fresh.hasRoom("room-old", request)).toBe(true);
+    now += 60_000;
+    expect(fresh.hasRoom("room-old", request)).toBe(false);
+  });
+});

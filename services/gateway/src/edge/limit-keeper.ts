@@ -3,7 +3,7 @@ import type { KV } from "@nats-io/kv";
 import { decodeMessage, encodeMessage } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import { bounded, NATS_TIMEOUT_MS } from "./bounded.js";
-import { applyBatch, emptyCounters, KeyCounters, type AdmitRequest, type CounterOp, type OpOutcome, type Reservation, type Usage } from "./limit-counters.js";
+import { applyBatch, emptyCounters, fitsWithin, KeyCounters, type AdmitRequest, type CounterOp, type OpOutcome, type Reservation, type Usage } from "./limit-counters.js";
 
 export class LimitsUnavailableError extends Error {
   override name = "LimitsUnavailableError";
@@ -22,6 +22,8 @@ interface Lane {
   revision: number;
   /** False until read once, or after a conflict: the next commit reads first. */
   known: boolean;
+  /** When `counters` were last confirmed (read, or written by this gateway's compare-and-set). */
+  seenAt: number;
   queue: QueuedOp[];
   committing: boolean;
   /** Set while settlements wait for company before their commit starts. */
@@ -35,6 +37,14 @@ interface Lane {
  * settlement's write. Settling later only holds the reservation a little longer (stricter, never looser).
  */
 const SETTLE_LINGER_MS = 2;
+
+/**
+ * `hasRoom` trusts counters confirmed this recently, and only for a request that fits within this
+ * share of every limit: then another replica would have to use up the rest in that time for the
+ * admission to fail.
+ */
+const ROOM_FRESH_MS = 5_000;
+const ROOM_SHARE = 0.5;
 
 const isConflict = (err: unknown) =>
   err instanceof JetStreamApiError &&
@@ -65,6 +75,18 @@ export class LimitKeeper {
     this.now = opts.now ?? Date.now;
   }
 
+  /**
+   * Whether `request` fits well within the key's limits as this gateway last saw them (recently):
+   * a hint that its admission is all but certain, so work may start while it is decided. Never
+   * an admission.
+   */
+  hasRoom(counterKey: string, request: AdmitRequest): boolean {
+    const lane = this.lanes.get(counterKey);
+    const now = this.now();
+    if (!lane?.known || now - lane.seenAt > ROOM_FRESH_MS) return false;
+    return fitsWithin(lane.counters, request, now, ROOM_SHARE);
+  }
+
   admit(counterKey: string, request: AdmitRequest): Promise<OpOutcome> {
     return this.enqueue(counterKey, { kind: "admit", request });
   }
@@ -89,7 +111,7 @@ export class LimitKeeper {
   private enqueue(counterKey: string, op: CounterOp): Promise<OpOutcome> {
     let lane = this.lanes.get(counterKey);
     if (!lane) {
-      lane = { counters: emptyCounters(), revision: 0, known: false, queue: [], committing: false, linger: undefined };
+      lane = { counters: emptyCounters(), revision: 0, known: false, seenAt: 0, queue: [], committing: false, linger: undefined };
       this.lanes.set(counterKey, lane);
     }
     const queued = new Promise<OpOutcome>((resolve, reject) => lane.queue.push({ op, resolve, reject }));
@@ -157,6 +179,7 @@ export class LimitKeeper {
         lane.counters = counters;
         lane.revision = revision;
         lane.known = true;
+        lane.seenAt = this.now();
         batch.forEach((q, i) => q.resolve(outcomes[i]!));
         return;
       } catch (err) {
@@ -188,5 +211,6 @@ export class LimitKeeper {
       lane.revision = entry.revision;
     }
     lane.known = true;
+    lane.seenAt = this.now();
   }
 }

@@ -32,6 +32,12 @@ export interface RequestLedger {
   readonly caller: Caller;
   /** Throws ApiError 403 (model not allowed) or 429 (over a limit, with Retry-After). At most once per request. */
   admit(claim: AdmissionClaim): Promise<void>;
+  /**
+   * True when admitting `claim` is all but certain (the key's counters, as last seen, leave half of
+   * every limit): work may then start while `admit` decides, as long as nothing reaches the client
+   * before it has. False when admission is instant anyway, or could well refuse.
+   */
+  hasRoom(claim: AdmissionClaim): boolean;
   /** The model the request names, as soon as it is read (events carry it even when the request fails before admission). */
   requestedModel(model: string): void;
   servedBy(info: ServedBy): void;

@@ -1,8 +1,8 @@
-import { costUsd, type UsageEvent } from "@lantern/shared/contracts";
+import { costUsd, type KeyPolicy, type UsageEvent } from "@lantern/shared/contracts";
 import type { ApiError } from "../errors/api-error.js";
 import { modelAllowed, type Authenticated } from "./caller-auth.js";
 import { limitsUnavailable, modelNotAllowed, overLimit } from "./edge-errors.js";
-import { hasLimits, type Reservation } from "./limit-counters.js";
+import { hasLimits, type AdmitRequest, type Reservation } from "./limit-counters.js";
 import { LimitsUnavailableError } from "./limit-keeper.js";
 import type { AdmissionClaim, Caller, RequestLedger, ServedBy } from "./request-ledger.js";
 import type { EdgeServices } from "./edge-services.js";
@@ -61,17 +61,9 @@ export class TrackedLedger implements RequestLedger {
     this.admitted = true;
     if (!policy || !this.keyHash || !hasLimits(policy)) return;
 
-    const tokens = claim.promptTokensEstimate + claim.completionTokensLimit;
-    const reservedCost = costUsd(this.edge.priceOf(claim.model), claim.promptTokensEstimate, claim.completionTokensLimit);
     let outcome;
     try {
-      outcome = await this.edge.limits.admit(this.keyHash, {
-        policy,
-        id: this.info.requestId,
-        tokens,
-        costUsd: reservedCost,
-        holdMs: this.edge.holdMs,
-      });
+      outcome = await this.edge.limits.admit(this.keyHash, this.admitRequest(policy, claim));
     } catch (err) {
       this.admitted = false;
       if (err instanceof LimitsUnavailableError) throw limitsUnavailable();
@@ -85,6 +77,23 @@ export class TrackedLedger implements RequestLedger {
     this.reservation = outcome.reservation ?? null;
     // The client left while the admission was being decided: nothing will run, give it all back.
     if (this.finished && this.reservation) this.settle(this.reservation, { tokens: 0, costUsd: 0 });
+  }
+
+  hasRoom(claim: AdmissionClaim): boolean {
+    const { policy } = this.caller;
+    if (this.admitted || !policy || !this.keyHash || !hasLimits(policy) || !modelAllowed(policy, claim.model)) return false;
+    return this.edge.limits.hasRoom(this.keyHash, this.admitRequest(policy, claim));
+  }
+
+  /** What the claim reserves in the key's counters: its tokens at most, and their cost. */
+  private admitRequest(policy: KeyPolicy, claim: AdmissionClaim): AdmitRequest {
+    return {
+      policy,
+      id: this.info.requestId,
+      tokens: claim.promptTokensEstimate + claim.completionTokensLimit,
+      costUsd: costUsd(this.edge.priceOf(claim.model), claim.promptTokensEstimate, claim.completionTokensLimit),
+      holdMs: this.edge.holdMs,
+    };
   }
 
   requestedModel(model: string): void {

@@ -3,8 +3,9 @@ import { replayAnswer } from "../cache/answer-replay.js";
 import { CACHE_HEADER, cacheDecision } from "../cache/cache-decision.js";
 import { proxiedRequest, upstreamBody } from "../providers/proxied-request.js";
 import { providerNotFound } from "../providers/upstream-errors.js";
-import { attemptUpstream, deliverUpstream, refusalResponse } from "../providers/upstream-proxy.js";
+import { attemptUpstream, deliverUpstream, dropAttempt, refusalResponse } from "../providers/upstream-proxy.js";
 import { admissionClaim } from "./admission-claim.js";
+import { admittedAlongside } from "./admitted-alongside.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
 import { readJsonObject } from "./read-body.js";
 import { clientGoneSignal } from "./serve-generation.js";
@@ -12,7 +13,8 @@ import { clientGoneSignal } from "./serve-generation.js";
 /**
  * `POST /api/custom/providers/:name/chat/completions`: the body goes to the provider as the
  * client sent it (plus the usage chunk request for streams), with the provider's key instead of
- * the client's; the answer, streamed or not, comes back as the provider gave it.
+ * the client's; the answer, streamed or not, comes back as the provider gave it. With room in the
+ * key's limits the call starts while the admission is decided; its answer waits for it.
  */
 export function customProviderRoutes(deps: GatewayDeps) {
   return new Hono<GatewayEnv>().post("/providers/:name/chat/completions", async (c) => {
@@ -27,17 +29,20 @@ export function customProviderRoutes(deps: GatewayDeps) {
       request: body.object,
       openTtlSeconds: deps.config.GATEWAY_CACHE_TTL_S,
     });
-    await c.get("ledger").admit(admissionClaim(model, body.object, body.text, deps.config.GATEWAY_DEFAULT_COMPLETION_TOKENS));
+    const ledger = c.get("ledger");
+    const claim = admissionClaim(model, body.object, body.text, deps.config.GATEWAY_DEFAULT_COMPLETION_TOKENS);
+    const call = (signal: AbortSignal) => attemptUpstream(deps.upstream, { provider, endpoint: request.endpoint, body: upstreamBody(request), signal }, request.stream);
+    let attempt;
     if (decision) {
+      // The cache is looked at only for an admitted request.
+      await ledger.admit(claim);
       const hit = await deps.cache.lookup(decision);
       if (hit) return replayAnswer(c, hit, { stream: request.stream, includeUsage: request.includeUsage });
       c.header(CACHE_HEADER, "miss");
+      attempt = await call(clientGoneSignal(c));
+    } else {
+      attempt = await admittedAlongside(ledger, claim, clientGoneSignal(c), call, dropAttempt);
     }
-    const attempt = await attemptUpstream(
-      deps.upstream,
-      { provider, endpoint: request.endpoint, body: upstreamBody(request), signal: clientGoneSignal(c) },
-      request.stream,
-    );
     if (attempt.kind === "refusal") return refusalResponse(c, attempt);
     return deliverUpstream(c, attempt, {
       includeUsage: request.includeUsage,

@@ -65,6 +65,11 @@ export async function attemptUpstream(client: UpstreamClient, call: UpstreamCall
   }
 }
 
+/** Lets go of an attempt that will not be delivered: a stream's connection is closed, not read. */
+export function dropAttempt(attempt: UpstreamAttempt): void {
+  if (attempt.kind === "stream") attempt.response.body.destroy();
+}
+
 export interface DeliveryOptions {
   /** The client asked for the trailing usage chunk of a stream. */
   includeUsage: boolean;

@@ -1,0 +1,34 @@
+import type { AdmissionClaim, RequestLedger } from "../edge/request-ledger.js";
+
+/**
+ * Admits the request and runs `work`: side by side when the ledger has room for the claim (the
+ * answer of an upstream then does not wait for the admission's round trip to NATS), one after the
+ * other otherwise. Either way nothing `work` made is used unless the request was admitted: on a
+ * refusal work's signal is aborted, what it made anyway goes to `discard`, and the refusal is thrown.
+ */
+export async function admittedAlongside<T>(
+  ledger: RequestLedger,
+  claim: AdmissionClaim,
+  clientGone: AbortSignal,
+  work: (signal: AbortSignal) => Promise<T>,
+  discard: (made: T) => void,
+): Promise<T> {
+  if (!ledger.hasRoom(claim)) {
+    await ledger.admit(claim);
+    return work(clientGone);
+  }
+  const stop = new AbortController();
+  if (clientGone.aborted) stop.abort();
+  else clientGone.addEventListener("abort", () => stop.abort(), { once: true });
+  const started = work(stop.signal);
+  // Its failure is the caller's once admitted; until then it must not count as unhandled.
+  started.catch(() => {});
+  try {
+    await ledger.admit(claim);
+  } catch (err) {
+    stop.abort();
+    started.then(discard, () => {});
+    throw err;
+  }
+  return started;
+}
