@@ -29,9 +29,7 @@ export const GatewayConfig = z.object({
   GATEWAY_SSE_PING_MS: intVar(2_000, { min: 10 }),
   /**
    * How long the replies of a streamed request are kept (NATS stream REPLIES, in memory), so that
-   * a client whose gateway died can resume the stream at another one (`Last-Event-ID`); 0 (the
-   * default): off. Opt-in: with the REPLIES stream present, nats-server 2.9 was seen to stop
-   * answering JetStream requests after a restart (see the README's Guarantees).
+   * a client whose gateway died can resume the stream at another one (`Last-Event-ID`); 0: off.
    */
   GATEWAY_RESUME_WINDOW_S: intVar(120, { min: 0, max: 3_600 }),
   /**
