@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { loadGatewayConfig, startGateway, type RunningGateway } from "@lantern/gateway";
-import { hashApiKey, natsNames, toModelToken, unrestrictedKeyPolicy, UsageEvent, type KeyPolicy, type ModelPrice } from "@lantern/shared/contracts";
+import { hashApiKey, natsNames, toModelToken, unrestrictedKeyPolicy, type UsageEvent, type KeyPolicy, type ModelPrice } from "@lantern/shared/contracts";
+import { usageEventsInStream } from "@lantern/shared/testing";
 import { ensureEdgeBuckets, type EdgeBuckets } from "@lantern/shared/nats";
 import { capturingLogger } from "./harness/log-capture.js";
 import { BUNDLED_MODEL, startTestStack, waitFor, type TestStack } from "./harness/test-stack.js";
@@ -91,14 +91,8 @@ function expectOpenAiError(answer: Answer, status: number, type: string, code: s
 
 /** Usage events in the EVENTS stream, by request id. */
 async function usageEvents(): Promise<Map<string, UsageEvent[]>> {
-  const names = natsNames(stack.nats.namespace);
-  const jsm = await jetstreamManager(nc);
-  const { state } = await jsm.streams.info(names.streams.events);
   const byRequest = new Map<string, UsageEvent[]>();
-  for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
-    const msg = await jsm.streams.getMessage(names.streams.events, { seq }).catch(() => null);
-    if (!msg || msg.subject !== names.subjects.usageEvent) continue;
-    const event = UsageEvent.parse(msg.json());
+  for (const event of await usageEventsInStream(nc, natsNames(stack.nats.namespace))) {
     byRequest.set(event.requestId, [...(byRequest.get(event.requestId) ?? []), event]);
   }
   return byRequest;

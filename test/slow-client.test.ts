@@ -1,8 +1,8 @@
 import { connect as connectTcp, type Socket } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { natsNames, UsageEvent } from "@lantern/shared/contracts";
+import { natsNames, type UsageEvent } from "@lantern/shared/contracts";
+import { usageEventsInStream } from "@lantern/shared/testing";
 import { startTestStack, waitFor, type SpawnedWorker, type TestStack } from "./harness/test-stack.js";
 
 /*
@@ -52,16 +52,7 @@ function silentClient(body: object): Socket {
 }
 
 async function storedUsage(requestId: string): Promise<UsageEvent | undefined> {
-  const names = natsNames(stack.nats.namespace);
-  const jsm = await jetstreamManager(nc);
-  const { state } = await jsm.streams.info(names.streams.events);
-  for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
-    const msg = await jsm.streams.getMessage(names.streams.events, { seq }).catch(() => null);
-    if (msg?.subject !== names.subjects.usageEvent) continue;
-    const event = UsageEvent.parse(msg.json());
-    if (event.requestId === requestId) return event;
-  }
-  return undefined;
+  return (await usageEventsInStream(nc, natsNames(stack.nats.namespace))).find((event) => event.requestId === requestId);
 }
 
 it("drops a stream whose client stops reading, cancels its job at once and records client_too_slow", async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { hashApiKey, natsNames, unrestrictedKeyPolicy, UsageEvent } from "@lantern/shared/contracts";
+import { hashApiKey, natsNames, unrestrictedKeyPolicy, type UsageEvent } from "@lantern/shared/contracts";
+import { usageEventsInStream } from "@lantern/shared/testing";
 import { ensureEdgeBuckets } from "@lantern/shared/nats";
 import { chunkText, sseEvents } from "./harness/sse-events.js";
 import { BUNDLED_MODEL, startTestStack, waitFor, type SpawnedGateway, type TestStack } from "./harness/test-stack.js";
@@ -70,16 +70,7 @@ const seqOf = (id: string) => Number(id.split(":")[1]);
 
 /** Usage events stored in the EVENTS stream for one request. */
 async function storedUsage(requestId: string): Promise<UsageEvent[]> {
-  const jsm = await jetstreamManager(nc);
-  const { state } = await jsm.streams.info(names().streams.events);
-  const found: UsageEvent[] = [];
-  for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
-    const msg = await jsm.streams.getMessage(names().streams.events, { seq }).catch(() => null);
-    if (!msg || msg.subject !== names().subjects.usageEvent) continue;
-    const event = UsageEvent.parse(msg.json());
-    if (event.requestId === requestId) found.push(event);
-  }
-  return found;
+  return (await usageEventsInStream(nc, names())).filter((event) => event.requestId === requestId);
 }
 
 it("resumes at another gateway after the first is killed, with the exact text of an uninterrupted run, and one usage event", async () => {

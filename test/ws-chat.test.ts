@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { hashApiKey, natsNames, unrestrictedKeyPolicy, UsageEvent } from "@lantern/shared/contracts";
+import { hashApiKey, natsNames, unrestrictedKeyPolicy, UsageMessage, usageEventsOf, type UsageEvent } from "@lantern/shared/contracts";
 import { ensureEdgeBuckets } from "@lantern/shared/nats";
 import { BUNDLED_MODEL, startTestStack, waitFor, type InProcessWorker, type TestStack } from "./harness/test-stack.js";
 import { openSocket, type TestSocket } from "./harness/ws-client.js";
@@ -25,8 +25,8 @@ beforeAll(async () => {
   const { keys } = await ensureEdgeBuckets(nc, names);
   await keys.put(hashApiKey(SECRET), JSON.stringify(unrestrictedKeyPolicy("key_ws", { name: "ws" })));
   nc.subscribe(names.subjects.usageEvent, { callback: (_err, msg) => {
-      const event = UsageEvent.safeParse(msg.json());
-      if (event.success) usage.push(event.data);
+      const message = UsageMessage.safeParse(msg.json());
+      if (message.success) usage.push(...usageEventsOf(message.data));
     } });
   // Keys are required once the gateway has seen this one.
   await waitFor(async () => (await fetch(`${stack.baseUrl}/v1/models`)).status === 401);

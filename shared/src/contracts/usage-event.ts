@@ -1,8 +1,8 @@
 import { z } from "zod";
 
 /**
- * One per request at the edge, successful or not, published on `events.usage` (stream EVENTS)
- * with `id` as the JetStream message id; the admin service stores it once by that id.
+ * One per request at the edge, successful or not, published on `events.usage` (stream EVENTS),
+ * alone or in a `UsageEventBatch`; the admin service stores it once by `id`.
  */
 export const UsageEvent = z.object({
   v: z.literal(1),
@@ -36,3 +36,21 @@ export const UsageEvent = z.object({
   cacheHit: z.boolean(),
 });
 export type UsageEvent = z.infer<typeof UsageEvent>;
+
+/**
+ * Usage events a gateway published in one message: under load one JetStream write (and ack)
+ * carries many requests. Its JetStream message id is made from the events it holds, so a retry
+ * after a lost ack is stored once.
+ */
+export const UsageEventBatch = z.object({
+  v: z.literal(1),
+  type: z.literal("usage.batch"),
+  events: z.array(UsageEvent).min(1),
+});
+export type UsageEventBatch = z.infer<typeof UsageEventBatch>;
+
+/** What `events.usage` carries: one event, or a batch of them. */
+export const UsageMessage = z.union([UsageEvent, UsageEventBatch]);
+export type UsageMessage = z.infer<typeof UsageMessage>;
+
+export const usageEventsOf = (message: UsageMessage): UsageEvent[] => (message.type === "usage" ? [message] : message.events);

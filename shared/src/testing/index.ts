@@ -2,3 +2,4 @@ export * from "./test-nats.js";
 export * from "./wait-for.js";
 export * from "./fake-fetcher.js";
 export * from "./prometheus-text.js";
+export * from "./stored-usage.js";

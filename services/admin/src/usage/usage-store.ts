@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { jetstream, jetstreamManager, type Consumer, type JsMsg } from "@nats-io/jetstream";
-import { decodeMessage, UsageEvent } from "@lantern/shared/contracts";
+import { decodeMessage, UsageMessage, usageEventsOf, type UsageEvent } from "@lantern/shared/contracts";
 import { ensureEventsStream } from "@lantern/shared/nats";
 import type { AdminDeps } from "../admin-deps.js";
 import { errorMessage } from "../db/error-message.js";
@@ -109,8 +109,7 @@ export async function startUsageStore(deps: AdminDeps, opts: UsageStoreOptions =
     const msgs: JsMsg[] = [];
     for (const m of batch) {
       try {
-        const event = decodeMessage(UsageEvent, m.data);
-        events.set(event.id, event);
+        for (const event of usageEventsOf(decodeMessage(UsageMessage, m.data))) events.set(event.id, event);
         msgs.push(m);
       } catch (err) {
         status.rejected++;

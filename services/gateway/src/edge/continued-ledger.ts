@@ -30,6 +30,9 @@ export class ContinuedLedger implements RequestLedger {
   }
 
   async admit(_claim: AdmissionClaim): Promise<void> {}
+  admitNow(_claim: AdmissionClaim): boolean {
+    return true;
+  }
   hasRoom(_claim: AdmissionClaim): boolean {
     return false;
   }

@@ -107,3 +107,70 @@ describe("LimitKeeper.hasRoom", () => {
     expect(fresh.hasRoom("room-old", request)).toBe(false);
   });
 });
+
+describe("LimitKeeper leases", () => {
+  const storedCounters = async (key: string) => {
+    const { limits } = await ensureEdgeBuckets(connections[0]!, natsNames(nats.namespace));
+    const entry = await limits.get(key);
+    return { revision: entry!.revision, counters: KeyCounters.parse(JSON.parse(new TextDecoder().decode(entry!.value))) };
+  };
+  const leaseEnds = () => new Promise((r) => setTimeout(r, 1_300));
+
+  it("far from a limit, admits from a lease: a run of requests takes a few writes, not one each", async () => {
+    const p = policy({ rateLimits: [{ kind: "requests", limit: 1_000_000, windowSeconds: 86_400 }] });
+    expect((await admitOn(replicas[0]!, "leased", p)).ok).toBe(true);
+    const before = (await storedCounters("leased")).revision;
+    for (let i = 0; i < 200; i++) expect((await admitOn(replicas[0]!, "leased", p)).ok).toBe(true);
+    // The first lease holds 16 requests, each next one twice as many: 16 + 32 + 64 + 128 > 200.
+    expect((await storedCounters("leased")).revision - before).toBeLessThanOrEqual(6);
+    await leaseEnds();
+    // What the lease left unused went back: the window holds exactly what was admitted.
+    expect((await storedCounters("leased")).counters.windows["requests:86400"]!.used).toBe(201);
+  });
+
+  it("never admits past a limit across replicas, and what one replica leaves unused goes back to the other", async () => {
+    const limit = 1_000;
+    const p = policy({ rateLimits: [{ kind: "requests", limit, windowSeconds: 86_400 }] });
+    let admitted = 0;
+    for (let wave = 0; wave < 15; wave++) {
+      const outcomes = await Promise.all(Array.from({ length: 40 }, (_, i) => admitOn(replicas[i % 2]!, "shared-leases", p)));
+      admitted += outcomes.filter((o) => o.ok).length;
+    }
+    expect(admitted).toBe(600);
+    // Both replicas hold leases now; once they end, what they did not use is counted no more.
+    await leaseEnds();
+    // Leases given back: the rest of the limit is there for one replica alone, and not one more.
+    for (;;) {
+      const outcome = await admitOn(replicas[1]!, "shared-leases", p);
+      if (!outcome.ok) break;
+      admitted++;
+    }
+    expect(admitted).toBe(limit);
+    await leaseEnds();
+    expect((await storedCounters("shared-leases")).counters.windows["requests:86400"]!.used).toBe(limit);
+  });
+
+  it("settles a request admitted from a lease to its real usage", async () => {
+    const p = policy({ rateLimits: [{ kind: "tokens", limit: 10_000_000, windowSeconds: 86_400 }], budget: { amountUsd: 1_000, period: "day" } });
+    const outcomes = [];
+    for (let i = 0; i < 50; i++) {
+      outcomes.push(await replicas[0]!.admit("leased-tokens", { policy: p, id: `lt${i}`, tokens: 1_000, costUsd: 0.01, holdMs: 60_000 }));
+    }
+    expect(outcomes.filter((o) => reservationOf(o).leaseId !== undefined).length).toBeGreaterThan(40);
+    await Promise.all(outcomes.map((o) => replicas[0]!.settle("leased-tokens", reservationOf(o), { tokens: 7, costUsd: 0.001 })));
+    await leaseEnds();
+    const { counters } = await storedCounters("leased-tokens");
+    expect(counters.windows["tokens:86400"]!.used).toBe(350);
+    expect(counters.spend!.usd).toBeCloseTo(0.05, 9);
+  });
+
+  it("ends a lease when the key's policy changes: the new limits decide at once", async () => {
+    const generous = policy({ rateLimits: [{ kind: "requests", limit: 1_000_000, windowSeconds: 86_400 }] });
+    for (let i = 0; i < 5; i++) expect((await admitOn(replicas[0]!, "changed", generous)).ok).toBe(true);
+    const strict = policy({ rateLimits: [{ kind: "requests", limit: 6, windowSeconds: 86_400 }] });
+    expect(replicas[0]!.admitFromLease("changed", { policy: strict, id: "x", tokens: 0, costUsd: 0, holdMs: 60_000 })).toBeNull();
+    // The rest of the old lease went back: 5 used, so exactly one more fits under the new limit.
+    expect((await admitOn(replicas[0]!, "changed", strict)).ok).toBe(true);
+    expect((await admitOn(replicas[0]!, "changed", strict)).ok).toBe(false);
+  });
+});

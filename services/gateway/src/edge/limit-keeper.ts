@@ -3,7 +3,20 @@ import type { KV } from "@nats-io/kv";
 import { decodeMessage, encodeMessage } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import { bounded, NATS_TIMEOUT_MS } from "./bounded.js";
-import { applyBatch, emptyCounters, fitsWithin, KeyCounters, type AdmitRequest, type CounterOp, type OpOutcome, type Reservation, type Usage } from "./limit-counters.js";
+import type { KeyPolicy } from "@lantern/shared/contracts";
+import {
+  applyBatch,
+  emptyCounters,
+  fitsWithin,
+  grantLease,
+  KeyCounters,
+  type AdmitRequest,
+  type CounterOp,
+  type LeaseGrant,
+  type OpOutcome,
+  type Reservation,
+  type Usage,
+} from "./limit-counters.js";
 
 export class LimitsUnavailableError extends Error {
   override name = "LimitsUnavailableError";
@@ -13,6 +26,21 @@ interface QueuedOp {
   op: CounterOp;
   resolve(outcome: OpOutcome): void;
   reject(err: unknown): void;
+}
+
+/** Room this gateway took from a key's shared counters, to admit from without a round trip. */
+interface Lease {
+  id: number;
+  /** The policy it was granted under: a changed policy ends it. */
+  policy: KeyPolicy;
+  /** What is not yet reserved by a request. */
+  left: LeaseGrant;
+  endsAt: number;
+  timer: NodeJS.Timeout;
+  /** Requests admitted from it. */
+  taken: number;
+  /** A request did not fit in what was left. */
+  exhausted: boolean;
 }
 
 /** One key's counters as this gateway last saw them, and the operations waiting to be committed. */
@@ -28,6 +56,9 @@ interface Lane {
   committing: boolean;
   /** Set while settlements wait for company before their commit starts. */
   linger: NodeJS.Timeout | undefined;
+  lease: Lease | null;
+  /** How many requests the next lease is sized for: it follows the demand the last one saw. */
+  leaseRequests: number;
 }
 
 /**
@@ -45,6 +76,14 @@ const SETTLE_LINGER_MS = 2;
  */
 const ROOM_FRESH_MS = 5_000;
 const ROOM_SHARE = 0.5;
+
+/**
+ * A lease lives this long at most; what is left then goes back to the shared counters, so a lease
+ * a replica no longer uses keeps room from the others for no longer than this.
+ */
+const LEASE_TTL_MS = 1_000;
+const LEASE_FIRST_REQUESTS = 16;
+const LEASE_MAX_REQUESTS = 8_192;
 
 const isConflict = (err: unknown) =>
   err instanceof JetStreamApiError &&
@@ -65,9 +104,18 @@ export interface LimitKeeperOptions {
  * revision last seen. On a revision conflict (another replica wrote) the entry is re-read and the
  * batch re-decided. Admissions fail fast when NATS is unreachable; settlements are retried in the
  * background until they land.
+ *
+ * Far from its limits, a key is admitted from a lease: a commit that admits also takes a slice of
+ * the room left (`grantLease`: at most 1/16 of it, sized to the demand seen), and the requests that
+ * follow reserve from that slice in memory, with no round trip, until it runs out or ends (1 s,
+ * or the end of a window), when what is left goes back. Counters never admit past a limit: a lease
+ * is counted as used while held. Near a limit no lease is taken and every admission is decided in
+ * the shared counters. A gateway that dies holding a lease leaves its rest counted until the
+ * window (or budget period) ends: stricter, never looser.
  */
 export class LimitKeeper {
   private readonly lanes = new Map<string, Lane>();
+  private leaseIds = 0;
   private readonly now: () => number;
   private stopped = false;
 
@@ -87,31 +135,93 @@ export class LimitKeeper {
     return fitsWithin(lane.counters, request, now, ROOM_SHARE);
   }
 
+  /** Admits from this gateway's lease on the key, in memory; null when that takes the shared counters. */
+  admitFromLease(counterKey: string, request: AdmitRequest): Reservation | null {
+    const lane = this.lanes.get(counterKey);
+    const lease = lane?.lease;
+    if (!lane || !lease) return null;
+    if (this.now() >= lease.endsAt || lease.policy !== request.policy) {
+      this.endLease(counterKey, lane);
+      return null;
+    }
+    const { left } = lease;
+    const fits =
+      Object.entries(left.windows).every(([id, w]) => w.amount >= (id.startsWith("requests:") ? 1 : request.tokens)) &&
+      (!left.spend || left.spend.usd >= request.costUsd);
+    if (!fits) {
+      // Ended now, so the admission that follows takes a new one, sized for more.
+      lease.exhausted = true;
+      this.endLease(counterKey, lane);
+      return null;
+    }
+    const windowStarts: Record<string, number> = {};
+    for (const [id, w] of Object.entries(left.windows)) {
+      w.amount -= id.startsWith("requests:") ? 1 : request.tokens;
+      windowStarts[id] = w.start;
+    }
+    if (left.spend) left.spend.usd -= request.costUsd;
+    lease.taken++;
+    return { id: request.id, tokens: request.tokens, costUsd: request.costUsd, windowStarts, spendStart: left.spend?.start ?? null, leaseId: lease.id };
+  }
+
   admit(counterKey: string, request: AdmitRequest): Promise<OpOutcome> {
+    const reservation = this.admitFromLease(counterKey, request);
+    if (reservation) return Promise.resolve({ ok: true, reservation });
     return this.enqueue(counterKey, { kind: "admit", request });
   }
 
   settle(counterKey: string, reservation: Reservation, actual: Usage): Promise<void> {
+    // Unused room of a reservation from a live lease goes back to the lease; anything else is
+    // corrected in the shared counters, where the lease (or the request) was counted whole.
+    const lease = this.lanes.get(counterKey)?.lease;
+    if (lease && reservation.leaseId === lease.id && this.now() < lease.endsAt && actual.tokens <= reservation.tokens && actual.costUsd <= reservation.costUsd) {
+      for (const [id, w] of Object.entries(lease.left.windows)) if (!id.startsWith("requests:")) w.amount += reservation.tokens - actual.tokens;
+      if (lease.left.spend) lease.left.spend.usd += reservation.costUsd - actual.costUsd;
+      return Promise.resolve();
+    }
     return this.enqueue(counterKey, { kind: "settle", reservation, actual }).then(() => undefined);
   }
 
-  /** Settlements not yet committed (they are retried until they are). */
+  /** Settlements and lease returns not yet committed (they are retried until they are). */
   pendingSettlements(): number {
     let n = 0;
-    for (const lane of this.lanes.values()) n += lane.queue.filter((q) => q.op.kind === "settle").length;
+    for (const lane of this.lanes.values()) n += lane.queue.filter((q) => q.op.kind !== "admit").length;
     return n;
   }
 
   stop(): void {
     this.stopped = true;
+    for (const [key, lane] of this.lanes) this.endLease(key, lane);
     // Settlements still lingering are written now.
     for (const [key, lane] of this.lanes) if (lane.linger) this.startCommit(key, lane);
+  }
+
+  /** Gives back what is left of the lane's lease, and sizes the next one by what this one saw. */
+  private endLease(key: string, lane: Lane): void {
+    const lease = lane.lease;
+    if (!lease) return;
+    clearTimeout(lease.timer);
+    lane.lease = null;
+    lane.leaseRequests = lease.exhausted
+      ? Math.min(LEASE_MAX_REQUESTS, lane.leaseRequests * 2)
+      : Math.max(LEASE_FIRST_REQUESTS, Math.min(LEASE_MAX_REQUESTS, lease.taken * 2));
+    void this.enqueue(key, { kind: "release", left: lease.left });
   }
 
   private enqueue(counterKey: string, op: CounterOp): Promise<OpOutcome> {
     let lane = this.lanes.get(counterKey);
     if (!lane) {
-      lane = { counters: emptyCounters(), revision: 0, known: false, seenAt: 0, queue: [], committing: false, linger: undefined };
+      lane = {
+        counters: emptyCounters(),
+        revision: 0,
+        known: false,
+        seenAt: 0,
+        queue: [],
+        committing: false,
+        linger: undefined,
+        lease: null,
+        leaseRequests: LEASE_FIRST_REQUESTS,
+      };
       this.lanes.set(counterKey, lane);
     }
     const queued = new Promise<OpOutcome>((resolve, reject) => lane.queue.push({ op, resolve, reject }));
@@ -150,7 +260,7 @@ export class LimitKeeper {
           // NATS unreachable (or an unreadable entry): refuse the admissions now, keep the settlements.
           lane.known = false;
           const admissions = lane.queue.filter((q) => q.op.kind === "admit");
-          lane.queue = lane.queue.filter((q) => q.op.kind === "settle");
+          lane.queue = lane.queue.filter((q) => q.op.kind !== "admit");
           for (const q of admissions) q.reject(new LimitsUnavailableError("rate limit counters are unavailable", { cause: err }));
           if (lane.queue.length === 0 || this.stopped) break;
           this.opts.logger.warn({ err, counterKey: key, settlements: lane.queue.length }, "settling limits failed; retrying");
@@ -160,7 +270,7 @@ export class LimitKeeper {
       }
     } finally {
       lane.committing = false;
-      if (lane.queue.length === 0 && !lane.known) this.lanes.delete(key);
+      if (lane.queue.length === 0 && !lane.known && !lane.lease) this.lanes.delete(key);
     }
   }
 
@@ -171,15 +281,19 @@ export class LimitKeeper {
       batch.push(...lane.queue.splice(0));
       try {
         if (!lane.known) await this.read(key, lane);
-        const { counters, outcomes } = applyBatch(lane.counters, batch.map((q) => q.op), this.now());
+        const now = this.now();
+        const { counters, outcomes } = applyBatch(lane.counters, batch.map((q) => q.op), now);
+        const leased = this.leaseFor(lane, batch, outcomes, counters, now);
+        const written = leased?.counters ?? counters;
         const revision = await bounded(
-          this.opts.limits.put(key, encodeMessage(KeyCounters, counters), { previousSeq: lane.revision, timeout: NATS_TIMEOUT_MS }),
+          this.opts.limits.put(key, encodeMessage(KeyCounters, written), { previousSeq: lane.revision, timeout: NATS_TIMEOUT_MS }),
           "limits write",
         );
-        lane.counters = counters;
+        lane.counters = written;
         lane.revision = revision;
         lane.known = true;
         lane.seenAt = this.now();
+        if (leased) this.holdLease(key, lane, leased.policy, leased.grant, leased.endsAt);
         batch.forEach((q, i) => q.resolve(outcomes[i]!));
         return;
       } catch (err) {
@@ -191,6 +305,34 @@ export class LimitKeeper {
         }
       }
     }
+  }
+
+  /**
+   * The lease a batch that admitted something takes along in its write, when the lane holds none:
+   * sized for the lane's expected demand, each request needing as much as the largest admitted.
+   */
+  private leaseFor(lane: Lane, batch: QueuedOp[], outcomes: OpOutcome[], counters: KeyCounters, now: number) {
+    if (lane.lease || this.stopped) return null;
+    let policy: KeyPolicy | null = null;
+    const need = { tokens: 0, costUsd: 0 };
+    batch.forEach(({ op }, i) => {
+      if (op.kind !== "admit" || !outcomes[i]!.ok) return;
+      policy = op.request.policy;
+      need.tokens = Math.max(need.tokens, op.request.tokens);
+      need.costUsd = Math.max(need.costUsd, op.request.costUsd);
+    });
+    if (!policy) return null;
+    const granted = grantLease(counters, policy, need, lane.leaseRequests, now);
+    return granted && { ...granted, policy: policy as KeyPolicy, endsAt: Math.min(granted.endsAt, now + LEASE_TTL_MS) };
+  }
+
+  private holdLease(key: string, lane: Lane, policy: KeyPolicy, grant: LeaseGrant, endsAt: number): void {
+    const lease: Lease = { id: ++this.leaseIds, policy, left: grant, endsAt, taken: 0, exhausted: false, timer: undefined as unknown as NodeJS.Timeout };
+    lease.timer = setTimeout(() => {
+      if (lane.lease === lease) this.endLease(key, lane);
+    }, Math.max(0, endsAt - this.now()));
+    lease.timer.unref();
+    lane.lease = lease;
   }
 
   private async read(key: string, lane: Lane): Promise<void> {

@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { natsNames, UsageEvent, type KeyPolicy } from "@lantern/shared/contracts";
+import { natsNames, type UsageEvent, type KeyPolicy } from "@lantern/shared/contracts";
 import { createLogger } from "@lantern/shared/logging";
 import { connectNats, ensureEdgeBuckets, ensureEventsStream, startLocalNatsServer, type LocalNatsServer, type NatsLink } from "@lantern/shared/nats";
-import { uniqueNamespace } from "@lantern/shared/testing";
+import { uniqueNamespace, usageEventsInStream } from "@lantern/shared/testing";
 import { KeyCounters, type OpOutcome, type Reservation } from "./limit-counters.js";
 import { LimitKeeper, LimitsUnavailableError } from "./limit-keeper.js";
 import { UsageOutbox } from "./usage-outbox.js";
@@ -104,14 +104,9 @@ describe("while NATS is unavailable", () => {
     await outbox.close(30_000);
     expect(outbox.pending).toBe(0);
 
-    const { state } = await jsm.streams.info(names.streams.events);
-    expect(state.messages).toBe(20);
-    const ids = new Set<string>();
-    for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
-      const message = await jsm.streams.getMessage(names.streams.events, { seq });
-      if (message) ids.add(UsageEvent.parse(message.json()).id);
-    }
-    expect(ids.size).toBe(20);
+    const ids = (await usageEventsInStream(link.nc, names)).map((e) => e.id);
+    expect(ids).toHaveLength(20);
+    expect(new Set(ids).size).toBe(20);
 
     const stored = KeyCounters.parse((await limits.get("key"))!.json());
     expect(stored.held).toEqual({});

@@ -33,6 +33,12 @@ export interface RequestLedger {
   /** Throws ApiError 403 (model not allowed) or 429 (over a limit, with Retry-After). At most once per request. */
   admit(claim: AdmissionClaim): Promise<void>;
   /**
+   * Admits at once when that needs no round trip (the key has no limits, or this gateway's lease
+   * on its counters covers the claim) and returns true; false when `admit` must decide. Throws
+   * ApiError 403 like `admit`.
+   */
+  admitNow(claim: AdmissionClaim): boolean;
+  /**
    * True when admitting `claim` is all but certain (the key's counters, as last seen, leave half of
    * every limit): work may then start while `admit` decides, as long as nothing reaches the client
    * before it has. False when admission is instant anyway, or could well refuse.

@@ -53,13 +53,23 @@ export class TrackedLedger implements RequestLedger {
     this.caller = { keyId: who.policy?.keyId ?? null, policy: who.policy };
   }
 
-  async admit(claim: AdmissionClaim): Promise<void> {
-    if (this.admitted) throw new Error("a request is admitted at most once");
-    this.model = claim.model;
-    const { policy } = this.caller;
-    if (!modelAllowed(policy, claim.model)) throw modelNotAllowed(claim.model);
+  admitNow(claim: AdmissionClaim): boolean {
+    const policy = this.beginAdmission(claim);
+    if (!policy || !this.keyHash) return true;
+    const reservation = this.edge.limits.admitFromLease(this.keyHash, this.admitRequest(policy, claim));
+    if (!reservation) {
+      this.admitted = false;
+      return false;
+    }
     this.admitted = true;
-    if (!policy || !this.keyHash || !hasLimits(policy)) return;
+    this.claim = claim;
+    this.reservation = reservation;
+    return true;
+  }
+
+  async admit(claim: AdmissionClaim): Promise<void> {
+    const policy = this.beginAdmission(claim);
+    if (!policy || !this.keyHash) return;
 
     let outcome;
     try {
@@ -77,6 +87,16 @@ export class TrackedLedger implements RequestLedger {
     this.reservation = outcome.reservation ?? null;
     // The client left while the admission was being decided: nothing will run, give it all back.
     if (this.finished && this.reservation) this.settle(this.reservation, { tokens: 0, costUsd: 0 });
+  }
+
+  /** Checks model access and marks the request admitted; returns the policy whose limits still have to admit it, if any. */
+  private beginAdmission(claim: AdmissionClaim): KeyPolicy | null {
+    if (this.admitted) throw new Error("a request is admitted at most once");
+    this.model = claim.model;
+    const { policy } = this.caller;
+    if (!modelAllowed(policy, claim.model)) throw modelNotAllowed(claim.model);
+    this.admitted = true;
+    return policy && this.keyHash && hasLimits(policy) ? policy : null;
   }
 
   hasRoom(claim: AdmissionClaim): boolean {

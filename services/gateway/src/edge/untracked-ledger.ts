@@ -5,6 +5,9 @@ import type { AdmissionClaim, Caller, RequestLedger, ServedBy } from "./request-
 export class UntrackedLedger implements RequestLedger {
   readonly caller: Caller = { keyId: null, policy: null };
   async admit(_claim: AdmissionClaim): Promise<void> {}
+  admitNow(_claim: AdmissionClaim): boolean {
+    return true;
+  }
   hasRoom(_claim: AdmissionClaim): boolean {
     return false;
   }

@@ -1,5 +1,5 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
-import { encodeMessage, UsageEvent } from "@lantern/shared/contracts";
+import { encodeMessage, UsageEventBatch, type UsageEvent } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import { bounded, NATS_TIMEOUT_MS } from "./bounded.js";
 
@@ -9,17 +9,20 @@ export interface UsageOutboxOptions {
   /** Events held at most while NATS is unreachable; beyond it the oldest are dropped (and counted). */
   limit: number;
   logger: Logger;
-  /** Events published side by side. */
+  /** Events published in one message at most. */
   batch?: number;
 }
 
 /**
- * Publishes usage events off the response path. Each is published with its id as the JetStream
- * message id, so a retry after a lost ack is stored once. While NATS is unreachable events wait
- * here, bounded, and are retried with a growing pause.
+ * Publishes usage events off the response path, as many as are waiting in one message (one at a
+ * time when requests come one at a time). A batch that failed is retried as it was, under the
+ * same JetStream message id, so a retry after a lost ack is stored once. While NATS is
+ * unreachable events wait here, bounded, and are retried with a growing pause.
  */
 export class UsageOutbox {
   private queue: UsageEvent[] = [];
+  /** The batch being published, or retried. */
+  private sending: UsageEvent[] = [];
   private pumping: Promise<void> | undefined;
   private dropped = 0;
   private closed = false;
@@ -27,7 +30,7 @@ export class UsageOutbox {
   constructor(private readonly opts: UsageOutboxOptions) {}
 
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length + this.sending.length;
   }
 
   get droppedCount(): number {
@@ -36,7 +39,7 @@ export class UsageOutbox {
 
   add(event: UsageEvent): void {
     this.queue.push(event);
-    if (this.queue.length > this.opts.limit) {
+    if (this.pending > this.opts.limit && this.queue.length > 0) {
       this.queue.shift();
       if (this.dropped++ % 1000 === 0) this.opts.logger.error({ dropped: this.dropped, limit: this.opts.limit }, "usage outbox full; dropping the oldest events");
     }
@@ -48,7 +51,7 @@ export class UsageOutbox {
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
     await Promise.race([this.drained(), deadline]);
     this.closed = true;
-    if (this.queue.length > 0) this.opts.logger.error({ unpublished: this.queue.length }, "usage events left unpublished at shutdown");
+    if (this.pending > 0) this.opts.logger.error({ unpublished: this.pending }, "usage events left unpublished at shutdown");
   }
 
   private async drained(): Promise<void> {
@@ -57,24 +60,19 @@ export class UsageOutbox {
 
   private async pump(): Promise<void> {
     let pauseMs = 100;
-    while (this.queue.length > 0 && !this.closed) {
-      const batch = this.queue.slice(0, this.opts.batch ?? 256);
-      const results = await Promise.allSettled(
-        batch.map((event) =>
-          bounded(this.opts.js.publish(this.opts.subject, encodeMessage(UsageEvent, event), { msgID: event.id, timeout: NATS_TIMEOUT_MS }), "usage publish"),
-        ),
-      );
-      const published = new Set(batch.filter((_, i) => results[i]!.status === "fulfilled"));
-      this.queue = this.queue.filter((event) => !published.has(event));
-      const failed = batch.length - published.size;
-      if (failed === 0) {
+    while ((this.sending.length > 0 || this.queue.length > 0) && !this.closed) {
+      if (this.sending.length === 0) this.sending = this.queue.splice(0, this.opts.batch ?? 256);
+      const events = this.sending;
+      try {
+        const message = encodeMessage(UsageEventBatch, { v: 1, type: "usage.batch", events });
+        await bounded(this.opts.js.publish(this.opts.subject, message, { msgID: `${events[0]!.id}+${events.length}`, timeout: NATS_TIMEOUT_MS }), "usage publish");
+        this.sending = [];
         pauseMs = 100;
-        continue;
+      } catch (err) {
+        this.opts.logger.warn({ err, failed: events.length, pending: this.pending }, "publishing usage events failed; retrying");
+        await new Promise((r) => setTimeout(r, pauseMs));
+        pauseMs = Math.min(pauseMs * 2, 5_000);
       }
-      const reason = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
-      this.opts.logger.warn({ err: reason.reason, failed, pending: this.queue.length }, "publishing usage events failed; retrying");
-      await new Promise((r) => setTimeout(r, pauseMs));
-      pauseMs = Math.min(pauseMs * 2, 5_000);
     }
   }
 }

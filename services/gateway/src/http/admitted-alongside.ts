@@ -1,9 +1,9 @@
 import type { AdmissionClaim, RequestLedger } from "../edge/request-ledger.js";
 
 /**
- * Admits the request and runs `work`: side by side when the ledger has room for the claim (the
- * answer of an upstream then does not wait for the admission's round trip to NATS), one after the
- * other otherwise. Either way nothing `work` made is used unless the request was admitted: on a
+ * Admits the request and runs `work`: at once when the ledger admits without a round trip; side
+ * by side when it has room for the claim (the answer of an upstream then does not wait for the
+ * admission's round trip to NATS); one after the other otherwise. Either way nothing `work` made is used unless the request was admitted: on a
  * refusal work's signal is aborted, what it made anyway goes to `discard`, and the refusal is thrown.
  */
 export async function admittedAlongside<T>(
@@ -13,6 +13,7 @@ export async function admittedAlongside<T>(
   work: (signal: AbortSignal) => Promise<T>,
   discard: (made: T) => void,
 ): Promise<T> {
+  if (ledger.admitNow(claim)) return work(clientGone);
   if (!ledger.hasRoom(claim)) {
     await ledger.admit(claim);
     return work(clientGone);

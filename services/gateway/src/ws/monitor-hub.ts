@@ -1,5 +1,5 @@
 import type { Subscription } from "@nats-io/transport-node";
-import { monitorKindMatches, UsageEvent, type NatsNames } from "@lantern/shared/contracts";
+import { decodeMessage, monitorKindMatches, UsageMessage, usageEventsOf, type NatsNames } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import type { NatsLink } from "@lantern/shared/nats";
 import type { QueueMonitor } from "../jobs/queue-monitor.js";
@@ -78,7 +78,8 @@ export class MonitorHub {
           if (err) return this.log.warn({ err }, "monitor subscription failed");
           // A throw here would end the connection's reader: one bad body must never do that.
           try {
-            this.onEvent(family, msg.string());
+            if (family === "usage") this.onUsage(msg.data);
+            else this.onEvent(family, msg.string());
           } catch (error) {
             this.log.warn({ err: error, subject: msg.subject }, "monitor event dropped");
           }
@@ -98,6 +99,21 @@ export class MonitorHub {
     this.timer = undefined;
   }
 
+  /** Usage comes one event or a batch per message: followers see one event per request either way. */
+  private onUsage(body: Uint8Array): void {
+    let message: UsageMessage;
+    try {
+      message = decodeMessage(UsageMessage, body);
+    } catch {
+      return;
+    }
+    for (const usage of usageEventsOf(message)) {
+      const { workerIds, completionTokens } = usage;
+      if (workerIds.length > 0 && completionTokens > 0) this.finished.push([Date.now(), workerIds, completionTokens]);
+      this.remember({ kind: "usage", at: usage.at, data: usage });
+    }
+  }
+
   private onEvent(family: string, body: string): void {
     let data: { type?: unknown; at?: unknown };
     try {
@@ -108,20 +124,15 @@ export class MonitorHub {
     const type = typeof data.type === "string" ? data.type : "";
     // Bodies carry their own type (`model.loaded`, `run.started`, `usage`); the kind names the family first.
     const kind = type === family || type.startsWith(`${family}.`) ? type : type ? `${family}.${type}` : family;
-    const event: MonitorEvent = { kind, at: typeof data.at === "number" ? data.at : Date.now(), data };
-    if (kind === "usage") this.noteUsage(data);
-    if (kind !== "pipeline.stage.delta") {
+    this.remember({ kind, at: typeof data.at === "number" ? data.at : Date.now(), data });
+  }
+
+  private remember(event: MonitorEvent): void {
+    if (event.kind !== "pipeline.stage.delta") {
       this.recent.push(event);
       if (this.recent.length > RECENT_KEPT) this.recent.shift();
     }
     this.publish(event);
-  }
-
-  private noteUsage(data: unknown): void {
-    const usage = UsageEvent.safeParse(data);
-    if (!usage.success) return;
-    const { workerIds, completionTokens } = usage.data;
-    if (workerIds.length > 0 && completionTokens > 0) this.finished.push([Date.now(), workerIds, completionTokens]);
   }
 
   private publish(event: MonitorEvent): void {
