@@ -157,11 +157,12 @@ describe("LimitKeeper leases", () => {
       outcomes.push(await replicas[0]!.admit("leased-tokens", { policy: p, id: `lt${i}`, tokens: 1_000, costUsd: 0.01, holdMs: 60_000 }));
     }
     expect(outcomes.filter((o) => reservationOf(o).leaseId !== undefined).length).toBeGreaterThan(40);
-    await Promise.all(outcomes.map((o) => replicas[0]!.settle("leased-tokens", reservationOf(o), { tokens: 7, costUsd: 0.001 })));
+    // Most used less than they reserved, two used more.
+    await Promise.all(outcomes.map((o, i) => replicas[0]!.settle("leased-tokens", reservationOf(o), i < 2 ? { tokens: 1_500, costUsd: 0.02 } : { tokens: 7, costUsd: 0.001 })));
     await leaseEnds();
     const { counters } = await storedCounters("leased-tokens");
-    expect(counters.windows["tokens:86400"]!.used).toBe(350);
-    expect(counters.spend!.usd).toBeCloseTo(0.05, 9);
+    expect(counters.windows["tokens:86400"]!.used).toBe(2 * 1_500 + 48 * 7);
+    expect(counters.spend!.usd).toBeCloseTo(2 * 0.02 + 48 * 0.001, 9);
   });
 
   it("ends a lease when the key's policy changes: the new limits decide at once", async () => {

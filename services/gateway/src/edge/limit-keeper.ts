@@ -171,12 +171,22 @@ export class LimitKeeper {
   }
 
   settle(counterKey: string, reservation: Reservation, actual: Usage): Promise<void> {
-    // Unused room of a reservation from a live lease goes back to the lease; anything else is
-    // corrected in the shared counters, where the lease (or the request) was counted whole.
+    // A reservation from a live lease is settled in it: unused room goes back to the lease. Anything
+    // else is corrected in the shared counters, where the lease (or the request) was counted whole.
+    // Usage beyond the reservation comes out of the lease when it has that much left.
     const lease = this.lanes.get(counterKey)?.lease;
-    if (lease && reservation.leaseId === lease.id && this.now() < lease.endsAt && actual.tokens <= reservation.tokens && actual.costUsd <= reservation.costUsd) {
-      for (const [id, w] of Object.entries(lease.left.windows)) if (!id.startsWith("requests:")) w.amount += reservation.tokens - actual.tokens;
-      if (lease.left.spend) lease.left.spend.usd += reservation.costUsd - actual.costUsd;
+    const unusedTokens = reservation.tokens - actual.tokens;
+    const unusedUsd = reservation.costUsd - actual.costUsd;
+    const tokenWindows = lease ? Object.entries(lease.left.windows).filter(([id]) => !id.startsWith("requests:")) : [];
+    if (
+      lease &&
+      reservation.leaseId === lease.id &&
+      this.now() < lease.endsAt &&
+      tokenWindows.every(([, w]) => w.amount + unusedTokens >= 0) &&
+      (!lease.left.spend || lease.left.spend.usd + unusedUsd >= 0)
+    ) {
+      for (const [, w] of tokenWindows) w.amount += unusedTokens;
+      if (lease.left.spend) lease.left.spend.usd += unusedUsd;
       return Promise.resolve();
     }
     return this.enqueue(counterKey, { kind: "settle", reservation, actual }).then(() => undefined);
