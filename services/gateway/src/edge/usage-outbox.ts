@@ -3,6 +3,8 @@ import { encodeMessage, UsageEventBatch, type UsageEvent } from "@lantern/shared
 import type { Logger } from "@lantern/shared/logging";
 import { bounded, NATS_TIMEOUT_MS } from "./bounded.js";
 
+const DEFAULT_LINGER_MS = 5;
+
 export interface UsageOutboxOptions {
   js: JetStreamClient;
   subject: string;
@@ -11,16 +13,21 @@ export interface UsageOutboxOptions {
   logger: Logger;
   /** Events published in one message at most. */
   batch?: number;
+  /** How long the first event waits for others before a message leaves (a full batch leaves at once). */
+  lingerMs?: number;
 }
 
 /**
- * Publishes usage events off the response path, as many as are waiting in one message (one at a
- * time when requests come one at a time). A batch that failed is retried as it was, under the
+ * Publishes usage events off the response path, as many as are waiting in one message: the first
+ * waits a few milliseconds for company, so even requests that come one after another share
+ * writes, and the NATS work is not done between a client's request and its next. A batch that failed is retried as it was, under the
  * same JetStream message id, so a retry after a lost ack is stored once. While NATS is
  * unreachable events wait here, bounded, and are retried with a growing pause.
  */
 export class UsageOutbox {
   private queue: UsageEvent[] = [];
+  /** Set while the first event of a message waits for company: ends the wait. */
+  private endLinger: (() => void) | undefined;
   /** The batch being published, or retried. */
   private sending: UsageEvent[] = [];
   private pumping: Promise<void> | undefined;
@@ -28,6 +35,10 @@ export class UsageOutbox {
   private closed = false;
 
   constructor(private readonly opts: UsageOutboxOptions) {}
+
+  private get batchSize(): number {
+    return this.opts.batch ?? 256;
+  }
 
   get pending(): number {
     return this.queue.length + this.sending.length;
@@ -43,7 +54,21 @@ export class UsageOutbox {
       this.queue.shift();
       if (this.dropped++ % 1000 === 0) this.opts.logger.error({ dropped: this.dropped, limit: this.opts.limit }, "usage outbox full; dropping the oldest events");
     }
-    this.pumping ??= this.pump().finally(() => (this.pumping = undefined));
+    if (!this.pumping) {
+      this.pumping = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.opts.lingerMs ?? DEFAULT_LINGER_MS);
+        this.endLinger = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      })
+        .then(() => {
+          this.endLinger = undefined;
+          return this.pump();
+        })
+        .finally(() => (this.pumping = undefined));
+    }
+    if (this.queue.length >= this.batchSize) this.endLinger?.();
   }
 
   /** Waits until every event is published, or until `timeoutMs` passed; then stops retrying. */
@@ -61,7 +86,7 @@ export class UsageOutbox {
   private async pump(): Promise<void> {
     let pauseMs = 100;
     while ((this.sending.length > 0 || this.queue.length > 0) && !this.closed) {
-      if (this.sending.length === 0) this.sending = this.queue.splice(0, this.opts.batch ?? 256);
+      if (this.sending.length === 0) this.sending = this.queue.splice(0, this.batchSize);
       const events = this.sending;
       try {
         const message = encodeMessage(UsageEventBatch, { v: 1, type: "usage.batch", events });
