@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeMessage, natsNames, TaskEvent, type TaskReport, type TaskView } from "@lantern/shared/contracts";
+import { decodeMessage, natsNames, TaskEvent, type TaskReport, type TaskView, type UsageEvent } from "@lantern/shared/contracts";
+import { usageEventsInStream } from "@lantern/shared/testing";
 import { dropPipelinesStream, startTestOrchestrator, type TestOrchestrator } from "./harness/test-orchestrator.js";
 import { repoRoot, startTestStack, waitFor, type TestStack } from "./harness/test-stack.js";
 
@@ -135,6 +136,21 @@ describe("async tasks", () => {
     const jsm = await jetstreamManager(nc);
     const last = await jsm.streams.getMessage(names.streams.events, { last_by_subj: names.subjects.taskEvents(task.id) });
     expect(decodeMessage(TaskEvent, last!.data)).toMatchObject({ taskId: task.id, type: "done", status: "succeeded" });
+
+    // Its model call is counted like a request's: one usage event with the real tokens.
+    let usage: UsageEvent[] = [];
+    await waitFor(async () => (usage = (await usageEventsInStream(nc, names)).filter((e) => e.requestId.startsWith(task.id))).length > 0);
+    expect(usage).toHaveLength(1);
+    expect(usage[0]).toMatchObject({
+      id: `${task.id}-a1`,
+      keyId: null,
+      path: "/api/v1/tasks",
+      model: "stories260K",
+      status: 200,
+      workerIds: report.workerIds,
+      promptTokens: report.usage.promptTokens,
+      completionTokens: report.usage.completionTokens,
+    });
   });
 
   it("runs a pipeline task through its run", async () => {

@@ -4,7 +4,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { natsNames, newRequestId } from "@lantern/shared/contracts";
 import { InferenceClient, ReplyRouter } from "@lantern/shared/inference";
 import type { Logger } from "@lantern/shared/logging";
-import { closeNats, connectNats, ensureEventsStream, ensureInferStream } from "@lantern/shared/nats";
+import { closeNats, connectNats, ensureEdgeBuckets, ensureEventsStream, ensureInferStream, UsageOutbox } from "@lantern/shared/nats";
 import { PipelineResponder } from "./api/pipeline-responder.js";
 import type { OrchestratorConfig } from "./config.js";
 import { openOrchestratorDatabase } from "./db/database.js";
@@ -24,10 +24,16 @@ import { TaskEvents } from "./tasks/task-events.js";
 import { TaskExecution } from "./tasks/task-execution.js";
 import { TaskRunner } from "./tasks/task-runner.js";
 import { TaskStore } from "./tasks/task-store.js";
+import { TaskUsage } from "./tasks/task-usage.js";
 import { startTaskSweeper } from "./tasks/task-sweeper.js";
 import { Tasks } from "./tasks/tasks.js";
 import { WebhookDispatcher } from "./tasks/webhook-dispatcher.js";
 import { webhookSecret } from "./tasks/webhook-secret.js";
+
+/** Usage events of tasks held while NATS is unreachable (oldest dropped beyond it). */
+const USAGE_OUTBOX_LIMIT = 10_000;
+/** How long stopping waits for the last usage events to be published. */
+const USAGE_FLUSH_MS = 5_000;
 
 export interface RunningOrchestrator {
   id: string;
@@ -125,7 +131,11 @@ export async function startOrchestrator({ config, logger, nc: given }: StartOrch
     webhooks.start();
     opened.push(() => webhooks.stop());
     const taskEvents = new TaskEvents(js, names, log);
-    const execution = new TaskExecution({ inference, runs: store, executor, retryDelayMs: config.ORCHESTRATOR_RETRY_DELAY_MS });
+    const usageOutbox = new UsageOutbox({ js, subject: names.subjects.usageEvent, limit: USAGE_OUTBOX_LIMIT, logger: log.child({ component: "task-usage" }) });
+    opened.push(() => usageOutbox.close(USAGE_FLUSH_MS));
+    const { prices } = await ensureEdgeBuckets(nc, names);
+    const usage = new TaskUsage({ outbox: usageOutbox, prices, orchestratorId: `orchestrator-${id}`, logger: log });
+    const execution = new TaskExecution({ inference, runs: store, executor, retryDelayMs: config.ORCHESTRATOR_RETRY_DELAY_MS, usage });
     const runner = new TaskRunner({
       runnerId: id,
       nc,

@@ -2,7 +2,7 @@ import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { decodeMessage, encodeMessage } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { bounded, NATS_TIMEOUT_MS } from "./bounded.js";
+import { bounded, NATS_TIMEOUT_MS } from "@lantern/shared/nats";
 import type { KeyPolicy } from "@lantern/shared/contracts";
 import {
   applyBatch,

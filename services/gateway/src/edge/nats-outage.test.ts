@@ -5,11 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { natsNames, type UsageEvent, type KeyPolicy } from "@lantern/shared/contracts";
 import { createLogger } from "@lantern/shared/logging";
-import { connectNats, ensureEdgeBuckets, ensureEventsStream, startLocalNatsServer, type LocalNatsServer, type NatsLink } from "@lantern/shared/nats";
+import { connectNats, ensureEdgeBuckets, ensureEventsStream, startLocalNatsServer, UsageOutbox, type LocalNatsServer, type NatsLink } from "@lantern/shared/nats";
 import { uniqueNamespace, usageEventsInStream } from "@lantern/shared/testing";
 import { KeyCounters, type OpOutcome, type Reservation } from "./limit-counters.js";
 import { LimitKeeper, LimitsUnavailableError } from "./limit-keeper.js";
-import { UsageOutbox } from "./usage-outbox.js";
 
 /*
  * What the edge does while NATS is away: usage events wait in the outbox and settlements are

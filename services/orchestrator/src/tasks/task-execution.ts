@@ -5,6 +5,7 @@ import { samplingOf, type StageCallError } from "../execution/model-caller.js";
 import type { RunExecutor } from "../execution/run-executor.js";
 import type { RunStore } from "../runs/run-store.js";
 import { priorityOf, type TaskEnd, type TaskRow } from "./task-store.js";
+import type { TaskUsage } from "./task-usage.js";
 
 /** A task's work was stopped by its signal (cancelled, or its orchestrator is stopping). */
 export class TaskInterrupted extends Error {
@@ -17,6 +18,7 @@ export interface TaskExecutionDeps {
   executor: RunExecutor;
   /** Wait before a failed pipeline try is tried again. */
   retryDelayMs: number;
+  usage: TaskUsage;
 }
 
 type Success = TaskEnd & { status: "succeeded" };
@@ -31,10 +33,12 @@ export class TaskExecution {
 
   private async model(task: TaskRow, signal: AbortSignal): Promise<Success> {
     const input: InferInput = "prompt" in task.input ? { kind: "completion", prompt: task.input.prompt } : { kind: "chat", messages: task.input.messages };
+    // One job per try: a task taken over after its orchestrator died is a new job.
+    const requestId = `${task.id}-a${task.attempts}`;
+    const startedAt = Date.now();
     const job = await this.deps.inference.submit(
       {
-        // One job per try: a task taken over after its orchestrator died is a new job.
-        requestId: `${task.id}-a${task.attempts}`,
+        requestId,
         model: task.model!,
         input,
         sampling: samplingOf(task.params as GenerationParams),
@@ -45,15 +49,30 @@ export class TaskExecution {
       "prompt",
     );
     let text = "";
+    let ttftMs: number | null = null;
+    const workerIds = [job.accepted.workerId];
     for await (const event of job.events()) {
-      if (event.kind === "text") text += event.text;
-      else if (event.kind === "error") throw event.error;
-      else if (event.kind === "done") {
+      if (event.kind === "text") {
+        ttftMs ??= Date.now() - startedAt;
+        text += event.text;
+      } else if (event.kind === "error") {
+        await this.deps.usage.record(task, { requestId, startedAt, workerIds, promptTokens: 0, completionTokens: 0, ttftMs, error: event.error.message });
+        throw event.error;
+      } else if (event.kind === "done") {
         const { done } = event;
+        await this.deps.usage.record(task, {
+          requestId,
+          startedAt,
+          workerIds,
+          promptTokens: done.usage.promptTokens,
+          completionTokens: done.usage.completionTokens,
+          ttftMs,
+          error: null,
+        });
         return {
           status: "succeeded",
           result: text,
-          workerIds: [job.accepted.workerId],
+          workerIds,
           finishReason: done.finishReason,
           promptTokens: done.usage.promptTokens,
           completionTokens: done.usage.completionTokens,

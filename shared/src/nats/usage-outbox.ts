@@ -1,6 +1,6 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
-import { encodeMessage, UsageEventBatch, type UsageEvent } from "@lantern/shared/contracts";
-import type { Logger } from "@lantern/shared/logging";
+import { encodeMessage, UsageEventBatch, type UsageEvent } from "../contracts/index.js";
+import type { Logger } from "../logging/index.js";
 import { bounded, NATS_TIMEOUT_MS } from "./bounded.js";
 
 const DEFAULT_LINGER_MS = 5;
