@@ -1,5 +1,5 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
-import { encodeMessage, UsageEventBatch, type UsageEvent } from "../contracts/index.js";
+import { encodeMessage, UsageEvent, UsageEventBatch } from "../contracts/index.js";
 import type { Logger } from "../logging/index.js";
 import { bounded, NATS_TIMEOUT_MS } from "./bounded.js";
 
@@ -20,12 +20,16 @@ export interface UsageOutboxOptions {
 /**
  * Publishes usage events off the response path, as many as are waiting in one message: the first
  * waits a few milliseconds for company, so even requests that come one after another share
- * writes, and the NATS work is not done between a client's request and its next. A batch that failed is retried as it was, under the
- * same JetStream message id, so a retry after a lost ack is stored once. While NATS is
- * unreachable events wait here, bounded, and are retried with a growing pause.
+ * writes, and the NATS work is not done between a client's request and its next. A message that
+ * failed is retried as it was, under the same JetStream message id, so a retry after a lost ack is
+ * stored once. An event alone in its message (or added `alone`) goes as a plain `UsageEvent` with
+ * its own id as the message id: JetStream then keeps one even when several gateways publish it.
+ * While NATS is unreachable events wait here, bounded, and are retried with a growing pause.
  */
 export class UsageOutbox {
   private queue: UsageEvent[] = [];
+  /** Events that another gateway may publish too: each goes in a message of its own. */
+  private readonly alone = new WeakSet<UsageEvent>();
   /** Set while the first event of a message waits for company: ends the wait. */
   private endLinger: (() => void) | undefined;
   /** The batch being published, or retried. */
@@ -48,7 +52,8 @@ export class UsageOutbox {
     return this.dropped;
   }
 
-  add(event: UsageEvent): void {
+  add(event: UsageEvent, opts: { alone?: boolean } = {}): void {
+    if (opts.alone) this.alone.add(event);
     this.queue.push(event);
     if (this.pending > this.opts.limit && this.queue.length > 0) {
       this.queue.shift();
@@ -83,14 +88,24 @@ export class UsageOutbox {
     while (this.pumping) await this.pumping;
   }
 
+  /** How many events from the head of the queue go in the next message. */
+  private nextMessageSize(): number {
+    let n = 0;
+    while (n < this.queue.length && n < this.batchSize && !this.alone.has(this.queue[n]!)) n++;
+    return Math.max(1, n);
+  }
+
   private async pump(): Promise<void> {
     let pauseMs = 100;
     while ((this.sending.length > 0 || this.queue.length > 0) && !this.closed) {
-      if (this.sending.length === 0) this.sending = this.queue.splice(0, this.batchSize);
+      if (this.sending.length === 0) this.sending = this.queue.splice(0, this.nextMessageSize());
       const events = this.sending;
       try {
-        const message = encodeMessage(UsageEventBatch, { v: 1, type: "usage.batch", events });
-        await bounded(this.opts.js.publish(this.opts.subject, message, { msgID: `${events[0]!.id}+${events.length}`, timeout: NATS_TIMEOUT_MS }), "usage publish");
+        const [message, msgID] =
+          events.length === 1
+            ? [encodeMessage(UsageEvent, events[0]!), events[0]!.id]
+            : [encodeMessage(UsageEventBatch, { v: 1, type: "usage.batch", events }), `${events[0]!.id}+${events.length}`];
+        await bounded(this.opts.js.publish(this.opts.subject, message, { msgID, timeout: NATS_TIMEOUT_MS }), "usage publish");
         this.sending = [];
         pauseMs = 100;
       } catch (err) {

@@ -88,6 +88,8 @@ export class ContinuedLedger implements RequestLedger {
       latencyMs: Math.max(0, Date.now() - record.at),
       cacheHit: false,
     };
-    this.edge.outbox.add(event);
+    // The gateway it started at, or another reader of it, may publish the same event: alone in its
+    // message, JetStream keeps one by its id.
+    this.edge.outbox.add(event, { alone: true });
   }
 }

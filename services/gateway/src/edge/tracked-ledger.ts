@@ -181,7 +181,9 @@ export class TrackedLedger implements RequestLedger {
       latencyMs,
       cacheHit: this.cacheHit,
     };
-    this.edge.outbox.add(event);
+    // A stream may be resumed at another gateway, which publishes this same event: alone in its
+    // message, JetStream keeps one by its id.
+    this.edge.outbox.add(event, { alone: this.stream });
   }
 
   private settle(reservation: Reservation, actual: { tokens: number; costUsd: number }): void {
