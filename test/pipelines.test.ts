@@ -2,7 +2,9 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PipelineEvent, type PipelineRunSummary, type PipelineRunView } from "@lantern/shared/contracts";
+import { connect } from "@nats-io/transport-node";
+import { natsNames, PipelineEvent, type PipelineRunSummary, type PipelineRunView, type UsageEvent } from "@lantern/shared/contracts";
+import { usageEventsInStream, waitFor } from "@lantern/shared/testing";
 import { dropPipelinesStream, startTestOrchestrator, type TestOrchestrator } from "./harness/test-orchestrator.js";
 import { repoRoot, startTestStack, type TestStack } from "./harness/test-stack.js";
 
@@ -121,6 +123,21 @@ describe("a three-stage pipeline on the bundled model", () => {
 
     const stored = await json<PipelineRunView>(await fetch(`${stack.baseUrl}/v1/pipelines/runs/${run.id}`));
     expect(stored).toEqual(run);
+
+    // Each model call published its usage event, as a request does: one per answer, same tokens.
+    const answers = run.stages.flatMap((s) => s.answers);
+    const nc = await connect({ servers: stack.nats.url });
+    try {
+      let usage: UsageEvent[] = [];
+      await waitFor(async () => (usage = (await usageEventsInStream(nc, natsNames(stack.nats.namespace))).filter((e) => e.requestId.startsWith(run.id))).length >= answers.length);
+      expect(usage).toHaveLength(answers.length);
+      for (const event of usage) expect(event).toMatchObject({ keyId: null, path: "/v1/pipelines/runs", status: 200 });
+      expect(usage.map((e) => e.model).sort()).toEqual(answers.map((a) => a.model).sort());
+      expect(usage.reduce((n, e) => n + e.completionTokens, 0)).toBe(run.usage.completionTokens);
+      expect(usage.reduce((n, e) => n + e.promptTokens, 0)).toBe(run.usage.promptTokens);
+    } finally {
+      await nc.close();
+    }
   });
 
   it("streams the run's progress as SSE, the last stage's text as it is written, and replays it afterwards", async () => {

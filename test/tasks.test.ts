@@ -160,6 +160,21 @@ describe("async tasks", () => {
     const run = await json<{ status: string; output: string }>(await send("GET", `/v1/pipelines/runs/${task.runId}`));
     expect(run.status).toBe("succeeded");
     expect(task.result).toBe(run.output);
+
+    // Its stage's model call is counted as the task's, with the real tokens of the task's report.
+    const report = await json<TaskReport>(await send("GET", `/api/v1/tasks/${task.id}/report`));
+    const names = natsNames(stack.nats.namespace);
+    let usage: UsageEvent[] = [];
+    await waitFor(async () => (usage = (await usageEventsInStream(nc, names)).filter((e) => e.requestId.startsWith(task.runId!))).length > 0);
+    expect(usage).toHaveLength(1);
+    expect(usage[0]).toMatchObject({
+      keyId: null,
+      path: "/api/v1/tasks",
+      model: "teller",
+      status: 200,
+      promptTokens: report.usage.promptTokens,
+      completionTokens: report.usage.completionTokens,
+    });
   });
 
   it("signs its webhook and tries again after a 500, recording both attempts", async () => {

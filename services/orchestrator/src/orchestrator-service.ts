@@ -11,6 +11,7 @@ import { openOrchestratorDatabase } from "./db/database.js";
 import { FleetModels } from "./definitions/model-availability.js";
 import { PipelineCatalog } from "./definitions/pipeline-catalog.js";
 import { ModelCaller, stageCallErrors } from "./execution/model-caller.js";
+import { ModelUsage } from "./execution/model-usage.js";
 import { RunExecutor } from "./execution/run-executor.js";
 import { RunQueue } from "./execution/run-queue.js";
 import { StageRunner } from "./execution/stage-runner.js";
@@ -24,13 +25,12 @@ import { TaskEvents } from "./tasks/task-events.js";
 import { TaskExecution } from "./tasks/task-execution.js";
 import { TaskRunner } from "./tasks/task-runner.js";
 import { TaskStore } from "./tasks/task-store.js";
-import { TaskUsage } from "./tasks/task-usage.js";
 import { startTaskSweeper } from "./tasks/task-sweeper.js";
 import { Tasks } from "./tasks/tasks.js";
 import { WebhookDispatcher } from "./tasks/webhook-dispatcher.js";
 import { webhookSecret } from "./tasks/webhook-secret.js";
 
-/** Usage events of tasks held while NATS is unreachable (oldest dropped beyond it). */
+/** Usage events of model calls held while NATS is unreachable (oldest dropped beyond it). */
 const USAGE_OUTBOX_LIMIT = 10_000;
 /** How long stopping waits for the last usage events to be published. */
 const USAGE_FLUSH_MS = 5_000;
@@ -72,6 +72,11 @@ export async function startOrchestrator({ config, logger, nc: given }: StartOrch
     const router = new ReplyRouter(nc, names, id, log);
     router.start();
     opened.push(async () => router.stop());
+    // Opened before the work that publishes into it, so it is closed after that work stopped.
+    const usageOutbox = new UsageOutbox({ js, subject: names.subjects.usageEvent, limit: USAGE_OUTBOX_LIMIT, logger: log.child({ component: "model-usage" }) });
+    opened.push(() => usageOutbox.close(USAGE_FLUSH_MS));
+    const { prices } = await ensureEdgeBuckets(nc, names);
+    const usage = new ModelUsage({ outbox: usageOutbox, prices, orchestratorId: `orchestrator-${id}`, logger: log });
     const inference = new InferenceClient({
       nc,
       js,
@@ -88,7 +93,7 @@ export async function startOrchestrator({ config, logger, nc: given }: StartOrch
     const executor = new RunExecutor({
       store,
       events,
-      stages: new StageRunner(new ModelCaller(inference)),
+      stages: new StageRunner(new ModelCaller(inference, usage)),
       maxAttempts: config.ORCHESTRATOR_RUN_ATTEMPTS,
       logger: log.child({ component: "runs" }),
     });
@@ -131,10 +136,6 @@ export async function startOrchestrator({ config, logger, nc: given }: StartOrch
     webhooks.start();
     opened.push(() => webhooks.stop());
     const taskEvents = new TaskEvents(js, names, log);
-    const usageOutbox = new UsageOutbox({ js, subject: names.subjects.usageEvent, limit: USAGE_OUTBOX_LIMIT, logger: log.child({ component: "task-usage" }) });
-    opened.push(() => usageOutbox.close(USAGE_FLUSH_MS));
-    const { prices } = await ensureEdgeBuckets(nc, names);
-    const usage = new TaskUsage({ outbox: usageOutbox, prices, orchestratorId: `orchestrator-${id}`, logger: log });
     const execution = new TaskExecution({ inference, runs: store, executor, retryDelayMs: config.ORCHESTRATOR_RETRY_DELAY_MS, usage });
     const runner = new TaskRunner({
       runnerId: id,

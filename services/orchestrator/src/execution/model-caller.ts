@@ -1,6 +1,7 @@
 import { randomInt } from "node:crypto";
 import type { GenerationParams, InferError, OutputFormat, Sampling, StageAnswer } from "@lantern/shared/contracts";
 import type { InferenceClient, InferenceErrors } from "@lantern/shared/inference";
+import type { CallAccount, ModelUsage } from "./model-usage.js";
 
 /** A model call that did not produce an answer; the message says which model and why. */
 export class StageCallError extends Error {
@@ -28,6 +29,8 @@ export interface ModelCall {
   params: GenerationParams;
   format?: OutputFormat;
   signal: AbortSignal;
+  /** Who its usage event is for. */
+  account: CallAccount;
   /** Each piece of text as it arrives. */
   onText?: (text: string) => void;
 }
@@ -44,12 +47,16 @@ export function samplingOf(params: GenerationParams): Sampling {
   };
 }
 
-/** One model answers one prompt, as an inference job on INFER; throws StageCallError. */
+/** One model answers one prompt, as an inference job on INFER, and publishes its usage; throws StageCallError. */
 export class ModelCaller {
-  constructor(private readonly client: InferenceClient<StageCallError>) {}
+  constructor(
+    private readonly client: InferenceClient<StageCallError>,
+    private readonly usage: ModelUsage,
+  ) {}
 
   async answer(call: ModelCall): Promise<StageAnswer> {
     const startedAt = performance.now();
+    const startedAtMs = Date.now();
     const messages = [...(call.system ? [{ role: "system" as const, content: call.system }] : []), { role: "user" as const, content: call.prompt }];
     const job = await this.client.submit(
       {
@@ -64,13 +71,28 @@ export class ModelCaller {
       "prompt",
     );
     let text = "";
+    let ttftMs: number | null = null;
+    const used = (promptTokens: number, completionTokens: number, error: string | null) =>
+      this.usage.record(call.account, {
+        requestId: call.requestId,
+        model: call.model,
+        startedAt: startedAtMs,
+        workerIds: [job.accepted.workerId],
+        promptTokens,
+        completionTokens,
+        ttftMs,
+        error,
+      });
     for await (const event of job.events()) {
       if (event.kind === "text") {
+        ttftMs ??= Date.now() - startedAtMs;
         text += event.text;
         call.onText?.(event.text);
       } else if (event.kind === "error") {
+        await used(0, 0, event.error.message);
         throw event.error;
       } else if (event.kind === "done") {
+        await used(event.done.usage.promptTokens, event.done.usage.completionTokens, null);
         return {
           model: call.model,
           role: call.role,

@@ -1,7 +1,11 @@
 import type { Logger } from "@lantern/shared/logging";
 import type { RunEvents } from "../runs/run-events.js";
 import type { RunStore } from "../runs/run-store.js";
+import type { CallAccount } from "./model-usage.js";
 import { stageInput, stagePrompt, type StageRunner } from "./stage-runner.js";
+
+/** Runs started over the pipelines API: their key is not kept with the run. */
+const PIPELINE_RUNS: CallAccount = { keyId: null, path: "/v1/pipelines/runs" };
 
 /** What the queue does with the run's command after an execution. */
 export type ExecutionOutcome = "finished" | "retry" | "handed_back";
@@ -23,7 +27,8 @@ export interface RunExecutorOptions {
 export class RunExecutor {
   constructor(private readonly opts: RunExecutorOptions) {}
 
-  async execute(runId: string, signal: AbortSignal): Promise<ExecutionOutcome> {
+  /** `account` names who the model calls are made for (a task's key); a run started over `/v1/pipelines/runs` has none. */
+  async execute(runId: string, signal: AbortSignal, account: CallAccount = PIPELINE_RUNS): Promise<ExecutionOutcome> {
     const { store, events, stages, logger } = this.opts;
     const stored = await store.get(runId);
     if (!stored) {
@@ -62,6 +67,7 @@ export class RunExecutor {
           prompt,
           callPrefix: `${runId}-s${index}a${stageAttempt}`,
           signal,
+          account,
           ...(stage === last ? { onText: (text: string) => events.delta(runId, stage.name, index, text) } : {}),
         });
         await store.stageSucceeded(runId, index, result);

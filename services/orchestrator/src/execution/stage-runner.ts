@@ -5,6 +5,7 @@ import { callParams, type ResolvedPipeline, type ResolvedStage } from "../defini
 import type { StageResult } from "../runs/run-store.js";
 import { choiceOf, combine, countVotes, formatCandidates, voteSchema } from "./aggregation.js";
 import { StageCallError, type ModelCaller } from "./model-caller.js";
+import type { CallAccount } from "./model-usage.js";
 
 export interface StageRequest {
   pipeline: ResolvedPipeline;
@@ -15,6 +16,7 @@ export interface StageRequest {
   /** Unique per stage attempt: each model call's request id starts with it. */
   callPrefix: string;
   signal: AbortSignal;
+  account: CallAccount;
   /** Given for the stage whose final answer streams: its text as it is generated. */
   onText?: (text: string) => void;
 }
@@ -40,6 +42,7 @@ export class StageRunner {
           params: callParams(pipeline, stage, model),
           ...(vote ? { format: { type: "json_schema" as const, schema: voteSchema(vote.choices) } } : {}),
           signal: req.signal,
+          account: req.account,
           ...(streamsCandidate && req.onText ? { onText: req.onText } : {}),
         }),
       ),
@@ -63,6 +66,7 @@ export class StageRunner {
           prompt,
           params: callParams(pipeline, stage, aggregation.model),
           signal: req.signal,
+          account: req.account,
           ...(req.onText ? { onText: req.onText } : {}),
         });
         return this.finish(stage, req.input, [...answers, synthesis], synthesis.text.trim(), null);

@@ -5,7 +5,7 @@ import { samplingOf, type StageCallError } from "../execution/model-caller.js";
 import type { RunExecutor } from "../execution/run-executor.js";
 import type { RunStore } from "../runs/run-store.js";
 import { priorityOf, type TaskEnd, type TaskRow } from "./task-store.js";
-import type { TaskUsage } from "./task-usage.js";
+import type { CallAccount, ModelUsage } from "../execution/model-usage.js";
 
 /** A task's work was stopped by its signal (cancelled, or its orchestrator is stopping). */
 export class TaskInterrupted extends Error {
@@ -18,7 +18,7 @@ export interface TaskExecutionDeps {
   executor: RunExecutor;
   /** Wait before a failed pipeline try is tried again. */
   retryDelayMs: number;
-  usage: TaskUsage;
+  usage: ModelUsage;
 }
 
 type Success = TaskEnd & { status: "succeeded" };
@@ -56,12 +56,13 @@ export class TaskExecution {
         ttftMs ??= Date.now() - startedAt;
         text += event.text;
       } else if (event.kind === "error") {
-        await this.deps.usage.record(task, { requestId, startedAt, workerIds, promptTokens: 0, completionTokens: 0, ttftMs, error: event.error.message });
+        await this.deps.usage.record(accountOf(task), { requestId, model: task.model!, startedAt, workerIds, promptTokens: 0, completionTokens: 0, ttftMs, error: event.error.message });
         throw event.error;
       } else if (event.kind === "done") {
         const { done } = event;
-        await this.deps.usage.record(task, {
+        await this.deps.usage.record(accountOf(task), {
           requestId,
+          model: task.model!,
           startedAt,
           workerIds,
           promptTokens: done.usage.promptTokens,
@@ -94,7 +95,7 @@ export class TaskExecution {
     const runId = task.runId;
     if (!runId) throw new Error("the task has no pipeline run");
     for (;;) {
-      const outcome = await this.deps.executor.execute(runId, signal);
+      const outcome = await this.deps.executor.execute(runId, signal, accountOf(task));
       if (outcome === "handed_back" || signal.aborted) throw new TaskInterrupted("stopped");
       if (outcome === "finished") break;
       await sleep(this.deps.retryDelayMs, undefined, { signal }).catch(() => {});
@@ -116,3 +117,6 @@ export class TaskExecution {
 function workersOf(view: PipelineRunView): string[] {
   return [...new Set(view.stages.flatMap((s) => (s.reusedFromRunId ? [] : s.answers.map((a) => a.workerId))))];
 }
+
+/** A task's model calls are its key's, made through the tasks route. */
+const accountOf = (task: Pick<TaskRow, "owner">): CallAccount => ({ keyId: task.owner, path: "/api/v1/tasks" });

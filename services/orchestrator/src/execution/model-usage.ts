@@ -2,12 +2,20 @@ import type { KV } from "@nats-io/kv";
 import { costUsd, decodeMessage, ModelPrice, toModelToken, type UsageEvent } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import type { UsageOutbox } from "@lantern/shared/nats";
-import type { TaskRow } from "./task-store.js";
 
-/** What one try of a model task came to. */
-export interface ModelTaskTry {
-  /** The inference job's id: one per try, so a task taken over is counted per try. */
+/** Who a model call is made for, as its usage event names it. */
+export interface CallAccount {
+  /** The API key's id (a task's owner); null without one. */
+  keyId: string | null;
+  /** The API route the work came in by (`/api/v1/tasks`, `/v1/pipelines/runs`). */
+  path: string;
+}
+
+/** What one model call came to. */
+export interface ModelCallUsage {
+  /** The inference job's id: one per call and try, so work taken over is counted per try. */
   requestId: string;
+  model: string;
   /** Epoch ms when the try started. */
   startedAt: number;
   workerIds: string[];
@@ -18,7 +26,7 @@ export interface ModelTaskTry {
   error: string | null;
 }
 
-export interface TaskUsageOptions {
+export interface ModelUsageOptions {
   outbox: UsageOutbox;
   /** KV `prices`, as the admin service writes it. */
   prices: KV;
@@ -27,15 +35,16 @@ export interface TaskUsageOptions {
 }
 
 /**
- * Publishes a usage event for each try of a model task, like the gateway does for a request: the
- * task's key, the model, the worker, the real tokens and their cost at the model's price. The
- * admin service stores them with the rest, so a key's analytics and spend include its tasks.
+ * Publishes a usage event for each model call the orchestrator makes (a model task, a pipeline
+ * stage's model), like the gateway does for a request: the key, the model, the worker, the real
+ * tokens and their cost at the model's price. The admin service stores them with the rest, so
+ * analytics and a key's spend report include work done by tasks and pipelines.
  */
-export class TaskUsage {
-  constructor(private readonly opts: TaskUsageOptions) {}
+export class ModelUsage {
+  constructor(private readonly opts: ModelUsageOptions) {}
 
-  async record(task: Pick<TaskRow, "owner" | "model">, attempt: ModelTaskTry): Promise<void> {
-    const model = task.model ?? "";
+  async record(account: CallAccount, attempt: ModelCallUsage): Promise<void> {
+    const { model } = attempt;
     const event: UsageEvent = {
       v: 1,
       type: "usage",
@@ -43,9 +52,9 @@ export class TaskUsage {
       at: attempt.startedAt,
       requestId: attempt.requestId,
       gatewayId: this.opts.orchestratorId,
-      keyId: task.owner,
+      keyId: account.keyId,
       method: "POST",
-      path: "/api/v1/tasks",
+      path: account.path,
       model,
       provider: "local",
       workerIds: attempt.workerIds,
@@ -68,7 +77,7 @@ export class TaskUsage {
       return entry?.operation === "PUT" ? decodeMessage(ModelPrice, entry.value) : undefined;
     } catch (err) {
       // The event still counts the tokens; its cost stays 0 rather than the event being lost.
-      this.opts.logger.warn({ err, model }, "could not read the model's price for a task's usage");
+      this.opts.logger.warn({ err, model }, "could not read the model's price for a usage event");
       return undefined;
     }
   }
