@@ -26,7 +26,9 @@ const deliveries: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
 
 beforeAll(async () => {
   pipelinesDir = mkdtempSync(join(tmpdir(), "lantern-task-pipelines-"));
-  writeFileSync(join(pipelinesDir, "models.yaml"), `models_directory: ${join(repoRoot, "models")}\nmodels:\n  teller:\n    file: stories260K.gguf\n`);
+  // `sloth` is on disk but no worker ever serves it: a stage of it waits until it is stopped.
+  writeFileSync(join(pipelinesDir, "models.yaml"), `models_directory: ${join(repoRoot, "models")}\nmodels:\n  teller:\n    file: stories260K.gguf\n  sloth:\n    file: stories260K.gguf\n`);
+  writeFileSync(join(pipelinesDir, "idle.yaml"), "base_pipeline:\n  stages:\n    - {name: wait, type: single, model: sloth, max_tokens: 4}\n");
   writeFileSync(join(pipelinesDir, "tale.yaml"), "base_pipeline:\n  stages:\n    - {name: tell, type: single, model: teller, max_tokens: 12}\n");
 
   stack = await startTestStack();
@@ -96,6 +98,18 @@ describe("async tasks", () => {
     const cancelled = await json<TaskView>(await send("DELETE", `/api/v1/tasks/${task.id}`));
     expect(cancelled.status).toBe("cancelled");
     expect(cancelled.error).toBe("cancelled while running");
+  });
+
+  it("cancels a running pipeline task: its run ends cancelled, and its event stream says so and ends", async () => {
+    const task = await submit({ pipeline: "idle", prompt: "Once upon a time" });
+    await waitFor(async () => (await getTask(task.id)).status === "running");
+    const cancelled = await json<TaskView>(await send("DELETE", `/api/v1/tasks/${task.id}`));
+    expect(cancelled.status).toBe("cancelled");
+    const run = await json<{ status: string; error: string | null }>(await send("GET", `/v1/pipelines/runs/${cancelled.runId}`));
+    expect(run).toMatchObject({ status: "cancelled", error: "cancelled with its task" });
+    // A follower of the run's events gets its last event and the end of the stream, not a wait.
+    const events = await (await send("GET", `/v1/pipelines/runs/${cancelled.runId}/events`)).text();
+    expect(events).toContain('"type":"run.cancelled"');
   });
 
   it("runs a higher priority first; a cancelled queued task never runs", async () => {

@@ -136,7 +136,7 @@ export async function startOrchestrator({ config, logger, nc: given }: StartOrch
     webhooks.start();
     opened.push(() => webhooks.stop());
     const taskEvents = new TaskEvents(js, names, log);
-    const execution = new TaskExecution({ inference, runs: store, executor, retryDelayMs: config.ORCHESTRATOR_RETRY_DELAY_MS, usage });
+    const execution = new TaskExecution({ inference, runs: store, runEvents: events, executor, retryDelayMs: config.ORCHESTRATOR_RETRY_DELAY_MS, usage });
     const runner = new TaskRunner({
       runnerId: id,
       nc,

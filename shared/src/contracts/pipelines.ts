@@ -23,8 +23,10 @@ export type GenerationParams = z.infer<typeof GenerationParams>;
 export const StageParamsByName = z.record(z.string(), GenerationParams);
 export type StageParamsByName = z.infer<typeof StageParamsByName>;
 
-export const PipelineRunStatus = z.enum(["queued", "running", "succeeded", "failed"]);
+export const PipelineRunStatus = z.enum(["queued", "running", "succeeded", "failed", "cancelled"]);
 export type PipelineRunStatus = z.infer<typeof PipelineRunStatus>;
+/** A run in one of these has ended: nothing more happens to it (unless a failed one is retried). */
+export const isFinalRunStatus = (status: PipelineRunStatus) => status === "succeeded" || status === "failed" || status === "cancelled";
 
 export const StageRunStatus = z.enum(["pending", "running", "succeeded", "failed"]);
 export type StageRunStatus = z.infer<typeof StageRunStatus>;
@@ -119,11 +121,13 @@ export const PipelineEvent = z.discriminatedUnion("type", [
   z.object({ ...eventBase, ...stageRef, type: z.literal("stage.failed"), error: z.string(), willRetry: z.boolean() }),
   z.object({ ...eventBase, type: z.literal("run.completed"), output: z.string() }),
   z.object({ ...eventBase, type: z.literal("run.failed"), error: z.string() }),
+  /** The task that ran it was cancelled. */
+  z.object({ ...eventBase, type: z.literal("run.cancelled"), reason: z.string() }),
 ]);
 export type PipelineEvent = z.infer<typeof PipelineEvent>;
 
 /** Events after which a run's stream has nothing more to say. */
-export const isFinalPipelineEvent = (event: PipelineEvent) => event.type === "run.completed" || event.type === "run.failed";
+export const isFinalPipelineEvent = (event: PipelineEvent) => event.type === "run.completed" || event.type === "run.failed" || event.type === "run.cancelled";
 
 /** Request/reply with the orchestrator: one subject per operation (`orchestrator.pipelines.<op>`). */
 export const PipelineOp = z.enum(["start", "get", "rerun", "retry", "list", "definitions"]);

@@ -26,7 +26,7 @@ export interface StageView {
 export interface RunView {
   runId: string;
   pipeline: string;
-  status: "queued" | "running" | "succeeded" | "failed";
+  status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
   stages: StageView[];
   at: number;
 }
@@ -121,6 +121,7 @@ export function monitorReducer(state: MonitorState, event: MonitorFrame): Monito
         if (type === "stage.failed") return stage(data.willRetry ? "running" : "failed");
         if (type === "run.completed") return { ...run, status: "succeeded" };
         if (type === "run.failed") return { ...run, status: "failed" };
+        if (type === "run.cancelled") return { ...run, status: "cancelled" };
         return run;
       },
     );

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import {
   GetRunRequest,
+  isFinalRunStatus,
   ListDefinitionsReply,
   ListDefinitionsRequest,
   ListRunsReply,
@@ -54,7 +55,7 @@ export function pipelinesRoutes(deps: GatewayDeps) {
 
   const streamEvents = async (c: Context<GatewayEnv>, run: PipelineRunView, afterSeq?: number) => {
     const signal = clientGone(c);
-    const finished = run.status === "succeeded" || run.status === "failed";
+    const finished = isFinalRunStatus(run.status);
     const sse = new SseResponse(c.env.outgoing);
     sse.open([["x-request-id", c.get("requestId")], ["x-pipeline-run-id", run.id]]);
     c.get("ledger").streaming();

@@ -17,6 +17,8 @@ export function progressLine(event: PipelineEvent): string | null {
       return "run completed";
     case "run.failed":
       return `run failed: ${event.error}`;
+    case "run.cancelled":
+      return `run cancelled: ${event.reason}`;
     case "stage.delta":
       return null;
   }

@@ -1,3 +1,4 @@
+import { isFinalRunStatus } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import type { RunEvents } from "../runs/run-events.js";
 import type { RunStore } from "../runs/run-store.js";
@@ -37,7 +38,7 @@ export class RunExecutor {
     }
     const { run } = stored;
     // A duplicate command for a run already settled.
-    if (run.status === "succeeded" || run.status === "failed") return "finished";
+    if (isFinalRunStatus(run.status)) return "finished";
 
     const attempt = await store.runStarted(runId);
     await events.publish(runId, { type: "run.started", attempt });

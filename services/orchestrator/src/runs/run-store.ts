@@ -145,6 +145,16 @@ export class RunStore {
     await this.db.update(pipelineRuns).set({ status: "failed", error, finishedAt: new Date() }).where(eq(pipelineRuns.id, id));
   }
 
+  /** Ends a run whose task was cancelled; false when it had already ended. */
+  async runCancelled(id: string, reason: string): Promise<boolean> {
+    const rows = await this.db
+      .update(pipelineRuns)
+      .set({ status: "cancelled", error: reason, finishedAt: new Date() })
+      .where(and(eq(pipelineRuns.id, id), inArray(pipelineRuns.status, ["queued", "running"])))
+      .returning({ id: pipelineRuns.id });
+    return rows.length > 0;
+  }
+
   /** A failed run goes back in the queue; false when it is not failed. */
   async requeue(id: string): Promise<boolean> {
     const rows = await this.db

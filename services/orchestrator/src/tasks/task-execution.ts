@@ -3,6 +3,7 @@ import type { GenerationParams, InferInput, PipelineRunView } from "@lantern/sha
 import type { InferenceClient } from "@lantern/shared/inference";
 import { samplingOf, type StageCallError } from "../execution/model-caller.js";
 import type { RunExecutor } from "../execution/run-executor.js";
+import type { RunEvents } from "../runs/run-events.js";
 import type { RunStore } from "../runs/run-store.js";
 import { priorityOf, type TaskEnd, type TaskRow } from "./task-store.js";
 import type { CallAccount, ModelUsage } from "../execution/model-usage.js";
@@ -19,6 +20,7 @@ export interface TaskExecutionDeps {
   /** Wait before a failed pipeline try is tried again. */
   retryDelayMs: number;
   usage: ModelUsage;
+  runEvents: RunEvents;
 }
 
 type Success = TaskEnd & { status: "succeeded" };
@@ -85,9 +87,10 @@ export class TaskExecution {
     throw new TaskInterrupted("stopped");
   }
 
-  /** A cancelled pipeline task's run ends failed, so it does not look as if it were still going. */
+  /** A cancelled pipeline task's run ends cancelled, and says so to whoever follows its events. */
   async cancelled(task: Pick<TaskRow, "runId">): Promise<void> {
-    if (task.runId) await this.deps.runs.runFailed(task.runId, "cancelled with its task");
+    const reason = "cancelled with its task";
+    if (task.runId && (await this.deps.runs.runCancelled(task.runId, reason))) await this.deps.runEvents.publish(task.runId, { type: "run.cancelled", reason });
   }
 
   /** Executes the task's run from its checkpoints (a run taken over continues where it was). */
