@@ -37,6 +37,9 @@ export const UsageEvent = z.object({
 });
 export type UsageEvent = z.infer<typeof UsageEvent>;
 
+/** The usage event of one request (or model call): its id is the request's, so it is stored once. */
+export const usageEventOf = (fields: Omit<UsageEvent, "v" | "type" | "id">): UsageEvent => ({ v: 1, type: "usage", id: fields.requestId, ...fields });
+
 /**
  * Usage events a gateway published in one message: under load one JetStream write (and ack)
  * carries many requests. Its JetStream message id is made from the events it holds, so a retry

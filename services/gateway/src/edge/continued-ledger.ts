@@ -1,7 +1,8 @@
-import { costUsd, type StreamRecord, type UsageEvent } from "@lantern/shared/contracts";
+import { costUsd, usageEventOf, type StreamRecord } from "@lantern/shared/contracts";
 import type { ApiError } from "../errors/api-error.js";
 import type { EdgeServices } from "./edge-services.js";
-import type { AdmissionClaim, Caller, RequestLedger, ServedBy } from "./request-ledger.js";
+import type { Caller, ServedBy } from "./request-ledger.js";
+import { UntrackedLedger } from "./untracked-ledger.js";
 
 interface TokenUsage {
   promptTokens: number;
@@ -14,8 +15,8 @@ interface TokenUsage {
  * gateway sees the end publishes it and the store keeps one (JetStream and admin dedupe by id).
  * Nothing is admitted again: the request was admitted where it started.
  */
-export class ContinuedLedger implements RequestLedger {
-  readonly caller: Caller;
+export class ContinuedLedger extends UntrackedLedger {
+  override readonly caller: Caller;
   private workerIds: string[] = [];
   private realUsage: TokenUsage | null = null;
   private errorType: string | null = null;
@@ -26,33 +27,23 @@ export class ContinuedLedger implements RequestLedger {
     private readonly edge: EdgeServices,
     private readonly record: StreamRecord,
   ) {
+    super();
     this.caller = { keyId: record.keyId, policy: null };
   }
 
-  async admit(_claim: AdmissionClaim): Promise<void> {}
-  admitNow(_claim: AdmissionClaim): boolean {
-    return true;
-  }
-  hasRoom(_claim: AdmissionClaim): boolean {
-    return false;
-  }
-  requestedModel(_model: string): void {}
-  streaming(): void {}
-  firstOutput(): void {}
-
-  servedBy(info: ServedBy): void {
+  override servedBy(info: ServedBy): void {
     if (info.workerIds !== undefined) this.workerIds = [...info.workerIds];
   }
 
-  usage(tokens: TokenUsage): void {
+  override usage(tokens: TokenUsage): void {
     this.realUsage = { promptTokens: tokens.promptTokens, completionTokens: tokens.completionTokens };
   }
 
-  failed(error: ApiError): void {
+  override failed(error: ApiError): void {
     this.errorType = error.type;
   }
 
-  dropped(error: ApiError): void {
+  override dropped(error: ApiError): void {
     this.errorType = error.type;
     this.droppedStatus = error.status;
   }
@@ -64,10 +55,7 @@ export class ContinuedLedger implements RequestLedger {
     const { record } = this;
     const usage = this.realUsage ?? { promptTokens: 0, completionTokens: 0 };
     const model = record.shape.model;
-    const event: UsageEvent = {
-      v: 1,
-      type: "usage",
-      id: record.requestId,
+    const event = usageEventOf({
       at: record.at,
       requestId: record.requestId,
       gatewayId: this.edge.gatewayId,
@@ -87,7 +75,7 @@ export class ContinuedLedger implements RequestLedger {
       ttftMs: null,
       latencyMs: Math.max(0, Date.now() - record.at),
       cacheHit: false,
-    };
+    });
     // The gateway it started at, or another reader of it, may publish the same event: alone in its
     // message, JetStream keeps one by its id.
     this.edge.outbox.add(event, { alone: true });

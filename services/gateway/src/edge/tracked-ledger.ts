@@ -1,4 +1,4 @@
-import { costUsd, type KeyPolicy, type UsageEvent } from "@lantern/shared/contracts";
+import { costUsd, usageEventOf, type KeyPolicy } from "@lantern/shared/contracts";
 import type { ApiError } from "../errors/api-error.js";
 import { modelAllowed, type Authenticated } from "./caller-auth.js";
 import { limitsUnavailable, modelNotAllowed, overLimit } from "./edge-errors.js";
@@ -158,10 +158,7 @@ export class TrackedLedger implements RequestLedger {
     // A cache hit reports the replayed usage but is charged one request only.
     const reported = this.cacheHit && this.realUsage ? this.realUsage : charged;
     if (this.reservation) this.settle(this.reservation, { tokens: charged.promptTokens + charged.completionTokens, costUsd: cost });
-    const event: UsageEvent = {
-      v: 1,
-      type: "usage",
-      id: this.info.requestId,
+    const event = usageEventOf({
       at: this.info.at,
       requestId: this.info.requestId,
       gatewayId: this.edge.gatewayId,
@@ -180,7 +177,7 @@ export class TrackedLedger implements RequestLedger {
       ttftMs: this.ttftMs,
       latencyMs,
       cacheHit: this.cacheHit,
-    };
+    });
     // A stream may be resumed at another gateway, which publishes this same event: alone in its
     // message, JetStream keeps one by its id.
     this.edge.outbox.add(event, { alone: this.stream });

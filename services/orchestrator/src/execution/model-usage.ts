@@ -1,5 +1,5 @@
 import type { KV } from "@nats-io/kv";
-import { costUsd, decodeMessage, ModelPrice, toModelToken, type UsageEvent } from "@lantern/shared/contracts";
+import { costUsd, decodeMessage, ModelPrice, toModelToken, usageEventOf } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import type { UsageOutbox } from "@lantern/shared/nats";
 
@@ -45,10 +45,7 @@ export class ModelUsage {
 
   async record(account: CallAccount, attempt: ModelCallUsage): Promise<void> {
     const { model } = attempt;
-    const event: UsageEvent = {
-      v: 1,
-      type: "usage",
-      id: attempt.requestId,
+    const event = usageEventOf({
       at: attempt.startedAt,
       requestId: attempt.requestId,
       gatewayId: this.opts.orchestratorId,
@@ -67,7 +64,7 @@ export class ModelUsage {
       ttftMs: attempt.ttftMs,
       latencyMs: Math.max(0, Date.now() - attempt.startedAt),
       cacheHit: false,
-    };
+    });
     this.opts.outbox.add(event);
   }
 
