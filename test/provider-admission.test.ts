@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { encodeMessage, hashApiKey, unrestrictedKeyPolicy } from "@lantern/shared/contracts";
-import { KeyCounters, windowStart } from "../services/gateway/src/edge/limit-counters.js";
+import { KeyCounters, windowStart } from "@lantern/shared/limits";
 import { openEdgeKv, type EdgeKv } from "./harness/edge-kv.js";
 import { jsonAnswer, startOpenAiUpstream, streamAnswer, UPSTREAM_TEXT, type OpenAiUpstream } from "./harness/openai-upstream.js";
 import { startTestStack, waitFor, type TestStack } from "./harness/test-stack.js";

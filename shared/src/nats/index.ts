@@ -6,3 +6,4 @@ export * from "./model-store.js";
 export * from "./server-urls.js";
 export * from "./bounded.js";
 export * from "./usage-outbox.js";
+export * from "./kv-mirror.js";

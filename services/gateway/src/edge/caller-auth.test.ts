@@ -6,7 +6,7 @@ import { ensureEdgeBuckets, type EdgeBuckets } from "@lantern/shared/nats";
 import { useTestNats, type TestNats } from "@lantern/shared/testing";
 import { ApiError } from "../errors/api-error.js";
 import { authenticate, ensurePathAllowed, type AuthMode } from "./caller-auth.js";
-import { KeyStore } from "./key-store.js";
+import { KeyStore } from "@lantern/shared/limits";
 
 const logger = createLogger({ service: "test", level: "silent" });
 

@@ -1,6 +1,6 @@
 import type { KeyPolicy } from "@lantern/shared/contracts";
 import { expiredApiKey, missingApiKey, pathNotAllowed, revokedApiKey, unknownApiKey } from "./edge-errors.js";
-import type { KeyStore } from "./key-store.js";
+import type { KeyStore } from "@lantern/shared/limits";
 
 /**
  * `auto`: open while no live key exists, keys required once one does. `required`: always.

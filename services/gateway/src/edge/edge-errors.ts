@@ -1,5 +1,5 @@
 import { ApiError } from "../errors/api-error.js";
-import type { Refusal } from "./limit-counters.js";
+import type { Refusal } from "@lantern/shared/limits";
 
 export const invalidApiKey = (message: string) => new ApiError(401, "invalid_request_error", message, { code: "invalid_api_key" });
 

@@ -3,12 +3,10 @@ import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { ModelPrice, toModelToken, type NatsNames } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { ensureEdgeBuckets, ensureEventsStream, UsageOutbox } from "@lantern/shared/nats";
+import { ensureEdgeBuckets, ensureEventsStream, KvMirror, UsageOutbox } from "@lantern/shared/nats";
 import type { GatewayEnv } from "../http/gateway-env.js";
 import { authenticate, ensurePathAllowed, type Authenticated, type AuthMode } from "./caller-auth.js";
-import { KeyStore } from "./key-store.js";
-import { KvMirror } from "./kv-mirror.js";
-import { LimitKeeper } from "./limit-keeper.js";
+import { KeyStore, LimitKeeper } from "@lantern/shared/limits";
 import { TrackedLedger, type RequestInfo } from "./tracked-ledger.js";
 
 const MODEL_TOKENS_KEPT = 1_000;

@@ -7,8 +7,7 @@ import { natsNames, type UsageEvent, type KeyPolicy } from "@lantern/shared/cont
 import { createLogger } from "@lantern/shared/logging";
 import { connectNats, ensureEdgeBuckets, ensureEventsStream, startLocalNatsServer, UsageOutbox, type LocalNatsServer, type NatsLink } from "@lantern/shared/nats";
 import { uniqueNamespace, usageEventsInStream } from "@lantern/shared/testing";
-import { KeyCounters, type OpOutcome, type Reservation } from "./limit-counters.js";
-import { LimitKeeper, LimitsUnavailableError } from "./limit-keeper.js";
+import { KeyCounters, LimitKeeper, LimitsUnavailableError, type OpOutcome, type Reservation } from "@lantern/shared/limits";
 
 /*
  * What the edge does while NATS is away: usage events wait in the outbox and settlements are

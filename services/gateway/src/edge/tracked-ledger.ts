@@ -2,8 +2,7 @@ import { costUsd, usageEventOf, type KeyPolicy } from "@lantern/shared/contracts
 import type { ApiError } from "../errors/api-error.js";
 import { modelAllowed, type Authenticated } from "./caller-auth.js";
 import { limitsUnavailable, modelNotAllowed, overLimit } from "./edge-errors.js";
-import { hasLimits, type AdmitRequest, type Reservation } from "./limit-counters.js";
-import { LimitsUnavailableError } from "./limit-keeper.js";
+import { hasLimits, LimitsUnavailableError, type AdmitRequest, type Reservation } from "@lantern/shared/limits";
 import type { AdmissionClaim, Caller, RequestLedger, ServedBy } from "./request-ledger.js";
 import type { EdgeServices } from "./edge-services.js";
 

@@ -1,7 +1,7 @@
 import type { KV } from "@nats-io/kv";
-import { hashApiKey, KeyPolicy } from "@lantern/shared/contracts";
-import type { Logger } from "@lantern/shared/logging";
-import { KvMirror } from "./kv-mirror.js";
+import { hashApiKey, KeyPolicy } from "../contracts/index.js";
+import type { Logger } from "../logging/index.js";
+import { KvMirror } from "../nats/kv-mirror.js";
 
 export type KeyLookup =
   | { found: false }

@@ -1,7 +1,7 @@
 import type { KV, KvEntry } from "@nats-io/kv";
 import type { z } from "zod";
-import { decodeMessage } from "@lantern/shared/contracts";
-import type { Logger } from "@lantern/shared/logging";
+import { decodeMessage } from "../contracts/index.js";
+import type { Logger } from "../logging/index.js";
 
 /**
  * A bucket's entries held in memory and kept current by a watch, so a request never waits on a

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { unrestrictedKeyPolicy, type KeyPolicy } from "@lantern/shared/contracts";
+import { unrestrictedKeyPolicy, type KeyPolicy } from "../contracts/index.js";
 import { admit, applyBatch, budgetPeriod, emptyCounters, settle, windowStart, type AdmitRequest, type CounterOp, type Reservation } from "./limit-counters.js";
 
 const policy = (over: Partial<KeyPolicy> = {}): KeyPolicy => unrestrictedKeyPolicy("k1", over);
@@ -103,6 +103,55 @@ describe("admission", () => {
     const p = policy({ budget: { amountUsd: 1, period: "total" } });
     const spent = { ...emptyCounters(), spend: { start: 0, usd: 1 } };
     expect(admit(spent, request(p, 0, 0), T0).outcome).toEqual({ ok: false, refusal: { kind: "budget", amountUsd: 1, retryAfterSeconds: null } });
+  });
+});
+
+describe("queued work", () => {
+  const p = policy({
+    rateLimits: [
+      { kind: "requests", limit: 2, windowSeconds: 60 },
+      { kind: "tokens", limit: 100, windowSeconds: 60 },
+    ],
+    maxConcurrent: 1,
+  });
+
+  it("counts a submission as a request that holds no concurrency slot", () => {
+    let state = admit(emptyCounters(), request(p, 10), T0).counters; // an HTTP request, still running
+    const submitted = admit(state, { ...request(p), kind: "submission" }, T0);
+    expect(submitted.outcome.ok).toBe(true);
+    state = submitted.counters;
+    expect(Object.keys(state.held)).toHaveLength(1);
+    expect(state.windows["requests:60"]!.used).toBe(2);
+    const third = admit(state, { ...request(p), kind: "submission" }, T0);
+    expect(third.outcome.ok).toBe(false);
+    if (!third.outcome.ok) expect(third.outcome.refusal.kind).toBe("requests");
+  });
+
+  it("counts a model call's tokens and slot but no request, even with the request window full", () => {
+    let state = emptyCounters();
+    for (let i = 0; i < 2; i++) state = admit(state, { ...request(p), kind: "submission" }, T0).counters;
+    const call = admit(state, { ...request(p, 60), kind: "call" }, T0);
+    expect(call.outcome.ok).toBe(true);
+    state = call.counters;
+    expect(state.windows["requests:60"]!.used).toBe(2);
+    expect(state.windows["tokens:60"]!.used).toBe(60);
+    // One slot, taken: the next call waits for it, and then for the tokens.
+    const busy = admit(state, { ...request(p, 30), kind: "call" }, T0);
+    expect(!busy.outcome.ok && busy.outcome.refusal.kind).toBe("concurrency");
+    if (!call.outcome.ok) throw new Error("unreachable");
+    state = settle(state, call.outcome.reservation!, { tokens: 60, costUsd: 0 }, T0);
+    const tooMany = admit(state, { ...request(p, 50), kind: "call" }, T0);
+    expect(!tooMany.outcome.ok && tooMany.outcome.refusal.kind).toBe("tokens");
+    expect(admit(state, { ...request(p, 40), kind: "call" }, T0).outcome.ok).toBe(true);
+  });
+
+  it("refuses a submission once the budget is spent, but not for a full token window", () => {
+    const budgeted = policy({ rateLimits: [{ kind: "tokens", limit: 10, windowSeconds: 60 }], budget: { amountUsd: 1, period: "day" } });
+    let state = admit(emptyCounters(), request(budgeted, 10, 0.5), T0).counters;
+    expect(admit(state, { ...request(budgeted), kind: "submission" }, T0).outcome.ok).toBe(true);
+    state = admit(state, { ...request(budgeted, 0, 0.5), kind: "call" }, T0).counters;
+    const refused = admit(state, { ...request(budgeted), kind: "submission" }, T0);
+    expect(!refused.outcome.ok && refused.outcome.refusal.kind).toBe("budget");
   });
 });
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { BudgetPeriod, KeyPolicy, RateLimit } from "@lantern/shared/contracts";
+import type { BudgetPeriod, KeyPolicy, RateLimit } from "../contracts/index.js";
 
 /*
  * The counters of one key, as one KV entry in bucket `limits`, so that one compare-and-set admits
@@ -87,7 +87,18 @@ export interface AdmitRequest {
   costUsd: number;
   /** How long a hold lives if nobody releases it. */
   holdMs: number;
+  /**
+   * `request` (the default): an HTTP request that generates; it counts in request windows and
+   * takes a concurrency slot. `submission`: one that queues work run later (a task, a pipeline
+   * run); it counts as a request but holds no slot, since its model calls take theirs.
+   * `call`: a model call of such work; its tokens, cost and slot, but no request.
+   */
+  kind?: "request" | "submission" | "call";
 }
+
+/** Requests the admission adds to each request window. */
+export const requestsCounted = (req: Pick<AdmitRequest, "kind">) => (req.kind === "call" ? 0 : 1);
+const holdsSlot = (req: Pick<AdmitRequest, "kind">) => req.kind !== "submission";
 
 export interface Usage {
   tokens: number;
@@ -146,15 +157,15 @@ function current(counters: KeyCounters, policy: KeyPolicy | null, now: number): 
 /** The first limit the request would break if each limit were only `share` of what it is; null when it fits them all. */
 function firstRefusal(next: KeyCounters, req: AdmitRequest, now: number, share: number): Refusal | null {
   const { policy } = req;
-  if (policy.maxConcurrent !== null && Object.keys(next.held).length + 1 > policy.maxConcurrent * share) {
+  if (policy.maxConcurrent !== null && holdsSlot(req) && Object.keys(next.held).length + 1 > policy.maxConcurrent * share) {
     return { kind: "concurrency", limit: policy.maxConcurrent, retryAfterSeconds: 1 };
   }
   const ordered = [...policy.rateLimits].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === "requests" ? -1 : 1));
   for (const limit of ordered) {
     const start = windowStart(now, limit.windowSeconds);
     const used = next.windows[windowId(limit)]?.used ?? 0;
-    const adding = limit.kind === "requests" ? 1 : req.tokens;
-    if (used + adding > limit.limit * share) {
+    const adding = limit.kind === "requests" ? requestsCounted(req) : req.tokens;
+    if (adding > 0 && used + adding > limit.limit * share) {
       return { kind: limit.kind, limit: limit.limit, windowSeconds: limit.windowSeconds, retryAfterSeconds: secondsUntil(start + limit.windowSeconds * 1000, now) };
     }
   }
@@ -189,10 +200,10 @@ export function admit(counters: KeyCounters, req: AdmitRequest, now: number): { 
     const id = windowId(limit);
     const start = windowStart(now, limit.windowSeconds);
     const w = (next.windows[id] ??= { start, used: 0 });
-    w.used += limit.kind === "requests" ? 1 : req.tokens;
+    w.used += limit.kind === "requests" ? requestsCounted(req) : req.tokens;
     windowStarts[id] = start;
   }
-  if (policy.maxConcurrent !== null) next.held[req.id] = now + req.holdMs;
+  if (policy.maxConcurrent !== null && holdsSlot(req)) next.held[req.id] = now + req.holdMs;
   if (next.spend) next.spend.usd += req.costUsd;
   const reservation: Reservation = { id: req.id, tokens: req.tokens, costUsd: req.costUsd, windowStarts, spendStart: next.spend?.start ?? null };
   return { counters: next, outcome: { ok: true, reservation } };

@@ -1,9 +1,8 @@
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import { decodeMessage, encodeMessage } from "@lantern/shared/contracts";
-import type { Logger } from "@lantern/shared/logging";
-import { bounded, NATS_TIMEOUT_MS } from "@lantern/shared/nats";
-import type { KeyPolicy } from "@lantern/shared/contracts";
+import { decodeMessage, encodeMessage, type KeyPolicy } from "../contracts/index.js";
+import type { Logger } from "../logging/index.js";
+import { bounded, NATS_TIMEOUT_MS } from "../nats/index.js";
 import {
   applyBatch,
   emptyCounters,
@@ -14,6 +13,7 @@ import {
   type CounterOp,
   type LeaseGrant,
   type OpOutcome,
+  requestsCounted,
   type Reservation,
   type Usage,
 } from "./limit-counters.js";
@@ -146,7 +146,7 @@ export class LimitKeeper {
     }
     const { left } = lease;
     const fits =
-      Object.entries(left.windows).every(([id, w]) => w.amount >= (id.startsWith("requests:") ? 1 : request.tokens)) &&
+      Object.entries(left.windows).every(([id, w]) => w.amount >= (id.startsWith("requests:") ? requestsCounted(request) : request.tokens)) &&
       (!left.spend || left.spend.usd >= request.costUsd);
     if (!fits) {
       // Ended now, so the admission that follows takes a new one, sized for more.
@@ -156,7 +156,7 @@ export class LimitKeeper {
     }
     const windowStarts: Record<string, number> = {};
     for (const [id, w] of Object.entries(left.windows)) {
-      w.amount -= id.startsWith("requests:") ? 1 : request.tokens;
+      w.amount -= id.startsWith("requests:") ? requestsCounted(request) : request.tokens;
       windowStarts[id] = w.start;
     }
     if (left.spend) left.spend.usd -= request.costUsd;

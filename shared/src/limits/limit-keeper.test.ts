@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { natsNames, type KeyPolicy, unrestrictedKeyPolicy } from "@lantern/shared/contracts";
-import { createLogger } from "@lantern/shared/logging";
-import { ensureEdgeBuckets } from "@lantern/shared/nats";
-import { useTestNats, type TestNats } from "@lantern/shared/testing";
+import { natsNames, type KeyPolicy, unrestrictedKeyPolicy } from "../contracts/index.js";
+import { createLogger } from "../logging/index.js";
+import { ensureEdgeBuckets } from "../nats/index.js";
+import { useTestNats, type TestNats } from "../testing/index.js";
 import { KeyCounters, type OpOutcome, type Reservation } from "./limit-counters.js";
 import { LimitKeeper } from "./limit-keeper.js";
 

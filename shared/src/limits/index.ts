@@ -1,0 +1,3 @@
+export * from "./key-store.js";
+export * from "./limit-counters.js";
+export * from "./limit-keeper.js";
