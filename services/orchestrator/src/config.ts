@@ -29,6 +29,10 @@ export const OrchestratorConfig = z.object({
   ORCHESTRATOR_STALL_TIMEOUT_MS: intVar(60_000, { min: 100 }),
   /** How long a taken run may go unconfirmed before another orchestrator takes it over (this one died). */
   ORCHESTRATOR_RUN_ACK_WAIT_MS: intVar(30_000, { min: 1_000 }),
+  /** The longest a model call waits for its key's limits to have room (a window rolling over, a slot freeing); longer refusals fail the call. */
+  ORCHESTRATOR_LIMIT_WAIT_MS: intVar(60_000, { min: 0 }),
+  /** A key's concurrency slot taken by a model call lapses after this long when its orchestrator died holding it. */
+  ORCHESTRATOR_LIMIT_HOLD_MS: intVar(15 * 60_000, { min: 1_000 }),
   /** Tasks one orchestrator runs at the same time; 0 answers the API but runs none. */
   ORCHESTRATOR_TASK_CONCURRENCY: intVar(2, { min: 0, max: 256 }),
   /** How long a taken task stays claimed without a renewal (its orchestrator died: another takes it). */

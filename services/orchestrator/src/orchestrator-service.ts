@@ -12,6 +12,7 @@ import { FleetModels } from "./definitions/model-availability.js";
 import { PipelineCatalog } from "./definitions/pipeline-catalog.js";
 import { ModelCaller, stageCallErrors } from "./execution/model-caller.js";
 import { ModelUsage } from "./execution/model-usage.js";
+import { KeyStore, LimitKeeper, PriceBook } from "@lantern/shared/limits";
 import { RunExecutor } from "./execution/run-executor.js";
 import { RunQueue } from "./execution/run-queue.js";
 import { StageRunner } from "./execution/stage-runner.js";
@@ -75,8 +76,27 @@ export async function startOrchestrator({ config, logger, nc: given }: StartOrch
     // Opened before the work that publishes into it, so it is closed after that work stopped.
     const usageOutbox = new UsageOutbox({ js, subject: names.subjects.usageEvent, limit: USAGE_OUTBOX_LIMIT, logger: log.child({ component: "model-usage" }) });
     opened.push(() => usageOutbox.close(USAGE_FLUSH_MS));
-    const { prices } = await ensureEdgeBuckets(nc, names);
-    const usage = new ModelUsage({ outbox: usageOutbox, prices, orchestratorId: `orchestrator-${id}`, logger: log });
+    const buckets = await ensureEdgeBuckets(nc, names);
+    const keys = new KeyStore(buckets.keys, log);
+    const prices = new PriceBook(buckets.prices, log);
+    await Promise.all([keys.start(), prices.start()]);
+    opened.push(async () => {
+      keys.stop();
+      prices.stop();
+    });
+    const limits = new LimitKeeper({ limits: buckets.limits, logger: log.child({ component: "limits" }) });
+    // Stopped after the work that settles into it (opened later, so closed first).
+    opened.push(async () => limits.stop());
+    const usage = new ModelUsage({
+      outbox: usageOutbox,
+      prices,
+      keys,
+      limits,
+      orchestratorId: `orchestrator-${id}`,
+      holdMs: config.ORCHESTRATOR_LIMIT_HOLD_MS,
+      maxWaitMs: config.ORCHESTRATOR_LIMIT_WAIT_MS,
+      logger: log.child({ component: "model-usage" }),
+    });
     const inference = new InferenceClient({
       nc,
       js,

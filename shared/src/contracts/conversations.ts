@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { OrchestratorError } from "./pipelines.js";
-import { Owner } from "./tasks.js";
+import { OrchestratorError, Owner } from "./pipelines.js";
 
 /**
  * Conversations: stored chat histories, kept by the orchestrators. A chat completion naming one

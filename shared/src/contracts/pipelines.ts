@@ -136,12 +136,19 @@ export type PipelineOp = z.infer<typeof PipelineOp>;
 /** The models the caller's key may use (null: any); a run needing another is refused. */
 const AllowedModels = z.array(z.string()).nullable().default(null);
 
+/**
+ * The API key's id a task, conversation or run belongs to (null: the gateway runs without keys).
+ * Others never see its tasks and conversations, and its key's limits and budget pay for the work.
+ */
+export const Owner = z.string().nullable();
+
 export const StartRunRequest = z.object({
   v: z.literal(1),
   pipeline: z.string().min(1),
   input: z.string(),
   params: StageParamsByName.optional(),
   allowedModels: AllowedModels,
+  owner: Owner.default(null),
 });
 export type StartRunRequest = z.infer<typeof StartRunRequest>;
 
@@ -158,11 +165,13 @@ export const RerunRequest = z.object({
   /** A new run input: the stages reading the run's input run again too. */
   input: z.string().optional(),
   allowedModels: AllowedModels,
+  owner: Owner.default(null),
 });
 export type RerunRequest = z.infer<typeof RerunRequest>;
 
 /** Queues a failed run again: it continues from its checkpoints. */
-export const RetryRunRequest = z.object({ v: z.literal(1), runId: z.string().min(1), allowedModels: AllowedModels });
+/** The retried calls are paid by the key asking for the retry (`owner`): the run is its from then on. */
+export const RetryRunRequest = z.object({ v: z.literal(1), runId: z.string().min(1), allowedModels: AllowedModels, owner: Owner.default(null) });
 export type RetryRunRequest = z.infer<typeof RetryRunRequest>;
 
 export const ListRunsRequest = z.object({

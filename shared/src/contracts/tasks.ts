@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Priority } from "./infer-job.js";
-import { GenerationParams, OrchestratorError, StageParamsByName } from "./pipelines.js";
+import { GenerationParams, OrchestratorError, Owner, StageParamsByName } from "./pipelines.js";
 
 /**
  * Async tasks: one model call or one pipeline run, queued in the orchestrators' tables by
@@ -145,9 +145,6 @@ export type TaskReport = z.infer<typeof TaskReport>;
 /** Request/reply with the orchestrators: `orchestrator.tasks.<op>`. */
 export const TaskOp = z.enum(["create", "get", "report", "cancel", "list"]);
 export type TaskOp = z.infer<typeof TaskOp>;
-
-/** The API key a task or conversation belongs to (null: the gateway runs without keys); others never see it. */
-export const Owner = z.string().nullable();
 
 export const CreateTaskRequest = z.object({
   v: z.literal(1),

@@ -16,6 +16,9 @@ export class KeyStore {
   /** Until when some key stays live, as of mirror version `liveAsOf` (asked on every open-mode request). */
   private liveUntil = 0;
   private liveAsOf = -1;
+  /** Hash by key id, as of mirror version `idsAsOf` (asked when queued work runs, not per request). */
+  private hashes = new Map<string, string>();
+  private idsAsOf = -1;
 
   constructor(keys: KV, logger: Logger) {
     this.mirror = new KvMirror(keys, KeyPolicy, logger, "keys");
@@ -33,6 +36,19 @@ export class KeyStore {
     const hash = hashApiKey(secret);
     const policy = this.mirror.get(hash);
     if (!policy) return { found: false };
+    return { found: true, hash, policy, state: keyState(policy, now) };
+  }
+
+  /** The key a task or run belongs to (its owner): by id, where a request's key is found by its secret. */
+  byKeyId(keyId: string, now = Date.now()): KeyLookup {
+    if (this.idsAsOf !== this.mirror.version) {
+      this.idsAsOf = this.mirror.version;
+      this.hashes = new Map();
+      for (const [hash, policy] of this.mirror.all()) this.hashes.set(policy.keyId, hash);
+    }
+    const hash = this.hashes.get(keyId);
+    const policy = hash === undefined ? undefined : this.mirror.get(hash);
+    if (!hash || !policy) return { found: false };
     return { found: true, hash, policy, state: keyState(policy, now) };
   }
 

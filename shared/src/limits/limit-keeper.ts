@@ -326,7 +326,8 @@ export class LimitKeeper {
     let policy: KeyPolicy | null = null;
     const need = { tokens: 0, costUsd: 0 };
     batch.forEach(({ op }, i) => {
-      if (op.kind !== "admit" || !outcomes[i]!.ok) return;
+      // Queued work and its calls come one at a time: only requests come in runs worth a lease.
+      if (op.kind !== "admit" || !outcomes[i]!.ok || (op.request.kind ?? "request") !== "request") return;
       policy = op.request.policy;
       need.tokens = Math.max(need.tokens, op.request.tokens);
       need.costUsd = Math.max(need.costUsd, op.request.costUsd);

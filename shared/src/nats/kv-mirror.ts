@@ -50,6 +50,11 @@ export class KvMirror<S extends z.ZodType> {
     return this.entries.values();
   }
 
+  /** Key and value of every entry. */
+  all(): IterableIterator<[string, z.output<S>]> {
+    return this.entries.entries();
+  }
+
   private apply(entry: KvEntry): void {
     this.changes++;
     if (entry.operation !== "PUT") {

@@ -1,15 +1,13 @@
 import type { MiddlewareHandler } from "hono";
 import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { ModelPrice, toModelToken, type NatsNames } from "@lantern/shared/contracts";
+import type { ModelPrice, NatsNames } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { ensureEdgeBuckets, ensureEventsStream, KvMirror, UsageOutbox } from "@lantern/shared/nats";
+import { ensureEdgeBuckets, ensureEventsStream, UsageOutbox } from "@lantern/shared/nats";
 import type { GatewayEnv } from "../http/gateway-env.js";
 import { authenticate, ensurePathAllowed, type Authenticated, type AuthMode } from "./caller-auth.js";
-import { KeyStore, LimitKeeper } from "@lantern/shared/limits";
+import { KeyStore, LimitKeeper, PriceBook } from "@lantern/shared/limits";
 import { TrackedLedger, type RequestInfo } from "./tracked-ledger.js";
-
-const MODEL_TOKENS_KEPT = 1_000;
 
 export interface EdgeOptions {
   nc: NatsConnection;
@@ -32,15 +30,14 @@ export class EdgeServices {
   readonly holdMs: number;
   readonly logger: Logger;
   private readonly auth: AuthMode;
-  private readonly prices: KvMirror<typeof ModelPrice>;
-  private readonly modelTokens = new Map<string, string>();
+  private readonly prices: PriceBook;
 
   private constructor(opts: EdgeOptions, buckets: Awaited<ReturnType<typeof ensureEdgeBuckets>>) {
     this.gatewayId = opts.gatewayId;
     this.holdMs = opts.holdMs;
     this.logger = opts.logger.child({ component: "edge" });
     this.keys = new KeyStore(buckets.keys, this.logger);
-    this.prices = new KvMirror(buckets.prices, ModelPrice, this.logger, "prices");
+    this.prices = new PriceBook(buckets.prices, this.logger);
     this.limits = new LimitKeeper({ limits: buckets.limits, logger: this.logger });
     this.outbox = new UsageOutbox({ js: jetstream(opts.nc), subject: opts.names.subjects.usageEvent, limit: opts.outboxLimit, logger: this.logger });
     this.auth = opts.auth;
@@ -55,18 +52,7 @@ export class EdgeServices {
   }
 
   priceOf(model: string): ModelPrice | undefined {
-    return this.prices.get(this.tokenOf(model));
-  }
-
-  /** Model tokens are a hash of the name: remembered for the few names in use (twice a request). */
-  private tokenOf(model: string): string {
-    let token = this.modelTokens.get(model);
-    if (token === undefined) {
-      if (this.modelTokens.size >= MODEL_TOKENS_KEPT) this.modelTokens.clear();
-      token = toModelToken(model);
-      this.modelTokens.set(model, token);
-    }
-    return token;
+    return this.prices.priceOf(model);
   }
 
   /**

@@ -33,6 +33,12 @@ export interface RequestLedger {
   /** Throws ApiError 403 (model not allowed) or 429 (over a limit, with Retry-After). At most once per request. */
   admit(claim: AdmissionClaim): Promise<void>;
   /**
+   * Admits a request that queues work run later (a task, a pipeline run): it counts in the key's
+   * request windows and is refused once the key's budget is spent. The work's model calls are
+   * admitted where they run (the orchestrator). Throws ApiError 429 like `admit`.
+   */
+  admitSubmission(): Promise<void>;
+  /**
    * Admits at once when that needs no round trip (the key has no limits, or this gateway's lease
    * on its counters covers the claim) and returns true; false when `admit` must decide. Throws
    * ApiError 403 like `admit`.

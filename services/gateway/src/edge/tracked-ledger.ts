@@ -69,10 +69,27 @@ export class TrackedLedger implements RequestLedger {
   async admit(claim: AdmissionClaim): Promise<void> {
     const policy = this.beginAdmission(claim);
     if (!policy || !this.keyHash) return;
+    const reservation = await this.decide(this.keyHash, this.admitRequest(policy, claim));
+    this.claim = claim;
+    this.reservation = reservation;
+    // The client left while the admission was being decided: nothing will run, give it all back.
+    if (this.finished && this.reservation) this.settle(this.reservation, { tokens: 0, costUsd: 0 });
+  }
 
+  async admitSubmission(): Promise<void> {
+    if (this.admitted) throw new Error("a request is admitted at most once");
+    this.admitted = true;
+    const { policy } = this.caller;
+    if (!policy || !this.keyHash || !hasLimits(policy)) return;
+    // It reserves no tokens, cost or slot: there is nothing to settle afterwards.
+    await this.decide(this.keyHash, { policy, id: this.info.requestId, tokens: 0, costUsd: 0, holdMs: this.edge.holdMs, kind: "submission" });
+  }
+
+  /** The shared counters' answer: the reservation, or the 429/503 the client gets. */
+  private async decide(keyHash: string, request: AdmitRequest): Promise<Reservation | null> {
     let outcome;
     try {
-      outcome = await this.edge.limits.admit(this.keyHash, this.admitRequest(policy, claim));
+      outcome = await this.edge.limits.admit(keyHash, request);
     } catch (err) {
       this.admitted = false;
       if (err instanceof LimitsUnavailableError) throw limitsUnavailable();
@@ -82,10 +99,7 @@ export class TrackedLedger implements RequestLedger {
       this.admitted = false;
       throw overLimit(outcome.refusal);
     }
-    this.claim = claim;
-    this.reservation = outcome.reservation ?? null;
-    // The client left while the admission was being decided: nothing will run, give it all back.
-    if (this.finished && this.reservation) this.settle(this.reservation, { tokens: 0, costUsd: 0 });
+    return outcome.reservation ?? null;
   }
 
   /** Checks model access and marks the request admitted; returns the policy whose limits still have to admit it, if any. */

@@ -5,6 +5,7 @@ import type { AdmissionClaim, Caller, RequestLedger, ServedBy } from "./request-
 export class UntrackedLedger implements RequestLedger {
   readonly caller: Caller = { keyId: null, policy: null };
   async admit(_claim: AdmissionClaim): Promise<void> {}
+  async admitSubmission(): Promise<void> {}
   admitNow(_claim: AdmissionClaim): boolean {
     return true;
   }

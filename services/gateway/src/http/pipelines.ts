@@ -36,7 +36,12 @@ export function pipelinesRoutes(deps: GatewayDeps) {
   const { nc } = deps.nats;
   const names = natsNames(deps.config.NATS_NAMESPACE);
   const orchestrator = new OrchestratorClient(nc, names, ORCHESTRATOR_TIMEOUT_MS);
-  const allowedModels = (c: Context<GatewayEnv>) => c.get("ledger").caller.policy?.allowedModels ?? null;
+  /** What the orchestrator checks a run against, and whose key pays for it; the request counts against that key now. */
+  const queuedFor = async (c: Context<GatewayEnv>) => {
+    const ledger = c.get("ledger");
+    await ledger.admitSubmission();
+    return { allowedModels: ledger.caller.policy?.allowedModels ?? null, owner: ledger.caller.keyId };
+  };
 
   const getRun = async (runId: string) => (await orchestrator.request("get", GetRunRequest, { v: 1, runId }, RunReply)).run;
 
@@ -90,7 +95,7 @@ export function pipelinesRoutes(deps: GatewayDeps) {
         v: 1 as const,
         runId: c.req.param("id"),
         fromStage: body.from_stage,
-        allowedModels: allowedModels(c),
+        ...(await queuedFor(c)),
         ...(body.params ? { params: body.params } : {}),
         ...(body.input !== undefined ? { input: body.input } : {}),
       };
@@ -104,12 +109,12 @@ export function pipelinesRoutes(deps: GatewayDeps) {
       const runId = c.req.param("id");
       // The retry's own events follow the failed try's: the answer is about them only.
       const afterSeq = await lastEventSeq(nc, names, runId);
-      const { run } = await orchestrator.request("retry", RetryRunRequest, { v: 1, runId, allowedModels: allowedModels(c) }, RunReply);
+      const { run } = await orchestrator.request("retry", RetryRunRequest, { v: 1, runId, ...(await queuedFor(c)) }, RunReply);
       return answer(c, run, body, afterSeq);
     })
     .post("/pipelines/:name/runs", async (c) => {
       const body = await readJsonBody(c, PipelineRunBody, deps.config);
-      const request = { v: 1 as const, pipeline: c.req.param("name"), input: body.input, allowedModels: allowedModels(c), ...(body.params ? { params: body.params } : {}) };
+      const request = { v: 1 as const, pipeline: c.req.param("name"), input: body.input, ...(await queuedFor(c)), ...(body.params ? { params: body.params } : {}) };
       const { run } = await orchestrator.request("start", StartRunRequest, request, RunReply);
       return answer(c, run, body);
     });

@@ -37,6 +37,8 @@ export function tasksRoutes(deps: GatewayDeps) {
       const body = await readJsonBody(c, TaskCreateBody, deps.config);
       // A model no worker ever served is refused now; a known one waits for a worker like any job.
       if (body.model !== undefined && !deps.registry.knowsModel(body.model)) throw modelNotFound(body.model);
+      if (body.model !== undefined) c.get("ledger").requestedModel(body.model);
+      await c.get("ledger").admitSubmission();
       const request: CreateTaskRequest = {
         v: 1,
         owner: ownerOf(c),

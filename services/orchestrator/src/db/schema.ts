@@ -31,6 +31,8 @@ export const pipelineRuns = pgTable(
     error: text("error"),
     parentRunId: text("parent_run_id"),
     rerunFromStage: text("rerun_from_stage"),
+    /** The API key's id whose limits and budget pay for the run's model calls (null without keys). */
+    owner: text("owner"),
     /** Times the run was taken from the queue (each continues from the checkpoints). */
     attempts: integer("attempts").notNull().default(0),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().default(sql`now()`),

@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import type { GenerationParams, InferError, OutputFormat, Sampling, StageAnswer } from "@lantern/shared/contracts";
 import type { InferenceClient, InferenceErrors } from "@lantern/shared/inference";
-import type { CallAccount, ModelUsage } from "./model-usage.js";
+import { KeyLimitError, type CallAccount, type CallOutcome, type ModelUsage } from "./model-usage.js";
 
 /** A model call that did not produce an answer; the message says which model and why. */
 export class StageCallError extends Error {
@@ -47,7 +47,7 @@ export function samplingOf(params: GenerationParams): Sampling {
   };
 }
 
-/** One model answers one prompt, as an inference job on INFER, and publishes its usage; throws StageCallError. */
+/** One model answers one prompt, as an inference job on INFER, admitted and accounted for by its key; throws StageCallError. */
 export class ModelCaller {
   constructor(
     private readonly client: InferenceClient<StageCallError>,
@@ -55,57 +55,51 @@ export class ModelCaller {
   ) {}
 
   async answer(call: ModelCall): Promise<StageAnswer> {
-    const startedAt = performance.now();
-    const startedAtMs = Date.now();
     const messages = [...(call.system ? [{ role: "system" as const, content: call.system }] : []), { role: "user" as const, content: call.prompt }];
-    const job = await this.client.submit(
-      {
-        requestId: call.requestId,
-        model: call.model,
-        input: { kind: "chat", messages },
-        sampling: samplingOf(call.params),
-        format: call.format,
-        priority: "normal",
-        signal: call.signal,
-      },
-      "prompt",
-    );
-    let text = "";
-    let ttftMs: number | null = null;
-    const used = (promptTokens: number, completionTokens: number, error: string | null) =>
-      this.usage.record(call.account, {
-        requestId: call.requestId,
-        model: call.model,
-        startedAt: startedAtMs,
-        workerIds: [job.accepted.workerId],
-        promptTokens,
-        completionTokens,
-        ttftMs,
-        error,
-      });
-    for await (const event of job.events()) {
-      if (event.kind === "text") {
-        ttftMs ??= Date.now() - startedAtMs;
-        text += event.text;
-        call.onText?.(event.text);
-      } else if (event.kind === "error") {
-        await used(0, 0, event.error.message);
-        throw event.error;
-      } else if (event.kind === "done") {
-        await used(event.done.usage.promptTokens, event.done.usage.completionTokens, null);
-        return {
-          model: call.model,
-          role: call.role,
-          text,
-          promptTokens: event.done.usage.promptTokens,
-          completionTokens: event.done.usage.completionTokens,
-          ms: Math.round(performance.now() - startedAt),
-          workerId: job.accepted.workerId,
-          finishReason: event.done.finishReason,
-        };
+    const input = { kind: "chat" as const, messages };
+    const sampling = samplingOf(call.params);
+    const admitted = await this.usage.admit(call.account, { requestId: call.requestId, model: call.model, input, maxTokens: sampling.maxTokens ?? DEFAULT_MAX_TOKENS }, call.signal).catch((err: unknown) => {
+      if (err instanceof KeyLimitError) throw new StageCallError(err.message);
+      throw call.signal.aborted ? stageCallErrors.callerGone() : err;
+    });
+    const startedAt = performance.now();
+    const outcome: CallOutcome = { workerIds: [], usage: null, ttftMs: null, error: null };
+    try {
+      const job = await this.client.submit(
+        { requestId: call.requestId, model: call.model, input, sampling, format: call.format, priority: "normal", signal: call.signal },
+        "prompt",
+      );
+      outcome.workerIds = [job.accepted.workerId];
+      let text = "";
+      for await (const event of job.events()) {
+        if (event.kind === "text") {
+          outcome.ttftMs ??= Date.now() - admitted.startedAt;
+          text += event.text;
+          call.onText?.(event.text);
+        } else if (event.kind === "error") {
+          throw event.error;
+        } else if (event.kind === "done") {
+          outcome.usage = event.done.usage;
+          return {
+            model: call.model,
+            role: call.role,
+            text,
+            promptTokens: event.done.usage.promptTokens,
+            completionTokens: event.done.usage.completionTokens,
+            ms: Math.round(performance.now() - startedAt),
+            workerId: job.accepted.workerId,
+            finishReason: event.done.finishReason,
+          };
+        }
       }
+      // The events end without done or error only when the signal aborted.
+      throw stageCallErrors.callerGone();
+    } catch (err) {
+      outcome.stopped = call.signal.aborted;
+      outcome.error = outcome.stopped ? "stopped" : (err as Error).message;
+      throw err;
+    } finally {
+      admitted.finish(outcome);
     }
-    // The events end without done or error only when the signal aborted.
-    throw stageCallErrors.callerGone();
   }
 }

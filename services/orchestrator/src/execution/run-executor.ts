@@ -5,8 +5,6 @@ import type { RunStore } from "../runs/run-store.js";
 import type { CallAccount } from "./model-usage.js";
 import { stageInput, stagePrompt, type StageRunner } from "./stage-runner.js";
 
-/** Runs started over the pipelines API: their key is not kept with the run. */
-const PIPELINE_RUNS: CallAccount = { keyId: null, path: "/v1/pipelines/runs" };
 
 /** What the queue does with the run's command after an execution. */
 export type ExecutionOutcome = "finished" | "retry" | "handed_back";
@@ -28,8 +26,8 @@ export interface RunExecutorOptions {
 export class RunExecutor {
   constructor(private readonly opts: RunExecutorOptions) {}
 
-  /** `account` names who the model calls are made for (a task's key); a run started over `/v1/pipelines/runs` has none. */
-  async execute(runId: string, signal: AbortSignal, account: CallAccount = PIPELINE_RUNS): Promise<ExecutionOutcome> {
+  /** `account` names who the model calls are made for: a task's; else the run's owner over `/v1/pipelines/runs`. */
+  async execute(runId: string, signal: AbortSignal, account?: CallAccount): Promise<ExecutionOutcome> {
     const { store, events, stages, logger } = this.opts;
     const stored = await store.get(runId);
     if (!stored) {
@@ -37,6 +35,7 @@ export class RunExecutor {
       return "finished";
     }
     const { run } = stored;
+    const payer = account ?? { keyId: run.owner, path: "/v1/pipelines/runs" };
     // A duplicate command for a run already settled.
     if (isFinalRunStatus(run.status)) return "finished";
 
@@ -68,7 +67,7 @@ export class RunExecutor {
           prompt,
           callPrefix: `${runId}-s${index}a${stageAttempt}`,
           signal,
-          account,
+          account: payer,
           ...(stage === last ? { onText: (text: string) => events.delta(runId, stage.name, index, text) } : {}),
         });
         await store.stageSucceeded(runId, index, result);

@@ -38,14 +38,14 @@ export class PipelineRuns {
   async start(req: StartRunRequest): Promise<PipelineRunView> {
     const pipeline = withParams(await this.definition(req.pipeline), req.params);
     await this.ensureRunnable(pipeline, req.allowedModels);
-    return this.queue({ id: newRequestId("run"), input: req.input, definition: pipeline });
+    return this.queue({ id: newRequestId("run"), input: req.input, definition: pipeline, owner: req.owner });
   }
 
   /** A run stored and announced but not put on PIPELINES: its caller executes it (an async task does). */
   async prepare(req: StartRunRequest): Promise<PipelineRunView> {
     const pipeline = withParams(await this.definition(req.pipeline), req.params);
     await this.ensureRunnable(pipeline, req.allowedModels);
-    return this.queue({ id: newRequestId("run"), input: req.input, definition: pipeline }, { enqueue: false });
+    return this.queue({ id: newRequestId("run"), input: req.input, definition: pipeline, owner: req.owner }, { enqueue: false });
   }
 
   async rerun(req: RerunRequest): Promise<PipelineRunView> {
@@ -69,6 +69,7 @@ export class PipelineRuns {
       parentRunId: parent.run.id,
       rerunFromStage: from.name,
       reused,
+      owner: req.owner,
     });
   }
 
@@ -80,7 +81,7 @@ export class PipelineRuns {
       throw new OrchestratorFailure(409, "run_not_failed", `Run '${req.runId}' is ${stored.run.status}: only a failed run can be retried (rerun it to compute stages again).`);
     }
     await this.ensureRunnable(stored.run.definition, req.allowedModels);
-    if (!(await this.deps.store.requeue(req.runId))) throw new OrchestratorFailure(409, "run_not_failed", `Run '${req.runId}' is no longer failed.`);
+    if (!(await this.deps.store.requeue(req.runId, req.owner))) throw new OrchestratorFailure(409, "run_not_failed", `Run '${req.runId}' is no longer failed.`);
     await enqueueRun(this.deps.js, this.deps.names, req.runId, newRequestId(`${req.runId}-retry`).slice(0, 96));
     return (await this.deps.store.view(req.runId))!;
   }

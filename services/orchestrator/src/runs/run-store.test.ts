@@ -46,7 +46,7 @@ afterAll(async () => {
 
 describe("runs in the embedded database", () => {
   it("keeps each stage's checkpoint and copies the shared ones into a rerun", async () => {
-    await store.create({ id: "run_a", input: "hi", definition });
+    await store.create({ id: "run_a", input: "hi", definition, owner: "key_a" });
     expect(await store.runStarted("run_a")).toBe(1);
     expect(await store.stageStarted("run_a", 0, "hi", { max_tokens: 4 })).toBe(1);
     await store.stageSucceeded("run_a", 0, { answers: [answer("one")], output: "one", votes: null });
@@ -62,12 +62,15 @@ describe("runs in the embedded database", () => {
     ]);
     expect(failed.usage).toEqual({ promptTokens: 3, completionTokens: 2 });
 
-    expect(await store.requeue("run_a")).toBe(true);
-    expect(await store.requeue("run_a")).toBe(false);
+    expect((await store.get("run_a"))!.run.owner).toBe("key_a");
+    expect(await store.requeue("run_a", "key_b")).toBe(true);
+    expect(await store.requeue("run_a", "key_c")).toBe(false);
     expect((await store.view("run_a"))!.status).toBe("queued");
+    // The key that asked for the retry pays for it.
+    expect((await store.get("run_a"))!.run.owner).toBe("key_b");
 
     const parent = (await store.get("run_a"))!;
-    await store.create({ id: "run_b", input: "hi", definition, parentRunId: "run_a", rerunFromStage: "second", reused: new Map([[0, parent.stages[0]!]]) });
+    await store.create({ id: "run_b", input: "hi", definition, parentRunId: "run_a", rerunFromStage: "second", reused: new Map([[0, parent.stages[0]!]]), owner: null });
     const child = (await store.view("run_b"))!;
     expect(child.parentRunId).toBe("run_a");
     expect(child.stages[0]).toMatchObject({ status: "succeeded", output: "one", attempts: 0, reusedFromRunId: "run_a" });

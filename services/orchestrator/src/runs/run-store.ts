@@ -18,6 +18,8 @@ export interface NewRun {
   definition: ResolvedPipeline;
   parentRunId?: string;
   rerunFromStage?: string;
+  /** The API key's id that pays for its model calls. */
+  owner: string | null;
   /** Stage results taken over from earlier runs, by stage index: they count as done. */
   reused?: Map<number, StageRow>;
 }
@@ -44,6 +46,7 @@ export class RunStore {
         definition: run.definition,
         parentRunId: run.parentRunId ?? null,
         rerunFromStage: run.rerunFromStage ?? null,
+        owner: run.owner,
       });
       await tx.insert(stageRuns).values(
         run.definition.stages.map((stage) => {
@@ -156,10 +159,11 @@ export class RunStore {
   }
 
   /** A failed run goes back in the queue; false when it is not failed. */
-  async requeue(id: string): Promise<boolean> {
+  /** Queues a failed run again, for `owner` from then on. */
+  async requeue(id: string, owner: string | null): Promise<boolean> {
     const rows = await this.db
       .update(pipelineRuns)
-      .set({ status: "queued", error: null, finishedAt: null })
+      .set({ status: "queued", error: null, finishedAt: null, owner })
       .where(and(eq(pipelineRuns.id, id), eq(pipelineRuns.status, "failed")))
       .returning({ id: pipelineRuns.id });
     return rows.length > 0;

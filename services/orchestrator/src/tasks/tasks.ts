@@ -54,6 +54,7 @@ export class Tasks {
           input: "prompt" in req.input ? req.input.prompt : "",
           params: req.params as StageParamsByName,
           allowedModels: req.allowedModels,
+          owner: req.owner,
         })
         .catch((err: unknown) => {
           // The task's field is `pipeline`, where a run request's is the path's name.
