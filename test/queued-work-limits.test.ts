@@ -124,6 +124,24 @@ it("settles every call of a pipeline run into the key's token window, and its us
   await waitFor(async () => (await counters(secret))?.windows[`tokens:${LONG_WINDOW_S}`]?.used === used);
 });
 
+it("shows a key its own pipeline runs only", async () => {
+  const mine = await putKey({});
+  const theirs = await putKey({});
+  const run = await post("/v1/pipelines/tale/runs", mine.secret, { input: "A fox", async: true });
+  expect(run.status).toBe(202);
+  const as = (secret: string, path: string) => fetch(`${stack.baseUrl}${path}`, { headers: { authorization: `Bearer ${secret}` } });
+  expect((await as(mine.secret, `/v1/pipelines/runs/${run.body.id}`)).status).toBe(200);
+  const hidden = await as(theirs.secret, `/v1/pipelines/runs/${run.body.id}`);
+  expect(hidden.status).toBe(404);
+  expect(((await hidden.json()) as any).error.code).toBe("run_not_found");
+  expect((await as(theirs.secret, `/v1/pipelines/runs/${run.body.id}/events`)).status).toBe(404);
+  const listed = async (secret: string) => ((await (await as(secret, "/v1/pipelines/runs?limit=500")).json()) as { data: Array<{ id: string }> }).data.map((r) => r.id);
+  expect(await listed(mine.secret)).toContain(run.body.id);
+  expect(await listed(theirs.secret)).not.toContain(run.body.id);
+  const retry = await post(`/v1/pipelines/runs/${run.body.id}/rerun`, theirs.secret, { from_stage: 1, async: true });
+  expect(retry.status).toBe(404);
+});
+
 it("fails a task whose call the budget cannot pay for, and refuses new work once the budget is spent", async () => {
   await setPrice(BUNDLED_MODEL, 1_000);
   const { secret, policy } = await putKey({ budget: { amountUsd: 1, period: "month" } });

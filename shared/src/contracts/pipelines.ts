@@ -152,7 +152,7 @@ export const StartRunRequest = z.object({
 });
 export type StartRunRequest = z.infer<typeof StartRunRequest>;
 
-export const GetRunRequest = z.object({ v: z.literal(1), runId: z.string().min(1) });
+export const GetRunRequest = z.object({ v: z.literal(1), runId: z.string().min(1), owner: Owner.default(null) });
 export type GetRunRequest = z.infer<typeof GetRunRequest>;
 
 /** A child run that takes over the parent's stages before `fromStage` and computes the rest. */
@@ -169,14 +169,14 @@ export const RerunRequest = z.object({
 });
 export type RerunRequest = z.infer<typeof RerunRequest>;
 
-/** Queues a failed run again: it continues from its checkpoints. */
-/** The retried calls are paid by the key asking for the retry (`owner`): the run is its from then on. */
+/** Queues a failed run of the caller's key again: it continues from its checkpoints. */
 export const RetryRunRequest = z.object({ v: z.literal(1), runId: z.string().min(1), allowedModels: AllowedModels, owner: Owner.default(null) });
 export type RetryRunRequest = z.infer<typeof RetryRunRequest>;
 
 export const ListRunsRequest = z.object({
   v: z.literal(1),
   pipeline: z.string().optional(),
+  owner: Owner.default(null),
   limit: z.number().int().min(1).max(500).default(50),
 });
 export type ListRunsRequest = z.infer<typeof ListRunsRequest>;

@@ -43,7 +43,9 @@ export function pipelinesRoutes(deps: GatewayDeps) {
     return { allowedModels: ledger.caller.policy?.allowedModels ?? null, owner: ledger.caller.keyId };
   };
 
-  const getRun = async (runId: string) => (await orchestrator.request("get", GetRunRequest, { v: 1, runId }, RunReply)).run;
+  /** A run of the caller's key (any run when the gateway runs without keys). */
+  const getRun = async (c: Context<GatewayEnv>, runId: string) =>
+    (await orchestrator.request("get", GetRunRequest, { v: 1, runId, owner: c.get("ledger").caller.keyId }, RunReply)).run;
 
   /** Answers a run just queued the way the request asked. */
   const answer = async (c: Context<GatewayEnv>, run: PipelineRunView, mode: { async: boolean; stream: boolean }, afterSeq?: number) => {
@@ -55,7 +57,7 @@ export function pipelinesRoutes(deps: GatewayDeps) {
     for await (const _ of runEventFeed(nc, names, run.id, { finished: false, signal: clientGone(c), ...(afterSeq ? { afterSeq } : {}) })) {
       // Waiting for the final event; the run's rows say the rest.
     }
-    return c.json(await getRun(run.id));
+    return c.json(await getRun(c, run.id));
   };
 
   const streamEvents = async (c: Context<GatewayEnv>, run: PipelineRunView, afterSeq?: number) => {
@@ -84,11 +86,12 @@ export function pipelinesRoutes(deps: GatewayDeps) {
       const pipeline = c.req.query("pipeline");
       const parsedLimit = limit === undefined ? 50 : Number(limit);
       if (!Number.isInteger(parsedLimit) || parsedLimit < 1 || parsedLimit > 500) throw invalidRequest("'limit' must be a whole number from 1 to 500.", "limit");
-      const reply = await orchestrator.request("list", ListRunsRequest, { v: 1, limit: parsedLimit, ...(pipeline ? { pipeline } : {}) }, ListRunsReply);
+      const request = { v: 1 as const, limit: parsedLimit, owner: c.get("ledger").caller.keyId, ...(pipeline ? { pipeline } : {}) };
+      const reply = await orchestrator.request("list", ListRunsRequest, request, ListRunsReply);
       return c.json({ object: "list", data: reply.runs });
     })
-    .get("/pipelines/runs/:id", async (c) => c.json(await getRun(c.req.param("id"))))
-    .get("/pipelines/runs/:id/events", async (c) => streamEvents(c, await getRun(c.req.param("id"))))
+    .get("/pipelines/runs/:id", async (c) => c.json(await getRun(c, c.req.param("id"))))
+    .get("/pipelines/runs/:id/events", async (c) => streamEvents(c, await getRun(c, c.req.param("id"))))
     .post("/pipelines/runs/:id/rerun", async (c) => {
       const body = await readJsonBody(c, PipelineRerunBody, deps.config);
       const request = {

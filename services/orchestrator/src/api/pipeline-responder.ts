@@ -33,7 +33,7 @@ export class PipelineResponder {
     const { runs, responder } = this;
     responder.start(this.names.subjects.orchestratorPipelines, {
       start: responder.handler(StartRunRequest, RunReply, async (req) => ({ run: await runs.start(req) })),
-      get: responder.handler(GetRunRequest, RunReply, async (req) => ({ run: await runs.get(req.runId) })),
+      get: responder.handler(GetRunRequest, RunReply, async (req) => ({ run: await runs.get(req.runId, req.owner) })),
       rerun: responder.handler(RerunRequest, RunReply, async (req) => ({ run: await runs.rerun(req) })),
       retry: responder.handler(RetryRunRequest, RunReply, async (req) => ({ run: await runs.retry(req) })),
       list: responder.handler(ListRunsRequest, ListRunsReply, async (req) => ({ runs: await runs.list(req) })),

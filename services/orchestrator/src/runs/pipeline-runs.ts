@@ -49,7 +49,7 @@ export class PipelineRuns {
   }
 
   async rerun(req: RerunRequest): Promise<PipelineRunView> {
-    const parent = await this.deps.store.get(req.runId);
+    const parent = await this.deps.store.get(req.runId, req.owner);
     if (!parent) throw runNotFound(req.runId);
     const base = parent.run.definition;
     const from = stageOf(base, req.fromStage);
@@ -75,19 +75,20 @@ export class PipelineRuns {
 
   /** A failed run is queued again and continues from its checkpoints. */
   async retry(req: RetryRunRequest): Promise<PipelineRunView> {
-    const stored = await this.deps.store.get(req.runId);
+    const stored = await this.deps.store.get(req.runId, req.owner);
     if (!stored) throw runNotFound(req.runId);
     if (stored.run.status !== "failed") {
       throw new OrchestratorFailure(409, "run_not_failed", `Run '${req.runId}' is ${stored.run.status}: only a failed run can be retried (rerun it to compute stages again).`);
     }
     await this.ensureRunnable(stored.run.definition, req.allowedModels);
-    if (!(await this.deps.store.requeue(req.runId, req.owner))) throw new OrchestratorFailure(409, "run_not_failed", `Run '${req.runId}' is no longer failed.`);
+    if (!(await this.deps.store.requeue(req.runId))) throw new OrchestratorFailure(409, "run_not_failed", `Run '${req.runId}' is no longer failed.`);
     await enqueueRun(this.deps.js, this.deps.names, req.runId, newRequestId(`${req.runId}-retry`).slice(0, 96));
     return (await this.deps.store.view(req.runId))!;
   }
 
-  async get(runId: string): Promise<PipelineRunView> {
-    const view = await this.deps.store.view(runId);
+  /** Another key's run is not found, as if it did not exist. */
+  async get(runId: string, owner: string | null): Promise<PipelineRunView> {
+    const view = await this.deps.store.view(runId, owner);
     if (!view) throw runNotFound(runId);
     return view;
   }

@@ -62,12 +62,13 @@ describe("runs in the embedded database", () => {
     ]);
     expect(failed.usage).toEqual({ promptTokens: 3, completionTokens: 2 });
 
-    expect((await store.get("run_a"))!.run.owner).toBe("key_a");
-    expect(await store.requeue("run_a", "key_b")).toBe(true);
-    expect(await store.requeue("run_a", "key_c")).toBe(false);
+    expect(await store.requeue("run_a")).toBe(true);
+    expect(await store.requeue("run_a")).toBe(false);
     expect((await store.view("run_a"))!.status).toBe("queued");
-    // The key that asked for the retry pays for it.
-    expect((await store.get("run_a"))!.run.owner).toBe("key_b");
+    // A key sees its own runs only; without keys (null) every run is seen.
+    expect((await store.get("run_a", "key_a"))!.run.owner).toBe("key_a");
+    expect(await store.get("run_a", "key_b")).toBeUndefined();
+    expect(await store.get("run_a", null)).toBeDefined();
 
     const parent = (await store.get("run_a"))!;
     await store.create({ id: "run_b", input: "hi", definition, parentRunId: "run_a", rerunFromStage: "second", reused: new Map([[0, parent.stages[0]!]]), owner: null });
@@ -78,9 +79,10 @@ describe("runs in the embedded database", () => {
     // The child spent nothing on the stage it took over.
     expect(child.usage).toEqual({ promptTokens: 0, completionTokens: 0 });
 
-    const listed = await store.list({ limit: 10 });
+    const listed = await store.list({ owner: null, limit: 10 });
     expect(listed.map((r) => r.id).sort()).toEqual(["run_a", "run_b"]);
     expect(listed.find((r) => r.id === "run_a")!.usage.completionTokens).toBe(2);
+    expect((await store.list({ owner: "key_a", limit: 10 })).map((r) => r.id)).toEqual(["run_a"]);
     expect(listed.find((r) => r.id === "run_b")!.usage.completionTokens).toBe(0);
   });
 });

@@ -32,6 +32,9 @@ export interface StageResult {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
+/** An owner filter: runs of that key, or every run when the gateway runs without keys (and for the orchestrator itself). */
+const ownedBy = (owner: string | null) => (owner === null ? undefined : eq(pipelineRuns.owner, owner));
+
 /** Runs and their stages in the orchestrator's tables: the checkpoints a run continues from. */
 export class RunStore {
   constructor(private readonly db: OrchestratorDb) {}
@@ -66,21 +69,21 @@ export class RunStore {
     });
   }
 
-  async get(id: string): Promise<StoredRun | undefined> {
-    const [run] = await this.db.select().from(pipelineRuns).where(eq(pipelineRuns.id, id));
+  async get(id: string, owner: string | null = null): Promise<StoredRun | undefined> {
+    const [run] = await this.db.select().from(pipelineRuns).where(and(eq(pipelineRuns.id, id), ownedBy(owner)));
     if (!run) return undefined;
     const stages = await this.db.select().from(stageRuns).where(eq(stageRuns.runId, id)).orderBy(stageRuns.stageIndex);
     return { run, stages };
   }
 
-  async view(id: string): Promise<PipelineRunView | undefined> {
-    const stored = await this.get(id);
+  async view(id: string, owner: string | null = null): Promise<PipelineRunView | undefined> {
+    const stored = await this.get(id, owner);
     return stored ? toView(stored) : undefined;
   }
 
   /** Newest first. */
-  async list(opts: { pipeline?: string | undefined; limit: number }): Promise<PipelineRunSummary[]> {
-    const where = opts.pipeline ? eq(pipelineRuns.pipeline, opts.pipeline) : undefined;
+  async list(opts: { pipeline?: string | undefined; owner: string | null; limit: number }): Promise<PipelineRunSummary[]> {
+    const where = and(opts.pipeline ? eq(pipelineRuns.pipeline, opts.pipeline) : undefined, ownedBy(opts.owner));
     const runs = await this.db.select().from(pipelineRuns).where(where).orderBy(desc(pipelineRuns.createdAt), desc(pipelineRuns.id)).limit(opts.limit);
     if (runs.length === 0) return [];
     const totals = await this.db
@@ -159,11 +162,10 @@ export class RunStore {
   }
 
   /** A failed run goes back in the queue; false when it is not failed. */
-  /** Queues a failed run again, for `owner` from then on. */
-  async requeue(id: string, owner: string | null): Promise<boolean> {
+  async requeue(id: string): Promise<boolean> {
     const rows = await this.db
       .update(pipelineRuns)
-      .set({ status: "queued", error: null, finishedAt: null, owner })
+      .set({ status: "queued", error: null, finishedAt: null })
       .where(and(eq(pipelineRuns.id, id), eq(pipelineRuns.status, "failed")))
       .returning({ id: pipelineRuns.id });
     return rows.length > 0;
