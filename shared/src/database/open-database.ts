@@ -1,4 +1,6 @@
-import { mkdirSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -6,6 +8,21 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+
+/**
+ * The embedded database's settings. Postgres' default 128 MB of shared buffers is most of what an
+ * embedded database holds (RSS 330 MiB against 185 MiB with 16 MB, measured on a reopened data
+ * directory); a service's own tables stay small, and a deployment with much history uses a server.
+ */
+const PGLITE_CONF = ["shared_buffers = 16MB"];
+/** Run by `node --input-type=module -e` with PGlite's entry, the data directory and the settings as arguments. */
+const INIT_PGLITE = `
+const [entry, dataDir, conf] = process.argv.slice(1);
+const { PGlite } = await import(entry);
+const db = new PGlite(dataDir, { postgresqlconf: JSON.parse(conf) });
+await db.waitReady;
+await db.close();
+`;
 
 export type Database<S extends Record<string, unknown>> = PgDatabase<PgQueryResultHKT, S>;
 
@@ -52,8 +69,26 @@ export async function openDrizzleDatabase<S extends Record<string, unknown>>(opt
     return { db: db as unknown as Database<S>, kind: "postgres", close: () => client.end({ timeout: 5 }) };
   }
   mkdirSync(opts.pgliteDir, { recursive: true });
-  const client = new PGlite(opts.pgliteDir);
+  if (!existsSync(join(opts.pgliteDir, "PG_VERSION"))) await initPgliteApart(opts.pgliteDir);
+  const client = new PGlite(opts.pgliteDir, { postgresqlconf: PGLITE_CONF });
   const db = drizzlePglite(client, { schema: opts.schema });
   await migratePglite(db, migrationConfig);
   return { db: db as unknown as Database<S>, kind: "pglite", close: () => client.close() };
+}
+
+/** Runs initdb for a new data directory in a child process: its memory (about 500 MiB) leaves with it. */
+function initPgliteApart(dataDir: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // The entry as this module resolves it: from the service's node_modules, whatever the child's cwd.
+    const entry = import.meta.resolve("@electric-sql/pglite");
+    const args = ["--input-type=module", "-e", INIT_PGLITE, entry, dataDir, JSON.stringify(PGLITE_CONF)];
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    child.once("error", reject);
+    child.once("exit", (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`creating the embedded database in ${dataDir} failed (${signal ?? `exit ${code}`}): ${stderr.trim().slice(-2000)}`));
+    });
+  });
 }
