@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { FinishReason, StreamShape, TokenLogprob, TokenUsage } from "@lantern/shared/contracts";
 import { chatLogprobs, legacyLogprobs } from "./logprobs.js";
 
@@ -73,13 +73,16 @@ function finishReasonOut(r: FinishReason, legacyFunctions = false): string {
   return r === "length" ? "length" : "stop";
 }
 
-/** Call ids in the OpenAI style; one per call of a choice's reply, the same in every chunk that names it. */
-function toolCallIds(): (choice: number, index: number) => string {
+/**
+ * Call ids in the OpenAI style, one per call of a choice's reply. Made from the response's id, so
+ * every gateway shaping the same response (a stream resumed elsewhere) names each call alike.
+ */
+function toolCallIds(responseId: string): (choice: number, index: number) => string {
   const ids = new Map<string, string>();
   return (choice, index) => {
     const key = `${choice}:${index}`;
     let id = ids.get(key);
-    if (!id) ids.set(key, (id = `call_${randomBytes(12).toString("base64url")}`));
+    if (!id) ids.set(key, (id = `call_${createHash("sha256").update(`${responseId}:${key}`).digest("base64url").slice(0, 24)}`));
     return id;
   };
 }
@@ -87,7 +90,7 @@ function toolCallIds(): (choice: number, index: number) => string {
 export function chatCompletionShape({ id, model, created, includeUsage, legacyFunctions = false }: ChatShapeContext): ResponseShape {
   const base = { id, object: "chat.completion.chunk", created, model, system_fingerprint: null };
   const usageNull = includeUsage ? { usage: null } : {};
-  const callId = toolCallIds();
+  const callId = toolCallIds(id);
   const deltaChunk = (index: number, delta: object, logprobs: TokenLogprob[] | undefined = undefined) => ({
     ...base,
     choices: [{ index, delta, logprobs: logprobs ? chatLogprobs(logprobs) : null, finish_reason: null }],
