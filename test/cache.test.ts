@@ -4,6 +4,7 @@ import { capturingLogger } from "./harness/log-capture.js";
 import { openEdgeKv, sseData, streamedText, type EdgeKv } from "./harness/edge-kv.js";
 import { defaultBehaviour, startOpenAiUpstream, UPSTREAM_TEXT, UPSTREAM_USAGE, type OpenAiUpstream } from "./harness/openai-upstream.js";
 import { BUNDLED_MODEL, startTestStack, waitFor, type TestStack } from "./harness/test-stack.js";
+import { openSocket } from "./harness/ws-client.js";
 
 let stack: TestStack;
 let kv: EdgeKv;
@@ -173,6 +174,35 @@ it("an answer that came through a route is cached with the provider that gave it
   const hit = await hitOf(() => post(stack.baseUrl, "/v1/chat/completions", chat));
   expect(hit.headers.get("x-lantern-provider")).toBe("up");
   expect(((await hit.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe(UPSTREAM_TEXT.join(""));
+});
+
+it("a chat on a socket shares the cache with /v1/chat/completions: a hit replays the kept answer as frames", async () => {
+  const messages = [{ role: "user", content: "The old cat" }];
+  const first = await post(stack.baseUrl, "/v1/chat/completions", { model: BUNDLED_MODEL, messages, max_tokens: 12, temperature: 0 });
+  expect(first.headers.get("x-lantern-cache")).toBe("miss");
+  const answer = ((await first.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content;
+  await hitOf(() => post(stack.baseUrl, "/v1/chat/completions", { model: BUNDLED_MODEL, messages, max_tokens: 12, temperature: 0 }));
+
+  const socket = await openSocket(stack.baseUrl, "/v1/ws/chat");
+  try {
+    socket.send({ type: "chat", id: "cached", model: BUNDLED_MODEL, messages, params: { max_tokens: 12, temperature: 0 } });
+    const done = await socket.next((f) => f.id === "cached" && (f.type === "done" || f.type === "error"));
+    expect(done.type, JSON.stringify(done)).toBe("done");
+    const text = socket.frames.filter((f) => f.id === "cached" && f.type === "delta").map((f) => f.content ?? "").join("");
+    expect(text).toBe(answer);
+    // Replayed, not generated: no frame names a place to resume from.
+    expect(socket.frames.some((f) => f.id === "cached" && f.seq !== undefined)).toBe(false);
+
+    // A socket's own deterministic answer is kept for the next asker, over HTTP too.
+    const own = [{ role: "user", content: "The brave mouse" }];
+    socket.send({ type: "chat", id: "kept", model: BUNDLED_MODEL, messages: own, params: { max_tokens: 12, seed: 3 } });
+    await socket.next((f) => f.id === "kept" && f.type === "done");
+    const generated = socket.frames.filter((f) => f.id === "kept" && f.type === "delta").map((f) => f.content ?? "").join("");
+    const hit = await hitOf(() => post(stack.baseUrl, "/v1/chat/completions", { model: BUNDLED_MODEL, messages: own, max_tokens: 12, seed: 3 }));
+    expect(((await hit.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe(generated);
+  } finally {
+    await socket.close();
+  }
 });
 
 it("an answer expires after its TTL", async () => {

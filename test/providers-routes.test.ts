@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { openEdgeKv, sseData, streamedText, type EdgeKv } from "./harness/edge-kv.js";
-import { startOpenAiUpstream, UPSTREAM_TEXT, type OpenAiUpstream } from "./harness/openai-upstream.js";
+import { startOpenAiUpstream, UPSTREAM_TEXT, UPSTREAM_USAGE, type OpenAiUpstream } from "./harness/openai-upstream.js";
 import { BUNDLED_MODEL, startTestStack, waitFor, type InProcessWorker, type TestStack } from "./harness/test-stack.js";
+import { openSocket } from "./harness/ws-client.js";
 
 let stack: TestStack;
 let worker: InProcessWorker;
@@ -151,4 +152,40 @@ it("when no worker serves the local step's model any more (503), the upstream an
   const res = await chat("story-teller");
   expect(res.status).toBe(200);
   expect(res.headers.get("x-lantern-provider")).toBe("up");
+});
+
+it("a chat on a socket takes the model's route: it falls over as a request does and streams the upstream's text as frames", async () => {
+  const socket = await openSocket(stack.baseUrl, "/v1/ws/chat");
+  const ask = async (id: string, model: string) => {
+    socket.send({ type: "chat", id, model, content: "Tell me a story", params: { max_tokens: 8, temperature: 0 } });
+    const end = await socket.next((f) => f.id === id && (f.type === "done" || f.type === "error"));
+    const text = socket.frames.filter((f) => f.id === id && f.type === "delta").map((f) => f.content ?? "").join("");
+    return { end, text };
+  };
+  try {
+    // No local worker serves the first step's model: the upstream answers, under the step's model.
+    const before = up.requests.length;
+    const ghost = await ask("ghost", "ghost");
+    expect(ghost.end).toMatchObject({ type: "done", finish_reason: "stop", usage: UPSTREAM_USAGE });
+    expect(ghost.text).toBe(UPSTREAM_TEXT.join(""));
+    expect(up.requests.slice(before).map((r) => [r.body.model, r.body.stream])).toEqual([["upstream-ghost", true]]);
+
+    // Overloaded three times, then the next step; a refusal that is the client's own is not passed over.
+    const persistent = await ask("persistent", "persistent");
+    expect(persistent.end.type).toBe("done");
+    expect(persistent.text).toBe(UPSTREAM_TEXT.join(""));
+    await kv.putRoute({ model: "strict-ws", steps: [upstreamStep("picky"), upstreamStep("up")] });
+    await waitFor(async () => ((await (await fetch(`${stack.baseUrl}/v1/models`)).json()) as { data: Array<{ id: string }> }).data.some((m) => m.id === "strict-ws"));
+    const strict = await ask("strict", "strict-ws");
+    expect(strict.end).toMatchObject({ type: "error", error: { type: "invalid_request_error", message: "bad temperature", param: "temperature" } });
+    const hopeless = await ask("hopeless", "hopeless");
+    expect(hopeless.end).toMatchObject({ type: "error", error: { type: "server_error", code: "overloaded" } });
+
+    // The local fleet serves the first step when it can.
+    const local = await ask("local", "story-teller");
+    expect(local.end.type).toBe("done");
+    expect(local.text.length).toBeGreaterThan(0);
+  } finally {
+    await socket.close();
+  }
 });

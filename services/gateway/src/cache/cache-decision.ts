@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { invalidRequest } from "../errors/api-error.js";
+import type { Caller } from "../edge/request-ledger.js";
 import type { GatewayEnv } from "../http/gateway-env.js";
 import { cacheKey } from "./cache-key.js";
 
@@ -30,17 +31,21 @@ export interface CacheQuestion {
  * (the key policy's, or the open-mode setting when there is no key) and the answer is
  * deterministic (temperature 0 or a seed) or the client forces it; never with `bypass`.
  */
-export function cacheDecision(c: Context<GatewayEnv>, { scope, request, openTtlSeconds }: CacheQuestion): CacheDecision | undefined {
+export function cacheDecision(c: Context<GatewayEnv>, question: CacheQuestion): CacheDecision | undefined {
   // Node's own header object: cheaper than the web Headers that c.req.header() builds.
   const asked = headerText(c.env.incoming.headers[CACHE_HEADER])?.trim().toLowerCase();
   if (asked !== undefined && asked !== CacheRequest.force && asked !== CacheRequest.bypass) {
     throw invalidRequest(`The ${CACHE_HEADER} header must be '${CacheRequest.force}' or '${CacheRequest.bypass}'.`, null, "invalid_value");
   }
   if (asked === CacheRequest.bypass) return undefined;
-  const { caller } = c.get("ledger");
+  return decideCaching(c.get("ledger").caller, c.get("requestId"), question, asked === CacheRequest.force);
+}
+
+/** The decision for a caller and a request, whatever carried it (an HTTP request, a chat on a socket). */
+export function decideCaching(caller: Caller, requestId: string, { scope, request, openTtlSeconds }: CacheQuestion, forced = false): CacheDecision | undefined {
   const ttlSeconds = caller.keyId !== null ? (caller.policy?.cache?.ttlSeconds ?? 0) : openTtlSeconds;
   if (ttlSeconds <= 0) return undefined;
   const deterministic = request.temperature === 0 || typeof request.seed === "number";
-  if (!deterministic && asked !== CacheRequest.force) return undefined;
-  return { key: cacheKey(scope, request), ttlMs: ttlSeconds * 1000, requestId: c.get("requestId") };
+  if (!deterministic && !forced) return undefined;
+  return { key: cacheKey(scope, request), ttlMs: ttlSeconds * 1000, requestId };
 }

@@ -10,7 +10,7 @@ import { attemptUpstream, deliverUpstream, refusalResponse, type UpstreamAttempt
 import { upstreamTimedOut } from "./upstream-errors.js";
 
 /** Pause before another attempt at the same step, longer each time. */
-const RETRY_BACKOFF_MS = 100;
+export const RETRY_BACKOFF_MS = 100;
 
 export interface RoutedRequest {
   route: ModelRoute;
@@ -26,10 +26,12 @@ type StepFailure = { kind: "error"; error: ApiError } | Extract<UpstreamAttempt,
 type StepOutcome = { kind: "served"; response: Response } | StepFailure;
 
 /** Overloaded, out of capacity, failing or not serving the model: worth trying elsewhere. */
+export function worthAnotherStep(status: number, code: string | null): boolean {
+  return code === "model_not_found" || status === 429 || status >= 500;
+}
+
 function failsOver(failure: StepFailure): boolean {
-  const status = failure.kind === "error" ? failure.error.status : failure.status;
-  if (failure.kind === "error" && failure.error.code === "model_not_found") return true;
-  return status === 429 || status >= 500;
+  return failure.kind === "error" ? worthAnotherStep(failure.error.status, failure.error.code) : worthAnotherStep(failure.status, null);
 }
 
 /** A local step: the worker fleet under the step's model; its timeout bounds the wait for a worker (and, unstreamed, the answer). */

@@ -1,12 +1,15 @@
-import { ChatCompletionRequest, type WsChatServerMessage } from "@lantern/shared/contracts";
+import { ChatCompletionRequest, type CachedAnswer, type WsChatServerMessage } from "@lantern/shared/contracts";
+import { decideCaching } from "../cache/cache-decision.js";
+import { answerBodyOf } from "../cache/response-cache.js";
 import type { TrackedLedger } from "../edge/tracked-ledger.js";
 import { ApiError, ClientGoneError } from "../errors/api-error.js";
 import { toApiError } from "../errors/render-error.js";
 import type { GatewayDeps } from "../http/gateway-env.js";
 import { contextSizeOf, ensureServed, promptBytes } from "../http/serve-generation.js";
-import { submitChoices } from "../jobs/choice-fan-out.js";
-import { chatInput, formatFrom, reasoningFrom, samplingFrom } from "../openai/to-job.js";
-import { CHAT_SOCKET_PATH } from "./chat-path.js";
+import { chatInput, samplingFrom } from "../openai/to-job.js";
+import { ChatOutput, type ChatTurn } from "./chat-output.js";
+import { localChat, type LocalChat } from "./chat-local.js";
+import { routedChat } from "./chat-route.js";
 
 /** A frame of one chat, without the chat's id (the session adds it). */
 export type ChatFrame = WsChatServerMessage extends infer F ? (F extends { id: unknown } ? Omit<F, "id"> : never) : never;
@@ -29,83 +32,42 @@ export interface ChatAnswer {
 
 /**
  * One chat on a socket, through the same steps as a streamed `/v1/chat/completions`: the body's
- * validation, the model check, the key's admission and limits, the job on the queue, and one
- * usage event when it ends (status 200, the error's status, or 499 when stopped).
+ * validation, the key's admission and limits, the cache (a hit replays the kept answer), the
+ * model's route when it has one (its steps in order, with fallback to the next while nothing was
+ * sent), otherwise the job on the queue; and one usage event when it ends (status 200, the
+ * error's status, or 499 when stopped).
  */
 export async function streamChat(deps: GatewayDeps, gen: ChatGeneration): Promise<ChatAnswer | null> {
   const { ledger, send } = gen;
   let status = 499;
+  const out = new ChatOutput(gen);
   try {
     const req = ChatCompletionRequest.parse({ ...gen.body, stream: true });
     ledger.requestedModel(req.model);
     ledger.streaming();
-    ensureServed(deps, req.model);
-    const sampling = samplingFrom(req);
-    const input = chatInput(req);
+    const route = deps.routes.get(req.model);
+    // A routed model may be served by none of the workers: its steps decide.
+    if (!route) ensureServed(deps, req.model);
+    const local: LocalChat = { req, sampling: samplingFrom(req), input: chatInput(req) };
     await ledger.admit({
       model: req.model,
-      promptTokensEstimate: promptBytes(input),
-      completionTokensLimit: sampling.maxTokens ?? contextSizeOf(deps, req.model),
+      promptTokensEstimate: promptBytes(local.input),
+      completionTokensLimit: local.sampling.maxTokens ?? contextSizeOf(deps, req.model),
     });
-    // A chat's replies are kept for a while, so that it can be resumed on another socket (another gateway's).
-    const keep = deps.streams.enabled;
-    const calls = await submitChoices(deps.inference, {
-      requestId: gen.requestId,
-      model: req.model,
-      input,
-      sampling,
-      format: formatFrom(req),
-      reasoning: reasoningFrom(req),
-      priority: req.priority ?? "normal",
-      n: 1,
-      promptParam: "messages",
-      signal: gen.signal,
-      keep,
+    // Calls are not frames a socket carries: a chat offering tools is neither served from nor kept in the cache.
+    const decision = req.tools || req.functions ? undefined : decideCaching(ledger.caller, gen.requestId, { scope: "/chat/completions", request: gen.body, openTtlSeconds: deps.config.GATEWAY_CACHE_TTL_S });
+    const hit = decision && (await deps.cache.lookup(decision));
+    const turn = hit ? replayTurn(hit, gen, out) : route ? await routedChat(deps, gen, route, local, out) : await localChat(deps, gen, local, req.model, out);
+    ledger.usage(turn.usage);
+    if (decision && !hit && turn.body && turn.finishReason !== "cancelled") deps.cache.keep(decision, { ...turn.body, usage: turn.usage, provider: turn.provider });
+    const { promptTokens, completionTokens } = turn.usage;
+    send({
+      type: "done",
+      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+      finish_reason: turn.finishReason,
     });
-    ledger.servedBy({ provider: "local", workerIds: calls.workerIds });
-    if (keep) {
-      deps.streams.record({
-        v: 1,
-        requestId: gen.requestId,
-        gatewayId: deps.edge.gatewayId,
-        keyId: ledger.caller.keyId,
-        method: "WS",
-        path: CHAT_SOCKET_PATH,
-        at: Date.now(),
-        promptParam: "messages",
-        shape: { kind: "chat", id: `chatcmpl-${gen.requestId}`, model: req.model, created: Math.floor(Date.now() / 1000), includeUsage: false, legacyFunctions: false },
-      });
-    }
-    const place = (seq: number) => (keep ? { request_id: gen.requestId, seq } : {});
-    const answer: ChatAnswer = { content: "", reasoning: "" };
-    let finishReason: "stop" | "length" | "cancelled" | "tool_calls" = "stop";
-    for await (const event of calls.events()) {
-      if (event.kind === "text") {
-        ledger.firstOutput();
-        answer.content += event.text;
-        send({ type: "delta", content: event.text, ...place(event.seq) });
-      } else if (event.kind === "reasoning") {
-        ledger.firstOutput();
-        answer.reasoning += event.text;
-        send({ type: "delta", reasoning: event.text, ...place(event.seq) });
-      } else if (event.kind === "finish") {
-        finishReason = event.finishReason;
-      } else if (event.kind === "complete") {
-        ledger.usage(event.usage);
-        const { promptTokens, completionTokens } = event.usage;
-        send({
-          type: "done",
-          usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
-          finish_reason: finishReason,
-        });
-        status = 200;
-        return answer;
-      } else if (event.kind === "error") {
-        throw event.error;
-      }
-    }
-    // The events end without complete or error only when the chat was stopped.
-    throw new ClientGoneError();
+    status = 200;
+    return { content: out.content, reasoning: out.reasoning };
   } catch (err) {
     if (err instanceof ClientGoneError || gen.signal.aborted) {
       send({ type: "done", usage: null, finish_reason: "cancelled" });
@@ -120,4 +82,14 @@ export async function streamChat(deps: GatewayDeps, gen: ChatGeneration): Promis
   } finally {
     ledger.finish(status);
   }
+}
+
+/** A kept answer sent as the chat's frames: its thoughts and text at once, accounted as a cache hit. */
+function replayTurn(hit: CachedAnswer, gen: ChatGeneration, out: ChatOutput): ChatTurn {
+  gen.ledger.servedBy({ provider: hit.provider, cacheHit: true });
+  const body = JSON.parse(hit.body) as { choices?: Array<{ message?: { content?: unknown; reasoning_content?: unknown }; finish_reason?: unknown }> };
+  const choice = body.choices?.[0];
+  if (typeof choice?.message?.reasoning_content === "string") out.thought(choice.message.reasoning_content);
+  if (typeof choice?.message?.content === "string") out.text(choice.message.content);
+  return { usage: hit.usage, finishReason: choice?.finish_reason === "length" ? "length" : "stop", provider: hit.provider, body: answerBodyOf(body, hit.body) };
 }

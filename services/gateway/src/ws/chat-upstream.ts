@@ -1,0 +1,94 @@
+import type { ProviderSetting, RouteStep } from "@lantern/shared/contracts";
+import { answerBodyOf } from "../cache/response-cache.js";
+import { StreamAnswer } from "../cache/stream-answer.js";
+import { ApiError, ClientGoneError, type ApiErrorType } from "../errors/api-error.js";
+import type { GatewayDeps } from "../http/gateway-env.js";
+import { tokenUsageOf } from "../providers/openai-usage.js";
+import { attemptUpstream, type UpstreamAttempt } from "../providers/upstream-proxy.js";
+import { openAiErrorBody, upstreamBroken } from "../providers/upstream-errors.js";
+import type { ChatGeneration } from "./chat-generation.js";
+import type { ChatFinishReason, ChatOutput, ChatTurn } from "./chat-output.js";
+
+/** Fields only this platform understands, never sent to an upstream. */
+const LANTERN_ONLY_FIELDS = ["priority"];
+
+type Json = Record<string, unknown>;
+
+/** An upstream's refusal (its status and OpenAI error body) as the error the chat ends with. */
+function refusalError(attempt: Extract<UpstreamAttempt, { kind: "refusal" }>): ApiError {
+  const { error } = JSON.parse(openAiErrorBody(attempt.status, attempt.body).toString("utf8")) as { error: Json };
+  const type = (typeof error.type === "string" ? error.type : attempt.status >= 500 ? "server_error" : "invalid_request_error") as ApiErrorType;
+  return new ApiError(attempt.status as ApiError["status"], type, String(error.message ?? `The upstream provider answered ${attempt.status}.`), {
+    code: typeof error.code === "string" ? error.code : "upstream_error",
+    param: typeof error.param === "string" ? error.param : null,
+  });
+}
+
+const finishOf = (value: unknown): ChatFinishReason => (value === "length" ? "length" : value === "tool_calls" || value === "function_call" ? "tool_calls" : "stop");
+
+/** One choice's pieces of a chunk or of a whole answer, sent on to the socket. */
+function relayChoice(out: ChatOutput, choice: Json | undefined, part: "delta" | "message"): unknown {
+  const piece = (choice?.[part] ?? {}) as Json;
+  if (typeof piece.reasoning_content === "string") out.thought(piece.reasoning_content);
+  if (typeof piece.content === "string") out.text(piece.content);
+  return choice?.finish_reason;
+}
+
+/**
+ * A chat answered by an upstream provider (a route's step): the chat's body with the step's model,
+ * streamed, and asked for its usage. Its events become the socket's frames as they come. Throws
+ * ApiError on a refusal or a failure; the caller tells by `out.started` whether anything was sent.
+ */
+export async function upstreamChat(deps: GatewayDeps, gen: ChatGeneration, step: RouteStep, provider: ProviderSetting, out: ChatOutput): Promise<ChatTurn> {
+  const body: Json = { ...gen.body, model: step.model, stream: true, stream_options: { include_usage: true } };
+  for (const field of LANTERN_ONLY_FIELDS) delete body[field];
+  const attempt = await attemptUpstream(
+    deps.upstream,
+    { provider, endpoint: "/chat/completions", body: JSON.stringify(body), signal: gen.signal, timeoutMs: step.timeoutMs },
+    true,
+  );
+  if (attempt.kind === "refusal") throw refusalError(attempt);
+  gen.ledger.servedBy({ provider: provider.name });
+
+  if (attempt.kind === "answer") {
+    // An upstream that answers a stream request with a whole body: sent on as one piece.
+    let parsed: Json;
+    try {
+      parsed = JSON.parse(attempt.body.toString("utf8")) as Json;
+    } catch (err) {
+      throw upstreamBroken(provider.name, err);
+    }
+    const finish = relayChoice(out, (parsed.choices as Json[] | undefined)?.[0], "message");
+    return { usage: tokenUsageOf(parsed.usage), finishReason: finishOf(finish), provider: provider.name, body: answerBodyOf(parsed, attempt.body.toString("utf8")) };
+  }
+
+  const kept = new StreamAnswer();
+  let finish: unknown;
+  let usage: unknown;
+  let pending = "";
+  try {
+    for await (const bytes of attempt.response.body) {
+      pending += (bytes as Buffer).toString("utf8");
+      const events = pending.split(/\r?\n\r?\n/);
+      pending = events.pop()!;
+      for (const event of events) {
+        const data = event
+          .split(/\r?\n/)
+          .filter((line) => line.startsWith("data:"))
+          .map((line) => line.slice(line.charCodeAt(5) === 32 ? 6 : 5))
+          .join("\n");
+        if (!data || data === "[DONE]") continue;
+        kept.add(data);
+        const chunk = JSON.parse(data) as Json;
+        if (chunk.usage && typeof chunk.usage === "object") usage = chunk.usage;
+        finish = relayChoice(out, (chunk.choices as Json[] | undefined)?.[0], "delta") ?? finish;
+      }
+    }
+  } catch (err) {
+    attempt.response.body.destroy();
+    if (gen.signal.aborted) throw new ClientGoneError();
+    throw upstreamBroken(provider.name, err);
+  }
+  if (gen.signal.aborted) throw new ClientGoneError();
+  return { usage: tokenUsageOf(usage), finishReason: finishOf(finish), provider: provider.name, body: kept.answer() };
+}
