@@ -1,12 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { GenerationParams, InferInput, PipelineRunView } from "@lantern/shared/contracts";
 import type { InferenceClient } from "@lantern/shared/inference";
-import { DEFAULT_MAX_TOKENS, samplingOf, type StageCallError } from "../execution/model-caller.js";
+import type { StageCallError } from "../execution/model-caller.js";
+import { samplingOf } from "../execution/sampling.js";
 import type { RunExecutor } from "../execution/run-executor.js";
 import type { RunEvents } from "../runs/run-events.js";
 import type { RunStore } from "../runs/run-store.js";
 import { priorityOf, type TaskEnd, type TaskRow } from "./task-store.js";
-import type { CallAccount, CallOutcome, ModelUsage } from "../execution/model-usage.js";
+import { accountedCall } from "../execution/accounted-call.js";
+import type { CallAccount, ModelUsage } from "../execution/model-usage.js";
 
 /** A task's work was stopped by its signal (cancelled, or its orchestrator is stopping). */
 export class TaskInterrupted extends Error {
@@ -35,49 +37,27 @@ export class TaskExecution {
 
   private async model(task: TaskRow, signal: AbortSignal): Promise<Success> {
     const input: InferInput = "prompt" in task.input ? { kind: "completion", prompt: task.input.prompt } : { kind: "chat", messages: task.input.messages };
-    // One job per try: a task taken over after its orchestrator died is a new job.
-    const requestId = `${task.id}-a${task.attempts}`;
-    const sampling = samplingOf(task.params as GenerationParams);
-    const admitted = await this.deps.usage.admit(accountOf(task), { requestId, model: task.model!, input, maxTokens: sampling.maxTokens ?? DEFAULT_MAX_TOKENS }, signal).catch((err: unknown) => {
-      throw signal.aborted ? new TaskInterrupted("stopped") : err;
-    });
-    const outcome: CallOutcome = { workerIds: [], usage: null, ttftMs: null, error: null };
-    try {
-      const job = await this.deps.inference.submit(
-        { requestId, model: task.model!, input, sampling, format: undefined, priority: priorityOf(task.priority), signal },
-        "prompt",
-      );
-      outcome.workerIds = [job.accepted.workerId];
-      let text = "";
-      for await (const event of job.events()) {
-        if (event.kind === "text") {
-          outcome.ttftMs ??= Date.now() - admitted.startedAt;
-          text += event.text;
-        } else if (event.kind === "error") {
-          throw event.error;
-        } else if (event.kind === "done") {
-          const { done } = event;
-          outcome.usage = done.usage;
-          return {
-            status: "succeeded",
-            result: text,
-            workerIds: outcome.workerIds,
-            finishReason: done.finishReason,
-            promptTokens: done.usage.promptTokens,
-            completionTokens: done.usage.completionTokens,
-            timings: { workerQueuedMs: done.timings.queuedMs, promptMs: done.timings.promptMs, generateMs: done.timings.generateMs },
-          };
-        }
-      }
-      // The events end without done or error only when the signal aborted.
-      throw new TaskInterrupted("stopped");
-    } catch (err) {
-      outcome.stopped = signal.aborted;
-      outcome.error = outcome.stopped ? "stopped" : (err as Error).message;
-      throw err;
-    } finally {
-      admitted.finish(outcome);
-    }
+    const request = {
+      // One job per try: a task taken over after its orchestrator died is a new job.
+      requestId: `${task.id}-a${task.attempts}`,
+      model: task.model!,
+      input,
+      sampling: samplingOf(task.params as GenerationParams),
+      format: undefined,
+      priority: priorityOf(task.priority),
+      signal,
+      account: accountOf(task),
+    };
+    const { text, done, workerId } = await accountedCall(this.deps.inference, this.deps.usage, request, () => new TaskInterrupted("stopped"));
+    return {
+      status: "succeeded",
+      result: text,
+      workerIds: [workerId],
+      finishReason: done.finishReason,
+      promptTokens: done.usage.promptTokens,
+      completionTokens: done.usage.completionTokens,
+      timings: { workerQueuedMs: done.timings.queuedMs, promptMs: done.timings.promptMs, generateMs: done.timings.generateMs },
+    };
   }
 
   /** A cancelled pipeline task's run ends cancelled, and says so to whoever follows its events. */
