@@ -1,9 +1,9 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { jetstream, jetstreamManager, type Consumer, type JsMsg } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, type JsMsg } from "@nats-io/jetstream";
 import { decodeMessage, ModelPullEvent, ModelRemovedEvent, type ModelManifest } from "@lantern/shared/contracts";
 import { ensureEventsStream } from "@lantern/shared/nats";
 import { listLocalModels } from "@lantern/shared/model-files";
 import type { AdminDeps } from "../admin-deps.js";
+import { DurableReader } from "../db/durable-reader.js";
 import { errorMessage } from "../db/error-message.js";
 import { deleteModelRow, insertModelRowIfMissing, upsertModelRow } from "./model-rows.js";
 import { ensureRegistrarConsumer, REGISTRAR_ACK_WAIT_MS } from "./registrar-consumer.js";
@@ -40,32 +40,23 @@ type Action = { kind: "register"; manifest: ModelManifest } | { kind: "forget"; 
  */
 export async function startModelRegistrar(deps: AdminDeps, opts: ModelRegistrarOptions = {}): Promise<ModelRegistrar> {
   const idleWaitMs = Math.max(1_000, opts.idleWaitMs ?? 2_000);
-  const retryMinMs = opts.retryMinMs ?? 250;
-  const retryMaxMs = opts.retryMaxMs ?? 5_000;
   const logger = deps.logger.child({ component: "model-registrar" });
   const { names } = deps;
   const jsm = await jetstreamManager(deps.nats.nc);
   await ensureEventsStream(jsm, names);
   const durable = await ensureRegistrarConsumer(jsm, names);
-  const js = jetstream(deps.nats.nc);
+  const reader = new DurableReader({
+    js: jetstream(deps.nats.nc),
+    stream: names.streams.events,
+    durable,
+    ensureConsumer: () => ensureRegistrarConsumer(jsm, names),
+    ackWaitMs: REGISTRAR_ACK_WAIT_MS,
+    retryMinMs: opts.retryMinMs,
+    retryMaxMs: opts.retryMaxMs,
+    logger,
+  });
   const pullSubjectPrefix = names.subjects.modelPullEvents("x").slice(0, -1);
-
-  const status: ModelRegistrarStatus = { state: "registering", registered: 0, removed: 0, lastError: null };
-  let stopping = false;
-  let wake: (() => void) | null = null;
-
-  const fail = (err: unknown) => {
-    const message = errorMessage(err);
-    status.state = "retrying";
-    status.lastError = { message, at: Date.now() };
-    return message;
-  };
-  const pause = async (ms: number) => {
-    const ac = new AbortController();
-    wake = () => ac.abort();
-    await sleep(ms, undefined, { signal: ac.signal }).catch(() => {});
-    wake = null;
-  };
+  const counts = { registered: 0, removed: 0 };
 
   /** What an event asks of the table; throws for a message on a model subject that is not what it should be. */
   const actionOf = (m: JsMsg): Action => {
@@ -84,11 +75,11 @@ export async function startModelRegistrar(deps: AdminDeps, opts: ModelRegistrarO
   const apply = async (action: Action) => {
     if (action.kind === "register") {
       await upsertModelRow(deps.db, action.manifest);
-      status.registered++;
+      counts.registered++;
       logger.info({ model: action.manifest.name, file: action.manifest.file }, "model registered");
     } else if (action.kind === "forget") {
       if (await deleteModelRow(deps.db, action.name, action.file)) {
-        status.removed++;
+        counts.removed++;
         logger.info({ model: action.name, file: action.file }, "model registration removed");
       }
     }
@@ -104,39 +95,15 @@ export async function startModelRegistrar(deps: AdminDeps, opts: ModelRegistrarO
       m.term();
       return;
     }
-    if (action.kind === "skip") {
-      m.ack();
-      return;
-    }
-    const keepClaim = setInterval(() => m.working(), REGISTRAR_ACK_WAIT_MS / 3);
-    try {
-      let delay = retryMinMs;
-      for (;;) {
-        try {
-          await apply(action);
-          m.ack();
-          status.state = "registering";
-          return;
-        } catch (err) {
-          logger.warn({ err: fail(err), retryInMs: delay }, "model event not applied; retrying");
-        }
-        if (stopping) {
-          m.nak();
-          return;
-        }
-        await pause(delay);
-        delay = Math.min(retryMaxMs, delay * 2);
-      }
-    } finally {
-      clearInterval(keepClaim);
-    }
+    if (action.kind === "skip") m.ack();
+    else await reader.commit([m], "applying a model event", () => apply(action));
   };
 
   const registerFilesOnDisk = async () => {
     try {
       for (const model of await listLocalModels(deps.config.MODELS_DIR)) {
         if (model.manifest && (await insertModelRowIfMissing(deps.db, { ...model.manifest, name: model.name }))) {
-          status.registered++;
+          counts.registered++;
           logger.info({ model: model.name, file: model.file }, "model on disk registered");
         }
       }
@@ -146,37 +113,19 @@ export async function startModelRegistrar(deps: AdminDeps, opts: ModelRegistrarO
     }
   };
 
-  const run = async () => {
-    await registerFilesOnDisk();
-    let consumer: Consumer | null = null;
-    let delay = retryMinMs;
-    while (!stopping) {
-      try {
-        consumer ??= await js.consumers.get(names.streams.events, durable);
-        const m = await consumer.next({ expires: idleWaitMs });
-        // Reading works again (a failing write never gets here: it retries until it commits).
-        status.state = "registering";
-        delay = retryMinMs;
-        if (m) await handle(m);
-      } catch (err) {
-        // NATS away or the consumer deleted: recreate it and try again.
-        logger.warn({ err: fail(err), retryInMs: delay }, "reading model events failed; retrying");
-        consumer = null;
-        await pause(delay);
-        delay = Math.min(retryMaxMs, delay * 2);
-        await ensureRegistrarConsumer(jsm, names).catch(() => {});
-      }
-    }
-  };
-
-  const running = run();
+  const started = registerFilesOnDisk().then(() =>
+    reader.start("reading model events", async (consumer) => {
+      const m = await consumer.next({ expires: idleWaitMs });
+      reader.readOk();
+      if (m) await handle(m);
+    }),
+  );
   logger.info({ durable }, "model registrar started");
   return {
-    status: () => ({ ...status, state: stopping ? "stopped" : status.state }),
+    status: () => ({ ...counts, state: reader.stopped ? "stopped" : reader.retrying ? "retrying" : "registering", lastError: reader.lastError }),
     async stop() {
-      stopping = true;
-      wake?.();
-      await running;
+      await started;
+      await reader.stop();
     },
   };
 }

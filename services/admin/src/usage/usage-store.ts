@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { jetstream, jetstreamManager, type Consumer, type JsMsg } from "@nats-io/jetstream";
 import { decodeMessage, UsageMessage, usageEventsOf, type UsageEvent } from "@lantern/shared/contracts";
 import { ensureEventsStream } from "@lantern/shared/nats";
 import type { AdminDeps } from "../admin-deps.js";
+import { DurableReader } from "../db/durable-reader.js";
 import { errorMessage } from "../db/error-message.js";
 import { ensureUsageConsumer, USAGE_ACK_WAIT_MS } from "./usage-consumer.js";
 import { insertUsageEvents } from "./usage-rows.js";
@@ -47,39 +47,28 @@ export interface UsageStore {
 export async function startUsageStore(deps: AdminDeps, opts: UsageStoreOptions = {}): Promise<UsageStore> {
   const maxBatch = opts.maxBatch ?? 256;
   const idleWaitMs = Math.max(1_000, opts.idleWaitMs ?? 2_000);
-  const retryMinMs = opts.retryMinMs ?? 250;
-  const retryMaxMs = opts.retryMaxMs ?? 5_000;
   const logger = deps.logger.child({ component: "usage-store" });
   const { nc } = deps.nats;
 
   const jsm = await jetstreamManager(nc);
   await ensureEventsStream(jsm, deps.names);
   const durable = await ensureUsageConsumer(jsm, deps.names);
-  const js = jetstream(nc);
-
-  const status: UsageStoreStatus = { state: "storing", lag: 0, stored: 0, rejected: 0, lastError: null, lastStoredAt: null };
-  let stopping = false;
-  let wakeRetry: (() => void) | null = null;
-
-  const fail = (err: unknown) => {
-    const message = errorMessage(err);
-    status.state = "retrying";
-    status.lastError = { message, at: Date.now() };
-    return message;
-  };
-
-  /** A pause that `stop()` cuts short. */
-  const pause = async (ms: number) => {
-    const ac = new AbortController();
-    wakeRetry = () => ac.abort();
-    await sleep(ms, undefined, { signal: ac.signal }).catch(() => {});
-    wakeRetry = null;
-  };
+  const reader = new DurableReader({
+    js: jetstream(nc),
+    stream: deps.names.streams.events,
+    durable,
+    ensureConsumer: () => ensureUsageConsumer(jsm, deps.names),
+    ackWaitMs: USAGE_ACK_WAIT_MS,
+    retryMinMs: opts.retryMinMs,
+    retryMaxMs: opts.retryMaxMs,
+    logger,
+  });
+  const counts = { lag: 0, stored: 0, rejected: 0, lastStoredAt: null as number | null };
 
   const refreshLag = async (inHand: number) => {
     try {
       const info = await jsm.consumers.info(deps.names.streams.events, durable);
-      status.lag = info.num_pending + Math.max(inHand, info.num_ack_pending);
+      counts.lag = info.num_pending + Math.max(inHand, info.num_ack_pending);
     } catch {
       // Lag is advisory: keep the last value.
     }
@@ -89,7 +78,7 @@ export async function startUsageStore(deps: AdminDeps, opts: UsageStoreOptions =
   const pullBatch = async (consumer: Consumer): Promise<JsMsg[]> => {
     const first = await consumer.next({ expires: idleWaitMs });
     if (!first) {
-      status.lag = 0;
+      counts.lag = 0;
       return [];
     }
     const batch = [first];
@@ -99,7 +88,7 @@ export async function startUsageStore(deps: AdminDeps, opts: UsageStoreOptions =
       const more = await consumer.fetch({ max_messages: behind, expires: 1_000 });
       for await (const m of more) batch.push(m);
     }
-    status.lag = (batch.at(-1)?.info.pending ?? 0) + batch.length;
+    counts.lag = (batch.at(-1)?.info.pending ?? 0) + batch.length;
     return batch;
   };
 
@@ -112,7 +101,7 @@ export async function startUsageStore(deps: AdminDeps, opts: UsageStoreOptions =
         for (const event of usageEventsOf(decodeMessage(UsageMessage, m.data))) events.set(event.id, event);
         msgs.push(m);
       } catch (err) {
-        status.rejected++;
+        counts.rejected++;
         logger.error({ reason: errorMessage(err), subject: m.subject, seq: m.seq }, "terminating an undecodable usage event");
         // No reason text: nats-server 2.9 does not understand `+TERM <reason>` and would leave it pending.
         m.term();
@@ -121,80 +110,24 @@ export async function startUsageStore(deps: AdminDeps, opts: UsageStoreOptions =
     return { events: [...events.values()], msgs };
   };
 
-  /** Inserts until it commits (then acks) or the store stops (then hands the batch back). */
-  const storeBatch = async (events: UsageEvent[], msgs: JsMsg[]) => {
-    // Still ours, even through a slow connect or a long outage: without this JetStream would hand
-    // the batch to another replica once ack_wait passed.
-    const keepClaim = setInterval(() => {
-      for (const m of msgs) m.working();
-    }, USAGE_ACK_WAIT_MS / 3);
-    try {
-      await insertUntilStored(events, msgs);
-    } finally {
-      clearInterval(keepClaim);
+  reader.start("pulling usage events", async (consumer) => {
+    const batch = await pullBatch(consumer);
+    reader.readOk();
+    if (batch.length === 0) return;
+    const { events, msgs } = decodeBatch(batch);
+    if (events.length > 0) {
+      const insert = async () => {
+        counts.stored += await insertUsageEvents(deps.db, events);
+        counts.lastStoredAt = Date.now();
+      };
+      await reader.commit(msgs, "storing usage events", insert, () => refreshLag(msgs.length));
     }
-  };
-
-  const insertUntilStored = async (events: UsageEvent[], msgs: JsMsg[]) => {
-    let delay = retryMinMs;
-    for (;;) {
-      try {
-        const inserted = await insertUsageEvents(deps.db, events);
-        for (const m of msgs) m.ack();
-        status.stored += inserted;
-        status.lastStoredAt = Date.now();
-        if (status.state === "retrying") logger.info({ events: events.length }, "usage events stored again");
-        status.state = "storing";
-        return;
-      } catch (err) {
-        const message = fail(err);
-        logger.warn({ err: message, events: events.length, retryInMs: delay }, "usage events not stored; retrying");
-      }
-      if (stopping) {
-        for (const m of msgs) m.nak();
-        return;
-      }
-      await pause(delay);
-      await refreshLag(msgs.length);
-      delay = Math.min(retryMaxMs, delay * 2);
-    }
-  };
-
-  const run = async () => {
-    let consumer: Consumer | null = null;
-    let delay = retryMinMs;
-    while (!stopping) {
-      try {
-        consumer ??= await js.consumers.get(deps.names.streams.events, durable);
-        const batch = await pullBatch(consumer);
-        // Pulling works again (a failed insert never gets here: it retries until it stores).
-        status.state = "storing";
-        delay = retryMinMs;
-        if (batch.length === 0) continue;
-        const { events, msgs } = decodeBatch(batch);
-        if (events.length > 0) await storeBatch(events, msgs);
-        status.lag = Math.max(0, status.lag - batch.length);
-      } catch (err) {
-        // NATS away or the consumer deleted: recreate it and try again.
-        const message = fail(err);
-        logger.warn({ err: message, retryInMs: delay }, "pulling usage events failed; retrying");
-        consumer = null;
-        await pause(delay);
-        delay = Math.min(retryMaxMs, delay * 2);
-        await ensureUsageConsumer(jsm, deps.names).catch(() => {});
-      }
-    }
-  };
-
-  const running = run();
+    counts.lag = Math.max(0, counts.lag - batch.length);
+  });
   logger.info({ durable }, "usage store started");
 
   return {
-    status: () => ({ ...status, state: stopping ? "stopped" : status.state }),
-    async stop() {
-      stopping = true;
-      wakeRetry?.();
-      await running;
-    },
+    status: () => ({ ...counts, state: reader.stopped ? "stopped" : reader.retrying ? "retrying" : "storing", lastError: reader.lastError }),
+    stop: () => reader.stop(),
   };
 }
