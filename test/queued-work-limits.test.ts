@@ -9,6 +9,7 @@ import { ensureEdgeBuckets, type EdgeBuckets } from "@lantern/shared/nats";
 import { usageEventsInStream } from "@lantern/shared/testing";
 import { dropPipelinesStream, startTestOrchestrator, type TestOrchestrator } from "./harness/test-orchestrator.js";
 import { BUNDLED_MODEL, repoRoot, startTestStack, waitFor, type TestStack } from "./harness/test-stack.js";
+import { openSocket } from "./harness/ws-client.js";
 
 /*
  * Work queued for later (tasks, pipeline runs) is paid by its key like a request: the request that
@@ -140,6 +141,33 @@ it("shows a key its own pipeline runs only", async () => {
   expect(await listed(theirs.secret)).not.toContain(run.body.id);
   const retry = await post(`/v1/pipelines/runs/${run.body.id}/rerun`, theirs.secret, { from_stage: 1, async: true });
   expect(retry.status).toBe(404);
+});
+
+it("shows a key's monitor the fleet and that key's own requests, tasks and runs only", async () => {
+  const mine = await putKey({});
+  const theirs = await putKey({});
+  const monitor = await openSocket(stack.baseUrl, `/v1/ws/monitor?key=${mine.secret}`);
+  try {
+    monitor.send({ type: "subscribe", kinds: ["usage", "task.*", "pipeline.*", "worker.stats"] });
+    await monitor.next((f) => f.type === "subscribed");
+    const theirTask = await task(theirs.secret);
+    const theirRun = await post("/v1/pipelines/tale/runs", theirs.secret, { input: "A hen" });
+    expect(theirRun.status).toBe(200);
+    const myTask = await task(mine.secret);
+    expect((await finished(theirs.secret, theirTask.body.id)).status).toBe("succeeded");
+    expect((await finished(mine.secret, myTask.body.id)).status).toBe("succeeded");
+    await monitor.next((f) => f.kind === "task.done" && f.data.taskId === myTask.body.id, 0, "my task's end");
+    await monitor.next((f) => f.kind === "usage" && f.data.keyId === mine.policy.keyId && f.data.path === "/api/v1/tasks" && f.data.gatewayId.startsWith("orchestrator-"), 0, "my call's usage");
+    await monitor.next((f) => f.kind === "worker.stats", 0, "fleet stats");
+
+    const seen = JSON.stringify(monitor.frames);
+    expect(seen).not.toContain(theirTask.body.id);
+    expect(seen).not.toContain(theirRun.body.id);
+    expect(seen).not.toContain(theirs.policy.keyId);
+    expect(monitor.frames.filter((f) => f.kind === "usage").every((f) => f.data.keyId === mine.policy.keyId)).toBe(true);
+  } finally {
+    await monitor.close();
+  }
 });
 
 it("fails a task whose call the budget cannot pay for, and refuses new work once the budget is spent", async () => {

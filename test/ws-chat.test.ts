@@ -175,10 +175,13 @@ describe("/v1/ws/monitor", () => {
     const names = natsNames(stack.nats.namespace);
     nc.publish(names.subjects.modelPullEvents("p1"), JSON.stringify({ v: 1, type: "model.pull.progress", id: "e1", at: 1, pullId: "p1", receivedBytes: 5, totalBytes: 10 }));
     nc.publish(names.subjects.usageEvent, JSON.stringify({ v: 1, type: "usage", at: 2 }));
-    nc.publish(names.subjects.taskEvents("t1"), JSON.stringify({ v: 1, taskId: "t1", at: 3, type: "done", status: "succeeded", error: null }));
+    // Another key's task is not this socket's to see; its own is.
+    nc.publish(names.subjects.taskEvents("t0"), JSON.stringify({ v: 1, taskId: "t0", owner: "key_other", at: 3, type: "done", status: "succeeded", error: null }));
+    nc.publish(names.subjects.taskEvents("t1"), JSON.stringify({ v: 1, taskId: "t1", owner: "key_ws", at: 3, type: "done", status: "succeeded", error: null }));
     const pull = await monitor.next((f) => f.kind === "model.pull.progress");
     expect(pull.data).toMatchObject({ pullId: "p1", receivedBytes: 5 });
     await monitor.next((f) => f.kind === "task.done");
+    expect(monitor.frames.filter((f) => f.kind === "task.done").map((f) => f.data.taskId)).toEqual(["t1"]);
     expect(monitor.frames.some((f) => f.kind === "usage")).toBe(false);
     await monitor.close();
   });

@@ -100,7 +100,8 @@ export type PipelineRunSummary = z.infer<typeof PipelineRunSummary>;
 export const PipelineRunCommand = z.object({ v: z.literal(1), runId: z.string().min(1) });
 export type PipelineRunCommand = z.infer<typeof PipelineRunCommand>;
 
-const eventBase = { v: z.literal(1), runId: z.string(), at: z.number().int() };
+/** `owner`: the key's id the run is for (null without keys): a monitor shows a key its own runs only. */
+const eventBase = { v: z.literal(1), runId: z.string(), at: z.number().int(), owner: z.string().nullable().default(null) };
 const stageRef = { stage: z.string(), index: z.number().int().nonnegative() };
 
 /** Progress of one run, on `events.pipeline.<runId>` (stream EVENTS keeps them for replay). */

@@ -185,6 +185,8 @@ export type ListTasksReply = z.infer<typeof ListTasksReply>;
 export const TaskEvent = z.object({
   v: z.literal(1),
   taskId: z.string(),
+  /** The key's id the task belongs to (null without keys): a monitor shows a key its own tasks only. */
+  owner: Owner.default(null),
   at: z.number().int(),
   type: z.enum(["queued", "started", "done", "failed", "cancelled"]),
   status: TaskStatus,

@@ -11,8 +11,13 @@ export interface MonitorEvent {
   data: unknown;
 }
 
+/** An event with the key's id it belongs to: a request's, a task's or a run's (null: none); fleet events have none. */
+type OwnedEvent = MonitorEvent & { owner?: string | null };
+
 export interface MonitorFollower {
   kinds: readonly string[];
+  /** The key's id of the socket: it sees its own requests, tasks and runs only. Null (no keys): everything. */
+  viewer: string | null;
   deliver(event: MonitorEvent): void;
 }
 
@@ -37,7 +42,7 @@ const RATE_WINDOW_MS = 10_000;
  */
 export class MonitorHub {
   private readonly followers = new Set<MonitorFollower>();
-  private readonly recent: MonitorEvent[] = [];
+  private readonly recent: OwnedEvent[] = [];
   /** Finished requests of the rate window: [finished at, worker ids, completion tokens]. */
   private readonly finished: Array<[number, string[], number]> = [];
   private subscriptions: Subscription[] = [];
@@ -56,8 +61,8 @@ export class MonitorHub {
     if (this.subscriptions.length === 0) this.start();
     this.followers.add(follower);
     await this.opts.nats.nc.flush();
-    for (const event of this.recent) if (wants(follower, event.kind)) follower.deliver(event);
-    for (const event of this.stats()) if (wants(follower, event.kind)) follower.deliver(event);
+    for (const event of this.recent) if (wants(follower, event)) follower.deliver(withoutOwner(event));
+    for (const event of this.stats()) if (wants(follower, event)) follower.deliver(event);
     return () => {
       this.followers.delete(follower);
       if (this.followers.size === 0) this.stop();
@@ -110,12 +115,12 @@ export class MonitorHub {
     for (const usage of usageEventsOf(message)) {
       const { workerIds, completionTokens } = usage;
       if (workerIds.length > 0 && completionTokens > 0) this.finished.push([Date.now(), workerIds, completionTokens]);
-      this.remember({ kind: "usage", at: usage.at, data: usage });
+      this.remember({ kind: "usage", at: usage.at, data: usage, owner: usage.keyId });
     }
   }
 
   private onEvent(family: string, body: string): void {
-    let data: { type?: unknown; at?: unknown };
+    let data: { type?: unknown; at?: unknown; owner?: unknown };
     try {
       data = JSON.parse(body) as typeof data;
     } catch {
@@ -124,10 +129,12 @@ export class MonitorHub {
     const type = typeof data.type === "string" ? data.type : "";
     // Bodies carry their own type (`model.loaded`, `run.started`, `usage`); the kind names the family first.
     const kind = type === family || type.startsWith(`${family}.`) ? type : type ? `${family}.${type}` : family;
-    this.remember({ kind, at: typeof data.at === "number" ? data.at : Date.now(), data });
+    // Task and run events name their key; model events belong to the fleet.
+    const owner = family === "model" ? undefined : typeof data.owner === "string" ? data.owner : null;
+    this.remember({ kind, at: typeof data.at === "number" ? data.at : Date.now(), data, owner });
   }
 
-  private remember(event: MonitorEvent): void {
+  private remember(event: OwnedEvent): void {
     if (event.kind !== "pipeline.stage.delta") {
       this.recent.push(event);
       if (this.recent.length > RECENT_KEPT) this.recent.shift();
@@ -135,8 +142,9 @@ export class MonitorHub {
     this.publish(event);
   }
 
-  private publish(event: MonitorEvent): void {
-    for (const follower of this.followers) if (wants(follower, event.kind)) follower.deliver(event);
+  private publish(event: OwnedEvent): void {
+    const sent = withoutOwner(event);
+    for (const follower of this.followers) if (wants(follower, event)) follower.deliver(sent);
   }
 
   /** The fleet now: live workers with their tokens/s, and every model's queue. */
@@ -155,4 +163,8 @@ export class MonitorHub {
   }
 }
 
-const wants = (follower: MonitorFollower, kind: string) => follower.kinds.some((pattern) => monitorKindMatches(pattern, kind));
+const wants = (follower: MonitorFollower, event: OwnedEvent) =>
+  (follower.viewer === null || event.owner === undefined || event.owner === follower.viewer) &&
+  follower.kinds.some((pattern) => monitorKindMatches(pattern, event.kind));
+
+const withoutOwner = ({ kind, at, data }: OwnedEvent): MonitorEvent => ({ kind, at, data });

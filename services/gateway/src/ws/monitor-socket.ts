@@ -17,10 +17,12 @@ export function monitorSocketRoutes(deps: GatewayDeps, hub: MonitorHub, upgradeW
       let key = socketKey(c.req.query("key"), c.req.header("authorization"));
       let unfollow: (() => void) | undefined;
       let closed = false;
+      /** The key's id: a socket sees fleet events, and its own key's requests, tasks and runs. */
+      let viewer: string | null = null;
       /** Same keys as the API: a key that may not use this path is refused, and the socket closed. */
       const authorized = (ws: WSContext) => {
         try {
-          deps.edge.authorize(key === null ? undefined : `Bearer ${key}`, MONITOR_SOCKET_PATH);
+          viewer = deps.edge.authorize(key === null ? undefined : `Bearer ${key}`, MONITOR_SOCKET_PATH).policy?.keyId ?? null;
           return true;
         } catch (err) {
           const error = toApiError(err);
@@ -45,7 +47,7 @@ export function monitorSocketRoutes(deps: GatewayDeps, hub: MonitorHub, upgradeW
           if (!authorized(ws)) return;
           unfollow?.();
           unfollow = undefined;
-          void hub.follow({ kinds: message.kinds, deliver: (e) => sendFrame(ws, { type: "event", ...e }) }).then((stop) => {
+          void hub.follow({ kinds: message.kinds, viewer, deliver: (e) => sendFrame(ws, { type: "event", ...e }) }).then((stop) => {
             if (closed) return stop();
             unfollow = stop;
             sendFrame(ws, { type: "subscribed", kinds: message.kinds });

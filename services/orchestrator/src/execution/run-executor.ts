@@ -36,11 +36,12 @@ export class RunExecutor {
     }
     const { run } = stored;
     const payer = account ?? { keyId: run.owner, path: "/v1/pipelines/runs" };
+    const runEvents = events.forRun(runId, run.owner);
     // A duplicate command for a run already settled.
     if (isFinalRunStatus(run.status)) return "finished";
 
     const attempt = await store.runStarted(runId);
-    await events.publish(runId, { type: "run.started", attempt });
+    await runEvents.publish({ type: "run.started", attempt });
     const pipeline = run.definition;
     const outputs = new Map<string, string>();
     const rows = new Map(stored.stages.map((s) => [s.stageIndex, s]));
@@ -51,14 +52,14 @@ export class RunExecutor {
       const row = rows.get(index);
       if (row?.status === "succeeded" && row.output !== null) {
         outputs.set(stage.name, row.output);
-        await events.publish(runId, { type: "stage.completed", stage: stage.name, index, output: row.output, reused: true });
+        await runEvents.publish({ type: "stage.completed", stage: stage.name, index, output: row.output, reused: true });
         continue;
       }
       const input = stageInput(stage, run.input, outputs);
       const prompt = stagePrompt(stage, input);
       const stageAttempt = await store.stageStarted(runId, index, prompt, stage.params);
       const models = [...stage.models, ...(stage.aggregation?.method === "synthesis" ? [stage.aggregation.model] : [])];
-      await events.publish(runId, { type: "stage.started", stage: stage.name, index, attempt: stageAttempt, models });
+      await runEvents.publish({ type: "stage.started", stage: stage.name, index, attempt: stageAttempt, models });
       try {
         const result = await stages.run({
           pipeline,
@@ -68,11 +69,11 @@ export class RunExecutor {
           callPrefix: `${runId}-s${index}a${stageAttempt}`,
           signal,
           account: payer,
-          ...(stage === last ? { onText: (text: string) => events.delta(runId, stage.name, index, text) } : {}),
+          ...(stage === last ? { onText: (text: string) => runEvents.delta(stage.name, index, text) } : {}),
         });
         await store.stageSucceeded(runId, index, result);
         outputs.set(stage.name, result.output);
-        await events.publish(runId, { type: "stage.completed", stage: stage.name, index, output: result.output, reused: false });
+        await runEvents.publish({ type: "stage.completed", stage: stage.name, index, output: result.output, reused: false });
       } catch (err) {
         if (signal.aborted) {
           // This orchestrator is stopping: another one continues the run from its checkpoints.
@@ -83,16 +84,16 @@ export class RunExecutor {
         const willRetry = attempt < this.opts.maxAttempts;
         logger.warn({ runId, stage: stage.name, attempt, willRetry, err: (err as Error).message }, "pipeline stage failed");
         await store.stageFailed(runId, index, (err as Error).message);
-        await events.publish(runId, { type: "stage.failed", stage: stage.name, index, error: (err as Error).message, willRetry });
+        await runEvents.publish({ type: "stage.failed", stage: stage.name, index, error: (err as Error).message, willRetry });
         if (willRetry) return "retry";
         await store.runFailed(runId, message);
-        await events.publish(runId, { type: "run.failed", error: message });
+        await runEvents.publish({ type: "run.failed", error: message });
         return "finished";
       }
     }
     const output = outputs.get(last.name) ?? "";
     await store.runSucceeded(runId, output);
-    await events.publish(runId, { type: "run.completed", output });
+    await runEvents.publish({ type: "run.completed", output });
     logger.info({ runId, pipeline: pipeline.name, attempt }, "pipeline run succeeded");
     return "finished";
   }

@@ -128,7 +128,7 @@ export class PipelineRuns {
 
   private async queue(run: Parameters<RunStore["create"]>[0], { enqueue } = { enqueue: true }): Promise<PipelineRunView> {
     await this.deps.store.create(run);
-    await this.deps.events.publish(run.id, { type: "run.queued", pipeline: run.definition.name, parentRunId: run.parentRunId ?? null });
+    await this.deps.events.forRun(run.id, run.owner).publish({ type: "run.queued", pipeline: run.definition.name, parentRunId: run.parentRunId ?? null });
     if (enqueue) await enqueueRun(this.deps.js, this.deps.names, run.id);
     return (await this.deps.store.view(run.id))!;
   }

@@ -3,10 +3,10 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { encodeMessage, PipelineEvent, type NatsNames } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 
-type WithoutEnvelope<T> = T extends unknown ? Omit<T, "v" | "runId" | "at"> : never;
+type WithoutEnvelope<T> = T extends unknown ? Omit<T, "v" | "runId" | "at" | "owner"> : never;
 export type PipelineEventBody = WithoutEnvelope<PipelineEvent>;
 
-/** Publishes a run's progress on `events.pipeline.<runId>`; stream EVENTS keeps it for replay. */
+/** Publishes runs' progress on `events.pipeline.<runId>`; stream EVENTS keeps it for replay. */
 export class RunEvents {
   constructor(
     private readonly nc: NatsConnection,
@@ -15,9 +15,26 @@ export class RunEvents {
     private readonly logger: Logger,
   ) {}
 
+  /** The events of one run, each naming its owner (the key the run is for). */
+  forRun(runId: string, owner: string | null): RunEventSink {
+    return new RunEventSink(this.nc, this.js, this.names, this.logger, runId, owner);
+  }
+}
+
+export class RunEventSink {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly names: NatsNames,
+    private readonly logger: Logger,
+    private readonly runId: string,
+    private readonly owner: string | null,
+  ) {}
+
   /** Stage and run events: stored before the run goes on, so a replay never misses one. */
-  async publish(runId: string, body: PipelineEventBody): Promise<void> {
-    const event = { v: 1, runId, at: Date.now(), ...body } as PipelineEvent;
+  async publish(body: PipelineEventBody): Promise<void> {
+    const { runId, owner } = this;
+    const event = { v: 1, runId, owner, at: Date.now(), ...body } as PipelineEvent;
     try {
       await this.js.publish(this.names.subjects.pipelineEvents(runId), encodeMessage(PipelineEvent, event));
     } catch (err) {
@@ -27,8 +44,9 @@ export class RunEvents {
   }
 
   /** Streamed text: many small events, published without waiting for each to be stored. */
-  delta(runId: string, stage: string, index: number, text: string): void {
-    const event: PipelineEvent = { v: 1, runId, at: Date.now(), type: "stage.delta", stage, index, text };
+  delta(stage: string, index: number, text: string): void {
+    const { runId, owner } = this;
+    const event: PipelineEvent = { v: 1, runId, owner, at: Date.now(), type: "stage.delta", stage, index, text };
     this.nc.publish(this.names.subjects.pipelineEvents(runId), encodeMessage(PipelineEvent, event));
   }
 }

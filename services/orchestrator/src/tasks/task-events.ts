@@ -14,8 +14,8 @@ export class TaskEvents {
   ) {}
 
   /** The event that the task's current status stands for. */
-  async publish(task: Pick<TaskRow, "id" | "status" | "error">): Promise<void> {
-    const event: TaskEvent = { v: 1, taskId: task.id, at: Date.now(), type: TYPE_OF_STATUS[task.status], status: task.status, error: task.error };
+  async publish(task: Pick<TaskRow, "id" | "owner" | "status" | "error">): Promise<void> {
+    const event: TaskEvent = { v: 1, taskId: task.id, owner: task.owner, at: Date.now(), type: TYPE_OF_STATUS[task.status], status: task.status, error: task.error };
     try {
       await this.js.publish(this.names.subjects.taskEvents(task.id), encodeMessage(TaskEvent, event));
     } catch (err) {

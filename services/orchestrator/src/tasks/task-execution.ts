@@ -61,9 +61,9 @@ export class TaskExecution {
   }
 
   /** A cancelled pipeline task's run ends cancelled, and says so to whoever follows its events. */
-  async cancelled(task: Pick<TaskRow, "runId">): Promise<void> {
+  async cancelled(task: Pick<TaskRow, "runId" | "owner">): Promise<void> {
     const reason = "cancelled with its task";
-    if (task.runId && (await this.deps.runs.runCancelled(task.runId, reason))) await this.deps.runEvents.publish(task.runId, { type: "run.cancelled", reason });
+    if (task.runId && (await this.deps.runs.runCancelled(task.runId, reason))) await this.deps.runEvents.forRun(task.runId, task.owner).publish({ type: "run.cancelled", reason });
   }
 
   /** Executes the task's run from its checkpoints (a run taken over continues where it was). */

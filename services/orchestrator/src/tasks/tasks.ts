@@ -75,7 +75,7 @@ export class Tasks {
       runId,
       webhookUrl: req.webhookUrl,
     });
-    await events.publish({ id, status: "queued", error: null });
+    await events.publish({ id, owner: req.owner, status: "queued", error: null });
     nc.publish(names.subjects.taskDoorbell, encodeMessage(TaskSignal, { v: 1, taskId: id }));
     return this.get(id, req.owner);
   }
