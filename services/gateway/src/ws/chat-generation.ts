@@ -54,8 +54,8 @@ export async function streamChat(deps: GatewayDeps, gen: ChatGeneration): Promis
       promptTokensEstimate: promptBytes(local.input),
       completionTokensLimit: local.sampling.maxTokens ?? contextSizeOf(deps, req.model),
     });
-    // Calls are not frames a socket carries: a chat offering tools is neither served from nor kept in the cache.
-    const decision = req.tools || req.functions ? undefined : decideCaching(ledger.caller, gen.requestId, { scope: "/chat/completions", request: gen.body, openTtlSeconds: deps.config.GATEWAY_CACHE_TTL_S });
+    // Shared with `/v1/chat/completions`: the same fields make the same key.
+    const decision = decideCaching(ledger.caller, gen.requestId, { scope: "/chat/completions", request: gen.body, openTtlSeconds: deps.config.GATEWAY_CACHE_TTL_S });
     const hit = decision && (await deps.cache.lookup(decision));
     const turn = hit ? replayTurn(hit, gen, out) : route ? await routedChat(deps, gen, route, local, out) : await localChat(deps, gen, local, req.model, out);
     ledger.usage(turn.usage);
