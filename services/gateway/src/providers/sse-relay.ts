@@ -27,7 +27,7 @@ function completeEventsEnd(buffer: Buffer): number {
 const hasUsageObject = (events: Buffer) => USAGE_OBJECT.some((pattern) => events.includes(pattern));
 
 /** The data of one event (its `data:` lines joined), or undefined for a comment-only event. */
-function dataOf(event: string): string | undefined {
+export function dataOf(event: string): string | undefined {
   let data: string | undefined;
   for (const line of event.split(/\r?\n/)) {
     if (!line.startsWith("data:")) continue;

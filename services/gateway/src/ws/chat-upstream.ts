@@ -4,13 +4,12 @@ import { StreamAnswer } from "../cache/stream-answer.js";
 import { ApiError, ClientGoneError, type ApiErrorType } from "../errors/api-error.js";
 import type { GatewayDeps } from "../http/gateway-env.js";
 import { tokenUsageOf } from "../providers/openai-usage.js";
+import { proxiedRequest, upstreamBody } from "../providers/proxied-request.js";
+import { dataOf } from "../providers/sse-relay.js";
 import { attemptUpstream, type UpstreamAttempt } from "../providers/upstream-proxy.js";
 import { openAiErrorBody, upstreamBroken } from "../providers/upstream-errors.js";
 import type { ChatGeneration } from "./chat-generation.js";
 import type { ChatFinishReason, ChatOutput, ChatTurn } from "./chat-output.js";
-
-/** Fields only this platform understands, never sent to an upstream. */
-const LANTERN_ONLY_FIELDS = ["priority"];
 
 type Json = Record<string, unknown>;
 
@@ -40,11 +39,12 @@ function relayChoice(out: ChatOutput, choice: Json | undefined, part: "delta" | 
  * ApiError on a refusal or a failure; the caller tells by `out.started` whether anything was sent.
  */
 export async function upstreamChat(deps: GatewayDeps, gen: ChatGeneration, step: RouteStep, provider: ProviderSetting, out: ChatOutput): Promise<ChatTurn> {
-  const body: Json = { ...gen.body, model: step.model, stream: true, stream_options: { include_usage: true } };
-  for (const field of LANTERN_ONLY_FIELDS) delete body[field];
+  // As a streamed `/v1/chat/completions` would go: the step's model, asking for the usage chunk.
+  const object = { ...gen.body, stream: true };
+  const request = proxiedRequest("/chat/completions", { object, text: JSON.stringify(object) });
   const attempt = await attemptUpstream(
     deps.upstream,
-    { provider, endpoint: "/chat/completions", body: JSON.stringify(body), signal: gen.signal, timeoutMs: step.timeoutMs },
+    { provider, endpoint: request.endpoint, body: upstreamBody(request, step.model), signal: gen.signal, timeoutMs: step.timeoutMs },
     true,
   );
   if (attempt.kind === "refusal") throw refusalError(attempt);
@@ -72,11 +72,7 @@ export async function upstreamChat(deps: GatewayDeps, gen: ChatGeneration, step:
       const events = pending.split(/\r?\n\r?\n/);
       pending = events.pop()!;
       for (const event of events) {
-        const data = event
-          .split(/\r?\n/)
-          .filter((line) => line.startsWith("data:"))
-          .map((line) => line.slice(line.charCodeAt(5) === 32 ? 6 : 5))
-          .join("\n");
+        const data = dataOf(event);
         if (!data || data === "[DONE]") continue;
         kept.add(data);
         const chunk = JSON.parse(data) as Json;

@@ -127,7 +127,8 @@ export class ModelUsage {
 
   /** Publishes the refused call's event and returns the error it fails with. */
   private refused(account: CallAccount, claim: CallClaim, startedAt: number, status: number, errorType: string, message: string): KeyLimitError {
-    this.opts.outbox.add(this.eventOf(account, claim, startedAt, { workerIds: [], usage: null, ttftMs: null, error: message }, { promptTokens: 0, completionTokens: 0 }, status, errorType));
+    const nothing = { promptTokens: 0, completionTokens: 0 };
+    this.opts.outbox.add(this.eventOf(account, claim, startedAt, { workerIds: [], usage: null, ttftMs: null, error: message }, nothing, 0, status, errorType));
     return new KeyLimitError(message);
   }
 
@@ -140,10 +141,10 @@ export class ModelUsage {
         .catch((err) => this.opts.logger.error({ err, requestId: call.claim.requestId }, "settling limits failed"));
     }
     const status = outcome.error === null ? 200 : outcome.stopped ? 499 : 500;
-    this.opts.outbox.add(this.eventOf(call.account, call.claim, call.startedAt, outcome, charged, status, outcome.error === null ? null : "server_error"));
+    this.opts.outbox.add(this.eventOf(call.account, call.claim, call.startedAt, outcome, charged, cost, status, outcome.error === null ? null : "server_error"));
   }
 
-  private eventOf(account: CallAccount, claim: CallClaim, startedAt: number, outcome: CallOutcome, tokens: Tokens, status: number, errorType: string | null): UsageEvent {
+  private eventOf(account: CallAccount, claim: CallClaim, startedAt: number, outcome: CallOutcome, tokens: Tokens, cost: number, status: number, errorType: string | null): UsageEvent {
     return usageEventOf({
       at: startedAt,
       requestId: claim.requestId,
@@ -159,7 +160,7 @@ export class ModelUsage {
       stream: false,
       promptTokens: tokens.promptTokens,
       completionTokens: tokens.completionTokens,
-      costUsd: costUsd(this.opts.prices.priceOf(claim.model), tokens.promptTokens, tokens.completionTokens),
+      costUsd: cost,
       ttftMs: outcome.ttftMs,
       latencyMs: Math.max(0, Date.now() - startedAt),
       cacheHit: false,
