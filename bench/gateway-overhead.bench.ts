@@ -30,7 +30,7 @@ import {
 import { ensureEdgeBuckets, freePort, startLocalNatsServer, type LocalNatsServer } from "@lantern/shared/nats";
 import { GATEWAY_NODE_FLAGS, repoRoot } from "../scripts/local-stack.js";
 import { timeRequest, timeStream, type StreamTiming, type Target } from "./request-timing.js";
-import { percentile, rssMiB } from "./stats.js";
+import { cpuSeconds, overTree, percentile, processTree, rssMiB } from "./stats.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = [1, 16, 64];
@@ -151,13 +151,17 @@ interface LoadFigures {
   p50: number;
   p99: number;
   failures: number;
+  /** CPU time the serving process (the proxy in front of the upstream) spent per request, in µs. */
+  cpuUsPerRequest: number;
 }
 
 async function load(target: Target, connections: number, seconds: number, sampleRss?: () => void): Promise<LoadFigures> {
   const timer = sampleRss ? setInterval(sampleRss, 250) : undefined;
+  const cpuBefore = target.pid ? overTree(target.pid, cpuSeconds) : Number.NaN;
   try {
     const result = await autocannon({ url: target.url, method: "POST", headers: target.headers, body, connections, duration: seconds });
-    return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failures: result.non2xx + result.errors };
+    const cpuUsPerRequest = target.pid ? ((overTree(target.pid, cpuSeconds) - cpuBefore) * 1e6) / result.requests.total : Number.NaN;
+    return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failures: result.non2xx + result.errors, cpuUsPerRequest };
   } finally {
     clearInterval(timer);
   }
@@ -192,9 +196,13 @@ async function main() {
     const pid = gateway.child.process.pid!;
     const headers = { "content-type": "application/json", authorization: `Bearer ${API_KEY}` };
     const targets: Record<"direct" | "gateway" | "bare", Target> = {
-      direct: { url: `${upstream.url}/chat/completions`, headers: { "content-type": "application/json", authorization: "Bearer sk-upstream-bench" } },
-      bare: { url: `${bareProxy.origin}/v1/chat/completions`, headers: { "content-type": "application/json" } },
-      gateway: { url: `${gateway.baseUrl}/api/custom/providers/${PROVIDER}/chat/completions`, headers },
+      direct: {
+        url: `${upstream.url}/chat/completions`,
+        headers: { "content-type": "application/json", authorization: "Bearer sk-upstream-bench" },
+        pid: upstream.child.process.pid,
+      },
+      bare: { url: `${bareProxy.origin}/v1/chat/completions`, headers: { "content-type": "application/json" }, pid: bareProxy.child.process.pid },
+      gateway: { url: `${gateway.baseUrl}/api/custom/providers/${PROVIDER}/chat/completions`, headers, pid },
     };
     // The provider reaches the gateway through its KV watch: wait until it answers through it.
     for (let tries = 0; ; tries++) {
@@ -206,9 +214,12 @@ async function main() {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    const rss = { idle: rssMiB(pid), peak: 0, after5s: Number.NaN, after30s: Number.NaN };
-    const sampleRss = () => (rss.peak = Math.max(rss.peak, rssMiB(pid)));
+    // With GATEWAY_PROCESSES the gateway is a primary and its processes: all of them count.
+    const gatewayRss = () => overTree(pid, rssMiB);
+    const rss = { idle: gatewayRss(), peak: 0, after5s: Number.NaN, after30s: Number.NaN };
+    const sampleRss = () => (rss.peak = Math.max(rss.peak, gatewayRss()));
 
+    console.log(`Gateway: ${processTree(pid).length > 1 ? `${processTree(pid).length - 1} processes under a primary (GATEWAY_PROCESSES)` : "one process"}`);
     console.log(`Warming up (${SECONDS} s per path) ...`);
     await load(targets.direct, 16, Math.max(1, SECONDS / 2));
     await load(targets.gateway, 16, Math.max(1, SECONDS / 2), sampleRss);
@@ -232,9 +243,9 @@ async function main() {
 
     // The gateway gives memory back once it has been quiet a moment, not at once.
     await new Promise((r) => setTimeout(r, 5_000));
-    rss.after5s = rssMiB(pid);
+    rss.after5s = gatewayRss();
     await new Promise((r) => setTimeout(r, 25_000));
-    rss.after30s = rssMiB(pid);
+    rss.after30s = gatewayRss();
 
     const sp = (xs: number[], p: number) => percentile(xs, p);
     const firstChunk = (xs: StreamTiming[]) => sp(xs.map((x) => x.firstChunkMs), 50);
@@ -251,6 +262,14 @@ async function main() {
       );
     }
     console.log("  (bare proxy: bench/bare-proxy.ts, a Node.js proxy doing nothing but forwarding; no Node.js gateway gets above it on this machine)");
+    console.log("\nCPU time per request under load (µs, user + system, of the process that answers: the upstream, the gateway, the bare proxy):");
+    console.log("  conc | upstream (direct) | gateway | bare proxy | gateway / bare proxy");
+    for (const { c, direct, gateway: g, bare } of rows) {
+      console.log(
+        `  ${String(c).padStart(4)} | ${fmt(direct.cpuUsPerRequest, 0).padStart(17)} | ${fmt(g.cpuUsPerRequest, 0).padStart(7)} | ` +
+          `${fmt(bare.cpuUsPerRequest, 0).padStart(10)} | ${fmt(g.cpuUsPerRequest / bare.cpuUsPerRequest).padStart(20)}`,
+      );
+    }
     const ratio64 = rows.find((r) => r.c === 64)!;
     const throughputRatio = ratio64.gateway.rps / ratio64.direct.rps;
     const p50Added = sp(single.gateway, 50) - sp(single.direct, 50);

@@ -6,6 +6,8 @@ const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 export interface Target {
   url: string;
   headers: Record<string, string>;
+  /** The process that answers this target's requests, for its CPU time. */
+  pid?: number;
 }
 
 /** Time of one plain request, from sending it to the end of its body (ms). */

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
@@ -31,3 +31,35 @@ export function rssMiB(pid: number): number {
     return Number.NaN;
   }
 }
+
+/** CPU time (user + system) a process has used so far, in seconds, read from /proc; NaN where there is none. */
+export function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+// Linux reports process times in clock ticks; USER_HZ is 100 on every mainstream architecture.
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** A process and all its descendants (a gateway with GATEWAY_PROCESSES runs as a primary and its children). */
+export function processTree(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    for (const thread of readdirSync(`/proc/${pid}/task`)) {
+      const listed = readFileSync(`/proc/${pid}/task/${thread}/children`, "utf8").trim();
+      if (listed) children = children.concat(listed.split(" ").map(Number));
+    }
+  } catch {
+    // Gone, or no /proc: the process alone.
+  }
+  return [pid, ...children.flatMap(processTree)];
+}
+
+/** Sum of a figure over a process and its descendants. */
+export const overTree = (pid: number, figure: (pid: number) => number): number => processTree(pid).reduce((sum, p) => sum + figure(p), 0);

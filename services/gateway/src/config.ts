@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { intVar, natsEnv, parseEnv } from "@lantern/shared/config";
@@ -60,6 +61,11 @@ export const GatewayConfig = z.object({
   GATEWAY_ADMIN_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
   /** How often monitor sockets get worker and queue stats. */
   GATEWAY_MONITOR_STATS_MS: intVar(1_000, { min: 100 }),
+  /**
+   * Gateway processes sharing the port, each a whole gateway (one core each at most): a number, or
+   * `auto` for one per CPU core. One process (the default) serves in the process started.
+   */
+  GATEWAY_PROCESSES: z.preprocess((v) => (v === "auto" ? availableParallelism() : v), intVar(1, { min: 1, max: 256 })),
 });
 export type GatewayConfig = z.output<typeof GatewayConfig>;
 

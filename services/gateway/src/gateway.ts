@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
@@ -15,6 +16,7 @@ import { QueueMonitor } from "./jobs/queue-monitor.js";
 import { GatewayMetrics } from "./metrics/gateway-metrics.js";
 import { StreamKeeper } from "./jobs/stream-keeper.js";
 import { collectWhenIdle } from "./memory/idle-collection.js";
+import { shareMetricsWithPrimary } from "./processes/shared-metrics.js";
 import { ReplyRouter } from "@lantern/shared/inference";
 import { countNatsReconnects } from "@lantern/shared/telemetry";
 import { startProviderTables } from "./providers/edge-tables.js";
@@ -37,6 +39,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const nats = await connectNats({ url: config.NATS_URL, name: `gateway-${gatewayId}`, logger: log, asyncTraces: false });
   const metrics = new GatewayMetrics();
   countNatsReconnects(nats.nc, metrics.registry);
+  if (cluster.isWorker) shareMetricsWithPrimary(metrics.registry);
   const jsm = await ensureInferResources(nats.nc, names);
   const buckets = await ensureBuckets(nats.nc, names, { workerTtlMs: config.WORKER_HEARTBEAT_TTL_MS });
   const edgeBuckets = await ensureEdgeBuckets(nats.nc, names);

@@ -1,14 +1,31 @@
+import cluster from "node:cluster";
 import { loadConfigOrExit, stopOnSignals } from "@lantern/shared/lifecycle";
 import { createLogger } from "@lantern/shared/logging";
-import { startTracing } from "@lantern/shared/telemetry";
 import { loadGatewayConfig } from "./config.js";
-import { startGateway } from "./gateway.js";
 
 const config = loadConfigOrExit(() => loadGatewayConfig());
 const logger = createLogger({ service: "gateway", level: config.LOG_LEVEL });
-const tracing = await startTracing({ service: "gateway", endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-const gateway = await startGateway(config, logger);
-stopOnSignals(async () => {
-  await gateway.stop();
-  await tracing.shutdown();
-}, logger);
+// Each role loads only its own code: the primary of several processes runs no gateway itself.
+if (config.GATEWAY_PROCESSES > 1 && cluster.isPrimary) {
+  const { GatewayProcesses } = await import("./processes/gateway-processes.js");
+  const processes = GatewayProcesses.start({ count: config.GATEWAY_PROCESSES, logger });
+  stopOnSignals(() => processes.stop(), logger);
+  processes.failed.catch(async (err: unknown) => {
+    logger.fatal({ err }, "the gateway could not start");
+    await processes.stop();
+    process.exit(1);
+  });
+} else {
+  const [{ startGateway }, { stopWithPrimary }, { startTracing }] = await Promise.all([
+    import("./gateway.js"),
+    import("./processes/gateway-processes.js"),
+    import("@lantern/shared/telemetry"),
+  ]);
+  if (cluster.isWorker) stopWithPrimary();
+  const tracing = await startTracing({ service: "gateway", endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const gateway = await startGateway(config, logger);
+  stopOnSignals(async () => {
+    await gateway.stop();
+    await tracing.shutdown();
+  }, logger);
+}

@@ -1,15 +1,16 @@
 import { Hono } from "hono";
 import { metricsScrapeAllowed } from "@lantern/shared/telemetry";
 import { ApiError } from "../errors/api-error.js";
+import { metricsText } from "../processes/shared-metrics.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
 
-/** Prometheus scrape; open unless METRICS_TOKEN is set (see README, Observability). */
+/** Prometheus scrape, of every gateway process on this port; open unless METRICS_TOKEN is set (see README, Observability). */
 export function metricsRoutes(deps: GatewayDeps) {
   const { registry } = deps.metrics;
   return new Hono<GatewayEnv>().get("/metrics", async (c) => {
     if (!metricsScrapeAllowed(c.req.header("authorization"), deps.config.METRICS_TOKEN)) {
       throw new ApiError(401, "invalid_request_error", "Send 'Authorization: Bearer <METRICS_TOKEN>' to read metrics.", { code: "invalid_metrics_token" });
     }
-    return c.body(await registry.metrics(), 200, { "content-type": registry.contentType });
+    return c.body(await metricsText(registry), 200, { "content-type": registry.contentType });
   });
 }

@@ -61,6 +61,8 @@ export class GatewayMetrics implements JobObserver {
       help: "Jobs waiting for a worker, by model and priority.",
       labelNames: ["model", "priority"],
       registers: [this.registry],
+      // Every gateway process reads the same queues: under GATEWAY_PROCESSES their values are not added up.
+      aggregator: "max",
       collect() {
         this.reset();
         for (const q of queues.all()) for (const priority of PRIORITIES) this.set({ model: q.model, priority }, q.waiting[priority]);
@@ -71,6 +73,7 @@ export class GatewayMetrics implements JobObserver {
       help: "How long the oldest waiting job of a model has waited (0 when none waits).",
       labelNames: ["model"],
       registers: [this.registry],
+      aggregator: "max",
       collect() {
         this.reset();
         for (const q of queues.all()) this.set({ model: q.model }, (q.oldestWaitMs ?? 0) / 1_000);

@@ -1,0 +1,117 @@
+import cluster, { type Worker } from "node:cluster";
+import type { Logger } from "@lantern/shared/logging";
+import { serveMetricsToProcesses } from "./shared-metrics.js";
+
+export interface GatewayProcessesOptions {
+  /** How many gateway processes share the port. */
+  count: number;
+  logger: Logger;
+  /** How long stopping waits for the processes to finish their requests before killing them. */
+  stopTimeoutMs?: number;
+}
+
+/** A replacement for a process that died waits this long at first, twice as long after each quick death. */
+const FIRST_RESTART_DELAY_MS = 500;
+const MAX_RESTART_DELAY_MS = 30_000;
+/** A process that served this long before dying counts as healthy: the next replacement starts at once. */
+const HEALTHY_RUN_MS = 60_000;
+
+interface Slot {
+  index: number;
+  worker: Worker;
+  startedAt: number;
+  listening: boolean;
+  restartDelayMs: number;
+}
+
+/**
+ * The primary process under GATEWAY_PROCESSES > 1 (Node's cluster module): starts that many
+ * gateway processes, which share the port (the primary hands out connections in turn) and are
+ * each a whole gateway with its own NATS connection, like replicas on other hosts; key limits are
+ * shared through NATS either way. A process that dies after it served is replaced; one that dies
+ * before it ever listened (a bad port, NATS unreachable) fails the whole start, as a single
+ * gateway process would. Serves `/metrics` of all processes added up.
+ */
+export class GatewayProcesses {
+  private readonly slots = new Map<number, Slot>();
+  private stopping = false;
+  private failedStart: ((reason: Error) => void) | undefined;
+  /** Rejects when a process dies before it ever listened: the gateway cannot start. */
+  readonly failed: Promise<never>;
+
+  private constructor(private readonly opts: GatewayProcessesOptions) {
+    this.failed = new Promise<never>((_, reject) => (this.failedStart = reject));
+    // Nobody needs to await it when nothing fails.
+    this.failed.catch(() => {});
+  }
+
+  static start(opts: GatewayProcessesOptions): GatewayProcesses {
+    if (!cluster.isPrimary) throw new Error("gateway processes are started from the primary process only");
+    const processes = new GatewayProcesses(opts);
+    serveMetricsToProcesses();
+    cluster.on("listening", (worker) => processes.onListening(worker));
+    cluster.on("exit", (worker, code, signal) => processes.onExit(worker, code, signal));
+    for (let index = 0; index < opts.count; index++) processes.fork(index, FIRST_RESTART_DELAY_MS);
+    return processes;
+  }
+
+  /** Process ids of the gateway processes running now. */
+  pids(): number[] {
+    return [...this.slots.values()].map((slot) => slot.worker.process.pid!).filter(Boolean);
+  }
+
+  private fork(index: number, restartDelayMs: number): void {
+    const worker = cluster.fork({ LANTERN_GATEWAY_PROCESS: String(index) });
+    this.slots.set(worker.id, { index, worker, startedAt: Date.now(), listening: false, restartDelayMs });
+    this.opts.logger.info({ index, pid: worker.process.pid }, "gateway process started");
+  }
+
+  private onListening(worker: Worker): void {
+    const slot = this.slots.get(worker.id);
+    if (slot) slot.listening = true;
+  }
+
+  private onExit(worker: Worker, code: number | null, signal: string | null): void {
+    const slot = this.slots.get(worker.id);
+    if (!slot) return;
+    this.slots.delete(worker.id);
+    if (this.stopping) return;
+    const { index, listening } = slot;
+    if (!listening) {
+      this.failedStart?.(new Error(`gateway process ${index} exited before it listened (code ${code}, signal ${signal})`));
+      return;
+    }
+    const ranMs = Date.now() - slot.startedAt;
+    const delayMs = ranMs >= HEALTHY_RUN_MS ? 0 : slot.restartDelayMs;
+    this.opts.logger.error({ index, pid: worker.process.pid, code, signal, restartInMs: delayMs }, "gateway process died; starting another");
+    setTimeout(() => {
+      if (!this.stopping) this.fork(index, ranMs >= HEALTHY_RUN_MS ? FIRST_RESTART_DELAY_MS : Math.min(delayMs * 2, MAX_RESTART_DELAY_MS));
+    }, delayMs);
+  }
+
+  /** Asks every process to stop (each finishes its open requests), and kills those still running after the timeout. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const running = [...this.slots.values()].map((slot) => slot.worker);
+    const timeoutMs = this.opts.stopTimeoutMs ?? 30_000;
+    await Promise.all(
+      running.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            if (worker.isDead()) return resolve();
+            const kill = setTimeout(() => worker.process.kill("SIGKILL"), timeoutMs);
+            worker.once("exit", () => {
+              clearTimeout(kill);
+              resolve();
+            });
+            worker.process.kill("SIGTERM");
+          }),
+      ),
+    );
+  }
+}
+
+/** In a gateway process under a primary: stops (as on SIGTERM) when the primary is gone, so no process outlives it. */
+export function stopWithPrimary(): void {
+  process.once("disconnect", () => process.kill(process.pid, "SIGTERM"));
+}
