@@ -91,6 +91,15 @@ it("stops every process on SIGTERM and exits 0", async () => {
   await waitFor(() => pids.every((pid) => !alive(pid)), 5_000, "no gateway process left");
 });
 
+it("leaves no gateway process behind when the primary is killed outright", async () => {
+  const orphaned = await stack.spawnGateway({ GATEWAY_PROCESSES: "2" });
+  await waitFor(() => orphaned.logs.filter((l) => l.msg === "gateway listening").length === 2, 30_000, "both gateway processes listening");
+  const pids = orphaned.logs.filter((l) => l.msg === "gateway process started").map((l) => Number(l.pid));
+  orphaned.process.kill("SIGKILL");
+  await orphaned.exited;
+  await waitFor(() => pids.every((pid) => !alive(pid)), 20_000, "the gateway processes leaving");
+}, 60_000);
+
 it("exits 1 when its processes cannot listen, leaving none behind", async () => {
   const taken: Server = createServer();
   await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));

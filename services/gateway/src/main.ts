@@ -16,12 +16,7 @@ if (config.GATEWAY_PROCESSES > 1 && cluster.isPrimary) {
     process.exit(1);
   });
 } else {
-  const [{ startGateway }, { stopWithPrimary }, { startTracing }] = await Promise.all([
-    import("./gateway.js"),
-    import("./processes/gateway-processes.js"),
-    import("@lantern/shared/telemetry"),
-  ]);
-  if (cluster.isWorker) stopWithPrimary();
+  const [{ startGateway }, { startTracing }] = await Promise.all([import("./gateway.js"), import("@lantern/shared/telemetry")]);
   const tracing = await startTracing({ service: "gateway", endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const gateway = await startGateway(config, logger);
   stopOnSignals(async () => {

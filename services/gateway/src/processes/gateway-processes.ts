@@ -30,7 +30,8 @@ interface Slot {
  * each a whole gateway with its own NATS connection, like replicas on other hosts; key limits are
  * shared through NATS either way. A process that dies after it served is replaced; one that dies
  * before it ever listened (a bad port, NATS unreachable) fails the whole start, as a single
- * gateway process would. Serves `/metrics` of all processes added up.
+ * gateway process would. Serves `/metrics` of all processes added up. A process whose primary is
+ * gone exits at once (Node's cluster module does that), so none outlives it.
  */
 export class GatewayProcesses {
   private readonly slots = new Map<number, Slot>();
@@ -109,9 +110,4 @@ export class GatewayProcesses {
       ),
     );
   }
-}
-
-/** In a gateway process under a primary: stops (as on SIGTERM) when the primary is gone, so no process outlives it. */
-export function stopWithPrimary(): void {
-  process.once("disconnect", () => process.kill(process.pid, "SIGTERM"));
 }
