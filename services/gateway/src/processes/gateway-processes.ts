@@ -28,14 +28,16 @@ interface Slot {
  * The primary process under GATEWAY_PROCESSES > 1 (Node's cluster module): starts that many
  * gateway processes, which share the port (the primary hands out connections in turn) and are
  * each a whole gateway with its own NATS connection, like replicas on other hosts; key limits are
- * shared through NATS either way. A process that dies after it served is replaced; one that dies
- * before it ever listened (a bad port, NATS unreachable) fails the whole start, as a single
- * gateway process would. Serves `/metrics` of all processes added up. A process whose primary is
+ * shared through NATS either way. Once all have listened, a process that dies is replaced; one that
+ * dies before that (a bad port, NATS unreachable) fails the whole start, as a single gateway
+ * process would. Serves `/metrics` of all processes added up. A process whose primary is
  * gone exits at once (Node's cluster module does that), so none outlives it.
  */
 export class GatewayProcesses {
   private readonly slots = new Map<number, Slot>();
   private stopping = false;
+  /** Set once every process of the first start listened: later deaths are replaced, never fatal. */
+  private started = false;
   private failedStart: ((reason: Error) => void) | undefined;
   /** Rejects when a process dies before it ever listened: the gateway cannot start. */
   readonly failed: Promise<never>;
@@ -70,6 +72,7 @@ export class GatewayProcesses {
   private onListening(worker: Worker): void {
     const slot = this.slots.get(worker.id);
     if (slot) slot.listening = true;
+    if (!this.started && [...this.slots.values()].every((s) => s.listening)) this.started = true;
   }
 
   private onExit(worker: Worker, code: number | null, signal: string | null): void {
@@ -77,12 +80,13 @@ export class GatewayProcesses {
     if (!slot) return;
     this.slots.delete(worker.id);
     if (this.stopping) return;
-    const { index, listening } = slot;
-    if (!listening) {
-      this.failedStart?.(new Error(`gateway process ${index} exited before it listened (code ${code}, signal ${signal})`));
+    const { index } = slot;
+    if (!this.started) {
+      this.failedStart?.(new Error(`gateway process ${index} exited before the gateway started (code ${code}, signal ${signal})`));
       return;
     }
-    const ranMs = Date.now() - slot.startedAt;
+    // A replacement that cannot start (NATS down for a while) is tried again, ever more slowly.
+    const ranMs = slot.listening ? Date.now() - slot.startedAt : 0;
     const delayMs = ranMs >= HEALTHY_RUN_MS ? 0 : slot.restartDelayMs;
     this.opts.logger.error({ index, pid: worker.process.pid, code, signal, restartInMs: delayMs }, "gateway process died; starting another");
     setTimeout(() => {
