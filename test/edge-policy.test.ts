@@ -236,6 +236,29 @@ describe("limits across two gateways", () => {
     await prices.delete(toModelToken(BUNDLED_MODEL));
   });
 
+  it("a request too big for a whole token window or a whole budget says so, with no Retry-After: waiting would not help", async () => {
+    await setPrice(BUNDLED_MODEL, 1000, 2000);
+    const { secret } = await putKey({ rateLimits: [{ kind: "tokens", limit: 100, windowSeconds: 60 }], budget: { amountUsd: 0.5, period: "day" } });
+    await waitFor(async () => (await call(gateways[0]!, "/v1/models", secret)).status === 200);
+
+    const tooManyTokens = await chat(gateways[0]!, secret, { max_tokens: 500 });
+    expectOpenAiError(tooManyTokens, 429, "tokens", "rate_limit_exceeded");
+    expect(tooManyTokens.body.error.message).toMatch(/^This request may use \d+ tokens \(its prompt's size and max_tokens\), more than the limit of 100 tokens per 60 s of this API key\./);
+    expect(tooManyTokens.headers.get("retry-after")).toBeNull();
+
+    // The body's bytes bound its prompt tokens (about $0.07 of them), 80 completion tokens add $0.16: more than $0.2.
+    const { secret: small } = await putKey({ budget: { amountUsd: 0.2, period: "day" } });
+    await waitFor(async () => (await call(gateways[0]!, "/v1/models", small)).status === 200);
+    const tooDear = await chat(gateways[0]!, small, { max_tokens: 80 });
+    expectOpenAiError(tooDear, 429, "insufficient_quota", "insufficient_quota");
+    expect(tooDear.body.error.message).toMatch(/^This request may cost up to \$0\.\d+ \(its prompt's size and max_tokens at the model's prices\), more than the \$0\.2 left of the \$0\.2 budget of this API key for the period\./);
+    expect(tooDear.headers.get("retry-after")).toBeNull();
+
+    // The same key can still afford a small request.
+    expect((await chat(gateways[0]!, small, { max_tokens: 4 })).status).toBe(200);
+    await prices.delete(toModelToken(BUNDLED_MODEL));
+  });
+
   it("holds max concurrent across both gateways, and frees a slot when a client leaves", async () => {
     const { secret } = await putKey({ maxConcurrent: 2 });
     for (const url of gateways) await waitFor(async () => (await call(url, "/v1/models", secret)).status === 200);

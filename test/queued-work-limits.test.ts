@@ -182,7 +182,7 @@ it("fails a task whose call the budget cannot pay for, and refuses new work once
   expect(queued.status, JSON.stringify(queued.body)).toBe(202);
   const view = await finished(secret, queued.body.id);
   expect(view.status).toBe("failed");
-  expect(view.error).toContain("budget of $1");
+  expect(view.error).toMatch(/^This call may cost up to \$[\d.]+ .*, more than the \$0\.01 left of the \$1 budget of the API key this work belongs to for the period\./);
   const refusedCall = (await callsOf(policy.keyId)).find((e) => e.path === "/api/v1/tasks" && e.status === 429);
   expect(refusedCall).toMatchObject({ model: BUNDLED_MODEL, errorType: "insufficient_quota", promptTokens: 0, completionTokens: 0, costUsd: 0 });
 

@@ -36,7 +36,7 @@ describe("admission", () => {
       state = r.counters;
     }
     const refused = admit(state, request(p), T0);
-    expect(refused.outcome).toEqual({ ok: false, refusal: { kind: "requests", limit: 3, windowSeconds: 60, retryAfterSeconds: 45 } });
+    expect(refused.outcome).toEqual({ ok: false, refusal: { kind: "requests", limit: 3, windowSeconds: 60, retryAfterSeconds: 45, requested: 1 } });
     // The next minute starts from zero.
     expect(admit(state, request(p), Date.UTC(2025, 2, 12, 10, 31)).outcome.ok).toBe(true);
   });
@@ -91,7 +91,7 @@ describe("admission", () => {
     const first = admit(emptyCounters(), request(p, 0, 0.6), T0);
     expect(first.outcome.ok).toBe(true);
     const over = admit(first.counters, request(p, 0, 0.6), T0);
-    expect(over.outcome).toEqual({ ok: false, refusal: { kind: "budget", amountUsd: 1, retryAfterSeconds: 48_585 } }); // to midnight UTC, rounded up
+    expect(over.outcome).toEqual({ ok: false, refusal: { kind: "budget", amountUsd: 1, retryAfterSeconds: 48_585, spentUsd: 0.6, requestUsd: 0.6 } }); // to midnight UTC, rounded up
     const reservation = (first.outcome as { reservation: Reservation }).reservation;
     const settled = settle(first.counters, reservation, { tokens: 0, costUsd: 0.1 }, T0);
     expect(settled.spend!.usd).toBeCloseTo(0.1);
@@ -102,7 +102,7 @@ describe("admission", () => {
   it("refuses even free requests once the budget is spent", () => {
     const p = policy({ budget: { amountUsd: 1, period: "total" } });
     const spent = { ...emptyCounters(), spend: { start: 0, usd: 1 } };
-    expect(admit(spent, request(p, 0, 0), T0).outcome).toEqual({ ok: false, refusal: { kind: "budget", amountUsd: 1, retryAfterSeconds: null } });
+    expect(admit(spent, request(p, 0, 0), T0).outcome).toEqual({ ok: false, refusal: { kind: "budget", amountUsd: 1, retryAfterSeconds: null, spentUsd: 1, requestUsd: 0 } });
   });
 });
 

@@ -76,9 +76,11 @@ export interface Reservation {
 }
 
 export type Refusal =
-  | { kind: "requests" | "tokens"; limit: number; windowSeconds: number; retryAfterSeconds: number }
+  /** `requested`: what this admission would add to the window (1 request, or its tokens). */
+  | { kind: "requests" | "tokens"; limit: number; windowSeconds: number; retryAfterSeconds: number; requested: number }
   | { kind: "concurrency"; limit: number; retryAfterSeconds: 1 }
-  | { kind: "budget"; amountUsd: number; retryAfterSeconds: number | null };
+  /** `spentUsd`: the period's spend so far, reservations of running requests included; `requestUsd`: what this one reserves. */
+  | { kind: "budget"; amountUsd: number; retryAfterSeconds: number | null; spentUsd: number; requestUsd: number };
 
 export interface AdmitRequest {
   policy: KeyPolicy;
@@ -166,7 +168,13 @@ function firstRefusal(next: KeyCounters, req: AdmitRequest, now: number, share: 
     const used = next.windows[windowId(limit)]?.used ?? 0;
     const adding = limit.kind === "requests" ? requestsCounted(req) : req.tokens;
     if (adding > 0 && used + adding > limit.limit * share) {
-      return { kind: limit.kind, limit: limit.limit, windowSeconds: limit.windowSeconds, retryAfterSeconds: secondsUntil(start + limit.windowSeconds * 1000, now) };
+      return {
+        kind: limit.kind,
+        limit: limit.limit,
+        windowSeconds: limit.windowSeconds,
+        retryAfterSeconds: secondsUntil(start + limit.windowSeconds * 1000, now),
+        requested: adding,
+      };
     }
   }
   if (policy.budget && next.spend) {
@@ -174,7 +182,13 @@ function firstRefusal(next: KeyCounters, req: AdmitRequest, now: number, share: 
     const amount = policy.budget.amountUsd * share;
     if (usd >= amount || usd + req.costUsd > amount) {
       const { end } = budgetPeriod(now, policy.budget.period);
-      return { kind: "budget", amountUsd: policy.budget.amountUsd, retryAfterSeconds: Number.isFinite(end) ? secondsUntil(end, now) : null };
+      return {
+        kind: "budget",
+        amountUsd: policy.budget.amountUsd,
+        retryAfterSeconds: Number.isFinite(end) ? secondsUntil(end, now) : null,
+        spentUsd: usd,
+        requestUsd: req.costUsd,
+      };
     }
   }
   return null;

@@ -1,5 +1,5 @@
 import { ApiError } from "../errors/api-error.js";
-import type { Refusal } from "@lantern/shared/limits";
+import { refusalIsFinal, refusalMessage, type Refusal } from "@lantern/shared/limits";
 
 export const invalidApiKey = (message: string) => new ApiError(401, "invalid_request_error", message, { code: "invalid_api_key" });
 
@@ -24,27 +24,18 @@ export const limitsUnavailable = () =>
     headers: { "Retry-After": "1" },
   });
 
-/** A refused admission in OpenAI's shape, with when to come back. */
+/** A refused admission in OpenAI's shape, with when to come back (no Retry-After when coming back cannot help). */
 export function overLimit(refusal: Refusal): ApiError {
-  const retry = (seconds: number | null): Record<string, string> => (seconds === null ? {} : { "Retry-After": String(seconds) });
+  const headers: Record<string, string> =
+    refusal.retryAfterSeconds === null || refusalIsFinal(refusal) ? {} : { "Retry-After": String(refusal.retryAfterSeconds) };
+  const message = refusalMessage(refusal, "This API key", "request");
   switch (refusal.kind) {
     case "requests":
     case "tokens":
-      return new ApiError(
-        429,
-        refusal.kind,
-        `Rate limit reached: ${refusal.limit} ${refusal.kind} per ${refusal.windowSeconds} s for this API key. Retry after ${refusal.retryAfterSeconds} s.`,
-        { code: "rate_limit_exceeded", headers: retry(refusal.retryAfterSeconds) },
-      );
+      return new ApiError(429, refusal.kind, message, { code: "rate_limit_exceeded", headers });
     case "concurrency":
-      return new ApiError(429, "requests", `Too many concurrent requests for this API key (at most ${refusal.limit}).`, {
-        code: "concurrency_limit_exceeded",
-        headers: retry(refusal.retryAfterSeconds),
-      });
+      return new ApiError(429, "requests", message, { code: "concurrency_limit_exceeded", headers });
     case "budget":
-      return new ApiError(429, "insufficient_quota", `This API key has used its budget of $${refusal.amountUsd} for the period.`, {
-        code: "insufficient_quota",
-        headers: retry(refusal.retryAfterSeconds),
-      });
+      return new ApiError(429, "insufficient_quota", message, { code: "insufficient_quota", headers });
   }
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { costUsd, usageEventOf, type InferInput, type UsageEvent } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { hasLimits, LimitsUnavailableError, type KeyStore, type LimitKeeper, type PriceBook, type Refusal, type Reservation } from "@lantern/shared/limits";
+import { hasLimits, LimitsUnavailableError, refusalIsFinal, refusalMessage, type KeyStore, type LimitKeeper, type PriceBook, type Refusal, type Reservation } from "@lantern/shared/limits";
 import type { UsageOutbox } from "@lantern/shared/nats";
 
 /** Who a model call is made for, as its usage event names it and whose limits admit it. */
@@ -98,7 +98,7 @@ export class ModelUsage {
       try {
         const outcome = await this.opts.limits.admit(key.hash, request);
         if (outcome.ok) return admitted(outcome.reservation ? { keyHash: key.hash, reservation: outcome.reservation } : null);
-        waitMs = this.waitFor(account, claim, startedAt, outcome.refusal, request.tokens);
+        waitMs = this.waitFor(account, claim, startedAt, outcome.refusal);
       } catch (err) {
         // NATS is away for a moment: the call waits for it like for any other room.
         if (!(err instanceof LimitsUnavailableError)) throw err;
@@ -109,19 +109,11 @@ export class ModelUsage {
   }
 
   /** How long to wait before asking again; throws the KeyLimitError when the wait would be too long. */
-  private waitFor(account: CallAccount, claim: CallClaim, startedAt: number, refusal: Refusal, tokens: number): number {
+  private waitFor(account: CallAccount, claim: CallClaim, startedAt: number, refusal: Refusal): number {
     const waitMs = refusal.retryAfterSeconds === null ? Number.POSITIVE_INFINITY : refusal.retryAfterSeconds * 1000;
-    // A call needing more tokens than a whole window allows never fits: waiting would not help.
-    const neverFits = refusal.kind === "tokens" && tokens > refusal.limit;
-    if (refusal.kind !== "budget" && !neverFits && waitMs <= this.opts.maxWaitMs) return waitMs;
-    const message =
-      refusal.kind === "budget"
-        ? `The API key this work belongs to has used its budget of $${refusal.amountUsd} for the period.`
-        : refusal.kind === "concurrency"
-          ? `The API key this work belongs to has too many calls running (at most ${refusal.limit}).`
-          : neverFits
-            ? `The call may use ${tokens} tokens (its prompt's size and max_tokens), more than the limit of ${refusal.limit} tokens per ${refusal.windowSeconds} s of the API key this work belongs to.`
-            : `The API key this work belongs to reached its limit of ${refusal.limit} ${refusal.kind} per ${refusal.windowSeconds} s; retry after ${refusal.retryAfterSeconds} s.`;
+    // A budget refusal lasts until the period ends, and a call bigger than a whole window never fits: neither is waited out.
+    if (refusal.kind !== "budget" && !refusalIsFinal(refusal) && waitMs <= this.opts.maxWaitMs) return waitMs;
+    const message = refusalMessage(refusal, "The API key this work belongs to", "call");
     throw this.refused(account, claim, startedAt, 429, refusal.kind === "budget" ? "insufficient_quota" : refusal.kind, message);
   }
 
