@@ -212,6 +212,8 @@ const routeCases: HostileCase[] = [
   { name: "admin: key list with a negative offset", service: "admin", method: "GET", path: "/api/key-management/keys?offset=-1", status: 400, param: "offset" },
   { name: "admin: price negative", service: "admin", path: "/api/prices", body: { model: BUNDLED_MODEL, inputPerMTokUsd: -1, outputPerMTokUsd: 1 }, status: 400, param: "inputPerMTokUsd" },
   { name: "admin: price as strings", service: "admin", path: "/api/prices", body: { model: BUNDLED_MODEL, inputPerMTokUsd: "free", outputPerMTokUsd: "free" }, status: 400, param: "inputPerMTokUsd" },
+  // The misspelt field is named, not the required one it stands for (reported missing as well).
+  { name: "admin: route with 'name' for 'model'", service: "admin", path: "/api/routes", body: { name: "story", steps: [{ provider: "local", model: BUNDLED_MODEL }] }, status: 400, param: "name" },
   { name: "admin: price update with an unknown field", service: "admin", method: "PATCH", path: `/api/prices/${BUNDLED_MODEL}`, body: { isAdmin: true }, status: 400 },
   { name: "admin: events from a word", service: "admin", method: "GET", path: "/api/events?start=yesterday", status: 400, param: "start" },
   { name: "admin: events from beyond any date", service: "admin", method: "GET", path: "/api/events?start=99999999999999999999999", status: 400, param: "start" },

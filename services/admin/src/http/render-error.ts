@@ -10,8 +10,9 @@ export function paramOf(path: readonly PropertyKey[]): string | null {
 }
 
 export function fromZodError(err: ZodError): ApiError {
-  const issue = err.issues[0];
-  // A misspelt field (`allowed_models`) is named itself, so the client sees what to rename.
+  // A misspelt field (`allowed_models`) is named itself, so the client sees what to rename; it
+  // goes first, since the required field it stands for is then reported missing too.
+  const issue = err.issues.find((i) => i.code === "unrecognized_keys") ?? err.issues[0];
   if (issue?.code === "unrecognized_keys") {
     const param = paramOf([...issue.path, issue.keys[0] ?? ""]);
     return invalidRequest(`Unknown field '${param}'.`, param, "unknown_field");
