@@ -58,13 +58,8 @@ export class GatewayProcesses {
     return processes;
   }
 
-  /** Process ids of the gateway processes running now. */
-  pids(): number[] {
-    return [...this.slots.values()].map((slot) => slot.worker.process.pid!).filter(Boolean);
-  }
-
   private fork(index: number, restartDelayMs: number): void {
-    const worker = cluster.fork({ LANTERN_GATEWAY_PROCESS: String(index) });
+    const worker = cluster.fork();
     this.slots.set(worker.id, { index, worker, startedAt: Date.now(), listening: false, restartDelayMs });
     this.opts.logger.info({ index, pid: worker.process.pid }, "gateway process started");
   }
