@@ -73,6 +73,14 @@ it("replaces a process that dies, and the other serves meanwhile", async () => {
   await waitFor(() => gateway.logs.some((l) => l.msg === "gateway process died; starting another" && l.pid === victim), 10_000, "the primary seeing the death");
   for (let i = 0; i < 6; i++) expect((await getOnNewConnection("/v1/models")).status).toBe(200);
 
+  // While the replacement starts, scrapes are answered at once, without it.
+  await waitFor(() => startedPids().length === 3, 10_000, "the replacement starting");
+  const startedAt = Date.now();
+  const scrape = await getOnNewConnection("/metrics");
+  expect(scrape.status).toBe(200);
+  expect(Date.now() - startedAt).toBeLessThan(2_000);
+  expect(gateway.logs.filter((l) => l.msg === "gateway listening")).toHaveLength(2);
+
   await waitFor(() => gateway.logs.filter((l) => l.msg === "gateway listening").length === 3, 30_000, "the replacement listening");
   const before = new Set(requestLines().map((l) => l.gatewayId));
   for (let i = 0; i < 10; i++) expect((await getOnNewConnection("/v1/models")).status).toBe(200);
