@@ -11,6 +11,17 @@ export function metricsRoutes(deps: GatewayDeps) {
     if (!metricsScrapeAllowed(c.req.header("authorization"), deps.config.METRICS_TOKEN)) {
       throw new ApiError(401, "invalid_request_error", "Send 'Authorization: Bearer <METRICS_TOKEN>' to read metrics.", { code: "invalid_metrics_token" });
     }
-    return c.body(await metricsText(registry), 200, { "content-type": registry.contentType });
+    let text: string;
+    try {
+      text = await metricsText(registry);
+    } catch (err) {
+      // Several gateway processes, and one did not answer in time: no partial counters, try again.
+      deps.logger.warn({ err }, "collecting the gateway processes' metrics failed");
+      throw new ApiError(503, "service_unavailable_error", "The gateway's processes did not all report their metrics in time. Retry shortly.", {
+        code: "metrics_unavailable",
+        headers: { "Retry-After": "1" },
+      });
+    }
+    return c.body(text, 200, { "content-type": registry.contentType });
   });
 }
