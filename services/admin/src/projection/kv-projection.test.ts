@@ -39,7 +39,8 @@ describe("KV projection resync", () => {
     const during = await t.call("POST", "/api/key-management/keys", { name: "during-wipe" });
     expect(during.status).toBe(201);
     const fresh = await waitForBuckets();
-    await waitFor(async () => (await kvJson(fresh.keys, hashApiKey(during.body.key))) !== null);
+    // A resync writes keys, then the other tables: wait for the last of them, not the first.
+    await waitFor(async () => (await kvJson(fresh.keys, hashApiKey(during.body.key))) !== null && (await kvJson(fresh.prices, toModelToken("m1"))) !== null);
     expect(await kvJson(fresh.keys, hashApiKey(during.body.key))).toMatchObject({ name: "during-wipe" });
     expect(await kvJson(fresh.keys, hashApiKey(before.body.key))).toMatchObject({ name: "before-wipe" });
     expect(await kvJson(fresh.prices, toModelToken("m1"))).toMatchObject({ inputPerMTokUsd: 1 });
