@@ -10,7 +10,8 @@ export type AdminEnv = { Variables: { requestId: string } };
 export function adminRouter(): OpenAPIHono<AdminEnv> {
   return new OpenAPIHono<AdminEnv>({
     defaultHook: (result, c) => {
-      if (!result.success) return renderError(fromZodError(result.error), c);
+      // `data` is what was parsed, failed or not (the validator passes it along).
+      if (!result.success) return renderError(fromZodError(result.error, (result as { data?: unknown }).data), c);
       return undefined;
     },
   });

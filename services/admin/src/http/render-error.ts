@@ -9,7 +9,18 @@ export function paramOf(path: readonly PropertyKey[]): string | null {
   return path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), "");
 }
 
-export function fromZodError(err: ZodError): ApiError {
+/** The value at a zod issue's path in what was parsed; undefined where nothing is there. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (typeof value !== "object" || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** `input`, when given, is what was parsed: a field it lacks is reported missing rather than of the wrong type. */
+export function fromZodError(err: ZodError, input?: unknown): ApiError {
   // A misspelt field (`allowed_models`) is named itself, so the client sees what to rename; it
   // goes first, since the required field it stands for is then reported missing too.
   const issue = err.issues.find((i) => i.code === "unrecognized_keys") ?? err.issues[0];
@@ -18,6 +29,9 @@ export function fromZodError(err: ZodError): ApiError {
     return invalidRequest(`Unknown field '${param}'.`, param, "unknown_field");
   }
   const param = issue ? paramOf(issue.path) : null;
+  if (issue?.code === "invalid_type" && param !== null && input !== undefined && valueAt(input, issue.path) === undefined) {
+    return invalidRequest(`Missing required parameter: '${param}'.`, param, "missing_required_parameter");
+  }
   const message = issue ? `Invalid value for '${param ?? "body"}': ${issue.message}` : "Invalid request.";
   return invalidRequest(message, param);
 }

@@ -88,6 +88,17 @@ describe.each<DatabaseKind>(["postgres"])("key lifecycle over HTTP (%s)", (kind)
     expect(revoked.body.data.every((k: { revoked: boolean }) => k.revoked)).toBe(true);
   });
 
+  it("names a field left out as missing, and one of the wrong type as invalid", async () => {
+    const missing = await t.call("POST", KEYS, { tags: ["x"] });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toEqual({ message: "Missing required parameter: 'name'.", type: "invalid_request_error", param: "name", code: "missing_required_parameter" });
+    const nestedMissing = await t.call("POST", KEYS, { name: "k", rateLimits: [{ kind: "requests", windowSeconds: 60 }] });
+    expect(nestedMissing.body.error).toMatchObject({ message: "Missing required parameter: 'rateLimits[0].limit'.", param: "rateLimits[0].limit" });
+    const wrongType = await t.call("POST", KEYS, { name: 5 });
+    expect(wrongType.body.error).toMatchObject({ param: "name", code: "invalid_value" });
+    expect(wrongType.body.error.message).toMatch(/^Invalid value for 'name': .*expected string/);
+  });
+
   it("ends with KV matching the database after many concurrent changes to one key", async () => {
     const created = await t.call("POST", KEYS, { name: "race-0" });
     const names = Array.from({ length: 20 }, (_, i) => `race-${i + 1}`);
