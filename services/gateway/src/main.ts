@@ -8,13 +8,15 @@ const logger = createLogger({ service: "gateway", level: config.LOG_LEVEL });
 // Each role loads only its own code: the primary of several processes runs no gateway itself.
 if (config.GATEWAY_PROCESSES > 1 && cluster.isPrimary) {
   const { GatewayProcesses } = await import("./processes/gateway-processes.js");
-  const processes = GatewayProcesses.start({ count: config.GATEWAY_PROCESSES, logger });
-  stopOnSignals(() => processes.stop(), logger);
-  processes.failed.catch(async (err: unknown) => {
-    logger.fatal({ err }, "the gateway could not start");
-    await processes.stop();
-    process.exit(1);
+  const processes = GatewayProcesses.start({
+    count: config.GATEWAY_PROCESSES,
+    logger,
+    onStartFailed: (err) => {
+      logger.fatal({ err }, "the gateway could not start");
+      void processes.stop().then(() => process.exit(1));
+    },
   });
+  stopOnSignals(() => processes.stop(), logger);
 } else {
   const [{ startGateway }, { startTracing }] = await Promise.all([import("./gateway.js"), import("@lantern/shared/telemetry")]);
   const tracing = await startTracing({ service: "gateway", endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });

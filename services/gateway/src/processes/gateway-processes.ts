@@ -8,6 +8,8 @@ export interface GatewayProcessesOptions {
   logger: Logger;
   /** How long stopping waits for the processes to finish their requests before killing them. */
   stopTimeoutMs?: number;
+  /** Called when a process dies before the gateway has started: it cannot start. */
+  onStartFailed: (reason: Error) => void;
 }
 
 /** A replacement for a process that died waits this long at first, twice as long after each quick death. */
@@ -38,15 +40,8 @@ export class GatewayProcesses {
   private stopping = false;
   /** Set once every process of the first start listened: later deaths are replaced, never fatal. */
   private started = false;
-  private failedStart: ((reason: Error) => void) | undefined;
-  /** Rejects when a process dies before it ever listened: the gateway cannot start. */
-  readonly failed: Promise<never>;
 
-  private constructor(private readonly opts: GatewayProcessesOptions) {
-    this.failed = new Promise<never>((_, reject) => (this.failedStart = reject));
-    // Nobody needs to await it when nothing fails.
-    this.failed.catch(() => {});
-  }
+  private constructor(private readonly opts: GatewayProcessesOptions) {}
 
   static start(opts: GatewayProcessesOptions): GatewayProcesses {
     if (!cluster.isPrimary) throw new Error("gateway processes are started from the primary process only");
@@ -77,15 +72,15 @@ export class GatewayProcesses {
     if (this.stopping) return;
     const { index } = slot;
     if (!this.started) {
-      this.failedStart?.(new Error(`gateway process ${index} exited before the gateway started (code ${code}, signal ${signal})`));
+      this.opts.onStartFailed(new Error(`gateway process ${index} exited before the gateway started (code ${code}, signal ${signal})`));
       return;
     }
     // A replacement that cannot start (NATS down for a while) is tried again, ever more slowly.
-    const ranMs = slot.listening ? Date.now() - slot.startedAt : 0;
-    const delayMs = ranMs >= HEALTHY_RUN_MS ? 0 : slot.restartDelayMs;
+    const healthy = slot.listening && Date.now() - slot.startedAt >= HEALTHY_RUN_MS;
+    const delayMs = healthy ? 0 : slot.restartDelayMs;
     this.opts.logger.error({ index, pid: worker.process.pid, code, signal, restartInMs: delayMs }, "gateway process died; starting another");
     setTimeout(() => {
-      if (!this.stopping) this.fork(index, ranMs >= HEALTHY_RUN_MS ? FIRST_RESTART_DELAY_MS : Math.min(delayMs * 2, MAX_RESTART_DELAY_MS));
+      if (!this.stopping) this.fork(index, healthy ? FIRST_RESTART_DELAY_MS : Math.min(delayMs * 2, MAX_RESTART_DELAY_MS));
     }, delayMs);
   }
 
