@@ -30,10 +30,12 @@ import {
 import { ensureEdgeBuckets, freePort, startLocalNatsServer, type LocalNatsServer } from "@lantern/shared/nats";
 import { GATEWAY_NODE_FLAGS, repoRoot } from "../scripts/local-stack.js";
 import { timeRequest, timeStream, type StreamTiming, type Target } from "./request-timing.js";
-import { cpuSeconds, overTree, percentile, processTree, rssMiB } from "./stats.js";
+import { cpuSeconds, machineBusySeconds, overTree, percentile, rssMiB } from "./stats.js";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const LOAD_BLOCK_SECONDS = 1;
 const CONCURRENCY = [1, 16, 64];
+const SETTLE_SECONDS = Number(process.env.BENCH_SETTLE_SECONDS ?? 4);
 const SINGLE_REQUESTS = Number(process.env.BENCH_SINGLE_REQUESTS ?? 2_000);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 200);
 const MODEL = "bench-model";
@@ -153,18 +155,79 @@ interface LoadFigures {
   failures: number;
   /** CPU time the serving process (the proxy in front of the upstream) spent per request, in µs. */
   cpuUsPerRequest: number;
+  /** CPU time the whole machine spent per request (every process, every core), in µs. */
+  machineUsPerRequest: number;
+  /** Of it, the load generator's (this process, autocannon) and nats-server's (where its pid is known). */
+  loadGenUsPerRequest: number;
+  natsUsPerRequest: number;
 }
 
-async function load(target: Target, connections: number, seconds: number, sampleRss?: () => void): Promise<LoadFigures> {
+/** nats-server's pid: the one this benchmark started, or BENCH_NATS_PID for the one at NATS_URL. */
+let natsPid: number | undefined = process.env.BENCH_NATS_PID ? Number(process.env.BENCH_NATS_PID) : undefined;
+
+/** What one block of load on one path came to: sums, so blocks add up. */
+interface LoadBlock {
+  requests: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  failures: number;
+  cpu: { serving: number; machine: number; loadGen: number; nats: number };
+}
+
+async function loadBlock(target: Target, connections: number, seconds: number): Promise<LoadBlock> {
+  const cpuOf = (pid: number | undefined) => (pid ? overTree(pid, cpuSeconds) : Number.NaN);
+  const before = { serving: cpuOf(target.pid), machine: machineBusySeconds(), loadGen: process.cpuUsage(), nats: cpuOf(natsPid) };
+  const result = await autocannon({ url: target.url, method: "POST", headers: target.headers, body, connections, duration: seconds });
+  const loadGen = process.cpuUsage(before.loadGen);
+  return {
+    requests: result.requests.total,
+    seconds: result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failures: result.non2xx + result.errors,
+    cpu: {
+      serving: cpuOf(target.pid) - before.serving,
+      machine: machineBusySeconds() - before.machine,
+      loadGen: (loadGen.user + loadGen.system) / 1e6,
+      nats: cpuOf(natsPid) - before.nats,
+    },
+  };
+}
+
+/** Totals over a path's blocks; latency percentiles are the median of the blocks' own. */
+function loadFigures(blocks: LoadBlock[]): LoadFigures {
+  const sum = (figure: (b: LoadBlock) => number) => blocks.reduce((total, b) => total + figure(b), 0);
+  const requests = sum((b) => b.requests);
+  const perRequest = (seconds: number) => (seconds * 1e6) / requests;
+  return {
+    rps: requests / sum((b) => b.seconds),
+    p50: percentile(blocks.map((b) => b.p50), 50),
+    p99: percentile(blocks.map((b) => b.p99), 50),
+    failures: sum((b) => b.failures),
+    cpuUsPerRequest: perRequest(sum((b) => b.cpu.serving)),
+    machineUsPerRequest: perRequest(sum((b) => b.cpu.machine)),
+    loadGenUsPerRequest: perRequest(sum((b) => b.cpu.loadGen)),
+    natsUsPerRequest: perRequest(sum((b) => b.cpu.nats)),
+  };
+}
+
+/**
+ * Load on each path in turn, in short blocks, for `seconds` per path in all: the machine's speed
+ * drifts by as much as 2x within seconds here, and taking turns puts that drift on every path alike.
+ */
+async function loadInTurns<P extends string>(targets: Record<P, Target>, connections: number, seconds: number, sampleRss?: () => void) {
+  const paths = Object.keys(targets) as P[];
+  const blocks = Object.fromEntries(paths.map((p) => [p, [] as LoadBlock[]])) as Record<P, LoadBlock[]>;
   const timer = sampleRss ? setInterval(sampleRss, 250) : undefined;
-  const cpuBefore = target.pid ? overTree(target.pid, cpuSeconds) : Number.NaN;
   try {
-    const result = await autocannon({ url: target.url, method: "POST", headers: target.headers, body, connections, duration: seconds });
-    const cpuUsPerRequest = target.pid ? ((overTree(target.pid, cpuSeconds) - cpuBefore) * 1e6) / result.requests.total : Number.NaN;
-    return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failures: result.non2xx + result.errors, cpuUsPerRequest };
+    for (let done = 0; done < seconds; done += LOAD_BLOCK_SECONDS) {
+      for (const p of paths) blocks[p].push(await loadBlock(targets[p], connections, Math.min(LOAD_BLOCK_SECONDS, seconds - done)));
+    }
   } finally {
     clearInterval(timer);
   }
+  return Object.fromEntries(paths.map((p) => [p, loadFigures(blocks[p])])) as Record<P, LoadFigures>;
 }
 
 /** Alternates the two targets in blocks, so machine noise falls on both alike. */
@@ -185,6 +248,7 @@ async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), "lantern-bench-gw-"));
   let nats: LocalNatsServer | undefined;
   const natsUrl = process.env.NATS_URL ?? (nats = await startLocalNatsServer({ dataDir })).url;
+  natsPid ??= nats?.process.pid;
   const namespace = `benchgw${process.pid}`;
   const upstreamServer = await startBenchServer("bench/fast-upstream.ts");
   const upstream = { child: upstreamServer.child, url: `${upstreamServer.origin}/v1` };
@@ -219,20 +283,25 @@ async function main() {
     const rss = { idle: gatewayRss(), peak: 0, after5s: Number.NaN, after30s: Number.NaN };
     const sampleRss = () => (rss.peak = Math.max(rss.peak, gatewayRss()));
 
-    console.log(`Gateway: ${processTree(pid).length > 1 ? `${processTree(pid).length - 1} processes under a primary (GATEWAY_PROCESSES)` : "one process"}`);
+    // Counted from the setting: the process tree also holds the TypeScript loader's esbuild service.
+    const processes = process.env.GATEWAY_PROCESSES;
+    console.log(`Gateway: ${processes && processes !== "1" ? `GATEWAY_PROCESSES=${processes}, under a primary` : "one process"}`);
     console.log(`Warming up (${SECONDS} s per path) ...`);
-    await load(targets.direct, 16, Math.max(1, SECONDS / 2));
-    await load(targets.gateway, 16, Math.max(1, SECONDS / 2), sampleRss);
+    await loadInTurns({ direct: targets.direct, gateway: targets.gateway }, 16, Math.max(1, SECONDS / 2), sampleRss);
 
     const rows: Array<{ c: number; direct: LoadFigures; gateway: LoadFigures; bare: LoadFigures }> = [];
     for (const c of CONCURRENCY) {
       console.log(`Load at ${c} connections, ${SECONDS} s per path ...`);
-      const direct = await load(targets.direct, c, SECONDS);
-      const viaGateway = await load(targets.gateway, c, SECONDS, sampleRss);
-      const bare = await load(targets.bare, c, SECONDS);
-      rows.push({ c, direct, gateway: viaGateway, bare });
+      rows.push({ c, ...(await loadInTurns(targets, c, SECONDS, sampleRss)) });
     }
 
+    // Right after load, every process here (the client and the upstream as well) runs at about half
+    // speed for a couple of seconds of one-at-a-time traffic: the machine, not the gateway. Timing
+    // starts once that has passed, on both paths alike.
+    console.log(`Settling into one-at-a-time traffic (${SETTLE_SECONDS} s, not counted) ...`);
+    for (const until = performance.now() + SETTLE_SECONDS * 1000; performance.now() < until; ) {
+      for (const t of ["direct", "gateway", "bare"] as const) for (let i = 0; i < 20; i++) await timeRequest(targets[t], body);
+    }
     console.log(`Single requests one at a time (${SINGLE_REQUESTS} per path) ...`);
     const single = await interleaved(SINGLE_REQUESTS, 100, (t) => timeRequest(targets[t], body));
     const singleBare: number[] = [];
@@ -270,6 +339,15 @@ async function main() {
           `${fmt(bare.cpuUsPerRequest, 0).padStart(10)} | ${fmt(g.cpuUsPerRequest / bare.cpuUsPerRequest).padStart(20)}`,
       );
     }
+    console.log("\nCPU time per request of the whole machine under load (µs, all processes and cores), and the shares of the load generator and nats-server:");
+    console.log("  conc | direct: machine / load gen | gateway: machine / load gen / nats-server | bare proxy: machine");
+    for (const { c, direct, gateway: g, bare } of rows) {
+      console.log(
+        `  ${String(c).padStart(4)} | ${`${fmt(direct.machineUsPerRequest, 0)} / ${fmt(direct.loadGenUsPerRequest, 0)}`.padStart(26)} | ` +
+          `${`${fmt(g.machineUsPerRequest, 0)} / ${fmt(g.loadGenUsPerRequest, 0)} / ${fmt(g.natsUsPerRequest, 0)}`.padStart(43)} | ${fmt(bare.machineUsPerRequest, 0).padStart(19)}`,
+      );
+    }
+    console.log("  (with every core busy, throughput goes as the inverse of the machine's CPU per request; nats-server n/a: set BENCH_NATS_PID for the one at NATS_URL)");
     const ratio64 = rows.find((r) => r.c === 64)!;
     const throughputRatio = ratio64.gateway.rps / ratio64.direct.rps;
     const p50Added = sp(single.gateway, 50) - sp(single.direct, 50);

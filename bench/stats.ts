@@ -44,6 +44,17 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/** CPU time (all but idle and iowait) the whole machine has used so far, summed over its cores, in seconds. */
+export function machineBusySeconds(): number {
+  try {
+    // First line of /proc/stat: "cpu user nice system idle iowait irq softirq steal ...", in clock ticks.
+    const [user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 // Linux reports process times in clock ticks; USER_HZ is 100 on every mainstream architecture.
 const CLOCK_TICKS_PER_SECOND = 100;
 
