@@ -51,6 +51,8 @@ async function putKey(over: Partial<KeyPolicy>) {
   const secret = `sk-queued-${keyCount}-${Math.random().toString(36).slice(2)}`;
   const policy = unrestrictedKeyPolicy(`queued-key-${keyCount++}`, over);
   await buckets.keys.put(hashApiKey(secret), JSON.stringify(policy));
+  // The gateway learns keys from its KV watch: wait until it knows this one (listing models admits nothing).
+  await waitFor(async () => (await fetch(`${stack.baseUrl}/v1/models`, { headers: { authorization: `Bearer ${secret}` } })).status !== 401, 10_000, "the gateway to know the key");
   return { secret, policy };
 }
 
