@@ -189,3 +189,37 @@ it("a chat on a socket takes the model's route: it falls over as a request does 
     await socket.close();
   }
 });
+
+it("a chat on a socket reads an upstream's text whole, however its bytes were cut on the way", async () => {
+  const pieces = ["Grüße", " aus", " 東京", " 🎉"];
+  const bytewise = await startOpenAiUpstream(async (req, res) => {
+    const head = { id: "c", object: "chat.completion.chunk", created: 1, model: String(req.body.model) };
+    const events = [
+      ...pieces.map((content) => ({ ...head, choices: [{ index: 0, delta: { content }, finish_reason: null }] })),
+      { ...head, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] },
+      { ...head, choices: [], usage: UPSTREAM_USAGE },
+    ];
+    const bytes = Buffer.from(`${events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join("")}data: [DONE]\n\n`);
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    // Every byte in its own write: characters and event boundaries arrive cut apart.
+    for (const byte of bytes) {
+      if (res.destroyed) return;
+      res.write(Buffer.of(byte));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    res.end();
+  });
+  const socket = await openSocket(stack.baseUrl, "/v1/ws/chat");
+  try {
+    await kv.putProvider({ name: "bytewise", baseUrl: bytewise.baseUrl, apiKey: null, timeoutMs: 5_000 });
+    await kv.putRoute({ model: "cut", steps: [upstreamStep("bytewise")] });
+    await waitFor(async () => ((await (await fetch(`${stack.baseUrl}/v1/models`)).json()) as { data: Array<{ id: string }> }).data.some((m) => m.id === "cut"));
+    socket.send({ type: "chat", id: "cut", model: "cut", content: "Say hello", params: { max_tokens: 8 } });
+    const end = await socket.next((f) => f.id === "cut" && (f.type === "done" || f.type === "error"));
+    expect(end).toMatchObject({ type: "done", finish_reason: "stop", usage: UPSTREAM_USAGE });
+    expect(socket.frames.filter((f) => f.id === "cut" && f.type === "delta").map((f) => f.content ?? "").join("")).toBe(pieces.join(""));
+  } finally {
+    await socket.close();
+    await bytewise.close();
+  }
+});

@@ -1,13 +1,15 @@
 import { createServer } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { openEdgeKv, sseData, streamedText, type EdgeKv } from "./harness/edge-kv.js";
-import { defaultBehaviour, startOpenAiUpstream, streamAnswer, UPSTREAM_TEXT, UPSTREAM_USAGE, type OpenAiUpstream } from "./harness/openai-upstream.js";
+import { defaultBehaviour, jsonAnswer, startOpenAiUpstream, streamAnswer, UPSTREAM_TEXT, UPSTREAM_USAGE, type OpenAiUpstream } from "./harness/openai-upstream.js";
 import { startTestStack, waitFor, type TestStack } from "./harness/test-stack.js";
 
 let stack: TestStack;
 let kv: EdgeKv;
 let upstream: OpenAiUpstream;
 const PROVIDER_KEY = "sk-upstream-secret";
+/** The gateway's GATEWAY_UPSTREAM_ANSWER_LIMIT_BYTES here, small enough for a test upstream to pass. */
+const ANSWER_LIMIT = 64 * 1024;
 
 const chat = (provider: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
   fetch(`${stack.baseUrl}/api/custom/providers/${provider}/chat/completions`, {
@@ -29,7 +31,7 @@ async function closedPort(): Promise<number> {
 
 beforeAll(async () => {
   upstream = await startOpenAiUpstream();
-  stack = await startTestStack();
+  stack = await startTestStack({ gatewayEnv: { GATEWAY_UPSTREAM_ANSWER_LIMIT_BYTES: String(ANSWER_LIMIT) } });
   kv = await openEdgeKv(stack.nats.url, stack.nats.namespace);
   await kv.putProvider({ name: "up", baseUrl: upstream.baseUrl, apiKey: PROVIDER_KEY, timeoutMs: 2_000 });
   await waitFor(async () => (await chat("up", hello)).ok, 10_000, "the provider to be known");
@@ -149,6 +151,48 @@ it("passes upstream errors on with their status and OpenAI body", async () => {
   } finally {
     upstream.behave(defaultBehaviour);
   }
+});
+
+it("an upstream answer larger than the gateway takes is a 502, read no further, and the gateway goes on serving", async () => {
+  const tooLarge = {
+    error: { message: `The upstream provider 'up' sent an answer larger than ${ANSWER_LIMIT} bytes.`, type: "server_error", param: null, code: "upstream_response_too_large" },
+  };
+  try {
+    // Declared up front, then sent without a length: both are cut off at the limit.
+    upstream.behave((req, res) => jsonAnswer(req, res, "x".repeat(ANSWER_LIMIT)));
+    const declared = await chat("up", hello);
+    expect(declared.status).toBe(502);
+    expect(await declared.json()).toEqual(tooLarge);
+
+    upstream.behave(async (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      // Endless: only the gateway hanging up ends it.
+      while (!res.destroyed) {
+        if (!res.write(`{"pad":"${"y".repeat(1000)}"},`)) await new Promise((resolve) => (res.once("drain", resolve), res.once("close", resolve)));
+      }
+    });
+    const endless = await chat("up", hello);
+    expect(endless.status).toBe(502);
+    expect(await endless.json()).toEqual(tooLarge);
+    await upstream.requests.at(-1)!.closed;
+
+    // A stream may run as long as it likes; one event of it may not outgrow the limit.
+    upstream.behave(async (req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: req.body.model, choices: [{ index: 0, delta: { content: "Hello" }, finish_reason: null }] })}\n\n`);
+      res.write(`data: {"pad":"${"z".repeat(2 * ANSWER_LIMIT)}`);
+    });
+    const stream = await chat("up", { ...hello, stream: true });
+    expect(stream.status).toBe(200);
+    const data = await sseData(stream);
+    expect(streamedText(data.slice(0, 1))).toBe("Hello");
+    expect(JSON.parse(data.at(-1)!)).toEqual({
+      error: { ...tooLarge.error, message: `The upstream provider 'up' sent a stream event larger than ${ANSWER_LIMIT} bytes.` },
+    });
+  } finally {
+    upstream.behave(defaultBehaviour);
+  }
+  expect((await chat("up", hello)).status).toBe(200);
 });
 
 it("an unknown provider is a 404 in the OpenAI shape", async () => {

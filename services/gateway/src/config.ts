@@ -19,6 +19,8 @@ export const GatewayConfig = z.object({
     .default("false")
     .transform((v) => v === "true" || v === "1"),
   GATEWAY_BODY_LIMIT_BYTES: intVar(1024 * 1024, { min: 1024 }),
+  /** An upstream provider's answer read whole, or one event of its stream, may be at most this large (else 502). */
+  GATEWAY_UPSTREAM_ANSWER_LIMIT_BYTES: intVar(64 * 1024 * 1024, { min: 1024 }),
   /** A body not fully received this long after its request began is refused (408): a slow sender cannot hold a connection. */
   GATEWAY_BODY_TIMEOUT_MS: intVar(15_000, { min: 10 }),
   GATEWAY_QUEUE_TIMEOUT_MS: intVar(30_000, { min: 1 }),

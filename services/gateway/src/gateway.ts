@@ -50,7 +50,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     afterEachReconnect(nats.nc, "stream REPLIES", ensureReplies, log);
   }
   const { providers, routes } = await startProviderTables(edgeBuckets, log);
-  const upstream = new UpstreamClient();
+  const upstream = new UpstreamClient({ answerLimitBytes: config.GATEWAY_UPSTREAM_ANSWER_LIMIT_BYTES });
   const cache = new ResponseCache(edgeBuckets.cache, log.child({ component: "cache" }));
 
   const registry = new WorkerRegistry({ ...buckets, heartbeatTtlMs: config.WORKER_HEARTBEAT_TTL_MS, logger: log });

@@ -19,7 +19,7 @@ const usage = { choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, to
 it("relays whole events only, however the upstream's bytes were cut", async () => {
   const { out, written } = client();
   let firsts = 0;
-  const relay = new SseRelay(out, { keepUsage: true, onFirstOutput: () => firsts++ });
+  const relay = new SseRelay(out, { maxEventBytes: 1 << 20, keepUsage: true, onFirstOutput: () => firsts++ });
   const all = event(role) + event(text("Hel")) + event(text("lo")) + event("[DONE]");
   const cuts = [5, 17, 40, 41, 90, all.length];
   let from = 0;
@@ -38,7 +38,7 @@ it("relays whole events only, however the upstream's bytes were cut", async () =
 
 it("reads the usage chunk and cuts it when the client did not ask for it", async () => {
   const { out, written } = client();
-  const relay = new SseRelay(out, { keepUsage: false, onFirstOutput: () => {} });
+  const relay = new SseRelay(out, { maxEventBytes: 1 << 20, keepUsage: false, onFirstOutput: () => {} });
   relay.push(Buffer.from(event(role) + event(text("Hi")) + event(usage) + event("[DONE]")));
   relay.finish();
   await new Promise((r) => setImmediate(r));
@@ -48,7 +48,7 @@ it("reads the usage chunk and cuts it when the client did not ask for it", async
 
 it("keeps the choices of a last chunk that also carries usage, and handles CRLF framing", async () => {
   const { out, written } = client();
-  const relay = new SseRelay(out, { keepUsage: false, onFirstOutput: () => {} });
+  const relay = new SseRelay(out, { maxEventBytes: 1 << 20, keepUsage: false, onFirstOutput: () => {} });
   const last = { choices: [{ index: 0, delta: {}, finish_reason: "stop" }], usage: { prompt_tokens: 1, completion_tokens: 1 } };
   relay.push(Buffer.from(`data: ${JSON.stringify(text("A"))}\r\n\r\ndata: ${JSON.stringify(last)}\r\n\r\n`));
   relay.finish();

@@ -1,9 +1,9 @@
 import type { ServerResponse } from "node:http";
 import type { TokenUsage } from "@lantern/shared/contracts";
 import { tokenUsageOf } from "./openai-usage.js";
+import { SseEventCutter } from "./sse-events.js";
 
 const EVENT_END_LF = Buffer.from("\n\n");
-const EVENT_END_CRLF = Buffer.from("\r\n\r\n");
 /** A usage object, not the `"usage":null` most chunks carry once usage was asked for. */
 const USAGE_OBJECT = [Buffer.from('"usage":{'), Buffer.from('"usage": {')];
 /** A chunk that carries generated output (not the opening role chunk with empty content). */
@@ -15,13 +15,8 @@ export interface SseRelayHooks {
   onFirstOutput(): void;
   /** Every event's data as it passes, for those who keep the whole answer. */
   onData?: ((payload: string) => void) | undefined;
-}
-
-/** Where the last complete event in `buffer` ends (0: none is complete yet). */
-function completeEventsEnd(buffer: Buffer): number {
-  const lf = buffer.lastIndexOf(EVENT_END_LF);
-  const crlf = buffer.lastIndexOf(EVENT_END_CRLF);
-  return Math.max(lf === -1 ? 0 : lf + 2, crlf === -1 ? 0 : crlf + 4);
+  /** The largest event taken; a larger one makes `push` throw SseEventTooLargeError. */
+  maxEventBytes: number;
 }
 
 const hasUsageObject = (events: Buffer) => USAGE_OBJECT.some((pattern) => events.includes(pattern));
@@ -43,7 +38,7 @@ export function dataOf(event: string): string | undefined {
  * see the first output and the usage chunk, which it cuts out when the client did not ask for it.
  */
 export class SseRelay {
-  private pending: Buffer | undefined;
+  private readonly events: SseEventCutter;
   private outputSeen = false;
   /** The last usage the upstream reported. */
   usage: TokenUsage | undefined;
@@ -51,25 +46,20 @@ export class SseRelay {
   constructor(
     private readonly out: ServerResponse,
     private readonly hooks: SseRelayHooks,
-  ) {}
+  ) {
+    this.events = new SseEventCutter(hooks.maxEventBytes);
+  }
 
   /** Relays the complete events so far; false when the client's side is full (wait for `drain`). */
   push(chunk: Buffer): boolean {
-    const buffer = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-    const end = completeEventsEnd(buffer);
-    if (end === 0) {
-      this.pending = buffer;
-      return true;
-    }
-    this.pending = end < buffer.length ? buffer.subarray(end) : undefined;
-    return this.write(end === buffer.length ? buffer : buffer.subarray(0, end));
+    const complete = this.events.push(chunk);
+    return complete ? this.write(complete) : true;
   }
 
   /** Relays what is left after the upstream ended (an event without its closing blank line). */
   finish(): void {
-    const rest = this.pending;
-    this.pending = undefined;
-    if (rest && rest.length > 0) this.write(Buffer.concat([rest, EVENT_END_LF]));
+    const rest = this.events.rest();
+    if (rest) this.write(Buffer.concat([rest, EVENT_END_LF]));
   }
 
   private write(events: Buffer): boolean {

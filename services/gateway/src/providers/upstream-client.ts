@@ -31,10 +31,14 @@ export type UpstreamResponse = Dispatcher.ResponseData;
  */
 export class UpstreamClient {
   private readonly targets = new WeakMap<ProviderSetting, UpstreamTarget>();
+  /** The most an answer read whole (or one event of a stream) may hold: a runaway upstream must not exhaust the gateway's memory. */
+  readonly answerLimitBytes: number;
+  private readonly agent: Dispatcher;
 
-  constructor(
-    private readonly agent: Dispatcher = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000 }),
-  ) {}
+  constructor(opts: { answerLimitBytes: number; agent?: Dispatcher }) {
+    this.answerLimitBytes = opts.answerLimitBytes;
+    this.agent = opts.agent ?? new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000 });
+  }
 
   /**
    * Resolves with the upstream's status and headers once they arrive, the body still to read;

@@ -12,6 +12,9 @@ export const upstreamTimedOut = (provider: string, timeoutMs: number) =>
 export const upstreamBroken = (provider: string, cause: unknown) =>
   new ApiError(502, "server_error", `The upstream provider '${provider}' sent an answer that could not be read.`, { code: "upstream_bad_response", cause });
 
+export const upstreamTooLarge = (provider: string, limitBytes: number, what: "an answer" | "a stream event") =>
+  new ApiError(502, "server_error", `The upstream provider '${provider}' sent ${what} larger than ${limitBytes} bytes.`, { code: "upstream_response_too_large" });
+
 const UNDICI_TIMEOUTS = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
 
 /** A failed upstream call as the client sees it: a timeout is 504, anything else on the wire 502. */

@@ -11,18 +11,42 @@ import { tokenUsageOf } from "./openai-usage.js";
 import { PROVIDER_HEADER } from "./provider-header.js";
 import { SseRelay } from "./sse-relay.js";
 import { timeoutOf, type UpstreamCall, type UpstreamClient, type UpstreamResponse } from "./upstream-client.js";
-import { openAiErrorBody, upstreamFailure, upstreamTimedOut } from "./upstream-errors.js";
+import { SseEventTooLargeError } from "./sse-events.js";
+import { openAiErrorBody, upstreamFailure, upstreamTimedOut, upstreamTooLarge } from "./upstream-errors.js";
 
 /** What one call to an upstream came to, before anything was sent to the client. */
 export type UpstreamAttempt =
   /** A whole non-streamed answer (2xx), already read. */
   | { kind: "answer"; provider: string; status: number; contentType: string | undefined; body: Buffer }
-  /** A streamed answer (2xx) whose events are still to come. */
-  | { kind: "stream"; provider: string; status: number; response: UpstreamResponse; timeoutMs: number }
+  /** A streamed answer (2xx) whose events are still to come, none of them larger than `maxEventBytes`. */
+  | { kind: "stream"; provider: string; status: number; response: UpstreamResponse; timeoutMs: number; maxEventBytes: number }
   /** Any other status, its body read. */
   | { kind: "refusal"; provider: string; status: number; body: Buffer; retryAfter: string | undefined };
 
 const headerValue = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+/** The whole body, or null as soon as it passes `limit` bytes (the rest is not read: the connection is dropped). */
+async function readWhole(response: UpstreamResponse, limit: number): Promise<Buffer | null> {
+  const length = headerValue(response.headers["content-length"]);
+  const declared = length === undefined ? Number.NaN : Number(length);
+  if (declared > limit) {
+    response.body.destroy();
+    return null;
+  }
+  // A declared length within the limit is all the connection delivers for this answer.
+  if (Number.isInteger(declared)) return Buffer.from(await response.body.arrayBuffer());
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      response.body.destroy();
+      return null;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, size);
+}
 
 /**
  * Calls the upstream and reads as much as must be known before answering: the whole body of a
@@ -49,9 +73,10 @@ export async function attemptUpstream(client: UpstreamClient, call: UpstreamCall
     const status = response.statusCode;
     const contentType = headerValue(response.headers["content-type"]);
     if (status >= 200 && status < 300 && stream && contentType?.startsWith("text/event-stream")) {
-      return { kind: "stream", provider, status, response, timeoutMs };
+      return { kind: "stream", provider, status, response, timeoutMs, maxEventBytes: client.answerLimitBytes };
     }
-    const body = Buffer.from(await response.body.arrayBuffer());
+    const body = await readWhole(response, client.answerLimitBytes);
+    if (!body) throw upstreamTooLarge(provider, client.answerLimitBytes, "an answer");
     clientGone.removeEventListener("abort", dropCall);
     if (status >= 200 && status < 300) return { kind: "answer", provider, status, contentType, body };
     return { kind: "refusal", provider, status, body, retryAfter: headerValue(response.headers["retry-after"]) };
@@ -131,6 +156,7 @@ function relayStream(c: Context<GatewayEnv>, attempt: Extract<UpstreamAttempt, {
 
   const answer = options.keep ? new StreamAnswer() : undefined;
   const relay = new SseRelay(out, {
+    maxEventBytes: attempt.maxEventBytes,
     keepUsage: options.includeUsage,
     onFirstOutput: () => ledger.firstOutput(),
     onData: answer && ((payload) => answer.add(payload)),
@@ -138,7 +164,15 @@ function relayStream(c: Context<GatewayEnv>, attempt: Extract<UpstreamAttempt, {
   const body = attempt.response.body;
   const resume = () => body.resume();
   body.on("data", (chunk: Buffer) => {
-    if (!relay.push(chunk)) {
+    let clientHasRoom: boolean;
+    try {
+      clientHasRoom = relay.push(chunk);
+    } catch (err) {
+      // An event too large to hold: the stream cannot go on.
+      body.destroy(err as Error);
+      return;
+    }
+    if (!clientHasRoom) {
       body.pause();
       out.once("drain", resume);
     }
@@ -153,7 +187,10 @@ function relayStream(c: Context<GatewayEnv>, attempt: Extract<UpstreamAttempt, {
   body.once("error", (err) => {
     if (relay.usage) ledger.usage(relay.usage);
     if (out.destroyed) return;
-    const failure = upstreamFailure(attempt.provider, attempt.timeoutMs, err);
+    const failure =
+      err instanceof SseEventTooLargeError
+        ? upstreamTooLarge(attempt.provider, attempt.maxEventBytes, "a stream event")
+        : upstreamFailure(attempt.provider, attempt.timeoutMs, err);
     out.end(`data: ${JSON.stringify(failure.toBody())}\n\n`);
   });
   return RESPONSE_ALREADY_SENT;

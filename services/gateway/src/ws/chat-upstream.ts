@@ -5,9 +5,10 @@ import { ApiError, ClientGoneError, type ApiErrorType } from "../errors/api-erro
 import type { GatewayDeps } from "../http/gateway-env.js";
 import { tokenUsageOf } from "../providers/openai-usage.js";
 import { proxiedRequest, upstreamBody } from "../providers/proxied-request.js";
+import { SseEventCutter, SseEventTooLargeError } from "../providers/sse-events.js";
 import { dataOf } from "../providers/sse-relay.js";
 import { attemptUpstream, type UpstreamAttempt } from "../providers/upstream-proxy.js";
-import { openAiErrorBody, upstreamBroken } from "../providers/upstream-errors.js";
+import { openAiErrorBody, upstreamBroken, upstreamTooLarge } from "../providers/upstream-errors.js";
 import type { ChatGeneration } from "./chat-generation.js";
 import type { ChatFinishReason, ChatOutput, ChatTurn } from "./chat-output.js";
 
@@ -65,24 +66,29 @@ export async function upstreamChat(deps: GatewayDeps, gen: ChatGeneration, step:
   const kept = new StreamAnswer();
   let finish: unknown;
   let usage: unknown;
-  let pending = "";
+  // Whole events only are decoded: a character whose bytes two chunks split is read whole.
+  const cutter = new SseEventCutter(attempt.maxEventBytes);
+  const relayEvents = (events: Buffer) => {
+    for (const event of events.toString("utf8").split(/\r?\n\r?\n/)) {
+      const data = dataOf(event);
+      if (!data || data === "[DONE]") continue;
+      kept.add(data);
+      const chunk = JSON.parse(data) as Json;
+      if (chunk.usage && typeof chunk.usage === "object") usage = chunk.usage;
+      finish = relayChoice(out, (chunk.choices as Json[] | undefined)?.[0], "delta") ?? finish;
+    }
+  };
   try {
     for await (const bytes of attempt.response.body) {
-      pending += (bytes as Buffer).toString("utf8");
-      const events = pending.split(/\r?\n\r?\n/);
-      pending = events.pop()!;
-      for (const event of events) {
-        const data = dataOf(event);
-        if (!data || data === "[DONE]") continue;
-        kept.add(data);
-        const chunk = JSON.parse(data) as Json;
-        if (chunk.usage && typeof chunk.usage === "object") usage = chunk.usage;
-        finish = relayChoice(out, (chunk.choices as Json[] | undefined)?.[0], "delta") ?? finish;
-      }
+      const events = cutter.push(bytes as Buffer);
+      if (events) relayEvents(events);
     }
+    const rest = cutter.rest();
+    if (rest) relayEvents(rest);
   } catch (err) {
     attempt.response.body.destroy();
     if (gen.signal.aborted) throw new ClientGoneError();
+    if (err instanceof SseEventTooLargeError) throw upstreamTooLarge(provider.name, attempt.maxEventBytes, "a stream event");
     throw upstreamBroken(provider.name, err);
   }
   if (gen.signal.aborted) throw new ClientGoneError();
