@@ -11,7 +11,10 @@ export function adminRouter(): OpenAPIHono<AdminEnv> {
   return new OpenAPIHono<AdminEnv>({
     defaultHook: (result, c) => {
       // `data` is what was parsed, failed or not (the validator passes it along).
-      if (!result.success) return renderError(fromZodError(result.error, (result as { data?: unknown }).data), c);
+      if (!result.success) {
+        const from = result.target === "query" ? "query" : "body";
+        return renderError(fromZodError(result.error, (result as { data?: unknown }).data, from), c);
+      }
       return undefined;
     },
   });

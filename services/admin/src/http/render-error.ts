@@ -19,14 +19,19 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
-/** `input`, when given, is what was parsed: a field it lacks is reported missing rather than of the wrong type. */
-export function fromZodError(err: ZodError, input?: unknown): ApiError {
+/**
+ * `input`, when given, is what was parsed: a field it lacks is reported missing rather than of the
+ * wrong type. `from` says where the fields were: a name a query string may not carry is a parameter.
+ */
+export function fromZodError(err: ZodError, input?: unknown, from: "body" | "query" = "body"): ApiError {
   // A misspelt field (`allowed_models`) is named itself, so the client sees what to rename; it
   // goes first, since the required field it stands for is then reported missing too.
   const issue = err.issues.find((i) => i.code === "unrecognized_keys") ?? err.issues[0];
   if (issue?.code === "unrecognized_keys") {
     const param = paramOf([...issue.path, issue.keys[0] ?? ""]);
-    return invalidRequest(`Unknown field '${param}'.`, param, "unknown_field");
+    return from === "query"
+      ? invalidRequest(`Unknown query parameter '${param}'.`, param, "unknown_parameter")
+      : invalidRequest(`Unknown field '${param}'.`, param, "unknown_field");
   }
   const param = issue ? paramOf(issue.path) : null;
   if (issue?.code === "invalid_type" && param !== null && input !== undefined && valueAt(input, issue.path) === undefined) {

@@ -66,7 +66,7 @@ export const KeyList = z.object({ data: z.array(KeyView), total: z.number().int(
 
 const booleanQuery = z.enum(["true", "false"]).transform((v) => v === "true");
 
-export const KeyListQuery = z.object({
+export const KeyListQuery = z.strictObject({
   tag: z.string().min(1).optional().openapi({ description: "Only keys carrying this tag." }),
   name: z.string().min(1).optional().openapi({ description: "Only keys whose name contains this (case-insensitive)." }),
   revoked: booleanQuery.optional().openapi({ description: "true: only revoked keys; false: only live ones; absent: both.", type: "string", enum: ["true", "false"] }),

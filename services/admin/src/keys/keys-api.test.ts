@@ -86,6 +86,10 @@ describe.each<DatabaseKind>(["postgres"])("key lifecycle over HTTP (%s)", (kind)
     const revoked = await t.call("GET", `${KEYS}?revoked=true`);
     expect(revoked.body.data.map((k: { id: string }) => k.id)).toContain(other.body.id);
     expect(revoked.body.data.every((k: { revoked: boolean }) => k.revoked)).toBe(true);
+    // A misspelt filter is refused, not ignored: ignored, it would list every key.
+    const misspelt = await t.call("GET", `${KEYS}?tags=prod`);
+    expect(misspelt.status).toBe(400);
+    expect(misspelt.body.error).toMatchObject({ message: "Unknown query parameter 'tags'.", param: "tags", code: "unknown_parameter" });
   });
 
   it("names a field left out as missing, and one of the wrong type as invalid", async () => {

@@ -82,7 +82,7 @@ const deleteRoute = createRoute({
   security: ADMIN_SECURITY,
   request: {
     params: getRoute.request.params,
-    query: z.object({
+    query: z.strictObject({
       everywhere: z
         .enum(["true", "false"])
         .default("false")

@@ -22,8 +22,8 @@ const StatusParam = z
   .regex(/^[1-5](\d\d|xx)$/i, "must be a status like 429 or a class like 4xx")
   .openapi({ example: "5xx" });
 
-/** The filters the event list and the aggregates share. */
-export const EventFilters = z.object({
+/** The filters the event list and the aggregates share; no other query parameter is taken. */
+export const EventFilters = z.strictObject({
   keyId: z.string().min(1).optional().openapi({ description: "Only this API key's events." }),
   model: z.string().min(1).optional().openapi({ description: "Only requests for this model name." }),
   provider: z.string().min(1).optional().openapi({ description: "`local` or an upstream provider name." }),
@@ -37,6 +37,11 @@ export const EventFilters = z.object({
   end: TimeParam.optional().openapi({ description: "Events before this time (ISO 8601 or epoch ms)." }),
 });
 export type EventFilters = z.output<typeof EventFilters>;
+
+/** A range that ends before it starts matches nothing: it is the client's mistake, and said so. */
+export const timeRangeInOrder = (filters: Pick<EventFilters, "start" | "end">) =>
+  filters.start === undefined || filters.end === undefined || filters.start < filters.end;
+export const TIME_RANGE_ORDER = { message: "must be after 'start'", path: ["end"] };
 
 function statusCondition(status: string): SQL {
   const head = Number(status[0]) * 100;

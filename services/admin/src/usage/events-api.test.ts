@@ -153,11 +153,22 @@ describe.each(backends)("events API on %s", (_name, open) => {
     ["/api/events?cursor=not-a-cursor", "cursor"],
     ["/api/events/aggregates?groupBy=week", "groupBy"],
     ["/api/events/aggregates?end=never", "end"],
+    ["/api/events?start=2026-05-02&end=2026-05-01", "end"],
+    ["/api/events/aggregates?start=2026-05-02T00:00:00Z&end=2026-05-02T00:00:00Z", "end"],
+    ["/api/events?modle=x", "modle"],
+    ["/api/events/aggregates?by=key", "by"],
   ])("answers %s with a 400 naming %s", async (path, param) => {
     const { status, body } = await get(path);
     expect(status).toBe(400);
     expect(body.error).toMatchObject({ type: "invalid_request_error", param });
     expect(typeof body.error.message).toBe("string");
+  });
+
+  it("says which query parameter it does not know, and that a range must end after it starts", async () => {
+    const unknown = await get("/api/events/aggregates?by=key");
+    expect(unknown.body.error).toEqual({ message: "Unknown query parameter 'by'.", type: "invalid_request_error", param: "by", code: "unknown_parameter" });
+    const backwards = await get("/api/events?start=2026-05-02&end=2026-05-01");
+    expect(backwards.body.error).toMatchObject({ message: "Invalid value for 'end': must be after 'start'", param: "end" });
   });
 });
 

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { UsageEvent } from "@lantern/shared/contracts";
 import type { AdminDeps } from "../admin-deps.js";
 import { ADMIN_SECURITY, adminRouter, errors, json } from "../http/admin-router.js";
-import { EventFilters } from "./event-filters.js";
+import { EventFilters, TIME_RANGE_ORDER, timeRangeInOrder } from "./event-filters.js";
 import { aggregateEvents, listEvents, type UsageEventRow } from "./event-queries.js";
 import { decodeCursor } from "./events-cursor.js";
 
@@ -25,7 +25,7 @@ const EventsQuery = EventFilters.extend({
     })
     .optional()
     .openapi({ type: "string", description: "`nextCursor` of the previous page." }),
-});
+}).refine(timeRangeInOrder, TIME_RANGE_ORDER);
 
 const EventsPage = z
   .object({
@@ -36,7 +36,7 @@ const EventsPage = z
 
 const AggregatesQuery = EventFilters.extend({
   groupBy: z.enum(["day", "key", "model"]).default("day").openapi({ description: "UTC day, API key or model." }),
-});
+}).refine(timeRangeInOrder, TIME_RANGE_ORDER);
 
 const Aggregate = z
   .object({
