@@ -56,6 +56,23 @@ describe("admission", () => {
     if (!r.outcome.ok) expect(r.outcome.refusal).toMatchObject({ kind: "requests", windowSeconds: 86_400 });
   });
 
+  it("counts a request once in a window that two limits name, and the stricter one holds", () => {
+    const p = policy({
+      rateLimits: [
+        { kind: "requests", limit: 10, windowSeconds: 60 },
+        { kind: "requests", limit: 3, windowSeconds: 60 },
+      ],
+    });
+    let state = emptyCounters();
+    for (let i = 0; i < 3; i++) {
+      const r = admit(state, request(p), T0);
+      expect(r.outcome.ok).toBe(true);
+      state = r.counters;
+    }
+    expect(state.windows["requests:60"]!.used).toBe(3);
+    expect(admit(state, request(p), T0).outcome).toMatchObject({ ok: false, refusal: { limit: 3, windowSeconds: 60 } });
+  });
+
   it("reserves tokens, and a settlement replaces the reservation by the real usage", () => {
     const p = policy({ rateLimits: [{ kind: "tokens", limit: 100, windowSeconds: 60 }] });
     const first = admit(emptyCounters(), request(p, 60), T0);

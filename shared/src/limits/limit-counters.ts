@@ -212,6 +212,8 @@ export function admit(counters: KeyCounters, req: AdmitRequest, now: number): { 
   const windowStarts: Record<string, number> = {};
   for (const limit of policy.rateLimits) {
     const id = windowId(limit);
+    // Two limits on one window (a policy written by hand) share its counter: the request counts once.
+    if (id in windowStarts) continue;
     const start = windowStart(now, limit.windowSeconds);
     const w = (next.windows[id] ??= { start, used: 0 });
     w.used += limit.kind === "requests" ? requestsCounted(req) : req.tokens;

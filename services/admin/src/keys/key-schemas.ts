@@ -5,6 +5,23 @@ const Timestamp = z.iso.datetime({ offset: true }).openapi({ example: "2030-01-0
 const Tag = z.string().min(1).max(100);
 const PathPattern = z.string().regex(/^\/\S*$/, "paths start with '/'; a trailing '*' matches a prefix");
 
+/** One limit per kind and window: two on the same window would only hide which one holds. */
+const RateLimits = z
+  .array(RateLimit)
+  .max(10)
+  .superRefine((limits, ctx) => {
+    limits.forEach((limit, i) => {
+      const first = limits.findIndex((other) => other.kind === limit.kind && other.windowSeconds === limit.windowSeconds);
+      if (first < i) {
+        ctx.addIssue({
+          code: "custom",
+          path: [i],
+          message: `repeats the ${limit.kind} limit per ${limit.windowSeconds} s of rateLimits[${first}]; give one limit per kind and window`,
+        });
+      }
+    });
+  });
+
 /** The policy fields a key is created with and may later change. */
 const policyFields = {
   name: z.string().min(1).max(200).openapi({ example: "team-a" }),
@@ -12,7 +29,7 @@ const policyFields = {
   /** null: every model. */
   allowedModels: z.array(z.string().min(1)).max(500).nullable().openapi({ description: "Exact model names; null allows every model.", example: ["stories260K"] }),
   allowedPaths: z.array(PathPattern).max(100).nullable().openapi({ description: "`/v1` paths; a trailing `*` matches a prefix; null allows every path.", example: ["/v1/chat/*"] }),
-  rateLimits: z.array(RateLimit).max(10).openapi({ description: "Fixed windows; several allowed, e.g. per minute and per day.", example: [{ kind: "requests", limit: 60, windowSeconds: 60 }] }),
+  rateLimits: RateLimits.openapi({ description: "Fixed windows; several allowed, e.g. per minute and per day.", example: [{ kind: "requests", limit: 60, windowSeconds: 60 }] }),
   maxConcurrent: z.number().int().positive().max(100_000).nullable(),
   budget: Budget.nullable().openapi({ example: { amountUsd: 10, period: "month" } }),
   cache: CachePolicy.nullable().openapi({ example: { ttlSeconds: 3600 } }),

@@ -98,6 +98,19 @@ describe.each<DatabaseKind>(["postgres"])("key lifecycle over HTTP (%s)", (kind)
     expect(missing.body.error).toEqual({ message: "Missing required parameter: 'name'.", type: "invalid_request_error", param: "name", code: "missing_required_parameter" });
     const nestedMissing = await t.call("POST", KEYS, { name: "k", rateLimits: [{ kind: "requests", windowSeconds: 60 }] });
     expect(nestedMissing.body.error).toMatchObject({ message: "Missing required parameter: 'rateLimits[0].limit'.", param: "rateLimits[0].limit" });
+    const repeated = await t.call("POST", KEYS, {
+      name: "k",
+      rateLimits: [
+        { kind: "requests", limit: 10, windowSeconds: 60 },
+        { kind: "tokens", limit: 1000, windowSeconds: 60 },
+        { kind: "requests", limit: 5, windowSeconds: 60 },
+      ],
+    });
+    expect(repeated.status).toBe(400);
+    expect(repeated.body.error).toMatchObject({
+      message: "Invalid value for 'rateLimits[2]': repeats the requests limit per 60 s of rateLimits[0]; give one limit per kind and window",
+      param: "rateLimits[2]",
+    });
     const wrongType = await t.call("POST", KEYS, { name: 5 });
     expect(wrongType.body.error).toMatchObject({ param: "name", code: "invalid_value" });
     expect(wrongType.body.error.message).toMatch(/^Invalid value for 'name': .*expected string/);
