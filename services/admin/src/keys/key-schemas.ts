@@ -3,7 +3,7 @@ import { Budget, CachePolicy, RateLimit } from "@lantern/shared/contracts";
 
 const Timestamp = z.iso.datetime({ offset: true }).openapi({ example: "2030-01-01T00:00:00.000Z" });
 const Tag = z.string().min(1).max(100);
-const PathPattern = z.string().regex(/^\/\S*$/, "paths start with '/'; a trailing '*' matches a prefix");
+const PathPattern = z.string().regex(/^\/[^\s*]*\*?$/, "paths start with '/' and hold no '*' but a trailing one, which matches a prefix");
 
 /** One limit per kind and window: two on the same window would only hide which one holds. */
 const RateLimits = z
@@ -46,7 +46,11 @@ export const KeyCreate = z
     maxConcurrent: policyFields.maxConcurrent.default(null),
     budget: policyFields.budget.default(null),
     cache: policyFields.cache.default(null),
-    expiresAt: policyFields.expiresAt.default(null),
+    // A key created expired could never be used: that is a mistake. (An update may set a past
+    // expiry, to end a key at once.)
+    expiresAt: policyFields.expiresAt
+      .refine((at) => at === null || Date.parse(at) > Date.now(), "is in the past: a key created expired could never be used")
+      .default(null),
     key: z
       .string()
       .min(16)

@@ -111,6 +111,10 @@ describe.each<DatabaseKind>(["postgres"])("key lifecycle over HTTP (%s)", (kind)
       message: "Invalid value for 'rateLimits[2]': repeats the requests limit per 60 s of rateLimits[0]; give one limit per kind and window",
       param: "rateLimits[2]",
     });
+    const expired = await t.call("POST", KEYS, { name: "k", expiresAt: "2020-01-01T00:00:00Z" });
+    expect(expired.body.error).toMatchObject({ message: "Invalid value for 'expiresAt': is in the past: a key created expired could never be used", param: "expiresAt" });
+    const innerStar = await t.call("POST", KEYS, { name: "k", allowedPaths: ["/v1/*/completions"] });
+    expect(innerStar.body.error).toMatchObject({ param: "allowedPaths[0]", code: "invalid_value" });
     const wrongType = await t.call("POST", KEYS, { name: 5 });
     expect(wrongType.body.error).toMatchObject({ param: "name", code: "invalid_value" });
     expect(wrongType.body.error.message).toMatch(/^Invalid value for 'name': .*expected string/);
