@@ -3,6 +3,7 @@ import { loadGatewayConfig, startGateway, type RunningGateway } from "@lantern/g
 import { capturingLogger } from "./harness/log-capture.js";
 import { openEdgeKv, sseData, streamedText, type EdgeKv } from "./harness/edge-kv.js";
 import { defaultBehaviour, startOpenAiUpstream, UPSTREAM_TEXT, UPSTREAM_USAGE, type OpenAiUpstream } from "./harness/openai-upstream.js";
+import { encodeMessage, hashApiKey, KeyPolicy, unrestrictedKeyPolicy } from "@lantern/shared/contracts";
 import { BUNDLED_MODEL, startTestStack, waitFor, type TestStack } from "./harness/test-stack.js";
 import { openSocket } from "./harness/ws-client.js";
 
@@ -220,5 +221,38 @@ it("an answer expires after its TTL", async () => {
     await waitFor(async () => (await send()).headers.get("x-lantern-cache") === "miss", 10_000, "the entry to expire");
   } finally {
     await shortLived.stop(1_000);
+  }
+});
+
+it("each API key has its own entries, and takes none older than its own TTL", async () => {
+  const secrets = { a: "sk-cache-key-a-0123456789", b: "sk-cache-key-b-0123456789" };
+  const putKey = (secret: string, keyId: string, ttlSeconds: number) =>
+    kv.buckets.keys.put(hashApiKey(secret), encodeMessage(KeyPolicy, unrestrictedKeyPolicy(keyId, { cache: { ttlSeconds } })));
+  const request = fresh();
+  const as = (secret: string) => () => custom(request, { authorization: `Bearer ${secret}` });
+  const known = (secret: string) =>
+    waitFor(async () => (await fetch(`${stack.baseUrl}/v1/models`, { headers: { authorization: `Bearer ${secret}` } })).status === 200, 10_000, "the key");
+  await putKey(secrets.a, "key_cache_a", 600);
+  await putKey(secrets.b, "key_cache_b", 600);
+  try {
+    await known(secrets.a);
+    await known(secrets.b);
+    expect((await as(secrets.a)()).headers.get("x-lantern-cache")).toBe("miss");
+    await hitOf(as(secrets.a));
+
+    // The same question under another key is that key's own miss, answered by the upstream.
+    const calls = up.requests.length;
+    const other = await as(secrets.b)();
+    expect(other.headers.get("x-lantern-cache")).toBe("miss");
+    expect(up.requests.length).toBe(calls + 1);
+
+    // Key a's TTL drops to 1 s: its answer stored for 600 s is now too old for it.
+    await putKey(secrets.a, "key_cache_a", 1);
+    await waitFor(async () => (await as(secrets.a)()).headers.get("x-lantern-cache") === "miss", 10_000, "a miss under the shorter TTL");
+  } finally {
+    await kv.buckets.keys.delete(hashApiKey(secrets.a));
+    await kv.buckets.keys.delete(hashApiKey(secrets.b));
+    // No live key left: open mode again, for whatever runs after.
+    await waitFor(async () => (await custom(fresh(), { "x-lantern-cache": "bypass" })).ok, 10_000, "open mode");
   }
 });

@@ -13,6 +13,7 @@ const headerText = (value: string | string[] | undefined) => (Array.isArray(valu
 
 export interface CacheDecision {
   key: string;
+  /** The caller's TTL: what it stores lives this long, and it takes no answer older than this. */
   ttlMs: number;
   /** The request's id, for the cache's log lines about it. */
   requestId: string;
@@ -47,5 +48,5 @@ export function decideCaching(caller: Caller, requestId: string, { scope, reques
   if (ttlSeconds <= 0) return undefined;
   const deterministic = request.temperature === 0 || typeof request.seed === "number";
   if (!deterministic && !forced) return undefined;
-  return { key: cacheKey(scope, request), ttlMs: ttlSeconds * 1000, requestId };
+  return { key: cacheKey(caller.keyId, scope, request), ttlMs: ttlSeconds * 1000, requestId };
 }

@@ -17,12 +17,20 @@ function canonicalJson(value: unknown): string {
 }
 
 /**
- * The cache key of a request: sha256 of where it went (`scope`: the endpoint, and the provider for
- * the custom path) and every field of its body that can change the answer: model, messages or
- * prompt, sampling, format, tools, logprobs, n. Not `stream` (a hit replays either way), not `user`.
+ * The cache key of a request: sha256 of whose it is (`owner`: the API key's id, null in open
+ * mode), where it went (`scope`: the endpoint, and the provider for the custom path) and every
+ * field of its body that can change the answer: model, messages or prompt, sampling, format,
+ * tools, logprobs, n. Not `stream` (a hit replays either way), not `user`. Each key has its own
+ * entries: a hit shared across keys would tell one key's holder what another's asked.
  */
-export function cacheKey(scope: string, request: Record<string, unknown>): string {
+export function cacheKey(owner: string | null, scope: string, request: Record<string, unknown>): string {
   const answerFields: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(request)) if (!DELIVERY_FIELDS.has(field)) answerFields[field] = value;
-  return createHash("sha256").update(scope).update("\n").update(canonicalJson(answerFields)).digest("hex");
+  return createHash("sha256")
+    .update(owner === null ? "open" : `key:${owner}`)
+    .update("\n")
+    .update(scope)
+    .update("\n")
+    .update(canonicalJson(answerFields))
+    .digest("hex");
 }

@@ -31,12 +31,15 @@ export class ResponseCache {
     private readonly logger: Logger,
   ) {}
 
-  async lookup({ key, requestId }: Pick<CacheDecision, "key" | "requestId">): Promise<CachedAnswer | undefined> {
+  async lookup({ key, ttlMs, requestId }: Pick<CacheDecision, "key" | "ttlMs" | "requestId">): Promise<CachedAnswer | undefined> {
     try {
       const entry = await this.kv.get(key);
       if (!entry || entry.operation !== "PUT") return undefined;
       const answer = decodeMessage(CachedAnswer, entry.value);
-      return answer.expiresAt > Date.now() ? answer : undefined;
+      const now = Date.now();
+      // Stored under a longer TTL (the key's policy since changed, or the open-mode setting), it is
+      // still no older than this request's own TTL allows.
+      return answer.expiresAt > now && answer.storedAt + ttlMs > now ? answer : undefined;
     } catch (err) {
       this.logger.warn({ err, key, requestId }, "cache lookup failed; treated as a miss");
       return undefined;
