@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { openEdgeKv, sseData, streamedText, type EdgeKv } from "./harness/edge-kv.js";
 import { startOpenAiUpstream, UPSTREAM_TEXT, UPSTREAM_USAGE, type OpenAiUpstream } from "./harness/openai-upstream.js";
+import { connect } from "@nats-io/transport-node";
+import { encodeMessage, hashApiKey, KeyPolicy, ModelPrice, natsNames, toModelToken, unrestrictedKeyPolicy } from "@lantern/shared/contracts";
+import { usageEventsInStream } from "@lantern/shared/testing";
 import { BUNDLED_MODEL, startTestStack, waitFor, type InProcessWorker, type TestStack } from "./harness/test-stack.js";
 import { openSocket } from "./harness/ws-client.js";
 
@@ -221,5 +224,67 @@ it("a chat on a socket reads an upstream's text whole, however its bytes were cu
   } finally {
     await socket.close();
     await bytewise.close();
+  }
+});
+
+it("a routed request is charged at the price of the step's model that answered, unless the route's name has its own", async () => {
+  const nc = await connect({ servers: stack.nats.url });
+  const price = (model: string, inputPerMTokUsd: number, outputPerMTokUsd: number) =>
+    kv.buckets.prices.put(toModelToken(model), encodeMessage(ModelPrice, { v: 1, model, inputPerMTokUsd, outputPerMTokUsd }));
+  /** What the usage event of one request to the route says it cost, once a request is priced other than `not`. */
+  const costOnceNot = async (not: number) => {
+    let cost = not;
+    await waitFor(async () => {
+      const res = await chat("ghost");
+      expect(res.status).toBe(200);
+      const requestId = res.headers.get("x-request-id");
+      let event;
+      await waitFor(async () => (event = (await usageEventsInStream(nc, natsNames(stack.nats.namespace))).find((e) => e.requestId === requestId)) !== undefined);
+      cost = event!.costUsd;
+      return cost !== not;
+    }, 10_000, "the price to apply");
+    return cost;
+  };
+  try {
+    // The event names the route, though its first (local) step named another model before failing over.
+    const res = await chat("ghost");
+    const requestId = res.headers.get("x-request-id");
+    await waitFor(async () => (await usageEventsInStream(nc, natsNames(stack.nats.namespace))).some((e) => e.requestId === requestId && e.model === "ghost" && e.provider === "up"));
+    // Only the upstream step's model is priced: 7 prompt and 4 completion tokens at $1 and $2 per token.
+    await price("upstream-ghost", 1_000_000, 2_000_000);
+    expect(await costOnceNot(0)).toBeCloseTo(7 + 8, 6);
+    // The route's own price, once set, is the one charged.
+    await price("ghost", 1_000_000, 1_000_000);
+    expect(await costOnceNot(15)).toBeCloseTo(7 + 4, 6);
+  } finally {
+    await kv.buckets.prices.delete(toModelToken("upstream-ghost"));
+    await kv.buckets.prices.delete(toModelToken("ghost"));
+    await nc.close();
+  }
+});
+
+it("a key's budget reserves a routed request at its dearest step's price when the route's name has none", async () => {
+  const secret = "sk-routes-budget-0123456789";
+  await kv.buckets.prices.put(toModelToken("upstream-ghost"), encodeMessage(ModelPrice, { v: 1, model: "upstream-ghost", inputPerMTokUsd: 1_000_000, outputPerMTokUsd: 1_000_000 }));
+  await kv.buckets.keys.put(hashApiKey(secret), encodeMessage(KeyPolicy, unrestrictedKeyPolicy("key_routes_budget", { budget: { amountUsd: 50, period: "month" } })));
+  const ask = () =>
+    fetch(`${stack.baseUrl}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${secret}` },
+      body: JSON.stringify({ model: "ghost", messages: [{ role: "user", content: "Tell me a story" }], max_tokens: 8 }),
+    });
+  try {
+    // The body's bytes and max_tokens, at $1 a token, are more than the $50 budget: refused before any step runs.
+    const before = up.requests.length;
+    let refused: Response | undefined;
+    await waitFor(async () => (refused = await ask()).status === 429, 10_000, "the key and price to apply");
+    const body = (await refused!.json()) as { error: { type: string; message: string } };
+    expect(body.error.type).toBe("insufficient_quota");
+    expect(body.error.message).toMatch(/^This request may cost up to \$[\d.]+ .*more than the \$50 left of the \$50 budget/);
+    expect(up.requests.length).toBe(before);
+  } finally {
+    await kv.buckets.keys.delete(hashApiKey(secret));
+    await kv.buckets.prices.delete(toModelToken("upstream-ghost"));
+    await waitFor(async () => (await chat("ghost")).status === 200, 10_000, "open mode");
   }
 });

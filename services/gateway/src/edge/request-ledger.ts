@@ -13,6 +13,11 @@ export interface AdmissionClaim {
   promptTokensEstimate: number;
   /** The most completion tokens the request can produce (max_tokens × n, or a default). */
   completionTokensLimit: number;
+  /**
+   * The models that may answer it under the name it asked for (a route's steps). Its reservation
+   * is priced at the dearest of them when that name has no price of its own.
+   */
+  servedAs?: readonly string[] | undefined;
 }
 
 export interface ServedBy {
@@ -20,6 +25,8 @@ export interface ServedBy {
   provider?: string;
   workerIds?: Iterable<string>;
   cacheHit?: boolean;
+  /** The model that answered, when not the one asked for (a route's step): its price applies when the asked name has none. */
+  model?: string;
 }
 
 /**

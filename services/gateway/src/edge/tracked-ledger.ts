@@ -1,4 +1,4 @@
-import { costUsd, usageEventOf, type KeyPolicy } from "@lantern/shared/contracts";
+import { costUsd, usageEventOf, type KeyPolicy, type ModelPrice } from "@lantern/shared/contracts";
 import type { ApiError } from "../errors/api-error.js";
 import { modelAllowed, type Authenticated } from "./caller-auth.js";
 import { limitsUnavailable, modelNotAllowed, overLimit } from "./edge-errors.js";
@@ -33,6 +33,8 @@ export class TrackedLedger implements RequestLedger {
   private claim: AdmissionClaim | null = null;
   private reservation: Reservation | null = null;
   private provider = "local";
+  /** The route step's model that answered, if any. */
+  private servedModel: string | null = null;
   private workerIds: Iterable<string> = [];
   private cacheHit = false;
   private stream = false;
@@ -124,9 +126,32 @@ export class TrackedLedger implements RequestLedger {
       policy,
       id: this.info.requestId,
       tokens: claim.promptTokensEstimate + claim.completionTokensLimit,
-      costUsd: costUsd(this.edge.priceOf(claim.model), claim.promptTokensEstimate, claim.completionTokensLimit),
+      costUsd: costUsd(this.reservedPrice(claim), claim.promptTokensEstimate, claim.completionTokensLimit),
       holdMs: this.edge.holdMs,
     };
+  }
+
+  /**
+   * The price a claim reserves at: its model's own, else (a route) the dearest of the models that
+   * may answer it, input and output alike, so whichever step serves cannot cost more than reserved.
+   */
+  private reservedPrice(claim: AdmissionClaim): ModelPrice | undefined {
+    const own = this.edge.priceOf(claim.model);
+    if (own || !claim.servedAs) return own;
+    let dearest: ModelPrice | undefined;
+    for (const model of claim.servedAs) {
+      const price = this.edge.priceOf(model);
+      if (!price) continue;
+      dearest = dearest
+        ? { ...dearest, inputPerMTokUsd: Math.max(dearest.inputPerMTokUsd, price.inputPerMTokUsd), outputPerMTokUsd: Math.max(dearest.outputPerMTokUsd, price.outputPerMTokUsd) }
+        : price;
+    }
+    return dearest;
+  }
+
+  /** The price the usage is charged at: the asked model's own, else that of the step's model that answered. */
+  private chargedPrice(): ModelPrice | undefined {
+    return this.edge.priceOf(this.model) ?? (this.servedModel === null ? undefined : this.edge.priceOf(this.servedModel));
   }
 
   requestedModel(model: string): void {
@@ -137,6 +162,7 @@ export class TrackedLedger implements RequestLedger {
     if (info.provider !== undefined) this.provider = info.provider;
     if (info.workerIds !== undefined) this.workerIds = info.workerIds;
     if (info.cacheHit !== undefined) this.cacheHit = info.cacheHit;
+    if (info.model !== undefined) this.servedModel = info.model;
   }
 
   streaming(): void {
@@ -167,7 +193,7 @@ export class TrackedLedger implements RequestLedger {
     const status = this.droppedStatus ?? sent;
     const latencyMs = performance.now() - this.startedAt;
     const charged = this.chargedUsage();
-    const cost = costUsd(this.edge.priceOf(this.model), charged.promptTokens, charged.completionTokens);
+    const cost = costUsd(this.chargedPrice(), charged.promptTokens, charged.completionTokens);
     // A cache hit reports the replayed usage but is charged one request only.
     const reported = this.cacheHit && this.realUsage ? this.realUsage : charged;
     if (this.reservation) this.settle(this.reservation, { tokens: charged.promptTokens + charged.completionTokens, costUsd: cost });

@@ -38,7 +38,10 @@ export async function serveModelRequest(c: Context<GatewayEnv>, deps: GatewayDep
   if (!route && !decision) return serveGeneration(c, deps, seen ? { ...generation, onAnswer: (answer, usage) => keepLocal(seen, answer, usage) } : generation);
 
   c.set("ledger", admitOnce(c.get("ledger")));
-  await c.get("ledger").admit(admissionClaim(generation.model, body.object, body.text, deps.config.GATEWAY_DEFAULT_COMPLETION_TOKENS));
+  await c.get("ledger").admit({
+    ...admissionClaim(generation.model, body.object, body.text, deps.config.GATEWAY_DEFAULT_COMPLETION_TOKENS),
+    servedAs: route?.steps.map((step) => step.model),
+  });
   if (decision) {
     const hit = await deps.cache.lookup(decision);
     if (hit) {

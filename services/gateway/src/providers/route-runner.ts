@@ -116,6 +116,8 @@ export async function serveRoute(c: Context<GatewayEnv>, deps: GatewayDeps, rout
     for (let attempt = 0; attempt <= step.retries; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, RETRY_BACKOFF_MS * attempt));
       if (signal.aborted) throw new ClientGoneError();
+      // Whichever step answers, its model's price applies where the route's name has none.
+      c.get("ledger").servedBy({ model: step.model });
       const outcome = step.provider === LOCAL_PROVIDER ? await tryLocal(c, deps, step, routed) : await tryUpstream(c, deps, step, routed, signal);
       if (outcome.kind === "served") return outcome.response;
       last = outcome;

@@ -53,6 +53,7 @@ export async function streamChat(deps: GatewayDeps, gen: ChatGeneration): Promis
       model: req.model,
       promptTokensEstimate: promptBytes(local.input),
       completionTokensLimit: local.sampling.maxTokens ?? contextSizeOf(deps, req.model),
+      servedAs: route?.steps.map((step) => step.model),
     });
     // Shared with `/v1/chat/completions`: the same fields make the same key.
     const decision = decideCaching(ledger.caller, gen.requestId, { scope: "/chat/completions", request: gen.body, openTtlSeconds: deps.config.GATEWAY_CACHE_TTL_S });

@@ -23,6 +23,8 @@ export async function routedChat(deps: GatewayDeps, gen: ChatGeneration, route: 
     for (let attempt = 0; attempt <= step.retries; attempt++) {
       if (attempt > 0) await sleep(RETRY_BACKOFF_MS * attempt, undefined, { signal: gen.signal }).catch(() => {});
       if (gen.signal.aborted) throw new ClientGoneError();
+      // Whichever step answers, its model's price applies where the route's name has none.
+      gen.ledger.servedBy({ model: step.model });
       try {
         return await tryStep(deps, gen, step, chat, out);
       } catch (err) {
