@@ -252,7 +252,7 @@ it("each API key has its own entries, and takes none older than its own TTL", as
   } finally {
     await kv.buckets.keys.delete(hashApiKey(secrets.a));
     await kv.buckets.keys.delete(hashApiKey(secrets.b));
-    // No live key left: open mode again, for whatever runs after.
+    // No key left at all: open mode again, for whatever runs after.
     await waitFor(async () => (await custom(fresh(), { "x-lantern-cache": "bypass" })).ok, 10_000, "open mode");
   }
 });

@@ -118,7 +118,7 @@ async function withinOneMinute<T>(seconds: number, fn: () => Promise<T>): Promis
 }
 
 describe("auto mode", () => {
-  it("is open while no live key exists, requires one once a key appears, and opens again when it is revoked", async () => {
+  it("is open while no key exists, requires one once a key appears, and stays closed when it is revoked", async () => {
     for (const url of gateways) expect((await chat(url, null)).status).toBe(200);
     const { secret, policy } = await putKey();
     for (const url of gateways) {
@@ -127,7 +127,9 @@ describe("auto mode", () => {
       expect((await chat(url, secret)).status).toBe(200);
     }
     await keys.put(hashApiKey(secret), JSON.stringify({ ...policy, revoked: true }));
-    for (const url of gateways) await waitFor(async () => (await chat(url, null)).status === 200, 5_000, "open again");
+    for (const url of gateways) await waitFor(async () => (await chat(url, secret)).status === 401, 5_000, "the key revoked");
+    // Revoking the last key must not open the gateway to everyone.
+    for (const url of gateways) expectOpenAiError(await chat(url, null), 401, "invalid_request_error", "invalid_api_key");
   });
 });
 

@@ -46,9 +46,9 @@ export const GatewayConfig = z.object({
   GATEWAY_CACHE_TTL_S: intVar(0, { min: 0, max: 30 * 86_400 }),
   WORKER_HEARTBEAT_TTL_MS: intVar(WORKER_HEARTBEAT_TTL_MS, { min: 1_000 }),
   /**
-   * API keys on `/v1` and `/api/custom`: `auto` requires one as soon as KV `keys` holds a live key
-   * (open until then); `required` always; `off` never (for local use only: anyone reaching the port
-   * can use every model).
+   * API keys on `/v1` and `/api/custom`: `auto` requires one as soon as KV `keys` holds a key, and
+   * keeps requiring one when every key is revoked or expired (open only while none exists);
+   * `required` always; `off` never (for local use only: anyone reaching the port can use every model).
    */
   GATEWAY_AUTH: z.enum(["auto", "required", "off"]).default("auto"),
   /** A concurrency slot whose gateway died without releasing it lapses after this long. */

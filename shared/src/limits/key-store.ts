@@ -13,9 +13,6 @@ export const keyState = (policy: KeyPolicy, now: number) =>
 /** API key policies by key hash, mirrored from KV `keys` (written by the admin service). */
 export class KeyStore {
   private readonly mirror: KvMirror<typeof KeyPolicy>;
-  /** Until when some key stays live, as of mirror version `liveAsOf` (asked on every open-mode request). */
-  private liveUntil = 0;
-  private liveAsOf = -1;
   /** Hash by key id, as of mirror version `idsAsOf` (asked when queued work runs, not per request). */
   private hashes = new Map<string, string>();
   private idsAsOf = -1;
@@ -52,15 +49,11 @@ export class KeyStore {
     return { found: true, hash, policy, state: keyState(policy, now) };
   }
 
-  /** Whether any key could be used right now (neither revoked nor expired). */
-  hasLiveKeys(now = Date.now()): boolean {
-    if (this.liveAsOf !== this.mirror.version) {
-      this.liveAsOf = this.mirror.version;
-      this.liveUntil = 0;
-      for (const policy of this.mirror.values()) {
-        if (!policy.revoked) this.liveUntil = Math.max(this.liveUntil, policy.expiresAt ?? Number.POSITIVE_INFINITY);
-      }
-    }
-    return now < this.liveUntil;
+  /**
+   * Whether any key exists, live, revoked or expired. Revoking or outliving the last key must not
+   * open the gateway to everyone: that takes removing every key, or GATEWAY_AUTH=off.
+   */
+  hasKeys(): boolean {
+    return this.mirror.size > 0;
   }
 }

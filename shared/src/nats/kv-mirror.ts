@@ -42,6 +42,10 @@ export class KvMirror<S extends z.ZodType> {
     return this.changes;
   }
 
+  get size(): number {
+    return this.entries.size;
+  }
+
   get(key: string): z.output<S> | undefined {
     return this.entries.get(key);
   }

@@ -59,7 +59,7 @@ describe("authenticate", () => {
     expect(outcome("required", "Basic c2stbGl2ZQ==")).toMatchObject({ status: 401 });
   });
 
-  it("auto: requires a key while a live key exists", () => {
+  it("auto: requires a key while any key exists", () => {
     expect(outcome("auto", undefined)).toMatchObject({ status: 401 });
     expect(outcome("auto", "Bearer sk-live")).toEqual({ ok: "k1" });
   });
@@ -85,11 +85,16 @@ describe("authenticate", () => {
     expect(outcome("required", "Bearer sk-short")).toEqual({ ok: "k2" });
     expect(outcome("required", "Bearer sk-gone")).toMatchObject({ status: 401, message: expect.stringMatching(/revoked/) });
     expect(outcome("required", "Bearer sk-old")).toMatchObject({ status: 401, message: expect.stringMatching(/expired/) });
-    // Once the only live keys are gone, auto opens again: revoked, deleted, and one expiring in a minute.
+    // Revoked and expired keys still keep auto closed: only an empty bucket opens it.
     await keys.delete(hashApiKey("sk-live"));
-    await waitUntil(() => !store.lookup("sk-live").found);
-    expect(store.hasLiveKeys()).toBe(true);
-    expect(store.hasLiveKeys(Date.now() + 61_000)).toBe(false);
+    await keys.delete(hashApiKey("sk-short"));
+    await waitUntil(() => !store.lookup("sk-live").found && !store.lookup("sk-short").found);
+    expect(store.hasKeys()).toBe(true);
+    expect(outcome("auto", undefined)).toMatchObject({ status: 401 });
+    await keys.delete(hashApiKey("sk-gone"));
+    await keys.delete(hashApiKey("sk-old"));
+    await waitUntil(() => !store.hasKeys());
+    expect(outcome("auto", undefined)).toEqual({ ok: "open" });
   });
 });
 

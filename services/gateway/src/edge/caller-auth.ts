@@ -3,7 +3,8 @@ import { expiredApiKey, missingApiKey, pathNotAllowed, revokedApiKey, unknownApi
 import type { KeyStore } from "@lantern/shared/limits";
 
 /**
- * `auto`: open while no live key exists, keys required once one does. `required`: always.
+ * `auto`: open while no key exists, keys required once one does (revoked and expired ones
+ * included: the last key revoked or expired does not open the gateway). `required`: always.
  * `off`: never required (local use only); a valid key still gets its policy applied.
  */
 export type AuthMode = "auto" | "required" | "off";
@@ -34,7 +35,7 @@ export function modelAllowed(policy: KeyPolicy | null, model: string): boolean {
 
 /** Who calls, from the Authorization header; throws the 401 the caller gets otherwise. */
 export function authenticate(store: KeyStore, mode: AuthMode, authorization: string | undefined, now = Date.now()): Authenticated {
-  const required = mode === "required" || (mode === "auto" && store.hasLiveKeys(now));
+  const required = mode === "required" || (mode === "auto" && store.hasKeys());
   const secret = bearerSecret(authorization);
   if (secret === null) {
     if (required) throw missingApiKey();
