@@ -50,6 +50,13 @@ describe("admin bind rule: no token, loopback only", () => {
     try {
       const res = await fetch(`${t.url}/api/key-management/keys`);
       expect(res.status).toBe(200);
+      // A call a gateway forwarded from another machine is refused; one from this machine is not.
+      const forwarded = (from: string) => fetch(`${t.url}/api/key-management/keys`, { headers: { "x-forwarded-for": from } });
+      const remote = await forwarded("10.0.0.5");
+      expect(remote.status).toBe(403);
+      expect(((await remote.json()) as { error: unknown }).error).toMatchObject({ type: "permission_error", code: "admin_local_only" });
+      expect((await forwarded("::ffff:127.0.0.1")).status).toBe(200);
+      expect((await fetch(`${t.url}/api/health`, { headers: { "x-forwarded-for": "10.0.0.5" } })).status).not.toBe(403);
     } finally {
       await t.stop();
     }

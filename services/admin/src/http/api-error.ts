@@ -1,6 +1,6 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
-export type AdminErrorType = "invalid_request_error" | "authentication_error" | "not_found_error" | "conflict_error" | "server_error";
+export type AdminErrorType = "invalid_request_error" | "authentication_error" | "permission_error" | "not_found_error" | "conflict_error" | "server_error";
 
 /**
  * The one error the admin API throws; rendered in the same OpenAI error shape the gateway uses, so
@@ -39,6 +39,9 @@ export const conflict = (message: string, param: string | null, code: string) =>
 
 export const unauthorized = (message: string) =>
   new ApiError(401, "authentication_error", message, { code: "invalid_admin_token" });
+
+/** A call from another machine to an admin service that has no token (it answers this machine only). */
+export const localOnly = (message: string) => new ApiError(403, "permission_error", message, { code: "admin_local_only" });
 
 export const internalError = (cause?: unknown) =>
   new ApiError(500, "server_error", "The admin service had an error while processing your request.", { code: "internal_error", cause });

@@ -9,7 +9,7 @@ export const ADMIN_PROXY_PREFIX = "/admin/api/key-management";
 /**
  * Forwards the web app's key management calls to the admin service, on the same origin as the
  * pages (the admin keeps CORS closed). The caller's Authorization (the admin token) is passed on
- * as sent; without `GATEWAY_ADMIN_URL` nothing is forwarded.
+ * as sent, with the caller's address; without `GATEWAY_ADMIN_URL` nothing is forwarded.
  */
 export function adminProxyRoutes(adminUrl: string | undefined) {
   return new Hono<GatewayEnv>().all(`${ADMIN_PROXY_PREFIX}/*`, (c) => {
@@ -25,6 +25,10 @@ export function adminProxyRoutes(adminUrl: string | undefined) {
       const value = c.req.header(name);
       if (value !== undefined) headers[name] = value;
     }
+    // Who is calling, as this gateway saw them (never as the client claims): an admin service
+    // without a token answers only calls from its own machine.
+    const client = c.env?.incoming?.socket.remoteAddress;
+    if (client) headers["x-forwarded-for"] = client;
     return proxy(target, { method: c.req.method, headers, body: c.req.raw.body, duplex: "half" } as RequestInit);
   });
 }
