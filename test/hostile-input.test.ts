@@ -207,6 +207,7 @@ const routeCases: HostileCase[] = [
   { name: "admin: key with a window of 10 years", service: "admin", path: "/api/key-management/keys", body: { name: "k", rateLimits: [{ kind: "requests", limit: 1, windowSeconds: 3650 * 86_400 }] }, status: 400, param: "rateLimits[0].windowSeconds" },
   { name: "admin: key with a budget of 1e308", service: "admin", path: "/api/key-management/keys", body: { name: "k", budget: { amountUsd: 1e308, period: "month" } }, status: 400, param: "budget.amountUsd" },
   { name: "admin: key body of deep nesting", service: "admin", path: "/api/key-management/keys", body: `{"name": ${nested(50_000)}}`, status: 400 },
+  { name: "admin: key body over the size limit", service: "admin", path: "/api/key-management/keys", body: { name: "k", tags: ["x".repeat(2_000_000)] }, status: 413 },
   { name: "admin: key with 1,000 tags", service: "admin", path: "/api/key-management/keys", body: { name: "k", tags: Array.from({ length: 1000 }, (_, i) => `t${i}`) }, status: 400, param: "tags" },
   { name: "admin: unknown key", service: "admin", method: "GET", path: "/api/key-management/keys/not-a-key", status: 404 },
   { name: "admin: key list with a negative offset", service: "admin", method: "GET", path: "/api/key-management/keys?offset=-1", status: 400, param: "offset" },

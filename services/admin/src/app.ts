@@ -3,6 +3,7 @@ import { newRequestId } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import type { NatsLink } from "@lantern/shared/nats";
 import type { OpenDatabase } from "./db/database.js";
+import { bodyLimit } from "hono/body-limit";
 import { adminAuth } from "./http/admin-auth.js";
 import { adminRouter, type AdminEnv } from "./http/admin-router.js";
 import { ApiError } from "./http/api-error.js";
@@ -49,6 +50,8 @@ export interface AdminAppDeps {
   metrics?: { series: AdminMetrics; token: string | undefined };
 }
 
+const ADMIN_BODY_LIMIT_BYTES = 1024 * 1024;
+
 export function createAdminApp(deps: AdminAppDeps): OpenAPIHono<AdminEnv> {
   const app = adminRouter();
   const log = deps.logger.child({ component: "http" });
@@ -64,6 +67,18 @@ export function createAdminApp(deps: AdminAppDeps): OpenAPIHono<AdminEnv> {
     log.info({ requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - startedAt) }, "request");
   });
   app.use("/api/*", adminAuth(deps.adminToken, [HEALTH_PATH]));
+  // Every admin body is small (a key's policy at most tens of KiB): a larger one is refused unread.
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: ADMIN_BODY_LIMIT_BYTES,
+      onError: (c) => {
+        // The rest of the body is never read, so the connection cannot carry another request.
+        c.header("connection", "close");
+        return renderError(new ApiError(413, "invalid_request_error", `The request body is larger than ${ADMIN_BODY_LIMIT_BYTES} bytes.`, { code: "request_too_large" }), c);
+      },
+    }),
+  );
 
   if (deps.metrics) app.route("/", metricsRoute(deps.metrics.series.registry, deps.metrics.token));
   app.route("/", healthApi(deps.database, deps.nats, { usage: deps.usageStatus, registrar: deps.registrarStatus }));
