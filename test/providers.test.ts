@@ -195,6 +195,16 @@ it("an upstream answer larger than the gateway takes is a 502, read no further, 
   expect((await chat("up", hello)).status).toBe(200);
 });
 
+it("a provider that leads back to the gateway is stopped after a few gateways with 508 loop_detected", async () => {
+  await kv.putProvider({ name: "self", baseUrl: `${stack.baseUrl}/api/custom/providers/self`, apiKey: null, timeoutMs: 5_000 });
+  let res: Response | undefined;
+  await waitFor(async () => (res = await chat("self", hello)).status !== 404, 10_000, "provider 'self'");
+  expect(res!.status).toBe(508);
+  const { error } = (await res!.json()) as { error: { type: string; code: string; message: string } };
+  expect(error).toMatchObject({ type: "server_error", code: "loop_detected" });
+  expect(error.message).toMatch(/already passed through 8 Lantern gateways/);
+});
+
 it("an unknown provider is a 404 in the OpenAI shape", async () => {
   const res = await chat("nobody", hello);
   expect(res.status).toBe(404);

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { replayAnswer } from "../cache/answer-replay.js";
 import { CACHE_HEADER, cacheDecision } from "../cache/cache-decision.js";
 import { proxiedRequest, upstreamBody } from "../providers/proxied-request.js";
+import { hopsOf } from "../providers/gateway-hops.js";
 import { providerNotFound } from "../providers/upstream-errors.js";
 import { attemptUpstream, deliverUpstream, dropAttempt, refusalResponse } from "../providers/upstream-proxy.js";
 import { admissionClaim } from "./admission-claim.js";
@@ -31,7 +32,8 @@ export function customProviderRoutes(deps: GatewayDeps) {
     });
     const ledger = c.get("ledger");
     const claim = admissionClaim(model, body.object, body.text, deps.config.GATEWAY_DEFAULT_COMPLETION_TOKENS);
-    const call = (signal: AbortSignal) => attemptUpstream(deps.upstream, { provider, endpoint: request.endpoint, body: upstreamBody(request), signal }, request.stream);
+    const hops = hopsOf(c.env.incoming.headers);
+    const call = (signal: AbortSignal) => attemptUpstream(deps.upstream, { provider, endpoint: request.endpoint, body: upstreamBody(request), signal, hops }, request.stream);
     let attempt;
     if (decision) {
       // The cache is looked at only for an admitted request.

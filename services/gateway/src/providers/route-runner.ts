@@ -4,6 +4,7 @@ import { answerBodyOf, type AnswerBody } from "../cache/response-cache.js";
 import { ApiError, ClientGoneError } from "../errors/api-error.js";
 import type { GatewayDeps, GatewayEnv } from "../http/gateway-env.js";
 import { clientGoneSignal, serveGeneration, type GenerationRequest } from "../http/serve-generation.js";
+import { hopsOf } from "./gateway-hops.js";
 import { PROVIDER_HEADER } from "./provider-header.js";
 import { upstreamBody, type ProxiedRequest } from "./proxied-request.js";
 import { attemptUpstream, deliverUpstream, refusalResponse, type UpstreamAttempt } from "./upstream-proxy.js";
@@ -84,7 +85,7 @@ async function tryUpstream(c: Context<GatewayEnv>, deps: GatewayDeps, step: Rout
   try {
     attempt = await attemptUpstream(
       deps.upstream,
-      { provider, endpoint: upstream.endpoint, body: upstreamBody(upstream, step.model), signal, timeoutMs: step.timeoutMs },
+      { provider, endpoint: upstream.endpoint, body: upstreamBody(upstream, step.model), signal, timeoutMs: step.timeoutMs, hops: hopsOf(c.env.incoming.headers) },
       upstream.stream,
     );
   } catch (err) {

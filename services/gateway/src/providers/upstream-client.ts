@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher } from "undici";
 import type { ProviderSetting } from "@lantern/shared/contracts";
+import { HOPS_HEADER } from "./gateway-hops.js";
 
 /** The OpenAI endpoints a request can be sent to, relative to a provider's base URL. */
 export type UpstreamEndpoint = "/chat/completions" | "/completions";
@@ -19,6 +20,8 @@ export interface UpstreamCall {
   signal: AbortSignal;
   /** Overrides the provider's own timeout (a route step's). */
   timeoutMs?: number | null;
+  /** Gateways the request passed through before this one: the upstream is told one more. */
+  hops: number;
 }
 
 export const timeoutOf = (call: Pick<UpstreamCall, "provider" | "timeoutMs">): number => call.timeoutMs ?? call.provider.timeoutMs;
@@ -52,7 +55,8 @@ export class UpstreamClient {
       origin: target.origin,
       path: target.basePath + call.endpoint,
       method: "POST",
-      headers: target.headers,
+      // One more than came in: a provider that leads back to a gateway is found out by the count.
+      headers: { ...target.headers, [HOPS_HEADER]: String(call.hops + 1) },
       body: call.body,
       signal: call.signal,
       headersTimeout: timeout,

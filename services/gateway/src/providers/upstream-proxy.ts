@@ -11,6 +11,7 @@ import { tokenUsageOf } from "./openai-usage.js";
 import { PROVIDER_HEADER } from "./provider-header.js";
 import { SseRelay } from "./sse-relay.js";
 import { timeoutOf, type UpstreamCall, type UpstreamClient, type UpstreamResponse } from "./upstream-client.js";
+import { loopDetected, MAX_HOPS } from "./gateway-hops.js";
 import { SseEventTooLargeError } from "./sse-events.js";
 import { openAiErrorBody, upstreamFailure, upstreamTimedOut, upstreamTooLarge } from "./upstream-errors.js";
 
@@ -59,6 +60,7 @@ export async function attemptUpstream(client: UpstreamClient, call: UpstreamCall
   const timeoutMs = timeoutOf(call);
   const clientGone = call.signal;
   if (clientGone.aborted) throw new ClientGoneError();
+  if (call.hops >= MAX_HOPS) throw loopDetected(call.hops);
   // One signal for the call: the client leaving drops it at any time, the deadline only until it is answered.
   const attempt = new AbortController();
   const dropCall = () => attempt.abort();

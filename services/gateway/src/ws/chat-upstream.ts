@@ -45,7 +45,8 @@ export async function upstreamChat(deps: GatewayDeps, gen: ChatGeneration, step:
   const request = proxiedRequest("/chat/completions", { object, text: JSON.stringify(object) });
   const attempt = await attemptUpstream(
     deps.upstream,
-    { provider, endpoint: request.endpoint, body: upstreamBody(request, step.model), signal: gen.signal, timeoutMs: step.timeoutMs },
+    // A chat on a socket comes from a client, never from another gateway.
+    { provider, endpoint: request.endpoint, body: upstreamBody(request, step.model), signal: gen.signal, timeoutMs: step.timeoutMs, hops: 0 },
     true,
   );
   if (attempt.kind === "refusal") throw refusalError(attempt);
