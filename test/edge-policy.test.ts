@@ -184,6 +184,32 @@ describe("keys", () => {
   });
 });
 
+describe("rate-limit headers", () => {
+  it("tell the client, as OpenAI's do, what is left of the tightest window of each kind, 429s included", async () => {
+    const { secret } = await putKey({
+      rateLimits: [
+        { kind: "requests", limit: 3, windowSeconds: 3_600 },
+        { kind: "requests", limit: 100, windowSeconds: 60 },
+        { kind: "tokens", limit: 1_000_000, windowSeconds: 86_400 },
+      ],
+    });
+    await waitFor(async () => (await call(stack.baseUrl, "/v1/models", secret)).status === 200);
+    const answers = await withinOneMinute(10, async () => [await chat(stack.baseUrl, secret), await chat(stack.baseUrl, secret), await chat(stack.baseUrl, secret), await chat(stack.baseUrl, secret)]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
+    expect(answers.map((a) => a.headers.get("x-ratelimit-remaining-requests"))).toEqual(["2", "1", "0", "0"]);
+    for (const answer of answers) {
+      expect(answer.headers.get("x-ratelimit-limit-requests")).toBe("3");
+      expect(answer.headers.get("x-ratelimit-reset-requests")).toMatch(/^(\d+m)?\d+s$/);
+      expect(answer.headers.get("x-ratelimit-limit-tokens")).toBe("1000000");
+      expect(Number(answer.headers.get("x-ratelimit-remaining-tokens"))).toBeLessThan(1_000_000);
+    }
+    // A key without rate limits gets none.
+    const { secret: unlimited } = await putKey();
+    await waitFor(async () => (await call(stack.baseUrl, "/v1/models", unlimited)).status === 200);
+    expect((await chat(stack.baseUrl, unlimited)).headers.get("x-ratelimit-limit-requests")).toBeNull();
+  });
+});
+
 describe("limits across two gateways", () => {
   it("admits exactly N of ~3N concurrent requests under an rpm of N, refusing the rest with 429 and Retry-After", async () => {
     const N = 8;

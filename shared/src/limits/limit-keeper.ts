@@ -16,6 +16,8 @@ import {
   requestsCounted,
   type Reservation,
   type Usage,
+  windowId,
+  windowStart,
 } from "./limit-counters.js";
 
 export class LimitsUnavailableError extends Error {
@@ -89,6 +91,16 @@ const isConflict = (err: unknown) =>
   err instanceof JetStreamApiError &&
   (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
 
+/** Where one rate limit of a key stands, as one gateway sees it. */
+export interface LimitStanding {
+  kind: "requests" | "tokens";
+  limit: number;
+  /** Room left in the current window: the shared counters as last seen, plus this gateway's unused lease. */
+  remaining: number;
+  /** Until the window ends. */
+  resetMs: number;
+}
+
 export interface LimitKeeperOptions {
   limits: KV;
   logger: Logger;
@@ -133,6 +145,28 @@ export class LimitKeeper {
     const now = this.now();
     if (!lane?.known || now - lane.seenAt > ROOM_FRESH_MS) return false;
     return fitsWithin(lane.counters, request, now, ROOM_SHARE);
+  }
+
+  /**
+   * Where each of the key's rate limits stands, from what this gateway last saw of the shared
+   * counters (other replicas' leases count as used): what a client is told, not a promise. Empty
+   * while the key's counters are unknown here.
+   */
+  standing(counterKey: string, policy: KeyPolicy): LimitStanding[] {
+    const lane = this.lanes.get(counterKey);
+    if (!lane?.known) return [];
+    const now = this.now();
+    const lease = lane.lease && now < lane.lease.endsAt ? lane.lease : null;
+    return policy.rateLimits.map((limit) => {
+      const id = windowId(limit);
+      const start = windowStart(now, limit.windowSeconds);
+      const counted = lane.counters.windows[id];
+      const used = counted && counted.start === start ? counted.used : 0;
+      const leased = lease?.left.windows[id];
+      const unusedLease = leased && leased.start === start ? leased.amount : 0;
+      const remaining = Math.max(0, Math.min(limit.limit, limit.limit - used + unusedLease));
+      return { kind: limit.kind, limit: limit.limit, remaining, resetMs: start + limit.windowSeconds * 1000 - now };
+    });
   }
 
   /** Admits from this gateway's lease on the key, in memory; null when that takes the shared counters. */

@@ -63,6 +63,9 @@ export class EdgeServices {
     return async (c, next) => {
       const ledger = new TrackedLedger(this, { requestId: c.get("requestId"), method: c.req.method, path: c.req.path, at: Date.now() });
       c.set("ledger", ledger);
+      ledger.onLimitHeaders = (headers) => {
+        for (const [name, value] of headers) c.header(name, value);
+      };
       const outgoing = c.env?.outgoing;
       outgoing?.once("close", () => ledger.finish(outgoing.writableFinished ? outgoing.statusCode : 499));
       // Node's own header object when there is one: c.req.header() builds the web Headers first.

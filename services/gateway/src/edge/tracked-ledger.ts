@@ -2,6 +2,7 @@ import { costUsd, usageEventOf, type KeyPolicy, type ModelPrice } from "@lantern
 import type { ApiError } from "../errors/api-error.js";
 import { modelAllowed, type Authenticated } from "./caller-auth.js";
 import { limitsUnavailable, modelNotAllowed, overLimit } from "./edge-errors.js";
+import { rateLimitHeaders } from "./rate-limit-headers.js";
 import { hasLimits, LimitsUnavailableError, type AdmitRequest, type Reservation } from "@lantern/shared/limits";
 import type { AdmissionClaim, Caller, RequestLedger, ServedBy } from "./request-ledger.js";
 import type { EdgeServices } from "./edge-services.js";
@@ -43,6 +44,8 @@ export class TrackedLedger implements RequestLedger {
   private errorType: string | null = null;
   private droppedStatus: number | null = null;
   private finished = false;
+  /** Receives the key's rate-limit headers once its admission is decided (the HTTP response's, when there is one). */
+  onLimitHeaders: ((headers: Array<[string, string]>) => void) | undefined;
 
   constructor(
     private readonly edge: EdgeServices,
@@ -65,6 +68,7 @@ export class TrackedLedger implements RequestLedger {
     this.admitted = true;
     this.claim = claim;
     this.reservation = reservation;
+    this.reportLimits(policy);
     return true;
   }
 
@@ -74,6 +78,7 @@ export class TrackedLedger implements RequestLedger {
     const reservation = await this.decide(this.keyHash, this.admitRequest(policy, claim));
     this.claim = claim;
     this.reservation = reservation;
+    this.reportLimits(policy);
     // The client left while the admission was being decided: nothing will run, give it all back.
     if (this.finished && this.reservation) this.settle(this.reservation, { tokens: 0, costUsd: 0 });
   }
@@ -85,6 +90,7 @@ export class TrackedLedger implements RequestLedger {
     if (!policy || !this.keyHash || !hasLimits(policy)) return;
     // It reserves no tokens, cost or slot: there is nothing to settle afterwards.
     await this.decide(this.keyHash, { policy, id: this.info.requestId, tokens: 0, costUsd: 0, holdMs: this.edge.holdMs, kind: "submission" });
+    this.reportLimits(policy);
   }
 
   /** The shared counters' answer: the reservation, or the 429/503 the client gets. */
@@ -99,9 +105,16 @@ export class TrackedLedger implements RequestLedger {
     }
     if (!outcome.ok) {
       this.admitted = false;
+      this.reportLimits(request.policy);
       throw overLimit(outcome.refusal);
     }
     return outcome.reservation ?? null;
+  }
+
+  private reportLimits(policy: KeyPolicy): void {
+    if (!this.onLimitHeaders || !this.keyHash || policy.rateLimits.length === 0) return;
+    const headers = rateLimitHeaders(this.edge.limits.standing(this.keyHash, policy));
+    if (headers.length > 0) this.onLimitHeaders(headers);
   }
 
   /** Checks model access and marks the request admitted; returns the policy whose limits still have to admit it, if any. */
