@@ -30,10 +30,13 @@ describe("CORS", () => {
     expect(check.status).toBe(204);
     expect(check.headers.get("access-control-allow-origin")).toBe("https://chat.example");
     expect(check.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("authorization");
+    // A page may ask for a cached answer, or skip the cache.
+    expect(check.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("x-lantern-cache");
     const other = await app.request("/v1/chat/completions", preflight("https://evil.example"));
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
     const answer = await app.request("/v1/chat/completions", { method: "POST", headers: { origin: "https://chat.example" } });
     expect(answer.headers.get("access-control-expose-headers")).toContain("X-Request-Id");
+    expect(answer.headers.get("access-control-expose-headers")).toContain("X-RateLimit-Remaining-Requests");
   });
 
   it("'*' opens it to every origin", async () => {

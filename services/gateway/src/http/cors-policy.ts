@@ -15,7 +15,7 @@ export function corsPolicy(origins: string): MiddlewareHandler | undefined {
   return cors({
     origin: allowed.includes("*") ? "*" : allowed,
     allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
-    allowHeaders: ["Authorization", "Content-Type", "Last-Event-ID", "X-Priority", "X-Request-Id"],
+    allowHeaders: ["Authorization", "Content-Type", "Last-Event-ID", "X-Priority", "X-Request-Id", "X-Lantern-Cache"],
     exposeHeaders: [
       "X-Request-Id",
       "Retry-After",
@@ -24,6 +24,12 @@ export function corsPolicy(origins: string): MiddlewareHandler | undefined {
       "X-Lantern-Provider",
       "X-Lantern-Conversation-History",
       "X-Lantern-Conversation-Dropped",
+      "X-RateLimit-Limit-Requests",
+      "X-RateLimit-Remaining-Requests",
+      "X-RateLimit-Reset-Requests",
+      "X-RateLimit-Limit-Tokens",
+      "X-RateLimit-Remaining-Tokens",
+      "X-RateLimit-Reset-Tokens",
     ],
     maxAge: 600,
   });
