@@ -62,6 +62,15 @@ describe("admin HTTP edge: OpenAPI, docs, auth and error shapes", () => {
     const refs = [...JSON.stringify(doc).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
     expect(refs).toContain("Key");
     for (const name of refs) expect(doc.components.schemas).toHaveProperty(name);
+    // A pattern is what a client's validator compiles as it stands: flags cannot ride along.
+    const patterns = [...JSON.stringify(doc).matchAll(/"pattern":("(?:[^"\\]|\\.)*")/g)].map((m) => JSON.parse(m[1]!) as string);
+    expect(patterns.length).toBeGreaterThan(0);
+    for (const pattern of patterns) {
+      expect(pattern, pattern).not.toMatch(/\/[a-z]+$/);
+      expect(() => new RegExp(pattern, "u"), pattern).not.toThrow();
+    }
+    const statusParam = doc.paths["/api/events"].get.parameters.find((p: { name: string }) => p.name === "status");
+    for (const status of ["429", "4xx", "5XX"]) expect(status).toMatch(new RegExp(statusParam.schema.pattern, "u"));
   });
 
   it("serves an interactive docs page whose assets come from this service, not a CDN", async () => {

@@ -12,7 +12,7 @@ export type GpuLayers = z.infer<typeof GpuLayers>;
 export const ModelSpec = z.strictObject({
   name: z.string().min(1).max(256),
   /** Relative to the worker's models dir; never outside it. */
-  file: z.string().min(1).max(1024).regex(/\.gguf$/i, "must name a .gguf file"),
+  file: z.string().min(1).max(1024).regex(/\.[gG][gG][uU][fF]$/, "must name a .gguf file"),
   /** Parallel sequences: how many jobs of this model run at once. */
   slots: z.number().int().min(1).max(64).optional(),
   /** Tokens per sequence; 0 takes the model's training context (at most 8192). */

@@ -19,7 +19,7 @@ const TimeParam = z
 /** One status (`429`) or a class (`4xx`). */
 const StatusParam = z
   .string()
-  .regex(/^[1-5](\d\d|xx)$/i, "must be a status like 429 or a class like 4xx")
+  .regex(/^[1-5](\d\d|[xX]{2})$/, "must be a status like 429 or a class like 4xx")
   .openapi({ example: "5xx" });
 
 /** The filters the event list and the aggregates share; no other query parameter is taken. */
