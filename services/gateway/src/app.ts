@@ -16,6 +16,7 @@ import { modelsRoutes } from "./http/models.js";
 import { pipelinesRoutes } from "./http/pipelines.js";
 import { metricsRoutes } from "./http/metrics.js";
 import { RequestIds } from "./http/request-ids.js";
+import { intoResponseHeaders, responseHeaderMiddleware, setResponseHeader } from "./http/response-headers.js";
 import { resumeOnLastEventId, streamResumeRoutes } from "./http/stream-resume.js";
 import { tasksRoutes } from "./http/tasks.js";
 import { adminProxyRoutes } from "./http/admin-proxy.js";
@@ -48,11 +49,13 @@ export function createApp(deps: GatewayDeps): GatewayApp {
 
   // First, so the request's span is active in everything after it (and its count sees the final status).
   app.use("*", httpTelemetry(deps.metrics.http, "@lantern/gateway"));
+  // Before anything sets a response header: it puts them on whichever response goes out.
+  app.use("*", responseHeaderMiddleware());
   // One id per request: the response id, the NATS message id, and the key of every log line.
   app.use("*", async (c, next) => {
     const requestId = requestIds.take();
     c.set("requestId", requestId);
-    c.header("x-request-id", requestId);
+    setResponseHeader(c, "x-request-id", requestId);
     // Skipped whole when its level is off: timing and the line cost a share of a small request.
     if (!log.isLevelEnabled("info")) return next();
     const startedAt = performance.now();
@@ -64,7 +67,7 @@ export function createApp(deps: GatewayDeps): GatewayApp {
   });
   // Before auth: a browser's preflight carries no key.
   const cors = corsPolicy(deps.config.GATEWAY_CORS_ORIGINS);
-  if (cors) for (const prefix of ["/v1/*", "/api/*"]) app.use(prefix, cors);
+  if (cors) for (const prefix of ["/v1/*", "/api/*"]) app.use(prefix, intoResponseHeaders(cors));
   // Before the edge middleware: a socket's upgrade is no request of its own; each chat on it is accounted for apart.
   app.route("/v1/ws", chatSocketRoutes(deps, sockets.upgradeWebSocket));
   app.route("/v1/ws", monitorSocketRoutes(deps, monitor, sockets.upgradeWebSocket));

@@ -41,6 +41,12 @@ function routeOf(c: HonoContext): string {
   return routePath(c, -1) || "unmatched";
 }
 
+/** The status the client got: a response written straight to the node response has its own. */
+function statusOf(c: HonoContext): number {
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  return outgoing?.headersSent ? outgoing.statusCode : c.res.status;
+}
+
 /**
  * Counts every request by route and status and, when tracing is on, makes its server span:
  * parented to a `traceparent` the caller sent, active while the handlers run (so job publishes
@@ -51,7 +57,7 @@ export function httpTelemetry(metrics: HttpMetrics, tracerName: string): Middlew
   return async (c, next) => {
     if (!tracingActive()) {
       await next();
-      metrics.count(routeOf(c), c.res.status);
+      metrics.count(routeOf(c), statusOf(c));
       return;
     }
     const parent = propagation.extract(ROOT_CONTEXT, c.req.raw.headers, headerGetter);
@@ -65,7 +71,7 @@ export function httpTelemetry(metrics: HttpMetrics, tracerName: string): Middlew
       throw err;
     }
     const route = routeOf(c);
-    const status = c.res.status;
+    const status = statusOf(c);
     metrics.count(route, status);
     span.updateName(`${c.req.method} ${route}`);
     span.setAttributes({ "http.route": route, "http.response.status_code": status });

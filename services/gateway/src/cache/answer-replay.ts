@@ -6,6 +6,7 @@ import { SseResponse } from "../http/sse-response.js";
 import { PROVIDER_HEADER } from "../providers/provider-header.js";
 import { CACHE_HEADER } from "./cache-decision.js";
 import { replayChunks } from "./replay-chunks.js";
+import { responseHeaders, setResponseHeader } from "../http/response-headers.js";
 
 export interface ReplayOptions {
   stream: boolean;
@@ -16,17 +17,16 @@ export interface ReplayOptions {
 export function replayAnswer(c: Context<GatewayEnv>, answer: CachedAnswer, { stream, includeUsage }: ReplayOptions): Response {
   const ledger = c.get("ledger");
   ledger.servedBy({ provider: answer.provider, cacheHit: true });
-  c.header(CACHE_HEADER, "hit");
-  c.header(PROVIDER_HEADER, answer.provider);
+  setResponseHeader(c, CACHE_HEADER, "hit");
+  setResponseHeader(c, PROVIDER_HEADER, answer.provider);
   if (!stream) {
     ledger.firstOutput();
     ledger.usage(answer.usage);
-    c.header("content-type", "application/json");
-    return c.body(answer.body);
+    return c.body(answer.body, 200, { "content-type": "application/json" });
   }
   ledger.streaming();
   const sse = new SseResponse(c.env.outgoing);
-  sse.open(c.res.headers.entries());
+  sse.open(Object.entries(responseHeaders(c)));
   ledger.firstOutput();
   for (const chunk of replayChunks(answer, includeUsage)) void sse.data(JSON.stringify(chunk));
   ledger.usage(answer.usage);

@@ -14,6 +14,7 @@ import type { GatewayEnv } from "../http/gateway-env.js";
 import type { JsonObjectBody } from "../http/read-body.js";
 import type { ConversationClient } from "./conversation-client.js";
 import { estimateTokens, historyWindow, MESSAGE_OVERHEAD_TOKENS } from "./history-window.js";
+import { setResponseHeader } from "../http/response-headers.js";
 
 /** The Lantern extension field of a chat completion naming a stored conversation. */
 export const CONVERSATION_FIELD = "conversation";
@@ -84,8 +85,8 @@ export async function openConversationTurn(c: Context<GatewayEnv>, deps: Convers
   const fixed = [...system, ...incoming.map((m) => ({ ...m, tokens: null }))].reduce((n, m) => n + estimateTokens(m), MESSAGE_OVERHEAD_TOKENS);
   const window = historyWindow(history, context - answerRoom - fixed);
   request.messages = [...system, ...window.kept, ...incoming].map(({ role, content }) => ({ role, content }));
-  c.header(HISTORY_HEADER, String(window.kept.length));
-  c.header(DROPPED_HEADER, String(window.dropped));
+  setResponseHeader(c, HISTORY_HEADER, String(window.kept.length));
+  setResponseHeader(c, DROPPED_HEADER, String(window.dropped));
 
   return {
     body: { object: request, text: JSON.stringify(request) },

@@ -8,6 +8,7 @@ import type { GatewayEnv } from "../http/gateway-env.js";
 import { authenticate, ensurePathAllowed, type Authenticated, type AuthMode } from "./caller-auth.js";
 import { KeyStore, LimitKeeper, PriceBook } from "@lantern/shared/limits";
 import { TrackedLedger, type RequestInfo } from "./tracked-ledger.js";
+import { setResponseHeader } from "../http/response-headers.js";
 
 export interface EdgeOptions {
   nc: NatsConnection;
@@ -64,7 +65,7 @@ export class EdgeServices {
       const ledger = new TrackedLedger(this, { requestId: c.get("requestId"), method: c.req.method, path: c.req.path, at: Date.now() });
       c.set("ledger", ledger);
       ledger.onLimitHeaders = (headers) => {
-        for (const [name, value] of headers) c.header(name, value);
+        for (const [name, value] of headers) setResponseHeader(c, name, value);
       };
       const outgoing = c.env?.outgoing;
       outgoing?.once("close", () => ledger.finish(outgoing.writableFinished ? outgoing.statusCode : 499));

@@ -27,6 +27,5 @@ export function toApiError(err: unknown): ApiError {
 
 export function renderError(err: unknown, c: Context): Response {
   const apiError = toApiError(err);
-  for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
-  return c.json(apiError.toBody(), apiError.status);
+  return c.json(apiError.toBody(), apiError.status, apiError.headers);
 }

@@ -1,4 +1,5 @@
 import type { AdmissionClaim, RequestLedger } from "../edge/request-ledger.js";
+import { CancelSignal, onCancel, type Cancellation } from "./cancel-signal.js";
 
 /**
  * Admits the request and runs `work`: at once when the ledger admits without a round trip; side
@@ -9,8 +10,8 @@ import type { AdmissionClaim, RequestLedger } from "../edge/request-ledger.js";
 export async function admittedAlongside<T>(
   ledger: RequestLedger,
   claim: AdmissionClaim,
-  clientGone: AbortSignal,
-  work: (signal: AbortSignal) => Promise<T>,
+  clientGone: Cancellation,
+  work: (signal: Cancellation) => Promise<T>,
   discard: (made: T) => void,
 ): Promise<T> {
   if (ledger.admitNow(claim)) return work(clientGone);
@@ -18,10 +19,10 @@ export async function admittedAlongside<T>(
     await ledger.admit(claim);
     return work(clientGone);
   }
-  const stop = new AbortController();
+  const stop = new CancelSignal();
   if (clientGone.aborted) stop.abort();
-  else clientGone.addEventListener("abort", () => stop.abort(), { once: true });
-  const started = work(stop.signal);
+  else onCancel(clientGone, () => stop.abort());
+  const started = work(stop);
   // Its failure is the caller's once admitted; until then it must not count as unhandled.
   started.catch(() => {});
   try {

@@ -21,6 +21,7 @@ import { ConversationClient } from "../conversations/conversation-client.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
 import { readJsonBody } from "./read-body.js";
 import { ownerOf } from "./tasks.js";
+import { setResponseHeader } from "./response-headers.js";
 
 function limitOf(c: Context<GatewayEnv>, max: number, fallback: number): number {
   const limit = c.req.query("limit");
@@ -40,7 +41,7 @@ export function conversationsRoutes(deps: GatewayDeps) {
       const body = await readJsonBody(c, ConversationCreateBody, limits);
       const request = { v: 1 as const, owner: ownerOf(c), title: body.title ?? null, model: body.model ?? null, systemPrompt: body.system_prompt ?? null, metadata: body.metadata ?? {} };
       const { conversation } = await client.ask("create", CreateConversationRequest, request, ConversationReply);
-      c.header("Location", `/api/v1/conversations/${conversation.id}`);
+      setResponseHeader(c, "location", `/api/v1/conversations/${conversation.id}`);
       return c.json(conversation, 201);
     })
     .get("/conversations", async (c) => {

@@ -6,10 +6,11 @@ import { hopsOf } from "../providers/gateway-hops.js";
 import { providerNotFound } from "../providers/upstream-errors.js";
 import { attemptUpstream, deliverUpstream, dropAttempt, refusalResponse } from "../providers/upstream-proxy.js";
 import { admissionClaim } from "./admission-claim.js";
+import { clientGone, type Cancellation } from "./cancel-signal.js";
 import { admittedAlongside } from "./admitted-alongside.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
 import { readJsonObject } from "./read-body.js";
-import { clientGoneSignal } from "./serve-generation.js";
+import { setResponseHeader } from "./response-headers.js";
 
 /**
  * `POST /api/custom/providers/:name/chat/completions`: the body goes to the provider as the
@@ -33,17 +34,17 @@ export function customProviderRoutes(deps: GatewayDeps) {
     const ledger = c.get("ledger");
     const claim = admissionClaim(model, body.object, body.text, deps.config.GATEWAY_DEFAULT_COMPLETION_TOKENS);
     const hops = hopsOf(c.env.incoming.headers);
-    const call = (signal: AbortSignal) => attemptUpstream(deps.upstream, { provider, endpoint: request.endpoint, body: upstreamBody(request), signal, hops }, request.stream);
+    const call = (signal: Cancellation) => attemptUpstream(deps.upstream, { provider, endpoint: request.endpoint, body: upstreamBody(request), signal, hops }, request.stream);
     let attempt;
     if (decision) {
       // The cache is looked at only for an admitted request.
       await ledger.admit(claim);
       const hit = await deps.cache.lookup(decision);
       if (hit) return replayAnswer(c, hit, { stream: request.stream, includeUsage: request.includeUsage });
-      c.header(CACHE_HEADER, "miss");
-      attempt = await call(clientGoneSignal(c));
+      setResponseHeader(c, CACHE_HEADER, "miss");
+      attempt = await call(clientGone(c));
     } else {
-      attempt = await admittedAlongside(ledger, claim, clientGoneSignal(c), call, dropAttempt);
+      attempt = await admittedAlongside(ledger, claim, clientGone(c), call, dropAttempt);
     }
     if (attempt.kind === "refusal") return refusalResponse(c, attempt);
     return deliverUpstream(c, attempt, {

@@ -6,7 +6,9 @@ import { embeddingListBody, similarityBody } from "../openai/embedding-shapes.js
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
 import { readJsonBody } from "./read-body.js";
 import { requestPriority } from "./request-priority.js";
-import { clientGoneSignal, ensureServed } from "./serve-generation.js";
+import { clientGoneSignal } from "./cancel-signal.js";
+import { ensureServed } from "./serve-generation.js";
+import { setResponseHeader } from "./response-headers.js";
 
 interface EmbedRequest {
   model: string;
@@ -41,7 +43,7 @@ async function embedOnWorker(c: Context<GatewayEnv>, deps: GatewayDeps, req: Emb
       },
       "input",
     );
-    c.header("x-lantern-worker", call.accepted.workerId);
+    setResponseHeader(c, "x-lantern-worker", call.accepted.workerId);
     ledger.servedBy({ provider: "local", workerIds: [call.accepted.workerId] });
     const { vectors, done } = await call.embeddings(req.items.length);
     ledger.usage({ promptTokens: done.usage.promptTokens, completionTokens: 0 });

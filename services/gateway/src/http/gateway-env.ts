@@ -31,4 +31,4 @@ export interface GatewayDeps {
   logger: Logger;
 }
 
-export type GatewayEnv = { Bindings: HttpBindings; Variables: { requestId: string; ledger: RequestLedger } };
+export type GatewayEnv = { Bindings: HttpBindings; Variables: { requestId: string; ledger: RequestLedger; responseHeaders: Record<string, string> } };

@@ -24,6 +24,7 @@ import { lastEventSeq, runEventFeed } from "../pipelines/run-event-feed.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
 import { readJsonBody } from "./read-body.js";
 import { SseResponse } from "./sse-response.js";
+import { responseHeaders, setResponseHeader } from "./response-headers.js";
 
 const ORCHESTRATOR_TIMEOUT_MS = 10_000;
 
@@ -51,7 +52,7 @@ export function pipelinesRoutes(deps: GatewayDeps) {
   const answer = async (c: Context<GatewayEnv>, run: PipelineRunView, mode: { async: boolean; stream: boolean }, afterSeq?: number) => {
     if (mode.stream) return streamEvents(c, run, afterSeq);
     if (mode.async) {
-      c.header("Location", `/v1/pipelines/runs/${run.id}`);
+      setResponseHeader(c, "location", `/v1/pipelines/runs/${run.id}`);
       return c.json(run, 202);
     }
     for await (const _ of runEventFeed(nc, names, run.id, { finished: false, signal: clientGone(c), ...(afterSeq ? { afterSeq } : {}) })) {
@@ -64,7 +65,8 @@ export function pipelinesRoutes(deps: GatewayDeps) {
     const signal = clientGone(c);
     const finished = isFinalRunStatus(run.status);
     const sse = new SseResponse(c.env.outgoing);
-    sse.open([["x-request-id", c.get("requestId")], ["x-pipeline-run-id", run.id]]);
+    setResponseHeader(c, "x-pipeline-run-id", run.id);
+    sse.open(Object.entries(responseHeaders(c)));
     c.get("ledger").streaming();
     const ping = setInterval(() => void sse.comment("ping"), deps.config.GATEWAY_SSE_PING_MS);
     try {

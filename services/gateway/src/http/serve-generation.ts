@@ -16,9 +16,11 @@ import { ApiError, ClientGoneError, clientTooSlow, internalError, modelNotFound,
 import { submitChoices, type ChoiceCalls, type ChoiceEvent } from "../jobs/choice-fan-out.js";
 import type { RequestLedger } from "../edge/request-ledger.js";
 import type { ChoiceResult, ResponseShape } from "../openai/response-shapes.js";
+import { clientGoneSignal } from "./cancel-signal.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
 import { requestPriority } from "./request-priority.js";
 import { SseResponse, type SseBounds, type TooSlowReason } from "./sse-response.js";
+import { responseHeaders, setResponseHeader } from "./response-headers.js";
 
 export interface GenerationRequest {
   model: string;
@@ -62,16 +64,6 @@ export function promptBytes(input: InferInput): number {
 /** The most a request without max_tokens can generate: its model's context. */
 export function contextSizeOf(deps: GatewayDeps, model: string): number {
   return deps.registry.servedModels().find((m) => m.name === model)?.contextSize ?? deps.config.GATEWAY_DEFAULT_COMPLETION_TOKENS;
-}
-
-/** Aborts when the client closes the connection before the response has been written. */
-export function clientGoneSignal(c: Context<GatewayEnv>): AbortSignal {
-  const controller = new AbortController();
-  const outgoing = c.env.outgoing;
-  outgoing.once("close", () => {
-    if (!outgoing.writableFinished) controller.abort();
-  });
-  return controller.signal;
 }
 
 function emptyChoices(n: number, logprobs: boolean): ChoiceResult[] {
@@ -246,7 +238,7 @@ export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps,
     keep,
   });
   ledger.servedBy({ provider: "local", workerIds: calls.workerIds });
-  const servedBy = () => c.header("x-lantern-worker", [...calls.workerIds].join(","));
+  const servedBy = () => setResponseHeader(c, "x-lantern-worker", [...calls.workerIds].join(","));
   if (!req.stream) {
     const body = await collectBody(calls, req, ledger);
     servedBy();
@@ -268,7 +260,7 @@ export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps,
     });
   }
   const sse = new SseResponse(c.env.outgoing, sseBounds(deps));
-  sse.open(c.res.headers.entries());
+  sse.open(Object.entries(responseHeaders(c)));
   const { shape, n, includeUsage, onAnswer } = req;
   void streamEvents(sse, calls, { requestId, ledger, shape, n, includeUsage, onAnswer, logprobs: Boolean(req.logprobs), ids: keep, after: 0, onTooSlow: () => tooSlow.abort() }, deps);
   return RESPONSE_ALREADY_SENT;

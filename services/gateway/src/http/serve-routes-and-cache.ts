@@ -11,6 +11,7 @@ import { admitOnce } from "./admit-once.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
 import type { JsonObjectBody } from "./read-body.js";
 import { serveGeneration, type GenerationRequest } from "./serve-generation.js";
+import { setResponseHeader } from "./response-headers.js";
 
 export interface ModelRequest {
   endpoint: UpstreamEndpoint;
@@ -48,7 +49,7 @@ export async function serveModelRequest(c: Context<GatewayEnv>, deps: GatewayDep
       seen?.(hit, hit.usage);
       return replayAnswer(c, hit, { stream: generation.stream, includeUsage: generation.includeUsage });
     }
-    c.header(CACHE_HEADER, "miss");
+    setResponseHeader(c, CACHE_HEADER, "miss");
   }
   const cacheKeep = decision && ((answer: AnswerBody, usage: TokenUsage, provider: string) => deps.cache.keep(decision, { ...answer, usage, provider }));
   const keep =

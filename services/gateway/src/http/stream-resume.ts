@@ -8,6 +8,7 @@ import { streamShape } from "../openai/response-shapes.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
 import { sseBounds, streamEvents } from "./serve-generation.js";
 import { SseResponse } from "./sse-response.js";
+import { responseHeaders, setResponseHeader } from "./response-headers.js";
 
 /** The header a reconnecting SSE client sends: the id of the last event it got. */
 const LAST_EVENT_ID = "last-event-id";
@@ -47,9 +48,9 @@ async function resumeStream(c: Context<GatewayEnv>, deps: GatewayDeps, requestId
     call.cancel();
   });
   deps.logger.info({ requestId: record.requestId, after, startedBy: record.gatewayId }, "resuming stream");
-  c.header("x-lantern-resumed", record.requestId);
+  setResponseHeader(c, "x-lantern-resumed", record.requestId);
   const sse = new SseResponse(outgoing, sseBounds(deps));
-  sse.open(c.res.headers.entries());
+  sse.open(Object.entries(responseHeaders(c)));
   const { shape } = record;
   void streamEvents(
     sse,

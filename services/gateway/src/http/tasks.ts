@@ -16,6 +16,7 @@ import { invalidRequest, modelNotFound } from "../errors/api-error.js";
 import { OrchestratorClient } from "../pipelines/orchestrator-client.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
 import { readJsonBody } from "./read-body.js";
+import { setResponseHeader } from "./response-headers.js";
 
 const ORCHESTRATOR_TIMEOUT_MS = 10_000;
 
@@ -52,7 +53,7 @@ export function tasksRoutes(deps: GatewayDeps) {
         allowedModels: c.get("ledger").caller.policy?.allowedModels ?? null,
       };
       const { task } = await orchestrator.ask(subject("create"), CreateTaskRequest, request, TaskReply, "tasks");
-      c.header("Location", `/api/v1/tasks/${task.id}`);
+      setResponseHeader(c, "location", `/api/v1/tasks/${task.id}`);
       return c.json(task, 202);
     })
     .get("/tasks", async (c) => {

@@ -4,6 +4,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { compress } from "hono/compress";
 import { serveStatic } from "@hono/node-server/serve-static";
 import type { GatewayEnv } from "./gateway-env.js";
+import { setResponseHeader } from "./response-headers.js";
 
 /** The pages of the web app; each is the same document, which shows the page its path names. */
 export const WEB_PAGES = ["/", "/monitor", "/keys"] as const;
@@ -26,7 +27,7 @@ export function webPageRoutes(webDir: string) {
   for (const page of WEB_PAGES) {
     app.get(page, async (c) => {
       const html = await readFile(join(webDir, "index.html"), "utf8").catch(() => null);
-      c.header("Cache-Control", "no-cache");
+      setResponseHeader(c, "cache-control", "no-cache");
       if (html === null) return c.text("The web app is not built: run `node scripts/ensure-web.mjs` (npm start does).", 503);
       return c.html(html);
     });

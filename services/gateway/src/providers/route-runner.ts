@@ -3,12 +3,14 @@ import { LOCAL_PROVIDER, type ModelRoute, type RouteStep, type TokenUsage } from
 import { answerBodyOf, type AnswerBody } from "../cache/response-cache.js";
 import { ApiError, ClientGoneError } from "../errors/api-error.js";
 import type { GatewayDeps, GatewayEnv } from "../http/gateway-env.js";
-import { clientGoneSignal, serveGeneration, type GenerationRequest } from "../http/serve-generation.js";
+import { clientGone, type Cancellation } from "../http/cancel-signal.js";
+import { serveGeneration, type GenerationRequest } from "../http/serve-generation.js";
 import { hopsOf } from "./gateway-hops.js";
 import { PROVIDER_HEADER } from "./provider-header.js";
 import { upstreamBody, type ProxiedRequest } from "./proxied-request.js";
 import { attemptUpstream, deliverUpstream, refusalResponse, type UpstreamAttempt } from "./upstream-proxy.js";
 import { upstreamTimedOut } from "./upstream-errors.js";
+import { setResponseHeader } from "../http/response-headers.js";
 
 /** Pause before another attempt at the same step, longer each time. */
 export const RETRY_BACKOFF_MS = 100;
@@ -46,7 +48,7 @@ async function tryLocal(c: Context<GatewayEnv>, deps: GatewayDeps, step: RouteSt
           timedOut = true;
           deadline.abort();
         }, step.timeoutMs);
-  c.header(PROVIDER_HEADER, LOCAL_PROVIDER);
+  setResponseHeader(c, PROVIDER_HEADER, LOCAL_PROVIDER);
   const keep = routed.keep;
   try {
     const response = await serveGeneration(c, deps, {
@@ -57,7 +59,7 @@ async function tryLocal(c: Context<GatewayEnv>, deps: GatewayDeps, step: RouteSt
     });
     return { kind: "served", response };
   } catch (err) {
-    c.header(PROVIDER_HEADER, undefined);
+    setResponseHeader(c, PROVIDER_HEADER, undefined);
     if (err instanceof ClientGoneError && timedOut) return { kind: "error", error: upstreamTimedOut(LOCAL_PROVIDER, step.timeoutMs!) };
     if (err instanceof ApiError) return { kind: "error", error: err };
     throw err;
@@ -72,7 +74,7 @@ export function keepLocal(keep: NonNullable<RoutedRequest["keep"]>, body: object
   if (answer) keep(answer, usage, LOCAL_PROVIDER);
 }
 
-async function tryUpstream(c: Context<GatewayEnv>, deps: GatewayDeps, step: RouteStep, routed: RoutedRequest, signal: AbortSignal): Promise<StepOutcome> {
+async function tryUpstream(c: Context<GatewayEnv>, deps: GatewayDeps, step: RouteStep, routed: RoutedRequest, signal: Cancellation): Promise<StepOutcome> {
   const provider = deps.providers.get(step.provider);
   if (!provider) {
     return {
@@ -110,7 +112,7 @@ async function tryUpstream(c: Context<GatewayEnv>, deps: GatewayDeps, step: Rout
  * every step failed. Any other answer (a 400 from an upstream, say) is the client's at once.
  */
 export async function serveRoute(c: Context<GatewayEnv>, deps: GatewayDeps, routed: RoutedRequest): Promise<Response> {
-  const signal = clientGoneSignal(c);
+  const signal = clientGone(c);
   const log = deps.logger.child({ component: "routes", requestId: c.get("requestId"), model: routed.route.model });
   let last: StepFailure | undefined;
   for (const [stepIndex, step] of routed.route.steps.entries()) {

@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher } from "undici";
 import type { ProviderSetting } from "@lantern/shared/contracts";
+import type { Cancellation } from "../http/cancel-signal.js";
 import { HOPS_HEADER } from "./gateway-hops.js";
 
 /** The OpenAI endpoints a request can be sent to, relative to a provider's base URL. */
@@ -17,7 +18,7 @@ export interface UpstreamCall {
   endpoint: UpstreamEndpoint;
   body: string;
   /** Aborting it drops the upstream call (the client went away, or a deadline passed). */
-  signal: AbortSignal;
+  signal: Cancellation;
   /** Overrides the provider's own timeout (a route step's). */
   timeoutMs?: number | null;
   /** Gateways the request passed through before this one: the upstream is told one more. */

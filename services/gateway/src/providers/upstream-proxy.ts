@@ -4,6 +4,7 @@ import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { TokenUsage } from "@lantern/shared/contracts";
 import { ApiError, ClientGoneError } from "../errors/api-error.js";
+import { CancelSignal, onCancel } from "../http/cancel-signal.js";
 import type { GatewayEnv } from "../http/gateway-env.js";
 import { answerBodyOf, type AnswerBody } from "../cache/response-cache.js";
 import { StreamAnswer } from "../cache/stream-answer.js";
@@ -14,6 +15,7 @@ import { timeoutOf, type UpstreamCall, type UpstreamClient, type UpstreamRespons
 import { loopDetected, MAX_HOPS } from "./gateway-hops.js";
 import { SseEventTooLargeError } from "./sse-events.js";
 import { openAiErrorBody, upstreamFailure, upstreamTimedOut, upstreamTooLarge } from "./upstream-errors.js";
+import { responseHeaders, setResponseHeader } from "../http/response-headers.js";
 
 /** What one call to an upstream came to, before anything was sent to the client. */
 export type UpstreamAttempt =
@@ -62,16 +64,15 @@ export async function attemptUpstream(client: UpstreamClient, call: UpstreamCall
   if (clientGone.aborted) throw new ClientGoneError();
   if (call.hops >= MAX_HOPS) throw loopDetected(call.hops);
   // One signal for the call: the client leaving drops it at any time, the deadline only until it is answered.
-  const attempt = new AbortController();
-  const dropCall = () => attempt.abort();
-  clientGone.addEventListener("abort", dropCall, { once: true });
+  const attempt = new CancelSignal();
+  const stopListening = onCancel(clientGone, () => attempt.abort());
   let timedOut = false;
   const deadline = setTimeout(() => {
     timedOut = true;
     attempt.abort();
   }, timeoutMs);
   try {
-    const response = await client.send({ ...call, signal: attempt.signal });
+    const response = await client.send({ ...call, signal: attempt });
     const status = response.statusCode;
     const contentType = headerValue(response.headers["content-type"]);
     if (status >= 200 && status < 300 && stream && contentType?.startsWith("text/event-stream")) {
@@ -79,11 +80,11 @@ export async function attemptUpstream(client: UpstreamClient, call: UpstreamCall
     }
     const body = await readWhole(response, client.answerLimitBytes);
     if (!body) throw upstreamTooLarge(provider, client.answerLimitBytes, "an answer");
-    clientGone.removeEventListener("abort", dropCall);
+    stopListening();
     if (status >= 200 && status < 300) return { kind: "answer", provider, status, contentType, body };
     return { kind: "refusal", provider, status, body, retryAfter: headerValue(response.headers["retry-after"]) };
   } catch (err) {
-    clientGone.removeEventListener("abort", dropCall);
+    stopListening();
     if (clientGone.aborted) throw new ClientGoneError();
     if (timedOut) throw upstreamTimedOut(provider, timeoutMs);
     throw err instanceof ApiError ? err : upstreamFailure(provider, timeoutMs, err);
@@ -106,10 +107,7 @@ export interface DeliveryOptions {
 
 /** The headers set on the context so far (request id, and whatever the edge added), for a response written directly. */
 function contextHeaders(c: Context<GatewayEnv>, provider: string): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = {};
-  c.res.headers.forEach((value, name) => {
-    headers[name] = value;
-  });
+  const headers: OutgoingHttpHeaders = { ...responseHeaders(c) };
   headers[PROVIDER_HEADER] = provider;
   return headers;
 }
@@ -210,8 +208,7 @@ export function deliverUpstream(
 /** Passes an upstream's refusal on with its status, its body in the OpenAI error shape. */
 export function refusalResponse(c: Context<GatewayEnv>, attempt: Extract<UpstreamAttempt, { kind: "refusal" }>): Response {
   c.get("ledger").servedBy({ provider: attempt.provider });
-  c.header(PROVIDER_HEADER, attempt.provider);
-  if (attempt.retryAfter) c.header("retry-after", attempt.retryAfter);
-  c.header("content-type", "application/json");
-  return c.body(new Uint8Array(openAiErrorBody(attempt.status, attempt.body)), attempt.status as ContentfulStatusCode);
+  setResponseHeader(c, PROVIDER_HEADER, attempt.provider);
+  if (attempt.retryAfter) setResponseHeader(c, "retry-after", attempt.retryAfter);
+  return c.body(new Uint8Array(openAiErrorBody(attempt.status, attempt.body)), attempt.status as ContentfulStatusCode, { "content-type": "application/json" });
 }
