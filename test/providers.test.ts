@@ -10,6 +10,8 @@ let upstream: OpenAiUpstream;
 const PROVIDER_KEY = "sk-upstream-secret";
 /** The gateway's GATEWAY_UPSTREAM_ANSWER_LIMIT_BYTES here, small enough for a test upstream to pass. */
 const ANSWER_LIMIT = 64 * 1024;
+/** A web page allowed to call this gateway (GATEWAY_CORS_ORIGINS). */
+const PAGE_ORIGIN = "https://chat.example";
 
 const chat = (provider: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
   fetch(`${stack.baseUrl}/api/custom/providers/${provider}/chat/completions`, {
@@ -31,7 +33,7 @@ async function closedPort(): Promise<number> {
 
 beforeAll(async () => {
   upstream = await startOpenAiUpstream();
-  stack = await startTestStack({ gatewayEnv: { GATEWAY_UPSTREAM_ANSWER_LIMIT_BYTES: String(ANSWER_LIMIT) } });
+  stack = await startTestStack({ gatewayEnv: { GATEWAY_UPSTREAM_ANSWER_LIMIT_BYTES: String(ANSWER_LIMIT), GATEWAY_CORS_ORIGINS: PAGE_ORIGIN } });
   kv = await openEdgeKv(stack.nats.url, stack.nats.namespace);
   await kv.putProvider({ name: "up", baseUrl: upstream.baseUrl, apiKey: PROVIDER_KEY, timeoutMs: 2_000 });
   await waitFor(async () => (await chat("up", hello)).ok, 10_000, "the provider to be known");
@@ -122,6 +124,46 @@ it("a client that leaves mid-stream closes the upstream call", async () => {
     // Without the cancel reaching the upstream this would take the whole 100 s stream.
     await upstream.requests[before]!.closed;
     expect(upstream.requests[before]!.body.stream).toBe(true);
+  } finally {
+    upstream.behave(defaultBehaviour);
+  }
+});
+
+it("answers written straight to the socket carry the headers set on the way: CORS for an allowed page, request id, provider", async () => {
+  for (const stream of [false, true]) {
+    const res = await chat("up", { ...hello, stream }, { origin: PAGE_ORIGIN });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("access-control-allow-origin"), `stream: ${stream}`).toBe(PAGE_ORIGIN);
+    expect(res.headers.get("access-control-expose-headers")).toContain("X-Lantern-Provider");
+    expect(res.headers.get("x-request-id")).toMatch(/^req/);
+    expect(res.headers.get("x-lantern-provider")).toBe("up");
+    await res.arrayBuffer();
+  }
+  const elsewhere = await chat("up", hello, { origin: "https://other.example" });
+  expect(elsewhere.headers.get("access-control-allow-origin")).toBeNull();
+  await elsewhere.arrayBuffer();
+});
+
+it("a client that leaves before a whole answer came closes the upstream call", async () => {
+  // A provider whose own timeout outlasts the test: only the client leaving can end the call.
+  await kv.putProvider({ name: "patient", baseUrl: upstream.baseUrl, apiKey: null, timeoutMs: 600_000 });
+  await waitFor(async () => (await chat("patient", hello)).ok, 10_000, "the provider to be known");
+  upstream.behave(() => {
+    // Never answers.
+  });
+  try {
+    const before = upstream.requests.length;
+    const leaving = new AbortController();
+    const res = fetch(`${stack.baseUrl}/api/custom/providers/patient/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(hello),
+      signal: leaving.signal,
+    });
+    await waitFor(async () => upstream.requests.length > before, 5_000, "the upstream to get the call");
+    leaving.abort();
+    await expect(res).rejects.toThrow();
+    await upstream.requests[before]!.closed;
   } finally {
     upstream.behave(defaultBehaviour);
   }

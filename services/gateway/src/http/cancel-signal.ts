@@ -30,11 +30,11 @@ export function onCancel(signal: Cancellation, listener: () => void): () => void
   return () => signal.removeEventListener("abort", listener);
 }
 
-/** Aborts when the client closes the connection before the response has been written. */
+/** Aborts when the client closes the connection before the response has been written; never, for in-process requests. */
 export function clientGone(c: Context<GatewayEnv>): CancelSignal {
   const gone = new CancelSignal();
-  const outgoing = c.env.outgoing;
-  outgoing.once("close", () => {
+  const outgoing = c.env?.outgoing;
+  outgoing?.once("close", () => {
     if (!outgoing.writableFinished) gone.abort();
   });
   return gone;

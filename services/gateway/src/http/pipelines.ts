@@ -21,6 +21,7 @@ import {
 import { invalidRequest } from "../errors/api-error.js";
 import { OrchestratorClient } from "../pipelines/orchestrator-client.js";
 import { lastEventSeq, runEventFeed } from "../pipelines/run-event-feed.js";
+import { clientGoneSignal } from "./cancel-signal.js";
 import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
 import { readJsonBody } from "./read-body.js";
 import { SseResponse } from "./sse-response.js";
@@ -55,14 +56,14 @@ export function pipelinesRoutes(deps: GatewayDeps) {
       setResponseHeader(c, "location", `/v1/pipelines/runs/${run.id}`);
       return c.json(run, 202);
     }
-    for await (const _ of runEventFeed(nc, names, run.id, { finished: false, signal: clientGone(c), ...(afterSeq ? { afterSeq } : {}) })) {
+    for await (const _ of runEventFeed(nc, names, run.id, { finished: false, signal: clientGoneSignal(c), ...(afterSeq ? { afterSeq } : {}) })) {
       // Waiting for the final event; the run's rows say the rest.
     }
     return c.json(await getRun(c, run.id));
   };
 
   const streamEvents = async (c: Context<GatewayEnv>, run: PipelineRunView, afterSeq?: number) => {
-    const signal = clientGone(c);
+    const signal = clientGoneSignal(c);
     const finished = isFinalRunStatus(run.status);
     const sse = new SseResponse(c.env.outgoing);
     setResponseHeader(c, "x-pipeline-run-id", run.id);
@@ -123,14 +124,4 @@ export function pipelinesRoutes(deps: GatewayDeps) {
       const { run } = await orchestrator.request("start", StartRunRequest, request, RunReply);
       return answer(c, run, body);
     });
-}
-
-/** Aborts when the client goes away before its answer is written; never, for in-process requests. */
-function clientGone(c: Context<GatewayEnv>): AbortSignal {
-  const controller = new AbortController();
-  const outgoing = c.env?.outgoing;
-  outgoing?.once("close", () => {
-    if (!outgoing.writableFinished) controller.abort();
-  });
-  return controller.signal;
 }
