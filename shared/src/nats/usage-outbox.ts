@@ -3,7 +3,9 @@ import { encodeMessage, UsageEvent, UsageEventBatch } from "../contracts/index.j
 import type { Logger } from "../logging/index.js";
 import { bounded, NATS_TIMEOUT_MS } from "./bounded.js";
 
-const DEFAULT_LINGER_MS = 5;
+// Long enough that a busy gateway sends tens of events per JetStream write (each write and its ack
+// cost about as much as several requests' events), short enough that no one waits on it.
+const DEFAULT_LINGER_MS = 25;
 
 export interface UsageOutboxOptions {
   js: JetStreamClient;
