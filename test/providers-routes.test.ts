@@ -246,10 +246,15 @@ it("a routed request is charged at the price of the step's model that answered, 
     return cost;
   };
   try {
-    // The event names the route, though its first (local) step named another model before failing over.
+    // The event names the route, though its first (local) step named another model before failing
+    // over, and the model of the step that answered.
     const res = await chat("ghost");
     const requestId = res.headers.get("x-request-id");
-    await waitFor(async () => (await usageEventsInStream(nc, natsNames(stack.nats.namespace))).some((e) => e.requestId === requestId && e.model === "ghost" && e.provider === "up"));
+    await waitFor(async () =>
+      (await usageEventsInStream(nc, natsNames(stack.nats.namespace))).some(
+        (e) => e.requestId === requestId && e.model === "ghost" && e.servedModel === "upstream-ghost" && e.provider === "up",
+      ),
+    );
     // Only the upstream step's model is priced: 7 prompt and 4 completion tokens at $1 and $2 per token.
     await price("upstream-ghost", 1_000_000, 2_000_000);
     expect(await costOnceNot(0)).toBeCloseTo(7 + 8, 6);

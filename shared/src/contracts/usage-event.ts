@@ -18,6 +18,11 @@ export const UsageEvent = z.object({
   path: z.string(),
   /** The model the client asked for ("" when the request never named one). */
   model: z.string(),
+  /**
+   * When `model` is a route: the model of the step whose answer the client got (the last one
+   * tried when every step failed). Null when no route applied. Absent from older gateways' events.
+   */
+  servedModel: z.string().nullable().default(null),
   /** `local` or the upstream provider that answered. */
   provider: z.string(),
   /** Workers that served the request (one per choice at most). */
@@ -38,7 +43,13 @@ export const UsageEvent = z.object({
 export type UsageEvent = z.infer<typeof UsageEvent>;
 
 /** The usage event of one request (or model call): its id is the request's, so it is stored once. */
-export const usageEventOf = (fields: Omit<UsageEvent, "v" | "type" | "id">): UsageEvent => ({ v: 1, type: "usage", id: fields.requestId, ...fields });
+export const usageEventOf = (fields: Omit<UsageEvent, "v" | "type" | "id" | "servedModel"> & Partial<Pick<UsageEvent, "servedModel">>): UsageEvent => ({
+  v: 1,
+  type: "usage",
+  id: fields.requestId,
+  servedModel: null,
+  ...fields,
+});
 
 /**
  * Usage events a gateway published in one message: under load one JetStream write (and ack)

@@ -82,6 +82,7 @@ export const usageEvents = pgTable(
     method: text("method").notNull(),
     path: text("path").notNull(),
     model: text("model").notNull(),
+    servedModel: text("served_model"),
     provider: text("provider").notNull(),
     workerIds: jsonb("worker_ids").$type<string[]>().notNull(),
     status: integer("status").notNull(),

@@ -36,6 +36,7 @@ export function usageEvent(overrides: Partial<UsageEvent> = {}): UsageEvent {
     method: "POST",
     path: "/v1/chat/completions",
     model: "stories260K",
+    servedModel: null,
     provider: "local",
     workerIds: ["w1"],
     status: 200,

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { count } from "drizzle-orm";
+import { count, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useTestNats, type TestNats } from "@lantern/shared/testing";
 import type { AdminDeps } from "../admin-deps.js";
@@ -77,7 +77,12 @@ describe("usage store", () => {
     cleanups.push(() => deps.nats.nc.close());
     const publisher = await usagePublisher(deps.nats, deps.names);
     const events = Array.from({ length: 40 }, (_, i) => usageEvent({ at: Date.now() - i * 1000 }));
+    // A routed request names the step's model that served it.
+    events[0] = { ...events[0]!, model: "a-route", servedModel: "the-step-model" };
     for (const e of events) await publisher.publish(e);
+    // An event from a gateway that predates `servedModel`: stored all the same, the field null.
+    const { servedModel: _absent, ...older } = usageEvent({ id: "ev_older_gateway" });
+    await publisher.publishRaw(JSON.stringify(older));
     // A gateway retrying its publish: deduplicated by the stream.
     for (const e of events.slice(0, 5)) await publisher.publish(e);
     // The same event reaching the stream twice (outside the dedupe window): stored once by id.
@@ -90,10 +95,17 @@ describe("usage store", () => {
     const store = await startUsageStore(deps, { maxBatch: 16 });
     cleanups.push(() => store.stop());
     await waitFor(async () => (await unacked(deps)) === 0, 30_000, "every usage message acked or terminated");
-    expect(await rowCount(db)).toBe(40);
+    expect(await rowCount(db)).toBe(41);
+    const served = await db.db.select({ id: usageEvents.id, model: usageEvents.model, servedModel: usageEvents.servedModel }).from(usageEvents).where(inArray(usageEvents.id, [events[0]!.id, "ev_older_gateway"]));
+    expect(served.sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      [
+        { id: events[0]!.id, model: "a-route", servedModel: "the-step-model" },
+        { id: "ev_older_gateway", model: "stories260K", servedModel: null },
+      ].sort((a, b) => a.id.localeCompare(b.id)),
+    );
     const status = store.status();
     expect(status.rejected).toBe(2);
-    expect(status.stored).toBe(36);
+    expect(status.stored).toBe(37);
     expect(status.lastError).toBeNull();
     await store.stop();
     expect(store.status().state).toBe("stopped");

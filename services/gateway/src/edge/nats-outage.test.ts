@@ -66,6 +66,7 @@ const event = (i: number): UsageEvent => ({
   method: "POST",
   path: "/v1/chat/completions",
   model: "m",
+  servedModel: null,
   provider: "local",
   workerIds: [],
   status: 200,

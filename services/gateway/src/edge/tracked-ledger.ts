@@ -218,6 +218,7 @@ export class TrackedLedger implements RequestLedger {
       method: this.info.method,
       path: this.info.path,
       model: this.model,
+      servedModel: this.servedModel,
       provider: this.provider,
       workerIds: [...this.workerIds],
       status,
