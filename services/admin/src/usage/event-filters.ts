@@ -26,6 +26,11 @@ const StatusParam = z
 export const EventFilters = z.strictObject({
   keyId: z.string().min(1).optional().openapi({ description: "Only this API key's events." }),
   model: z.string().min(1).optional().openapi({ description: "Only requests for this model name." }),
+  servedModel: z
+    .string()
+    .min(1)
+    .optional()
+    .openapi({ description: "Only requests this model answered: a route's step model, or the model asked for where no route applied." }),
   provider: z.string().min(1).optional().openapi({ description: "`local` or an upstream provider name." }),
   status: StatusParam.optional().openapi({ description: "An HTTP status (`429`) or a status class (`4xx`)." }),
   cacheHit: z
@@ -49,11 +54,15 @@ function statusCondition(status: string): SQL {
   return eq(usageEvents.status, Number(status));
 }
 
+/** The model that answered a request: its route step's, else the one it asked for. */
+export const answeringModel = sql<string>`coalesce(${usageEvents.servedModel}, ${usageEvents.model})`;
+
 /** The WHERE clause for a set of filters; undefined when nothing is filtered. */
 export function filterCondition(f: EventFilters): SQL | undefined {
   const conditions: Array<SQL | undefined> = [
     f.keyId === undefined ? undefined : eq(usageEvents.keyId, f.keyId),
     f.model === undefined ? undefined : eq(usageEvents.model, f.model),
+    f.servedModel === undefined ? undefined : eq(answeringModel, f.servedModel),
     f.provider === undefined ? undefined : eq(usageEvents.provider, f.provider),
     f.status === undefined ? undefined : statusCondition(f.status),
     f.cacheHit === undefined ? undefined : eq(usageEvents.cacheHit, f.cacheHit),

@@ -1,7 +1,7 @@
 import { and, asc, desc, sql } from "drizzle-orm";
 import type { AdminDb } from "../db/database.js";
 import { usageEvents } from "../db/schema.js";
-import { filterCondition, olderThan, type EventFilters } from "./event-filters.js";
+import { answeringModel, filterCondition, olderThan, type EventFilters } from "./event-filters.js";
 import { encodeCursor, type EventsCursor } from "./events-cursor.js";
 
 export type UsageEventRow = typeof usageEvents.$inferSelect;
@@ -25,7 +25,7 @@ export async function listEvents(db: AdminDb, query: EventFilters & { limit: num
   return { events, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
 }
 
-export type AggregateGroup = "day" | "key" | "model";
+export type AggregateGroup = "day" | "key" | "model" | "servedModel";
 
 export interface UsageAggregate {
   /** The UTC day (`2026-05-01`), key id or model name; a null key is open-mode traffic. */
@@ -46,6 +46,7 @@ const groupColumn = {
   day: sql<string>`to_char(date_trunc('day', ${usageEvents.at} at time zone 'UTC'), 'YYYY-MM-DD')`,
   key: sql<string | null>`${usageEvents.keyId}`,
   model: sql<string>`${usageEvents.model}`,
+  servedModel: answeringModel,
 } as const;
 
 const percentile = (fraction: number, column: typeof usageEvents.latencyMs | typeof usageEvents.ttftMs) =>

@@ -21,7 +21,8 @@ const events = [
   usageEvent({ id: "b1", at: DAY1 + 7_200_000, keyId: "key_b", model: "m2", status: 500, errorType: "server_error", latencyMs: 15, ttftMs: null, promptTokens: 3, completionTokens: 0, costUsd: 0 }),
   // Two at the same instant: pagination must still give each exactly once.
   ...[100, 200, 300].map((latencyMs, i) =>
-    usageEvent({ id: `c${i}`, at: DAY2 + (i === 2 ? 1 : i) * 60_000, keyId: "key_b", model: "m1", provider: "openai", latencyMs, ttftMs: (i + 1) * 10, promptTokens: 5, completionTokens: 7, costUsd: 0.002 }),
+    // c1 asked for a route, "m1", whose step model "gpt-m1" answered.
+    usageEvent({ id: `c${i}`, at: DAY2 + (i === 2 ? 1 : i) * 60_000, keyId: "key_b", model: "m1", servedModel: i === 1 ? "gpt-m1" : null, provider: "openai", latencyMs, ttftMs: (i + 1) * 10, promptTokens: 5, completionTokens: 7, costUsd: 0.002 }),
   ),
   usageEvent({ id: "d0", at: DAY2 + 60_000, keyId: null, model: "m2", status: 499, latencyMs: 50, ttftMs: null, promptTokens: 4, completionTokens: 0, costUsd: 0 }),
 ];
@@ -139,6 +140,17 @@ describe.each(backends)("events API on %s", (_name, open) => {
     expect(byModel[1]).toMatchObject({ group: "m2", requests: 1, errors: 1, ttftP50Ms: null });
     const errorsOnly = (await get("/api/events/aggregates?groupBy=model&status=5xx")).body.groups;
     expect(errorsOnly).toEqual([expect.objectContaining({ group: "m2", requests: 1, errors: 1 })]);
+    // By the model that answered: a route's step model where one applied, else the one asked for.
+    const byServed = (await get("/api/events/aggregates?groupBy=servedModel&start=2026-05-02T00:00:00Z")).body.groups;
+    expect(byServed.map((g: { group: string; requests: number }) => [g.group, g.requests])).toEqual([
+      ["m1", 2],
+      ["gpt-m1", 1],
+      ["m2", 1],
+    ]);
+    expect(await ids("servedModel=gpt-m1")).toEqual(["c1"]);
+    expect(await ids("servedModel=m1")).toEqual(["a0", "a1", "a2", "a3", "c0", "c2"]);
+    const c1 = (await get("/api/events?servedModel=gpt-m1")).body.events[0];
+    expect(c1).toMatchObject({ model: "m1", servedModel: "gpt-m1" });
     const none = (await get("/api/events/aggregates?keyId=nobody")).body.groups;
     expect(none).toEqual([]);
   });

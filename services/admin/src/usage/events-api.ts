@@ -35,7 +35,10 @@ const EventsPage = z
   .openapi("UsageEventsPage");
 
 const AggregatesQuery = EventFilters.extend({
-  groupBy: z.enum(["day", "key", "model"]).default("day").openapi({ description: "UTC day, API key or model." }),
+  groupBy: z
+    .enum(["day", "key", "model", "servedModel"])
+    .default("day")
+    .openapi({ description: "UTC day, API key, model asked for, or model that answered (a route's step model, else the one asked for)." }),
 }).refine(timeRangeInOrder, TIME_RANGE_ORDER);
 
 const Aggregate = z
@@ -55,7 +58,7 @@ const Aggregate = z
 
 const Aggregates = z
   .object({
-    groupBy: z.enum(["day", "key", "model"]),
+    groupBy: z.enum(["day", "key", "model", "servedModel"]),
     groups: z.array(Aggregate),
   })
   .openapi("UsageAggregates");
