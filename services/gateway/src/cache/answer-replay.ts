@@ -26,7 +26,7 @@ export function replayAnswer(c: Context<GatewayEnv>, answer: CachedAnswer, { str
   }
   ledger.streaming();
   const sse = new SseResponse(c.env.outgoing);
-  sse.open(Object.entries(responseHeaders(c)));
+  sse.open(responseHeaders(c));
   ledger.firstOutput();
   for (const chunk of replayChunks(answer, includeUsage)) void sse.data(JSON.stringify(chunk));
   ledger.usage(answer.usage);

@@ -67,7 +67,7 @@ export function pipelinesRoutes(deps: GatewayDeps) {
     const finished = isFinalRunStatus(run.status);
     const sse = new SseResponse(c.env.outgoing);
     setResponseHeader(c, "x-pipeline-run-id", run.id);
-    sse.open(Object.entries(responseHeaders(c)));
+    sse.open(responseHeaders(c));
     c.get("ledger").streaming();
     const ping = setInterval(() => void sse.comment("ping"), deps.config.GATEWAY_SSE_PING_MS);
     try {

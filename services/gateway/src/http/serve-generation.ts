@@ -260,7 +260,7 @@ export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps,
     });
   }
   const sse = new SseResponse(c.env.outgoing, sseBounds(deps));
-  sse.open(Object.entries(responseHeaders(c)));
+  sse.open(responseHeaders(c));
   const { shape, n, includeUsage, onAnswer } = req;
   void streamEvents(sse, calls, { requestId, ledger, shape, n, includeUsage, onAnswer, logprobs: Boolean(req.logprobs), ids: keep, after: 0, onTooSlow: () => tooSlow.abort() }, deps);
   return RESPONSE_ALREADY_SENT;

@@ -48,9 +48,10 @@ export class SseResponse {
     return this.res.writableFinished;
   }
 
-  open(headers: Iterable<[string, string]>): void {
-    for (const [name, value] of headers) this.res.setHeader(name, value);
+  /** Sends the head: the request's own headers (see response-headers.ts) and the event stream's. */
+  open(headers: Record<string, string>): void {
     this.res.writeHead(200, {
+      ...headers,
       "content-type": "text/event-stream",
       "cache-control": "no-cache",
       connection: "keep-alive",

@@ -50,7 +50,7 @@ async function resumeStream(c: Context<GatewayEnv>, deps: GatewayDeps, requestId
   deps.logger.info({ requestId: record.requestId, after, startedBy: record.gatewayId }, "resuming stream");
   setResponseHeader(c, "x-lantern-resumed", record.requestId);
   const sse = new SseResponse(outgoing, sseBounds(deps));
-  sse.open(Object.entries(responseHeaders(c)));
+  sse.open(responseHeaders(c));
   const { shape } = record;
   void streamEvents(
     sse,
