@@ -91,6 +91,13 @@ async function finished(secret: string, id: string): Promise<TaskView> {
 const callsOf = async (keyId: string) =>
   (await usageEventsInStream(nc, natsNames(stack.nats.namespace))).filter((e: UsageEvent) => e.keyId === keyId && e.gatewayId.startsWith("orchestrator-"));
 
+/** The key's call events once `ready` holds for them: an event leaves its publisher's outbox a little after the call ends. */
+async function callsWhen(keyId: string, ready: (calls: UsageEvent[]) => boolean): Promise<UsageEvent[]> {
+  let calls: UsageEvent[] = [];
+  await waitFor(async () => ready((calls = await callsOf(keyId))), 10_000, "the calls' usage events");
+  return calls;
+}
+
 it("counts each task and pipeline run it queues as one request of the key, and none for the calls they make", async () => {
   const { secret } = await putKey({ rateLimits: [{ kind: "requests", limit: 2, windowSeconds: LONG_WINDOW_S }] });
   const first = await task(secret);
@@ -120,7 +127,8 @@ it("settles every call of a pipeline run into the key's token window, and its us
   const used = res.body.usage.promptTokens + res.body.usage.completionTokens;
   expect(used).toBeGreaterThan(0);
 
-  const calls = (await callsOf(policy.keyId)).filter((e) => e.path === "/v1/pipelines/runs");
+  const isRunCall = (e: UsageEvent) => e.path === "/v1/pipelines/runs";
+  const calls = (await callsWhen(policy.keyId, (all) => all.filter(isRunCall).length >= 2)).filter(isRunCall);
   expect(calls).toHaveLength(2);
   expect(calls.every((e) => e.model === "teller" && e.status === 200)).toBe(true);
   // What was reserved from max_tokens and the prompt's size is replaced by what the calls used.
@@ -185,7 +193,8 @@ it("fails a task whose call the budget cannot pay for, and refuses new work once
   const view = await finished(secret, queued.body.id);
   expect(view.status).toBe("failed");
   expect(view.error).toMatch(/^This call may cost up to \$[\d.]+ .*, more than the \$0\.01 left of the \$1 budget of the API key this work belongs to for the period\./);
-  const refusedCall = (await callsOf(policy.keyId)).find((e) => e.path === "/api/v1/tasks" && e.status === 429);
+  const isRefusedCall = (e: UsageEvent) => e.path === "/api/v1/tasks" && e.status === 429;
+  const refusedCall = (await callsWhen(policy.keyId, (all) => all.some(isRefusedCall))).find(isRefusedCall);
   expect(refusedCall).toMatchObject({ model: BUNDLED_MODEL, errorType: "insufficient_quota", promptTokens: 0, completionTokens: 0, costUsd: 0 });
 
   await spent(1);
@@ -206,7 +215,7 @@ it("makes a call wait for the key's concurrency slot, then runs it and frees the
   expect(queued.status, JSON.stringify(queued.body)).toBe(202);
   expect((await finished(secret, queued.body.id)).status).toBe("succeeded");
 
-  const [call] = await callsOf(policy.keyId);
+  const [call] = await callsWhen(policy.keyId, (all) => all.length > 0);
   expect(call!.status).toBe(200);
   // It started once the slot was free, not before.
   expect(call!.at + call!.ttftMs!).toBeGreaterThanOrEqual(heldUntil);
