@@ -18,9 +18,11 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 /**
  * Node flags for the gateway process: `--expose-gc` lets it collect once when a burst of traffic
  * ends, so its memory comes back down instead of staying at the burst's peak (see
- * services/gateway/src/memory/idle-collection.ts).
+ * services/gateway/src/memory/idle-collection.ts). `--max-semi-space-size=64` (MiB) gives V8's young
+ * generation room for the short-lived objects of many requests in flight: fewer scavenges, fewer
+ * survivors copied, 10-14% less CPU per proxied request under load (docs/performance.md).
  */
-export const GATEWAY_NODE_FLAGS: readonly string[] = ["--expose-gc"];
+export const GATEWAY_NODE_FLAGS: readonly string[] = ["--expose-gc", "--max-semi-space-size=64"];
 
 export interface StackProcess {
   name: string;

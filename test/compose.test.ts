@@ -16,6 +16,7 @@ import { GatewayConfig, loadGatewayConfig } from "../services/gateway/src/config
 import { InferenceConfig, loadInferenceConfig } from "../services/inference/src/config.js";
 import { FetcherConfig, loadFetcherConfig } from "../services/model-fetcher/src/config.js";
 import { OrchestratorConfig, loadOrchestratorConfig } from "../services/orchestrator/src/config.js";
+import { GATEWAY_NODE_FLAGS } from "../scripts/local-stack.js";
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -240,6 +241,12 @@ describe("Dockerfiles", () => {
         expect(inherited(stages, target, "CMD").at(-1), label).toMatch(/dist\/bin\/main\.js/);
       }
     }
+  });
+
+  it("starts the gateway image with the node flags the local stack gives the gateway", () => {
+    const stages = dockerStages(join(root, "services", "gateway", "Dockerfile"));
+    const cmd = JSON.parse(inherited(stages, stages.at(-1)!.name, "CMD").at(-1)!.replace(/^CMD\s+/, "")) as string[];
+    expect(cmd.slice(1, -1)).toEqual(expect.arrayContaining([...GATEWAY_NODE_FLAGS]));
   });
 
   it("bakes no secret into any image", () => {
