@@ -20,7 +20,7 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
  * ends, so its memory comes back down instead of staying at the burst's peak (see
  * services/gateway/src/memory/idle-collection.ts). `--max-semi-space-size=64` (MiB) gives V8's young
  * generation room for the short-lived objects of many requests in flight: fewer scavenges, fewer
- * survivors copied, 10-14% less CPU per proxied request under load (docs/performance.md).
+ * survivors copied, 10-14% less CPU per proxied request under load (README, Gateway overhead).
  */
 export const GATEWAY_NODE_FLAGS: readonly string[] = ["--expose-gc", "--max-semi-space-size=64"];
 

@@ -28,6 +28,13 @@ describe("collectWhenIdle", () => {
   const burst = (requests: number) => {
     for (let i = 0; i < requests; i++) server.emit("request");
   };
+  /** Ten requests a second for ten seconds. */
+  const trickle = () => {
+    for (let s = 0; s < 10; s++) {
+      vi.advanceTimersByTime(1_000);
+      burst(10);
+    }
+  };
 
   it("collects once when a burst ends and once more a few seconds later, to shrink the young generation", () => {
     burst(1_000);
@@ -43,17 +50,11 @@ describe("collectWhenIdle", () => {
 
   it("never collects while requests arrive, and puts the second collection off while they do", () => {
     burst(1_000);
-    for (let s = 0; s < 10; s++) {
-      vi.advanceTimersByTime(1_000);
-      burst(10);
-    }
+    trickle();
     expect(collections).toBe(0);
     vi.advanceTimersByTime(4_000);
     expect(collections).toBe(1);
-    for (let s = 0; s < 10; s++) {
-      vi.advanceTimersByTime(1_000);
-      burst(10);
-    }
+    trickle();
     expect(collections).toBe(1);
     vi.advanceTimersByTime(7_000);
     expect(collections).toBe(2);
