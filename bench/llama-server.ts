@@ -1,7 +1,8 @@
-import { spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { freePort } from "@lantern/shared/nats";
+import { repoRoot } from "../scripts/local-stack.js";
 
 /** The first `name` on PATH that can be run, if any. */
 export function findOnPath(name: string): string | undefined {
@@ -18,6 +19,68 @@ export function findOnPath(name: string): string | undefined {
   return undefined;
 }
 
+const BUILD_DIR = join(repoRoot, ".data", "llama.cpp");
+const BUILT_BINARY = join(BUILD_DIR, "build", "bin", "llama-server");
+
+/**
+ * llama.cpp's `llama-server`, the anchor the benchmarks compare with: `LLAMA_SERVER`, else one on
+ * PATH, else one built earlier into `.data/llama.cpp`; with `build`, built there from the
+ * llama.cpp source node-llama-cpp ships (a git bundle in node_modules; nothing is downloaded,
+ * about 8 minutes on 2 cores). Undefined when there is none and `build` is false.
+ */
+export function locateLlamaServer({ build = false } = {}): string | undefined {
+  const found = process.env.LLAMA_SERVER || findOnPath("llama-server") || (existsSync(BUILT_BINARY) ? BUILT_BINARY : undefined);
+  if (found || !build) return found;
+  const bundle = join(repoRoot, "node_modules", "node-llama-cpp", "llama", "gitRelease.bundle");
+  const run = (cmd: string, args: string[], cwd?: string) => {
+    console.log(`$ ${cmd} ${args.join(" ")}`);
+    const res = spawnSync(cmd, args, { cwd, stdio: "inherit" });
+    if (res.status !== 0) throw new Error(`${cmd} failed (exit ${res.status})`);
+  };
+  mkdirSync(join(repoRoot, ".data"), { recursive: true });
+  if (!existsSync(join(BUILD_DIR, "CMakeLists.txt"))) run("git", ["clone", "--quiet", bundle, BUILD_DIR]);
+  run("cmake", ["-B", "build", "-DCMAKE_BUILD_TYPE=Release", "-DLLAMA_CURL=OFF"], BUILD_DIR);
+  run("cmake", ["--build", "build", "-j2", "--target", "llama-server"], BUILD_DIR);
+  return BUILT_BINARY;
+}
+
+export interface LlamaServer {
+  baseUrl: string;
+  process: ChildProcess;
+  stop(): void;
+}
+
+/** Starts `llama-server` on the model with `slots` parallel slots of `contextSize` tokens each, and waits until it is healthy. */
+export async function startLlamaServer(
+  binary: string,
+  opts: { modelPath: string; slots: number; threads: number; contextSize: number; extraArgs?: string[] },
+): Promise<LlamaServer> {
+  const port = await freePort();
+  const child = spawn(
+    binary,
+    [
+      ...["-m", opts.modelPath, "--port", String(port), "--host", "127.0.0.1"],
+      ...["-np", String(opts.slots), "-t", String(opts.threads), "-c", String(opts.contextSize * opts.slots)],
+      ...(opts.extraArgs ?? []),
+    ],
+    { stdio: "ignore" },
+  );
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const stop = () => void child.kill("SIGTERM");
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`llama-server exited with ${child.exitCode}`);
+    const healthy = await fetch(`${baseUrl}/health`).then((r) => r.ok, () => false);
+    if (healthy) break;
+    if (Date.now() > deadline) {
+      stop();
+      throw new Error("llama-server did not become healthy in 60 s");
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { baseUrl, process: child, stop };
+}
+
 export interface LlamaServerFigures {
   tokensPerSecond: number;
   rounds: number;
@@ -32,24 +95,10 @@ export async function measureLlamaServer(
   binary: string,
   opts: { modelPath: string; streams: number; threads: number; prompt: string; tokens: number; rounds: number },
 ): Promise<LlamaServerFigures> {
-  const port = await freePort();
-  const child = spawn(
-    binary,
-    ["-m", opts.modelPath, "--port", String(port), "--host", "127.0.0.1", "-np", String(opts.streams), "-t", String(opts.threads), "-c", String(2048 * opts.streams)],
-    { stdio: "ignore" },
-  );
-  const base = `http://127.0.0.1:${port}`;
+  const server = await startLlamaServer(binary, { modelPath: opts.modelPath, slots: opts.streams, threads: opts.threads, contextSize: 2048 });
   try {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`llama-server exited with ${child.exitCode}`);
-      const healthy = await fetch(`${base}/health`).then((r) => r.ok, () => false);
-      if (healthy) break;
-      if (Date.now() > deadline) throw new Error("llama-server did not become healthy in 60 s");
-      await new Promise((r) => setTimeout(r, 250));
-    }
     const one = async () => {
-      const res = await fetch(`${base}/v1/completions`, {
+      const res = await fetch(`${server.baseUrl}/v1/completions`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ prompt: opts.prompt, max_tokens: opts.tokens, temperature: 0, seed: 1 }),
@@ -68,6 +117,6 @@ export async function measureLlamaServer(
     }
     return { tokensPerSecond: (tokens / wallMs) * 1000, rounds: opts.rounds };
   } finally {
-    child.kill("SIGTERM");
+    server.stop();
   }
 }

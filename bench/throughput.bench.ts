@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { defaultContexts, defaultThreads } from "@lantern/inference";
 import { repoRoot, startLocalStack, type LocalStack } from "../scripts/local-stack.js";
 import { BareEngine, type GenerationSpec, type Round } from "./bare-llama.js";
-import { findOnPath, measureLlamaServer } from "./llama-server.js";
+import { locateLlamaServer, measureLlamaServer } from "./llama-server.js";
 import { streamCompletion } from "./http-client.js";
 import { rssMiB, summarize, type RunFigures } from "./stats.js";
 
@@ -126,7 +126,7 @@ console.log("| --- | ---: | ---: | ---: | ---: |");
 for (const [c, { a, aw, b }] of results) {
   console.log(`| ${c} | ${fmt(b.tokensPerSecond / a.tokensPerSecond, 3)} | ${fmt(b.tokensPerSecond / aw.tokensPerSecond, 3)} | ${fmt(b.ttftP50 - a.ttftP50, 2)} | ${fmt(b.ttftP50 - aw.ttftP50, 2)} |`);
 }
-const llamaServer = findOnPath("llama-server");
+const llamaServer = locateLlamaServer();
 const eight = results.get(8);
 if (!llamaServer) {
   console.log("\nllama-server is not on PATH: the comparison with one llama.cpp server process is skipped.");

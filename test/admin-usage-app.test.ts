@@ -89,5 +89,8 @@ describe("events and registry routes inside the admin app", () => {
     const refs = [...JSON.stringify(doc).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
     expect(refs).toEqual(expect.arrayContaining(["UsageEventsPage", "UsageAggregates", "Model"]));
     for (const name of refs) expect(doc.components.schemas).toHaveProperty(name);
+    // Events and their aggregates document the prompt tokens taken from workers' prompt caches.
+    expect(doc.components.schemas.UsageEvent.properties).toHaveProperty("cachedTokens");
+    expect(doc.components.schemas.UsageAggregate.properties).toHaveProperty("cachedTokens");
   });
 });

@@ -58,6 +58,7 @@ describe("usage events from gateways to the events API", () => {
             keyId: keys[i % keys.length]!,
             model: i % 3 === 0 ? "m-big" : "m-small",
             promptTokens: i,
+            cachedTokens: i % 4,
             completionTokens: 2 * i,
             costUsd: i / 1000,
             status: i % 10 === 0 ? 503 : 200,
@@ -80,11 +81,12 @@ describe("usage events from gateways to the events API", () => {
 
   it("aggregates what the gateways reported", async () => {
     const body = (await (await api.request("/api/events/aggregates?groupBy=key")).json()) as any;
-    for (const group of body.groups as Array<{ group: string | null; requests: number; errors: number; promptTokens: number; completionTokens: number; costUsd: number }>) {
+    for (const group of body.groups as Array<{ group: string | null; requests: number; errors: number; promptTokens: number; cachedTokens: number; completionTokens: number; costUsd: number }>) {
       const mine = [...published.values()].filter((e) => e.keyId === group.group);
       expect(group.requests).toBe(mine.length);
       expect(group.errors).toBe(mine.filter((e) => e.status >= 400).length);
       expect(group.promptTokens).toBe(mine.reduce((s, e) => s + e.promptTokens, 0));
+      expect(group.cachedTokens).toBe(mine.reduce((s, e) => s + (e.cachedTokens ?? 0), 0));
       expect(group.completionTokens).toBe(mine.reduce((s, e) => s + e.completionTokens, 0));
       expect(group.costUsd).toBeCloseTo(mine.reduce((s, e) => s + e.costUsd, 0), 9);
     }

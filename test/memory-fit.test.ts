@@ -23,7 +23,8 @@ beforeAll(async () => {
   nc = await connect({ servers: stack.nats.url });
   fleet = modelFleet(nc, stack.nats.namespace);
   events = fleet.follow();
-  worker = await stack.startWorker({ INFERENCE_MODELS: MODELS, INFERENCE_MEMORY_LIMIT: "16MiB" });
+  // Flash attention pinned on: the limit and the models are sized by the estimates made with it.
+  worker = await stack.startWorker({ INFERENCE_MODELS: MODELS, INFERENCE_MEMORY_LIMIT: "16MiB", INFERENCE_FLASH_ATTENTION: "on" });
   client = sdkClient(stack.baseUrl);
 });
 afterAll(async () => {

@@ -17,7 +17,7 @@ import { GatewayMetrics } from "./metrics/gateway-metrics.js";
 import { StreamKeeper } from "./jobs/stream-keeper.js";
 import { collectWhenIdle } from "./memory/idle-collection.js";
 import { shareMetricsWithPrimary } from "./processes/shared-metrics.js";
-import { ReplyRouter } from "@lantern/shared/inference";
+import { PrefixDirectory, ReplyRouter } from "@lantern/shared/inference";
 import { countNatsReconnects } from "@lantern/shared/telemetry";
 import { startProviderTables } from "./providers/edge-tables.js";
 import { UpstreamClient } from "./providers/upstream-client.js";
@@ -67,6 +67,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   queues.start();
   metrics.watchQueues(queues);
   const js = jetstream(nats.nc);
+  // Workers announce what their slots hold; holders silent for three heartbeats are forgotten.
+  const prefixes = new PrefixDirectory({ forgetAfterMs: 3 * config.WORKER_HEARTBEAT_TTL_MS, alive: (id) => registry.isAlive(id) });
+  prefixes.follow(nats.nc, names, log);
   const inference = new InferenceClient({
     nc: nats.nc,
     js,
@@ -78,6 +81,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     queues,
     queueLimit: config.GATEWAY_QUEUE_LIMIT,
     observer: metrics,
+    prefixes: { directory: prefixes, waitMs: config.GATEWAY_PREFIX_AFFINITY_MS },
     logger: log,
   });
   const edge = await EdgeServices.start({
@@ -128,6 +132,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         routes.stop();
         await upstream.close();
         queues.stop();
+        prefixes.stop();
         router.stop();
         await closeNats(nats.nc);
         log.info("gateway stopped");

@@ -94,6 +94,10 @@ export const InferenceConfig = z.object({
   INFERENCE_THREADS: intVar(defaultThreads(), { min: 0, max: 256 }),
   /** Contexts the slots of a model are spread over; 0 picks by backend (see defaultContexts). */
   INFERENCE_CONTEXTS: intVar(0, { min: 0, max: 64 }),
+  /** `auto`: off on the CPU for models whose head size its kernel runs slowly, else node-llama-cpp's choice. */
+  INFERENCE_FLASH_ATTENTION: z.enum(["auto", "on", "off"]).default("auto"),
+  /** Most tokens a context evaluates in one step; 0: 128 where flash attention is off on the CPU, else node-llama-cpp's 512. */
+  INFERENCE_BATCH_SIZE: intVar(0, { min: 0, max: 65_536 }),
   /** Tokens per sequence; 0 means the model's training context. */
   INFERENCE_CONTEXT_SIZE: intVar(0, { min: 0 }),
   /** Default GPU layers per model: `auto` fits as many as free VRAM allows; a number pins it. */

@@ -80,6 +80,7 @@ export async function startWorker(config: InferenceConfig, logger: Logger): Prom
     pool,
     files,
     threads: config.INFERENCE_THREADS,
+    evaluation: { flashAttention: config.INFERENCE_FLASH_ATTENTION, batchSize: config.INFERENCE_BATCH_SIZE },
     defaults: {
       slots: config.INFERENCE_SLOTS,
       contextSize: config.INFERENCE_CONTEXT_SIZE,
@@ -100,6 +101,7 @@ export async function startWorker(config: InferenceConfig, logger: Logger): Prom
       serveModel(served, {
         nc,
         jsm,
+        workers: buckets.workers,
         names,
         cancels,
         workerId,
@@ -107,6 +109,7 @@ export async function startWorker(config: InferenceConfig, logger: Logger): Prom
         maxDeliver: config.INFERENCE_MAX_DELIVER,
         pollMs: config.INFERENCE_POLL_MS,
         agingMs: config.INFERENCE_PRIORITY_AGING_MS,
+        announceEveryMs: config.INFERENCE_HEARTBEAT_MS,
         flushClock,
         metrics,
         logger: log,

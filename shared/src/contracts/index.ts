@@ -20,3 +20,4 @@ export * from "./tasks.js";
 export * from "./conversations.js";
 export * from "./ws.js";
 export * from "./stream-record.js";
+export * from "./prefix-holdings.js";

@@ -18,6 +18,8 @@ export type InferErrorCode = z.infer<typeof InferErrorCode>;
 export const TokenUsage = z.object({
   promptTokens: z.number().int().nonnegative(),
   completionTokens: z.number().int().nonnegative(),
+  /** Of `promptTokens`, those the worker's slot already held from an earlier job and did not evaluate again. */
+  cachedTokens: z.number().int().nonnegative().optional(),
 });
 export type TokenUsage = z.infer<typeof TokenUsage>;
 

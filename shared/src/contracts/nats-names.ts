@@ -8,6 +8,11 @@ import type { ConversationOp } from "./conversations.js";
 const SAFE_WORKER_ID = /^[A-Za-z0-9_-]+$/;
 const SAFE_RUN_ID = /^[A-Za-z0-9_-]{1,96}$/;
 
+function safeWorkerId(workerId: string): string {
+  if (!SAFE_WORKER_ID.test(workerId)) throw new Error(`worker id must be [A-Za-z0-9_-]+, got ${JSON.stringify(workerId)}`);
+  return workerId;
+}
+
 /**
  * Every stream, subject, consumer and bucket name the platform uses, derived from one optional
  * namespace so that several stacks (or test runs) can share a NATS server without touching
@@ -60,6 +65,18 @@ export function natsNames(namespace = "") {
       inferJob: (model: ModelToken, priority: Priority) => subject(`infer.${model}.${priority}`),
       /** Every job of one model, whatever its priority (the doorbell a worker listens on). */
       inferJobsOf: (model: ModelToken) => subject(`infer.${model}.*`),
+      /**
+       * A job offered first to one worker (whose slot holds its prompt's prefix): its lane. The
+       * worker takes it first; any other worker may take it once its preference has lapsed.
+       */
+      inferLaneJob: (model: ModelToken, priority: Priority, workerId: string) => subject(`infer.${model}.${priority}.${safeWorkerId(workerId)}`),
+      /** Jobs in every worker's lane of one model (the lanes' doorbell). */
+      inferLanesOf: (model: ModelToken) => subject(`infer.${model}.*.*`),
+      /** Jobs in one worker's lane of one model, whatever their priority. */
+      inferLaneOf: (model: ModelToken, workerId: string) => subject(`infer.${model}.*.${safeWorkerId(workerId)}`),
+      /** What prompts the slots of a model hold on each worker (PrefixHoldings, core NATS): gateways send a conversation back to its cache. */
+      prefixHoldings: (model: ModelToken) => subject(`prefix.${model}`),
+      prefixHoldingsAll: subject("prefix.*"),
       cancelAll: subject("cancel.*"),
       cancel: (requestId: string) => subject(`cancel.${requestId}`),
       replyAll: (gatewayId: string) => subject(`reply.${gatewayId}.*`),
@@ -115,14 +132,15 @@ export function natsNames(namespace = "") {
       },
       taskEventsAll: subject("events.task.*"),
       /** Request/reply: load and unload models on one worker. */
-      modelControl: (workerId: string) => {
-        if (!SAFE_WORKER_ID.test(workerId)) throw new Error(`worker id must be [A-Za-z0-9_-]+, got ${JSON.stringify(workerId)}`);
-        return subject(`control.worker.${workerId}.models`);
-      },
+      modelControl: (workerId: string) => subject(`control.worker.${safeWorkerId(workerId)}.models`),
     },
     consumers: {
       /** One durable per model and priority, shared by every worker serving it, so each job runs once. */
       inferWorkers: (model: ModelToken, priority: Priority) => `workers_${model}_${priority}`,
+      /** One worker's lane of one model (see `inferLaneJob`): pulled by its owner, and by others once a job's preference lapsed. */
+      inferLane: (model: ModelToken, workerId: string) => `lane_${model}_${safeWorkerId(workerId)}`,
+      /** What every lane consumer of one model is named with, before its owner's id. */
+      inferLanePrefix: (model: ModelToken) => `lane_${model}_`,
       /** The admin service's durable consumer that stores usage events in Postgres. */
       usageStore: "admin_usage_store",
       /** The fetchers' shared durable consumer on MODELS. */

@@ -33,6 +33,8 @@ export const UsageEvent = z.object({
   errorType: z.string().nullable(),
   stream: z.boolean(),
   promptTokens: z.number().int().nonnegative(),
+  /** Of `promptTokens`, those a worker took from its prompt cache instead of evaluating (0 from older gateways). */
+  cachedTokens: z.number().int().nonnegative().default(0),
   completionTokens: z.number().int().nonnegative(),
   costUsd: z.number().nonnegative(),
   /** Time to the first generated text, when there was one. */
@@ -43,11 +45,14 @@ export const UsageEvent = z.object({
 export type UsageEvent = z.infer<typeof UsageEvent>;
 
 /** The usage event of one request (or model call): its id is the request's, so it is stored once. */
-export const usageEventOf = (fields: Omit<UsageEvent, "v" | "type" | "id" | "servedModel"> & Partial<Pick<UsageEvent, "servedModel">>): UsageEvent => ({
+export const usageEventOf = (
+  fields: Omit<UsageEvent, "v" | "type" | "id" | "servedModel" | "cachedTokens"> & Partial<Pick<UsageEvent, "servedModel" | "cachedTokens">>,
+): UsageEvent => ({
   v: 1,
   type: "usage",
   id: fields.requestId,
   servedModel: null,
+  cachedTokens: 0,
   ...fields,
 });
 

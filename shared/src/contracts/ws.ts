@@ -84,6 +84,8 @@ export const WsUsage = z.object({
   prompt_tokens: z.number().int().nonnegative(),
   completion_tokens: z.number().int().nonnegative(),
   total_tokens: z.number().int().nonnegative(),
+  /** As OpenAI's: `cached_tokens` of the prompt a worker's slot already held. */
+  prompt_tokens_details: z.object({ cached_tokens: z.number().int().nonnegative() }).optional(),
 });
 export type WsUsage = z.infer<typeof WsUsage>;
 

@@ -5,3 +5,5 @@ export * from "./job-watch.js";
 export * from "./reply-queue.js";
 export * from "./reply-router.js";
 export * from "./resumable-streams.js";
+export * from "./prefix-digest.js";
+export * from "./prefix-directory.js";

@@ -17,6 +17,8 @@ import {
 import type { Logger } from "../logging/index.js";
 import { InferenceCall, type InferenceErrors } from "./inference-call.js";
 import { JobWatch, type JobObserver } from "./job-watch.js";
+import { promptPrefixDigests } from "./prefix-digest.js";
+import type { PrefixDirectory } from "./prefix-directory.js";
 import { ReplyQueue } from "./reply-queue.js";
 import type { ReplyRouter } from "./reply-router.js";
 
@@ -40,6 +42,11 @@ export interface InferenceClientOptions<E> {
   queues?: JobQueueObserver;
   /** Told each job's time to first output and its whole time. */
   observer?: JobObserver;
+  /**
+   * Prefix affinity: a job is offered first to the worker whose free slot holds most of its
+   * prompt, which the other workers leave it to for `waitMs` at most. Absent: no preference.
+   */
+  prefixes?: { directory: PrefixDirectory; waitMs: number } | undefined;
   logger: Logger;
 }
 
@@ -62,6 +69,13 @@ export interface SubmitRequest {
 /** Publishes jobs on the INFER work queue and follows their replies. */
 export class InferenceClient<E> {
   constructor(private readonly opts: InferenceClientOptions<E>) {}
+
+  /** The worker whose free slot holds most of the request's prompt, when affinity is on and one does. */
+  private preferredWorker(request: SubmitRequest): string | undefined {
+    const prefixes = this.opts.prefixes;
+    if (!prefixes || prefixes.waitMs <= 0 || request.input.kind === "embed") return undefined;
+    return prefixes.directory.preferredWorker(request.model, promptPrefixDigests(request.input, request.tools))?.workerId;
+  }
 
   /**
    * Queues the job and resolves once a worker accepted it. Throws E when no slot frees up
@@ -92,11 +106,16 @@ export class InferenceClient<E> {
     hdrs.set(JobHeader.requestId, requestId);
     hdrs.set(JobHeader.deadline, String(startBy));
     watch.inject(hdrs);
+    // A job whose prompt a worker's free slot holds goes to that worker's lane first.
+    const preferred = this.preferredWorker(request);
+    if (preferred) hdrs.set(JobHeader.preferredUntil, String(Date.now() + this.opts.prefixes!.waitMs));
+    const token = toModelToken(request.model);
+    const subject = preferred ? names.subjects.inferLaneJob(token, priority, preferred) : names.subjects.inferJob(token, priority);
     const cancel = () => nc.publish(names.subjects.cancel(requestId));
 
     let streamSeq: number;
     try {
-      const ack = await js.publish(names.subjects.inferJob(toModelToken(request.model), priority), encodeMessage(InferJob, job), {
+      const ack = await js.publish(subject, encodeMessage(InferJob, job), {
         msgID: requestId,
         headers: hdrs,
       });
@@ -134,6 +153,7 @@ export class InferenceClient<E> {
       throw errors.internal("The worker answered out of order.");
     }
     watch.accepted(first.workerId, first.attempt);
+    if (preferred) this.opts.observer?.affinity?.(request.model, first.workerId === preferred ? "preferred" : "elsewhere");
     return new InferenceCall(first, queue, {
       watch,
       stallTimeoutMs: this.opts.stallTimeoutMs,

@@ -11,6 +11,8 @@ export interface JobObserver {
   firstOutput(model: string, seconds: number): void;
   /** A job ended, `seconds` after it was queued. */
   ended(model: string, seconds: number, outcome: JobOutcome): void;
+  /** A job offered first to the worker holding its prompt's prefix was taken by that worker, or by another. */
+  affinity?(model: string, outcome: "preferred" | "elsewhere"): void;
 }
 
 const TRACER = "@lantern/inference-client";

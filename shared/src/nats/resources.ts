@@ -65,6 +65,8 @@ export interface DurableConsumerOptions {
   /** Deliveries before a message is given up on; -1 never gives up. */
   maxDeliver: number;
   maxWaiting?: number;
+  /** The server removes the consumer after this long without a pull. */
+  inactiveThresholdMs?: number;
 }
 
 /**
@@ -87,6 +89,7 @@ export async function ensureDurableConsumer(jsm: JetStreamManager, stream: strin
       ack_wait: nanos(opts.ackWaitMs),
       max_deliver: opts.maxDeliver,
       ...(opts.maxWaiting ? { max_waiting: opts.maxWaiting } : {}),
+      ...(opts.inactiveThresholdMs ? { inactive_threshold: nanos(opts.inactiveThresholdMs) } : {}),
     });
   } catch (err) {
     await jsm.consumers.info(stream, opts.durable).catch(() => {
@@ -110,6 +113,29 @@ export function ensureWorkerConsumer(
     ackWaitMs,
     maxDeliver,
     maxWaiting: 4096,
+  });
+}
+
+/**
+ * A lane's consumer outlives a worker that died without a word by at most this long; other
+ * workers' sweeps remove it sooner once it is empty.
+ */
+const LANE_INACTIVE_MS = 3_600_000;
+
+/** Creates (or reuses) the consumer of one worker's lane of one model (see `inferLaneJob`). */
+export function ensureLaneConsumer(
+  jsm: JetStreamManager,
+  names: NatsNames,
+  model: ModelToken,
+  workerId: string,
+  { ackWaitMs, maxDeliver }: WorkerConsumerOptions,
+): Promise<string> {
+  return ensureDurableConsumer(jsm, names.streams.infer, {
+    durable: names.consumers.inferLane(model, workerId),
+    filterSubject: names.subjects.inferLaneOf(model, workerId),
+    ackWaitMs,
+    maxDeliver,
+    inactiveThresholdMs: LANE_INACTIVE_MS,
   });
 }
 

@@ -89,6 +89,7 @@ export const usageEvents = pgTable(
     errorType: text("error_type"),
     stream: boolean("stream").notNull(),
     promptTokens: integer("prompt_tokens").notNull(),
+    cachedTokens: integer("cached_tokens").notNull().default(0),
     completionTokens: integer("completion_tokens").notNull(),
     costUsd: doublePrecision("cost_usd").notNull(),
     ttftMs: doublePrecision("ttft_ms"),

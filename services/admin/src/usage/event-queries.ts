@@ -34,6 +34,8 @@ export interface UsageAggregate {
   /** Requests answered with a status of 400 or more (499: the client went away). */
   errors: number;
   promptTokens: number;
+  /** Of `promptTokens`, those workers took from their prompt caches. */
+  cachedTokens: number;
   completionTokens: number;
   costUsd: number;
   cacheHits: number;
@@ -60,7 +62,7 @@ export async function aggregateEvents(db: AdminDb, query: EventFilters & { group
   const group = groupColumn[query.groupBy];
   const count = (condition?: ReturnType<typeof sql>) =>
     (condition ? sql<number>`count(*) filter (where ${condition})` : sql<number>`count(*)`).mapWith(Number);
-  const total = (column: typeof usageEvents.promptTokens | typeof usageEvents.completionTokens | typeof usageEvents.costUsd) =>
+  const total = (column: typeof usageEvents.promptTokens | typeof usageEvents.cachedTokens | typeof usageEvents.completionTokens | typeof usageEvents.costUsd) =>
     sql<number>`coalesce(sum(${column}), 0)`.mapWith(Number);
   const rows = await db
     .select({
@@ -68,6 +70,7 @@ export async function aggregateEvents(db: AdminDb, query: EventFilters & { group
       requests: count(),
       errors: count(sql`${usageEvents.status} >= 400`),
       promptTokens: total(usageEvents.promptTokens),
+      cachedTokens: total(usageEvents.cachedTokens),
       completionTokens: total(usageEvents.completionTokens),
       costUsd: total(usageEvents.costUsd),
       cacheHits: count(sql`${usageEvents.cacheHit}`),

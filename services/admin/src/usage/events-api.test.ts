@@ -12,17 +12,20 @@ import { insertUsageEvents } from "./usage-rows.js";
 const DAY1 = Date.parse("2026-05-01T10:00:00Z");
 const DAY2 = Date.parse("2026-05-02T10:00:00Z");
 
-/** Ten requests over two days, two keys plus open mode, two models, successes, limits, failures and a cache hit. */
+/**
+ * Ten requests over two days, two keys plus open mode, two models, successes, limits, failures, a
+ * cache hit, and prompts partly taken from workers' prompt caches (`cachedTokens`).
+ */
 const events = [
   ...[10, 20, 30, 40].map((latencyMs, i) =>
-    usageEvent({ id: `a${i}`, at: DAY1 + i * 60_000, keyId: "key_a", model: "m1", latencyMs, ttftMs: i + 1, promptTokens: 10, completionTokens: 20, costUsd: 0.01, cacheHit: i === 0 }),
+    usageEvent({ id: `a${i}`, at: DAY1 + i * 60_000, keyId: "key_a", model: "m1", latencyMs, ttftMs: i + 1, promptTokens: 10, cachedTokens: i * 2, completionTokens: 20, costUsd: 0.01, cacheHit: i === 0 }),
   ),
   usageEvent({ id: "b0", at: DAY1 + 3_600_000, keyId: "key_b", model: "m2", status: 429, errorType: "rate_limit_error", latencyMs: 5, ttftMs: null, promptTokens: 3, completionTokens: 0, costUsd: 0 }),
   usageEvent({ id: "b1", at: DAY1 + 7_200_000, keyId: "key_b", model: "m2", status: 500, errorType: "server_error", latencyMs: 15, ttftMs: null, promptTokens: 3, completionTokens: 0, costUsd: 0 }),
   // Two at the same instant: pagination must still give each exactly once.
   ...[100, 200, 300].map((latencyMs, i) =>
     // c1 asked for a route, "m1", whose step model "gpt-m1" answered.
-    usageEvent({ id: `c${i}`, at: DAY2 + (i === 2 ? 1 : i) * 60_000, keyId: "key_b", model: "m1", servedModel: i === 1 ? "gpt-m1" : null, provider: "openai", latencyMs, ttftMs: (i + 1) * 10, promptTokens: 5, completionTokens: 7, costUsd: 0.002 }),
+    usageEvent({ id: `c${i}`, at: DAY2 + (i === 2 ? 1 : i) * 60_000, keyId: "key_b", model: "m1", servedModel: i === 1 ? "gpt-m1" : null, provider: "openai", latencyMs, ttftMs: (i + 1) * 10, promptTokens: 5, cachedTokens: i === 0 ? 5 : 0, completionTokens: 7, costUsd: 0.002 }),
   ),
   usageEvent({ id: "d0", at: DAY2 + 60_000, keyId: null, model: "m2", status: 499, latencyMs: 50, ttftMs: null, promptTokens: 4, completionTokens: 0, costUsd: 0 }),
 ];
@@ -71,7 +74,9 @@ describe.each(backends)("events API on %s", (_name, open) => {
     expect(times).toEqual([...times].sort((a, b) => b - a));
     expect(body.nextCursor).toBeNull();
     const b0 = body.events.find((e: { id: string }) => e.id === "b0");
-    expect(b0).toMatchObject({ keyId: "key_b", model: "m2", status: 429, errorType: "rate_limit_error", ttftMs: null, at: new Date(DAY1 + 3_600_000).toISOString() });
+    expect(b0).toMatchObject({ keyId: "key_b", model: "m2", status: 429, errorType: "rate_limit_error", promptTokens: 3, cachedTokens: 0, ttftMs: null, at: new Date(DAY1 + 3_600_000).toISOString() });
+    const a3 = body.events.find((e: { id: string }) => e.id === "a3");
+    expect(a3).toMatchObject({ promptTokens: 10, cachedTokens: 6 });
   });
 
   it("filters by key, model, provider, status, status class, cache hit and time range", async () => {
@@ -112,13 +117,13 @@ describe.each(backends)("events API on %s", (_name, open) => {
     expect(body.groupBy).toBe("day");
     expect(body.groups.map((g: { group: string }) => g.group)).toEqual(["2026-05-01", "2026-05-02"]);
     const [day1, day2] = body.groups;
-    expect(day1).toMatchObject({ requests: 6, errors: 2, promptTokens: 46, completionTokens: 80, cacheHits: 1 });
+    expect(day1).toMatchObject({ requests: 6, errors: 2, promptTokens: 46, cachedTokens: 0 + 2 + 4 + 6, completionTokens: 80, cacheHits: 1 });
     expect(day1.costUsd).toBeCloseTo(0.04, 10);
     // Latencies 5, 10, 15, 20, 30, 40: the median between 15 and 20, p95 three quarters from 30 to 40.
     expect(day1.latencyP50Ms).toBeCloseTo(17.5, 10);
     expect(day1.latencyP95Ms).toBeCloseTo(37.5, 10);
     expect(day1.ttftP50Ms).toBeCloseTo(2.5, 10);
-    expect(day2).toMatchObject({ requests: 4, errors: 1, promptTokens: 19, completionTokens: 21, cacheHits: 0 });
+    expect(day2).toMatchObject({ requests: 4, errors: 1, promptTokens: 19, cachedTokens: 5, completionTokens: 21, cacheHits: 0 });
     expect(day2.costUsd).toBeCloseTo(0.006, 10);
     // Latencies 50, 100, 200, 300.
     expect(day2.latencyP50Ms).toBeCloseTo(150, 10);
@@ -135,7 +140,7 @@ describe.each(backends)("events API on %s", (_name, open) => {
     ]);
     const byModel = (await get("/api/events/aggregates?groupBy=model&start=2026-05-02T00:00:00Z")).body.groups;
     expect(byModel).toHaveLength(2);
-    expect(byModel[0]).toMatchObject({ group: "m1", requests: 3, errors: 0, promptTokens: 15, completionTokens: 21 });
+    expect(byModel[0]).toMatchObject({ group: "m1", requests: 3, errors: 0, promptTokens: 15, cachedTokens: 5, completionTokens: 21 });
     expect(byModel[0].latencyP50Ms).toBeCloseTo(200, 10);
     expect(byModel[1]).toMatchObject({ group: "m2", requests: 1, errors: 1, ttftP50Ms: null });
     const errorsOnly = (await get("/api/events/aggregates?groupBy=model&status=5xx")).body.groups;

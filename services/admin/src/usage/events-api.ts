@@ -47,6 +47,7 @@ const Aggregate = z
     requests: z.number().int(),
     errors: z.number().int().openapi({ description: "Requests answered with status 400 or more." }),
     promptTokens: z.number().int(),
+    cachedTokens: z.number().int().openapi({ description: "Of the prompt tokens, those workers took from their prompt caches instead of evaluating." }),
     completionTokens: z.number().int(),
     costUsd: z.number(),
     cacheHits: z.number().int(),

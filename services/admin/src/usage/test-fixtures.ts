@@ -43,6 +43,7 @@ export function usageEvent(overrides: Partial<UsageEvent> = {}): UsageEvent {
     errorType: null,
     stream: false,
     promptTokens: 10,
+    cachedTokens: 0,
     completionTokens: 20,
     costUsd: 0.001,
     ttftMs: 5,

@@ -5,8 +5,8 @@ import { usageEvents } from "../db/schema.js";
 type UsageRow = typeof usageEvents.$inferInsert;
 
 export function toUsageRow(event: UsageEvent): UsageRow {
-  const { v: _v, type: _type, at, ...fields } = event;
-  return { ...fields, at: new Date(at) };
+  const { v: _v, type: _type, at, cachedTokens, ...fields } = event;
+  return { ...fields, cachedTokens: cachedTokens ?? 0, at: new Date(at) };
 }
 
 /** Rows per statement: well within Postgres' 65,535 bind parameters at one per column. */

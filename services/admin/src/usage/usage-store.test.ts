@@ -79,9 +79,12 @@ describe("usage store", () => {
     const events = Array.from({ length: 40 }, (_, i) => usageEvent({ at: Date.now() - i * 1000 }));
     // A routed request names the step's model that served it.
     events[0] = { ...events[0]!, model: "a-route", servedModel: "the-step-model" };
+    // A request whose worker took part of the prompt from its prompt cache.
+    events[1] = { ...events[1]!, promptTokens: 10, cachedTokens: 7 };
     for (const e of events) await publisher.publish(e);
-    // An event from a gateway that predates `servedModel`: stored all the same, the field null.
-    const { servedModel: _absent, ...older } = usageEvent({ id: "ev_older_gateway" });
+    // An event from a gateway that predates `servedModel` and `cachedTokens`: stored all the same,
+    // the fields null and 0.
+    const { servedModel: _absent, cachedTokens: _absentToo, ...older } = usageEvent({ id: "ev_older_gateway" });
     await publisher.publishRaw(JSON.stringify(older));
     // A gateway retrying its publish: deduplicated by the stream.
     for (const e of events.slice(0, 5)) await publisher.publish(e);
@@ -96,11 +99,15 @@ describe("usage store", () => {
     cleanups.push(() => store.stop());
     await waitFor(async () => (await unacked(deps)) === 0, 30_000, "every usage message acked or terminated");
     expect(await rowCount(db)).toBe(41);
-    const served = await db.db.select({ id: usageEvents.id, model: usageEvents.model, servedModel: usageEvents.servedModel }).from(usageEvents).where(inArray(usageEvents.id, [events[0]!.id, "ev_older_gateway"]));
+    const served = await db.db
+      .select({ id: usageEvents.id, model: usageEvents.model, servedModel: usageEvents.servedModel, promptTokens: usageEvents.promptTokens, cachedTokens: usageEvents.cachedTokens })
+      .from(usageEvents)
+      .where(inArray(usageEvents.id, [events[0]!.id, events[1]!.id, "ev_older_gateway"]));
     expect(served.sort((a, b) => a.id.localeCompare(b.id))).toEqual(
       [
-        { id: events[0]!.id, model: "a-route", servedModel: "the-step-model" },
-        { id: "ev_older_gateway", model: "stories260K", servedModel: null },
+        { id: events[0]!.id, model: "a-route", servedModel: "the-step-model", promptTokens: 10, cachedTokens: 0 },
+        { id: events[1]!.id, model: "stories260K", servedModel: null, promptTokens: 10, cachedTokens: 7 },
+        { id: "ev_older_gateway", model: "stories260K", servedModel: null, promptTokens: 10, cachedTokens: 0 },
       ].sort((a, b) => a.id.localeCompare(b.id)),
     );
     const status = store.status();

@@ -1,4 +1,5 @@
 import type { CachedAnswer } from "@lantern/shared/contracts";
+import { openAiUsage } from "../openai/response-shapes.js";
 
 type Json = Record<string, unknown>;
 
@@ -51,8 +52,7 @@ export function replayChunks(answer: CachedAnswer, includeUsage: boolean): Json[
   const chunk = (choice: Json): Json => ({ ...base, choices: [choice], ...usageNull });
   const chunks = body.choices.flatMap((choice) => (chat ? chatChoiceChunks(choice, chunk) : textChoiceChunks(choice, chunk)));
   if (includeUsage) {
-    const { promptTokens, completionTokens } = answer.usage;
-    const usage = body.usage ?? { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+    const usage = body.usage ?? openAiUsage(answer.usage);
     chunks.push({ ...base, choices: [], usage });
   }
   return chunks;

@@ -1,13 +1,8 @@
-import { costUsd, usageEventOf, type StreamRecord } from "@lantern/shared/contracts";
+import { costUsd, usageEventOf, type StreamRecord, type TokenUsage } from "@lantern/shared/contracts";
 import type { ApiError } from "../errors/api-error.js";
 import type { EdgeServices } from "./edge-services.js";
 import type { Caller, ServedBy } from "./request-ledger.js";
 import { UntrackedLedger } from "./untracked-ledger.js";
-
-interface TokenUsage {
-  promptTokens: number;
-  completionTokens: number;
-}
 
 /**
  * The accounting of a stream resumed here after the gateway that started it went away: the
@@ -36,7 +31,7 @@ export class ContinuedLedger extends UntrackedLedger {
   }
 
   override usage(tokens: TokenUsage): void {
-    this.realUsage = { promptTokens: tokens.promptTokens, completionTokens: tokens.completionTokens };
+    this.realUsage = { promptTokens: tokens.promptTokens, completionTokens: tokens.completionTokens, cachedTokens: tokens.cachedTokens ?? 0 };
   }
 
   override failed(error: ApiError): void {
@@ -69,6 +64,7 @@ export class ContinuedLedger extends UntrackedLedger {
       errorType: this.errorType,
       stream: true,
       promptTokens: usage.promptTokens,
+      cachedTokens: usage.cachedTokens ?? 0,
       completionTokens: usage.completionTokens,
       costUsd: costUsd(this.edge.priceOf(model), usage.promptTokens, usage.completionTokens),
       // The first text reached the client through the gateway that is gone.

@@ -73,6 +73,7 @@ const event = (i: number): UsageEvent => ({
   errorType: null,
   stream: false,
   promptTokens: 1,
+  cachedTokens: 0,
   completionTokens: 1,
   costUsd: 0,
   ttftMs: null,

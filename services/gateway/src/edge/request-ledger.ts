@@ -1,4 +1,4 @@
-import type { KeyPolicy } from "@lantern/shared/contracts";
+import type { KeyPolicy, TokenUsage } from "@lantern/shared/contracts";
 import type { ApiError } from "../errors/api-error.js";
 
 /** Who is calling: a key's policy, or nobody when the gateway runs in open mode. */
@@ -65,7 +65,7 @@ export interface RequestLedger {
   /** The first generated text went out (time to first token). */
   firstOutput(): void;
   /** Real usage as reported by the worker or upstream, or replayed from the cache. */
-  usage(tokens: { promptTokens: number; completionTokens: number }): void;
+  usage(tokens: TokenUsage): void;
   /** The request failed with this error (its type goes into the usage event), even after a stream began. */
   failed(error: ApiError): void;
   /** The gateway cut the response short for this error (after a 200): the event records the error's status. */

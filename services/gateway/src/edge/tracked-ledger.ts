@@ -1,4 +1,4 @@
-import { costUsd, usageEventOf, type KeyPolicy, type ModelPrice } from "@lantern/shared/contracts";
+import { costUsd, usageEventOf, type KeyPolicy, type ModelPrice, type TokenUsage } from "@lantern/shared/contracts";
 import type { ApiError } from "../errors/api-error.js";
 import { modelAllowed, type Authenticated } from "./caller-auth.js";
 import { limitsUnavailable, modelNotAllowed, overLimit } from "./edge-errors.js";
@@ -13,11 +13,6 @@ export interface RequestInfo {
   path: string;
   /** Epoch ms at arrival. */
   at: number;
-}
-
-interface TokenUsage {
-  promptTokens: number;
-  completionTokens: number;
 }
 
 /**
@@ -187,7 +182,7 @@ export class TrackedLedger implements RequestLedger {
   }
 
   usage(tokens: TokenUsage): void {
-    this.realUsage = { promptTokens: tokens.promptTokens, completionTokens: tokens.completionTokens };
+    this.realUsage = { promptTokens: tokens.promptTokens, completionTokens: tokens.completionTokens, cachedTokens: tokens.cachedTokens ?? 0 };
   }
 
   failed(error: ApiError): void {
@@ -225,6 +220,7 @@ export class TrackedLedger implements RequestLedger {
       errorType: this.errorType,
       stream: this.stream,
       promptTokens: reported.promptTokens,
+      cachedTokens: reported.cachedTokens ?? 0,
       completionTokens: reported.completionTokens,
       costUsd: cost,
       ttftMs: this.ttftMs,

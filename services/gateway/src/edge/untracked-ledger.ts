@@ -1,4 +1,5 @@
 import type { ApiError } from "../errors/api-error.js";
+import type { TokenUsage } from "@lantern/shared/contracts";
 import type { AdmissionClaim, Caller, RequestLedger, ServedBy } from "./request-ledger.js";
 
 /** A ledger that admits everything and records nothing: open mode without accounting. */
@@ -16,7 +17,7 @@ export class UntrackedLedger implements RequestLedger {
   servedBy(_info: ServedBy): void {}
   streaming(): void {}
   firstOutput(): void {}
-  usage(_tokens: { promptTokens: number; completionTokens: number }): void {}
+  usage(_tokens: TokenUsage): void {}
   failed(_error: ApiError): void {}
   dropped(_error: ApiError): void {}
 }

@@ -113,6 +113,8 @@ export class ChoiceCalls {
             finished++;
             // Every choice evaluated the same prompt; OpenAI counts it once.
             usage.promptTokens = event.usage.promptTokens;
+            // Each choice ran on its own slot: report what every one of them found cached.
+            usage.cachedTokens = Math.min(usage.cachedTokens ?? Infinity, event.usage.cachedTokens ?? 0);
             usage.completionTokens += event.usage.completionTokens;
             lastSeq = event.seq;
             yield { kind: "finish", index: event.index, seq: event.seq, finishReason: event.finishReason };

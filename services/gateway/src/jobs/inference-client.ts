@@ -7,6 +7,7 @@ import {
   type GenerationEvent as JobEvent,
   type InferenceErrors,
   type JobObserver,
+  type PrefixDirectory,
   type ReplyRouter,
   type SubmitRequest,
 } from "@lantern/shared/inference";
@@ -33,6 +34,8 @@ export interface InferenceClientOptions {
   queueLimit: number;
   /** Told each job's time to first token and whole time (the metrics). */
   observer?: JobObserver;
+  /** Prefix affinity (see the shared client). */
+  prefixes?: { directory: PrefixDirectory; waitMs: number };
   logger: Logger;
 }
 

@@ -1,7 +1,7 @@
 import { PRIORITIES } from "@lantern/shared/contracts";
 import type { JobObserver, JobOutcome } from "@lantern/shared/inference";
 import { createMetricsRegistry, HttpMetrics } from "@lantern/shared/telemetry";
-import { Gauge, Histogram, type Registry } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { QueueMonitor } from "../jobs/queue-monitor.js";
 
 const FIRST_OUTPUT_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -18,6 +18,7 @@ export class GatewayMetrics implements JobObserver {
   readonly http: HttpMetrics;
   private readonly firstToken: Histogram<"model">;
   private readonly duration: Histogram<"model" | "outcome">;
+  private readonly affinityJobs: Counter<"model" | "outcome">;
   /** Label children by model (and outcome): an observation is a map look-up, no label hashing. */
   private readonly firstTokenByModel = new Map<string, HistogramChild>();
   private readonly durationByKey = new Map<string, HistogramChild>();
@@ -39,6 +40,16 @@ export class GatewayMetrics implements JobObserver {
       buckets: DURATION_BUCKETS,
       registers: [this.registry],
     });
+    this.affinityJobs = new Counter({
+      name: "lantern_prefix_affinity_total",
+      help: "Jobs offered first to the worker holding their prompt's prefix, by model and who took them (preferred or elsewhere).",
+      labelNames: ["model", "outcome"],
+      registers: [this.registry],
+    });
+  }
+
+  affinity(model: string, outcome: "preferred" | "elsewhere"): void {
+    this.affinityJobs.inc({ model, outcome });
   }
 
   firstOutput(model: string, seconds: number): void {

@@ -61,10 +61,12 @@ export interface ChatShapeContext extends ShapeContext {
   legacyFunctions?: boolean;
 }
 
-const openAiUsage = (u: TokenUsage) => ({
+/** OpenAI's usage object; `cached_tokens` are prompt tokens a worker's slot already held. */
+export const openAiUsage = (u: TokenUsage) => ({
   prompt_tokens: u.promptTokens,
   completion_tokens: u.completionTokens,
   total_tokens: u.promptTokens + u.completionTokens,
+  prompt_tokens_details: { cached_tokens: u.cachedTokens ?? 0 },
 });
 
 // "cancelled" never reaches a client (it is gone); report it as a stop if it ever does.

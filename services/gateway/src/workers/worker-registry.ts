@@ -88,6 +88,12 @@ export class WorkerRegistry {
     return live;
   }
 
+  /** The worker's heartbeat is fresh. */
+  isAlive(workerId: string, now = Date.now()): boolean {
+    const seen = this.workers.get(workerId);
+    return seen !== undefined && now - seen.seenAt < this.opts.heartbeatTtlMs;
+  }
+
   /** Any worker has ever served this model (it may be down now). */
   knowsModel(name: string): boolean {
     return this.catalog.has(name) || this.liveWorkers().some((w) => w.models.some((m) => m.name === name));

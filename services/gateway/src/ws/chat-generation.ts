@@ -10,6 +10,7 @@ import { chatInput, samplingFrom } from "../openai/to-job.js";
 import { ChatOutput, type ChatTurn } from "./chat-output.js";
 import { localChat, type LocalChat } from "./chat-local.js";
 import { routedChat } from "./chat-route.js";
+import { openAiUsage } from "../openai/response-shapes.js";
 
 /** A frame of one chat, without the chat's id (the session adds it). */
 export type ChatFrame = WsChatServerMessage extends infer F ? (F extends { id: unknown } ? Omit<F, "id"> : never) : never;
@@ -61,10 +62,9 @@ export async function streamChat(deps: GatewayDeps, gen: ChatGeneration): Promis
     const turn = hit ? replayTurn(hit, gen, out) : route ? await routedChat(deps, gen, route, local, out) : await localChat(deps, gen, local, req.model, out);
     ledger.usage(turn.usage);
     if (decision && !hit && turn.body && turn.finishReason !== "cancelled") deps.cache.keep(decision, { ...turn.body, usage: turn.usage, provider: turn.provider });
-    const { promptTokens, completionTokens } = turn.usage;
     send({
       type: "done",
-      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+      usage: openAiUsage(turn.usage),
       finish_reason: turn.finishReason,
     });
     status = 200;

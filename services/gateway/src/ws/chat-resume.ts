@@ -4,6 +4,7 @@ import { streamNotFound } from "../errors/api-error.js";
 import type { GatewayDeps } from "../http/gateway-env.js";
 import { followChoice } from "../jobs/choice-fan-out.js";
 import type { ChatFrame } from "./chat-generation.js";
+import { openAiUsage } from "../openai/response-shapes.js";
 
 export interface ChatResume {
   record: StreamRecord;
@@ -46,12 +47,11 @@ export async function resumeChat(deps: GatewayDeps, gen: ChatResume): Promise<vo
         finishReason = event.finishReason;
       } else if (event.kind === "complete") {
         ledger.usage(event.usage);
-        const { promptTokens, completionTokens } = event.usage;
         if (stopped()) send({ type: "done", usage: null, finish_reason: "cancelled" });
         else {
           send({
             type: "done",
-            usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+            usage: openAiUsage(event.usage),
             finish_reason: finishReason,
           });
         }

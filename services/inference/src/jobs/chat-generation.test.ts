@@ -7,7 +7,7 @@ import type { ChatTurn, FinishReason, Sampling, ToolSpec, ToolUse } from "@lante
 import type { ChatWrapperName } from "../models/chat-wrapper.js";
 import { loadLlama } from "../models/load-llama.js";
 import { loadServedModel, type ServedModel } from "../models/served-model.js";
-import { generate, type GenerationJob } from "./generate.js";
+import { generate, prepareGeneration, type GenerationJob } from "./generate.js";
 import type { ToolCallPiece } from "./tool-call-stream.js";
 
 const modelPath = fileURLToPath(new URL("../../../../models/stories260K.gguf", import.meta.url));
@@ -54,7 +54,7 @@ async function run(served: ServedModel, job: Omit<GenerationJob, "sampling"> & {
   const out: Run = { text: "", reasoning: "", calls: [], finishReason: "stop", completionTokens: 0 };
   const sequence = served.sequences[0]!;
   try {
-    const res = await generate(served, sequence, { sampling: sampling(), ...job }, {
+    const res = await generate(served, sequence, prepareGeneration(served, { sampling: sampling(), ...job }), {
       signal: new AbortController().signal,
       onAccepted: () => {},
       onText: (t) => (out.text += t),

@@ -5,7 +5,7 @@ import { createLogger } from "@lantern/shared/logging";
 import type { InferInput, Sampling, TokenLogprob, ToolUse } from "@lantern/shared/contracts";
 import { loadLlama } from "../models/load-llama.js";
 import { loadServedModel, type ServedModel } from "../models/served-model.js";
-import { generate } from "./generate.js";
+import { generate, prepareGeneration } from "./generate.js";
 import { InvalidParameterError } from "./token-bias.js";
 
 const modelPath = fileURLToPath(new URL("../../../../models/stories260K.gguf", import.meta.url));
@@ -29,7 +29,7 @@ async function generateWithLogprobs(model: ServedModel, tools?: ToolUse) {
   let accepted = false;
   const logprobs: TokenLogprob[] = [];
   try {
-    await generate(model, sequence, { input: chat, sampling, format: undefined, tools, logprobs: { top: 2 } }, {
+    await generate(model, sequence, prepareGeneration(model, { input: chat, sampling, format: undefined, tools, logprobs: { top: 2 } }), {
       signal: new AbortController().signal,
       onAccepted: () => (accepted = true),
       onText: (_text, entries) => logprobs.push(...(entries ?? [])),

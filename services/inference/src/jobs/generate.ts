@@ -10,6 +10,7 @@ import {
 import type { FinishReason, InferJob, TokenLogprob, TokenUsage } from "@lantern/shared/contracts";
 import type { ServedModel } from "../models/served-model.js";
 import { generateChat } from "./chat-generation.js";
+import { keepReusablePrefix } from "../slots/prefix-reuse.js";
 import { toChatHistory } from "./chat-history.js";
 import { functionCallingFor } from "./function-calling.js";
 import { generatePlain, plainStopsFor, type PlainStops } from "./plain-generation.js";
@@ -51,24 +52,33 @@ export interface GenerationResult {
   generateMs: number;
 }
 
-interface PreparedPrompt {
+/** A job's prompt as the model will see it, tokenized once, checked to fit the context. */
+export interface PreparedGeneration {
+  job: GenerationJob;
+  /** The chat as the template renders it; absent for a completion. */
+  history: ChatHistoryItem[] | undefined;
   tokens: Token[];
   /** Set when the reply can be generated on the plain evaluation loop. */
   plainStops: PlainStops | undefined;
 }
 
 /**
- * The prompt as the model will see it, tokenized once: counted against the context, and fed to
- * the plain loop when the template needs nothing more than its text and stop triggers.
+ * Tokenizes the job's prompt once: counted against the context, used to pick the slot whose
+ * cache holds most of it, and fed to the plain loop when the template needs nothing more than
+ * its text and stop triggers. Refuses, before anything runs, a prompt too long for the context
+ * and logprobs where the reply cannot report them.
  */
-function preparePrompt(served: ServedModel, job: GenerationJob, history: ChatHistoryItem[] | undefined): PreparedPrompt {
+export function prepareGeneration(served: ServedModel, job: GenerationJob): PreparedGeneration {
   const { model } = served;
   const { input } = job;
+  const history = input.kind === "chat" ? toChatHistory(input.messages, Boolean(served.chatWrapper.settings.segments?.thought)) : undefined;
+  let tokens: Token[];
+  let plainStops: PlainStops | undefined;
   if (history) {
     // Offered functions are documented in the prompt, so they count against the context too.
     const availableFunctions = job.tools ? functionCallingFor(served.chatWrapper, job.tools).functions : undefined;
     const state = served.chatWrapper.generateContextState({ chatHistory: history, availableFunctions });
-    const tokens = state.contextText.tokenize(model.tokenizer);
+    tokens = state.contextText.tokenize(model.tokenizer);
     // Function calling, templates that open segments (reasoning), pick a mode from a prefix or
     // skip start text need LlamaChat's machinery.
     const simple =
@@ -78,11 +88,24 @@ function preparePrompt(served: ServedModel, job: GenerationJob, history: ChatHis
       !state.noPrefixTrigger &&
       !state.ignoreStartText?.length &&
       !state.functionCall;
-    return { tokens, plainStops: simple ? plainStopsFor(model, state.stopGenerationTriggers) : undefined };
+    plainStops = simple ? plainStopsFor(model, state.stopGenerationTriggers) : undefined;
+  } else {
+    const prompt = input.kind === "completion" ? input.prompt : "";
+    const text = model.tokens.bos != null ? LlamaText([new SpecialToken("BOS"), prompt]) : LlamaText(prompt);
+    tokens = text.tokenize(model.tokenizer);
+    plainStops = { texts: [], tokens: [] };
   }
-  const prompt = input.kind === "completion" ? input.prompt : "";
-  const text = model.tokens.bos != null ? LlamaText([new SpecialToken("BOS"), prompt]) : LlamaText(prompt);
-  return { tokens: text.tokenize(model.tokenizer), plainStops: { texts: [], tokens: [] } };
+  if (served.contextSize - tokens.length < 1) throw new ContextLengthExceededError(tokens.length, served.contextSize);
+  // LlamaChat reports no probabilities: refused, never answered without them.
+  if (job.logprobs && !plainStops) {
+    throw new InvalidParameterError(
+      "logprobs",
+      job.tools
+        ? "logprobs cannot be combined with function calling: calls are generated on a path that cannot report token probabilities."
+        : `The chat template of '${served.name}' needs a generation path that cannot report token probabilities; logprobs are not available for this model.`,
+    );
+  }
+  return { job, history, tokens, plainStops };
 }
 
 /**
@@ -99,6 +122,7 @@ function grammarStopTexts(served: ServedModel, grammar: LlamaGrammar | undefined
 function resultOf(
   finishReason: FinishReason,
   promptTokens: number,
+  cachedTokens: number,
   completionTokens: number,
   startedAt: number,
   firstTokenAt: number | undefined,
@@ -107,51 +131,42 @@ function resultOf(
   const promptEnd = firstTokenAt ?? endedAt;
   return {
     finishReason,
-    usage: { promptTokens, completionTokens },
+    usage: { promptTokens, completionTokens, cachedTokens },
     promptMs: promptEnd - startedAt,
     generateMs: endedAt - promptEnd,
   };
 }
 
 /**
- * Runs one chat or completion on a sequence of the model's context and streams its text.
- * The prompt is counted first so that one too long for the context is refused, not truncated.
+ * Runs one prepared chat or completion on a slot's sequence and streams its text. What the
+ * sequence still holds of the prompt from its last job is kept and only the rest evaluated.
  */
 export async function generate(
   served: ServedModel,
   sequence: LlamaContextSequence,
-  job: GenerationJob,
+  prepared: PreparedGeneration,
   callbacks: GenerationCallbacks,
 ): Promise<GenerationResult> {
-  const { input, sampling, format } = job;
-  const history = input.kind === "chat" ? toChatHistory(input.messages, Boolean(served.chatWrapper.settings.segments?.thought)) : undefined;
-  const prompt = preparePrompt(served, job, history);
-  const promptTokens = prompt.tokens.length;
-  const room = served.contextSize - promptTokens;
-  if (room < 1) throw new ContextLengthExceededError(promptTokens, served.contextSize);
-  // LlamaChat reports no probabilities: refused, never answered without them.
-  if (job.logprobs && !prompt.plainStops) {
-    throw new InvalidParameterError(
-      "logprobs",
-      job.tools
-        ? "logprobs cannot be combined with function calling: calls are generated on a path that cannot report token probabilities."
-        : `The chat template of '${served.name}' needs a generation path that cannot report token probabilities; logprobs are not available for this model.`,
-    );
-  }
+  const { job, tokens, plainStops } = prepared;
+  const { sampling, format } = job;
   // Compiled before the job is accepted, so a format the builder refuses is a plain error reply.
   const grammar = format ? await served.grammars.grammarFor(format) : undefined;
   const tokenBias = tokenBiasFor(served.model, sampling.logitBias);
+  const promptTokens = tokens.length;
   callbacks.onAccepted(promptTokens);
 
+  const room = served.contextSize - promptTokens;
   const maxTokens = Math.min(sampling.maxTokens ?? room, room);
-  if (prompt.plainStops) {
-    const startedAt = performance.now();
-    const res = await generatePlain(served.model, sequence, prompt.tokens, {
+  const startedAt = performance.now();
+  const cachedTokens = await keepReusablePrefix(sequence, tokens);
+  if (plainStops) {
+    const res = await generatePlain(served.model, sequence, tokens, {
+      cachedTokens,
       sampling,
       maxTokens,
       stops: {
-        texts: [...sampling.stop, ...prompt.plainStops.texts, ...grammarStopTexts(served, grammar)],
-        tokens: prompt.plainStops.tokens,
+        texts: [...sampling.stop, ...plainStops.texts, ...grammarStopTexts(served, grammar)],
+        tokens: plainStops.tokens,
       },
       grammar,
       tokenBias,
@@ -159,13 +174,13 @@ export async function generate(
       signal: callbacks.signal,
       onText: callbacks.onText,
     });
-    return resultOf(res.stopReason, promptTokens, res.completionTokens, startedAt, res.firstTokenAt);
+    return resultOf(res.stopReason, promptTokens, cachedTokens, res.completionTokens, startedAt, res.firstTokenAt);
   }
-  // A chat the plain loop cannot run (function calling, thought segments, templates that decide by the reply's start).
-  const startedAt = performance.now();
+  // A chat the plain loop cannot run (function calling, thought segments, templates that decide
+  // by the reply's start). LlamaChat keeps the same prefix the cache was trimmed to above.
   const res = await generateChat(served, sequence, {
     // Completions always run on the plain loop, so this is a chat.
-    history: history!,
+    history: prepared.history!,
     sampling,
     maxTokens,
     grammar,
@@ -177,5 +192,5 @@ export async function generate(
     onReasoning: callbacks.onReasoning,
     onToolCall: callbacks.onToolCall,
   });
-  return resultOf(res.finishReason, promptTokens, res.completionTokens, startedAt, res.firstTokenAt);
+  return resultOf(res.finishReason, promptTokens, cachedTokens, res.completionTokens, startedAt, res.firstTokenAt);
 }

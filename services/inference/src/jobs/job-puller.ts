@@ -26,6 +26,10 @@ const ACK = encoder.encode("+ACK");
 const NAK = encoder.encode("-NAK");
 const TERM = encoder.encode("+TERM");
 const WORKING = encoder.encode("+WPI");
+// A no-wait pull still waits on the server when the consumer counts a message that was deleted
+// from the stream (a withdrawn job): it is answered with the next job to arrive, or never. Its
+// expiry ends that wait, so the worker goes on to its other consumers (and lanes).
+const PULL = encoder.encode(`{"batch":1,"no_wait":true,"expires":${200 * 1_000_000}}`);
 
 /**
  * The delivery facts JetStream encodes in a message's ack subject:
@@ -135,7 +139,7 @@ export class JobPuller {
         }
       };
       try {
-        this.nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${durable}`, encoder.encode('{"batch":1,"no_wait":true}'), {
+        this.nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${durable}`, PULL, {
           reply: this.inbox,
         });
       } catch (err) {

@@ -2,21 +2,24 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { Priority, PRIORITIES, type ModelToken, type NatsNames } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import { JobPuller, type JobMessage } from "./job-puller.js";
+import type { LaneWatch } from "./worker-lanes.js";
 
-export interface DispatcherOptions<Slot> {
+export interface DispatcherOptions {
   nc: NatsConnection;
   names: NatsNames;
   model: ModelToken;
   /** The durable consumer of each priority of this model. */
   durables: Record<Priority, string>;
-  /** What a job runs on (a context sequence); one job per slot at a time. */
-  slots: Slot[];
-  /** Runs the job on the slot and settles its message; the slot is free again when it resolves. */
-  execute(job: JobMessage, slot: Slot): Promise<void>;
+  /** Jobs that may run at once (one per slot). */
+  slots: number;
+  /** Runs the job and settles its message; its slot is free again when it resolves. */
+  execute(job: JobMessage): Promise<void>;
   /** How often an idle worker looks for work it was not told about (redeliveries, lost doorbells). */
   pollMs: number;
   /** A priority passed over for this long is looked at first, so low work is slowed, never starved. */
   agingMs: number;
+  /** Lanes (jobs offered to one worker first) to look at before the shared queues; none without prefix affinity. */
+  lanes?: LaneWatch;
   logger: Logger;
 }
 
@@ -30,8 +33,8 @@ const BELL_RECENT_MS = 250;
  * jobs from the job subjects themselves (every JetStream publish is also a core NATS message,
  * the "doorbell"), and otherwise polls every `pollMs`.
  */
-export class ModelDispatcher<Slot> {
-  private readonly free: Slot[];
+export class ModelDispatcher {
+  private free: number;
   private readonly running = new Set<Promise<void>>();
   private readonly puller: JobPuller;
   /** False once a pull found the priority empty, until a doorbell or the poll says otherwise. */
@@ -47,16 +50,16 @@ export class ModelDispatcher<Slot> {
   private wake: (() => void) | undefined;
   private lastActive = Date.now();
 
-  constructor(private readonly opts: DispatcherOptions<Slot>) {
-    this.free = [...opts.slots];
+  constructor(private readonly opts: DispatcherOptions) {
+    this.free = opts.slots;
     this.puller = new JobPuller(opts.nc, opts.names.streams.infer);
   }
 
   get slots(): number {
-    return this.opts.slots.length;
+    return this.opts.slots;
   }
   get freeSlots(): number {
-    return this.free.length;
+    return this.free;
   }
   /** When a job last started or ended here (or the dispatcher started). */
   get lastActiveAt(): number {
@@ -65,6 +68,7 @@ export class ModelDispatcher<Slot> {
 
   start(): void {
     this.puller.start();
+    this.opts.lanes?.start();
     this.doorbell = this.opts.nc.subscribe(this.opts.names.subjects.inferJobsOf(this.opts.model), {
       callback: (_err, msg) => {
         const level = Priority.safeParse(msg.subject.slice(msg.subject.lastIndexOf(".") + 1));
@@ -76,12 +80,14 @@ export class ModelDispatcher<Slot> {
     });
     this.pollTimer = setInterval(() => {
       for (const level of PRIORITIES) this.mayHaveWork[level] = true;
+      this.opts.lanes?.ownLaneRang();
       this.kick();
     }, this.opts.pollMs);
     this.loop = this.run();
   }
 
-  private kick(): void {
+  /** Something may be waiting: look now (if a slot is free). */
+  kick(): void {
     this.kicked = true;
     const wake = this.wake;
     this.wake = undefined;
@@ -95,7 +101,7 @@ export class ModelDispatcher<Slot> {
 
   private async run(): Promise<void> {
     while (!this.stopping) {
-      if (this.free.length === 0) {
+      if (this.free === 0) {
         await this.nextKick();
         continue;
       }
@@ -116,7 +122,7 @@ export class ModelDispatcher<Slot> {
         job.nak();
         break;
       }
-      this.startJob(job, this.free.pop()!);
+      this.startJob(job);
     }
   }
 
@@ -130,6 +136,14 @@ export class ModelDispatcher<Slot> {
   }
 
   private async takeNext(): Promise<JobMessage | null> {
+    // Lanes first: the own lane's jobs were offered here because a slot holds their prompt, and
+    // a lapsed lane's jobs have already waited their preference out.
+    for (const lane of this.opts.lanes?.sources() ?? []) {
+      if (this.stopping) return null;
+      const job = await this.puller.pull(lane.durable);
+      if (!job || job.info.pending === 0) this.opts.lanes!.drained(lane.owner);
+      if (job) return job;
+    }
     for (const level of this.order(Date.now())) {
       if (!this.mayHaveWork[level] || this.stopping) continue;
       const askedAt = Date.now();
@@ -158,13 +172,14 @@ export class ModelDispatcher<Slot> {
     return null;
   }
 
-  private startJob(job: JobMessage, slot: Slot): void {
+  private startJob(job: JobMessage): void {
+    this.free--;
     this.lastActive = Date.now();
     const done: Promise<void> = this.opts
-      .execute(job, slot)
+      .execute(job)
       .catch((err: unknown) => this.opts.logger.error({ err }, "job handling failed"))
       .then(() => {
-        this.free.push(slot);
+        this.free++;
         this.lastActive = Date.now();
         this.running.delete(done);
         this.kick();
@@ -177,6 +192,7 @@ export class ModelDispatcher<Slot> {
     this.stopping = true;
     clearInterval(this.pollTimer);
     this.doorbell?.unsubscribe();
+    this.opts.lanes?.stop();
     this.kick();
     await this.loop;
     this.puller.stop();

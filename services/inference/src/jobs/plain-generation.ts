@@ -22,6 +22,8 @@ export interface PlainStops {
 }
 
 export interface PlainGenerationOptions {
+  /** Leading prompt tokens the sequence already holds: only the rest is evaluated. */
+  cachedTokens?: number;
   sampling: Sampling;
   maxTokens: number;
   stops: PlainStops;
@@ -158,11 +160,11 @@ export async function generatePlain(
   if (logprobs) {
     // Probabilities of the whole vocabulary cross into JS per token: only when alternatives are asked for.
     const metadata = { confidence: true, probabilities: logprobs.top > 0 } as const;
-    for await (const sampled of sequence.evaluateWithMetadata(promptTokens, metadata, evaluateOptions)) {
+    for await (const sampled of sequence.evaluateWithMetadata(promptTokens.slice(opts.cachedTokens ?? 0), metadata, evaluateOptions)) {
       if (step(sampled.token, sampled)) break;
     }
   } else {
-    for await (const token of sequence.evaluate(promptTokens, evaluateOptions)) {
+    for await (const token of sequence.evaluate(promptTokens.slice(opts.cachedTokens ?? 0), evaluateOptions)) {
       if (step(token)) break;
     }
   }

@@ -1,12 +1,13 @@
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { LlamaContextSequence } from "node-llama-cpp";
+import { promptPrefixDigests } from "@lantern/shared/inference";
 import type { Logger } from "@lantern/shared/logging";
 import type { WorkerMetrics } from "../metrics/worker-metrics.js";
 import type { ServedModel } from "../models/served-model.js";
 import { OutputFormatError } from "../models/grammar-cache.js";
 import { withAdmittedJob } from "./admit-job.js";
+import type { SlotPool } from "../slots/slot-pool.js";
 import type { CancelRegistry } from "./cancel-registry.js";
-import { ContextLengthExceededError, generate } from "./generate.js";
+import { ContextLengthExceededError, generate, prepareGeneration, type GenerationCallbacks, type PreparedGeneration } from "./generate.js";
 import { EmbeddingInputTooLongError } from "./embed.js";
 import { answerEmbedJob } from "./embed-job.js";
 import type { FlushClock } from "./flush-clock.js";
@@ -16,6 +17,8 @@ import { InvalidParameterError } from "./token-bias.js";
 export interface RunJobDeps {
   nc: NatsConnection;
   served: ServedModel;
+  /** The model's free slots; a generation takes the one holding most of its prompt. */
+  slots: SlotPool;
   cancels: CancelRegistry;
   workerId: string;
   /** How often to tell JetStream the job is still being worked on. */
@@ -26,12 +29,28 @@ export interface RunJobDeps {
   logger: Logger;
 }
 
+/** Takes the free slot holding most of the prompt, generates on it, and gives it back. */
+async function generateOnBestSlot(served: ServedModel, slots: SlotPool, prepared: PreparedGeneration, callbacks: GenerationCallbacks) {
+  const { slot } = slots.take(prepared.tokens, promptPrefixDigests(prepared.job.input, prepared.job.tools));
+  let emptied = false;
+  try {
+    return await generate(served, slot.sequence, prepared, callbacks);
+  } catch (err) {
+    // A generation that failed may have left its sequence half-written: the next job starts clean.
+    await slot.sequence.clearHistory().catch(() => {});
+    emptied = true;
+    throw err;
+  } finally {
+    slots.release(slot, emptied);
+  }
+}
+
 /**
- * Runs one pulled job on one slot's sequence: a generation streamed to the job's reply subject,
+ * Runs one pulled job, on the free slot whose cache holds most of its prompt: a generation streamed to the job's reply subject,
  * or an embed job's vectors, or the error that explains why not. Admission and settling of the
  * message are `withAdmittedJob`'s.
  */
-export async function runJob(msg: JobMessage, sequence: LlamaContextSequence, deps: RunJobDeps): Promise<void> {
+export async function runJob(msg: JobMessage, deps: RunJobDeps): Promise<void> {
   const { served } = deps;
   await withAdmittedJob(msg, { ...deps, modelName: served.name }, async ({ job, reply, signal, attempt, queuedMs, log, trace }) => {
     try {
@@ -39,7 +58,8 @@ export async function runJob(msg: JobMessage, sequence: LlamaContextSequence, de
         await answerEmbedJob(job.input, { nc: deps.nc, served, reply, signal, workerId: deps.workerId, attempt, queuedMs, log });
         return;
       }
-      const result = await generate(served, sequence, job, {
+      const prepared = prepareGeneration(served, job);
+      const result = await generateOnBestSlot(served, deps.slots, prepared, {
         signal,
         onAccepted: (promptTokens) => {
           reply.accepted({ workerId: deps.workerId, attempt, promptTokens });

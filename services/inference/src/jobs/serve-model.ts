@@ -1,14 +1,18 @@
 import type { JetStreamManager } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { PRIORITIES, type ModelToken, type NatsNames, type Priority } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { ensureWorkerConsumer } from "@lantern/shared/nats";
+import { ensureLaneConsumer, ensureWorkerConsumer } from "@lantern/shared/nats";
 import type { WorkerMetrics } from "../metrics/worker-metrics.js";
 import type { ServedModel } from "../models/served-model.js";
 import type { CancelRegistry } from "./cancel-registry.js";
 import type { FlushClock } from "./flush-clock.js";
 import { ModelDispatcher } from "./model-dispatcher.js";
+import { PrefixAnnouncer } from "../slots/prefix-announcer.js";
+import { SlotPool } from "../slots/slot-pool.js";
 import { runJob, type RunJobDeps } from "./run-job.js";
+import { LaneSweeper, LaneWatch } from "./worker-lanes.js";
 
 /** A loaded model taking jobs from the queue. */
 export interface ModelServing {
@@ -23,6 +27,8 @@ export interface ModelServing {
 export interface ServeModelDeps {
   nc: NatsConnection;
   jsm: JetStreamManager;
+  /** Live workers' heartbeats (to tell an orphaned lane). */
+  workers: KV;
   names: NatsNames;
   cancels: CancelRegistry;
   workerId: string;
@@ -31,6 +37,8 @@ export interface ServeModelDeps {
   maxDeliver: number;
   pollMs: number;
   agingMs: number;
+  /** What the slots hold is announced to gateways this often besides on every change (the heartbeat interval). */
+  announceEveryMs: number;
   metrics: WorkerMetrics;
   logger: Logger;
 }
@@ -53,13 +61,31 @@ export async function ensureModelConsumers(
   return durables;
 }
 
+/** A stopping worker's lane goes with it, unless a job arrived there meanwhile (other workers take it, then sweep the lane). */
+async function removeLaneIfEmpty(deps: Pick<ServeModelDeps, "jsm" | "names" | "workerId">, model: ModelToken): Promise<void> {
+  const durable = deps.names.consumers.inferLane(model, deps.workerId);
+  const info = await deps.jsm.consumers.info(deps.names.streams.infer, durable).catch(() => undefined);
+  if (info && info.num_pending + info.num_ack_pending === 0) await deps.jsm.consumers.delete(deps.names.streams.infer, durable).catch(() => {});
+}
+
 /** Makes sure the model's consumers exist (one per priority) and starts taking its jobs. */
 export async function serveModel(served: ServedModel, deps: ServeModelDeps): Promise<ModelServing> {
   const durables = await ensureModelConsumers(deps, served.token);
   const logger = deps.logger.child({ model: served.name });
+  const slots: SlotPool = new SlotPool(served.sequences, () => announcer.announce());
+  const announcer = new PrefixAnnouncer({
+    nc: deps.nc,
+    names: deps.names,
+    workerId: deps.workerId,
+    model: served.name,
+    token: served.token,
+    holdings: () => slots.holdings(),
+    everyMs: deps.announceEveryMs,
+  });
   const jobDeps: RunJobDeps = {
     nc: deps.nc,
     served,
+    slots,
     cancels: deps.cancels,
     workerId: deps.workerId,
     workingEveryMs: workingEveryMs(deps.ackWaitMs),
@@ -67,23 +93,49 @@ export async function serveModel(served: ServedModel, deps: ServeModelDeps): Pro
     metrics: deps.metrics,
     logger,
   };
-  const dispatcher = new ModelDispatcher({
+  await ensureLaneConsumer(deps.jsm, deps.names, served.token, deps.workerId, { ackWaitMs: deps.ackWaitMs, maxDeliver: deps.maxDeliver });
+  const lanes = new LaneWatch({ nc: deps.nc, names: deps.names, model: served.token, workerId: deps.workerId, onWork: () => dispatcher.kick() });
+  const dispatcher: ModelDispatcher = new ModelDispatcher({
     nc: deps.nc,
     names: deps.names,
     model: served.token,
     durables,
-    slots: served.sequences,
-    async execute(job, sequence) {
-      await runJob(job, sequence, jobDeps);
-      // Clear now, after the client has its answer: clearing waits for a pause in the
-      // context's batch loop, and doing it at the next job's start would delay that job's
-      // first token by as much as the other slots' whole generations.
-      await sequence.clearHistory();
-    },
+    // Slots keep what they evaluated after a job ends: the next job keeps the prefix it shares.
+    slots: served.sequences.length,
+    execute: (job) => runJob(job, jobDeps),
+    lanes,
     pollMs: deps.pollMs,
     agingMs: deps.agingMs,
     logger,
   });
   dispatcher.start();
-  return dispatcher;
+  announcer.announce();
+  const sweeper = new LaneSweeper({
+    jsm: deps.jsm,
+    names: deps.names,
+    model: served.token,
+    workerId: deps.workerId,
+    workers: deps.workers,
+    lanes,
+    everyMs: 2 * deps.pollMs,
+    logger,
+  });
+  return {
+    get slots() {
+      return dispatcher.slots;
+    },
+    get freeSlots() {
+      return dispatcher.freeSlots;
+    },
+    get lastActiveAt() {
+      return dispatcher.lastActiveAt;
+    },
+    async stop() {
+      // Gateways stop sending conversations here first, then the jobs in hand finish.
+      announcer.stop();
+      sweeper.stop();
+      await dispatcher.stop();
+      await removeLaneIfEmpty(deps, served.token);
+    },
+  };
 }

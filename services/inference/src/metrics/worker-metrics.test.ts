@@ -14,10 +14,10 @@ const status = (name: string, slots: number, freeSlots: number, state: ModelStat
 });
 
 describe("the worker's series", () => {
-  it("counts jobs by outcome and tokens, and keeps queue wait, prompt time and tokens/s", async () => {
+  it("counts jobs by outcome, tokens and prompt tokens from the cache, and keeps queue wait, prompt time and tokens/s", async () => {
     const metrics = new WorkerMetrics();
     metrics.jobStarted("m1", 40);
-    metrics.generated("m1", { promptTokens: 7, completionTokens: 11, promptMs: 20, generateMs: 500 });
+    metrics.generated("m1", { promptTokens: 7, cachedTokens: 5, completionTokens: 11, promptMs: 20, generateMs: 500 });
     metrics.jobEnded("m1", "done");
     metrics.jobEnded("m1", "expired");
     const text = await metrics.registry.metrics();
@@ -25,6 +25,7 @@ describe("the worker's series", () => {
     expect(sampleValue(text, "lantern_jobs_total", { model: "m1", outcome: "expired" })).toBe(1);
     expect(sampleValue(text, "lantern_generated_tokens_total", { model: "m1" })).toBe(11);
     expect(sampleValue(text, "lantern_prompt_tokens_total", { model: "m1" })).toBe(7);
+    expect(sampleValue(text, "lantern_prompt_tokens_cached_total", { model: "m1" })).toBe(5);
     expect(sampleValue(text, "lantern_queue_wait_seconds_sum", { model: "m1" })).toBe(0.04);
     expect(sampleValue(text, "lantern_prompt_evaluation_seconds_sum", { model: "m1" })).toBe(0.02);
     // 10 tokens after the first, in half a second

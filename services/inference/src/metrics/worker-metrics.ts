@@ -8,6 +8,8 @@ export type JobOutcome = "done" | "error" | "expired" | "cancelled" | "refused";
 /** One finished generation's figures. */
 export interface GenerationFigures {
   promptTokens: number;
+  /** Of `promptTokens`, those the slot's cache already held (not evaluated again). */
+  cachedTokens?: number | undefined;
   completionTokens: number;
   promptMs: number;
   generateMs: number;
@@ -19,7 +21,7 @@ const LOAD_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
 /**
  * An inference worker's Prometheus series: jobs by outcome, queue wait, prompt evaluation,
- * tokens and tokens/s per model, slots busy and total, model load time.
+ * prompt tokens and those reused from a slot's cache, tokens and tokens/s per model, slots busy and total, model load time.
  */
 export class WorkerMetrics {
   readonly registry: Registry;
@@ -27,6 +29,7 @@ export class WorkerMetrics {
   private readonly queueWait: Histogram<"model">;
   private readonly promptEvaluation: Histogram<"model">;
   private readonly promptTokens: Counter<"model">;
+  private readonly cachedPromptTokens: Counter<"model">;
   private readonly generatedTokens: Counter<"model">;
   private readonly tokensPerSecond: Histogram<"model">;
   private readonly modelLoad: Histogram<"model">;
@@ -48,7 +51,13 @@ export class WorkerMetrics {
       buckets: WAIT_BUCKETS,
       registers,
     });
-    this.promptTokens = new Counter({ name: "lantern_prompt_tokens_total", help: "Prompt tokens evaluated, by model.", labelNames: ["model"], registers });
+    this.promptTokens = new Counter({ name: "lantern_prompt_tokens_total", help: "Prompt tokens of finished jobs, cached or evaluated, by model.", labelNames: ["model"], registers });
+    this.cachedPromptTokens = new Counter({
+      name: "lantern_prompt_tokens_cached_total",
+      help: "Prompt tokens a slot's cache already held from an earlier job, so not evaluated again, by model.",
+      labelNames: ["model"],
+      registers,
+    });
     this.generatedTokens = new Counter({ name: "lantern_generated_tokens_total", help: "Tokens generated, by model.", labelNames: ["model"], registers });
     this.tokensPerSecond = new Histogram({
       name: "lantern_tokens_per_second",
@@ -76,6 +85,7 @@ export class WorkerMetrics {
 
   generated(model: string, figures: GenerationFigures): void {
     this.promptTokens.inc({ model }, figures.promptTokens);
+    this.cachedPromptTokens.inc({ model }, figures.cachedTokens ?? 0);
     this.generatedTokens.inc({ model }, figures.completionTokens);
     this.promptEvaluation.observe({ model }, figures.promptMs / 1_000);
     // The first token closes the prompt phase; the rest came in generateMs.

@@ -1,7 +1,7 @@
 import { GgufInsights, readGgufFileInfo, type Llama } from "node-llama-cpp";
 import { formatBytes } from "@lantern/shared/config";
 import type { ComputePool, GpuLayers, MemoryFit } from "@lantern/shared/contracts";
-import { contextShares, defaultBatchSize, effectiveContextSize } from "./context-layout.js";
+import { batchSizeFor, contextShares, effectiveContextSize, type EvaluationSettings } from "./context-layout.js";
 import { ModelLoadError } from "./model-load-error.js";
 
 export interface FitRequest {
@@ -17,6 +17,8 @@ export interface FitRequest {
   capBytes: number | null;
   /** What this worker's models (loaded or loading) take already, by their own estimates. */
   usedByWorkerBytes: number;
+  /** How the contexts will evaluate (flash attention and batch size change what they need). */
+  evaluation?: EvaluationSettings;
 }
 
 interface Need {
@@ -55,7 +57,8 @@ export async function estimateFit(req: FitRequest): Promise<MemoryFit> {
             contextSize,
             modelGpuLayers: gpuLayers,
             sequences,
-            batchSize: defaultBatchSize(contextSize, sequences),
+            batchSize: batchSizeFor(req.evaluation ?? {}, contextSize, sequences),
+            ...(req.evaluation?.flashAttention !== undefined ? { flashAttention: req.evaluation.flashAttention } : {}),
           });
           total.ramBytes += context.cpuRam;
           total.vramBytes += context.gpuVram;

@@ -19,6 +19,7 @@ import { describeLayout, estimateFit, fitShortfalls } from "./memory-fit.js";
 import { ModelLoadError } from "./model-load-error.js";
 import type { ModelFiles } from "./model-files.js";
 import { CHAT_WRAPPER_NAMES, isChatWrapperName, type ChatWrapperName } from "./chat-wrapper.js";
+import { evaluationSettings, modelHeadSize, type EvaluationPolicy } from "./context-layout.js";
 import { loadServedModel, type ServedModel } from "./served-model.js";
 
 /** What a model spec leaves out. */
@@ -38,6 +39,8 @@ export interface ModelHostOptions {
   /** Finds (or copies in from the object store) each model's file. */
   files: ModelFiles;
   threads: number;
+  /** The worker's flash attention and batch size settings (each model's resolved by evaluationSettings). */
+  evaluation: EvaluationPolicy;
   defaults: ModelDefaults;
   /** Contexts for a model whose spec and defaults leave it to the backend. */
   contextsFor(slots: number): number;
@@ -241,6 +244,7 @@ export class ModelHost {
     }
     const chatWrapper = spec.chatWrapper;
     const modelPath = await this.opts.files.locate(spec.file);
+    const evaluation = evaluationSettings(pool, this.opts.evaluation, await modelHeadSize(modelPath));
     const fit = await estimateFit({
       llama,
       pool,
@@ -251,6 +255,7 @@ export class ModelHost {
       gpuLayers: spec.gpuLayers,
       capBytes: this.opts.memoryLimitBytes,
       usedByWorkerBytes: this.usedBytes(),
+      evaluation,
     });
     hosted.fit = fit;
     const shortfalls = fitShortfalls(fit);
@@ -270,6 +275,7 @@ export class ModelHost {
         slots: spec.slots,
         contexts: spec.contexts,
         threads: this.opts.threads,
+        evaluation,
         contextSize: spec.contextSize,
         gpuLayers: fit.gpuLayers,
         chatWrapper,

@@ -2,7 +2,7 @@ import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel
 import { toModelToken, type ModelToken } from "@lantern/shared/contracts";
 import { chatWrapperFor, type ChatWrapperName } from "./chat-wrapper.js";
 import { LazyEmbeddingContext } from "./embedding-context.js";
-import { contextShares, effectiveContextSize } from "./context-layout.js";
+import { batchSizeFor, contextShares, effectiveContextSize, type EvaluationSettings } from "./context-layout.js";
 import { GrammarCache } from "./grammar-cache.js";
 
 export interface ServedModelOptions {
@@ -20,6 +20,8 @@ export interface ServedModelOptions {
   gpuLayers?: number;
   /** Absent or `auto`: the template in the model file. */
   chatWrapper?: ChatWrapperName;
+  /** Flash attention and batch size; absent: node-llama-cpp's defaults. */
+  evaluation?: EvaluationSettings;
 }
 
 /** One loaded model: its weights, its contexts with a sequence per slot, and its chat template. */
@@ -45,7 +47,14 @@ export async function loadServedModel(opts: ServedModelOptions): Promise<ServedM
   const sequences: LlamaContextSequence[] = [];
   try {
     for (const share of contextShares(opts.slots, opts.contexts)) {
-      const context = await model.createContext({ sequences: share, threads: opts.threads, contextSize });
+      const evaluation = opts.evaluation ?? {};
+      const context = await model.createContext({
+        sequences: share,
+        threads: opts.threads,
+        contextSize,
+        batchSize: batchSizeFor(evaluation, contextSize, share),
+        ...(evaluation.flashAttention !== undefined ? { flashAttention: evaluation.flashAttention } : {}),
+      });
       contexts.push(context);
       for (let i = 0; i < share; i++) sequences.push(context.getSequence());
     }

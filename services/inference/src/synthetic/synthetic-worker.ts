@@ -59,7 +59,7 @@ export async function startSyntheticWorker(config: InferenceConfig, logger: Logg
     names,
     model: token,
     durables,
-    slots: Array.from({ length: slots }, (_, i) => i),
+    slots,
     execute: (msg) =>
       withAdmittedJob(msg, admit, async ({ job, reply, signal, attempt, queuedMs, log: jobLog }) => {
         if (job.input.kind === "embed") {
