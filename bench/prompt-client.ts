@@ -47,8 +47,20 @@ export const llamaServerDialect: Dialect = {
   },
 };
 
-/** Streams one generation and times its first text. */
-export function streamPrompt(baseUrl: string, dialect: Dialect, prompt: string, maxTokens: number, seed: number): Promise<PromptResult> {
+/**
+ * Streams one generation and times its first text. A kept-alive connection the server closed
+ * meanwhile (llama-server closes one after a few requests) is retried once on a new one.
+ */
+export async function streamPrompt(baseUrl: string, dialect: Dialect, prompt: string, maxTokens: number, seed: number): Promise<PromptResult> {
+  try {
+    return await streamOnce(baseUrl, dialect, prompt, maxTokens, seed);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ECONNRESET") throw err;
+    return streamOnce(baseUrl, dialect, prompt, maxTokens, seed);
+  }
+}
+
+function streamOnce(baseUrl: string, dialect: Dialect, prompt: string, maxTokens: number, seed: number): Promise<PromptResult> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const req = request(`${baseUrl}${dialect.path}`, { method: "POST", agent, headers: { "content-type": "application/json" } }, (res) => {

@@ -124,7 +124,11 @@ async function startStack(workers: number, dataDir: string): Promise<LocalStack>
     gatewayHost: "127.0.0.1",
     gatewayPort: Number(process.env.BENCH_GATEWAY_PORT ?? 18012),
     workers,
-    env: { NATS_NAMESPACE: `benchprompt${process.pid}w${workers}`, LOG_LEVEL: "warn" },
+    env: {
+      NATS_NAMESPACE: `benchprompt${process.pid}w${workers}`,
+      LOG_LEVEL: "warn",
+      ...(process.env.BENCH_AFFINITY_MS ? { GATEWAY_PREFIX_AFFINITY_MS: process.env.BENCH_AFFINITY_MS } : {}),
+    },
     workerEnv: { INFERENCE_SLOTS: String(SLOTS / workers), INFERENCE_THREADS: String(threads), INFERENCE_CONTEXT_SIZE: String(CONTEXT) },
     onLine: (service, line) => {
       if (/"level":(40|50|60)/.test(line)) console.error(`[${service}] ${line}`);
@@ -142,21 +146,22 @@ const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) :
 const p = (values: number[], q: number) => percentile(values, q);
 const share = (a: number, b: number) => (b > 0 ? `${fmt((100 * a) / b)}%` : "n/a");
 
-async function main() {
-  const binary = locateLlamaServer({ build: process.argv.includes("--build-llama-server") });
-  if (!binary) console.log("No llama-server (LLAMA_SERVER, PATH or .data/llama.cpp): its column is skipped. `--build-llama-server` builds one.\n");
-  const dataDir = mkdtempSync(join(tmpdir(), "lantern-bench-prompt-"));
-  let anchor: LlamaServer | undefined;
+/** Workloads (a)-(c) on the full stack beside llama-server as users run it and with flash attention off (as the worker runs this model). */
+async function againstAnchor(binary: string | undefined, dataDir: string): Promise<void> {
+  const anchors: LlamaServer[] = [];
   let stack: LocalStack | undefined;
   try {
-    anchor = binary ? await startLlamaServer(binary, { modelPath, slots: SLOTS, threads, contextSize: CONTEXT }) : undefined;
+    const paths: Path[] = [];
+    if (binary) {
+      anchors.push(await startLlamaServer(binary, { modelPath, slots: SLOTS, threads, contextSize: CONTEXT }));
+      anchors.push(await startLlamaServer(binary, { modelPath, slots: SLOTS, threads, contextSize: CONTEXT, extraArgs: ["-fa", "off"] }));
+      paths.push({ name: "llama-server", baseUrl: anchors[0]!.baseUrl, dialect: llamaServerDialect });
+      paths.push({ name: "llama-server -fa off", baseUrl: anchors[1]!.baseUrl, dialect: llamaServerDialect });
+    }
     stack = await startStack(1, dataDir);
-    const paths: Path[] = [
-      ...(anchor ? [{ name: "llama-server", baseUrl: anchor.baseUrl, dialect: llamaServerDialect }] : []),
-      { name: "lantern", baseUrl: stack.baseUrl, dialect: lanternDialect(MODEL) },
-    ];
+    paths.push({ name: "lantern", baseUrl: stack.baseUrl, dialect: lanternDialect(MODEL) });
     console.log(`Model ${MODEL}, ${threads} thread(s), ${SLOTS} slots of ${CONTEXT} tokens; llama-server: ${binary ?? "none"}\n`);
-    // Warm both (the first request of a process pays for its start-up).
+    // Warm every path (the first request of a process pays for its start-up).
     for (const path of paths) await streamPrompt(path.baseUrl, path.dialect, "Once upon a time", 4, 1);
 
     const convs = await conversations(paths);
@@ -174,40 +179,59 @@ async function main() {
         `| ${path.name} | ${fmt(p(f.firstTurn, 50))} | ${fmt(p(f.laterTurns, 50), 1)} / ${fmt(p(f.laterTurns, 95), 1)} | ${share(f.cached, f.prompt)} | ${fmt(p(a, 50), 1)} / ${fmt(p(a, 95), 1)} | ${fmt(p(cold.get(path.name)!, 50))} |`,
       );
     }
-    if (anchor) {
-      const ours = convs.get("lantern")!;
-      const theirs = convs.get("llama-server")!;
-      console.log("\n| ratio, lantern / llama-server | value | target |");
+    const ours = convs.get("lantern")!;
+    for (const anchor of paths.filter((path) => path.name !== "lantern")) {
+      const theirs = convs.get(anchor.name)!;
+      console.log(`\n| ratio, lantern / ${anchor.name} | value | target |`);
       console.log("| --- | ---: | --- |");
       console.log(`| later turns TTFT p50 | ${fmt(p(ours.laterTurns, 50) / p(theirs.laterTurns, 50), 2)} | <= 1.2 |`);
       console.log(`| later turns TTFT p95 | ${fmt(p(ours.laterTurns, 95) / p(theirs.laterTurns, 95), 2)} | |`);
-      console.log(`| same prompt again TTFT p50 | ${fmt(p(again.get("lantern")!, 50) / p(again.get("llama-server")!, 50), 2)} | <= 2 |`);
-      console.log(`| cold prompt tokens/s | ${fmt(p(cold.get("lantern")!, 50) / p(cold.get("llama-server")!, 50), 2)} | >= 0.9 |`);
+      console.log(`| same prompt again TTFT p50 | ${fmt(p(again.get("lantern")!, 50) / p(again.get(anchor.name)!, 50), 2)} | <= 2 |`);
+      console.log(`| cold prompt tokens/s | ${fmt(p(cold.get("lantern")!, 50) / p(cold.get(anchor.name)!, 50), 2)} | >= 0.9 |`);
     }
-    anchor?.stop();
-    anchor = undefined;
-    await stack.stop();
-    stack = undefined;
+  } finally {
+    for (const anchor of anchors) anchor.stop();
+    await stack?.stop();
+  }
+}
 
-    console.log("\nWorkload (a) over several workers (8 slots in all):\n");
-    console.log("| workers | later turns TTFT p50 / p95 ms | cached share | turns on the worker holding their prefix |");
-    console.log("| ---: | ---: | ---: | ---: |");
-    let oneWorkerP95 = Number.NaN;
-    for (const workers of [1, 2, 4]) {
-      stack = await startStack(workers, dataDir);
+/** The gateway's count of jobs offered first to the worker holding their prefix, by who took them. */
+async function affinityCounts(baseUrl: string): Promise<{ preferred: number; elsewhere: number }> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const count = (outcome: string) => Number(new RegExp(`lantern_prefix_affinity_total\\{[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`).exec(text)?.[1] ?? 0);
+  return { preferred: count("preferred"), elsewhere: count("elsewhere") };
+}
+
+/** Workload (a) over 1, 2 and 4 workers sharing 8 slots, with the share of turns that landed on their prefix's holder. */
+async function overWorkers(dataDir: string): Promise<void> {
+  console.log(`\nWorkload (a) over several workers (8 slots in all, affinity bound ${process.env.BENCH_AFFINITY_MS ?? "default"} ms):\n`);
+  console.log("| workers | later turns TTFT p50 / p95 ms | cached share | turns on the worker holding their prefix | jobs offered to a holder: taken by it / by another |");
+  console.log("| ---: | ---: | ---: | ---: | ---: |");
+  let oneWorkerP95 = Number.NaN;
+  for (const workers of (process.env.BENCH_WORKERS ?? "1,2,4").split(",").map(Number)) {
+    const stack = await startStack(workers, dataDir);
+    try {
       await streamPrompt(stack.baseUrl, lanternDialect(MODEL), "Once upon a time", 4, 1);
       const f = (await conversations([{ name: "lantern", baseUrl: stack.baseUrl, dialect: lanternDialect(MODEL) }])).get("lantern")!;
       if (workers === 1) oneWorkerP95 = p(f.laterTurns, 95);
       const ratio = workers > 1 ? ` (p95 ${fmt(p(f.laterTurns, 95) / oneWorkerP95, 2)}x one worker's)` : "";
-      console.log(`| ${workers} | ${fmt(p(f.laterTurns, 50), 1)} / ${fmt(p(f.laterTurns, 95), 1)}${ratio} | ${share(f.cached, f.prompt)} | ${share(f.onHolder, f.laterCount)} |`);
+      const offered = await affinityCounts(stack.baseUrl);
+      console.log(
+        `| ${workers} | ${fmt(p(f.laterTurns, 50), 1)} / ${fmt(p(f.laterTurns, 95), 1)}${ratio} | ${share(f.cached, f.prompt)} | ${share(f.onHolder, f.laterCount)} | ${offered.preferred} / ${offered.elsewhere} |`,
+      );
+    } finally {
       await stack.stop();
-      stack = undefined;
     }
-  } finally {
-    anchor?.stop();
-    await stack?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-await main();
+const parts = (process.env.BENCH_PARTS ?? "anchor,workers").split(",");
+const binary = parts.includes("anchor") ? locateLlamaServer({ build: process.argv.includes("--build-llama-server") }) : undefined;
+if (parts.includes("anchor") && !binary) console.log("No llama-server (LLAMA_SERVER, PATH or .data/llama.cpp): its columns are skipped. `--build-llama-server` builds one.\n");
+const dataDir = mkdtempSync(join(tmpdir(), "lantern-bench-prompt-"));
+try {
+  if (parts.includes("anchor")) await againstAnchor(binary, dataDir);
+  if (parts.includes("workers")) await overWorkers(dataDir);
+} finally {
+  rmSync(dataDir, { recursive: true, force: true });
+}

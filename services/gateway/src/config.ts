@@ -31,9 +31,11 @@ export const GatewayConfig = z.object({
   GATEWAY_STALL_TIMEOUT_MS: intVar(60_000, { min: 100 }),
   /**
    * Prefix affinity: a job goes first to the worker whose free slot holds most of its prompt, and
-   * the other workers leave it to that one for at most this long; 0: no preference.
+   * the other workers leave it to that one for at most this long; 0: no preference. A miss costs
+   * a whole prompt evaluation (hundreds of ms for a long conversation), so the bound is set to
+   * cover a loaded worker's slower pull (bench:prompt, README Performance), not a decode step.
    */
-  GATEWAY_PREFIX_AFFINITY_MS: intVar(10, { min: 0, max: 1_000 }),
+  GATEWAY_PREFIX_AFFINITY_MS: intVar(50, { min: 0, max: 1_000 }),
   GATEWAY_SSE_PING_MS: intVar(2_000, { min: 10 }),
   /**
    * How long the replies of a streamed request are kept (NATS stream REPLIES, in memory), so that

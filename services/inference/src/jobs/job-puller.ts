@@ -26,10 +26,12 @@ const ACK = encoder.encode("+ACK");
 const NAK = encoder.encode("-NAK");
 const TERM = encoder.encode("+TERM");
 const WORKING = encoder.encode("+WPI");
-// A no-wait pull still waits on the server when the consumer counts a message that was deleted
-// from the stream (a withdrawn job): it is answered with the next job to arrive, or never. Its
-// expiry ends that wait, so the worker goes on to its other consumers (and lanes).
-const PULL = encoder.encode(`{"batch":1,"no_wait":true,"expires":${200 * 1_000_000}}`);
+const PULL = encoder.encode('{"batch":1,"no_wait":true}');
+// A no-wait pull is answered in about a millisecond, except when the consumer still counts a job
+// that was deleted from the stream (a withdrawn job): nats-server 2.9 then keeps the request until
+// the next job arrives. Giving up on it after this long lets the worker go on to its other
+// consumers and lanes; the job that request is later answered with comes back as a stray.
+const PULL_ANSWER_MS = 250;
 
 /**
  * The delivery facts JetStream encodes in a message's ack subject:
@@ -98,8 +100,8 @@ export class JobPuller {
   constructor(
     private readonly nc: NatsConnection,
     private readonly stream: string,
-    /** A pull with no answer in this time counts as empty (the server or link is down). */
-    private readonly timeoutMs = 5_000,
+    /** A pull with no answer in this time counts as empty (see PULL_ANSWER_MS). */
+    private readonly timeoutMs = PULL_ANSWER_MS,
     /** A job that arrives after its pull gave up is handed back, never held. */
     private readonly onStray: (job: JobMessage) => void = (job) => job.nak(),
   ) {}
