@@ -1,4 +1,5 @@
 import { getLlama, LlamaCompletion, LlamaLogLevel, type LlamaContext, type LlamaContextSequence } from "node-llama-cpp";
+import type { EvaluationSettings } from "@lantern/inference";
 
 export interface Round {
   wallMs: number;
@@ -19,14 +20,20 @@ export class BareEngine {
     private readonly dispose: () => Promise<void>,
   ) {}
 
-  static async load(modelPath: string, threads: number, sequences: number, contexts = 1): Promise<BareEngine> {
+  /** `evaluation`: flash attention and batch size as a worker would set them; absent: node-llama-cpp's defaults. */
+  static async load(modelPath: string, threads: number, sequences: number, contexts = 1, evaluation: EvaluationSettings = {}): Promise<BareEngine> {
     const llama = await getLlama({ build: "never", gpu: false, logLevel: LlamaLogLevel.error });
     const model = await llama.loadModel({ modelPath });
     const made: LlamaContext[] = [];
     const seqs: LlamaContextSequence[] = [];
     for (let c = 0; c < contexts; c++) {
       const share = Math.floor(sequences / contexts) + (c < sequences % contexts ? 1 : 0);
-      const context = await model.createContext({ sequences: share, threads });
+      const context = await model.createContext({
+        sequences: share,
+        threads,
+        ...(evaluation.batchSize !== undefined ? { batchSize: evaluation.batchSize } : {}),
+        ...(evaluation.flashAttention !== undefined ? { flashAttention: evaluation.flashAttention } : {}),
+      });
       made.push(context);
       for (let i = 0; i < share; i++) seqs.push(context.getSequence());
     }

@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { defaultContexts, defaultThreads } from "@lantern/inference";
+import { defaultContexts, defaultThreads, evaluationSettings, modelHeadSize } from "@lantern/inference";
 import { repoRoot, startLocalStack, type LocalStack } from "../scripts/local-stack.js";
 import { BareEngine, type GenerationSpec, type Round } from "./bare-llama.js";
 import { locateLlamaServer, measureLlamaServer } from "./llama-server.js";
@@ -35,7 +35,9 @@ async function stackRound(stack: LocalStack, concurrency: number, s: GenerationS
 
 async function compare() {
   const bare = await BareEngine.load(modelPath, threads, SLOTS, 1);
-  const bareLikeWorker = await BareEngine.load(modelPath, threads, SLOTS, WORKER_CONTEXTS);
+  // The worker's own layout and evaluation settings (flash attention, batch size) for this model.
+  const workerEvaluation = evaluationSettings("cpu", { flashAttention: "auto", batchSize: 0 }, await modelHeadSize(modelPath));
+  const bareLikeWorker = await BareEngine.load(modelPath, threads, SLOTS, WORKER_CONTEXTS, workerEvaluation);
   const dataDir = mkdtempSync(join(tmpdir(), "lantern-bench-"));
   const stack = await startLocalStack({
     natsUrl: process.env.NATS_URL,
@@ -118,7 +120,7 @@ const row = (c: number, path: string, f: RunFigures) =>
   console.log(`| ${c} | ${path} | ${fmt(f.tokensPerSecond, 0)} | ${fmt(f.ttftP50, 2)} | ${fmt(f.ttftP95, 2)} |`);
 for (const [c, { a, aw, b }] of results) {
   row(c, "(a) bare node-llama-cpp, one context", a);
-  row(c, `(a') bare node-llama-cpp, worker layout (${WORKER_CONTEXTS} contexts)`, aw);
+  row(c, `(a') bare node-llama-cpp, worker layout (${WORKER_CONTEXTS} contexts) and evaluation settings`, aw);
   row(c, "(b) gateway + NATS + worker, HTTP SSE", b);
 }
 console.log("\n| streams | (b)/(a) tokens/s | (b)/(a') tokens/s | added TTFT p50 ms vs (a) | vs (a') |");
