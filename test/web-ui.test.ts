@@ -254,6 +254,25 @@ describe("monitor page", () => {
   });
 });
 
+describe("monitor prompt reuse", () => {
+  it("shows how much of each model's prompt tokens came from the slots' caches", async () => {
+    const monitor = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await monitor.goto(`${stack.baseUrl}/monitor`);
+    await monitor.getByTestId("monitor-status").getByText("live").waitFor();
+    // The same prompt twice: the second time a slot holds all of it but its last token.
+    const body = { model: BUNDLED_MODEL, prompt: "Once upon a time there was a little dog who liked to run in the park.", max_tokens: 8, seed: 4 };
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${stack.baseUrl}/v1/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      expect(res.status).toBe(200);
+    }
+    const row = monitor.getByTestId("reuse-row").filter({ hasText: BUNDLED_MODEL });
+    await waitFor(async () => Number.parseInt((await row.getByTestId("reuse-share").textContent()) ?? "0", 10) > 0, 30_000, "a share of cached prompt tokens");
+    await monitor.getByTestId("request").filter({ hasText: "cached" }).first().waitFor();
+    await monitor.screenshot({ path: join(screenshots, "monitor-reuse.png"), fullPage: true });
+    await monitor.close();
+  });
+});
+
 describe("monitor tasks", () => {
   it("shows a task submitted through the API in the Tasks panel, live until it is done", async () => {
     const monitor = await browser.newPage({ viewport: { width: 1200, height: 900 } });

@@ -96,6 +96,29 @@ export function MonitorPage() {
         </table>
       </section>
       <section>
+        <h3>Prompt reuse</h3>
+        <table data-testid="reuse">
+          <thead>
+            <tr>
+              <th>Model</th>
+              <th>Requests</th>
+              <th>Prompt tokens</th>
+              <th>From slot caches</th>
+            </tr>
+          </thead>
+          <tbody>
+            {state.reuse.map((r) => (
+              <tr key={r.model} data-testid="reuse-row">
+                <td>{r.model}</td>
+                <td>{r.requests}</td>
+                <td>{r.promptTokens}</td>
+                <td data-testid="reuse-share">{Math.round((100 * r.cachedTokens) / Math.max(1, r.promptTokens))}%</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section>
         <h3>Recent requests</h3>
         <div class="scroll">
           <table data-testid="requests">
@@ -116,6 +139,7 @@ export function MonitorPage() {
                   <td class="muted">{r.path}</td>
                   <td>
                     {r.promptTokens} + {r.completionTokens}
+                    {(r.cachedTokens ?? 0) > 0 ? <span class="muted"> ({r.cachedTokens} cached)</span> : null}
                   </td>
                   <td>{ms(r.ttftMs)}</td>
                   <td>{ms(r.latencyMs)}</td>

@@ -41,6 +41,14 @@ export interface TaskRow {
   at: number;
 }
 
+/** How much of a model's prompt tokens workers took from their slots' caches, over the requests seen. */
+export interface ReuseRow {
+  model: string;
+  requests: number;
+  promptTokens: number;
+  cachedTokens: number;
+}
+
 export interface Sample {
   at: number;
   value: number;
@@ -50,6 +58,7 @@ export interface MonitorState {
   workers: WorkerView[];
   queues: QueueView[];
   requests: UsageEvent[];
+  reuse: ReuseRow[];
   pulls: PullView[];
   runs: RunView[];
   tasks: TaskRow[];
@@ -66,7 +75,7 @@ const SAMPLES_KEPT = 300;
 const REQUESTS_KEPT = 30;
 const LIST_KEPT = 20;
 
-export const emptyMonitor: MonitorState = { workers: [], queues: [], requests: [], pulls: [], runs: [], tasks: [], happenings: [], tokensPerSecond: [], queueDepth: [] };
+export const emptyMonitor: MonitorState = { workers: [], queues: [], requests: [], reuse: [], pulls: [], runs: [], tasks: [], happenings: [], tokensPerSecond: [], queueDepth: [] };
 
 const sample = (list: Sample[], at: number, value: number) => [...list, { at, value }].slice(-SAMPLES_KEPT);
 const upsert = <T,>(list: T[], same: (item: T) => boolean, make: (old: T | undefined) => T) => {
@@ -88,7 +97,25 @@ export function monitorReducer(state: MonitorState, event: MonitorFrame): Monito
     const depth = queues.reduce((sum, q) => sum + q.waiting.high + q.waiting.normal + q.waiting.low, 0);
     return { ...state, queues, queueDepth: sample(state.queueDepth, at, depth) };
   }
-  if (kind === "usage") return { ...state, requests: [data as UsageEvent, ...state.requests].slice(0, REQUESTS_KEPT) };
+  if (kind === "usage") {
+    const usage = data as UsageEvent;
+    const model = usage.servedModel ?? usage.model;
+    // Only requests a worker evaluated: cache hits at the gateway and refusals say nothing of slots.
+    const evaluated = usage.promptTokens > 0 && !usage.cacheHit && usage.provider === "local";
+    const reuse = evaluated
+      ? upsert(
+          state.reuse,
+          (r) => r.model === model,
+          (old): ReuseRow => ({
+            model,
+            requests: (old?.requests ?? 0) + 1,
+            promptTokens: (old?.promptTokens ?? 0) + usage.promptTokens,
+            cachedTokens: (old?.cachedTokens ?? 0) + (usage.cachedTokens ?? 0),
+          }),
+        )
+      : state.reuse;
+    return { ...state, requests: [usage, ...state.requests].slice(0, REQUESTS_KEPT), reuse };
+  }
   if (kind.startsWith("model.pull.")) {
     const pulls = upsert(
       state.pulls,
