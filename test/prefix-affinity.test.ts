@@ -88,6 +88,18 @@ describe("prefix affinity across workers", () => {
     expect(again.cachedTokens).toBe(again.promptTokens - 1);
   });
 
+  it("reports cached tokens in a stream's usage", async () => {
+    // A start no slot has seen: only the start-of-text token can be cached the first time.
+    const params = { model: BUNDLED_MODEL, prompt: `Number ${Date.now()}. ${story.repeat(5)}`, max_tokens: 8, seed: 2, stream: true, stream_options: { include_usage: true } } as const;
+    const usages: OpenAI.CompletionUsage[] = [];
+    for (let i = 0; i < 2; i++) {
+      for await (const chunk of await client.completions.create(params)) if (chunk.usage) usages.push(chunk.usage);
+    }
+    expect(usages).toHaveLength(2);
+    expect(usages[0]!.prompt_tokens_details?.cached_tokens).toBeLessThanOrEqual(1);
+    expect(usages[1]!.prompt_tokens_details?.cached_tokens).toBe(usages[1]!.prompt_tokens - 1);
+  });
+
   it("serves the next turn elsewhere, without waiting, while the holder's slot is busy", async () => {
     const { history, played } = await converse("Tell me about the cat.", 1);
     const holder = played[0]!.worker!;
