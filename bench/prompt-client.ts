@@ -1,4 +1,5 @@
 import { Agent, request } from "node:http";
+import { readSseData } from "./http-client.js";
 
 /** One streamed generation as a client saw it. */
 export interface PromptResult {
@@ -64,34 +65,20 @@ function streamOnce(baseUrl: string, dialect: Dialect, prompt: string, maxTokens
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const req = request(`${baseUrl}${dialect.path}`, { method: "POST", agent, headers: { "content-type": "application/json" } }, (res) => {
-      res.setEncoding("utf8");
       const result: PromptResult = { ttft: Number.NaN, text: "", promptTokens: 0, cachedTokens: 0, worker: String(res.headers["x-lantern-worker"] ?? "") };
-      let buffer = "";
-      res.on("data", (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf("\n\n")) !== -1) {
-          const line = buffer
-            .slice(0, end)
-            .split("\n")
-            .find((l) => l.startsWith("data: "));
-          buffer = buffer.slice(end + 2);
-          if (!line || line === "data: [DONE]") continue;
-          const { text, prompt: figures } = dialect.read(JSON.parse(line.slice(6)) as Record<string, unknown>);
-          if (text && Number.isNaN(result.ttft)) result.ttft = performance.now() - t0;
-          result.text += text;
-          if (figures) {
-            result.promptTokens = figures.tokens;
-            result.cachedTokens = figures.cached;
-          }
+      readSseData(res, (data) => {
+        const { text, prompt: figures } = dialect.read(JSON.parse(data) as Record<string, unknown>);
+        if (text && Number.isNaN(result.ttft)) result.ttft = performance.now() - t0;
+        result.text += text;
+        if (figures) {
+          result.promptTokens = figures.tokens;
+          result.cachedTokens = figures.cached;
         }
-      });
-      res.on("end", () => {
-        if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}: ${buffer.slice(0, 300)}`));
+      }).then(({ failed, rest }) => {
+        if (failed) return reject(new Error(`HTTP ${res.statusCode}: ${rest}`));
         if (Number.isNaN(result.ttft)) result.ttft = performance.now() - t0;
         resolve(result);
-      });
-      res.on("error", reject);
+      }, reject);
     });
     req.on("error", reject);
     req.end(JSON.stringify(dialect.body(prompt, maxTokens, seed)));
