@@ -27,6 +27,8 @@ export const OrchestratorConfig = z.object({
   ORCHESTRATOR_QUEUE_TIMEOUT_MS: intVar(60_000, { min: 1 }),
   /** How long a started model call may go without any reply. */
   ORCHESTRATOR_STALL_TIMEOUT_MS: intVar(60_000, { min: 100 }),
+  /** Prefix affinity for pipeline stages and tasks, as GATEWAY_PREFIX_AFFINITY_MS for requests; 0: none. */
+  ORCHESTRATOR_PREFIX_AFFINITY_MS: intVar(50, { min: 0, max: 1_000 }),
   /** How long a taken run may go unconfirmed before another orchestrator takes it over (this one died). */
   ORCHESTRATOR_RUN_ACK_WAIT_MS: intVar(30_000, { min: 1_000 }),
   /** The longest a model call waits for its key's limits to have room (a window rolling over, a slot freeing); longer refusals fail the call. */

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { natsNames, newRequestId } from "@lantern/shared/contracts";
-import { InferenceClient, ReplyRouter } from "@lantern/shared/inference";
+import { natsNames, newRequestId, WORKER_HEARTBEAT_TTL_MS } from "@lantern/shared/contracts";
+import { InferenceClient, PrefixDirectory, ReplyRouter } from "@lantern/shared/inference";
 import type { Logger } from "@lantern/shared/logging";
 import { closeNats, connectNats, ensureEdgeBuckets, ensureEventsStream, ensureInferStream, UsageOutbox } from "@lantern/shared/nats";
 import { PipelineResponder } from "./api/pipeline-responder.js";
@@ -97,6 +97,10 @@ export async function startOrchestrator({ config, logger, nc: given }: StartOrch
       maxWaitMs: config.ORCHESTRATOR_LIMIT_WAIT_MS,
       logger: log.child({ component: "model-usage" }),
     });
+    // A stage or task whose prompt a worker's slot holds goes to that worker first, as requests do.
+    const prefixes = new PrefixDirectory({ forgetAfterMs: 3 * WORKER_HEARTBEAT_TTL_MS });
+    prefixes.follow(nc, names, log);
+    opened.push(async () => prefixes.stop());
     const inference = new InferenceClient({
       nc,
       js,
@@ -106,6 +110,7 @@ export async function startOrchestrator({ config, logger, nc: given }: StartOrch
       queueTimeoutMs: config.ORCHESTRATOR_QUEUE_TIMEOUT_MS,
       stallTimeoutMs: config.ORCHESTRATOR_STALL_TIMEOUT_MS,
       errors: stageCallErrors,
+      prefixes: { directory: prefixes, waitMs: config.ORCHESTRATOR_PREFIX_AFFINITY_MS },
       logger: log,
     });
     const store = new RunStore(database.db);
