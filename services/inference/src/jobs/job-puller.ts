@@ -27,11 +27,6 @@ const NAK = encoder.encode("-NAK");
 const TERM = encoder.encode("+TERM");
 const WORKING = encoder.encode("+WPI");
 const PULL = encoder.encode('{"batch":1,"no_wait":true}');
-// A no-wait pull is answered in about a millisecond, except when the consumer still counts a job
-// that was deleted from the stream (a withdrawn job): nats-server 2.9 then keeps the request until
-// the next job arrives. Giving up on it after this long lets the worker go on to its other
-// consumers and lanes; the job that request is later answered with comes back as a stray.
-const PULL_ANSWER_MS = 250;
 
 /**
  * The delivery facts JetStream encodes in a message's ack subject:
@@ -94,14 +89,15 @@ class PulledJob implements JobMessage {
 export class JobPuller {
   private sub: Subscription | undefined;
   private waiter: ((msg: Msg | "timeout") => void) | undefined;
+  private pullSentAt = 0;
   private tail: Promise<unknown> = Promise.resolve();
   private readonly inbox = createInbox();
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly stream: string,
-    /** A pull with no answer in this time counts as empty (see PULL_ANSWER_MS). */
-    private readonly timeoutMs = PULL_ANSWER_MS,
+    /** A pull with no answer in this time counts as empty (the server or link is down). */
+    private readonly timeoutMs = 5_000,
     /** A job that arrives after its pull gave up is handed back, never held. */
     private readonly onStray: (job: JobMessage) => void = (job) => job.nak(),
   ) {}
@@ -127,6 +123,7 @@ export class JobPuller {
   private pullNow(durable: string): Promise<JobMessage | null> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.waiter?.("timeout"), this.timeoutMs);
+      this.pullSentAt = performance.now();
       this.waiter = (msg) => {
         clearTimeout(timer);
         this.waiter = undefined;
@@ -150,6 +147,17 @@ export class JobPuller {
         reject(err);
       }
     });
+  }
+
+  /**
+   * Gives up on the pull in flight when it has waited longer than `ms`. A no-wait pull is answered
+   * in about a millisecond, except when its consumer still counts a job that was deleted from the
+   * stream (a withdrawn job): nats-server 2.9 then holds the request until the next job arrives.
+   * The worker calls this when more urgent work rang (its lane); a job the abandoned request is
+   * later answered with comes back as a stray and is handed back.
+   */
+  abandonSlowPull(ms: number): void {
+    if (this.waiter && performance.now() - this.pullSentAt > ms) this.waiter("timeout");
   }
 
   stop(): void {

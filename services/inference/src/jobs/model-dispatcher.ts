@@ -26,6 +26,9 @@ export interface DispatcherOptions {
 // A pull can reach the server before the job it was rung for is stored: look again this soon.
 const RECHECK_AFTER_BELL_MS = 3;
 const BELL_RECENT_MS = 250;
+// A no-wait pull still unanswered after this long is held by the server (see JobPuller.abandonSlowPull);
+// long enough that a loaded server's real answer is rarely abandoned (its job would come back as a stray).
+const SLOW_PULL_MS = 100;
 
 /**
  * Starts a model's jobs on its free slots, highest priority first. It pulls only while a slot is
@@ -84,6 +87,14 @@ export class ModelDispatcher {
       this.kick();
     }, this.opts.pollMs);
     this.loop = this.run();
+  }
+
+  /** A job waits in this worker's lane: look now, without waiting behind a pull the server holds. */
+  laneRang(): void {
+    this.puller.abandonSlowPull(SLOW_PULL_MS);
+    // The pull in flight may be young now and held all the same: look again once it could not be.
+    setTimeout(() => this.puller.abandonSlowPull(SLOW_PULL_MS), SLOW_PULL_MS + 1).unref();
+    this.kick();
   }
 
   /** Something may be waiting: look now (if a slot is free). */

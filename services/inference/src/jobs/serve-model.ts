@@ -94,7 +94,14 @@ export async function serveModel(served: ServedModel, deps: ServeModelDeps): Pro
     logger,
   };
   await ensureLaneConsumer(deps.jsm, deps.names, served.token, deps.workerId, { ackWaitMs: deps.ackWaitMs, maxDeliver: deps.maxDeliver });
-  const lanes = new LaneWatch({ nc: deps.nc, names: deps.names, model: served.token, workerId: deps.workerId, onWork: () => dispatcher.kick() });
+  const lanes = new LaneWatch({
+    nc: deps.nc,
+    names: deps.names,
+    model: served.token,
+    workerId: deps.workerId,
+    onWork: () => dispatcher.kick(),
+    onOwnJob: () => dispatcher.laneRang(),
+  });
   const dispatcher: ModelDispatcher = new ModelDispatcher({
     nc: deps.nc,
     names: deps.names,

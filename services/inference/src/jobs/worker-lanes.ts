@@ -24,6 +24,8 @@ export interface LaneWatchOptions {
   workerId: string;
   /** Something may be waiting in a lane this worker should look at now. */
   onWork: () => void;
+  /** A job was just published into this worker's own lane. */
+  onOwnJob: () => void;
 }
 
 /**
@@ -50,7 +52,8 @@ export class LaneWatch {
         if (owner === workerId) {
           this.ownBellAt = Date.now();
           this.recheckMs = FIRST_RECHECK_MS;
-          return this.ownLaneRang();
+          this.ownMayHaveWork = true;
+          return this.opts.onOwnJob();
         }
         const until = Number(msg.headers?.get(JobHeader.preferredUntil));
         const wait = Number.isFinite(until) ? Math.min(Math.max(0, until - Date.now()), MAX_PREFERENCE_MS) : 0;
