@@ -33,7 +33,7 @@ export const GatewayConfig = z.object({
    * Prefix affinity: a job goes first to the worker whose free slot holds most of its prompt, and
    * the other workers leave it to that one for at most this long; 0: no preference. A miss costs
    * a whole prompt evaluation (hundreds of ms for a long conversation), so the bound is set to
-   * cover a loaded worker's slower pull (bench:prompt, README Performance), not a decode step.
+   * cover a loaded worker's slower pull (bench:prompt, docs/performance.md), not a decode step.
    */
   GATEWAY_PREFIX_AFFINITY_MS: intVar(50, { min: 0, max: 1_000 }),
   GATEWAY_SSE_PING_MS: intVar(2_000, { min: 10 }),

@@ -73,7 +73,7 @@ export class InferenceClient<E> {
   /** The worker whose free slot holds most of the request's prompt, when affinity is on and one does. */
   private preferredWorker(request: SubmitRequest): string | undefined {
     const prefixes = this.opts.prefixes;
-    if (!prefixes || prefixes.waitMs <= 0 || request.input.kind === "embed") return undefined;
+    if (!prefixes || prefixes.waitMs <= 0 || request.input.kind === "embed" || !prefixes.directory.hasHolders(request.model)) return undefined;
     return prefixes.directory.preferredWorker(request.model, promptPrefixDigests(request.input, request.tools))?.workerId;
   }
 

@@ -18,6 +18,8 @@ describe("the worker a job is offered to first", () => {
     expect(d.preferredWorker("m", ["a", "x"])).toEqual({ workerId: "w1", depth: 1 });
     expect(d.preferredWorker("m", ["z"])).toBeUndefined();
     expect(d.preferredWorker("other", ["a"])).toBeUndefined();
+    expect(d.hasHolders("m")).toBe(true);
+    expect(d.hasHolders("other")).toBe(false);
   });
 
   it("is never a worker whose holding slot is busy, nor one that stopped or went silent", () => {

@@ -73,6 +73,11 @@ export class PrefixDirectory {
     });
   }
 
+  /** Whether any worker announced slots of this model (else a request's digests need not be made). */
+  hasHolders(model: string): boolean {
+    return (this.byModel.get(model)?.size ?? 0) > 0;
+  }
+
   /**
    * The worker with a free slot holding the deepest digest of `chain`; ties go to the one with
    * more free slots. Undefined when no free slot holds any of it.

@@ -32,8 +32,8 @@ export interface EvaluationPolicy {
 // of 16; others (the bundled model's is 8) fall back to one row at a time. Measured there: plain
 // attention evaluated prompts 3.1x and decoded 3x faster, and with it batches of 128 or 256
 // evaluated prompts 20% faster than 512. Plain attention holds a score buffer of batch x context x
-// heads per context, so the smaller batch, at the same speed, costs the least memory (README,
-// Performance). Other models keep node-llama-cpp's choice.
+// heads per context, so the smaller batch, at the same speed, costs the least memory
+// (docs/performance.md, Prompt reuse). Other models keep node-llama-cpp's choice.
 const CPU_PLAIN_ATTENTION_BATCH = 128;
 
 /**
