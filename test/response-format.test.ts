@@ -1,5 +1,8 @@
 import OpenAI from "openai";
+import { zodResponseFormat } from "openai/helpers/zod";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { schemaValidator } from "@lantern/shared/testing";
 import { useSdkStack } from "./harness/sdk-stack.js";
 import { BUNDLED_MODEL } from "./harness/test-stack.js";
 
@@ -132,13 +135,13 @@ describe("response_format", () => {
         messages: story,
         response_format: {
           type: "json_schema",
-          json_schema: { name: "bounded", schema: { type: "object", properties: { n: { type: "integer", minimum: 3 } } } },
+          json_schema: { name: "bounded", schema: { type: "object", properties: { n: { not: { type: "integer" } } } } },
         },
       }),
     );
     expect(err.param).toBe("response_format.json_schema.schema");
     expect(err.code).toBe("unsupported_schema");
-    expect(err.message).toContain("minimum");
+    expect(err.message).toContain("'not' at /properties/n");
   });
 
   it("refuses a malformed response_format with the path of the bad field", async () => {
@@ -154,5 +157,73 @@ describe("response_format", () => {
       sdk.client.chat.completions.create({ model: BUNDLED_MODEL, messages: story, response_format: { type: "yaml" } as never }),
     );
     expect(unknownType.param).toBe("response_format.type");
+  });
+});
+
+describe("schemas as client helpers write them", () => {
+  // The table: what Pydantic and the AI SDK send for everyday fields.
+  const cases: [string, Record<string, unknown>][] = [
+    ["Optional[str] = None", { type: "object", properties: { nickname: { anyOf: [{ type: "string", maxLength: 10 }, { type: "null" }], default: null } }, required: ["nickname"] }],
+    ["Field(ge=0, le=120)", { type: "object", properties: { age: { type: "integer", minimum: 0, maximum: 120 } }, required: ["age"] }],
+    ["Literal['cat', 'dog']", { type: "object", properties: { kind: { type: "string", enum: ["cat", "dog"] } }, required: ["kind"] }],
+    ["Field(pattern=r'^[A-Z]{3}$')", { type: "object", properties: { code: { type: "string", pattern: "^[A-Z]{3}$" } }, required: ["code"] }],
+    ["z.number().int()", { type: "object", properties: { n: { type: "integer", minimum: -9007199254740991, maximum: 9007199254740991 } }, required: ["n"] }],
+  ];
+
+  it.each(cases)("%s is enforced and validates", async (_name, schema) => {
+    const valid = schemaValidator(schema);
+    for (const seed of [1, 2]) {
+      const res = await sdk.client.chat.completions.create({
+        model: BUNDLED_MODEL,
+        messages: story,
+        response_format: { type: "json_schema", json_schema: { name: "x", strict: true, schema } },
+        max_tokens: 300,
+        temperature: 1,
+        seed,
+      });
+      const text = res.choices[0]!.message.content!;
+      expect(res.choices[0]!.finish_reason, text).toBe("stop");
+      expect(valid(JSON.parse(text)), text).toBe(true);
+    }
+  });
+
+  it("the SDK's parse helper with a zod schema gets a parsed object", async () => {
+    const Pet = z.object({ name: z.string().max(12), age: z.number().int().min(0).max(30), kind: z.enum(["cat", "dog"]), nickname: z.string().max(8).nullable() });
+    const res = await sdk.client.chat.completions.parse({
+      model: BUNDLED_MODEL,
+      messages: story,
+      response_format: zodResponseFormat(Pet, "pet"),
+      max_tokens: 300,
+      seed: 4,
+    });
+    const parsed = res.choices[0]!.message.parsed;
+    expect(Pet.safeParse(parsed).success).toBe(true);
+  });
+});
+
+describe("grammar (GBNF)", () => {
+  const yesNo = 'root ::= answer "."\nanswer ::= "yes" | "no"\n';
+
+  it("constrains chat and completions to the grammar", async () => {
+    const chat = await sdk.client.chat.completions.create({ model: BUNDLED_MODEL, messages: story, max_tokens: 20, seed: 2, ...({ grammar: yesNo } as object) });
+    expect(["yes.", "no."]).toContain(chat.choices[0]!.message.content);
+    expect(chat.choices[0]!.finish_reason).toBe("stop");
+    const completion = await sdk.client.completions.create({ model: BUNDLED_MODEL, prompt: "Once", max_tokens: 20, seed: 3, ...({ grammar: yesNo } as object) });
+    expect(["yes.", "no."]).toContain(completion.choices[0]!.text);
+  });
+
+  it("a grammar that does not parse is a 400 with its line and column", async () => {
+    const err = await status400(
+      sdk.client.chat.completions.create({ model: BUNDLED_MODEL, messages: story, ...({ grammar: 'root ::= "a"\nnext ::= ( "b" ' } as object) }),
+    );
+    expect(err.param).toBe("grammar");
+    expect(err.message).toMatch(/line 2, column \d+/);
+  });
+
+  it("a grammar with a response_format is a 400", async () => {
+    const err = await status400(
+      sdk.client.chat.completions.create({ model: BUNDLED_MODEL, messages: story, response_format: { type: "json_object" }, ...({ grammar: yesNo } as object) }),
+    );
+    expect(err.param).toBe("grammar");
   });
 });

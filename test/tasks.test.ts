@@ -191,6 +191,17 @@ describe("async tasks", () => {
     });
   });
 
+  it("takes a grammar or a JSON schema in a model task's params, and per stage in a pipeline task's", async () => {
+    const yesNo = await ended((await submit({ model: "stories260K", prompt: "Once", params: { max_tokens: 8, grammar: 'root ::= "yes" | "no"' } })).id);
+    expect(["yes", "no"]).toContain(yesNo.result);
+    const schema = { type: "object", properties: { n: { type: "integer", minimum: 1, maximum: 9 } }, required: ["n"], additionalProperties: false };
+    const json = await ended((await submit({ model: "stories260K", prompt: "Once", params: { max_tokens: 40, response_format: { type: "json_schema", json_schema: { name: "n", schema } } } })).id);
+    const { n } = JSON.parse(json.result!) as { n: number };
+    expect(n >= 1 && n <= 9).toBe(true);
+    const staged = await ended((await submit({ pipeline: "tale", prompt: "Once", params: { tell: { grammar: 'root ::= "the end"' } } })).id);
+    expect(staged.result).toBe("the end");
+  });
+
   it("signs its webhook and tries again after a 500, recording both attempts", async () => {
     const { port } = hook.address() as AddressInfo;
     const task = await submit({ model: "stories260K", prompt: "Once", params: { max_tokens: 4 }, webhook_url: `http://127.0.0.1:${port}/hook` });
@@ -215,6 +226,11 @@ describe("async tasks", () => {
     expect((await error(await send("POST", "/api/v1/tasks", { pipeline: "no-such-pipeline", prompt: "x" }), 404)).param).toBe("pipeline");
     expect((await error(await send("POST", "/api/v1/tasks", { prompt: "x" }), 400)).param).toBe("model");
     expect((await error(await send("POST", "/api/v1/tasks", { model: "stories260K", prompt: "x", priority: 7 }), 400)).param).toBe("priority");
+    const badGrammar = await error(await send("POST", "/api/v1/tasks", { model: "stories260K", prompt: "x", params: { grammar: 'root ::= "a" (' } }), 400);
+    expect(badGrammar).toMatchObject({ param: "params.grammar" });
+    expect((badGrammar as unknown as { message: string }).message).toMatch(/line 1, column \d+/);
+    const badSchema = { type: "json_schema", json_schema: { name: "x", schema: { type: "object", properties: { x: { not: {} } } } } };
+    expect((await error(await send("POST", "/api/v1/tasks", { model: "stories260K", prompt: "x", params: { response_format: badSchema } }), 400)).param).toBe("params.response_format.json_schema.schema");
     for (const path of ["/api/v1/tasks/task_nope", "/api/v1/tasks/task_nope/report"]) expect((await error(await send("GET", path), 404)).code).toBe("task_not_found");
     expect((await error(await send("DELETE", "/api/v1/tasks/task_nope"), 404)).code).toBe("task_not_found");
   });

@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { schemaValidator } from "@lantern/shared/testing";
 import { useSdkStack } from "./harness/sdk-stack.js";
 import { BUNDLED_MODEL } from "./harness/test-stack.js";
 
@@ -107,6 +108,39 @@ describe("tool calls", () => {
       const calls = functionCalls(res.choices[0]!.message);
       expect(calls.length).toBeGreaterThanOrEqual(1);
       for (const call of calls) expectValidArguments(call);
+    }
+  });
+
+  it("arguments follow the schemas client helpers write: nullable, bounds, Literal, pattern", async () => {
+    // What Pydantic and zod emit for Optional[str], Field(ge, le), Literal and Field(pattern).
+    const parameters = {
+      type: "object",
+      properties: {
+        code: { type: "string", pattern: "^[A-Z]{3}$" },
+        age: { type: "integer", minimum: 0, maximum: 120 },
+        kind: { type: "string", enum: ["cat", "dog"] },
+        nickname: { anyOf: [{ type: "string", maxLength: 8 }, { type: "null" }] },
+      },
+      required: ["code", "age", "kind", "nickname"],
+      additionalProperties: false,
+    };
+    const pet: Tool = { type: "function", function: { name: "register_pet", parameters, strict: true } };
+    const valid = schemaValidator(parameters);
+    for (const model of [BUNDLED_MODEL, QWEN_MODEL]) {
+      for (const seed of [1, 2, 3]) {
+        const res = await sdk.client.chat.completions.create({
+          model,
+          messages: ask,
+          tools: [pet],
+          tool_choice: { type: "function", function: { name: "register_pet" } },
+          parallel_tool_calls: false,
+          temperature: 1,
+          seed,
+        });
+        const [call] = functionCalls(res.choices[0]!.message);
+        const args: unknown = JSON.parse(call!.function.arguments);
+        expect(valid(args), `${model} seed ${seed}: ${call!.function.arguments}`).toBe(true);
+      }
     }
   });
 
@@ -254,7 +288,7 @@ describe("bad tool input is a 400 naming the param", () => {
   const withParams = (parameters: Record<string, unknown>) => [{ type: "function", function: { name: "f", parameters } }];
 
   it.each([
-    ["a parameters schema the grammar cannot enforce", { tools: withParams({ type: "object", properties: { n: { type: "integer", minimum: 1 } } }) }, "tools[0].function.parameters", "unsupported_schema"],
+    ["a parameters schema the grammar cannot enforce", { tools: withParams({ type: "object", properties: { n: { type: "number", multipleOf: 0.5 } } }) }, "tools[0].function.parameters", "unsupported_schema"],
     ["parameters that are not an object schema", { tools: withParams({ type: "string" }) }, "tools[0].function.parameters", "unsupported_schema"],
     ["the second of two tools with the same name", { tools: [weather, weather] }, "tools[1].function.name", null],
     ["a tool of another type", { tools: [{ type: "custom", custom: { name: "x" } }] }, "tools[0].type", null],
@@ -265,7 +299,7 @@ describe("bad tool input is a 400 naming the param", () => {
     ["tools together with a JSON response_format", { tools, response_format: { type: "json_object" } }, "response_format", null],
     ["tools together with legacy functions", { tools, functions: [weather.function] }, "functions", null],
     ["a legacy function_call naming a function not given", { functions: [weather.function], function_call: { name: "nope" } }, "function_call", null],
-    ["a functions parameters schema the grammar cannot enforce", { functions: [{ name: "f", parameters: { type: "object", properties: { s: { type: "string", pattern: "a+" } } } }] }, "functions[0].parameters", "unsupported_schema"],
+    ["a functions parameters schema the grammar cannot enforce", { functions: [{ name: "f", parameters: { type: "object", properties: { s: { type: "string", pattern: "(?=a)a+" } } } }] }, "functions[0].parameters", "unsupported_schema"],
   ])("%s", async (_name, extra, param, code) => {
     const err = await badRequest(chat(extra));
     expect(err.param).toBe(param);

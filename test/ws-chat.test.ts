@@ -112,6 +112,24 @@ describe("/v1/ws/chat", () => {
     expect(worker.logs.slice(before).find((l) => l.msg === "job finished")!.finishReason).toBe("cancelled");
   });
 
+  it("params take a GBNF grammar and a JSON schema like the HTTP API; a broken grammar is an error frame with its position", async () => {
+    const socket = await chatSocket();
+    socket.send({ type: "chat", id: "g", model: BUNDLED_MODEL, content: "Once", params: { max_tokens: 20, seed: 1, grammar: 'root ::= "yes" | "no"' } });
+    await socket.next((f) => f.type === "done" && f.id === "g");
+    expect(["yes", "no"]).toContain(textOf(socket, "g"));
+    const schema = { type: "object", properties: { n: { type: "integer", minimum: 1, maximum: 9 } }, required: ["n"], additionalProperties: false };
+    socket.send({ type: "chat", id: "s", model: BUNDLED_MODEL, content: "Once", params: { max_tokens: 60, seed: 1, response_format: { type: "json_schema", json_schema: { name: "n", schema } } } });
+    const done = await socket.next((f) => f.type === "done" && f.id === "s");
+    expect(done.finish_reason).toBe("stop");
+    const { n } = JSON.parse(textOf(socket, "s")) as { n: number };
+    expect(n >= 1 && n <= 9).toBe(true);
+    socket.send({ type: "chat", id: "bad-g", model: BUNDLED_MODEL, content: "Once", params: { grammar: 'root ::= "a" | ' + "(" } });
+    const bad = await socket.next((f) => f.type === "error" && f.id === "bad-g");
+    expect(bad.error).toMatchObject({ type: "invalid_request_error", param: "params.grammar" });
+    expect(bad.error.message).toMatch(/line 1, column \d+/);
+    await socket.close();
+  });
+
   it("answers bad frames and refused chats with error frames, on the chat's id", async () => {
     const socket = await chatSocket();
     socket.send({ type: "chat", id: "bad", model: BUNDLED_MODEL, content: "hi", params: { temperature: 9 } });

@@ -2,3 +2,7 @@ export { loadInferenceConfig, InferenceConfig, defaultContexts, defaultThreads }
 export { startWorker, type RunningWorker } from "./worker.js";
 export { startSyntheticWorker } from "./synthetic/synthetic-worker.js";
 export { evaluationSettings, modelHeadSize, type EvaluationSettings } from "./models/context-layout.js";
+export { loadLlama } from "./models/load-llama.js";
+export { loadServedModel, type ServedModel } from "./models/served-model.js";
+export { GrammarCache } from "./models/grammar-cache.js";
+export { generate, prepareGeneration, type GenerationJob } from "./jobs/generate.js";

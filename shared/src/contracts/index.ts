@@ -21,3 +21,4 @@ export * from "./conversations.js";
 export * from "./ws.js";
 export * from "./stream-record.js";
 export * from "./prefix-holdings.js";
+export * from "./output-constraints.js";

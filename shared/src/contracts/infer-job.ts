@@ -62,12 +62,13 @@ export const Sampling = z.object({
 export type Sampling = z.infer<typeof Sampling>;
 
 /**
- * A constraint on the shape of the generated text, enforced by a grammar while sampling:
- * any JSON object, or JSON matching a schema (already checked to be one the worker can express).
+ * A constraint on the shape of the generated text, enforced by a grammar while sampling: any JSON
+ * object, JSON matching a schema, or a raw GBNF grammar (both checked at the edge before queueing).
  */
 export const OutputFormat = z.discriminatedUnion("type", [
   z.object({ type: z.literal("json") }),
   z.object({ type: z.literal("json_schema"), schema: z.record(z.string(), z.unknown()) }),
+  z.object({ type: z.literal("gbnf"), grammar: z.string().min(1) }),
 ]);
 export type OutputFormat = z.infer<typeof OutputFormat>;
 

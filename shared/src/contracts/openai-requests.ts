@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MAX_EMBEDDING_INPUTS, Priority } from "./infer-job.js";
+import { GrammarText } from "./output-constraints.js";
 
 /** Request bodies of the OpenAI-compatible HTTP API, shared by the gateway and its clients. */
 
@@ -108,6 +109,8 @@ export const ChatCompletionRequest = z.object({
   functions: optional(z.array(FunctionDefinition).max(128)),
   function_call: optional(FunctionCallOption),
   response_format: optional(ResponseFormat),
+  /** A GBNF grammar the reply must follow (llama-server's extension); not with `response_format` or tools. */
+  grammar: optional(GrammarText),
   /**
    * What becomes of the text a reasoning model writes inside its thought segment: `auto` (the
    * default) returns it apart as `reasoning_content`; `none` leaves it in `content`, between the
@@ -126,6 +129,8 @@ export const CompletionRequest = z.object({
   suffix: optional(z.string()),
   best_of: optional(z.number().int()),
   response_format: optional(ResponseFormat),
+  /** A GBNF grammar the text must follow (llama-server's extension); not with `response_format`. */
+  grammar: optional(GrammarText),
 });
 export type CompletionRequest = z.infer<typeof CompletionRequest>;
 

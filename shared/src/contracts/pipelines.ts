@@ -1,4 +1,12 @@
 import { z } from "zod";
+import { ResponseFormat } from "./openai-requests.js";
+import { GrammarText, schemaProblem } from "./output-constraints.js";
+
+/** `response_format` whose schema, if any, was checked to be one the grammar can enforce. */
+const EnforceableResponseFormat = ResponseFormat.superRefine((format, ctx) => {
+  const problem = format.type === "json_schema" ? schemaProblem(format.json_schema.schema) : undefined;
+  if (problem) ctx.addIssue({ code: "custom", message: problem, path: ["json_schema", "schema"] });
+});
 
 /**
  * Generation parameters a pipeline stage may set, in the snake_case of the definition files and
@@ -14,9 +22,17 @@ export const GenerationParams = z
     stop: z.array(z.string().min(1)).max(4),
     presence_penalty: z.number().min(-2).max(2),
     frequency_penalty: z.number().min(-2).max(2),
+    /** Free text, any JSON object, or JSON matching a schema the grammar can enforce. */
+    response_format: EnforceableResponseFormat,
+    /** A GBNF grammar the answer must follow. */
+    grammar: GrammarText,
   })
   .partial()
-  .strict();
+  .strict()
+  .refine((params) => !(params.grammar && params.response_format && params.response_format.type !== "text"), {
+    message: "give either 'grammar' or 'response_format', not both",
+    path: ["grammar"],
+  });
 export type GenerationParams = z.infer<typeof GenerationParams>;
 
 /** Per stage name: what a run or rerun changes of that stage's generation parameters. */

@@ -22,6 +22,7 @@ export const WsChatParams = ChatCompletionRequest.pick({
   logit_bias: true,
   priority: true,
   response_format: true,
+  grammar: true,
   reasoning_format: true,
   reasoning_budget: true,
 }).strict();

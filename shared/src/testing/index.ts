@@ -3,3 +3,4 @@ export * from "./wait-for.js";
 export * from "./fake-fetcher.js";
 export * from "./prometheus-text.js";
 export * from "./stored-usage.js";
+export { schemaValidator } from "./schema-validator.js";

@@ -1,8 +1,16 @@
 import { randomInt } from "node:crypto";
-import type { ChatCompletionRequest, CompletionRequest, InferInput, OutputFormat, ReasoningOptions, Sampling } from "@lantern/shared/contracts";
+import {
+  outputFormatOf,
+  schemaProblem,
+  type ChatCompletionRequest,
+  type CompletionRequest,
+  type InferInput,
+  type OutputFormat,
+  type ReasoningOptions,
+  type Sampling,
+} from "@lantern/shared/contracts";
 import { invalidRequest, unsupportedParameter } from "../errors/api-error.js";
 import { chatTurns } from "./chat-turns.js";
-import { assertGrammarCanExpress, UnsupportedSchemaError } from "./json-schema-subset.js";
 
 type GenerationRequest = ChatCompletionRequest | CompletionRequest;
 
@@ -64,19 +72,15 @@ export function samplingFrom(req: GenerationRequest): Sampling {
 
 const SCHEMA_PARAM = "response_format.json_schema.schema";
 
-/** The grammar constraint `response_format` asks for; none for free text. */
+/** The grammar constraint `response_format` or `grammar` asks for; none for free text. */
 export function formatFrom(req: GenerationRequest): OutputFormat | undefined {
   const format = req.response_format;
-  if (!format || format.type === "text") return undefined;
-  if (format.type === "json_object") return { type: "json" };
-  const { schema } = format.json_schema;
-  try {
-    assertGrammarCanExpress(schema);
-  } catch (err) {
-    if (!(err instanceof UnsupportedSchemaError)) throw err;
-    throw invalidRequest(`This JSON schema cannot be enforced: ${err.message}.`, SCHEMA_PARAM, "unsupported_schema");
+  if (req.grammar && format && format.type !== "text") throw invalidRequest("Give either 'grammar' or 'response_format', not both.", "grammar");
+  if (format?.type === "json_schema") {
+    const problem = schemaProblem(format.json_schema.schema);
+    if (problem) throw invalidRequest(problem, SCHEMA_PARAM, "unsupported_schema");
   }
-  return { type: "json_schema", schema };
+  return outputFormatOf(req);
 }
 
 /** What to do with a reasoning model's thoughts; absent: the defaults (apart, no budget). */

@@ -1,6 +1,5 @@
-import type { ChatCompletionRequest, FunctionDefinition, ToolSpec, ToolUse } from "@lantern/shared/contracts";
+import { schemaProblem, type ChatCompletionRequest, type FunctionDefinition, type ToolSpec, type ToolUse } from "@lantern/shared/contracts";
 import { invalidRequest } from "../errors/api-error.js";
-import { assertGrammarCanExpress, UnsupportedSchemaError } from "./json-schema-subset.js";
 
 /** What a chat request asks of function calling, and in which of the two OpenAI dialects. */
 export interface ToolRequest {
@@ -18,12 +17,8 @@ function toolSpec(fn: FunctionDefinition, at: string): ToolSpec {
     if (parameters.type !== "object") {
       throw invalidRequest("The parameters of a function must be a JSON schema of type 'object'.", param, "unsupported_schema");
     }
-    try {
-      assertGrammarCanExpress(parameters);
-    } catch (err) {
-      if (!(err instanceof UnsupportedSchemaError)) throw err;
-      throw invalidRequest(`This parameters schema cannot be enforced: ${err.message}.`, param, "unsupported_schema");
-    }
+    const problem = schemaProblem(parameters);
+    if (problem) throw invalidRequest(problem, param, "unsupported_schema");
   }
   return {
     name: fn.name,
@@ -66,6 +61,7 @@ export function toolRequestFrom(req: ChatCompletionRequest): ToolRequest {
   if (req.response_format && req.response_format.type !== "text") {
     throw invalidRequest(`'response_format' cannot be combined with function calling; set '${choiceParam}' to 'none' or drop one of them.`, "response_format");
   }
+  if (req.grammar) throw invalidRequest(`'grammar' cannot be combined with function calling; set '${choiceParam}' to 'none' or drop one of them.`, "grammar");
   return {
     legacy,
     toolUse: {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { Llama } from "node-llama-cpp";
 import { createLogger } from "@lantern/shared/logging";
+import { schemaValidator } from "@lantern/shared/testing";
 import type { ChatTurn, FinishReason, Sampling, ToolSpec, ToolUse } from "@lantern/shared/contracts";
 import type { ChatWrapperName } from "../models/chat-wrapper.js";
 import { loadLlama } from "../models/load-llama.js";
@@ -123,10 +124,43 @@ describe("function calling on the real model", () => {
     }
   });
 
+  it("arguments follow Lantern's grammar for schemas beyond node-llama-cpp's: pattern, bounds, nullable", async () => {
+    const parameters = {
+      type: "object",
+      properties: {
+        code: { type: "string", pattern: "^[A-Z]{3}$" },
+        age: { type: "integer", minimum: 0, maximum: 120 },
+        kind: { type: "string", enum: ["cat", "dog"] },
+        nickname: { anyOf: [{ type: "string", maxLength: 6 }, { type: "null" }] },
+      },
+      required: ["code", "age", "kind", "nickname"],
+      additionalProperties: false,
+    };
+    const valid = schemaValidator(parameters);
+    for (const template of ["general", "qwen"] as ChatWrapperName[]) {
+      for (const seed of [1, 2, 3]) {
+        const res = await run(await servedWith(template), {
+          input: { kind: "chat", messages: ask },
+          sampling: sampling({ seed, temperature: 1, maxTokens: undefined }),
+          tools: { tools: [{ name: "register", parameters }], choice: { type: "function", name: "register" }, parallel: false },
+        });
+        expect(res.calls.map((c) => c.name)).toEqual(["register"]);
+        expect(valid(JSON.parse(res.calls[0]!.arguments)), res.calls[0]!.arguments).toBe(true);
+      }
+    }
+  });
+
   it("with parallel calls allowed, a template that has them may make several, each well-formed", async () => {
     const res = await run(await servedWith("qwen"), { input: { kind: "chat", messages: ask }, sampling: sampling({ maxTokens: 120 }), tools: forced({ type: "required" }, true) });
     const complete = res.finishReason === "tool_calls" ? res.calls : res.calls.slice(0, -1);
     expect(complete.length).toBeGreaterThanOrEqual(1);
+    for (const call of complete) expectValidCall(call);
+  });
+
+  it("parallel calls that fill the context end the reply at its length, each finished call well-formed", async () => {
+    const res = await run(await servedWith("qwen"), { input: { kind: "chat", messages: ask }, sampling: sampling({ maxTokens: undefined }), tools: forced({ type: "required" }, true) });
+    expect(["length", "tool_calls"]).toContain(res.finishReason);
+    const complete = res.finishReason === "tool_calls" ? res.calls : res.calls.slice(0, -1);
     for (const call of complete) expectValidCall(call);
   });
 

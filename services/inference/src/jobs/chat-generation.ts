@@ -43,6 +43,8 @@ function samplingOptions(sampling: Sampling) {
   };
 }
 
+const CONTEXT_FULL = "Failed to compress chat history for context shift";
+
 /**
  * A chat reply through node-llama-cpp's LlamaChat, for what the plain loop cannot do: templates
  * that open segments (thoughts) or decide by the start of the reply, and function calling, where
@@ -51,7 +53,7 @@ function samplingOptions(sampling: Sampling) {
  */
 export async function generateChat(served: ServedModel, sequence: LlamaContextSequence, opts: ChatGenerationOptions): Promise<ChatGenerationResult> {
   const { sampling, tools, reasoning } = opts;
-  const calling = tools ? functionCallingFor(served.chatWrapper, tools) : undefined;
+  const calling = tools ? functionCallingFor(served.chatWrapper, tools, served.toolParams) : undefined;
   const channels = new ReplyChannels({
     stop: sampling.stop,
     inlineThoughts: reasoning?.inline ? thoughtTagsOf(served.chatWrapper.settings) : undefined,
@@ -107,6 +109,11 @@ export async function generateChat(served: ServedModel, sequence: LlamaContextSe
         })
       : await chat.generateResponse(opts.history, { ...common, ...(opts.grammar ? { grammar: opts.grammar } : {}) });
     stopReason = res.metadata.stopReason;
+  } catch (err) {
+    // Calls add template text that `maxTokens` does not count, so a reply of many calls can fill
+    // the context; LlamaChat then refuses to shift it. The reply ends there, as at any length limit.
+    if (!(err instanceof Error && err.message.startsWith(CONTEXT_FULL))) throw err;
+    stopReason = "maxTokens";
   } finally {
     opts.signal.removeEventListener("abort", onCancel);
     // Keep the sequence (and its evaluated prefix) for the next job on this slot.

@@ -1,5 +1,6 @@
 import { LlamaText, type ChatModelFunctions, type ChatWrapper, type ChatWrapperGeneratedContextState, type GbnfJsonSchema } from "node-llama-cpp";
 import type { ToolUse } from "@lantern/shared/contracts";
+import type { ToolParamsGrammars } from "../models/tool-params-grammar.js";
 
 /** How one reply may call functions, in node-llama-cpp's terms. */
 export interface FunctionCalling {
@@ -38,7 +39,12 @@ export function forcingFunctionCall(template: ChatWrapper): ChatWrapper {
   return forced;
 }
 
-export function functionCallingFor(template: ChatWrapper, toolUse: ToolUse): FunctionCalling {
+/** The offered functions as the chat template documents them to the model: with their real schemas. */
+export function documentedFunctions(toolUse: ToolUse): ChatModelFunctions {
+  return functionsOf(toolUse, (parameters) => parameters as GbnfJsonSchema);
+}
+
+function functionsOf(toolUse: ToolUse, paramsOf: (parameters: Record<string, unknown>) => GbnfJsonSchema): ChatModelFunctions {
   const { choice } = toolUse;
   // A named choice offers only that function, so the name grammar has one way to go.
   const offered = choice.type === "function" ? toolUse.tools.filter((t) => t.name === choice.name) : toolUse.tools;
@@ -46,13 +52,28 @@ export function functionCallingFor(template: ChatWrapper, toolUse: ToolUse): Fun
   for (const tool of offered) {
     functions[tool.name] = {
       ...(tool.description ? { description: tool.description } : {}),
-      // The gateway checked the schema against what the grammar builder supports.
-      ...(tool.parameters ? { params: tool.parameters as GbnfJsonSchema } : {}),
+      ...(tool.parameters ? { params: paramsOf(tool.parameters) } : {}),
     };
   }
+  return functions;
+}
+
+/** The same template, documenting `documented` whatever functions generation runs with. */
+function documenting(template: ChatWrapper, documented: ChatModelFunctions): ChatWrapper {
+  const wrapper = Object.create(template) as ChatWrapper;
+  wrapper.generateContextState = (options) => template.generateContextState({ ...options, availableFunctions: documented });
+  return wrapper;
+}
+
+/**
+ * Function calling for one reply. The arguments of a call are generated under Lantern's grammar
+ * for each function's schema (through `toolParams`' stand-ins); the template shows the real schemas.
+ */
+export function functionCallingFor(template: ChatWrapper, toolUse: ToolUse, toolParams: ToolParamsGrammars): FunctionCalling {
+  const shown = documenting(template, documentedFunctions(toolUse));
   return {
-    functions,
-    chatWrapper: choice.type === "auto" ? template : forcingFunctionCall(template),
+    functions: functionsOf(toolUse, (parameters) => toolParams.standIn(parameters)),
+    chatWrapper: toolUse.choice.type === "auto" ? shown : forcingFunctionCall(shown),
     maxParallelFunctionCalls: toolUse.parallel ? undefined : 1,
   };
 }

@@ -12,7 +12,7 @@ import type { ServedModel } from "../models/served-model.js";
 import { generateChat } from "./chat-generation.js";
 import { keepReusablePrefix } from "../slots/prefix-reuse.js";
 import { toChatHistory } from "./chat-history.js";
-import { functionCallingFor } from "./function-calling.js";
+import { documentedFunctions } from "./function-calling.js";
 import { generatePlain, plainStopsFor, type PlainStops } from "./plain-generation.js";
 import { InvalidParameterError, tokenBiasFor } from "./token-bias.js";
 import type { ToolCallPiece } from "./tool-call-stream.js";
@@ -76,7 +76,7 @@ export function prepareGeneration(served: ServedModel, job: GenerationJob): Prep
   let plainStops: PlainStops | undefined;
   if (history) {
     // Offered functions are documented in the prompt, so they count against the context too.
-    const availableFunctions = job.tools ? functionCallingFor(served.chatWrapper, job.tools).functions : undefined;
+    const availableFunctions = job.tools ? documentedFunctions(job.tools) : undefined;
     const state = served.chatWrapper.generateContextState({ chatHistory: history, availableFunctions });
     tokens = state.contextText.tokenize(model.tokenizer);
     // Function calling, templates that open segments (reasoning), pick a mode from a prefix or

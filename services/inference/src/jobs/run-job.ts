@@ -101,7 +101,7 @@ export async function runJob(msg: JobMessage, deps: RunJobDeps): Promise<void> {
         reply.error({ code: "invalid_parameter", message: err.message, param: err.param });
       } else if (err instanceof OutputFormatError) {
         log.warn({ err: err.message }, "output format refused");
-        const param = job.format?.type === "json_schema" ? "response_format.json_schema.schema" : "response_format";
+        const param = job.format?.type === "json_schema" ? "response_format.json_schema.schema" : job.format?.type === "gbnf" ? "grammar" : "response_format";
         reply.error({ code: "invalid_output_format", message: err.message, param });
       } else {
         log.error({ err }, "generation failed");

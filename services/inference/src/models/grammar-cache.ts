@@ -1,7 +1,9 @@
-import type { GbnfJsonSchema, Llama, LlamaGrammar } from "node-llama-cpp";
+import { createHash } from "node:crypto";
+import type { Llama, LlamaGrammar } from "node-llama-cpp";
 import type { OutputFormat } from "@lantern/shared/contracts";
+import { jsonSchemaToGbnf, UnsupportedSchemaError } from "@lantern/shared/grammar";
 
-/** A format the grammar builder refused; the job is answered with an error, the worker goes on. */
+/** A format that cannot be turned into a grammar; the job is answered with an error, the worker goes on. */
 export class OutputFormatError extends Error {
   override name = "OutputFormatError";
 }
@@ -9,7 +11,11 @@ export class OutputFormatError extends Error {
 // Compiling a schema into a grammar costs milliseconds to seconds; clients tend to reuse a few.
 const DEFAULT_CAPACITY = 32;
 
-/** Compiled grammars by format, least recently used dropped first. */
+/** What identifies a format: a digest of its schema or grammar text. */
+export const formatDigest = (format: OutputFormat): string =>
+  format.type === "json" ? "json" : createHash("sha256").update(JSON.stringify(format)).digest("hex");
+
+/** Compiled grammars by format digest, least recently used dropped first. */
 export class GrammarCache {
   private readonly entries = new Map<string, Promise<LlamaGrammar>>();
 
@@ -19,7 +25,7 @@ export class GrammarCache {
   ) {}
 
   async grammarFor(format: OutputFormat): Promise<LlamaGrammar> {
-    const key = format.type === "json" ? "json" : `schema:${JSON.stringify(format.schema)}`;
+    const key = formatDigest(format);
     let entry = this.entries.get(key);
     if (entry) {
       // Re-inserted so the Map's order stays least-recently-used first.
@@ -37,12 +43,12 @@ export class GrammarCache {
   private async compile(format: OutputFormat): Promise<LlamaGrammar> {
     try {
       if (format.type === "json") return await this.llama.getGrammarFor("json");
-      // The gateway checked the schema against the subset the builder supports.
-      return await this.llama.createGrammarForJsonSchema<GbnfJsonSchema>(format.schema as GbnfJsonSchema);
+      // The gateway converted the schema (and parsed the grammar) once already, to refuse what cannot be enforced.
+      const grammar = format.type === "gbnf" ? format.grammar : jsonSchemaToGbnf(format.schema);
+      return await this.llama.createGrammar({ grammar });
     } catch (err) {
-      throw new OutputFormatError(`The output format cannot be turned into a grammar: ${err instanceof Error ? err.message : String(err)}`, {
-        cause: err,
-      });
+      const detail = err instanceof UnsupportedSchemaError ? `This JSON schema cannot be enforced: ${err.message}` : String(err instanceof Error ? err.message : err);
+      throw new OutputFormatError(`The output format cannot be turned into a grammar: ${detail}`, { cause: err });
     }
   }
 }

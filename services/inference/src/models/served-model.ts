@@ -4,6 +4,7 @@ import { chatWrapperFor, type ChatWrapperName } from "./chat-wrapper.js";
 import { LazyEmbeddingContext } from "./embedding-context.js";
 import { batchSizeFor, contextShares, effectiveContextSize, type EvaluationSettings } from "./context-layout.js";
 import { GrammarCache } from "./grammar-cache.js";
+import { ToolParamsGrammars } from "./tool-params-grammar.js";
 
 export interface ServedModelOptions {
   llama: Llama;
@@ -34,6 +35,8 @@ export interface ServedModel {
   chatWrapper: ChatWrapper;
   /** Grammars for constrained (JSON) output, compiled once per format. */
   grammars: GrammarCache;
+  /** Grammars for function-call arguments, compiled once per parameters schema. */
+  toolParams: ToolParamsGrammars;
   contextSize: number;
   /** For embed jobs; created on first use. */
   embeddings: LazyEmbeddingContext;
@@ -72,6 +75,7 @@ export async function loadServedModel(opts: ServedModelOptions): Promise<ServedM
     sequences,
     chatWrapper: chatWrapperFor(model, opts.chatWrapper),
     grammars: new GrammarCache(opts.llama),
+    toolParams: ToolParamsGrammars.for(opts.llama),
     contextSize: contexts[0]!.contextSize,
     embeddings,
     async dispose() {

@@ -98,6 +98,13 @@ export const StageDefinition = z
       if (stage.model) ctx.addIssue({ code: "custom", path: ["model"], message: "a multi stage names 'models', not 'model'" });
       if (!stage.aggregation) ctx.addIssue({ code: "custom", path: ["aggregation"], message: "a multi stage needs an 'aggregation': concat, vote, synthesis or template" });
     }
+    const constrained = stage.grammar !== undefined ? "grammar" : stage.response_format !== undefined ? "response_format" : undefined;
+    if (constrained && stage.aggregation?.method === "vote") {
+      ctx.addIssue({ code: "custom", path: [constrained], message: "a vote stage's answers follow the vote's own grammar (one of its choices)" });
+    }
+    if (stage.grammar !== undefined && stage.response_format !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["grammar"], message: "give either 'grammar' or 'response_format', not both" });
+    }
   });
 export type StageDefinition = z.output<typeof StageDefinition>;
 

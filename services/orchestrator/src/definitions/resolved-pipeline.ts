@@ -141,7 +141,7 @@ function splitField(field: string): [string, string | undefined] {
 }
 
 function stageParams(def: PipelineFile["base_pipeline"]["stages"][number]): GenerationParams {
-  const keys = ["max_tokens", "temperature", "top_p", "seed", "stop", "presence_penalty", "frequency_penalty"] as const;
+  const keys = ["max_tokens", "temperature", "top_p", "seed", "stop", "presence_penalty", "frequency_penalty", "response_format", "grammar"] as const;
   const params: GenerationParams = {};
   for (const key of keys) if (def[key] !== undefined) (params as Record<string, unknown>)[key] = def[key];
   return params;
