@@ -9,8 +9,8 @@
  */
 import { join } from "node:path";
 import { createLogger } from "@lantern/shared/logging";
-import type { OutputFormat, Sampling } from "@lantern/shared/contracts";
-import { jsonSchemaToGbnf, UnsupportedSchemaError } from "@lantern/shared/grammar";
+import { schemaProblem, type OutputFormat, type Sampling } from "@lantern/shared/contracts";
+import { jsonSchemaToGbnf } from "@lantern/shared/grammar";
 import { loadSchemaCorpus } from "@lantern/shared/grammar/corpus";
 import { GrammarCache, generate, loadLlama, loadServedModel, prepareGeneration, type ServedModel } from "@lantern/inference";
 import { repoRoot } from "../scripts/local-stack.js";
@@ -25,15 +25,7 @@ const line = (label: string, ms: number[]) =>
   console.log(`  ${label.padEnd(34)} p50 ${fmt(percentile(ms, 50)).padStart(8)} ms   p95 ${fmt(percentile(ms, 95)).padStart(8)} ms   max ${fmt(Math.max(...ms)).padStart(8)} ms`);
 
 async function compileTimes(served: ServedModel) {
-  const corpus = loadSchemaCorpus().filter((entry) => {
-    try {
-      jsonSchemaToGbnf(entry.schema);
-      return true;
-    } catch (err) {
-      if (err instanceof UnsupportedSchemaError) return false;
-      throw err;
-    }
-  });
+  const corpus = loadSchemaCorpus().filter((entry) => schemaProblem(entry.schema) === undefined);
   const largest = corpus.reduce((a, b) => (JSON.stringify(b.schema).length > JSON.stringify(a.schema).length ? b : a));
   const convert: number[] = [];
   for (const entry of corpus) {
@@ -98,14 +90,7 @@ async function main() {
 
 /** Each schema generated on the model (seeds 1 and 2); what finishes is checked by a standard validator. */
 async function wholeCorpus(served: ServedModel) {
-  const corpus = loadSchemaCorpus().filter((entry) => {
-    try {
-      jsonSchemaToGbnf(entry.schema);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  const corpus = loadSchemaCorpus().filter((entry) => schemaProblem(entry.schema) === undefined);
   // The story model rarely closes a string by itself; a bias on `"` lets answers end.
   const logitBias = Object.fromEntries(served.model.tokenize('"').map((token) => [String(token), 4]));
   let finished = 0;

@@ -76,7 +76,7 @@ describe("bad input gets the OpenAI error shape", () => {
     ["more choices than allowed", chat({ n: 17 }), "n"],
     [
       "a tool schema the grammar cannot enforce",
-      chat({ tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: { n: { type: "integer", minimum: 1 } } } } }] }),
+      chat({ tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: { n: { type: "integer", not: { const: 1 } } } } } }] }),
       "tools[0].function.parameters",
     ],
   ])("%s is 400 naming the param", async (_name, body, param) => {

@@ -280,10 +280,12 @@ it("a key's budget reserves a routed request at its dearest step's price when th
     });
   try {
     // The body's bytes and max_tokens, at $1 a token, are more than the $50 budget: refused before any step runs.
+    await waitFor(async () => (await ask()).status === 429, 10_000, "the key and price to apply");
+    // Asks made before the price reached the gateway went upstream; one refused now never does.
     const before = up.requests.length;
-    let refused: Response | undefined;
-    await waitFor(async () => (refused = await ask()).status === 429, 10_000, "the key and price to apply");
-    const body = (await refused!.json()) as { error: { type: string; message: string } };
+    const refused = await ask();
+    expect(refused.status).toBe(429);
+    const body = (await refused.json()) as { error: { type: string; message: string } };
     expect(body.error.type).toBe("insufficient_quota");
     expect(body.error.message).toMatch(/^This request may cost up to \$[\d.]+ .*more than the \$50 left of the \$50 budget/);
     expect(up.requests.length).toBe(before);

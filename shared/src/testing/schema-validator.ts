@@ -13,6 +13,10 @@ export function schemaValidator(schema: Record<string, unknown>): (value: unknow
   const draft07 = String(schema.$schema ?? "").includes("draft-07") || String(schema.$schema ?? "").includes("draft-04") || JSON.stringify(schema).includes('"items":[');
   const ajv = draft07 ? new Ajv({ strict: false, allErrors: false }) : new Ajv2020({ strict: false, allErrors: false });
   addFormats(ajv as Ajv);
+  // Pydantic's UUID1/3/4/5 name their version as a format of their own.
+  for (const version of ["1", "3", "4", "5"]) {
+    ajv.addFormat(`uuid${version}`, new RegExp(`^[0-9a-f]{8}-[0-9a-f]{4}-${version}[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, "i"));
+  }
   const { $schema: _ignored, ...rest } = schema;
   const validate = ajv.compile(rest);
   return (value) => validate(value) === true;
