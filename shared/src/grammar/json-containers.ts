@@ -158,6 +158,9 @@ export function arrayGrammar(rules: GbnfRules, node: Record<string, unknown>, pa
   return `"[" ${space} ${min === 0 ? `(${body})?` : body} "]"`;
 }
 
+/** `minLength`/`maxLength` of a string schema, checked. */
+export const stringLengths = (node: Record<string, unknown>, path: string) => lengthBounds(node, "minLength", "maxLength", path);
+
 export function stringGrammar(rules: GbnfRules, node: Record<string, unknown>, path: string): string {
   const { min, max } = lengthBounds(node, "minLength", "maxLength", path);
   const char = primitive(rules, "char");

@@ -66,6 +66,16 @@ describe("what client helpers send is enforced", () => {
     expectSamplesValid(schema, 200);
   });
 
+  it("a pattern with lengths: constr(pattern='^[0-9A-F]+$', min_length=8, max_length=8)", () => {
+    const schema = { type: "string", pattern: "^[0-9A-F]+$", minLength: 8, maxLength: 8 };
+    expect(accepts(schema, '"0123ABCD"')).toBe(true);
+    expect(accepts(schema, '"0123ABC"')).toBe(false);
+    expect(accepts(schema, '"0123ABCDE"')).toBe(false);
+    expectSamplesValid({ type: "string", pattern: "^[a-z]{2,30}$", maxLength: 5 });
+    expectSamplesValid({ type: "string", pattern: "^x[0-9]{3}$", minLength: 2, maxLength: 10 });
+    expect(refusal({ type: "string", pattern: "^(ab)+$", maxLength: 5 }).keyword).toBe("pattern");
+  });
+
   it("properties keep their order; optional ones may be left out, extras never", () => {
     const schema = { type: "object", properties: { a: { type: "integer" }, b: { type: "boolean" }, c: { type: "null" } }, required: ["b"] };
     expect(accepts(schema, '{"b":true}')).toBe(true);
@@ -96,6 +106,7 @@ describe("what cannot be enforced is refused by keyword and path", () => {
     [{ type: "number", multipleOf: 0.5 }, "multipleOf", ""],
     [{ type: "number", minimum: 0.5 }, "minimum", ""],
     [{ type: "string", pattern: "(?=a)a" }, "pattern", ""],
+    [{ type: "string", pattern: "a+", maxLength: 4 }, "pattern", ""],
     [{ $ref: "https://example.com/schema.json" }, "$ref", ""],
     [{ type: "string", format: "hostname-of-mars" }, "format", ""],
     [{ $defs: { A: { $ref: "#/$defs/A" } }, $ref: "#/$defs/A" }, "$ref", "/$defs/A"],

@@ -1,5 +1,5 @@
 import { GbnfRules } from "./gbnf-rules.js";
-import { arrayGrammar, objectGrammar, stringGrammar } from "./json-containers.js";
+import { arrayGrammar, objectGrammar, stringGrammar, stringLengths } from "./json-containers.js";
 import { boundedInteger, boundedNumber } from "./json-number-bounds.js";
 import { formatGrammar, formatString, jsonLiteral, primitive } from "./json-primitives.js";
 import { formatMeetsPattern } from "./format-pattern-check.js";
@@ -181,10 +181,10 @@ class SchemaConverter {
       return formatString(this.rules, node.format, path);
     }
     if (node.pattern === undefined) return stringGrammar(this.rules, node, path);
-    if (lengths) throw new UnsupportedSchemaError(path, "pattern", "cannot be combined with 'minLength' or 'maxLength'");
     if (typeof node.pattern !== "string") throw new UnsupportedSchemaError(path, "pattern", "must be a string");
+    const bounds = lengths ? stringLengths(node, path) : undefined;
     try {
-      return `"\\"" ${regexToGbnf(node.pattern, this.rules)} "\\""`;
+      return `"\\"" ${regexToGbnf(node.pattern, this.rules, bounds)} "\\""`;
     } catch (err) {
       if (err instanceof UnsupportedRegexError) throw new UnsupportedSchemaError(path, "pattern", err.message);
       throw err;

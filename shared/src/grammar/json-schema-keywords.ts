@@ -72,11 +72,13 @@ export function assertKnownKeywords(node: Record<string, unknown>, types: readon
   const allowed = new Set(types.flatMap((type) => KEYWORDS_BY_TYPE[type]));
   for (const key of Object.keys(node)) {
     if (ANNOTATIONS.has(key) || COMBINATORS.has(key) || allowed.has(key) || key.startsWith("x-")) continue;
-    const known = Object.values(KEYWORDS_BY_TYPE).some((keywords) => keywords.includes(key));
+    const owners = JSON_TYPES.filter((type) => KEYWORDS_BY_TYPE[type].includes(key));
     throw new UnsupportedSchemaError(
       path,
       key,
-      known ? `applies to no type this schema allows (${types.join(", ") || "none"})` : "this keyword cannot be enforced by the grammar",
+      owners.length > 0
+        ? `is enforced only on ${owners.join(", ")}, and this schema allows ${types.join(", ") || "no type"}`
+        : "this keyword cannot be enforced by the grammar",
     );
   }
 }

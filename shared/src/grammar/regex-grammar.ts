@@ -16,12 +16,13 @@ export { UnsupportedRegexError } from "./regex-syntax.js";
  * whose value `pattern` matches, with the unanchored search semantics of JSON Schema.
  * Throws UnsupportedRegexError for constructs a grammar cannot express exactly.
  */
-export function regexToGbnf(pattern: string, rules: GbnfRules): string {
+export function regexToGbnf(pattern: string, rules: GbnfRules, lengths?: LengthBounds): string {
   const anyText = (): string => `${jsonChars(ALL_CODE_POINTS, rules)}*`;
   const options: string[] = [];
   let optional = false;
   for (const branch of branches(pattern, parseRegex(pattern))) {
-    const body = simplify(branch.body);
+    const simple = simplify(branch.body);
+    const body = simple === null || !lengths ? simple : withinLengths(pattern, simple, branch, lengths);
     if (body === null) continue;
     const parts: string[] = [];
     const isEmpty = body.kind === "sequence" && body.items.length === 0;
@@ -34,6 +35,51 @@ export function regexToGbnf(pattern: string, rules: GbnfRules): string {
   }
   if (options.length === 0 && !optional) throw new UnsupportedRegexError(pattern, 0, "the pattern matches no string");
   return inSequence(alternation(options, optional));
+}
+
+/** `minLength`/`maxLength` beside a pattern (in characters, as validators count). */
+export interface LengthBounds {
+  min: number;
+  max: number | undefined;
+}
+
+/** Shortest and longest match of a simplified node (longest undefined when unbounded). */
+function lengthRange(node: RegexNode): [number, number | undefined] {
+  switch (node.kind) {
+    case "chars":
+      return [1, 1];
+    case "sequence":
+      return node.items.map(lengthRange).reduce(([a, b], [c, d]) => [a + c, b === undefined || d === undefined ? undefined : b + d], [0, 0]);
+    case "alternation": {
+      const ranges = node.options.map(lengthRange);
+      return [Math.min(...ranges.map((r) => r[0])), ranges.some((r) => r[1] === undefined) ? undefined : Math.max(...ranges.map((r) => r[1]!))];
+    }
+    case "repeat": {
+      const [lo, hi] = lengthRange(node.item);
+      return [lo * node.min, node.max === undefined || hi === undefined ? undefined : hi * node.max];
+    }
+    case "anchor":
+      return [0, 0];
+  }
+}
+
+/**
+ * The branch's body cut to the length bounds: as is when every match already fits, or, for the
+ * common `^[class]+$` with lengths (Pydantic's `constr(pattern=..., min_length=..., max_length=...)`),
+ * with the repetition's counts narrowed. Anything else cannot be intersected here exactly.
+ */
+function withinLengths(pattern: string, body: RegexNode, branch: Branch, lengths: LengthBounds): RegexNode | null {
+  const [lo, hi] = branch.atStart && branch.atEnd ? lengthRange(body) : [lengthRange(body)[0], undefined];
+  if (lo >= lengths.min && hi !== undefined && (lengths.max === undefined || hi <= lengths.max)) return body;
+  if (lengths.max === undefined && lo >= lengths.min) return body;
+  const single = body.kind === "repeat" && body.item.kind === "chars" ? body : body.kind === "chars" ? { kind: "repeat" as const, item: body, min: 1, max: 1 } : undefined;
+  if (!single || !branch.atStart || !branch.atEnd) {
+    throw new UnsupportedRegexError(pattern, 0, "this pattern cannot be combined with 'minLength'/'maxLength' (only one repeated character class between '^' and '$' can)");
+  }
+  const min = Math.max(single.min, lengths.min);
+  const max = single.max === undefined ? lengths.max : lengths.max === undefined ? single.max : Math.min(single.max, lengths.max);
+  if (max !== undefined && min > max) return null;
+  return { kind: "repeat", item: single.item, min, max };
 }
 
 interface Branch {
