@@ -42,7 +42,8 @@ function lengthBounds(node: Record<string, unknown>, minKey: string, maxKey: str
  * optional one possibly left out; further properties only where `additionalProperties` allows
  * them (absent next to `properties` means none, as OpenAI's strict mode reads it).
  */
-export function objectGrammar(rules: GbnfRules, node: Record<string, unknown>, path: string, visit: VisitChild): string {
+export function objectGrammar(rules: GbnfRules, schema: Record<string, unknown>, path: string, visit: VisitChild): string {
+  const node = exhaustiveMapAsObject(schema);
   const space = primitive(rules, "space");
   const properties = node.properties ?? {};
   if (!isRecord(properties)) throw new UnsupportedSchemaError(path, "properties", "must be an object");
@@ -83,6 +84,19 @@ export function objectGrammar(rules: GbnfRules, node: Record<string, unknown>, p
     throw new UnsupportedSchemaError(path, min > requiredCount ? "minProperties" : "maxProperties", "cannot be combined with both declared and additional properties");
   }
   return `"{" ${space} ${orderedMembers(rules, members, path, extraKv)} "}"`;
+}
+
+/**
+ * A map whose every allowed key is required (zod's `z.record(z.enum([...]), v)`) is an object with
+ * those keys declared, each holding the map's value schema.
+ */
+function exhaustiveMapAsObject(node: Record<string, unknown>): Record<string, unknown> {
+  const { propertyNames: names, required, additionalProperties: value } = node;
+  if (node.properties !== undefined || !isRecord(names) || !Array.isArray(names.enum) || !Array.isArray(required)) return node;
+  const keys = names.enum;
+  if (keys.length !== required.length || !keys.every((key) => typeof key === "string" && required.includes(key))) return node;
+  const { propertyNames: _names, ...rest } = node;
+  return { ...rest, properties: Object.fromEntries((keys as string[]).map((key) => [key, value ?? true])), additionalProperties: false };
 }
 
 /**

@@ -94,6 +94,11 @@ describe("what client helpers send is enforced", () => {
     expectSamplesValid({ type: "object", properties: { when: { type: "string", format: "date-time" }, id: { type: "string", format: "uuid" }, day: { type: "string", format: "date" }, mail: { type: "string", format: "email" } }, required: ["when", "id", "day", "mail"] });
     expectSamplesValid({ type: "array", prefixItems: [{ type: "string" }, { type: "number", minimum: 0, maximum: 1 }], items: false, minItems: 2 });
     expectSamplesValid({ type: "object", additionalProperties: { type: "integer", minimum: 1 }, minProperties: 1 });
+    // zod's z.record(z.enum([...]), z.number()): every key required.
+    const levels = { type: "object", propertyNames: { type: "string", enum: ["debug", "info"] }, additionalProperties: { type: "number" }, required: ["debug", "info"] };
+    expect(accepts(levels, '{"debug":1,"info":2}')).toBe(true);
+    expect(accepts(levels, '{"debug":1}')).toBe(false);
+    expectSamplesValid(levels);
   });
 });
 

@@ -48,7 +48,7 @@ const ON_THE_MODEL = [
   "zod-lazy-recursion.json",
 ];
 
-// 97 of 145 finish today with seed 1; far fewer would mean answers stopped ending.
+// 97 of 146 finish today with seed 1; far fewer would mean answers stopped ending.
 const MIN_FINISHED_IN_300 = 90;
 
 /** The story model rarely closes a string by itself: a bias on `"` lets answers end within max_tokens. */
@@ -73,8 +73,8 @@ async function generateUnder(schema: Record<string, unknown>, seed: number, maxT
 describe("the schema corpus", () => {
   it("converts almost all of it; the rest is refused naming keyword and path", () => {
     expect(corpus.length).toBeGreaterThanOrEqual(60);
-    // Today 145 of 157; fewer means a regression in what is enforced.
-    expect(enforceable.length).toBeGreaterThanOrEqual(145);
+    // Today 146 of 157; fewer means a regression in what is enforced.
+    expect(enforceable.length).toBeGreaterThanOrEqual(146);
     for (const entry of corpus.filter((e) => !enforceable.includes(e))) {
       const err = (() => {
         try {
