@@ -4,7 +4,7 @@ import { BUNDLED_MODEL, startTestStack, waitFor, type InProcessWorker, type Test
 
 /*
  * The gateway's and a worker's /metrics, scraped before and after one request: the series the
- * README lists are there, and the ones a request moves have moved.
+ * docs/observability.md lists are there, and the ones a request moves have moved.
  */
 
 let stack: TestStack;
