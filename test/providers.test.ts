@@ -134,7 +134,7 @@ it("answers written straight to the socket carry the headers set on the way: COR
     const res = await chat("up", { ...hello, stream }, { origin: PAGE_ORIGIN });
     expect(res.status).toBe(200);
     expect(res.headers.get("access-control-allow-origin"), `stream: ${stream}`).toBe(PAGE_ORIGIN);
-    expect(res.headers.get("access-control-expose-headers")).toContain("X-Lantern-Provider");
+    expect(res.headers.get("access-control-expose-headers")).toContain("x-lantern-provider");
     expect(res.headers.get("x-request-id")).toMatch(/^req/);
     expect(res.headers.get("x-lantern-provider")).toBe("up");
     await res.arrayBuffer();

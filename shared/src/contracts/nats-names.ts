@@ -14,6 +14,14 @@ function safeWorkerId(workerId: string): string {
 }
 
 /**
+ * JetStream's own API subjects that Lantern publishes to directly (outside the client library):
+ * a pull request for the next message of a durable consumer, answered on the request's reply.
+ */
+export const jetStreamApi = {
+  consumerNext: (stream: string, durable: string) => `$JS.API.CONSUMER.MSG.NEXT.${stream}.${durable}`,
+} as const;
+
+/**
  * Every stream, subject, consumer and bucket name the platform uses, derived from one optional
  * namespace so that several stacks (or test runs) can share a NATS server without touching
  * each other. The default namespace gives the plain names from the design (`INFER`, `infer.>`).

@@ -1,10 +1,11 @@
+import { HttpHeader } from "@lantern/shared/contracts";
 import type { Context } from "hono";
 import { invalidRequest } from "../errors/api-error.js";
 import type { Caller } from "../edge/request-ledger.js";
 import type { GatewayEnv } from "../http/gateway-env.js";
 import { cacheKey } from "./cache-key.js";
 
-export const CACHE_HEADER = "x-lantern-cache";
+export const CACHE_HEADER = HttpHeader.cache;
 
 /** What a client may ask of the cache: replay even a sampled answer, or skip the cache. */
 const CacheRequest = { force: "force", bypass: "bypass" } as const;

@@ -5,8 +5,7 @@ import {
   ConversationMessagesReply,
   ListMessagesRequest,
   type ConversationRole,
-  type TokenUsage,
-} from "@lantern/shared/contracts";
+  type TokenUsage, HttpHeader } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import type { AnswerBody } from "../cache/response-cache.js";
 import { invalidRequest } from "../errors/api-error.js";
@@ -19,8 +18,8 @@ import { setResponseHeader } from "../http/response-headers.js";
 /** The Lantern extension field of a chat completion naming a stored conversation. */
 export const CONVERSATION_FIELD = "conversation";
 /** How many stored messages went in front of the request, and how many older ones were left out. */
-export const HISTORY_HEADER = "x-lantern-conversation-history";
-export const DROPPED_HEADER = "x-lantern-conversation-dropped";
+export const HISTORY_HEADER = HttpHeader.conversationHistory;
+export const DROPPED_HEADER = HttpHeader.conversationDropped;
 
 /** Most stored messages read for one turn; older ones could never fit a context anyway. */
 const HISTORY_READ_LIMIT = 2_000;

@@ -1,3 +1,4 @@
+import { HttpHeader } from "@lantern/shared/contracts";
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 
@@ -15,15 +16,15 @@ export function corsPolicy(origins: string): MiddlewareHandler | undefined {
   return cors({
     origin: allowed.includes("*") ? "*" : allowed,
     allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
-    allowHeaders: ["Authorization", "Content-Type", "Last-Event-ID", "X-Priority", "X-Request-Id", "X-Lantern-Cache"],
+    allowHeaders: ["Authorization", "Content-Type", "Last-Event-ID", "X-Priority", "X-Request-Id", HttpHeader.cache],
     exposeHeaders: [
       "X-Request-Id",
       "Retry-After",
-      "X-Lantern-Cache",
-      "X-Lantern-Worker",
-      "X-Lantern-Provider",
-      "X-Lantern-Conversation-History",
-      "X-Lantern-Conversation-Dropped",
+      HttpHeader.cache,
+      HttpHeader.worker,
+      HttpHeader.provider,
+      HttpHeader.conversationHistory,
+      HttpHeader.conversationDropped,
       "X-RateLimit-Limit-Requests",
       "X-RateLimit-Remaining-Requests",
       "X-RateLimit-Reset-Requests",

@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import { EmbeddingRequest, SimilarityRequest, decodeVector, type EmbedItem, type Priority } from "@lantern/shared/contracts";
+import { EmbeddingRequest, SimilarityRequest, decodeVector, type EmbedItem, type Priority, HttpHeader } from "@lantern/shared/contracts";
 import { cosineSimilarity } from "../embeddings/cosine-similarity.js";
 import { asRequestParam, EMBED_SAMPLING, embedItems } from "../openai/embedding-input.js";
 import { embeddingListBody, similarityBody } from "../openai/embedding-shapes.js";
@@ -43,7 +43,7 @@ async function embedOnWorker(c: Context<GatewayEnv>, deps: GatewayDeps, req: Emb
       },
       "input",
     );
-    setResponseHeader(c, "x-lantern-worker", call.accepted.workerId);
+    setResponseHeader(c, HttpHeader.worker, call.accepted.workerId);
     ledger.servedBy({ provider: "local", workerIds: [call.accepted.workerId] });
     const { vectors, done } = await call.embeddings(req.items.length);
     ledger.usage({ promptTokens: done.usage.promptTokens, completionTokens: 0 });

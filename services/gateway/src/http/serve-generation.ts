@@ -10,8 +10,7 @@ import {
   type Sampling,
   type StreamShape,
   type TokenUsage,
-  type ToolUse,
-} from "@lantern/shared/contracts";
+  type ToolUse, HttpHeader } from "@lantern/shared/contracts";
 import { ApiError, ClientGoneError, clientTooSlow, internalError, modelNotFound, noCapacity } from "../errors/api-error.js";
 import { submitChoices, type ChoiceCalls, type ChoiceEvent } from "../jobs/choice-fan-out.js";
 import type { RequestLedger } from "../edge/request-ledger.js";
@@ -238,7 +237,7 @@ export async function serveGeneration(c: Context<GatewayEnv>, deps: GatewayDeps,
     keep,
   });
   ledger.servedBy({ provider: "local", workerIds: calls.workerIds });
-  const servedBy = () => setResponseHeader(c, "x-lantern-worker", [...calls.workerIds].join(","));
+  const servedBy = () => setResponseHeader(c, HttpHeader.worker, [...calls.workerIds].join(","));
   if (!req.stream) {
     const body = await collectBody(calls, req, ledger);
     servedBy();

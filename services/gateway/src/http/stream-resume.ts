@@ -1,6 +1,6 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import { isSafeRequestId, parseStreamEventId, type StreamRecord } from "@lantern/shared/contracts";
+import { isSafeRequestId, parseStreamEventId, type StreamRecord, HttpHeader } from "@lantern/shared/contracts";
 import { ContinuedLedger } from "../edge/continued-ledger.js";
 import { invalidRequest, streamNotFound } from "../errors/api-error.js";
 import { followChoice } from "../jobs/choice-fan-out.js";
@@ -48,7 +48,7 @@ async function resumeStream(c: Context<GatewayEnv>, deps: GatewayDeps, requestId
     call.cancel();
   });
   deps.logger.info({ requestId: record.requestId, after, startedBy: record.gatewayId }, "resuming stream");
-  setResponseHeader(c, "x-lantern-resumed", record.requestId);
+  setResponseHeader(c, HttpHeader.resumed, record.requestId);
   const sse = new SseResponse(outgoing, sseBounds(deps));
   sse.open(responseHeaders(c));
   const { shape } = record;

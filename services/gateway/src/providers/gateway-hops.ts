@@ -1,8 +1,9 @@
+import { HttpHeader } from "@lantern/shared/contracts";
 import type { IncomingHttpHeaders } from "node:http";
 import { ApiError } from "../errors/api-error.js";
 
 /** How many Lantern gateways a request passed through before the one reading it (0: from a client). */
-export const HOPS_HEADER = "x-lantern-hops";
+export const HOPS_HEADER = HttpHeader.hops;
 
 /** More gateways than any chain of them needs: past it, a provider or route leads back into a loop. */
 export const MAX_HOPS = 8;

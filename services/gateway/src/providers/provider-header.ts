@@ -1,2 +1,3 @@
+import { HttpHeader } from "@lantern/shared/contracts";
 /** Names who answered a request: `local` (the worker fleet) or an upstream provider. */
-export const PROVIDER_HEADER = "x-lantern-provider";
+export const PROVIDER_HEADER = HttpHeader.provider;

@@ -1,4 +1,5 @@
 import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import { jetStreamApi } from "@lantern/shared/contracts";
 
 /** What running a job needs of its JetStream message (a subset of nats.js's JsMsg). */
 export interface JobMessage {
@@ -138,7 +139,7 @@ export class JobPuller {
         }
       };
       try {
-        this.nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${durable}`, PULL, {
+        this.nc.publish(jetStreamApi.consumerNext(this.stream, durable), PULL, {
           reply: this.inbox,
         });
       } catch (err) {

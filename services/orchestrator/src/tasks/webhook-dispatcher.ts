@@ -1,5 +1,5 @@
 import type { Logger } from "@lantern/shared/logging";
-import { TaskWebhookBody } from "@lantern/shared/contracts";
+import { TaskWebhookBody, HttpHeader } from "@lantern/shared/contracts";
 import type { TaskRow, TaskStore } from "./task-store.js";
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from "./webhook-signature.js";
 
@@ -95,8 +95,8 @@ export class WebhookDispatcher {
           "user-agent": "Lantern-Webhooks/1",
           [TIMESTAMP_HEADER]: String(timestamp),
           [SIGNATURE_HEADER]: signWebhook(secret, timestamp, body),
-          "X-Lantern-Task-Id": task.id,
-          "X-Lantern-Delivery-Attempt": String(attempt),
+          [HttpHeader.webhookTaskId]: task.id,
+          [HttpHeader.webhookAttempt]: String(attempt),
         },
         body,
         // A redirect is an answer, not an invitation to send the signed body elsewhere.
