@@ -12,7 +12,7 @@ export class OutputFormatError extends Error {
 const DEFAULT_CAPACITY = 32;
 
 /** What identifies a format: a digest of its schema or grammar text. */
-export const formatDigest = (format: OutputFormat): string =>
+const formatDigest = (format: OutputFormat): string =>
   format.type === "json" ? "json" : createHash("sha256").update(JSON.stringify(format)).digest("hex");
 
 /** Compiled grammars by format digest, least recently used dropped first. */

@@ -1,7 +1,7 @@
-import type { GenerationParams, InferError, OutputFormat, StageAnswer } from "@lantern/shared/contracts";
+import { outputFormatOf, type GenerationParams, type InferError, type OutputFormat, type StageAnswer } from "@lantern/shared/contracts";
 import type { InferenceClient, InferenceErrors } from "@lantern/shared/inference";
 import { accountedCall } from "./accounted-call.js";
-import { formatOf, samplingOf } from "./sampling.js";
+import { samplingOf } from "./sampling.js";
 import { KeyLimitError, type CallAccount, type ModelUsage } from "./model-usage.js";
 
 /** A model call that did not produce an answer; the message says which model and why. */
@@ -50,7 +50,7 @@ export class ModelCaller {
       input: { kind: "chat" as const, messages },
       sampling: samplingOf(call.params),
       // A vote's own grammar first; otherwise what the stage's parameters ask for.
-      format: call.format ?? formatOf(call.params),
+      format: call.format ?? outputFormatOf(call.params),
       priority: "normal" as const,
       signal: call.signal,
       account: call.account,

@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { outputFormatOf, type GenerationParams, type OutputFormat, type Sampling } from "@lantern/shared/contracts";
+import type { GenerationParams, Sampling } from "@lantern/shared/contracts";
 
 /** The completion tokens of a model call that sets no `max_tokens`. */
 export const DEFAULT_MAX_TOKENS = 256;
@@ -16,6 +16,3 @@ export function samplingOf(params: GenerationParams): Sampling {
     stop: params.stop ?? [],
   };
 }
-
-/** The shape a call's answer must take (`response_format` or `grammar`); none for free text. */
-export const formatOf = (params: GenerationParams): OutputFormat | undefined => outputFormatOf(params);

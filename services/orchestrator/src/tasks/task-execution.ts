@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { GenerationParams, InferInput, PipelineRunView } from "@lantern/shared/contracts";
+import { outputFormatOf, type GenerationParams, type InferInput, type PipelineRunView } from "@lantern/shared/contracts";
 import type { InferenceClient } from "@lantern/shared/inference";
 import type { StageCallError } from "../execution/model-caller.js";
-import { formatOf, samplingOf } from "../execution/sampling.js";
+import { samplingOf } from "../execution/sampling.js";
 import type { RunExecutor } from "../execution/run-executor.js";
 import type { RunEvents } from "../runs/run-events.js";
 import type { RunStore } from "../runs/run-store.js";
@@ -43,7 +43,7 @@ export class TaskExecution {
       model: task.model!,
       input,
       sampling: samplingOf(task.params as GenerationParams),
-      format: formatOf(task.params as GenerationParams),
+      format: outputFormatOf(task.params as GenerationParams),
       priority: priorityOf(task.priority),
       signal,
       account: accountOf(task),
