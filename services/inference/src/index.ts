@@ -5,4 +5,4 @@ export { evaluationSettings, modelHeadSize, type EvaluationSettings } from "./mo
 export { loadLlama } from "./models/load-llama.js";
 export { loadServedModel, type ServedModel } from "./models/served-model.js";
 export { GrammarCache } from "./models/grammar-cache.js";
-export { generate, prepareGeneration, type GenerationJob } from "./jobs/generate.js";
+export { generate, prepareGeneration, type GenerationJob } from "./generation/generate.js";

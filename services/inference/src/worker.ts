@@ -9,9 +9,9 @@ import { defaultContexts, newWorkerId, type InferenceConfig } from "./config.js"
 import { ModelControl } from "./control/model-control.js";
 import { ModelEventPublisher } from "./events/model-event-publisher.js";
 import { Heartbeat } from "./heartbeat/heartbeat.js";
-import { CancelRegistry } from "./jobs/cancel-registry.js";
-import { FlushClock } from "./jobs/flush-clock.js";
-import { serveModel } from "./jobs/serve-model.js";
+import { CancelRegistry } from "./queue/cancel-registry.js";
+import { FlushClock } from "./queue/flush-clock.js";
+import { serveModel } from "./queue/serve-model.js";
 import { JobArrivals } from "./models/job-arrivals.js";
 import { hardwareReport, loadLlama } from "./models/load-llama.js";
 import { ModelFiles } from "./models/model-files.js";

@@ -12,8 +12,8 @@ import {
 } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import type { ModelEventPublisher } from "../events/model-event-publisher.js";
-import type { CancelRegistry } from "../jobs/cancel-registry.js";
-import type { ModelServing } from "../jobs/serve-model.js";
+import type { CancelRegistry } from "../queue/cancel-registry.js";
+import type { ModelServing } from "../queue/serve-model.js";
 import type { JobArrivals } from "./job-arrivals.js";
 import { describeLayout, estimateFit, fitShortfalls } from "./memory-fit.js";
 import { ModelLoadError } from "./model-load-error.js";

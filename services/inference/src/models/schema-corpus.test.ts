@@ -5,7 +5,7 @@ import { schemaProblem, type FinishReason, type Sampling } from "@lantern/shared
 import { GbnfSampler, jsonSchemaToGbnf, UnsupportedSchemaError } from "@lantern/shared/grammar";
 import { loadSchemaCorpus } from "@lantern/shared/grammar/corpus";
 import { schemaValidator } from "@lantern/shared/testing";
-import { generate, prepareGeneration } from "../jobs/generate.js";
+import { generate, prepareGeneration } from "../generation/generate.js";
 import { loadLlama } from "./load-llama.js";
 import { loadServedModel, type ServedModel } from "./served-model.js";
 

@@ -5,7 +5,7 @@ import { createLogger } from "@lantern/shared/logging";
 import type { ChatTurn, InferInput, Sampling, ToolUse } from "@lantern/shared/contracts";
 import { loadLlama } from "../models/load-llama.js";
 import { loadServedModel, type ServedModel } from "../models/served-model.js";
-import { generate, prepareGeneration, type GenerationJob, type GenerationResult } from "../jobs/generate.js";
+import { generate, prepareGeneration, type GenerationJob, type GenerationResult } from "../generation/generate.js";
 
 const modelPath = fileURLToPath(new URL("../../../../models/stories260K.gguf", import.meta.url));
 // Slot 0 reuses what it holds; slot 1 is cleared before every run, as a worker did before slots kept their cache.

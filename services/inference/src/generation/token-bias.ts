@@ -1,16 +1,6 @@
 import { TokenBias, type LlamaModel, type Token } from "node-llama-cpp";
+import { InvalidParameterError } from "../invalid-parameter-error.js";
 import { vocabularySize as vocabularySizeOf } from "../models/vocabulary.js";
-
-/** A request value the worker cannot apply to this model; answered as a 400 naming `param`. */
-export class InvalidParameterError extends Error {
-  override name = "InvalidParameterError";
-  constructor(
-    readonly param: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 // OpenAI's scale: -100 effectively bans a token; node-llama-cpp has an explicit ban for that.
 const BAN = -100;

@@ -2,7 +2,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "@lantern/shared/logging";
 import type { ServedModel } from "../models/served-model.js";
 import { embed, type EmbedInput } from "./embed.js";
-import type { ReplyPublisher } from "./reply-publisher.js";
+import type { ReplyPublisher } from "../queue/reply-publisher.js";
 
 /** NATS's own default, for a connection that has not heard the server's yet. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;

@@ -7,12 +7,12 @@ import { OutputFormatError } from "../models/grammar-cache.js";
 import { withAdmittedJob } from "./admit-job.js";
 import type { SlotPool } from "../slots/slot-pool.js";
 import type { CancelRegistry } from "./cancel-registry.js";
-import { ContextLengthExceededError, generate, prepareGeneration, type GenerationCallbacks, type PreparedGeneration } from "./generate.js";
-import { EmbeddingInputTooLongError } from "./embed.js";
-import { answerEmbedJob } from "./embed-job.js";
+import { ContextLengthExceededError, generate, prepareGeneration, type GenerationCallbacks, type PreparedGeneration } from "../generation/generate.js";
+import { EmbeddingInputTooLongError } from "../embeddings/embed.js";
+import { answerEmbedJob } from "../embeddings/embed-job.js";
 import type { FlushClock } from "./flush-clock.js";
 import type { JobMessage } from "./job-puller.js";
-import { InvalidParameterError } from "./token-bias.js";
+import { InvalidParameterError } from "../invalid-parameter-error.js";
 
 export interface RunJobDeps {
   nc: NatsConnection;

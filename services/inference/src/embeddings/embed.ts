@@ -2,7 +2,7 @@ import type { LlamaModel, Token } from "node-llama-cpp";
 import { encodedVectorLength, encodeVector, type EmbedItem, type InferInput } from "@lantern/shared/contracts";
 import type { ServedModel } from "../models/served-model.js";
 import { vocabularySize } from "../models/vocabulary.js";
-import { InvalidParameterError } from "./token-bias.js";
+import { InvalidParameterError } from "../invalid-parameter-error.js";
 import { EMBEDDINGS_ENVELOPE_BYTES, VectorBatcher } from "./vector-batches.js";
 
 export type EmbedInput = Extract<InferInput, { kind: "embed" }>;

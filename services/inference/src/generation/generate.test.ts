@@ -6,7 +6,7 @@ import type { InferInput, Sampling, TokenLogprob, ToolUse } from "@lantern/share
 import { loadLlama } from "../models/load-llama.js";
 import { loadServedModel, type ServedModel } from "../models/served-model.js";
 import { generate, prepareGeneration } from "./generate.js";
-import { InvalidParameterError } from "./token-bias.js";
+import { InvalidParameterError } from "../invalid-parameter-error.js";
 
 const modelPath = fileURLToPath(new URL("../../../../models/stories260K.gguf", import.meta.url));
 let served: ServedModel;

@@ -14,7 +14,8 @@ import { keepReusablePrefix } from "../slots/prefix-reuse.js";
 import { toChatHistory } from "./chat-history.js";
 import { documentedFunctions } from "./function-calling.js";
 import { generatePlain, plainStopsFor, type PlainStops } from "./plain-generation.js";
-import { InvalidParameterError, tokenBiasFor } from "./token-bias.js";
+import { InvalidParameterError } from "../invalid-parameter-error.js";
+import { tokenBiasFor } from "./token-bias.js";
 import type { ToolCallPiece } from "./tool-call-stream.js";
 
 export class ContextLengthExceededError extends Error {
