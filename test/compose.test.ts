@@ -1,7 +1,7 @@
-// The compose stacks and Dockerfiles, checked without a Docker engine: every file and profile is
+// The compose stacks and the Dockerfile, checked without a Docker engine: every file and profile is
 // rendered by `docker-compose config` (Debian's docker-compose 1.29; scripts/ensure-test-tools.mjs
-// installs it), and what it renders is checked against the repository: health checks, Dockerfiles
-// and their stages, the services' own config schemas, and .env.example.
+// installs it), and what it renders is checked against the repository: health checks, the Dockerfile
+// and its stages, the services' own config schemas, and .env.example.
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -21,6 +21,9 @@ import { GATEWAY_NODE_FLAGS } from "../scripts/local-stack.js";
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DOCKER_COMPOSE = "/usr/bin/docker-compose";
+/** One Dockerfile makes every service's image, the service named by its SERVICE build argument. */
+const DOCKERFILE = join(root, "Dockerfile");
+const SERVICES = readdirSync(join(root, "services"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
 
 /** What .env gives the stack in these renders: every secret it requires. */
 const SECRETS = {
@@ -33,7 +36,7 @@ const SECRETS = {
 
 interface ComposeService {
   image?: string;
-  build?: { context: string; dockerfile?: string; target?: string };
+  build?: { context: string; dockerfile?: string; target?: string; args?: Record<string, string> };
   environment?: Record<string, string | null>;
   healthcheck?: { test?: string[] | string; disable?: boolean };
   depends_on?: Record<string, { condition: string }>;
@@ -108,11 +111,12 @@ function dockerStages(path: string): Stage[] {
 }
 
 /** A stage's instructions of one kind, its parents' first (a stage inherits USER, HEALTHCHECK, ENTRYPOINT). */
-function inherited(stages: Stage[], name: string, instruction: string): string[] {
+function inherited(stages: Stage[], name: string, instruction: string, service: string): string[] {
   const stage = stages.find((s) => s.name === name);
   if (!stage) return [];
   const own = stage.lines.filter((l) => l.toUpperCase().startsWith(`${instruction} `));
-  return [...inherited(stages, stage.parent, instruction), ...own];
+  const parent = stage.parent.replace("${SERVICE}", service);
+  return [...inherited(stages, parent, instruction, service), ...own];
 }
 
 const renders: Record<string, Rendered> = {};
@@ -176,7 +180,7 @@ describe("compose stacks", () => {
     expect(vulkan.environment?.INFERENCE_GPU).toBe("vulkan");
   });
 
-  it("builds every Lantern image from a Dockerfile in the repository, from a stage it has", () => {
+  it("builds every Lantern image from the repository's Dockerfile, for its service, from a stage it has", () => {
     for (const services of Object.values(renders)) {
       for (const [name, service] of Object.entries(services)) {
         if (!service.build) {
@@ -185,10 +189,11 @@ describe("compose stacks", () => {
           expect(service.image, name).not.toMatch(/:latest$/);
           continue;
         }
-        expect(service.image, name).toMatch(/^lantern\//);
+        const serviceArg = service.build.args?.SERVICE;
+        expect(SERVICES, name).toContain(serviceArg);
+        expect(service.image, name).toMatch(new RegExp(`^lantern/${serviceArg}:`));
         const dockerfile = join(service.build.context, service.build.dockerfile ?? "Dockerfile");
-        expect(dockerfile.startsWith(root), name).toBe(true);
-        expect(existsSync(dockerfile), `${name}: ${dockerfile}`).toBe(true);
+        expect(dockerfile, name).toBe(DOCKERFILE);
         if (service.build.target) expect(dockerStages(dockerfile).map((s) => s.name), name).toContain(service.build.target);
       }
     }
@@ -218,44 +223,42 @@ describe("compose stacks", () => {
   });
 });
 
-describe("Dockerfiles", () => {
-  const services = readdirSync(join(root, "services"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
-  /** The stages images are made from: each inference pool's, and the last stage elsewhere. */
-  const targets = (service: string, stages: Stage[]) => (service === "inference" ? ["cpu", "vulkan", "cuda"] : [stages.at(-1)!.name]);
+describe("Dockerfile", () => {
+  const stages = dockerStages(DOCKERFILE);
+  /** The stages images are made from: each inference pool's, and the default (no --target) for every service. */
+  const targets = (service: string) => [stages.at(-1)!.name, ...(service === "inference" ? ["cpu", "vulkan", "cuda"] : [])];
 
-  it("has one per service, multi-stage, each image running unprivileged under tini with a health check", () => {
-    expect(services).toEqual(expect.arrayContaining(["admin", "gateway", "inference", "model-fetcher", "orchestrator"]));
-    for (const service of services) {
-      const path = join(root, "services", service, "Dockerfile");
-      expect(existsSync(path), path).toBe(true);
-      const stages = dockerStages(path);
-      expect(stages.length, service).toBeGreaterThanOrEqual(2);
-      for (const target of targets(service, stages)) {
+  it("makes every service's image, multi-stage, each running unprivileged under tini with a health check", () => {
+    expect(SERVICES).toEqual(expect.arrayContaining(["admin", "gateway", "inference", "model-fetcher", "orchestrator"]));
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const service of SERVICES) {
+      for (const target of targets(service)) {
         const label = `${service} (${target})`;
-        const user = inherited(stages, target, "USER").at(-1);
+        const user = inherited(stages, target, "USER", service).at(-1);
         expect(user, label).toBeDefined();
         expect(user!.split(/\s+/)[1], label).not.toMatch(/^(root|0)(:|$)/);
-        expect(inherited(stages, target, "HEALTHCHECK").at(-1), label).toMatch(/^HEALTHCHECK .*CMD/);
-        expect(inherited(stages, target, "ENTRYPOINT").at(-1), label).toMatch(/tini/);
+        expect(inherited(stages, target, "HEALTHCHECK", service).at(-1), label).toMatch(/^HEALTHCHECK .*CMD/);
+        expect(inherited(stages, target, "ENTRYPOINT", service).at(-1), label).toMatch(/tini/);
         // The image runs the bundle the build stage made, never TypeScript source.
-        expect(inherited(stages, target, "CMD").at(-1), label).toMatch(/dist\/bin\/main\.js/);
+        expect(inherited(stages, target, "CMD", service).at(-1), label).toMatch(/dist\/bin\/main\.js/);
       }
     }
   });
 
+  it("makes the inference worker's CPU image without a --target", () => {
+    const lastEnv = (service: string, target: string) => inherited(stages, target, "ENV", service).filter((l) => l.includes("INFERENCE_GPU=")).at(-1);
+    expect(lastEnv("inference", stages.at(-1)!.name)).toMatch(/INFERENCE_GPU=cpu\b/);
+  });
+
   it("starts the gateway image with the node flags the local stack gives the gateway", () => {
-    const stages = dockerStages(join(root, "services", "gateway", "Dockerfile"));
-    const cmd = JSON.parse(inherited(stages, stages.at(-1)!.name, "CMD").at(-1)!.replace(/^CMD\s+/, "")) as string[];
+    const cmd = JSON.parse(inherited(stages, stages.at(-1)!.name, "CMD", "gateway").at(-1)!.replace(/^CMD\s+/, "")) as string[];
     expect(cmd.slice(1, -1)).toEqual(expect.arrayContaining([...GATEWAY_NODE_FLAGS]));
   });
 
   it("bakes no secret into any image", () => {
     const secretName = /(TOKEN|PASSWORD|SECRET|API_KEY|CREDENTIALS?)\b/;
-    for (const service of services) {
-      const stages = dockerStages(join(root, "services", service, "Dockerfile"));
-      for (const line of stages.flatMap((s) => s.lines)) {
-        if (/^(ENV|ARG) /i.test(line)) expect(line, service).not.toMatch(secretName);
-      }
+    for (const line of stages.flatMap((s) => s.lines)) {
+      if (/^(ENV|ARG) /i.test(line)) expect(line).not.toMatch(secretName);
     }
     const ignored = readFileSync(join(root, ".dockerignore"), "utf8").split("\n");
     expect(ignored).toEqual(expect.arrayContaining([".env", ".env.*"]));
