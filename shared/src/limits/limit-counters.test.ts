@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { unrestrictedKeyPolicy, type KeyPolicy } from "../contracts/index.js";
-import { admit, applyBatch, budgetPeriod, emptyCounters, settle, windowStart, type AdmitRequest, type CounterOp, type Reservation } from "./limit-counters.js";
+import { emptyCounters } from "./key-counters.js";
+import { admit, applyBatch, settle, type AdmitRequest, type CounterOp, type Reservation } from "./limit-counters.js";
+import { budgetPeriod, windowStart } from "./limit-periods.js";
 
 const policy = (over: Partial<KeyPolicy> = {}): KeyPolicy => unrestrictedKeyPolicy("k1", over);
 

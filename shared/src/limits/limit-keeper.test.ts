@@ -4,7 +4,8 @@ import { natsNames, type KeyPolicy, unrestrictedKeyPolicy } from "../contracts/i
 import { createLogger } from "../logging/index.js";
 import { ensureEdgeBuckets } from "../nats/index.js";
 import { useTestNats, type TestNats } from "../testing/index.js";
-import { KeyCounters, type OpOutcome, type Reservation } from "./limit-counters.js";
+import { KeyCounters } from "./key-counters.js";
+import type { OpOutcome, Reservation } from "./limit-counters.js";
 import { LimitKeeper } from "./limit-keeper.js";
 
 const logger = createLogger({ service: "test", level: "silent" });

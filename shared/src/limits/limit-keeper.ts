@@ -1,66 +1,16 @@
-import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import { decodeMessage, encodeMessage, type KeyPolicy } from "../contracts/index.js";
+import type { KeyPolicy } from "../contracts/index.js";
 import type { Logger } from "../logging/index.js";
-import { bounded, NATS_TIMEOUT_MS } from "../nats/index.js";
-import {
-  applyBatch,
-  emptyCounters,
-  fitsWithin,
-  grantLease,
-  KeyCounters,
-  type AdmitRequest,
-  type CounterOp,
-  type LeaseGrant,
-  type OpOutcome,
-  requestsCounted,
-  type Reservation,
-  type Usage,
-  windowId,
-  windowStart,
-} from "./limit-counters.js";
+import { isRevisionConflict, readCounters, writeCounters } from "./counter-entry.js";
+import { grantLease, type LeaseGrant } from "./counter-leases.js";
+import { leaseDemand, reserveInLease, settleInLease } from "./held-lease.js";
+import type { KeyCounters } from "./key-counters.js";
+import { newLane, nextLeaseRequests, type Lane, type Lease, type QueuedOp } from "./key-lane.js";
+import { applyBatch, fitsWithin, type AdmitRequest, type CounterOp, type OpOutcome, type Reservation, type Usage } from "./limit-counters.js";
+import { standingOf, type LimitStanding } from "./limit-standing.js";
 
 export class LimitsUnavailableError extends Error {
   override name = "LimitsUnavailableError";
-}
-
-interface QueuedOp {
-  op: CounterOp;
-  resolve(outcome: OpOutcome): void;
-  reject(err: unknown): void;
-}
-
-/** Room this gateway took from a key's shared counters, to admit from without a round trip. */
-interface Lease {
-  id: number;
-  /** The policy it was granted under: a changed policy ends it. */
-  policy: KeyPolicy;
-  /** What is not yet reserved by a request. */
-  left: LeaseGrant;
-  endsAt: number;
-  timer: NodeJS.Timeout;
-  /** Requests admitted from it. */
-  taken: number;
-  /** A request did not fit in what was left. */
-  exhausted: boolean;
-}
-
-/** One key's counters as this gateway last saw them, and the operations waiting to be committed. */
-interface Lane {
-  counters: KeyCounters;
-  /** KV revision of `counters`; 0 when the entry does not exist. */
-  revision: number;
-  /** False until read once, or after a conflict: the next commit reads first. */
-  known: boolean;
-  /** When `counters` were last confirmed (read, or written by this gateway's compare-and-set). */
-  seenAt: number;
-  queue: QueuedOp[];
-  committing: boolean;
-  /** Set while settlements wait for company before their commit starts. */
-  linger: NodeJS.Timeout | undefined;
-  lease: Lease | null;
-  /** How many requests the next lease is sized for: it follows the demand the last one saw. */
-  leaseRequests: number;
 }
 
 /**
@@ -84,22 +34,6 @@ const ROOM_SHARE = 0.5;
  * a replica no longer uses keeps room from the others for no longer than this.
  */
 const LEASE_TTL_MS = 1_000;
-const LEASE_FIRST_REQUESTS = 16;
-const LEASE_MAX_REQUESTS = 8_192;
-
-const isConflict = (err: unknown) =>
-  err instanceof JetStreamApiError &&
-  (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
-
-/** Where one rate limit of a key stands, as one gateway sees it. */
-export interface LimitStanding {
-  kind: "requests" | "tokens";
-  limit: number;
-  /** Room left in the current window: the shared counters as last seen, plus this gateway's unused lease. */
-  remaining: number;
-  /** Until the window ends. */
-  resetMs: number;
-}
 
 export interface LimitKeeperOptions {
   limits: KV;
@@ -155,18 +89,7 @@ export class LimitKeeper {
   standing(counterKey: string, policy: KeyPolicy): LimitStanding[] {
     const lane = this.lanes.get(counterKey);
     if (!lane?.known) return [];
-    const now = this.now();
-    const lease = lane.lease && now < lane.lease.endsAt ? lane.lease : null;
-    return policy.rateLimits.map((limit) => {
-      const id = windowId(limit);
-      const start = windowStart(now, limit.windowSeconds);
-      const counted = lane.counters.windows[id];
-      const used = counted && counted.start === start ? counted.used : 0;
-      const leased = lease?.left.windows[id];
-      const unusedLease = leased && leased.start === start ? leased.amount : 0;
-      const remaining = Math.max(0, Math.min(limit.limit, limit.limit - used + unusedLease));
-      return { kind: limit.kind, limit: limit.limit, remaining, resetMs: start + limit.windowSeconds * 1000 - now };
-    });
+    return standingOf(lane, policy, this.now());
   }
 
   /** Admits from this gateway's lease on the key, in memory; null when that takes the shared counters. */
@@ -178,24 +101,13 @@ export class LimitKeeper {
       this.endLease(counterKey, lane);
       return null;
     }
-    const { left } = lease;
-    const fits =
-      Object.entries(left.windows).every(([id, w]) => w.amount >= (id.startsWith("requests:") ? requestsCounted(request) : request.tokens)) &&
-      (!left.spend || left.spend.usd >= request.costUsd);
-    if (!fits) {
+    const reservation = reserveInLease(lease, request);
+    if (!reservation) {
       // Ended now, so the admission that follows takes a new one, sized for more.
       lease.exhausted = true;
       this.endLease(counterKey, lane);
-      return null;
     }
-    const windowStarts: Record<string, number> = {};
-    for (const [id, w] of Object.entries(left.windows)) {
-      w.amount -= id.startsWith("requests:") ? requestsCounted(request) : request.tokens;
-      windowStarts[id] = w.start;
-    }
-    if (left.spend) left.spend.usd -= request.costUsd;
-    lease.taken++;
-    return { id: request.id, tokens: request.tokens, costUsd: request.costUsd, windowStarts, spendStart: left.spend?.start ?? null, leaseId: lease.id };
+    return reservation;
   }
 
   admit(counterKey: string, request: AdmitRequest): Promise<OpOutcome> {
@@ -205,24 +117,10 @@ export class LimitKeeper {
   }
 
   settle(counterKey: string, reservation: Reservation, actual: Usage): Promise<void> {
-    // A reservation from a live lease is settled in it: unused room goes back to the lease. Anything
-    // else is corrected in the shared counters, where the lease (or the request) was counted whole.
-    // Usage beyond the reservation comes out of the lease when it has that much left.
+    // A reservation from a live lease is settled in it; anything else is corrected in the shared
+    // counters, where the lease (or the request) was counted whole.
     const lease = this.lanes.get(counterKey)?.lease;
-    const unusedTokens = reservation.tokens - actual.tokens;
-    const unusedUsd = reservation.costUsd - actual.costUsd;
-    const tokenWindows = lease ? Object.entries(lease.left.windows).filter(([id]) => !id.startsWith("requests:")) : [];
-    if (
-      lease &&
-      reservation.leaseId === lease.id &&
-      this.now() < lease.endsAt &&
-      tokenWindows.every(([, w]) => w.amount + unusedTokens >= 0) &&
-      (!lease.left.spend || lease.left.spend.usd + unusedUsd >= 0)
-    ) {
-      for (const [, w] of tokenWindows) w.amount += unusedTokens;
-      if (lease.left.spend) lease.left.spend.usd += unusedUsd;
-      return Promise.resolve();
-    }
+    if (lease && settleInLease(lease, reservation, actual, this.now())) return Promise.resolve();
     return this.enqueue(counterKey, { kind: "settle", reservation, actual }).then(() => undefined);
   }
 
@@ -246,26 +144,14 @@ export class LimitKeeper {
     if (!lease) return;
     clearTimeout(lease.timer);
     lane.lease = null;
-    lane.leaseRequests = lease.exhausted
-      ? Math.min(LEASE_MAX_REQUESTS, lane.leaseRequests * 2)
-      : Math.max(LEASE_FIRST_REQUESTS, Math.min(LEASE_MAX_REQUESTS, lease.taken * 2));
+    lane.leaseRequests = nextLeaseRequests(lane, lease);
     void this.enqueue(key, { kind: "release", left: lease.left });
   }
 
   private enqueue(counterKey: string, op: CounterOp): Promise<OpOutcome> {
     let lane = this.lanes.get(counterKey);
     if (!lane) {
-      lane = {
-        counters: emptyCounters(),
-        revision: 0,
-        known: false,
-        seenAt: 0,
-        queue: [],
-        committing: false,
-        linger: undefined,
-        lease: null,
-        leaseRequests: LEASE_FIRST_REQUESTS,
-      };
+      lane = newLane();
       this.lanes.set(counterKey, lane);
     }
     const queued = new Promise<OpOutcome>((resolve, reject) => lane.queue.push({ op, resolve, reject }));
@@ -329,10 +215,7 @@ export class LimitKeeper {
         const { counters, outcomes } = applyBatch(lane.counters, batch.map((q) => q.op), now);
         const leased = this.leaseFor(lane, batch, outcomes, counters, now);
         const written = leased?.counters ?? counters;
-        const revision = await bounded(
-          this.opts.limits.put(key, encodeMessage(KeyCounters, written), { previousSeq: lane.revision, timeout: NATS_TIMEOUT_MS }),
-          "limits write",
-        );
+        const revision = await writeCounters(this.opts.limits, key, written, lane.revision);
         lane.counters = written;
         lane.revision = revision;
         lane.known = true;
@@ -342,7 +225,7 @@ export class LimitKeeper {
         return;
       } catch (err) {
         lane.known = false;
-        if (!isConflict(err)) {
+        if (!isRevisionConflict(err)) {
           // Back in the queue, in order, for the caller to refuse or retry.
           lane.queue.unshift(...batch);
           throw err;
@@ -357,18 +240,10 @@ export class LimitKeeper {
    */
   private leaseFor(lane: Lane, batch: QueuedOp[], outcomes: OpOutcome[], counters: KeyCounters, now: number) {
     if (lane.lease || this.stopped) return null;
-    let policy: KeyPolicy | null = null;
-    const need = { tokens: 0, costUsd: 0 };
-    batch.forEach(({ op }, i) => {
-      // Queued work and its calls come one at a time: only requests come in runs worth a lease.
-      if (op.kind !== "admit" || !outcomes[i]!.ok || (op.request.kind ?? "request") !== "request") return;
-      policy = op.request.policy;
-      need.tokens = Math.max(need.tokens, op.request.tokens);
-      need.costUsd = Math.max(need.costUsd, op.request.costUsd);
-    });
-    if (!policy) return null;
-    const granted = grantLease(counters, policy, need, lane.leaseRequests, now);
-    return granted && { ...granted, policy: policy as KeyPolicy, endsAt: Math.min(granted.endsAt, now + LEASE_TTL_MS) };
+    const demand = leaseDemand(batch, outcomes);
+    if (!demand) return null;
+    const granted = grantLease(counters, demand.policy, demand.need, lane.leaseRequests, now);
+    return granted && { ...granted, policy: demand.policy, endsAt: Math.min(granted.endsAt, now + LEASE_TTL_MS) };
   }
 
   private holdLease(key: string, lane: Lane, policy: KeyPolicy, grant: LeaseGrant, endsAt: number): void {
@@ -381,22 +256,9 @@ export class LimitKeeper {
   }
 
   private async read(key: string, lane: Lane): Promise<void> {
-    const entry = await bounded(this.opts.limits.get(key), "limits read");
-    if (!entry) {
-      lane.counters = emptyCounters();
-      lane.revision = 0;
-    } else {
-      // A deleted entry still has a revision to compare against; an unreadable one is started over.
-      lane.counters = emptyCounters();
-      if (entry.operation === "PUT") {
-        try {
-          lane.counters = decodeMessage(KeyCounters, entry.value);
-        } catch (err) {
-          this.opts.logger.warn({ err, counterKey: key }, "unreadable limit counters; starting them over");
-        }
-      }
-      lane.revision = entry.revision;
-    }
+    const { counters, revision } = await readCounters(this.opts.limits, key, this.opts.logger);
+    lane.counters = counters;
+    lane.revision = revision;
     lane.known = true;
     lane.seenAt = this.now();
   }
