@@ -11,11 +11,14 @@ import type { Logger } from "@lantern/shared/logging";
 import type { ModelHost } from "../models/model-host.js";
 import { ModelLoadError } from "../models/model-load-error.js";
 
+/** What load and unload commands act on. */
+export type ModelCommands = Pick<ModelHost, "load" | "unload">;
+
 export interface ModelControlOptions {
   nc: NatsConnection;
   names: NatsNames;
   workerId: string;
-  host: ModelHost;
+  host: ModelCommands;
   logger: Logger;
 }
 
