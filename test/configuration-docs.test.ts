@@ -1,30 +1,32 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { z } from "zod";
-import { AdminConfig } from "../services/admin/src/config.js";
-import { GatewayConfig } from "../services/gateway/src/config.js";
-import { InferenceConfig } from "../services/inference/src/config.js";
-import { FetcherConfig } from "../services/model-fetcher/src/config.js";
-import { OrchestratorConfig } from "../services/orchestrator/src/config.js";
+import { CONFIG_DOCS_PATH, CONFIG_SCHEMAS, configFields, renderConfigPage } from "../scripts/config-docs.js";
 
-// docs/configuration.md names every variable the services' zod schemas read, and no other:
-// a variable added, renamed or dropped in code without the page fails here.
-const page = readFileSync(new URL("../docs/configuration.md", import.meta.url), "utf8");
-
-function keysOf(schema: z.ZodType): string[] {
-  const def = schema as unknown as { shape?: Record<string, unknown>; in?: { shape?: Record<string, unknown> } };
-  return Object.keys(def.shape ?? def.in?.shape ?? {});
-}
+// docs/configuration.md's tables are rendered from the services' zod schemas (scripts/config-docs.ts):
+// a variable added, renamed, dropped or redescribed in code without rerunning the generator fails here.
+const page = readFileSync(CONFIG_DOCS_PATH, "utf8");
+const services = readdirSync(new URL("../services", import.meta.url), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
 
 describe("docs/configuration.md", () => {
+  it("covers every service's config schema", () => {
+    expect(Object.keys(CONFIG_SCHEMAS).sort()).toEqual([...services].sort());
+  });
+
+  it("has a description for every variable in the schemas", () => {
+    const undescribed = Object.entries(CONFIG_SCHEMAS).flatMap(([service, schema]) =>
+      configFields(schema).filter(([, field]) => !field.description?.trim()).map(([name]) => `${service}: ${name}`),
+    );
+    expect(undescribed, "give these a .describe() in their config schema").toEqual([]);
+  });
+
+  it("is what the generator renders from the schemas", () => {
+    expect(page, "docs/configuration.md is stale: run `npm run docs:config`").toBe(renderConfigPage(page));
+  });
+
   it("documents exactly the variables the services read", () => {
-    const inCode = new Set([AdminConfig, GatewayConfig, InferenceConfig, FetcherConfig, OrchestratorConfig].flatMap(keysOf));
+    const inCode = new Set(Object.values(CONFIG_SCHEMAS).flatMap((schema) => configFields(schema).map(([name]) => name)));
     expect(inCode.size).toBeGreaterThan(50);
-    const rows = [...page.matchAll(/^\| ((?:`[A-Z0-9_]+`(?: \/ )?)+) \|/gm)].flatMap((m) => [...m[1]!.matchAll(/`([A-Z0-9_]+)`/g)].map((n) => n[1]!));
-    const documented = new Set(rows);
-    expect([...inCode].filter((name) => !documented.has(name)), "read by a service but not documented").toEqual([]);
-    // Read by `npm start` (scripts/start.mjs) rather than by a service.
-    const startOnly = new Set(["LANTERN_DATA_DIR"]);
-    expect([...documented].filter((name) => !inCode.has(name) && !startOnly.has(name)), "documented but read by no service").toEqual([]);
+    const rows = [...page.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]!);
+    expect(new Set(rows)).toEqual(inCode);
   });
 });

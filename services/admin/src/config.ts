@@ -7,18 +7,19 @@ import { assertBindAllowed } from "./bind-policy.js";
 export const AdminConfig = z.object({
   ...natsEnv,
   ...telemetryEnv,
-  /** Loopback by default; any other address requires ADMIN_TOKEN. */
-  ADMIN_HOST: z.string().default("127.0.0.1"),
-  ADMIN_PORT: intVar(8001, { min: 0, max: 65535 }),
-  /** Bearer token for every /api route except health; required when not bound to loopback. */
-  ADMIN_TOKEN: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(16, "ADMIN_TOKEN must be at least 16 characters").optional()),
-  /** A Postgres server; unset: embedded PGlite under LANTERN_DATA_DIR. */
-  DATABASE_URL: z.preprocess((v) => (v === "" ? undefined : v), z.string().optional()),
-  LANTERN_DATA_DIR: z.string().default(join(process.cwd(), ".data")),
-  /** Where GGUF model files live (the registry lists them). */
-  MODELS_DIR: z.string().default(join(process.cwd(), "models")),
-  /** How often the whole KV projection is rebuilt from Postgres (heals a missed write or a wiped NATS). */
-  ADMIN_RESYNC_INTERVAL_MS: intVar(300_000, { min: 1_000 }),
+  ADMIN_HOST: z.string().default("127.0.0.1").describe("listen address; anything but loopback requires `ADMIN_TOKEN`"),
+  ADMIN_PORT: intVar(8001, { min: 0, max: 65535 }).describe("listen port"),
+  ADMIN_TOKEN: z
+    .preprocess((v) => (v === "" ? undefined : v), z.string().min(16, "ADMIN_TOKEN must be at least 16 characters").optional())
+    .describe("bearer token for every `/api` route but health (at least 16 characters); unset: open, loopback only"),
+  DATABASE_URL: z
+    .preprocess((v) => (v === "" ? undefined : v), z.string().optional())
+    .describe("a Postgres server; unset: embedded PGlite under `LANTERN_DATA_DIR/admin-db`"),
+  LANTERN_DATA_DIR: z.string().default(join(process.cwd(), ".data")).describe("local state: the embedded database"),
+  MODELS_DIR: z.string().default(join(process.cwd(), "models")).describe("where the GGUF model files the registry lists are"),
+  ADMIN_RESYNC_INTERVAL_MS: intVar(300_000, { min: 1_000 }).describe(
+    "how often the whole KV projection is rebuilt from Postgres (heals a missed write or a wiped NATS)",
+  ),
 });
 export type AdminConfig = z.output<typeof AdminConfig>;
 

@@ -72,66 +72,82 @@ export const InferenceConfig = z.object({
   ...natsEnv,
   ...telemetryEnv,
   ...metricsServerEnv,
-  MODELS_DIR: z.string().default("./models"),
-  /**
-   * Where model files copied from the `models` object store go (a worker on a host without the
-   * models volume); the models dir when unset.
-   */
-  INFERENCE_MODEL_CACHE_DIR: z.preprocess((v) => (v === "" ? undefined : v), z.string().optional()),
-  /** `on`: a model file missing on this host is looked for in the NATS object store `models`. */
-  INFERENCE_MODEL_STORE: z.enum(["on", "off"]).default("on"),
-  /**
-   * Comma list of `name=file.gguf?option=value&...` (see parseModelEntry); the bundled model when
-   * neither this nor INFERENCE_MODELS_FILE is set.
-   */
-  INFERENCE_MODELS: z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), ModelList.optional()),
-  /** A JSON file with an array of model specs, served beside those of INFERENCE_MODELS. */
-  INFERENCE_MODELS_FILE: z.string().optional(),
-  /** `auto` detects CUDA, then Vulkan, then Metal, then the CPU; a named backend is required. */
-  INFERENCE_GPU: z.enum(["auto", "cuda", "vulkan", "metal", "cpu"]).default("auto"),
-  /** Parallel sequences (slots) per model: how many jobs of one model run at once. */
-  INFERENCE_SLOTS: intVar(8, { min: 1, max: 64 }),
-  INFERENCE_THREADS: intVar(defaultThreads(), { min: 0, max: 256 }),
-  /** Contexts the slots of a model are spread over; 0 picks by backend (see defaultContexts). */
-  INFERENCE_CONTEXTS: intVar(0, { min: 0, max: 64 }),
-  /** `auto`: off on the CPU for models whose head size its kernel runs slowly, else node-llama-cpp's choice. */
-  INFERENCE_FLASH_ATTENTION: z.enum(["auto", "on", "off"]).default("auto"),
-  /** Most tokens a context evaluates in one step; 0: 128 where flash attention is off on the CPU, else node-llama-cpp's 512. */
-  INFERENCE_BATCH_SIZE: intVar(0, { min: 0, max: 65_536 }),
-  /** Tokens per sequence; 0 means the model's training context. */
-  INFERENCE_CONTEXT_SIZE: intVar(0, { min: 0 }),
-  /** Default GPU layers per model: `auto` fits as many as free VRAM allows; a number pins it. */
-  INFERENCE_GPU_LAYERS: GpuLayersVar,
-  /**
-   * Most memory (RAM + VRAM, as estimated from the GGUF files) this worker's models may take
-   * together: bytes or `512MiB`, `8GiB`. Unset: only free memory limits it.
-   */
-  INFERENCE_MEMORY_LIMIT: byteSizeVar(),
-  /** Default per model: unload after this long without a job (it reloads when one comes); 0 never. */
-  INFERENCE_IDLE_UNLOAD_MS: intVar(0, { min: 0 }),
-  /** How long an unload command waits for running jobs before cancelling them, unless it says. */
-  INFERENCE_UNLOAD_GRACE_MS: intVar(30_000, { min: 0 }),
-  /** Default chat template per model: `auto` reads it from the model file; a node-llama-cpp template name overrides it. */
-  INFERENCE_CHAT_WRAPPER: z.enum(CHAT_WRAPPER_NAMES).default("auto"),
-  INFERENCE_ACK_WAIT_MS: intVar(10_000, { min: 500 }),
-  INFERENCE_MAX_DELIVER: intVar(3, { min: 1 }),
-  /** Text generated within this window after the first token travels as one chunk. */
-  INFERENCE_STREAM_FLUSH_MS: intVar(25, { min: 0, max: 1_000 }),
-  /**
-   * `llama`: node-llama-cpp on real models. `synthetic`: replies on timers at a fixed rate, no
-   * model, for measuring the platform's own capacity (see bench/scale-out.bench.ts).
-   */
-  INFERENCE_ENGINE: z.enum(["llama", "synthetic"]).default("llama"),
-  INFERENCE_SYNTHETIC_MODEL: z.string().min(1).max(256).default("synthetic"),
-  INFERENCE_SYNTHETIC_TOKENS_PER_S: intVar(50, { min: 1, max: 100_000 }),
-  /** An idle worker looks for jobs it was not rung for (redeliveries) this often. */
-  INFERENCE_POLL_MS: intVar(1_000, { min: 50 }),
-  /** A priority passed over for this long is served next: low work is slowed, never starved. */
-  INFERENCE_PRIORITY_AGING_MS: intVar(10_000, { min: 0 }),
-  INFERENCE_HEARTBEAT_MS: intVar(2_000, { min: 100 }),
-  INFERENCE_SHUTDOWN_GRACE_MS: intVar(30_000, { min: 0 }),
-  WORKER_HEARTBEAT_TTL_MS: intVar(WORKER_HEARTBEAT_TTL_MS, { min: 1_000 }),
-  WORKER_ID: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  MODELS_DIR: z.string().default("./models").describe("where model files are"),
+  INFERENCE_MODEL_CACHE_DIR: z
+    .preprocess((v) => (v === "" ? undefined : v), z.string().optional())
+    .describe("where copies from the object store go (a worker on a host without the models volume); unset: `MODELS_DIR`"),
+  INFERENCE_MODEL_STORE: z
+    .enum(["on", "off"])
+    .default("on")
+    .describe("`on`: a model file missing on this host is copied from the NATS object store `models`; `off`: never"),
+  INFERENCE_MODELS: z
+    .preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), ModelList.optional())
+    .describe(
+      `comma-separated \`file.gguf\` or \`name=file.gguf\`, each optionally followed by \`?slots=&context=&contexts=&gpuLayers=&idleUnloadMs=\`; unset: the bundled \`${DEFAULT_MODEL}\`, unless \`INFERENCE_MODELS_FILE\` is set`,
+    ),
+  INFERENCE_MODELS_FILE: z
+    .string()
+    .optional()
+    .describe('a JSON array of model specs (`{"name","file","slots","contextSize","contexts","gpuLayers","idleUnloadMs"}`) served beside `INFERENCE_MODELS`'),
+  INFERENCE_GPU: z
+    .enum(["auto", "cuda", "vulkan", "metal", "cpu"])
+    .default("auto")
+    .describe(
+      "`auto` (node-llama-cpp's detection: CUDA, then Vulkan, then Metal, then the CPU) or a backend to require: `cuda`, `vulkan`, `metal`, `cpu`. A required backend that cannot run here stops the worker with the reason (exit 1); it never falls back",
+    ),
+  INFERENCE_SLOTS: intVar(8, { min: 1, max: 64 }).describe("default parallel sequences per model (jobs of one model run at once)"),
+  INFERENCE_THREADS: intVar(defaultThreads(), { min: 0, max: 256 }).meta({
+    description: "llama.cpp threads per context (see [Performance](performance.md))",
+    defaultText: "`1` on <= 4 cores, else cores - 2",
+  }),
+  INFERENCE_CONTEXTS: intVar(0, { min: 0, max: 64 }).describe(
+    "contexts a model's slots are spread over; `0`: a context per slot on the CPU with 1 thread, else 1 (see [Performance](performance.md))",
+  ),
+  INFERENCE_FLASH_ATTENTION: z
+    .enum(["auto", "on", "off"])
+    .default("auto")
+    .describe(
+      "`auto`: off on the CPU for models whose attention head size is not a multiple of 16 (llama.cpp's CPU kernel is slow there; the bundled model's is 8, see [Performance](performance.md)), else node-llama-cpp's choice; `on` / `off` force it",
+    ),
+  INFERENCE_BATCH_SIZE: intVar(0, { min: 0, max: 65_536 }).describe("most tokens one decode step takes; `0`: 128 where flash attention is off on the CPU, else 512"),
+  INFERENCE_CONTEXT_SIZE: intVar(0, { min: 0 }).describe("tokens per sequence; `0`: the model's training context (at most 8192)"),
+  INFERENCE_GPU_LAYERS: GpuLayersVar.describe("default GPU layers per model: `auto` fits as many as free VRAM takes, a number pins it"),
+  INFERENCE_MEMORY_LIMIT: byteSizeVar().describe(
+    "most memory (RAM + VRAM, estimated from the GGUF files) the worker's models may take together: bytes, `512MiB`, `8GiB`; unset: only free memory limits it",
+  ),
+  INFERENCE_IDLE_UNLOAD_MS: intVar(0, { min: 0 }).describe("default per model: unload after this long without a job (it reloads on the next); `0`: never"),
+  INFERENCE_UNLOAD_GRACE_MS: intVar(30_000, { min: 0 }).describe("how long an unload command lets running jobs finish before cancelling them, unless it says"),
+  INFERENCE_CHAT_WRAPPER: z
+    .enum(CHAT_WRAPPER_NAMES)
+    .default("auto")
+    .describe(
+      "the chat template: `auto` reads it from the model file (a plain one when it has none); a node-llama-cpp template name (`llama3.1`, `qwen`, `deepSeek`, `chatML`, `mistral`, `functionary`, ...) or `qwen3.5` overrides it, for files whose template is missing or wrong",
+    ),
+  INFERENCE_ACK_WAIT_MS: intVar(10_000, { min: 500 }).describe("a pulled job not acked or kept alive this long is redelivered"),
+  INFERENCE_MAX_DELIVER: intVar(3, { min: 1 }).describe("a job that took down this many workers is dropped"),
+  INFERENCE_STREAM_FLUSH_MS: intVar(25, { min: 0, max: 1_000 }).describe(
+    "text after the first token is sent on a worker-wide tick this often, coalesced; `0` sends every piece at once",
+  ),
+  INFERENCE_ENGINE: z
+    .enum(["llama", "synthetic"])
+    .default("llama")
+    .describe(
+      "`llama`: node-llama-cpp on real models; `synthetic` replaces the model by replies on timers, for measuring the platform's capacity (`npm run bench:scale`); never for serving",
+    ),
+  INFERENCE_SYNTHETIC_MODEL: z.string().min(1).max(256).default("synthetic").describe("the model name a synthetic worker serves"),
+  INFERENCE_SYNTHETIC_TOKENS_PER_S: intVar(50, { min: 1, max: 100_000 }).describe("a synthetic worker's tokens/s per stream"),
+  INFERENCE_POLL_MS: intVar(1_000, { min: 50 }).describe("an idle worker looks for jobs it was not told about (redeliveries) this often"),
+  INFERENCE_PRIORITY_AGING_MS: intVar(10_000, { min: 0 }).describe(
+    "a priority passed over this long is looked at first: low work is slowed, never starved (see [Models and scheduling](models-and-scheduling.md))",
+  ),
+  INFERENCE_HEARTBEAT_MS: intVar(2_000, { min: 100 }).describe("heartbeat interval into KV `workers`"),
+  INFERENCE_SHUTDOWN_GRACE_MS: intVar(30_000, { min: 0 }).describe("on SIGTERM, how long running jobs may finish before they are cancelled"),
+  WORKER_HEARTBEAT_TTL_MS: intVar(WORKER_HEARTBEAT_TTL_MS, { min: 1_000 }).describe("a worker whose last heartbeat is older than this is gone"),
+  WORKER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional()
+    .describe("the worker's name in heartbeats and logs; unset: host, pid and a random suffix"),
 }).transform((env, ctx) => {
   const specs = env.INFERENCE_MODELS ?? (env.INFERENCE_MODELS_FILE ? [] : [{ name: DEFAULT_MODEL.replace(/\.gguf$/, ""), file: DEFAULT_MODEL }]);
   if (env.INFERENCE_MODELS_FILE) {

@@ -12,27 +12,32 @@ export const FetcherConfig = z.object({
   ...natsEnv,
   ...telemetryEnv,
   ...metricsServerEnv,
-  /** Where verified GGUF files are put (the workers' models dir on this host). */
-  MODELS_DIR: z.string().default(join(process.cwd(), "models")),
-  /** The hub's base URL; resolve URLs are `{HF_ENDPOINT}/{repo}/resolve/{revision}/{file}`. */
-  HF_ENDPOINT: z.string().url().default("https://huggingface.co"),
-  /** Sent as a bearer token to the hub, for gated and private repositories; never logged. */
-  HF_TOKEN: z.preprocess((v) => (v === "" ? undefined : v), z.string().optional()),
-  FETCHER_ID: z.string().regex(/^[A-Za-z0-9_-]+$/).default(() => `${hostname().replace(/[^A-Za-z0-9_-]/g, "-")}-${randomBytes(3).toString("hex")}`),
-  /** Store every verified file in the `models` object store too, unless a pull says otherwise. */
-  FETCHER_DISTRIBUTE: flag(false),
-  /** Pulls downloading at once. */
-  FETCHER_CONCURRENCY: intVar(2, { min: 1, max: 16 }),
-  /** How often progress events are published per pull. */
-  FETCHER_PROGRESS_INTERVAL_MS: intVar(500, { min: 50 }),
-  /** First pause before continuing a broken download; doubled on each failure in a row. */
-  FETCHER_RETRY_DELAY_MS: intVar(1_000, { min: 1 }),
-  /** Failures in a row (without a byte of progress) before a download gives up. */
-  FETCHER_MAX_RETRIES: intVar(5, { min: 0, max: 100 }),
-  /** Disk space kept free beyond the file itself (default 512 MiB). */
-  FETCHER_DISK_HEADROOM: byteSizeVar().transform((bytes) => bytes ?? 512 * 1024 * 1024),
-  /** Copied into an empty models dir at start, so a first start has a model; empty to skip. */
-  FETCHER_SEED_MODEL: z.string().default(join(import.meta.dirname, "../../../models/stories260K.gguf")),
+  MODELS_DIR: z.string().default(join(process.cwd(), "models")).describe("where verified files go (the workers' models dir on this host)"),
+  HF_ENDPOINT: z
+    .string()
+    .url()
+    .default("https://huggingface.co")
+    .describe("the hub or a mirror; files come from `{HF_ENDPOINT}/{repo}/resolve/{revision}/{file}`"),
+  HF_TOKEN: z
+    .preprocess((v) => (v === "" ? undefined : v), z.string().optional())
+    .describe("for gated and private repositories; sent only to `HF_ENDPOINT`'s host, never logged"),
+  FETCHER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default(() => `${hostname().replace(/[^A-Za-z0-9_-]/g, "-")}-${randomBytes(3).toString("hex")}`)
+    .meta({ description: "names this fetcher in pull events and logs", defaultText: "host name and a random suffix" }),
+  FETCHER_DISTRIBUTE: flag(false).describe("also store every verified file in the object store `models`, unless a pull says otherwise"),
+  FETCHER_CONCURRENCY: intVar(2, { min: 1, max: 16 }).describe("pulls downloading at once"),
+  FETCHER_PROGRESS_INTERVAL_MS: intVar(500, { min: 50 }).describe("how often a pull reports progress"),
+  FETCHER_RETRY_DELAY_MS: intVar(1_000, { min: 1 }).describe("first wait before continuing a broken download; doubled on each failure in a row"),
+  FETCHER_MAX_RETRIES: intVar(5, { min: 0, max: 100 }).describe("failures in a row (without a byte of progress) before a download gives up"),
+  FETCHER_DISK_HEADROOM: byteSizeVar()
+    .transform((bytes) => bytes ?? 512 * 1024 * 1024)
+    .describe("disk space kept free beyond the file: bytes, `512MiB`, `8GiB`"),
+  FETCHER_SEED_MODEL: z
+    .string()
+    .default(join(import.meta.dirname, "../../../models/stories260K.gguf"))
+    .describe("copied into an empty models dir at start, so a first start has a model (the bundled one by default); empty to skip"),
 });
 export type FetcherConfig = z.output<typeof FetcherConfig>;
 

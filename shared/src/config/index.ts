@@ -27,10 +27,13 @@ export const LogLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trac
 
 /** Env vars every service that talks to NATS reads. */
 export const natsEnv = {
-  NATS_URL: z.string().default("nats://127.0.0.1:4222"),
-  /** Prefix for every stream, subject and bucket, so stacks can share one NATS server. */
-  NATS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]*$/).default(""),
-  LOG_LEVEL: LogLevel.default("info"),
+  NATS_URL: z.string().default("nats://127.0.0.1:4222").describe("NATS server(s), comma-separated; `npm start` starts its own when unset"),
+  NATS_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]*$/)
+    .default("")
+    .describe("prefix for every stream, subject and bucket, so stacks can share one NATS server"),
+  LOG_LEVEL: LogLevel.default("info").describe("pino level (`fatal` ... `trace`, `silent`)"),
 };
 
 export { byteSizeVar, formatBytes, parseByteSize } from "./byte-size.js";
