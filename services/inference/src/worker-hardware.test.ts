@@ -1,33 +1,48 @@
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeMessage, natsNames, WorkerHeartbeat } from "@lantern/shared/contracts";
-import { repoRoot, startTestStack, type InProcessWorker, type TestStack } from "./harness/test-stack.js";
+import { createLogger } from "@lantern/shared/logging";
+import { useTestNats, type TestNats } from "@lantern/shared/testing";
+import { loadInferenceConfig } from "./config.js";
+import { startWorker, type RunningWorker } from "./worker.js";
 
-let stack: TestStack;
-let worker: InProcessWorker;
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+
+let nats: TestNats;
+let worker: RunningWorker;
 let nc: NatsConnection;
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  worker = await stack.startWorker({ INFERENCE_GPU: "auto", INFERENCE_SLOTS: "1" });
-  nc = await connect({ servers: stack.nats.url });
+  nats = await useTestNats();
+  const config = loadInferenceConfig({
+    NATS_URL: nats.url,
+    NATS_NAMESPACE: nats.namespace,
+    MODELS_DIR: join(repoRoot, "models"),
+    INFERENCE_GPU: "auto",
+    INFERENCE_SLOTS: "1",
+    INFERENCE_THREADS: "1",
+  });
+  worker = await startWorker(config, createLogger({ service: "inference", level: "silent" }));
+  nc = await connect({ servers: nats.url });
 });
 afterAll(async () => {
   await nc?.close();
-  await stack?.stop();
+  await worker?.stop();
+  await nats?.stop();
 });
 
 describe("a worker's compute backend", () => {
   it("advertises its pool, devices and memory in its heartbeat", async () => {
     // The bucket read as the stream underneath it: the latest value of the worker's key.
-    const bucket = natsNames(stack.nats.namespace).buckets.workers;
+    const bucket = natsNames(nats.namespace).buckets.workers;
     const jsm = await jetstreamManager(nc);
-    const entry = await jsm.streams.getMessage(`KV_${bucket}`, { last_by_subj: `$KV.${bucket}.${worker.worker.workerId}` });
+    const entry = await jsm.streams.getMessage(`KV_${bucket}`, { last_by_subj: `$KV.${bucket}.${worker.workerId}` });
     const beat = decodeMessage(WorkerHeartbeat, entry!.data);
     expect(beat.hardware.ram.totalBytes).toBe(totalmem());
     expect(beat.hardware.ram.freeBytes).toBeGreaterThan(0);
@@ -46,7 +61,7 @@ describe("a worker's compute backend", () => {
     const tsx = createRequire(import.meta.url).resolve("tsx");
     const child = spawn(process.execPath, ["--import", tsx, join(repoRoot, "services/inference/src/main.ts")], {
       cwd: repoRoot,
-      env: { ...process.env, NATS_URL: stack.nats.url, NATS_NAMESPACE: stack.nats.namespace, INFERENCE_GPU: missing, LOG_LEVEL: "silent" },
+      env: { ...process.env, NATS_URL: nats.url, NATS_NAMESPACE: nats.namespace, INFERENCE_GPU: missing, LOG_LEVEL: "silent" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";

@@ -1,8 +1,8 @@
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import type { Token } from "node-llama-cpp";
-import { useSdkStack } from "./harness/sdk-stack.js";
-import { BUNDLED_MODEL } from "./harness/test-stack.js";
+import { useSdkStack } from "../../../../test/harness/sdk-stack.js";
+import { BUNDLED_MODEL } from "../../../../test/harness/test-stack.js";
 
 const sdk = useSdkStack();
 

@@ -2,9 +2,9 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MemoryFit, ModelEvent, ModelLoadFailedEvent } from "@lantern/shared/contracts";
-import { modelFleet } from "./harness/model-fleet.js";
-import { startTestStack, waitFor, type InProcessWorker, type TestStack } from "./harness/test-stack.js";
-import { sdkClient } from "./harness/sdk-stack.js";
+import { modelFleet } from "../../../../test/harness/model-fleet.js";
+import { startTestStack, waitFor, type InProcessWorker, type TestStack } from "../../../../test/harness/test-stack.js";
+import { sdkClient } from "../../../../test/harness/sdk-stack.js";
 
 // Estimates for the bundled file: ~2 MiB for one slot of 256 tokens, ~10 MiB for two of 2048,
 // ~38 MiB for eight of 2048. A 16 MiB cap takes the first, then one of the second, never the third.

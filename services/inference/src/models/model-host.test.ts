@@ -2,9 +2,9 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ModelEvent } from "@lantern/shared/contracts";
-import { modelFleet } from "./harness/model-fleet.js";
-import { startTestStack, waitFor, type InProcessWorker, type TestStack } from "./harness/test-stack.js";
-import { sdkClient } from "./harness/sdk-stack.js";
+import { modelFleet } from "../../../../test/harness/model-fleet.js";
+import { startTestStack, waitFor, type InProcessWorker, type TestStack } from "../../../../test/harness/test-stack.js";
+import { sdkClient } from "../../../../test/harness/sdk-stack.js";
 
 // The bundled file served under several names, each with its own settings.
 const MODELS = [

@@ -1,7 +1,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestStack, waitFor, type SpawnedWorker, type TestStack } from "./harness/test-stack.js";
-import { sdkClient } from "./harness/sdk-stack.js";
+import { startTestStack, waitFor, type SpawnedWorker, type TestStack } from "../../../../test/harness/test-stack.js";
+import { sdkClient } from "../../../../test/harness/sdk-stack.js";
 
 let stack: TestStack;
 let worker: SpawnedWorker;
