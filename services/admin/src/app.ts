@@ -1,12 +1,12 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { newRequestId } from "@lantern/shared/contracts";
+import { ApiError } from "@lantern/shared/errors";
 import type { Logger } from "@lantern/shared/logging";
 import type { NatsLink } from "@lantern/shared/nats";
 import type { OpenDatabase } from "./db/database.js";
 import { bodyLimit } from "hono/body-limit";
 import { adminAuth } from "./http/admin-auth.js";
 import { adminRouter, type AdminEnv } from "./http/admin-router.js";
-import { ApiError } from "./http/api-error.js";
 import { docsPage } from "./http/docs-page.js";
 import { metricsRoute } from "./http/metrics-route.js";
 import type { AdminMetrics } from "./metrics/admin-metrics.js";

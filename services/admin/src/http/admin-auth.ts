@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { isLoopbackHost } from "../bind-policy.js";
-import { localOnly, unauthorized } from "./api-error.js";
+import { localOnly, unauthorized } from "./admin-errors.js";
 import { renderError } from "./render-error.js";
 import type { AdminEnv } from "./admin-router.js";
 

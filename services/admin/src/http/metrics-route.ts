@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { metricsScrapeAllowed } from "@lantern/shared/telemetry";
 import type { Registry } from "prom-client";
-import { unauthorized } from "./api-error.js";
+import { unauthorized } from "./admin-errors.js";
 import type { AdminEnv } from "./admin-router.js";
 import { renderError } from "./render-error.js";
 

@@ -1,7 +1,8 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ZodError } from "zod";
-import { ApiError, internalError, invalidRequest } from "./api-error.js";
+import { ApiError } from "@lantern/shared/errors";
+import { internalError, invalidRequest } from "./admin-errors.js";
 
 /** `rateLimits[0].limit`: the field a client has to fix, in the notation of its own code. */
 export function paramOf(path: readonly PropertyKey[]): string | null {

@@ -3,7 +3,7 @@ import { and, count, desc, eq, ilike, isNotNull, isNull, sql, type SQL } from "d
 import { hashApiKey } from "@lantern/shared/contracts";
 import type { AdminDb } from "../db/database.js";
 import { apiKeys } from "../db/schema.js";
-import { conflict, notFound } from "../http/api-error.js";
+import { conflict, notFound } from "../http/admin-errors.js";
 import { isUniqueViolation } from "../db/unique-violation.js";
 import { keyPrefixOf, newKeySecret } from "./key-secret.js";
 import type { KeyCreate, KeyListQuery, KeyUpdate } from "./key-schemas.js";

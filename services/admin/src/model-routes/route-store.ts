@@ -3,7 +3,7 @@ import { LOCAL_PROVIDER, type ModelRoute, type RouteStep } from "@lantern/shared
 import type { AdminDb } from "../db/database.js";
 import { modelRoutes, providerSettings } from "../db/schema.js";
 import { isUniqueViolation } from "../db/unique-violation.js";
-import { conflict, invalidRequest, notFound } from "../http/api-error.js";
+import { conflict, invalidRequest, notFound } from "../http/admin-errors.js";
 import type { RouteCreate, RouteView } from "./route-schemas.js";
 
 export type RouteRow = typeof modelRoutes.$inferSelect;

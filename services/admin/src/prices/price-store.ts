@@ -3,7 +3,7 @@ import type { ModelPrice } from "@lantern/shared/contracts";
 import type { AdminDb } from "../db/database.js";
 import { modelPrices } from "../db/schema.js";
 import { isUniqueViolation } from "../db/unique-violation.js";
-import { conflict, notFound } from "../http/api-error.js";
+import { conflict, notFound } from "../http/admin-errors.js";
 import type { PriceCreate, PriceUpdate, PriceView } from "./price-schemas.js";
 
 export type PriceRow = typeof modelPrices.$inferSelect;

@@ -3,7 +3,7 @@ import type { ProviderSetting } from "@lantern/shared/contracts";
 import type { AdminDb } from "../db/database.js";
 import { modelRoutes, providerSettings } from "../db/schema.js";
 import { isUniqueViolation } from "../db/unique-violation.js";
-import { conflict, notFound } from "../http/api-error.js";
+import { conflict, notFound } from "../http/admin-errors.js";
 import type { ProviderCreate, ProviderUpdate, ProviderView } from "./provider-schemas.js";
 
 export type ProviderRow = typeof providerSettings.$inferSelect;

@@ -4,9 +4,9 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { encodeMessage, ModelRemovedEvent } from "@lantern/shared/contracts";
 import { ensureEventsStream, openModelStore } from "@lantern/shared/nats";
 import { findLocalModel, listLocalModels, nearNames, removeLocalModel } from "@lantern/shared/model-files";
+import { ApiError } from "@lantern/shared/errors";
 import type { AdminDeps } from "../admin-deps.js";
 import { models } from "../db/schema.js";
-import { ApiError } from "../http/api-error.js";
 import { deleteModelRow } from "./model-rows.js";
 
 export interface ModelRemoval {

@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ComputePool, ModelState } from "@lantern/shared/contracts";
+import { ApiError } from "@lantern/shared/errors";
 import type { AdminDeps } from "../admin-deps.js";
-import { ApiError, notFound } from "../http/api-error.js";
+import { notFound } from "../http/admin-errors.js";
 import { ADMIN_SECURITY, adminRouter, errors, json } from "../http/admin-router.js";
 import { createModelRegistry } from "./model-registry.js";
 import { removeModel } from "./model-removal.js";

@@ -1,48 +1,7 @@
-import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ApiError } from "@lantern/shared/errors";
 
-export type ApiErrorType =
-  | "invalid_request_error"
-  | "permission_error"
-  | "not_found_error"
-  /** Over a limit of requests or of tokens per window (OpenAI's types for rate limits). */
-  | "requests"
-  | "tokens"
-  | "insufficient_quota"
-  | "rate_limit_error"
-  | "server_error"
-  | "service_unavailable_error"
-  | "timeout_error";
-
-export interface ApiErrorOptions {
-  param?: string | null;
-  code?: string | null;
-  headers?: Record<string, string>;
-  cause?: unknown;
-}
-
-/** The one error the HTTP edge throws; `renderError` turns it into the OpenAI error body. */
-export class ApiError extends Error {
-  override name = "ApiError";
-  readonly param: string | null;
-  readonly code: string | null;
-  readonly headers: Record<string, string>;
-
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly type: ApiErrorType,
-    message: string,
-    options: ApiErrorOptions = {},
-  ) {
-    super(message, { cause: options.cause });
-    this.param = options.param ?? null;
-    this.code = options.code ?? null;
-    this.headers = options.headers ?? {};
-  }
-
-  toBody() {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
-  }
-}
+/** One ApiError for gateway and admin (`renderError` turns it into the OpenAI error body); the gateway's own errors follow. */
+export { ApiError, type ApiErrorOptions, type ApiErrorType } from "@lantern/shared/errors";
 
 export const invalidRequest = (message: string, param: string | null = null, code: string | null = null) =>
   new ApiError(400, "invalid_request_error", message, { param, code });

@@ -1,31 +1,6 @@
-import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ApiError } from "@lantern/shared/errors";
 
-export type AdminErrorType = "invalid_request_error" | "authentication_error" | "permission_error" | "not_found_error" | "conflict_error" | "server_error";
-
-/**
- * The one error the admin API throws; rendered in the same OpenAI error shape the gateway uses, so
- * one client-side error handler serves both services.
- */
-export class ApiError extends Error {
-  override name = "ApiError";
-  readonly param: string | null;
-  readonly code: string | null;
-
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly type: AdminErrorType,
-    message: string,
-    options: { param?: string | null; code?: string | null; cause?: unknown } = {},
-  ) {
-    super(message, { cause: options.cause });
-    this.param = options.param ?? null;
-    this.code = options.code ?? null;
-  }
-
-  toBody() {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
-  }
-}
+/* The admin API's errors, in the OpenAI error shape the gateway answers with too. */
 
 export const invalidRequest = (message: string, param: string | null = null, code: string | null = "invalid_value") =>
   new ApiError(400, "invalid_request_error", message, { param, code });
