@@ -11,6 +11,7 @@ export * from "./vector-codec.js";
 export * from "./model-control.js";
 export * from "./model-events.js";
 export * from "./key-policy.js";
+export * from "./admin-keys-api.js";
 export * from "./providers.js";
 export * from "./usage-event.js";
 export * from "./cached-answer.js";

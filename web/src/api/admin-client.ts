@@ -1,19 +1,8 @@
+import type { CreatedKey, KeyList, KeyView } from "@lantern/shared/contracts";
 import { errorFromResponse, type ApiErrorBody } from "./api-error.js";
 
-/** A key as the admin API lists it (the secret is never in it). */
-export interface KeyRow {
-  id: string;
-  keyPrefix: string;
-  name: string;
-  tags: string[];
-  rateLimits: Array<{ kind: "requests" | "tokens"; limit: number; windowSeconds: number }>;
-  maxConcurrent: number | null;
-  budget: { amountUsd: number; period: string } | null;
-  revoked: boolean;
-  createdAt: string;
-}
-
-export type KeyLimits = Pick<KeyRow, "rateLimits" | "maxConcurrent" | "budget">;
+/** The limits the Keys page sets on a key. */
+export type KeyLimits = Pick<KeyView, "rateLimits" | "maxConcurrent" | "budget">;
 
 /** The admin token lives for this tab only (sessionStorage): it can make and revoke every key. */
 const TOKEN = "lantern.adminToken";
@@ -46,8 +35,8 @@ export class AdminError extends Error {
 }
 
 export const adminKeys = {
-  list: () => call<{ data: KeyRow[] }>("?limit=200").then((r) => r.data),
-  create: (name: string, limits: KeyLimits) => call<KeyRow & { key: string }>("", { method: "POST", body: JSON.stringify({ name, ...limits }) }),
-  update: (id: string, limits: KeyLimits) => call<KeyRow>(`/${encodeURIComponent(id)}`, { method: "PATCH", body: JSON.stringify(limits) }),
-  revoke: (id: string) => call<KeyRow>(`/${encodeURIComponent(id)}`, { method: "DELETE" }),
+  list: () => call<KeyList>("?limit=200").then((r) => r.data),
+  create: (name: string, limits: KeyLimits) => call<CreatedKey>("", { method: "POST", body: JSON.stringify({ name, ...limits }) }),
+  update: (id: string, limits: KeyLimits) => call<KeyView>(`/${encodeURIComponent(id)}`, { method: "PATCH", body: JSON.stringify(limits) }),
+  revoke: (id: string) => call<KeyView>(`/${encodeURIComponent(id)}`, { method: "DELETE" }),
 };

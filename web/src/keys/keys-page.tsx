@@ -1,11 +1,12 @@
 import { Fragment } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { adminKeys, adminToken, AdminError, type KeyRow } from "../api/admin-client.js";
+import type { KeyView } from "@lantern/shared/contracts";
+import { adminKeys, adminToken, AdminError } from "../api/admin-client.js";
 import { LimitsForm } from "./limits-form.js";
 
 const NO_LIMITS = { rateLimits: [], maxConcurrent: null, budget: null };
 
-const limitsText = (key: KeyRow) =>
+const limitsText = (key: KeyView) =>
   [
     ...key.rateLimits.map((r) => `${r.limit} ${r.kind}/${r.windowSeconds === 60 ? "min" : `${r.windowSeconds}s`}`),
     key.maxConcurrent ? `${key.maxConcurrent} at once` : "",
@@ -16,7 +17,7 @@ const limitsText = (key: KeyRow) =>
 
 export function KeysPage() {
   const [token, setToken] = useState(adminToken.get());
-  const [keys, setKeys] = useState<KeyRow[] | null>(null);
+  const [keys, setKeys] = useState<KeyView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [created, setCreated] = useState<{ name: string; secret: string } | null>(null);
   const [copied, setCopied] = useState(false);

@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { and, count, desc, eq, ilike, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
-import { hashApiKey } from "@lantern/shared/contracts";
+import { hashApiKey, type KeyCreate, type KeyListQuery, type KeyUpdate } from "@lantern/shared/contracts";
 import type { AdminDb } from "../db/database.js";
 import { apiKeys } from "../db/schema.js";
 import { conflict, notFound } from "../http/admin-errors.js";
 import { isUniqueViolation } from "../db/unique-violation.js";
 import { keyPrefixOf, newKeySecret } from "./key-secret.js";
-import type { KeyCreate, KeyListQuery, KeyUpdate } from "./key-schemas.js";
 
 export type KeyRow = typeof apiKeys.$inferSelect;
 

@@ -1,5 +1,5 @@
+import type { KeyView } from "@lantern/shared/contracts";
 import type { KeyRow } from "./key-store.js";
-import type { KeyView } from "./key-schemas.js";
 
 /** The API's view of a key: everything but the secret and its hash. */
 export function keyView(row: KeyRow): KeyView {

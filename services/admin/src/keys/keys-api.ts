@@ -1,12 +1,20 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
+import { CreatedKey, KeyCreate, KeyList, KeyListQuery, KeyUpdate, KeyView } from "@lantern/shared/contracts";
 import { ADMIN_SECURITY, adminRouter, errors, json, jsonBody } from "../http/admin-router.js";
 import type { KvProjection } from "../projection/kv-projection.js";
-import { CreatedKey, KeyCreate, KeyIdParam, KeyList, KeyListQuery, KeyUpdate, KeyView } from "./key-schemas.js";
 import type { KeyStore } from "./key-store.js";
 import { keyView } from "./key-view.js";
 
 const tags = ["Keys"];
 const base = "/api/key-management/keys";
+
+const KeyIdParam = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: "id", in: "path" } }) });
+
+/**
+ * `CreatedKey` as the document shows it: the Key schema plus the secret (`allOf`). The document
+ * says so only for an extend of a schema made with `.openapi`, which the shared plain-zod ones are not.
+ */
+const CreatedKeyDoc = z.object(KeyView.shape).openapi("Key").extend({ key: CreatedKey.shape.key }).openapi("CreatedKey");
 
 const createKey = createRoute({
   method: "post",
@@ -15,7 +23,7 @@ const createKey = createRoute({
   summary: "Create a key (the secret is in this response only)",
   security: ADMIN_SECURITY,
   request: { body: jsonBody(KeyCreate) },
-  responses: { 201: json(CreatedKey, "The key, with its secret"), 400: errors[400], 401: errors[401], 409: errors[409] },
+  responses: { 201: json(CreatedKeyDoc, "The key, with its secret"), 400: errors[400], 401: errors[401], 409: errors[409] },
 });
 
 const listKeys = createRoute({
