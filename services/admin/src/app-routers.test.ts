@@ -1,24 +1,26 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureEdgeBuckets } from "@lantern/shared/nats";
 import { useTestNats, type TestNats } from "@lantern/shared/testing";
-import type { AdminDeps } from "../services/admin/src/admin-deps.js";
-import { createAdminApp } from "../services/admin/src/app.js";
-import { openDatabase, type OpenDatabase } from "../services/admin/src/db/database.js";
-import { KeyStore } from "../services/admin/src/keys/key-store.js";
-import { RouteStore } from "../services/admin/src/model-routes/route-store.js";
-import { PriceStore } from "../services/admin/src/prices/price-store.js";
-import { KvProjection } from "../services/admin/src/projection/kv-projection.js";
-import { ProviderStore } from "../services/admin/src/providers/provider-store.js";
-import { registryApi } from "../services/admin/src/registry/registry-api.js";
-import { eventsApi } from "../services/admin/src/usage/events-api.js";
-import { testAdminDeps, usageEvent } from "../services/admin/src/usage/test-fixtures.js";
-import { insertUsageEvents } from "../services/admin/src/usage/usage-rows.js";
-import { repoRoot } from "./harness/test-stack.js";
+import type { AdminDeps } from "./admin-deps.js";
+import { createAdminApp } from "./app.js";
+import { openDatabase, type OpenDatabase } from "./db/database.js";
+import { KeyStore } from "./keys/key-store.js";
+import { RouteStore } from "./model-routes/route-store.js";
+import { PriceStore } from "./prices/price-store.js";
+import { KvProjection } from "./projection/kv-projection.js";
+import { ProviderStore } from "./providers/provider-store.js";
+import { registryApi } from "./registry/registry-api.js";
+import { eventsApi } from "./usage/events-api.js";
+import { testAdminDeps, usageEvent } from "./usage/test-fixtures.js";
+import { insertUsageEvents } from "./usage/usage-rows.js";
 
 const TOKEN = "usage-app-test-token-0123456789";
+/** The repository's bundled models. */
+const MODELS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "models");
 
 /** The events API and the registry mounted in the admin app the way admin-service does it, through `routers`. */
 describe("events and registry routes inside the admin app", () => {
@@ -32,7 +34,7 @@ describe("events and registry routes inside the admin app", () => {
     nats = await useTestNats("usageapp");
     dataDir = mkdtempSync(join(tmpdir(), "lantern-usage-app-"));
     database = await openDatabase({ pgliteDir: dataDir });
-    deps = await testAdminDeps({ natsUrl: nats.url, namespace: nats.namespace, db: database.db, modelsDir: join(repoRoot, "models") });
+    deps = await testAdminDeps({ natsUrl: nats.url, namespace: nats.namespace, db: database.db, modelsDir: MODELS_DIR });
     const stores = { keys: new KeyStore(deps.db), providers: new ProviderStore(deps.db), routes: new RouteStore(deps.db), prices: new PriceStore(deps.db) };
     const projection = new KvProjection(stores, () => ensureEdgeBuckets(deps.nats.nc, deps.names), deps.logger);
     app = createAdminApp({
