@@ -124,15 +124,11 @@ export const ReasoningOptions = z.object({
 });
 export type ReasoningOptions = z.infer<typeof ReasoningOptions>;
 
-/** An inference job on the INFER work queue; the reply stream goes to `replyTo` (core NATS). */
-export const InferJob = z.object({
-  v: z.literal(1),
-  requestId: z.string().min(1),
-  model: z.string().min(1),
-  replyTo: z.string().min(1),
-  /** Epoch ms after which no worker may start the job (the client has been answered 503 by then). */
-  startBy: z.number().int(),
-  priority: Priority.default("normal"),
+/**
+ * What to generate: the client's request turned into a job once, at the edge (or by the
+ * orchestrator), and carried as it is to the worker inside the job.
+ */
+export const GenerationSpec = z.object({
   input: InferInput,
   sampling: Sampling,
   /** Absent: free text. */
@@ -143,5 +139,17 @@ export const InferJob = z.object({
   reasoning: ReasoningOptions.optional(),
   /** Plain-loop generations only (the worker refuses it where LlamaChat runs the reply). */
   logprobs: LogprobsRequest.optional(),
+});
+export type GenerationSpec = z.infer<typeof GenerationSpec>;
+
+/** An inference job on the INFER work queue: its spec and where it goes; the reply stream goes to `replyTo` (core NATS). */
+export const InferJob = GenerationSpec.extend({
+  v: z.literal(1),
+  requestId: z.string().min(1),
+  model: z.string().min(1),
+  replyTo: z.string().min(1),
+  /** Epoch ms after which no worker may start the job (the client has been answered 503 by then). */
+  startBy: z.number().int(),
+  priority: Priority.default("normal"),
 });
 export type InferJob = z.infer<typeof InferJob>;

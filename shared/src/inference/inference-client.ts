@@ -5,14 +5,9 @@ import {
   InferJob,
   JobHeader,
   toModelToken,
-  type InferInput,
-  type LogprobsRequest,
+  type GenerationSpec,
   type NatsNames,
-  type OutputFormat,
   type Priority,
-  type ReasoningOptions,
-  type Sampling,
-  type ToolUse,
 } from "../contracts/index.js";
 import type { Logger } from "../logging/index.js";
 import { InferenceCall, type InferenceErrors } from "./inference-call.js";
@@ -53,17 +48,19 @@ export interface InferenceClientOptions<E> {
 export interface SubmitRequest {
   requestId: string;
   model: string;
-  input: InferInput;
-  sampling: Sampling;
-  format: OutputFormat | undefined;
   priority: Priority;
-  tools?: ToolUse | undefined;
-  reasoning?: ReasoningOptions | undefined;
-  logprobs?: LogprobsRequest | undefined;
+  /** What to generate, carried to the worker as it is. */
+  job: GenerationSpec;
   /** Aborted when the caller goes away: the job is withdrawn or cancelled. */
   signal: AbortSignal;
   /** Replies go to a kept subject (stream REPLIES), so the stream can be resumed elsewhere for a while. */
   keep?: boolean | undefined;
+}
+
+/** The spec without its unset optional fields: they stay off the wire. */
+function withoutUnset(spec: GenerationSpec): GenerationSpec {
+  const { format, tools, reasoning, logprobs, ...required } = spec;
+  return { ...required, ...(format ? { format } : {}), ...(tools ? { tools } : {}), ...(reasoning ? { reasoning } : {}), ...(logprobs ? { logprobs } : {}) };
 }
 
 /** Publishes jobs on the INFER work queue and follows their replies. */
@@ -73,8 +70,9 @@ export class InferenceClient<E> {
   /** The worker whose free slot holds most of the request's prompt, when affinity is on and one does. */
   private preferredWorker(request: SubmitRequest): string | undefined {
     const prefixes = this.opts.prefixes;
-    if (!prefixes || prefixes.waitMs <= 0 || request.input.kind === "embed" || !prefixes.directory.hasHolders(request.model)) return undefined;
-    return prefixes.directory.preferredWorker(request.model, promptPrefixDigests(request.input, request.tools))?.workerId;
+    const { input, tools } = request.job;
+    if (!prefixes || prefixes.waitMs <= 0 || input.kind === "embed" || !prefixes.directory.hasHolders(request.model)) return undefined;
+    return prefixes.directory.preferredWorker(request.model, promptPrefixDigests(input, tools))?.workerId;
   }
 
   /**
@@ -94,12 +92,7 @@ export class InferenceClient<E> {
       replyTo: request.keep ? router.keptReplySubject(requestId) : router.replySubject(requestId),
       startBy,
       priority,
-      input: request.input,
-      sampling: request.sampling,
-      ...(request.format ? { format: request.format } : {}),
-      ...(request.tools ? { tools: request.tools } : {}),
-      ...(request.reasoning ? { reasoning: request.reasoning } : {}),
-      ...(request.logprobs ? { logprobs: request.logprobs } : {}),
+      ...withoutUnset(request.job),
     };
     const watch = new JobWatch(request.model, requestId, this.opts.observer);
     const hdrs = natsHeaders();

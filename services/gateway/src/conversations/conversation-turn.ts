@@ -9,11 +9,11 @@ import {
 import type { Logger } from "@lantern/shared/logging";
 import type { AnswerBody } from "../cache/response-cache.js";
 import { invalidRequest } from "../errors/api-error.js";
-import type { GatewayEnv } from "../http/gateway-env.js";
-import type { JsonObjectBody } from "../http/read-body.js";
+import type { GatewayEnv } from "../context/gateway-env.js";
+import type { JsonObjectBody } from "../context/read-body.js";
 import type { ConversationClient } from "./conversation-client.js";
 import { estimateTokens, historyWindow, MESSAGE_OVERHEAD_TOKENS } from "./history-window.js";
-import { setResponseHeader } from "../http/response-headers.js";
+import { setResponseHeader } from "../context/response-headers.js";
 
 /** The Lantern extension field of a chat completion naming a stored conversation. */
 export const CONVERSATION_FIELD = "conversation";

@@ -4,11 +4,11 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { ModelPrice, NatsNames } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import { ensureEdgeBuckets, ensureEventsStream, UsageOutbox } from "@lantern/shared/nats";
-import type { GatewayEnv } from "../http/gateway-env.js";
+import type { GatewayEnv } from "../context/gateway-env.js";
 import { authenticate, ensurePathAllowed, type Authenticated, type AuthMode } from "./caller-auth.js";
 import { KeyStore, LimitKeeper, PriceBook } from "@lantern/shared/limits";
 import { TrackedLedger, type RequestInfo } from "./tracked-ledger.js";
-import { setResponseHeader } from "../http/response-headers.js";
+import { setResponseHeader } from "../context/response-headers.js";
 
 export interface EdgeOptions {
   nc: NatsConnection;

@@ -3,9 +3,20 @@ import type { ApiError } from "../errors/api-error.js";
 import { modelAllowed, type Authenticated } from "./caller-auth.js";
 import { limitsUnavailable, modelNotAllowed, overLimit } from "./edge-errors.js";
 import { rateLimitHeaders } from "./rate-limit-headers.js";
-import { hasLimits, LimitsUnavailableError, type AdmitRequest, type Reservation } from "@lantern/shared/limits";
+import { hasLimits, LimitsUnavailableError, type AdmitRequest, type LimitKeeper, type Reservation } from "@lantern/shared/limits";
+import type { UsageOutbox } from "@lantern/shared/nats";
+import type { Logger } from "@lantern/shared/logging";
 import type { AdmissionClaim, Caller, RequestLedger, ServedBy } from "./request-ledger.js";
-import type { EdgeServices } from "./edge-services.js";
+
+/** What a ledger settles against: the edge's limit counters, prices and usage outbox (EdgeServices provides them). */
+export interface LedgerServices {
+  readonly limits: LimitKeeper;
+  readonly outbox: UsageOutbox;
+  readonly gatewayId: string;
+  readonly holdMs: number;
+  readonly logger: Logger;
+  priceOf(model: string): ModelPrice | undefined;
+}
 
 export interface RequestInfo {
   requestId: string;
@@ -43,7 +54,7 @@ export class TrackedLedger implements RequestLedger {
   onLimitHeaders: ((headers: Array<[string, string]>) => void) | undefined;
 
   constructor(
-    private readonly edge: EdgeServices,
+    private readonly edge: LedgerServices,
     private readonly info: RequestInfo,
   ) {}
 

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { proxy } from "hono/proxy";
 import { ApiError } from "../errors/api-error.js";
-import type { GatewayEnv } from "./gateway-env.js";
+import type { GatewayEnv } from "../context/gateway-env.js";
 
 /** Only key management goes through: what the web app's keys page needs, nothing more of the admin API. */
 export const ADMIN_PROXY_PREFIX = "/admin/api/key-management";

@@ -2,14 +2,12 @@ import { Hono } from "hono";
 import { ChatCompletionRequest, natsNames } from "@lantern/shared/contracts";
 import { ConversationClient } from "../conversations/conversation-client.js";
 import { openConversationTurn } from "../conversations/conversation-turn.js";
-import { streamShape } from "../openai/response-shapes.js";
-import { choiceCount, chatInput, formatFrom, reasoningFrom, samplingFrom } from "../openai/to-job.js";
-import { chatLogprobsRequest } from "../openai/logprobs.js";
-import { toolRequestFrom } from "../openai/tool-use.js";
-import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
-import { readJsonObject } from "./read-body.js";
-import { contextSizeOf } from "./serve-generation.js";
-import { serveModelRequest } from "./serve-routes-and-cache.js";
+import { chatJob } from "../openai/to-job.js";
+import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayEnv } from "../context/gateway-env.js";
+import { readJsonObject } from "../context/read-body.js";
+import { serveOverHttp } from "../render/http-generation.js";
+import { contextSizeOf } from "../serving/admission.js";
 
 export function chatCompletionsRoutes(deps: GatewayDeps) {
   const conversations = {
@@ -23,28 +21,12 @@ export function chatCompletionsRoutes(deps: GatewayDeps) {
     const turn = await openConversationTurn(c, conversations, sent);
     const body = turn?.body ?? sent;
     const req = ChatCompletionRequest.parse(body.object);
+    const request = chatJob(req);
     const includeUsage = Boolean(req.stream && req.stream_options?.include_usage);
-    const { toolUse, legacy } = toolRequestFrom(req);
-    const shape = { kind: "chat", id: `chatcmpl-${c.get("requestId")}`, model: req.model, created: Math.floor(Date.now() / 1000), includeUsage, legacyFunctions: legacy } as const;
-    const generation = {
-      model: req.model,
-      input: chatInput(req),
-      sampling: samplingFrom(req),
-      format: formatFrom(req),
-      priority: req.priority,
-      tools: toolUse,
-      reasoning: reasoningFrom(req),
-      logprobs: chatLogprobsRequest(req, { functionCalling: toolUse !== undefined }),
-      n: choiceCount(req),
-      stream: Boolean(req.stream),
-      includeUsage,
-      promptParam: "messages",
-      shape: streamShape(shape),
-      resumeShape: shape,
-    };
+    const shape = { kind: "chat", id: `chatcmpl-${c.get("requestId")}`, model: req.model, created: Math.floor(Date.now() / 1000), includeUsage, legacyFunctions: request.legacyFunctions } as const;
     let recorded: Promise<void> | undefined;
     const onAnswer = turn && ((answer: Parameters<typeof turn.record>[0], usage: Parameters<typeof turn.record>[1]) => void (recorded = turn.record(answer, usage)));
-    const response = await serveModelRequest(c, deps, { endpoint: "/chat/completions", body, generation, onAnswer });
+    const response = await serveOverHttp(c, deps, { endpoint: "/chat/completions", body, model: req.model, priority: req.priority, request, shape, onAnswer });
     // A whole answer goes out once its turn is stored, so the next request sees it (a stream's is stored as it ends).
     await recorded;
     return response;

@@ -18,10 +18,11 @@ import {
 } from "@lantern/shared/contracts";
 import { invalidRequest } from "../errors/api-error.js";
 import { ConversationClient } from "../conversations/conversation-client.js";
-import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
-import { readJsonBody } from "./read-body.js";
+import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayEnv } from "../context/gateway-env.js";
+import { readJsonBody } from "../context/read-body.js";
 import { ownerOf } from "./tasks.js";
-import { setResponseHeader } from "./response-headers.js";
+import { setResponseHeader } from "../context/response-headers.js";
 
 function limitOf(c: Context<GatewayEnv>, max: number, fallback: number): number {
   const limit = c.req.query("limit");

@@ -1,16 +1,21 @@
 import { Hono } from "hono";
-import { replayAnswer } from "../cache/answer-replay.js";
+import { replayAnswer } from "../render/cached-answer.js";
 import { CACHE_HEADER, cacheDecision } from "../cache/cache-decision.js";
 import { proxiedRequest, upstreamBody } from "../providers/proxied-request.js";
 import { hopsOf } from "../providers/gateway-hops.js";
 import { providerNotFound } from "../providers/upstream-errors.js";
-import { attemptUpstream, deliverUpstream, dropAttempt, refusalResponse } from "../providers/upstream-proxy.js";
-import { admissionClaim } from "./admission-claim.js";
-import { clientGone, type Cancellation } from "./cancel-signal.js";
-import { admittedAlongside } from "./admitted-alongside.js";
-import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
-import { readJsonObject } from "./read-body.js";
-import { setResponseHeader } from "./response-headers.js";
+import { attemptUpstream, dropAttempt } from "../providers/upstream-proxy.js";
+import { deliverUpstream, refusalResponse } from "../render/upstream-delivery.js";
+import { admissionClaim } from "../serving/admission.js";
+import { clientGone, type Cancellation } from "../context/cancel-signal.js";
+import { admittedAlongside } from "../serving/admitted-alongside.js";
+import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayEnv } from "../context/gateway-env.js";
+import { readJsonObject } from "../context/read-body.js";
+import { setResponseHeader } from "../context/response-headers.js";
+
+const positiveInt = (value: unknown): number | undefined =>
+  typeof value === "number" && Number.isInteger(value) && value > 0 ? value : undefined;
 
 /**
  * `POST /api/custom/providers/:name/chat/completions`: the body goes to the provider as the
@@ -32,7 +37,11 @@ export function customProviderRoutes(deps: GatewayDeps) {
       openTtlSeconds: deps.config.GATEWAY_CACHE_TTL_S,
     });
     const ledger = c.get("ledger");
-    const claim = admissionClaim(model, body.object, body.text, deps.config.GATEWAY_DEFAULT_COMPLETION_TOKENS);
+    const claim = admissionClaim(deps, model, {
+      promptBytes: Buffer.byteLength(body.text, "utf8"),
+      maxTokens: positiveInt(body.object.max_completion_tokens) ?? positiveInt(body.object.max_tokens),
+      n: positiveInt(body.object.n) ?? 1,
+    });
     const hops = hopsOf(c.env.incoming.headers);
     const call = (signal: Cancellation) => attemptUpstream(deps.upstream, { provider, endpoint: request.endpoint, body: upstreamBody(request), signal, hops }, request.stream);
     let attempt;

@@ -3,12 +3,13 @@ import { EmbeddingRequest, SimilarityRequest, decodeVector, type EmbedItem, type
 import { cosineSimilarity } from "../embeddings/cosine-similarity.js";
 import { asRequestParam, EMBED_SAMPLING, embedItems } from "../openai/embedding-input.js";
 import { embeddingListBody, similarityBody } from "../openai/embedding-shapes.js";
-import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
-import { readJsonBody } from "./read-body.js";
-import { requestPriority } from "./request-priority.js";
-import { clientGoneSignal } from "./cancel-signal.js";
-import { ensureServed } from "./serve-generation.js";
-import { setResponseHeader } from "./response-headers.js";
+import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayEnv } from "../context/gateway-env.js";
+import { readJsonBody } from "../context/read-body.js";
+import { requestPriority } from "../context/request-priority.js";
+import { clientGoneSignal } from "../context/cancel-signal.js";
+import { ensureServed } from "../serving/admission.js";
+import { setResponseHeader } from "../context/response-headers.js";
 
 interface EmbedRequest {
   model: string;
@@ -35,9 +36,7 @@ async function embedOnWorker(c: Context<GatewayEnv>, deps: GatewayDeps, req: Emb
       {
         requestId: c.get("requestId"),
         model: req.model,
-        input: { kind: "embed", inputs: req.items, ...(req.dimensions ? { dimensions: req.dimensions } : {}) },
-        sampling: EMBED_SAMPLING,
-        format: undefined,
+        job: { input: { kind: "embed", inputs: req.items, ...(req.dimensions ? { dimensions: req.dimensions } : {}) }, sampling: EMBED_SAMPLING },
         priority,
         signal: clientGoneSignal(c),
       },

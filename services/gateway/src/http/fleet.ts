@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
+import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayEnv } from "../context/gateway-env.js";
 
 /** What the fleet looks like now: live workers with their models and slots, and every model's queue. */
 export function fleetRoutes(deps: GatewayDeps) {

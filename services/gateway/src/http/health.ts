@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
+import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayEnv } from "../context/gateway-env.js";
 
 export function healthRoutes(deps: GatewayDeps) {
   return new Hono<GatewayEnv>()

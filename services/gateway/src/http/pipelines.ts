@@ -21,11 +21,12 @@ import {
 import { invalidRequest } from "../errors/api-error.js";
 import { OrchestratorClient } from "../pipelines/orchestrator-client.js";
 import { lastEventSeq, runEventFeed } from "../pipelines/run-event-feed.js";
-import { clientGoneSignal } from "./cancel-signal.js";
-import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
-import { readJsonBody } from "./read-body.js";
-import { SseResponse } from "./sse-response.js";
-import { responseHeaders, setResponseHeader } from "./response-headers.js";
+import { clientGoneSignal } from "../context/cancel-signal.js";
+import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayEnv } from "../context/gateway-env.js";
+import { readJsonBody } from "../context/read-body.js";
+import { SseResponse } from "../render/sse-response.js";
+import { responseHeaders, setResponseHeader } from "../context/response-headers.js";
 
 const ORCHESTRATOR_TIMEOUT_MS = 10_000;
 

@@ -5,10 +5,11 @@ import { ContinuedLedger } from "../edge/continued-ledger.js";
 import { invalidRequest, streamNotFound } from "../errors/api-error.js";
 import { followChoice } from "../jobs/choice-fan-out.js";
 import { streamShape } from "../openai/response-shapes.js";
-import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
-import { sseBounds, streamEvents } from "./serve-generation.js";
-import { SseResponse } from "./sse-response.js";
-import { responseHeaders, setResponseHeader } from "./response-headers.js";
+import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayEnv } from "../context/gateway-env.js";
+import { sseBounds, streamEvents } from "../render/fleet-stream.js";
+import { SseResponse } from "../render/sse-response.js";
+import { responseHeaders, setResponseHeader } from "../context/response-headers.js";
 
 /** The header a reconnecting SSE client sends: the id of the last event it got. */
 const LAST_EVENT_ID = "last-event-id";

@@ -14,9 +14,10 @@ import {
 } from "@lantern/shared/contracts";
 import { invalidRequest, modelNotFound } from "../errors/api-error.js";
 import { OrchestratorClient } from "../pipelines/orchestrator-client.js";
-import type { GatewayDeps, GatewayEnv } from "./gateway-env.js";
-import { readJsonBody } from "./read-body.js";
-import { setResponseHeader } from "./response-headers.js";
+import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayEnv } from "../context/gateway-env.js";
+import { readJsonBody } from "../context/read-body.js";
+import { setResponseHeader } from "../context/response-headers.js";
 
 const ORCHESTRATOR_TIMEOUT_MS = 10_000;
 

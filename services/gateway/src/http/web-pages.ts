@@ -3,8 +3,8 @@ import { join, relative } from "node:path";
 import { Hono, type MiddlewareHandler } from "hono";
 import { compress } from "hono/compress";
 import { serveStatic } from "@hono/node-server/serve-static";
-import type { GatewayEnv } from "./gateway-env.js";
-import { setResponseHeader } from "./response-headers.js";
+import type { GatewayEnv } from "../context/gateway-env.js";
+import { setResponseHeader } from "../context/response-headers.js";
 
 /** The pages of the web app; each is the same document, which shows the page its path names. */
 export const WEB_PAGES = ["/", "/monitor", "/keys"] as const;

@@ -181,7 +181,7 @@ export async function submitChoices(inference: InferenceClient, req: ChoicesRequ
         {
           ...req,
           requestId: choiceRequestId(req.requestId, index, n),
-          sampling: { ...req.sampling, seed: choiceSeed(req.sampling.seed, index) },
+          job: { ...req.job, sampling: { ...req.job.sampling, seed: choiceSeed(req.job.sampling.seed, index) } },
           signal,
         },
         promptParam,

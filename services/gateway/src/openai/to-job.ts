@@ -4,6 +4,7 @@ import {
   schemaProblem,
   type ChatCompletionRequest,
   type CompletionRequest,
+  type GenerationSpec,
   type InferInput,
   type OutputFormat,
   type ReasoningOptions,
@@ -11,6 +12,8 @@ import {
 } from "@lantern/shared/contracts";
 import { invalidRequest, unsupportedParameter } from "../errors/api-error.js";
 import { chatTurns } from "./chat-turns.js";
+import { chatLogprobsRequest, completionLogprobsRequest } from "./logprobs.js";
+import { toolRequestFrom } from "./tool-use.js";
 
 type GenerationRequest = ChatCompletionRequest | CompletionRequest;
 
@@ -90,4 +93,39 @@ export function reasoningFrom(req: ChatCompletionRequest): ReasoningOptions | un
     inline: req.reasoning_format === "none",
     ...(req.reasoning_budget != null ? { maxTokens: req.reasoning_budget } : {}),
   };
+}
+
+/** A request as the one job spec every choice runs, with what the edge needs besides. */
+export interface JobRequest {
+  job: GenerationSpec;
+  n: number;
+  /** The request field an over-long prompt is reported against. */
+  promptParam: "messages" | "prompt";
+  /** Functions were offered the legacy way (`functions`): the answer names them so too. */
+  legacyFunctions: boolean;
+}
+
+/** A chat completion request turned into its job, once; a field the platform cannot honour is a 400 naming it. */
+export function chatJob(req: ChatCompletionRequest): JobRequest {
+  const { toolUse, legacy } = toolRequestFrom(req);
+  const job: GenerationSpec = {
+    input: chatInput(req),
+    sampling: samplingFrom(req),
+    format: formatFrom(req),
+    tools: toolUse,
+    reasoning: reasoningFrom(req),
+    logprobs: chatLogprobsRequest(req, { functionCalling: toolUse !== undefined }),
+  };
+  return { job, n: choiceCount(req), promptParam: "messages", legacyFunctions: legacy };
+}
+
+/** A legacy completion request turned into its job, once. */
+export function completionJob(req: CompletionRequest): JobRequest {
+  const job: GenerationSpec = {
+    input: completionInput(req),
+    sampling: samplingFrom(req),
+    format: formatFrom(req),
+    logprobs: completionLogprobsRequest(req),
+  };
+  return { job, n: choiceCount(req), promptParam: "prompt", legacyFunctions: false };
 }

@@ -1,4 +1,4 @@
-import type { JsonObjectBody } from "../http/read-body.js";
+import type { JsonObjectBody } from "../context/read-body.js";
 import type { UpstreamEndpoint } from "./upstream-client.js";
 
 /** Fields that only this platform understands, never sent to an upstream. */

@@ -1,6 +1,6 @@
 import { Agent, type Dispatcher } from "undici";
 import type { ProviderSetting } from "@lantern/shared/contracts";
-import type { Cancellation } from "../http/cancel-signal.js";
+import type { Cancellation } from "../context/cancel-signal.js";
 import { HOPS_HEADER } from "./gateway-hops.js";
 
 /** The OpenAI endpoints a request can be sent to, relative to a provider's base URL. */

@@ -1,19 +1,16 @@
-import { ChatCompletionRequest, type CachedAnswer, type WsChatServerMessage } from "@lantern/shared/contracts";
+import { ChatCompletionRequest } from "@lantern/shared/contracts";
 import { decideCaching } from "../cache/cache-decision.js";
-import { answerBodyOf } from "../cache/response-cache.js";
+import type { GatewayDeps } from "../context/gateway-deps.js";
 import type { TrackedLedger } from "../edge/tracked-ledger.js";
 import { ApiError, ClientGoneError } from "../errors/api-error.js";
 import { toApiError } from "../errors/render-error.js";
-import type { GatewayDeps } from "../http/gateway-env.js";
-import { contextSizeOf, ensureServed, promptBytes } from "../http/serve-generation.js";
-import { chatInput, samplingFrom } from "../openai/to-job.js";
-import { ChatOutput, type ChatTurn } from "./chat-output.js";
-import { localChat, type LocalChat } from "./chat-local.js";
-import { routedChat } from "./chat-route.js";
 import { openAiUsage } from "../openai/response-shapes.js";
-
-/** A frame of one chat, without the chat's id (the session adds it). */
-export type ChatFrame = WsChatServerMessage extends infer F ? (F extends { id: unknown } ? Omit<F, "id"> : never) : never;
+import { chatJob } from "../openai/to-job.js";
+import { proxiedRequest } from "../providers/proxied-request.js";
+import type { ChatFrame } from "../render/ws-chat-output.js";
+import { WsChatRenderer } from "../render/ws-chat-renderer.js";
+import { serveGeneration } from "../serving/serve-generation.js";
+import { CHAT_SOCKET_PATH } from "./chat-path.js";
 
 export interface ChatGeneration {
   requestId: string;
@@ -32,43 +29,44 @@ export interface ChatAnswer {
 }
 
 /**
- * One chat on a socket, through the same steps as a streamed `/v1/chat/completions`: the body's
- * validation, the key's admission and limits, the cache (a hit replays the kept answer), the
- * model's route when it has one (its steps in order, with fallback to the next while nothing was
- * sent), otherwise the job on the queue; and one usage event when it ends (status 200, the
+ * One chat on a socket, served as a streamed `/v1/chat/completions` is (the same serving
+ * function: admission, cache, route steps with fallback, the fleet), its output as `delta`
+ * frames, then `done` with the usage, or `error`; one usage event when it ends (status 200, the
  * error's status, or 499 when stopped).
  */
 export async function streamChat(deps: GatewayDeps, gen: ChatGeneration): Promise<ChatAnswer | null> {
   const { ledger, send } = gen;
   let status = 499;
-  const out = new ChatOutput(gen);
+  const renderer = new WsChatRenderer({ requestId: gen.requestId, ledger, signal: gen.signal, path: CHAT_SOCKET_PATH, send });
   try {
-    const req = ChatCompletionRequest.parse({ ...gen.body, stream: true });
-    ledger.requestedModel(req.model);
-    ledger.streaming();
-    const route = deps.routes.get(req.model);
-    // A routed model may be served by none of the workers: its steps decide.
-    if (!route) ensureServed(deps, req.model);
-    const local: LocalChat = { req, sampling: samplingFrom(req), input: chatInput(req) };
-    await ledger.admit({
-      model: req.model,
-      promptTokensEstimate: promptBytes(local.input),
-      completionTokensLimit: local.sampling.maxTokens ?? contextSizeOf(deps, req.model),
-      servedAs: route?.steps.map((step) => step.model),
-    });
-    // Shared with `/v1/chat/completions`: the same fields make the same key.
-    const decision = decideCaching(ledger.caller, gen.requestId, { scope: "/chat/completions", request: gen.body, openTtlSeconds: deps.config.GATEWAY_CACHE_TTL_S });
-    const hit = decision && (await deps.cache.lookup(decision));
-    const turn = hit ? replayTurn(hit, gen, out) : route ? await routedChat(deps, gen, route, local, out) : await localChat(deps, gen, local, req.model, out);
+    // As a streamed chat completion: an upstream step is asked to stream too.
+    const object = { ...gen.body, stream: true };
+    const req = ChatCompletionRequest.parse(object);
+    const request = chatJob(req);
+    const turn = await serveGeneration(
+      deps,
+      {
+        requestId: gen.requestId,
+        ledger,
+        model: req.model,
+        job: request.job,
+        n: request.n,
+        priority: req.priority ?? "normal",
+        promptParam: request.promptParam,
+        stream: true,
+        upstream: proxiedRequest("/chat/completions", { object, text: JSON.stringify(object) }),
+        // The same fields make the same key as on `/v1/chat/completions`.
+        cache: decideCaching(ledger.caller, gen.requestId, { scope: "/chat/completions", request: gen.body, openTtlSeconds: deps.config.GATEWAY_CACHE_TTL_S }),
+        // A chat on a socket comes from a client, never from another gateway.
+        hops: 0,
+        cancel: gen.signal,
+      },
+      renderer,
+    );
     ledger.usage(turn.usage);
-    if (decision && !hit && turn.body && turn.finishReason !== "cancelled") deps.cache.keep(decision, { ...turn.body, usage: turn.usage, provider: turn.provider });
-    send({
-      type: "done",
-      usage: openAiUsage(turn.usage),
-      finish_reason: turn.finishReason,
-    });
+    send({ type: "done", usage: openAiUsage(turn.usage), finish_reason: turn.finishReason });
     status = 200;
-    return { content: out.content, reasoning: out.reasoning };
+    return { content: renderer.out.content, reasoning: renderer.out.reasoning };
   } catch (err) {
     if (err instanceof ClientGoneError || gen.signal.aborted) {
       send({ type: "done", usage: null, finish_reason: "cancelled" });
@@ -83,14 +81,4 @@ export async function streamChat(deps: GatewayDeps, gen: ChatGeneration): Promis
   } finally {
     ledger.finish(status);
   }
-}
-
-/** A kept answer sent as the chat's frames: its thoughts and text at once, accounted as a cache hit. */
-function replayTurn(hit: CachedAnswer, gen: ChatGeneration, out: ChatOutput): ChatTurn {
-  gen.ledger.servedBy({ provider: hit.provider, cacheHit: true });
-  const body = JSON.parse(hit.body) as { choices?: Array<{ message?: { content?: unknown; reasoning_content?: unknown }; finish_reason?: unknown }> };
-  const choice = body.choices?.[0];
-  if (typeof choice?.message?.reasoning_content === "string") out.thought(choice.message.reasoning_content);
-  if (typeof choice?.message?.content === "string") out.text(choice.message.content);
-  return { usage: hit.usage, finishReason: choice?.finish_reason === "length" ? "length" : "stop", provider: hit.provider, body: answerBodyOf(body, hit.body) };
 }

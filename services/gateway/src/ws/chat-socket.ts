@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import type { UpgradeWebSocket } from "hono/ws";
-import type { GatewayDeps, GatewayEnv } from "../http/gateway-env.js";
-import { RequestIds } from "../http/request-ids.js";
+import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayEnv } from "../context/gateway-env.js";
+import { RequestIds } from "../context/request-ids.js";
 import { ChatSession } from "./chat-session.js";
 import { socketKey } from "./socket-key.js";
 

@@ -22,14 +22,14 @@ export interface AccountedCallResult {
  * request's signal aborts.
  */
 export async function accountedCall<E>(client: InferenceClient<E>, usage: ModelUsage, req: AccountedCallRequest, stopped: () => Error): Promise<AccountedCallResult> {
-  const { account, onText, ...job } = req;
-  const claim = { requestId: job.requestId, model: job.model, input: job.input, maxTokens: job.sampling.maxTokens ?? DEFAULT_MAX_TOKENS };
-  const admitted = await usage.admit(account, claim, job.signal).catch((err: unknown) => {
-    throw job.signal.aborted ? stopped() : err;
+  const { account, onText, ...submit } = req;
+  const claim = { requestId: submit.requestId, model: submit.model, input: submit.job.input, maxTokens: submit.job.sampling.maxTokens ?? DEFAULT_MAX_TOKENS };
+  const admitted = await usage.admit(account, claim, submit.signal).catch((err: unknown) => {
+    throw submit.signal.aborted ? stopped() : err;
   });
   const outcome: CallOutcome = { workerIds: [], usage: null, ttftMs: null, error: null };
   try {
-    const submitted = await client.submit(job, "prompt");
+    const submitted = await client.submit(submit, "prompt");
     const workerId = submitted.accepted.workerId;
     outcome.workerIds = [workerId];
     let text = "";
@@ -48,7 +48,7 @@ export async function accountedCall<E>(client: InferenceClient<E>, usage: ModelU
     // The events end without done or error only when the signal aborted.
     throw stopped();
   } catch (err) {
-    outcome.stopped = job.signal.aborted;
+    outcome.stopped = submit.signal.aborted;
     outcome.error = outcome.stopped ? "stopped" : (err as Error).message;
     throw err;
   } finally {

@@ -47,10 +47,12 @@ export class ModelCaller {
     const request = {
       requestId: call.requestId,
       model: call.model,
-      input: { kind: "chat" as const, messages },
-      sampling: samplingOf(call.params),
-      // A vote's own grammar first; otherwise what the stage's parameters ask for.
-      format: call.format ?? outputFormatOf(call.params),
+      job: {
+        input: { kind: "chat" as const, messages },
+        sampling: samplingOf(call.params),
+        // A vote's own grammar first; otherwise what the stage's parameters ask for.
+        format: call.format ?? outputFormatOf(call.params),
+      },
       priority: "normal" as const,
       signal: call.signal,
       account: call.account,

@@ -41,9 +41,7 @@ export class TaskExecution {
       // One job per try: a task taken over after its orchestrator died is a new job.
       requestId: `${task.id}-a${task.attempts}`,
       model: task.model!,
-      input,
-      sampling: samplingOf(task.params as GenerationParams),
-      format: outputFormatOf(task.params as GenerationParams),
+      job: { input, sampling: samplingOf(task.params as GenerationParams), format: outputFormatOf(task.params as GenerationParams) },
       priority: priorityOf(task.priority),
       signal,
       account: accountOf(task),

@@ -1,21 +1,19 @@
-import type { ProviderSetting, RouteStep } from "@lantern/shared/contracts";
-import { answerBodyOf } from "../cache/response-cache.js";
+import type { TokenUsage } from "@lantern/shared/contracts";
+import { answerBodyOf, type AnswerBody } from "../cache/response-cache.js";
 import { StreamAnswer } from "../cache/stream-answer.js";
 import { ApiError, ClientGoneError, type ApiErrorType } from "../errors/api-error.js";
-import type { GatewayDeps } from "../http/gateway-env.js";
+import type { Cancellation } from "../context/cancel-signal.js";
 import { tokenUsageOf } from "../providers/openai-usage.js";
-import { proxiedRequest, upstreamBody } from "../providers/proxied-request.js";
 import { SseEventCutter, SseEventTooLargeError } from "../providers/sse-events.js";
 import { dataOf } from "../providers/sse-relay.js";
-import { attemptUpstream, type UpstreamAttempt } from "../providers/upstream-proxy.js";
+import type { UpstreamAnswer, UpstreamRefusal } from "../serving/generation.js";
 import { openAiErrorBody, upstreamBroken, upstreamTooLarge } from "../providers/upstream-errors.js";
-import type { ChatGeneration } from "./chat-generation.js";
-import type { ChatFinishReason, ChatOutput, ChatTurn } from "./chat-output.js";
+import type { ChatFinishReason, ChatOutput, ChatTurn } from "./ws-chat-output.js";
 
 type Json = Record<string, unknown>;
 
 /** An upstream's refusal (its status and OpenAI error body) as the error the chat ends with. */
-function refusalError(attempt: Extract<UpstreamAttempt, { kind: "refusal" }>): ApiError {
+export function refusalError(attempt: UpstreamRefusal): ApiError {
   const { error } = JSON.parse(openAiErrorBody(attempt.status, attempt.body).toString("utf8")) as { error: Json };
   const type = (typeof error.type === "string" ? error.type : attempt.status >= 500 ? "server_error" : "invalid_request_error") as ApiErrorType;
   return new ApiError(attempt.status as ApiError["status"], type, String(error.message ?? `The upstream provider answered ${attempt.status}.`), {
@@ -35,33 +33,29 @@ function relayChoice(out: ChatOutput, choice: Json | undefined, part: "delta" | 
 }
 
 /**
- * A chat answered by an upstream provider (a route's step): the chat's body with the step's model,
- * streamed, and asked for its usage. Its events become the socket's frames as they come. Throws
- * ApiError on a refusal or a failure; the caller tells by `out.started` whether anything was sent.
+ * An upstream's answer to a chat (a route's step asked it to stream, with its usage) sent on as
+ * the socket's frames as its events come. The complete answer goes to `keep`.
  */
-export async function upstreamChat(deps: GatewayDeps, gen: ChatGeneration, step: RouteStep, provider: ProviderSetting, out: ChatOutput): Promise<ChatTurn> {
-  // As a streamed `/v1/chat/completions` would go: the step's model, asking for the usage chunk.
-  const object = { ...gen.body, stream: true };
-  const request = proxiedRequest("/chat/completions", { object, text: JSON.stringify(object) });
-  const attempt = await attemptUpstream(
-    deps.upstream,
-    // A chat on a socket comes from a client, never from another gateway.
-    { provider, endpoint: request.endpoint, body: upstreamBody(request, step.model), signal: gen.signal, timeoutMs: step.timeoutMs, hops: 0 },
-    true,
-  );
-  if (attempt.kind === "refusal") throw refusalError(attempt);
-  gen.ledger.servedBy({ provider: provider.name });
-
+export async function relayUpstreamChat(
+  attempt: UpstreamAnswer,
+  out: ChatOutput,
+  cancel: Cancellation,
+  keep: ((answer: AnswerBody, usage: TokenUsage) => void) | undefined,
+): Promise<ChatTurn> {
+  const provider = attempt.provider;
   if (attempt.kind === "answer") {
     // An upstream that answers a stream request with a whole body: sent on as one piece.
     let parsed: Json;
     try {
       parsed = JSON.parse(attempt.body.toString("utf8")) as Json;
     } catch (err) {
-      throw upstreamBroken(provider.name, err);
+      throw upstreamBroken(provider, err);
     }
     const finish = relayChoice(out, (parsed.choices as Json[] | undefined)?.[0], "message");
-    return { usage: tokenUsageOf(parsed.usage), finishReason: finishOf(finish), provider: provider.name, body: answerBodyOf(parsed, attempt.body.toString("utf8")) };
+    const usage = tokenUsageOf(parsed.usage);
+    const answer = answerBodyOf(parsed, attempt.body.toString("utf8"));
+    if (answer) keep?.(answer, usage);
+    return { usage, finishReason: finishOf(finish) };
   }
 
   const kept = new StreamAnswer();
@@ -88,10 +82,13 @@ export async function upstreamChat(deps: GatewayDeps, gen: ChatGeneration, step:
     if (rest) relayEvents(rest);
   } catch (err) {
     attempt.response.body.destroy();
-    if (gen.signal.aborted) throw new ClientGoneError();
-    if (err instanceof SseEventTooLargeError) throw upstreamTooLarge(provider.name, attempt.maxEventBytes, "a stream event");
-    throw upstreamBroken(provider.name, err);
+    if (cancel.aborted) throw new ClientGoneError();
+    if (err instanceof SseEventTooLargeError) throw upstreamTooLarge(provider, attempt.maxEventBytes, "a stream event");
+    throw upstreamBroken(provider, err);
   }
-  if (gen.signal.aborted) throw new ClientGoneError();
-  return { usage: tokenUsageOf(usage), finishReason: finishOf(finish), provider: provider.name, body: kept.answer() };
+  if (cancel.aborted) throw new ClientGoneError();
+  const turn = { usage: tokenUsageOf(usage), finishReason: finishOf(finish) };
+  const answer = kept.answer();
+  if (answer) keep?.(answer, turn.usage);
+  return turn;
 }

@@ -1,5 +1,5 @@
 import type { AdmissionClaim, RequestLedger } from "../edge/request-ledger.js";
-import { CancelSignal, onCancel, type Cancellation } from "./cancel-signal.js";
+import { CancelSignal, onCancel, type Cancellation } from "../context/cancel-signal.js";
 
 /**
  * Admits the request and runs `work`: at once when the ledger admits without a round trip; side

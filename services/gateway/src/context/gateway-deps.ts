@@ -1,10 +1,8 @@
-import type { HttpBindings } from "@hono/node-server";
 import type { Logger } from "@lantern/shared/logging";
 import type { NatsLink } from "@lantern/shared/nats";
 import type { ResponseCache } from "../cache/response-cache.js";
 import type { GatewayConfig } from "../config.js";
 import type { EdgeServices } from "../edge/edge-services.js";
-import type { RequestLedger } from "../edge/request-ledger.js";
 import type { InferenceClient } from "../jobs/inference-client.js";
 import type { QueueMonitor } from "../jobs/queue-monitor.js";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.js";
@@ -31,4 +29,3 @@ export interface GatewayDeps {
   logger: Logger;
 }
 
-export type GatewayEnv = { Bindings: HttpBindings; Variables: { requestId: string; ledger: RequestLedger; responseHeaders: Record<string, string> } };

@@ -1,12 +1,12 @@
 import type { Context } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { CachedAnswer } from "@lantern/shared/contracts";
-import type { GatewayEnv } from "../http/gateway-env.js";
-import { SseResponse } from "../http/sse-response.js";
+import type { GatewayEnv } from "../context/gateway-env.js";
+import { SseResponse } from "./sse-response.js";
 import { PROVIDER_HEADER } from "../providers/provider-header.js";
-import { CACHE_HEADER } from "./cache-decision.js";
-import { replayChunks } from "./replay-chunks.js";
-import { responseHeaders, setResponseHeader } from "../http/response-headers.js";
+import { CACHE_HEADER } from "../cache/cache-decision.js";
+import { replayChunks } from "../cache/replay-chunks.js";
+import { responseHeaders, setResponseHeader } from "../context/response-headers.js";
 
 export interface ReplayOptions {
   stream: boolean;

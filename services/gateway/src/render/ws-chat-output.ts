@@ -1,6 +1,8 @@
-import type { TokenUsage } from "@lantern/shared/contracts";
-import type { AnswerBody } from "../cache/response-cache.js";
-import type { ChatFrame, ChatGeneration } from "./chat-generation.js";
+import type { TokenUsage, WsChatServerMessage } from "@lantern/shared/contracts";
+import type { RequestLedger } from "../edge/request-ledger.js";
+
+/** A frame of one chat, without the chat's id (the session adds it). */
+export type ChatFrame = WsChatServerMessage extends infer F ? (F extends { id: unknown } ? Omit<F, "id"> : never) : never;
 
 export type ChatFinishReason = "stop" | "length" | "cancelled" | "tool_calls";
 
@@ -8,10 +10,6 @@ export type ChatFinishReason = "stop" | "length" | "cancelled" | "tool_calls";
 export interface ChatTurn {
   usage: TokenUsage;
   finishReason: ChatFinishReason;
-  /** `local` or the upstream provider's name. */
-  provider: string;
-  /** The whole answer as a non-streamed body, for the cache; undefined when it cannot be kept. */
-  body: AnswerBody | undefined;
 }
 
 /**
@@ -23,7 +21,7 @@ export class ChatOutput {
   reasoning = "";
   started = false;
 
-  constructor(private readonly gen: Pick<ChatGeneration, "ledger" | "send">) {}
+  constructor(private readonly gen: { ledger: RequestLedger; send(frame: ChatFrame): void }) {}
 
   text(content: string, place: { request_id?: string; seq?: number } = {}): void {
     if (!content) return;

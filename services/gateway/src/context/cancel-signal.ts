@@ -41,8 +41,15 @@ export function clientGone(c: Context<GatewayEnv>): CancelSignal {
 }
 
 /** The same cancellation as a web AbortSignal, for code that composes those (AbortSignal.any). */
-export function clientGoneSignal(c: Context<GatewayEnv>): AbortSignal {
+export function asAbortSignal(signal: Cancellation): AbortSignal {
+  if (!(signal instanceof CancelSignal)) return signal;
   const controller = new AbortController();
-  clientGone(c).once("abort", () => controller.abort());
+  if (signal.aborted) controller.abort();
+  else signal.once("abort", () => controller.abort());
   return controller.signal;
+}
+
+/** The client's going away as a web AbortSignal. */
+export function clientGoneSignal(c: Context<GatewayEnv>): AbortSignal {
+  return asAbortSignal(clientGone(c));
 }

@@ -1,0 +1,38 @@
+import type { AdmissionClaim } from "../edge/request-ledger.js";
+import type { GatewayDeps } from "../context/gateway-deps.js";
+import { modelNotFound, noCapacity } from "../errors/api-error.js";
+
+/** 404 for a model no worker ever served; 503 at once when it is known but no worker is up. */
+export function ensureServed(deps: GatewayDeps, model: string): void {
+  if (deps.registry.liveWorkersFor(model).length > 0) return;
+  if (!deps.registry.knowsModel(model)) throw modelNotFound(model);
+  const failures = deps.registry.loadFailures(model);
+  if (failures.length > 0) throw noCapacity(`No live worker could load '${model}': ${failures.join("; ")}`, 5);
+  throw noCapacity(`No live worker serves '${model}' right now.`, 5);
+}
+
+/** The most a request without max_tokens can generate: its model's context (the default for a model no worker serves). */
+export function contextSizeOf(deps: GatewayDeps, model: string): number {
+  return deps.registry.servedModels().find((m) => m.name === model)?.contextSize ?? deps.config.GATEWAY_DEFAULT_COMPLETION_TOKENS;
+}
+
+export interface ClaimSize {
+  /** Bytes of the prompt as sent, roles and marks included: every token is at least one, so an upper bound. */
+  promptBytes: number;
+  /** The request's own completion limit, if it sets one. */
+  maxTokens: number | undefined;
+  /** Choices asked for: each may generate `maxTokens`. */
+  n: number;
+  /** The models a route may serve it under, for their prices. */
+  servedAs?: string[] | undefined;
+}
+
+/** What a request is admitted for, by the one estimate every path uses (no tokenizer at the edge). */
+export function admissionClaim(deps: GatewayDeps, model: string, size: ClaimSize): AdmissionClaim {
+  return {
+    model,
+    promptTokensEstimate: size.promptBytes,
+    completionTokensLimit: (size.maxTokens ?? contextSizeOf(deps, model)) * size.n,
+    ...(size.servedAs ? { servedAs: size.servedAs } : {}),
+  };
+}
