@@ -1,8 +1,8 @@
 import { createServer } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { openEdgeKv, sseData, streamedText, type EdgeKv } from "./harness/edge-kv.js";
-import { defaultBehaviour, jsonAnswer, startOpenAiUpstream, streamAnswer, UPSTREAM_TEXT, UPSTREAM_USAGE, type OpenAiUpstream } from "./harness/openai-upstream.js";
-import { startTestStack, waitFor, type TestStack } from "./harness/test-stack.js";
+import { openEdgeKv, sseData, streamedText, type EdgeKv } from "../../../../test/harness/edge-kv.js";
+import { defaultBehaviour, jsonAnswer, startOpenAiUpstream, streamAnswer, UPSTREAM_TEXT, UPSTREAM_USAGE, type OpenAiUpstream } from "../../../../test/harness/openai-upstream.js";
+import { startTestStack, waitFor, type TestStack } from "../../../../test/harness/test-stack.js";
 
 let stack: TestStack;
 let kv: EdgeKv;

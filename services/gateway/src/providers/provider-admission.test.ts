@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { encodeMessage, hashApiKey, unrestrictedKeyPolicy } from "@lantern/shared/contracts";
 import { KeyCounters, windowStart } from "@lantern/shared/limits";
-import { openEdgeKv, type EdgeKv } from "./harness/edge-kv.js";
-import { jsonAnswer, startOpenAiUpstream, streamAnswer, UPSTREAM_TEXT, type OpenAiUpstream } from "./harness/openai-upstream.js";
-import { startTestStack, waitFor, type TestStack } from "./harness/test-stack.js";
+import { openEdgeKv, type EdgeKv } from "../../../../test/harness/edge-kv.js";
+import { jsonAnswer, startOpenAiUpstream, streamAnswer, UPSTREAM_TEXT, type OpenAiUpstream } from "../../../../test/harness/openai-upstream.js";
+import { startTestStack, waitFor, type TestStack } from "../../../../test/harness/test-stack.js";
 
 /*
  * A custom provider's call starts while the key's admission is decided when the gateway's view of

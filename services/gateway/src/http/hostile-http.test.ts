@@ -1,7 +1,7 @@
 import { connect as connectTcp } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chat } from "./harness/hostile-cases.js";
-import { startTestStack, type TestStack } from "./harness/test-stack.js";
+import { chat } from "../../../../test/harness/hostile-cases.js";
+import { startTestStack, type TestStack } from "../../../../test/harness/test-stack.js";
 
 /*
  * Hostile bytes on the gateway's HTTP connections: an injected header line, a length that is not a

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "@lantern/shared/contracts";
-import { call, chat, expectOpenAiError, SLOW_MODEL, useEdgePolicyStack, withinOneMinute } from "./harness/edge-policy-stack.js";
-import { BUNDLED_MODEL, waitFor } from "./harness/test-stack.js";
+import { call, chat, expectOpenAiError, SLOW_MODEL, useEdgePolicyStack, withinOneMinute } from "../../../../test/harness/edge-policy-stack.js";
+import { BUNDLED_MODEL, waitFor } from "../../../../test/harness/test-stack.js";
 
 /*
  * Keys at the edge: auto mode, refusals in OpenAI's shape, what a key may use, how fast a revoke

@@ -5,7 +5,7 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { sampleValue } from "@lantern/shared/testing";
-import { repoRoot, startTestStack, waitFor, type SpawnedGateway, type TestStack } from "./harness/test-stack.js";
+import { repoRoot, startTestStack, waitFor, type SpawnedGateway, type TestStack } from "../../../../test/harness/test-stack.js";
 
 /*
  * GATEWAY_PROCESSES=2: one port, two whole gateway processes under a primary. Each request goes

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { toModelToken } from "@lantern/shared/contracts";
-import { call, chat, expectOpenAiError, SLOW_MODEL, useEdgePolicyStack, withinOneMinute } from "./harness/edge-policy-stack.js";
-import { BUNDLED_MODEL, waitFor } from "./harness/test-stack.js";
+import { call, chat, expectOpenAiError, SLOW_MODEL, useEdgePolicyStack, withinOneMinute } from "../../../../test/harness/edge-policy-stack.js";
+import { BUNDLED_MODEL, waitFor } from "../../../../test/harness/test-stack.js";
 
 /*
  * Limits, budgets and usage events at the edge, held across two gateway replicas on one NATS
