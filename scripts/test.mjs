@@ -1,4 +1,5 @@
-// `npm test`: install what is missing (packages, and the browser and compose programs the suite drives), type-check, then run the whole suite once.
+// `npm test`: install what is missing (packages, and the browser and compose programs the suite drives), check the import graph
+// has no circles and no file outgrew its limit, type-check, then run the whole suite once.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -13,6 +14,12 @@ if (!ensureWeb()) process.exit(1);
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const run = (bin, args) =>
   spawnSync(process.execPath, [join(root, "node_modules", bin), ...args], { cwd: root, stdio: "inherit" }).status ?? 1;
+
+console.log("Checking the import graph and file sizes ...");
+for (const check of ["scripts/import-cycles.mjs", "scripts/source-size.mjs"]) {
+  const status = spawnSync(process.execPath, [join(root, check)], { cwd: root, stdio: "inherit" }).status ?? 1;
+  if (status !== 0) process.exit(status);
+}
 
 console.log("Type-checking ...");
 const typecheck = run("typescript/bin/tsc", ["-p", "tsconfig.json"]);
