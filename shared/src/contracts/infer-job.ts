@@ -1,7 +1,6 @@
 import { z } from "zod";
 
-export const ChatRole = z.enum(["system", "user", "assistant"]);
-export type ChatRole = z.infer<typeof ChatRole>;
+const ChatRole = z.enum(["system", "user", "assistant"]);
 
 /** A function call an assistant turn made, with the result the client fed back for it. */
 export const ChatToolCall = z.object({

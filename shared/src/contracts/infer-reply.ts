@@ -3,7 +3,7 @@ import { z } from "zod";
 export const FinishReason = z.enum(["stop", "length", "cancelled", "tool_calls"]);
 export type FinishReason = z.infer<typeof FinishReason>;
 
-export const InferErrorCode = z.enum([
+const InferErrorCode = z.enum([
   "context_length_exceeded",
   "invalid_job",
   /** The job's output format could not be turned into a grammar. */
@@ -13,7 +13,6 @@ export const InferErrorCode = z.enum([
   "model_not_loaded",
   "internal",
 ]);
-export type InferErrorCode = z.infer<typeof InferErrorCode>;
 
 export const TokenUsage = z.object({
   promptTokens: z.number().int().nonnegative(),
@@ -57,7 +56,7 @@ export const InferChunk = z.object({
 });
 
 /** A piece of the model's thoughts (text inside the template's thought segment); `offset` as in a chunk. */
-export const InferReasoning = z.object({
+const InferReasoning = z.object({
   v: z.literal(1),
   kind: z.literal("reasoning"),
   offset: z.number().int().nonnegative(),
@@ -68,7 +67,7 @@ export const InferReasoning = z.object({
  * A piece of the arguments (JSON text) of the reply's `index`-th function call. `offset` counts
  * within that call's arguments, so a redelivered job's calls can be skipped like its text.
  */
-export const InferToolCall = z.object({
+const InferToolCall = z.object({
   v: z.literal(1),
   kind: z.literal("tool_call"),
   index: z.number().int().nonnegative(),
@@ -103,7 +102,7 @@ export const InferError = z.object({
  * messages, each under the NATS max payload; `index` places the first one among the job's inputs.
  * The job ends with `done` as any other.
  */
-export const InferEmbeddings = z.object({
+const InferEmbeddings = z.object({
   v: z.literal(1),
   kind: z.literal("embeddings"),
   index: z.number().int().nonnegative(),
@@ -116,6 +115,3 @@ export type InferAccepted = z.infer<typeof InferAccepted>;
 export type InferChunk = z.infer<typeof InferChunk>;
 export type InferDone = z.infer<typeof InferDone>;
 export type InferError = z.infer<typeof InferError>;
-export type InferEmbeddings = z.infer<typeof InferEmbeddings>;
-export type InferReasoning = z.infer<typeof InferReasoning>;
-export type InferToolCall = z.infer<typeof InferToolCall>;

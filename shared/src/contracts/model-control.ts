@@ -47,13 +47,13 @@ export const MemoryFit = z.object({
 });
 export type MemoryFit = z.infer<typeof MemoryFit>;
 
-export const ModelLoadRequest = z.object({
+const ModelLoadRequest = z.object({
   v: z.literal(1),
   op: z.literal("load"),
   model: ModelSpec,
 });
 
-export const ModelUnloadRequest = z.object({
+const ModelUnloadRequest = z.object({
   v: z.literal(1),
   op: z.literal("unload"),
   name: z.string().min(1).max(256),
@@ -85,12 +85,11 @@ export const ModelControlErrorCode = z.enum([
 ]);
 export type ModelControlErrorCode = z.infer<typeof ModelControlErrorCode>;
 
-export const ModelControlError = z.object({
+const ModelControlError = z.object({
   code: ModelControlErrorCode,
   message: z.string(),
   fit: MemoryFit.optional(),
 });
-export type ModelControlError = z.infer<typeof ModelControlError>;
 
 export const ModelControlReply = z.discriminatedUnion("ok", [
   /** `model` is the model's entry as the heartbeat shows it after the operation. */

@@ -21,7 +21,7 @@ const EventBase = {
   file: z.string(),
 };
 
-export const ModelLoadedEvent = z.object({
+const ModelLoadedEvent = z.object({
   ...EventBase,
   type: z.literal("model.loaded"),
   trigger: ModelLoadTrigger,
@@ -29,7 +29,7 @@ export const ModelLoadedEvent = z.object({
   loadMs: z.number().nonnegative(),
 });
 
-export const ModelUnloadedEvent = z.object({
+const ModelUnloadedEvent = z.object({
   ...EventBase,
   type: z.literal("model.unloaded"),
   reason: ModelUnloadReason,
@@ -53,6 +53,4 @@ export const ModelLoadFailedEvent = z.object({
 export const ModelEvent = z.discriminatedUnion("type", [ModelLoadedEvent, ModelUnloadedEvent, ModelLoadFailedEvent]);
 export type ModelEvent = z.infer<typeof ModelEvent>;
 export type ModelEventType = ModelEvent["type"];
-export type ModelLoadedEvent = z.infer<typeof ModelLoadedEvent>;
-export type ModelUnloadedEvent = z.infer<typeof ModelUnloadedEvent>;
 export type ModelLoadFailedEvent = z.infer<typeof ModelLoadFailedEvent>;

@@ -143,7 +143,7 @@ const PullEventBase = {
   fetcherId: z.string(),
 };
 
-export const ModelPullStartedEvent = z.object({
+const ModelPullStartedEvent = z.object({
   ...PullEventBase,
   type: z.literal("model.pull.started"),
   name: z.string(),
@@ -159,7 +159,7 @@ export const ModelPullStartedEvent = z.object({
   digestSource: DigestSource.optional(),
 });
 
-export const ModelPullProgressEvent = z.object({
+const ModelPullProgressEvent = z.object({
   ...PullEventBase,
   type: z.literal("model.pull.progress"),
   receivedBytes: z.number().int().nonnegative(),

@@ -6,12 +6,12 @@ import { GrammarText } from "./output-constraints.js";
 
 const TextPart = z.object({ type: z.literal("text"), text: z.string() });
 const OtherPart = z.looseObject({ type: z.string() });
-export const ChatMessageContent = z.union([z.string(), z.array(z.union([TextPart, OtherPart]))]);
+const ChatMessageContent = z.union([z.string(), z.array(z.union([TextPart, OtherPart]))]);
 
-export const ChatMessageRole = z.enum(["system", "developer", "user", "assistant", "tool", "function"]);
+const ChatMessageRole = z.enum(["system", "developer", "user", "assistant", "tool", "function"]);
 
 /** A call as an assistant message carries it (and as a reply returns it). */
-export const ChatMessageToolCall = z.object({
+const ChatMessageToolCall = z.object({
   id: z.string().min(1),
   type: z.literal("function"),
   function: z.object({ name: z.string().min(1), arguments: z.string() }),
@@ -85,18 +85,16 @@ export const FunctionDefinition = z.object({
 });
 export type FunctionDefinition = z.infer<typeof FunctionDefinition>;
 
-export const ChatTool = z.object({ type: z.literal("function"), function: FunctionDefinition });
-export type ChatTool = z.infer<typeof ChatTool>;
+const ChatTool = z.object({ type: z.literal("function"), function: FunctionDefinition });
 
 /** `tool_choice`: let the model decide, never call, call at least one tool, or call the named one. */
-export const ToolChoiceOption = z.union([
+const ToolChoiceOption = z.union([
   z.enum(["none", "auto", "required"]),
   z.object({ type: z.literal("function"), function: z.object({ name: z.string().min(1) }) }),
 ]);
-export type ToolChoiceOption = z.infer<typeof ToolChoiceOption>;
 
 /** Legacy `function_call`: the same choice for the deprecated `functions` field. */
-export const FunctionCallOption = z.union([z.enum(["none", "auto"]), z.object({ name: z.string().min(1) })]);
+const FunctionCallOption = z.union([z.enum(["none", "auto"]), z.object({ name: z.string().min(1) })]);
 
 export const ChatCompletionRequest = z.object({
   ...GenerationFields,

@@ -14,7 +14,7 @@ export function schemaProblem(schema: unknown): string | undefined {
 }
 
 /** Why a GBNF grammar does not parse (line and column named); undefined when it does. */
-export function grammarProblem(text: string): string | undefined {
+function grammarProblem(text: string): string | undefined {
   try {
     parseGbnf(text);
     return undefined;
@@ -35,7 +35,7 @@ export const GrammarText = z
   });
 
 /** The fields of a request that constrain its output's shape. */
-export interface OutputConstraintFields {
+interface OutputConstraintFields {
   response_format?: { type: string; json_schema?: { schema: Record<string, unknown> } } | null | undefined;
   grammar?: string | null | undefined;
 }

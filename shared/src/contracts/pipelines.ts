@@ -87,7 +87,7 @@ export const StageRunView = z.object({
 });
 export type StageRunView = z.infer<typeof StageRunView>;
 
-export const TokenTotals = z.object({ promptTokens: z.number().int().nonnegative(), completionTokens: z.number().int().nonnegative() });
+const TokenTotals = z.object({ promptTokens: z.number().int().nonnegative(), completionTokens: z.number().int().nonnegative() });
 
 export const PipelineRunView = z.object({
   id: z.string(),

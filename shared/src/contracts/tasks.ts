@@ -16,15 +16,14 @@ export const TaskKind = z.enum(["model", "pipeline"]);
 export type TaskKind = z.infer<typeof TaskKind>;
 
 /** A chat turn of a model task (text only). */
-export const TaskMessage = z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() }).strict();
-export type TaskMessage = z.infer<typeof TaskMessage>;
+const TaskMessage = z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() }).strict();
 
 /** What a task runs on: a text prompt (a completion; a pipeline's input), or chat messages (model tasks). */
 export const TaskInput = z.union([z.object({ prompt: z.string() }), z.object({ messages: z.array(TaskMessage).min(1) })]);
 export type TaskInput = z.infer<typeof TaskInput>;
 
 /** Only http(s) URLs: a webhook never reaches a file or another scheme. */
-export const WebhookUrl = z
+const WebhookUrl = z
   .string()
   .max(2048)
   .refine((value) => {

@@ -7,7 +7,7 @@ import { ChatCompletionRequest, ChatMessage } from "./openai-requests.js";
  */
 
 /** A client's name for one chat on its socket: echoed on every frame of that chat. */
-export const WsChatId = z.string().min(1).max(128);
+const WsChatId = z.string().min(1).max(128);
 
 /** The generation settings a chat may set: the chat completion fields that make sense for one streamed reply. */
 export const WsChatParams = ChatCompletionRequest.pick({
@@ -48,8 +48,7 @@ export const WsChatStart = z
 export type WsChatStart = z.infer<typeof WsChatStart>;
 
 /** An API key sent as the first frame, for clients that cannot put it in the URL. */
-export const WsAuth = z.object({ type: z.literal("auth"), key: z.string().min(1).max(512) });
-export type WsAuth = z.infer<typeof WsAuth>;
+const WsAuth = z.object({ type: z.literal("auth"), key: z.string().min(1).max(512) });
 
 /**
  * Continues a chat whose socket was lost (its gateway may be gone): the frames after reply `after`
@@ -121,7 +120,7 @@ export type WsChatServerMessage = z.infer<typeof WsChatServerMessage>;
  * events by family: `model.*` (loads, unloads, pulls), `pipeline.*` (runs and stages), `task.*`.
  * A kind ending in `.*` follows every kind under it; `*` follows everything.
  */
-export const MonitorKind = z.string().regex(/^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$/, "a kind such as 'model.*' or 'worker.stats'");
+const MonitorKind = z.string().regex(/^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$/, "a kind such as 'model.*' or 'worker.stats'");
 
 export const MonitorClientMessage = z.discriminatedUnion("type", [
   /** Replaces what the socket follows; the latest of each followed kind is sent at once. */

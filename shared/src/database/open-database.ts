@@ -33,7 +33,7 @@ export interface OpenedDatabase<S extends Record<string, unknown>> {
   close(): Promise<void>;
 }
 
-export interface OpenDatabaseOptions<S extends Record<string, unknown>> {
+interface OpenDatabaseOptions<S extends Record<string, unknown>> {
   schema: S;
   /** The service's checked-in drizzle migrations. */
   migrationsFolder: string;

@@ -16,11 +16,11 @@ export type ApiErrorType =
   | "timeout_error";
 
 /** An error answer as clients read it, OpenAI's shape: `param` names the field to fix. */
-export interface ApiErrorBody {
+interface ApiErrorBody {
   error: { message: string; type: ApiErrorType; param: string | null; code: string | null };
 }
 
-export interface ApiErrorOptions {
+interface ApiErrorOptions {
   param?: string | null;
   code?: string | null;
   /** Sent with the answer, e.g. `Retry-After`. */

@@ -34,7 +34,7 @@ export function complement(set: CodePointSet): CodePointSet {
   return out;
 }
 
-export const intersect = (a: CodePointSet, b: CodePointSet): CodePointSet => complement(union(complement(a), complement(b)));
+const intersect = (a: CodePointSet, b: CodePointSet): CodePointSet => complement(union(complement(a), complement(b)));
 
 export const subtract = (a: CodePointSet, b: CodePointSet): CodePointSet => intersect(a, complement(b));
 

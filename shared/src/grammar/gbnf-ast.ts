@@ -20,9 +20,9 @@ export type GbnfCharClass = {
 };
 
 /** `.`: any one code point, newline included. */
-export type GbnfAnyChar = { readonly kind: "any"; readonly at: GbnfPosition };
+type GbnfAnyChar = { readonly kind: "any"; readonly at: GbnfPosition };
 
-export type GbnfRuleRef = { readonly kind: "ref"; readonly name: string; readonly at: GbnfPosition };
+type GbnfRuleRef = { readonly kind: "ref"; readonly name: string; readonly at: GbnfPosition };
 
 export type GbnfGroup = {
   readonly kind: "group";

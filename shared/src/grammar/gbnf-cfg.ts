@@ -7,10 +7,10 @@
 import type { GbnfAlternatives, GbnfGrammar, GbnfItem, GbnfSequence } from "./gbnf-ast.js";
 
 /** Code-point ranges as flat `[from, to, from, to, ...]`; `negated` matches everything outside them. */
-export type CfgTerminal = { readonly negated: boolean; readonly ranges: readonly number[] };
+type CfgTerminal = { readonly negated: boolean; readonly ranges: readonly number[] };
 
 /** Symbols: `n >= 0` is nonterminal n, `n < 0` is terminal `-n - 1`. */
-export type CfgProduction = { readonly lhs: number; readonly rhs: readonly number[] };
+type CfgProduction = { readonly lhs: number; readonly rhs: readonly number[] };
 
 export type Cfg = {
   readonly terminals: readonly CfgTerminal[];

@@ -5,7 +5,7 @@
  */
 import { type Cfg, terminalMatches } from "./gbnf-cfg.js";
 
-export type EarleyResult = {
+type EarleyResult = {
   /** The whole input is a sentence of the grammar. */
   readonly accepted: boolean;
   /** Some sentence of the grammar starts with the input. */

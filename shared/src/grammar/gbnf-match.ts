@@ -8,7 +8,7 @@ import { checkRoot } from "./gbnf-checks.js";
 import { earleyRecognise } from "./gbnf-earley.js";
 import { parseGbnf } from "./gbnf-syntax.js";
 
-export type GbnfMatcher = {
+type GbnfMatcher = {
   /** The whole input is a sentence of the grammar. */
   matches(input: string): boolean;
   /** Some sentence of the grammar starts with the input (what a sampler may have produced so far). */

@@ -18,7 +18,7 @@ import { GbnfScanner, describeChar, isNameChar } from "./gbnf-scanner.js";
 export { GbnfSyntaxError } from "./gbnf-syntax-error.js";
 export type * from "./gbnf-ast.js";
 
-export type ParseGbnfOptions = {
+type ParseGbnfOptions = {
   /** The rule the whole text must match; `root` unless given. */
   rootRule?: string;
 };

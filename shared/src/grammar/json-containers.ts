@@ -3,7 +3,7 @@ import { jsonLiteral, primitive } from "./json-primitives.js";
 import { gbnfCharClassChar, type GbnfRules } from "./gbnf-rules.js";
 
 /** Turns a child schema into an expression; given by the converter so containers stay apart from it. */
-export type VisitChild = (schema: unknown, path: string) => string;
+type VisitChild = (schema: unknown, path: string) => string;
 
 // llama.cpp reads a repetition bound above this as unbounded.
 const MAX_REPEAT = 2000;
@@ -182,4 +182,4 @@ export function stringGrammar(rules: GbnfRules, node: Record<string, unknown>, p
   return `"\\"" ${char}{${min},${max ?? ""}} "\\""`;
 }
 
-export const escapePointer = (name: string) => name.replaceAll("~", "~0").replaceAll("/", "~1");
+const escapePointer = (name: string) => name.replaceAll("~", "~0").replaceAll("/", "~1");

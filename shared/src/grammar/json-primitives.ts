@@ -23,7 +23,7 @@ const PRIMITIVE_BODIES = {
   object: `"{" space (string space ":" space value space ("," space string space ":" space value space)*)? "}"`,
   array: `"[" space (value space ("," space value space)*)? "]"`,
 } as const;
-export type Primitive = keyof typeof PRIMITIVE_BODIES;
+type Primitive = keyof typeof PRIMITIVE_BODIES;
 
 const DEPENDS_ON: Partial<Record<Primitive, Primitive[]>> = {
   string: ["char"],
@@ -88,7 +88,7 @@ const FORMAT_ALIASES: Record<string, string> = { url: "uri", "uri-reference": "u
 // Formats a validator treats as plain strings.
 const UNCHECKED_FORMATS = new Set(["password", "binary", "text"]);
 
-export const SUPPORTED_FORMATS = [...Object.keys(FORMATS), ...Object.keys(FORMAT_ALIASES), ...UNCHECKED_FORMATS];
+const SUPPORTED_FORMATS = [...Object.keys(FORMATS), ...Object.keys(FORMAT_ALIASES), ...UNCHECKED_FORMATS];
 
 /** The format's grammar, or undefined for formats validators do not check; throws for formats it cannot spell. */
 export function formatGrammar(format: unknown, path: string): FormatGrammar | undefined {

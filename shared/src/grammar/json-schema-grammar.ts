@@ -10,7 +10,7 @@ import { SchemaRefs } from "./json-schema-refs.js";
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-export interface SchemaGrammarOptions {
+interface SchemaGrammarOptions {
   /** Name of the rule that matches a whole value (default `root`). */
   rootRule?: string;
 }

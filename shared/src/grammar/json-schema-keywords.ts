@@ -50,7 +50,7 @@ export const KEYWORDS_BY_TYPE: Record<JsonType, readonly string[]> = {
 };
 
 /** Keywords that choose or combine schemas; handled before any type. */
-export const COMBINATORS = new Set(["$ref", "allOf", "anyOf", "oneOf", "const", "enum", "type", "nullable"]);
+const COMBINATORS = new Set(["$ref", "allOf", "anyOf", "oneOf", "const", "enum", "type", "nullable"]);
 
 export const JSON_TYPES = ["string", "number", "integer", "boolean", "null", "object", "array"] as const;
 export type JsonType = (typeof JSON_TYPES)[number];

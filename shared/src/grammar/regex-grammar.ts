@@ -38,7 +38,7 @@ export function regexToGbnf(pattern: string, rules: GbnfRules, lengths?: LengthB
 }
 
 /** `minLength`/`maxLength` beside a pattern (in characters, as validators count). */
-export interface LengthBounds {
+interface LengthBounds {
   min: number;
   max: number | undefined;
 }

@@ -27,14 +27,14 @@ export type RegexNode =
   | { kind: "repeat"; item: RegexNode; min: number; max: number | undefined }
   | { kind: "anchor"; at: "start" | "end"; position: number };
 
-export const DIGIT: CodePointSet = [[0x30, 0x39]];
-export const WORD: CodePointSet = codePointSet([[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]]);
+const DIGIT: CodePointSet = [[0x30, 0x39]];
+const WORD: CodePointSet = codePointSet([[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]]);
 // ECMAScript WhiteSpace and LineTerminator.
-export const SPACE: CodePointSet = codePointSet(
+const SPACE: CodePointSet = codePointSet(
   [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff].map((c) => [c, c] as const).concat([[0x2000, 0x200a]]),
 );
 // `.` without the `s` flag stops at ECMAScript line terminators.
-export const DOT: CodePointSet = complement(codePointSet([[0x0a, 0x0a], [0x0d, 0x0d], [0x2028, 0x2029]]));
+const DOT: CodePointSet = complement(codePointSet([[0x0a, 0x0a], [0x0d, 0x0d], [0x2028, 0x2029]]));
 
 const CLASS_ESCAPES: Record<string, CodePointSet> = { d: DIGIT, D: complement(DIGIT), w: WORD, W: complement(WORD), s: SPACE, S: complement(SPACE) };
 const CONTROL_ESCAPES: Record<string, number> = { n: 0x0a, r: 0x0d, t: 0x09, v: 0x0b, f: 0x0c };

@@ -30,13 +30,13 @@ export type GenerationEvent<E> =
   | { kind: "done"; done: InferDone }
   | { kind: "error"; error: E };
 
-export interface EmbeddingsResult {
+interface EmbeddingsResult {
   /** One per input, in input order: base64 of little-endian float32, unit length. */
   vectors: string[];
   done: InferDone;
 }
 
-export interface InferenceCallOptions<E> {
+interface InferenceCallOptions<E> {
   stallTimeoutMs: number;
   signal: AbortSignal;
   promptParam: string;

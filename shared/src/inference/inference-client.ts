@@ -18,12 +18,12 @@ import { ReplyQueue } from "./reply-queue.js";
 import type { ReplyRouter } from "./reply-router.js";
 
 /** Told when a job enters the queue and when it leaves it (a worker took it, or it was withdrawn). */
-export interface JobQueueObserver {
+interface JobQueueObserver {
   noteQueued(model: string, priority: Priority, streamSeq: number): void;
   noteLeft(model: string, streamSeq: number): void;
 }
 
-export interface InferenceClientOptions<E> {
+interface InferenceClientOptions<E> {
   nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;

@@ -14,13 +14,13 @@ interface WorkerHoldings {
 }
 
 /** The worker a job is offered to first, and how deep into the prompt's digest chain its slot matches. */
-export interface PreferredWorker {
+interface PreferredWorker {
   workerId: string;
   /** Digests of the chain the slot holds (1 = only the first part). */
   depth: number;
 }
 
-export interface PrefixDirectoryOptions {
+interface PrefixDirectoryOptions {
   /** Holdings not refreshed for this long are dropped: their worker is gone or no longer serves the model. */
   forgetAfterMs: number;
   /** Whether a worker is alive (its heartbeat is fresh): a job is never sent to a dead worker's lane. */

@@ -2,7 +2,7 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { decodeMessage, InferReply, type NatsNames } from "../contracts/index.js";
 import type { Logger } from "../logging/index.js";
 
-export type ReplyHandler = (reply: InferReply) => void;
+type ReplyHandler = (reply: InferReply) => void;
 
 /**
  * One subscription for every reply addressed to this client (a gateway, an orchestrator); the last subject token is the

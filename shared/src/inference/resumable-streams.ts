@@ -28,7 +28,7 @@ export async function readStreamRecord(jsm: JetStreamManager, names: NatsNames, 
   return stored ? decodeMessage(StreamRecord, stored.data) : null;
 }
 
-export interface KeptRepliesOptions<E> {
+interface KeptRepliesOptions<E> {
   nc: NatsConnection;
   js: JetStreamClient;
   names: NatsNames;

@@ -19,9 +19,9 @@ export interface LeaseNeed {
 }
 
 /** A lease takes at most this share of the room each limit has left, so replicas always leave room to each other. */
-export const LEASE_SHARE = 1 / 16;
+const LEASE_SHARE = 1 / 16;
 /** A lease too small for this many requests is not worth taking: near a limit every admission is decided in the shared counters. */
-export const LEASE_MIN_REQUESTS = 2;
+const LEASE_MIN_REQUESTS = 2;
 
 /**
  * Takes a lease for up to `requests` requests of `need` each, within `LEASE_SHARE` of what every

@@ -3,11 +3,11 @@ import { hashApiKey, KeyPolicy } from "../contracts/index.js";
 import type { Logger } from "../logging/index.js";
 import { KvMirror } from "../nats/kv-mirror.js";
 
-export type KeyLookup =
+type KeyLookup =
   | { found: false }
   | { found: true; hash: string; policy: KeyPolicy; state: "live" | "revoked" | "expired" };
 
-export const keyState = (policy: KeyPolicy, now: number) =>
+const keyState = (policy: KeyPolicy, now: number) =>
   policy.revoked ? "revoked" : policy.expiresAt !== null && policy.expiresAt <= now ? "expired" : "live";
 
 /** API key policies by key hash, mirrored from KV `keys` (written by the admin service). */

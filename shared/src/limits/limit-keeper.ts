@@ -35,7 +35,7 @@ const ROOM_SHARE = 0.5;
  */
 const LEASE_TTL_MS = 1_000;
 
-export interface LimitKeeperOptions {
+interface LimitKeeperOptions {
   limits: KV;
   logger: Logger;
   /** How long a settlement that cannot reach NATS waits before it is tried again (it doubles up to 5 s). */

@@ -3,7 +3,7 @@ import { pino, type Logger, type LoggerOptions } from "pino";
 
 export type { Logger } from "pino";
 
-export interface CreateLoggerOptions {
+interface CreateLoggerOptions {
   service: string;
   level?: LoggerOptions["level"];
   /** Where lines go; defaults to stdout. Tests pass a stream to read what was logged. */

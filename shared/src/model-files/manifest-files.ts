@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { ModelManifest } from "../contracts/index.js";
 
 /** Manifests live in a dot folder, which listings skip, so a manifest is never taken for a model. */
-export const MANIFESTS_DIR = join(".lantern", "manifests");
+const MANIFESTS_DIR = join(".lantern", "manifests");
 
 /** `<modelsDir>/.lantern/manifests/<file>.json` for a model file at `file` (relative, `/`-separated). */
 export function manifestPath(modelsDir: string, file: string): string {

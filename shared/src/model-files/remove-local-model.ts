@@ -29,7 +29,7 @@ export async function resolveInsideModelsDir(modelsDir: string, file: string): P
   return path;
 }
 
-export interface RemovedLocalModel {
+interface RemovedLocalModel {
   /** The model file was there and is gone. */
   file: boolean;
   manifest: boolean;

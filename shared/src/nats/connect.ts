@@ -2,7 +2,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { natsServerOptions } from "./server-urls.js";
 
-export interface ConnectNatsOptions {
+interface ConnectNatsOptions {
   url: string;
   name: string;
   logger: Logger;

@@ -49,7 +49,7 @@ export interface LocalNatsServer {
   stop(): Promise<void>;
 }
 
-export interface StartLocalNatsOptions {
+interface StartLocalNatsOptions {
   dataDir: string;
   port?: number;
   /** Where the server's own log lines go; silent by default. */

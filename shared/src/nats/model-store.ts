@@ -10,7 +10,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { NatsNames } from "../contracts/index.js";
 
 /** Object metadata key holding the file's sha256 (hex), as verified by the fetcher. */
-export const MODEL_SHA256_METADATA = "lantern-sha256";
+const MODEL_SHA256_METADATA = "lantern-sha256";
 
 /** Opens the `models` object store, creating it (file storage) when missing. */
 export async function openModelStore(nc: NatsConnection, names: NatsNames): Promise<ObjectStore> {
@@ -50,7 +50,7 @@ export async function putModelFile(store: ObjectStore, opts: { object: string; p
   return store.put({ name: opts.object, metadata: { [MODEL_SHA256_METADATA]: opts.sha256 } }, data);
 }
 
-export interface FetchedModelFile {
+interface FetchedModelFile {
   path: string;
   sizeBytes: number;
   sha256: string;

@@ -49,14 +49,14 @@ export async function ensureInferStream(jsm: JetStreamManager, names: NatsNames)
   await ensureStream(jsm, config);
 }
 
-export interface WorkerConsumerOptions {
+interface WorkerConsumerOptions {
   /** How long a pulled job may go without an ack or a `working()` before it is redelivered. */
   ackWaitMs: number;
   /** A job that killed this many workers is dropped instead of killing more. */
   maxDeliver: number;
 }
 
-export interface DurableConsumerOptions {
+interface DurableConsumerOptions {
   durable: string;
   /** Only messages on this subject; every message of the stream when absent. */
   filterSubject?: string;
@@ -144,7 +144,7 @@ export interface PlatformBuckets {
   models: KV;
 }
 
-export interface BucketOptions {
+interface BucketOptions {
   /** Heartbeats older than this vanish from the bucket. */
   workerTtlMs: number;
 }
@@ -174,7 +174,7 @@ export async function ensureInferResources(nc: NatsConnection, names: NatsNames)
 }
 
 /** How long and how much of the platform's events the EVENTS stream keeps for replay. */
-export const EVENTS_RETENTION = { maxAgeMs: 7 * 24 * 3_600_000, maxBytes: 256 * 1024 * 1024 } as const;
+const EVENTS_RETENTION = { maxAgeMs: 7 * 24 * 3_600_000, maxBytes: 256 * 1024 * 1024 } as const;
 
 /**
  * Creates the EVENTS stream if missing: limits retention over `events.>`, oldest dropped first
@@ -231,7 +231,7 @@ export async function ensurePipelinesStream(jsm: JetStreamManager, names: NatsNa
 }
 
 /** The most memory stream REPLIES may take; past it the oldest replies go first (their streams can no longer be resumed). */
-export const REPLIES_MAX_BYTES = 256 * 1024 * 1024;
+const REPLIES_MAX_BYTES = 256 * 1024 * 1024;
 
 /**
  * Creates the REPLIES stream if missing: in memory, limits retention over the kept replies of
@@ -263,7 +263,7 @@ export interface EdgeBuckets {
 }
 
 /** How long and how much the response cache may hold at most; each entry also carries its own expiry from the key's policy. */
-export const CACHE_RETENTION = { maxAgeMs: 30 * 24 * 3_600_000, maxBytes: 512 * 1024 * 1024 } as const;
+const CACHE_RETENTION = { maxAgeMs: 30 * 24 * 3_600_000, maxBytes: 512 * 1024 * 1024 } as const;
 
 
 /** The buckets the edge reads (keys, providers, routes, prices: written by admin) and shares (limits, cache). */

@@ -1,5 +1,5 @@
 /** What `connect()` needs from NATS_URL. */
-export interface NatsServerOptions {
+interface NatsServerOptions {
   servers: string[];
   user?: string;
   pass?: string;

@@ -7,7 +7,7 @@ import { bounded, NATS_TIMEOUT_MS } from "./bounded.js";
 // cost about as much as several requests' events), short enough that no one waits on it.
 const DEFAULT_LINGER_MS = 25;
 
-export interface UsageOutboxOptions {
+interface UsageOutboxOptions {
   js: JetStreamClient;
   subject: string;
   /** Events held at most while NATS is unreachable; beyond it the oldest are dropped (and counted). */

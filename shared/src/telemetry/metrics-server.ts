@@ -5,7 +5,7 @@ import type { Logger } from "../logging/index.js";
 import { closeHttpServer } from "../lifecycle/index.js";
 import { metricsScrapeAllowed } from "./metrics-auth.js";
 
-export interface MetricsServerOptions {
+interface MetricsServerOptions {
   port: number;
   host: string;
   registry: Registry;

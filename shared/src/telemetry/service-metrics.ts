@@ -4,7 +4,7 @@ import type { NatsLink } from "../nats/index.js";
 import { countNatsReconnects, createMetricsRegistry } from "./metrics-registry.js";
 import { startMetricsServer } from "./metrics-server.js";
 
-export interface ServiceMetricsOptions {
+interface ServiceMetricsOptions {
   service: string;
   config: { METRICS_PORT?: number | undefined; METRICS_HOST: string; METRICS_TOKEN?: string | undefined };
   nats: NatsLink;
@@ -13,7 +13,7 @@ export interface ServiceMetricsOptions {
   logger: Logger;
 }
 
-export interface ServiceMetrics {
+interface ServiceMetrics {
   registry: Registry;
   /** Unset without METRICS_PORT. */
   url: string | undefined;

@@ -1,7 +1,7 @@
 import { context, propagation, trace } from "@opentelemetry/api";
 import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
 
-export interface TracingOptions {
+interface TracingOptions {
   /** `service.name` of every span this process makes. */
   service: string;
   /**

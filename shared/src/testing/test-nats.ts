@@ -23,7 +23,7 @@ export function uniqueNamespace(label = "t"): string {
  * server what tests leave behind would add up, each stream's reserved bytes counting against
  * JetStream's storage until new streams are refused.
  */
-export async function removeNamespace(url: string, namespace: string): Promise<void> {
+async function removeNamespace(url: string, namespace: string): Promise<void> {
   const nc = await connect({ servers: url });
   try {
     const jsm = await jetstreamManager(nc);

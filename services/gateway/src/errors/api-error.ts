@@ -1,7 +1,7 @@
 import { ApiError } from "@lantern/shared/errors";
 
 /** One ApiError for gateway and admin (`renderError` turns it into the OpenAI error body); the gateway's own errors follow. */
-export { ApiError, type ApiErrorOptions, type ApiErrorType } from "@lantern/shared/errors";
+export { ApiError, type ApiErrorType } from "@lantern/shared/errors";
 
 export const invalidRequest = (message: string, param: string | null = null, code: string | null = null) =>
   new ApiError(400, "invalid_request_error", message, { param, code });

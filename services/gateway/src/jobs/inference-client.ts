@@ -15,7 +15,7 @@ import type { Logger } from "@lantern/shared/logging";
 import { ApiError, ClientGoneError, internalError, invalidRequest, noCapacity, queueFull, upstreamTimeout } from "../errors/api-error.js";
 import type { QueueMonitor } from "./queue-monitor.js";
 
-export type { EmbeddingsResult, SubmitRequest } from "@lantern/shared/inference";
+export type { SubmitRequest } from "@lantern/shared/inference";
 export type GenerationEvent = JobEvent<ApiError>;
 export type InferenceCall = JobCall<ApiError>;
 

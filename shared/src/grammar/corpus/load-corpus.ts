@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** One schema of the corpus, as a real client produced it (see ./README.md). */
-export interface CorpusEntry {
+interface CorpusEntry {
   /** The fixture's file name, e.g. "pydantic-recursive-tree.json". */
   file: string;
   /** What produced it, e.g. "pydantic 2.13.5" or "zod 4.6.7 toJSONSchema". */
