@@ -2,7 +2,7 @@ import type { ChatMessage, WsChatClientMessage, WsChatParams, WsChatServerMessag
 import type { ApiErrorBody } from "./api-error.js";
 import { socketUrl } from "./api-key.js";
 
-export interface ChatHandlers {
+interface ChatHandlers {
   onDelta(delta: { content?: string; reasoning?: string }): void;
   onDone(done: { usage: WsUsage | null; finishReason: string }): void;
   onError(error: ApiErrorBody): void;

@@ -3,7 +3,7 @@ import { errorFromResponse, type ApiErrorBody } from "./api-error.js";
 import { authHeaders } from "./api-key.js";
 
 /** A refusal or failure of the gateway's API, with its OpenAI-shaped body (status 0: not reached). */
-export class GatewayApiError extends Error {
+class GatewayApiError extends Error {
   override name = "GatewayApiError";
   constructor(
     readonly body: ApiErrorBody,

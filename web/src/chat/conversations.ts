@@ -18,7 +18,7 @@ export interface Conversation {
   updatedAt: number;
 }
 
-export type ConversationChange = Partial<Pick<Conversation, "title" | "model">>;
+type ConversationChange = Partial<Pick<Conversation, "title" | "model">>;
 
 /**
  * Where conversations are kept: the gateway's conversations API, or this browser's storage when

@@ -2,7 +2,7 @@ import { browserConversations } from "./browser-conversations.js";
 import type { Conversation, ConversationStore } from "./conversations.js";
 import { serverConversations } from "./server-conversations.js";
 
-export interface OpenedConversations {
+interface OpenedConversations {
   store: ConversationStore;
   conversations: Conversation[];
   /** Why they are kept in this browser only; null when the server keeps them. */

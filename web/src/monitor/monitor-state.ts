@@ -2,7 +2,7 @@ import type { TaskEvent, UsageEvent, WorkerHeartbeat } from "@lantern/shared/con
 import type { MonitorFrame } from "../api/monitor-client.js";
 
 export type WorkerView = WorkerHeartbeat & { tokensPerSecond: number };
-export interface QueueView {
+interface QueueView {
   model: string;
   waiting: { high: number; normal: number; low: number };
   oldestWaitMs: number | null;
@@ -17,13 +17,13 @@ export interface PullView {
   detail?: string;
 }
 
-export interface StageView {
+interface StageView {
   stage: string;
   index: number;
   status: "running" | "succeeded" | "failed";
 }
 
-export interface RunView {
+interface RunView {
   runId: string;
   pipeline: string;
   status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
@@ -42,7 +42,7 @@ export interface TaskRow {
 }
 
 /** How much of a model's prompt tokens workers took from their slots' caches, over the requests seen. */
-export interface ReuseRow {
+interface ReuseRow {
   model: string;
   requests: number;
   promptTokens: number;
@@ -54,7 +54,7 @@ export interface Sample {
   value: number;
 }
 
-export interface MonitorState {
+interface MonitorState {
   workers: WorkerView[];
   queues: QueueView[];
   requests: UsageEvent[];
