@@ -25,10 +25,10 @@ import type { KvProjection } from "./projection/kv-projection.js";
 import { providersApi } from "./providers/providers-api.js";
 import type { ProviderStore } from "./providers/provider-store.js";
 
-export const OPENAPI_PATH = "/openapi.json";
+const OPENAPI_PATH = "/openapi.json";
 const HEALTH_PATH = "/api/health";
 
-export interface AdminAppDeps {
+interface AdminAppDeps {
   /** Unset: the API runs open (only allowed on loopback, see bind-policy). */
   adminToken: string | undefined;
   database: Pick<OpenDatabase, "db" | "kind">;

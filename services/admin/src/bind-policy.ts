@@ -10,7 +10,7 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
-export const OPEN_BIND_REFUSED =
+const OPEN_BIND_REFUSED =
   "ADMIN_TOKEN is required when ADMIN_HOST is not a loopback address: the admin API creates keys and reads every event. " +
   "Set ADMIN_TOKEN (16+ characters) or bind ADMIN_HOST=127.0.0.1.";
 

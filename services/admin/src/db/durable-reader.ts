@@ -3,7 +3,7 @@ import type { Consumer, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "@lantern/shared/logging";
 import { errorMessage } from "./error-message.js";
 
-export interface DurableReaderOptions {
+interface DurableReaderOptions {
   js: JetStreamClient;
   stream: string;
   /** The durable consumer's name (made at start). */

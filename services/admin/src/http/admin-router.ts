@@ -20,7 +20,7 @@ export function adminRouter(): OpenAPIHono<AdminEnv> {
   });
 }
 
-export const ErrorBody = z
+const ErrorBody = z
   .object({
     error: z.object({
       message: z.string(),

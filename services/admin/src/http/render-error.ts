@@ -5,7 +5,7 @@ import { ApiError } from "@lantern/shared/errors";
 import { internalError, invalidRequest } from "./admin-errors.js";
 
 /** `rateLimits[0].limit`: the field a client has to fix, in the notation of its own code. */
-export function paramOf(path: readonly PropertyKey[]): string | null {
+function paramOf(path: readonly PropertyKey[]): string | null {
   if (path.length === 0) return null;
   return path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), "");
 }

@@ -4,7 +4,7 @@ import { encodeMessage, ModelPullCommand, type ModelPullTarget } from "@lantern/
 import { ensureEventsStream, ensureModelsStream } from "@lantern/shared/nats";
 import type { AdminDeps } from "../admin-deps.js";
 
-export interface QueuedPull {
+interface QueuedPull {
   pullId: string;
   seq: number;
 }

@@ -6,7 +6,7 @@ import { isUniqueViolation } from "../db/unique-violation.js";
 import { conflict, invalidRequest, notFound } from "../http/admin-errors.js";
 import type { RouteCreate, RouteView } from "./route-schemas.js";
 
-export type RouteRow = typeof modelRoutes.$inferSelect;
+type RouteRow = typeof modelRoutes.$inferSelect;
 type Tx = Parameters<Parameters<AdminDb["transaction"]>[0]>[0];
 
 /**

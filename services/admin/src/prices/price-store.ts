@@ -6,7 +6,7 @@ import { isUniqueViolation } from "../db/unique-violation.js";
 import { conflict, notFound } from "../http/admin-errors.js";
 import type { PriceCreate, PriceUpdate, PriceView } from "./price-schemas.js";
 
-export type PriceRow = typeof modelPrices.$inferSelect;
+type PriceRow = typeof modelPrices.$inferSelect;
 
 export class PriceStore {
   constructor(private readonly db: AdminDb) {}

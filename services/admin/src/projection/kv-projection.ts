@@ -9,20 +9,20 @@ import { modelPriceOf, type PriceStore } from "../prices/price-store.js";
 import { modelRouteOf, type RouteStore } from "../model-routes/route-store.js";
 import { providerSettingOf, type ProviderStore } from "../providers/provider-store.js";
 
-export interface ProjectionStores {
+interface ProjectionStores {
   keys: KeyStore;
   providers: ProviderStore;
   routes: RouteStore;
   prices: PriceStore;
 }
 
-export interface BucketReport {
+interface BucketReport {
   written: number;
   deleted: number;
   unchanged: number;
 }
 export type ResyncReport = Record<"keys" | "providers" | "routes" | "prices", BucketReport>;
-export type ProjectedBuckets = Pick<EdgeBuckets, "keys" | "providers" | "routes" | "prices">;
+type ProjectedBuckets = Pick<EdgeBuckets, "keys" | "providers" | "routes" | "prices">;
 
 /** One entry as it should be in KV, validated with the schema gateways parse it with. */
 interface Entry {

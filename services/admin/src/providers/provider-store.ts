@@ -6,7 +6,7 @@ import { isUniqueViolation } from "../db/unique-violation.js";
 import { conflict, notFound } from "../http/admin-errors.js";
 import type { ProviderCreate, ProviderUpdate, ProviderView } from "./provider-schemas.js";
 
-export type ProviderRow = typeof providerSettings.$inferSelect;
+type ProviderRow = typeof providerSettings.$inferSelect;
 
 export class ProviderStore {
   constructor(private readonly db: AdminDb) {}

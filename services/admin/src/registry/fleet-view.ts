@@ -26,7 +26,7 @@ export interface ModelPlacement {
   reason?: string;
 }
 
-export interface FleetView {
+interface FleetView {
   /** Model name → the live workers serving it. */
   placements: Map<string, ModelPlacement[]>;
   /** Model name → when a worker first served it (every model ever served, from KV `models`). */

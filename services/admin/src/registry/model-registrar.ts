@@ -8,7 +8,7 @@ import { errorMessage } from "../db/error-message.js";
 import { deleteModelRow, insertModelRowIfMissing, upsertModelRow } from "./model-rows.js";
 import { ensureRegistrarConsumer, REGISTRAR_ACK_WAIT_MS } from "./registrar-consumer.js";
 
-export interface ModelRegistrarOptions {
+interface ModelRegistrarOptions {
   /** How long one wait for new events lasts; also bounds how long `stop()` takes when idle. */
   idleWaitMs?: number;
   retryMinMs?: number;

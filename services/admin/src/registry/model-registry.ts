@@ -6,7 +6,7 @@ import { GgufSummaryCache } from "@lantern/shared/gguf";
 import { listLocalModels } from "@lantern/shared/model-files";
 
 /** Everything known about one model: its file, its GGUF metadata, its registration, where it runs. */
-export interface ModelEntry {
+interface ModelEntry {
   name: string;
   /** Path under the models dir (or as registered, when the file is not on this host). */
   file: string | null;
@@ -27,7 +27,7 @@ export interface ModelEntry {
   loadedOn: ModelPlacement[];
 }
 
-export interface ModelRegistry {
+interface ModelRegistry {
   list(): Promise<ModelEntry[]>;
   get(name: string): Promise<ModelEntry | undefined>;
 }

@@ -9,7 +9,7 @@ import type { AdminDeps } from "../admin-deps.js";
 import { models } from "../db/schema.js";
 import { deleteModelRow } from "./model-rows.js";
 
-export interface ModelRemoval {
+interface ModelRemoval {
   name: string;
   file: string;
   removed: { file: boolean; manifest: boolean; object: boolean; registration: boolean };

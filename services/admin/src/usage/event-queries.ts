@@ -6,7 +6,7 @@ import { encodeCursor, type EventsCursor } from "./events-cursor.js";
 
 export type UsageEventRow = typeof usageEvents.$inferSelect;
 
-export interface EventsPage {
+interface EventsPage {
   events: UsageEventRow[];
   /** Pass back as `cursor` for the next (older) page; null on the last page. */
   nextCursor: string | null;
@@ -25,9 +25,9 @@ export async function listEvents(db: AdminDb, query: EventFilters & { limit: num
   return { events, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
 }
 
-export type AggregateGroup = "day" | "key" | "model" | "servedModel";
+type AggregateGroup = "day" | "key" | "model" | "servedModel";
 
-export interface UsageAggregate {
+interface UsageAggregate {
   /** The UTC day (`2026-05-01`), key id or model name; a null key is open-mode traffic. */
   group: string | null;
   requests: number;

@@ -53,7 +53,7 @@ export function usageEvent(overrides: Partial<UsageEvent> = {}): UsageEvent {
   };
 }
 
-export interface UsagePublisher {
+interface UsagePublisher {
   /** Publishes like a gateway does: on `events.usage`, the event id as the JetStream message id. */
   publish(event: UsageEvent, msgID?: string): Promise<void>;
   /** Publishes bytes that are not a usage event, as a faulty publisher might. */

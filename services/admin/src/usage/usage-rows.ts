@@ -4,7 +4,7 @@ import { usageEvents } from "../db/schema.js";
 
 type UsageRow = typeof usageEvents.$inferInsert;
 
-export function toUsageRow(event: UsageEvent): UsageRow {
+function toUsageRow(event: UsageEvent): UsageRow {
   const { v: _v, type: _type, at, cachedTokens, ...fields } = event;
   return { ...fields, cachedTokens: cachedTokens ?? 0, at: new Date(at) };
 }

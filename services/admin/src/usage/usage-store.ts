@@ -8,7 +8,7 @@ import { ensureUsageConsumer, USAGE_ACK_WAIT_MS } from "./usage-consumer.js";
 import { insertUsageEvents } from "./usage-rows.js";
 
 
-export interface UsageStoreOptions {
+interface UsageStoreOptions {
   /** Most events written in one insert. */
   maxBatch?: number;
   /** How long one wait for new events lasts; also bounds how long `stop()` takes when idle. */
