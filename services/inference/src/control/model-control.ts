@@ -14,7 +14,7 @@ import { ModelLoadError } from "../models/model-load-error.js";
 /** What load and unload commands act on. */
 export type ModelCommands = Pick<ModelHost, "load" | "unload">;
 
-export interface ModelControlOptions {
+interface ModelControlOptions {
   nc: NatsConnection;
   names: NatsNames;
   workerId: string;

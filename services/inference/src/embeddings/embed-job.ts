@@ -7,7 +7,7 @@ import type { ReplyPublisher } from "../queue/reply-publisher.js";
 /** NATS's own default, for a connection that has not heard the server's yet. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
-export interface EmbedJobContext {
+interface EmbedJobContext {
   nc: NatsConnection;
   served: ServedModel;
   reply: ReplyPublisher;

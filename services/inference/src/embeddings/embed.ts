@@ -20,7 +20,7 @@ export class EmbeddingInputTooLongError extends Error {
   }
 }
 
-export interface EmbedCallbacks {
+interface EmbedCallbacks {
   signal: AbortSignal;
   /** The largest reply message the connection may send (the server's max payload). */
   maxMessageBytes: number;
@@ -30,7 +30,7 @@ export interface EmbedCallbacks {
   onVectors(index: number, vectors: string[]): void;
 }
 
-export interface EmbedResult {
+interface EmbedResult {
   promptTokens: number;
   embedMs: number;
   cancelled: boolean;

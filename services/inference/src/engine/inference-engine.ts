@@ -19,7 +19,7 @@ export interface InferenceEngine {
   open(logger: Logger): Promise<EngineCompute>;
 }
 
-export interface EngineCompute {
+interface EngineCompute {
   readonly pool: ComputePool;
   /** Read at each heartbeat: devices and free memory right now. */
   hardware(): Promise<WorkerHardware>;

@@ -5,9 +5,9 @@ import type { Logger } from "@lantern/shared/logging";
 
 type Stamped = "v" | "id" | "at" | "workerId" | "pool";
 /** An event as the host describes it; the publisher stamps who, when and an id. */
-export type ModelEventBody = ModelEvent extends infer E ? (E extends ModelEvent ? Omit<E, Stamped> : never) : never;
+type ModelEventBody = ModelEvent extends infer E ? (E extends ModelEvent ? Omit<E, Stamped> : never) : never;
 
-export interface ModelEventPublisherOptions {
+interface ModelEventPublisherOptions {
   js: JetStreamClient;
   names: NatsNames;
   workerId: string;

@@ -5,7 +5,7 @@ import { functionCallingFor } from "./function-calling.js";
 import { ReplyChannels, thoughtTagsOf } from "./reply-channels.js";
 import { ToolCallStream, type ToolCallPiece } from "./tool-call-stream.js";
 
-export interface ChatGenerationOptions {
+interface ChatGenerationOptions {
   history: ChatHistoryItem[];
   sampling: Sampling;
   maxTokens: number;
@@ -19,7 +19,7 @@ export interface ChatGenerationOptions {
   onToolCall(piece: ToolCallPiece): void;
 }
 
-export interface ChatGenerationResult {
+interface ChatGenerationResult {
   finishReason: FinishReason;
   completionTokens: number;
   firstTokenAt: number | undefined;

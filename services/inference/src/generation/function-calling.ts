@@ -3,7 +3,7 @@ import type { ToolUse } from "@lantern/shared/contracts";
 import type { ToolParamsGrammars } from "../models/tool-params-grammar.js";
 
 /** How one reply may call functions, in node-llama-cpp's terms. */
-export interface FunctionCalling {
+interface FunctionCalling {
   /** The functions the model is shown and may call. */
   functions: ChatModelFunctions;
   /** The template to generate with: the model's own, or one made to open the reply with a call. */
@@ -32,7 +32,7 @@ function forceCallState(state: ChatWrapperGeneratedContextState): ChatWrapperGen
 }
 
 /** The same template, except that each reply opens with a function call. */
-export function forcingFunctionCall(template: ChatWrapper): ChatWrapper {
+function forcingFunctionCall(template: ChatWrapper): ChatWrapper {
   // Delegation by prototype: settings, call syntax and rendering all stay the template's own.
   const forced = Object.create(template) as ChatWrapper;
   forced.generateContextState = (options) => forceCallState(template.generateContextState(options));

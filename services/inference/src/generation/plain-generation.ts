@@ -21,7 +21,7 @@ export interface PlainStops {
   tokens: Token[];
 }
 
-export interface PlainGenerationOptions {
+interface PlainGenerationOptions {
   /** Leading prompt tokens the sequence already holds: only the rest is evaluated. */
   cachedTokens?: number;
   sampling: Sampling;
@@ -38,7 +38,7 @@ export interface PlainGenerationOptions {
   onText(text: string, logprobs?: TokenLogprob[]): void;
 }
 
-export interface PlainGenerationResult {
+interface PlainGenerationResult {
   stopReason: "stop" | "length" | "cancelled";
   completionTokens: number;
   firstTokenAt: number | undefined;

@@ -16,7 +16,7 @@ export function thoughtTagsOf(settings: ChatWrapperSettings): ThoughtTags | unde
   return { open: text(thought.prefix), close: text(thought.suffix) };
 }
 
-export interface ReplyChannelsOptions {
+interface ReplyChannelsOptions {
   /** The request's stop strings; they end the reply's text (thoughts kept apart are not searched). */
   stop: readonly string[];
   /** Set: thoughts stay in the text between these tags; unset: they go to `onReasoning`. */

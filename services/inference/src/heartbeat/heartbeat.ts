@@ -10,7 +10,7 @@ import {
 } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 
-export interface HeartbeatOptions {
+interface HeartbeatOptions {
   workers: KV;
   models: KV;
   workerId: string;

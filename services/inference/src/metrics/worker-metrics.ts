@@ -3,10 +3,10 @@ import { createMetricsRegistry } from "@lantern/shared/telemetry";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 /** How a pulled job ended on this worker. */
-export type JobOutcome = "done" | "error" | "expired" | "cancelled" | "refused";
+type JobOutcome = "done" | "error" | "expired" | "cancelled" | "refused";
 
 /** One finished generation's figures. */
-export interface GenerationFigures {
+interface GenerationFigures {
   promptTokens: number;
   /** Of `promptTokens`, those the slot's cache already held (not evaluated again). */
   cachedTokens?: number | undefined;

@@ -5,14 +5,14 @@ import { countNatsReconnects, startMetricsServer, type RunningMetricsServer } fr
 import type { InferenceConfig } from "../config.js";
 import { WorkerMetrics } from "./worker-metrics.js";
 
-export interface WorkerTelemetry {
+interface WorkerTelemetry {
   metrics: WorkerMetrics;
   /** Where `/metrics`, `/healthz`, `/readyz` answer; unset without METRICS_PORT. */
   url: string | undefined;
   stop(): Promise<void>;
 }
 
-export interface WorkerTelemetryOptions {
+interface WorkerTelemetryOptions {
   config: Pick<InferenceConfig, "METRICS_PORT" | "METRICS_HOST" | "METRICS_TOKEN">;
   nc: NatsConnection;
   /** The worker's models, as its heartbeat shows them. */

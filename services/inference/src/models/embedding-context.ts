@@ -1,6 +1,6 @@
 import type { LlamaEmbeddingContext, LlamaModel } from "node-llama-cpp";
 
-export interface EmbeddingContextOptions {
+interface EmbeddingContextOptions {
   /** Tokens one input may use (the input must be shorter); the generation contexts' size. */
   contextSize: number;
   threads: number;

@@ -3,7 +3,7 @@ import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
 import type { Logger } from "@lantern/shared/logging";
 import type { ComputePool, WorkerHardware } from "@lantern/shared/contracts";
 
-export type GpuSetting = "auto" | ComputePool;
+type GpuSetting = "auto" | ComputePool;
 
 export interface LoadedLlama {
   llama: Llama;

@@ -5,7 +5,7 @@ import type { Logger } from "@lantern/shared/logging";
 import { ModelLoadError } from "./model-load-error.js";
 import { resolveModelPath } from "./model-path.js";
 
-export interface ModelFilesOptions {
+interface ModelFilesOptions {
   modelsDir: string;
   /** Where copies from the object store go; looked in after the models dir. */
   cacheDir: string;

@@ -14,7 +14,7 @@ import { ModelLoadError } from "./model-load-error.js";
 import { releaseModel } from "./model-release.js";
 import type { ServedModel } from "./served-model.js";
 
-export interface ModelHostOptions extends BringUpDeps {
+interface ModelHostOptions extends BringUpDeps {
   defaults: ModelDefaults;
   /** Contexts for a model whose spec and defaults leave it to the backend. */
   contextsFor(slots: number): number;

@@ -3,7 +3,7 @@ import type { Logger } from "@lantern/shared/logging";
 import type { ModelEventPublisher } from "../events/model-event-publisher.js";
 import type { HostedModel } from "./hosted-model.js";
 
-export interface ReleaseDeps {
+interface ReleaseDeps {
   events: ModelEventPublisher;
   /** Called after every state change, so the heartbeat can tell the fleet at once. */
   onChange(): void;

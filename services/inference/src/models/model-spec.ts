@@ -11,7 +11,7 @@ const ENTRY_OPTIONS = {
 } as const;
 type EntryOption = keyof typeof ENTRY_OPTIONS;
 
-export type ParsedEntry = { ok: true; spec: ModelSpec } | { ok: false; message: string };
+type ParsedEntry = { ok: true; spec: ModelSpec } | { ok: false; message: string };
 
 const WHOLE = /^\d+$/;
 

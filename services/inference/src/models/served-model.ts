@@ -6,7 +6,7 @@ import { batchSizeFor, contextShares, effectiveContextSize, type EvaluationSetti
 import { GrammarCache } from "./grammar-cache.js";
 import { ToolParamsGrammars } from "./tool-params-grammar.js";
 
-export interface ServedModelOptions {
+interface ServedModelOptions {
   llama: Llama;
   name: string;
   /** The model file, already located (see ModelFiles). */

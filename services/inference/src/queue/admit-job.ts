@@ -8,7 +8,7 @@ import type { JobMessage } from "./job-puller.js";
 import { startJobTrace, type JobTrace } from "./job-trace.js";
 import { ReplyPublisher } from "./reply-publisher.js";
 
-export interface AdmitJobDeps {
+interface AdmitJobDeps {
   nc: NatsConnection;
   /** The model this worker serves the job's subject for. */
   modelName: string;

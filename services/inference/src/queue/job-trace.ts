@@ -4,7 +4,7 @@ import { extractTraceContext, tracingActive } from "@lantern/shared/telemetry";
 import type { JobMessage } from "./job-puller.js";
 
 /** A generation's phases, in milliseconds, ending at `endedAt` (epoch ms). */
-export interface GenerationPhases {
+interface GenerationPhases {
   promptMs: number;
   generateMs: number;
   promptTokens: number;

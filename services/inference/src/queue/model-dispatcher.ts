@@ -4,7 +4,7 @@ import type { Logger } from "@lantern/shared/logging";
 import { JobPuller, type JobMessage } from "./job-puller.js";
 import type { LaneWatch } from "./worker-lanes.js";
 
-export interface DispatcherOptions {
+interface DispatcherOptions {
   nc: NatsConnection;
   names: NatsNames;
   model: ModelToken;

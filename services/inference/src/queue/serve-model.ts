@@ -24,7 +24,7 @@ export interface ModelServing {
   stop(): Promise<void>;
 }
 
-export interface ServeModelDeps {
+interface ServeModelDeps {
   nc: NatsConnection;
   jsm: JetStreamManager;
   /** Live workers' heartbeats (to tell an orphaned lane). */

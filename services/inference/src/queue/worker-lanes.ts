@@ -12,12 +12,12 @@ const BELL_RECENT_MS = 250;
 const FIRST_RECHECK_MS = 3;
 
 /** A lane consumer to pull from, and whose it is. */
-export interface LaneSource {
+interface LaneSource {
   owner: string;
   durable: string;
 }
 
-export interface LaneWatchOptions {
+interface LaneWatchOptions {
   nc: NatsConnection;
   names: NatsNames;
   model: ModelToken;
@@ -109,7 +109,7 @@ export class LaneWatch {
   }
 }
 
-export interface LaneSweeperOptions {
+interface LaneSweeperOptions {
   jsm: JetStreamManager;
   names: NatsNames;
   model: ModelToken;

@@ -1,7 +1,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { encodeMessage, PrefixHoldings, type ModelToken, type NatsNames, type SlotHoldings } from "@lantern/shared/contracts";
 
-export interface PrefixAnnouncerOptions {
+interface PrefixAnnouncerOptions {
   nc: NatsConnection;
   names: NatsNames;
   workerId: string;

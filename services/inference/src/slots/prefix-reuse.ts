@@ -12,7 +12,7 @@ export function sharedPrefixLength(cached: readonly Token[], tokens: readonly To
  * Prompt tokens that can come from the cache: the shared prefix, but never the whole prompt,
  * because sampling needs the logits of the prompt's last token, which only an evaluation gives.
  */
-export function reusableLength(cached: readonly Token[], tokens: readonly Token[]): number {
+function reusableLength(cached: readonly Token[], tokens: readonly Token[]): number {
   return Math.min(sharedPrefixLength(cached, tokens), Math.max(0, tokens.length - 1));
 }
 

@@ -3,7 +3,7 @@ import { MAX_SLOT_DIGESTS, type SlotHoldings } from "@lantern/shared/contracts";
 import { sharedPrefixLength } from "./prefix-reuse.js";
 
 /** One slot of a model: a context sequence and the prompt cache it keeps between jobs. */
-export interface Slot {
+interface Slot {
   readonly index: number;
   readonly sequence: LlamaContextSequence;
   /** When a job last ended on it; the least recently used cache is the first to give way. */
@@ -14,7 +14,7 @@ export interface Slot {
 }
 
 /** A slot taken for a job, with how much of the job's prompt it already holds. */
-export interface SlotLease {
+interface SlotLease {
   slot: Slot;
   sharedTokens: number;
 }

@@ -1,13 +1,13 @@
 import type { FinishReason, InferJob, TokenUsage } from "@lantern/shared/contracts";
 
-export interface SyntheticGenerationOptions {
+interface SyntheticGenerationOptions {
   tokensPerSecond: number;
   signal: AbortSignal;
   onAccepted(promptTokens: number): void;
   onText(text: string): void;
 }
 
-export interface SyntheticGenerationResult {
+interface SyntheticGenerationResult {
   finishReason: FinishReason;
   usage: TokenUsage;
   generateMs: number;
