@@ -20,7 +20,7 @@ export interface ModelFetcher {
   stop(): Promise<void>;
 }
 
-export interface StartModelFetcherOptions {
+interface StartModelFetcherOptions {
   config: FetcherConfig;
   logger: Logger;
   /** An open connection to use (not closed by stop); without it the fetcher connects to config.NATS_URL itself. */

@@ -1,3 +1,3 @@
 export { FetcherConfig, loadFetcherConfig } from "./config.js";
-export { startModelFetcher, type ModelFetcher, type StartModelFetcherOptions } from "./fetcher-service.js";
-export { findPreset, ModelPreset, presetCatalogue, type PresetLookup } from "./presets/preset-catalogue.js";
+export { startModelFetcher, type ModelFetcher } from "./fetcher-service.js";
+export { findPreset, presetCatalogue } from "./presets/preset-catalogue.js";

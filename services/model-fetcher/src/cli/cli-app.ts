@@ -14,7 +14,7 @@ import { humanPullView, jsonPullView, type Output } from "./pull-view.js";
 import { removeModel } from "./rm-command.js";
 import { seedModelsDir } from "../seed/seed-models-dir.js";
 
-export interface CliIo {
+interface CliIo {
   stdout: Output;
   stderr: Output;
   env: NodeJS.ProcessEnv;

@@ -4,7 +4,7 @@ import { GgufSummaryCache, type GgufSummary } from "@lantern/shared/gguf";
 import { listLocalModels, sha256OfFile, writeManifest, type LocalModel } from "@lantern/shared/model-files";
 import type { Output } from "./pull-view.js";
 
-export interface ListedModel {
+interface ListedModel {
   name: string;
   file: string;
   sizeBytes: number;

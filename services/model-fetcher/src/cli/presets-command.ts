@@ -2,7 +2,7 @@ import { formatBytes } from "@lantern/shared/config";
 import type { Output } from "./pull-view.js";
 
 /** What the CLI shows of a preset (the catalogue's entries have at least these fields). */
-export interface PresetListing {
+interface PresetListing {
   name: string;
   repo: string;
   file: string;

@@ -1,6 +1,6 @@
 import { formatBytes } from "@lantern/shared/config";
 
-export interface ProgressNumbers {
+interface ProgressNumbers {
   receivedBytes: number;
   totalBytes: number | null;
   bytesPerSecond: number;
@@ -8,7 +8,7 @@ export interface ProgressNumbers {
 }
 
 /** `1m05s`, `2h03m`, `9s`. */
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);

@@ -16,7 +16,7 @@ export interface PullRequest {
   distribute?: boolean;
 }
 
-export interface PullDeps {
+interface PullDeps {
   session: NatsSession;
   view: PullView;
   /** Ctrl-C: stop following. */
@@ -29,9 +29,9 @@ export interface PullDeps {
 const FETCHER_CHECK_MS = 3_000;
 const STILL_WAITING_EVERY_MS = 30_000;
 
-export const EXIT_INTERRUPTED = 130;
+const EXIT_INTERRUPTED = 130;
 
-export function newPullId(): string {
+function newPullId(): string {
   return `pull_${Date.now().toString(36)}${randomBytes(5).toString("hex")}`;
 }
 

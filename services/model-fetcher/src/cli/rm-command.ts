@@ -13,7 +13,7 @@ import {
 import { CliError } from "./cli-error.js";
 import type { NatsSession } from "./nats-session.js";
 
-export interface RemoveOptions {
+interface RemoveOptions {
   modelsDir: string;
   name: string;
   /** Also delete the copy in the `models` object store. */
@@ -22,7 +22,7 @@ export interface RemoveOptions {
   session: NatsSession | null;
 }
 
-export interface RemoveResult {
+interface RemoveResult {
   name: string;
   file: string;
   removed: { file: boolean; manifest: boolean; object: boolean };

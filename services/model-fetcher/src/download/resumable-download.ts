@@ -6,7 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@lantern/shared/logging";
 import { PullAborted, PullError } from "../pull-error.js";
 
-export interface ResumableDownloadOptions {
+interface ResumableDownloadOptions {
   /** GETs the file from byte `from` on (a Range request when `from` > 0). */
   open(from: number, signal: AbortSignal): Promise<Response>;
   /** The error to fail with for a response that is neither 200, 206 nor 416. */
@@ -24,7 +24,7 @@ export interface ResumableDownloadOptions {
   logger: Logger;
 }
 
-export interface DownloadResult {
+interface DownloadResult {
   sha256: string;
   sizeBytes: number;
   /** Bytes already in the `.part` file when this download started. */

@@ -1,7 +1,7 @@
 import { PullError } from "../pull-error.js";
 import { nearNames } from "@lantern/shared/model-files";
 
-export interface HubClientOptions {
+interface HubClientOptions {
   /** `https://huggingface.co` or a mirror. */
   endpoint: string;
   /** Bearer token for gated and private repositories; sent only to the endpoint's own host. */

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { HubRepo, HubRevision, RepoFilePath, Sha256Hex } from "@lantern/shared/contracts";
 import { nearNames } from "@lantern/shared/model-files";
 
-export const ModelPreset = z.strictObject({
+const ModelPreset = z.strictObject({
   /** What `pnpm models pull <name>` takes. */
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "must be lowercase letters, digits, '.', '_' or '-'"),
   repo: HubRepo,
@@ -19,9 +19,9 @@ export const ModelPreset = z.strictObject({
   /** True only when the digest was checked against the real file here, not copied from elsewhere. */
   digestVerified: z.boolean().default(false),
 });
-export type ModelPreset = z.output<typeof ModelPreset>;
+type ModelPreset = z.output<typeof ModelPreset>;
 
-export const PresetCatalogue = z
+const PresetCatalogue = z
   .strictObject({ v: z.literal(1), presets: z.array(ModelPreset).min(1) })
   .refine((c) => new Set(c.presets.map((p) => p.name)).size === c.presets.length, "preset names must be unique");
 
@@ -34,7 +34,7 @@ export function presetCatalogue(): readonly ModelPreset[] {
   return catalogue;
 }
 
-export type PresetLookup = { found: true; preset: ModelPreset } | { found: false; nearMatches: string[] };
+type PresetLookup = { found: true; preset: ModelPreset } | { found: false; nearMatches: string[] };
 
 /** Finds a preset by name (case-insensitive); an unknown name gets the closest preset names. */
 export function findPreset(name: string, presets: readonly ModelPreset[] = presetCatalogue()): PresetLookup {

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { PullAborted } from "../pull-error.js";
 
 /** A lock not refreshed for this long belongs to a holder that is gone (another host, or hung). */
-export const LOCK_STALE_MS = 120_000;
+const LOCK_STALE_MS = 120_000;
 const REFRESH_MS = 30_000;
 const POLL_MS = 250;
 
@@ -38,7 +38,7 @@ async function isStale(lockPath: string): Promise<boolean> {
   return holder !== null && holder.host === hostname() && !alive(holder.pid);
 }
 
-export interface PartLock {
+interface PartLock {
   release(): Promise<void>;
 }
 

@@ -1,14 +1,14 @@
 /** The rate is measured over about this long, so one slow or fast moment does not swing the ETA. */
 const WINDOW_MS = 5_000;
 
-export interface ProgressSample {
+interface ProgressSample {
   receivedBytes: number;
   totalBytes: number | null;
   bytesPerSecond: number;
   etaMs: number | null;
 }
 
-export interface ProgressMeterOptions {
+interface ProgressMeterOptions {
   intervalMs: number;
   totalBytes: number | null;
   /** Bytes on disk now. */

@@ -5,7 +5,7 @@ import type { Logger } from "@lantern/shared/logging";
 
 type Stamped = "v" | "id" | "at" | "pullId" | "fetcherId";
 /** An event as a pull describes it; the publisher stamps the id, time, pull and fetcher. */
-export type PullEventBody = ModelPullEvent extends infer E ? (E extends ModelPullEvent ? Omit<E, Stamped> : never) : never;
+type PullEventBody = ModelPullEvent extends infer E ? (E extends ModelPullEvent ? Omit<E, Stamped> : never) : never;
 
 /** Publishes a pull's events on `events.model.pull.<pullId>` (stream EVENTS). */
 export class PullEventPublisher {

@@ -19,7 +19,7 @@ export interface PullTarget {
 }
 
 /** The absolute path of `file` under `modelsDir`; refuses anything that would land outside it or in a dot dir. */
-export function modelPath(modelsDir: string, file: string): string {
+function modelPath(modelsDir: string, file: string): string {
   const root = resolve(modelsDir);
   const dest = resolve(root, file);
   if (!dest.startsWith(root + sep) || file.includes("\\")) {

@@ -34,7 +34,7 @@ export interface PullContext {
 }
 
 /** `settled`: done or failed was published, ack the command. Otherwise give it back for another try. */
-export type PullOutcome = "settled" | "aborted" | "unpublished";
+type PullOutcome = "settled" | "aborted" | "unpublished";
 
 interface PullResult {
   manifest: ModelManifest;

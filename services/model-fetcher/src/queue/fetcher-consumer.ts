@@ -5,7 +5,7 @@ import { ensureDurableConsumer } from "@lantern/shared/nats";
 /** A pull goes back to the queue after this long without an ack or a `working()` (sent every third of it). */
 export const PULL_ACK_WAIT_MS = 60_000;
 /** A command that crashed this many fetchers is dropped rather than crash more. */
-export const PULL_MAX_DELIVER = 5;
+const PULL_MAX_DELIVER = 5;
 
 /** Creates (or reuses) the durable consumer every fetcher shares, so each pull is taken once. */
 export function ensureFetcherConsumer(jsm: JetStreamManager, names: NatsNames): Promise<string> {

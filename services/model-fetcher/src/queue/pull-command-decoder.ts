@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { ModelPullCommand, PullId } from "@lantern/shared/contracts";
 
-export type DecodedPullCommand =
+type DecodedPullCommand =
   | { ok: true; command: ModelPullCommand }
   /** `pullId` when the body carried a usable one, so the sender can be told what was wrong. */
   | { ok: false; pullId: string | null; reason: string };

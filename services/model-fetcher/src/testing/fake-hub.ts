@@ -3,13 +3,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
-export interface FakeHubFile {
+interface FakeHubFile {
   data: Buffer;
   /** The digest the hub reports (`x-linked-etag`); defaults to the data's own, null reports none. */
   sha256?: string | null;
 }
 
-export interface FakeHubRepo {
+interface FakeHubRepo {
   /** The commit `main` resolves to. */
   commit?: string;
   files: Record<string, Buffer | FakeHubFile>;
@@ -17,7 +17,7 @@ export interface FakeHubRepo {
   gated?: boolean;
 }
 
-export interface FakeHubRequest {
+interface FakeHubRequest {
   server: "hub" | "cdn";
   method: string;
   path: string;
@@ -26,7 +26,7 @@ export interface FakeHubRequest {
 }
 
 /** Misbehaviours of the storage host, changeable while a test runs. */
-export interface FakeHubFaults {
+interface FakeHubFaults {
   /** Cut the connection after this many body bytes of a download... */
   dropAfterBytes?: number;
   /** ...for this many downloads (default 1). */

@@ -13,9 +13,9 @@ import { useTestNats, waitFor, type TestNats } from "@lantern/shared/testing";
 import { FetcherConfig } from "../config.js";
 import { startModelFetcher, type ModelFetcher } from "../fetcher-service.js";
 
-export type PullTargetInput = ModelPullCommand["target"];
+type PullTargetInput = ModelPullCommand["target"];
 
-export interface PullWatch {
+interface PullWatch {
   pullId: string;
   events: ModelPullEvent[];
   /** Resolves with the done or failed event. */
