@@ -1,2 +1,2 @@
 export { OrchestratorConfig, loadOrchestratorConfig } from "./config.js";
-export { startOrchestrator, type RunningOrchestrator, type StartOrchestratorOptions } from "./orchestrator-service.js";
+export { startOrchestrator, type RunningOrchestrator } from "./orchestrator-service.js";

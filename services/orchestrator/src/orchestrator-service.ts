@@ -42,7 +42,7 @@ export interface RunningOrchestrator {
   stop(): Promise<void>;
 }
 
-export interface StartOrchestratorOptions {
+interface StartOrchestratorOptions {
   config: OrchestratorConfig;
   logger: Logger;
   /** A connection to use (not closed on stop); otherwise one to NATS_URL. */

@@ -4,7 +4,7 @@ import { decodeMessage, encodeMessage, MessageDecodeError, type OrchestratorErro
 import type { Logger } from "@lantern/shared/logging";
 import { OrchestratorFailure } from "../runs/orchestrator-failure.js";
 
-export type OpHandler = (data: Uint8Array) => Promise<Uint8Array>;
+type OpHandler = (data: Uint8Array) => Promise<Uint8Array>;
 
 /**
  * Answers one request/reply API of the orchestrators, one subject per operation, in their queue

@@ -5,7 +5,7 @@ export class CliError extends Error {
   override name = "CliError";
 }
 
-export interface GatewayApiOptions {
+interface GatewayApiOptions {
   baseUrl: string;
   apiKey: string | undefined;
 }

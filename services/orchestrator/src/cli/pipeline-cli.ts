@@ -3,7 +3,7 @@ import type { GenerationParams, PipelineDefinitionSummary, PipelineRunSummary, P
 import { CliError, type GatewayApi } from "./gateway-api.js";
 import { describeRun, historyTree, progressLine } from "./render-run.js";
 
-export const USAGE = `Usage:
+const USAGE = `Usage:
   pnpm pipeline run <name> --input "..." [--set stage.param=value ...] [--json]
   pnpm pipeline rerun <run-id> --from <stage> [--set stage.param=value ...] [--input "..."] [--json]
   pnpm pipeline show <run-id> [--json]
@@ -13,7 +13,7 @@ export const USAGE = `Usage:
 Talks to the gateway at GATEWAY_URL (default http://127.0.0.1:8002), with LANTERN_API_KEY when set.
 Without --json, progress goes to stderr and the answer, streamed, to stdout. Use \`pnpm -s\` to keep pnpm's own lines out of --json output.`;
 
-export interface CliIo {
+interface CliIo {
   /** A line on stdout. */
   out(text: string): void;
   /** Text on stdout as it comes (a streamed answer). */
@@ -25,7 +25,7 @@ export interface CliIo {
 const PARAM_KEYS = new Set(["max_tokens", "temperature", "top_p", "seed", "presence_penalty", "frequency_penalty", "stop"]);
 
 /** `--set mood.max_tokens=12` → `{ mood: { max_tokens: 12 } }`. */
-export function parseSets(sets: string[]): StageParamsByName | undefined {
+function parseSets(sets: string[]): StageParamsByName | undefined {
   if (sets.length === 0) return undefined;
   const params: Record<string, GenerationParams> = {};
   for (const set of sets) {

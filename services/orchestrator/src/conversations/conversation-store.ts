@@ -7,7 +7,7 @@ import { conversationMessages, conversations } from "../db/schema.js";
 type ConversationRow = typeof conversations.$inferSelect;
 type MessageRow = typeof conversationMessages.$inferSelect;
 
-export type ConversationFields = Partial<Pick<ConversationRow, "title" | "model" | "systemPrompt" | "metadata">>;
+type ConversationFields = Partial<Pick<ConversationRow, "title" | "model" | "systemPrompt" | "metadata">>;
 
 const ownedBy = (owner: string | null): SQL | undefined => (owner === null ? undefined : eq(conversations.owner, owner));
 

@@ -69,7 +69,7 @@ const Aggregation = z.preprocess(
 );
 export type Aggregation = z.output<typeof Aggregation>;
 
-export const StageDefinition = z
+const StageDefinition = z
   .object({
     name: Name,
     type: z.enum(["single", "multi"]),
@@ -106,7 +106,6 @@ export const StageDefinition = z
       ctx.addIssue({ code: "custom", path: ["grammar"], message: "give either 'grammar' or 'response_format', not both" });
     }
   });
-export type StageDefinition = z.output<typeof StageDefinition>;
 
 /** One pipeline file: the pipeline's name is the file's name. */
 export const PipelineFile = z

@@ -18,7 +18,7 @@ export class PipelineNotFoundError extends Error {
   }
 }
 
-export interface CatalogOptions {
+interface CatalogOptions {
   /** Holds `models.yaml` and one file per pipeline. */
   dir: string;
   /** Model files are looked for here when `models.yaml` names no `models_directory`. */

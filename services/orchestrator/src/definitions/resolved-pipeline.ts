@@ -37,7 +37,7 @@ export interface ResolvedPipeline {
   modelsDirectory: string;
 }
 
-export interface ResolveContext {
+interface ResolveContext {
   name: string;
   pipeline: PipelineFile;
   source: SourceFile;

@@ -1,10 +1,10 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import type { z } from "zod";
 
-export type FieldPath = ReadonlyArray<PropertyKey>;
+type FieldPath = ReadonlyArray<PropertyKey>;
 
 /** `base_pipeline.stages[1].model`: how a field is named in every message about it. */
-export function fieldName(path: FieldPath): string {
+function fieldName(path: FieldPath): string {
   return path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), "");
 }
 

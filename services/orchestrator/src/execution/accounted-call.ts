@@ -3,13 +3,13 @@ import type { InferenceClient, SubmitRequest } from "@lantern/shared/inference";
 import { DEFAULT_MAX_TOKENS } from "./sampling.js";
 import type { CallAccount, CallOutcome, ModelUsage } from "./model-usage.js";
 
-export interface AccountedCallRequest extends SubmitRequest {
+interface AccountedCallRequest extends SubmitRequest {
   account: CallAccount;
   /** Each piece of text as it arrives. */
   onText?: ((text: string) => void) | undefined;
 }
 
-export interface AccountedCallResult {
+interface AccountedCallResult {
   text: string;
   done: InferDone;
   workerId: string;

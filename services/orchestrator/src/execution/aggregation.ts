@@ -22,7 +22,7 @@ export function choiceOf(text: string, choices: string[]): string | null {
   }
 }
 
-export interface VoteResult {
+interface VoteResult {
   winner: string;
   votes: Record<string, number>;
 }

@@ -19,7 +19,7 @@ export const stageCallErrors: InferenceErrors<StageCallError> = {
   callerGone: () => new StageCallError("the run was stopped"),
 };
 
-export interface ModelCall {
+interface ModelCall {
   requestId: string;
   model: string;
   role: StageAnswer["role"];

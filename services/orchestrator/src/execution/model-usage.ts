@@ -13,7 +13,7 @@ export interface CallAccount {
 }
 
 /** What a model call may use, known before it starts. */
-export interface CallClaim {
+interface CallClaim {
   /** The inference job's id: one per call and try, so work taken over is counted per try. */
   requestId: string;
   model: string;
@@ -38,7 +38,7 @@ export class KeyLimitError extends Error {
   override name = "KeyLimitError";
 }
 
-export interface ModelUsageOptions {
+interface ModelUsageOptions {
   outbox: UsageOutbox;
   prices: PriceBook;
   keys: KeyStore;
@@ -166,7 +166,7 @@ interface Tokens {
 }
 
 /** A call its key admitted: `finish` it once, however it ends. */
-export class AdmittedCall {
+class AdmittedCall {
   private finished = false;
 
   constructor(

@@ -7,9 +7,9 @@ import { stageInput, stagePrompt, type StageRunner } from "./stage-runner.js";
 
 
 /** What the queue does with the run's command after an execution. */
-export type ExecutionOutcome = "finished" | "retry" | "handed_back";
+type ExecutionOutcome = "finished" | "retry" | "handed_back";
 
-export interface RunExecutorOptions {
+interface RunExecutorOptions {
   store: RunStore;
   events: RunEvents;
   stages: StageRunner;

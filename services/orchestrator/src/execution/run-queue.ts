@@ -6,7 +6,7 @@ import { ensureDurableConsumer, ensurePipelinesStream } from "@lantern/shared/na
 import type { RunExecutor } from "./run-executor.js";
 
 
-export interface RunQueueOptions {
+interface RunQueueOptions {
   js: JetStreamClient;
   jsm: JetStreamManager;
   names: NatsNames;
@@ -25,7 +25,7 @@ export async function enqueueRun(js: JetStreamClient, names: NatsNames, runId: s
 }
 
 /** Creates (or reuses) the durable consumer every orchestrator replica pulls runs from. */
-export async function ensureRunConsumer(jsm: JetStreamManager, names: NatsNames, ackWaitMs: number): Promise<string> {
+async function ensureRunConsumer(jsm: JetStreamManager, names: NatsNames, ackWaitMs: number): Promise<string> {
   await ensurePipelinesStream(jsm, names);
   // Tries are counted on the run's row, which survives a redelivery to another replica.
   return ensureDurableConsumer(jsm, names.streams.pipelines, { durable: names.consumers.pipelineRunners, ackWaitMs, maxDeliver: -1 });

@@ -7,7 +7,7 @@ import { choiceOf, combine, countVotes, formatCandidates, voteSchema } from "./a
 import { StageCallError, type ModelCaller } from "./model-caller.js";
 import type { CallAccount } from "./model-usage.js";
 
-export interface StageRequest {
+interface StageRequest {
   pipeline: ResolvedPipeline;
   stage: ResolvedStage;
   /** The stage's input: its sources' outputs joined. */

@@ -22,7 +22,7 @@ import { OrchestratorFailure } from "./orchestrator-failure.js";
 import type { RunEvents } from "./run-events.js";
 import type { RunStore } from "./run-store.js";
 
-export interface PipelineRunsDeps {
+interface PipelineRunsDeps {
   catalog: PipelineCatalog;
   store: RunStore;
   fleet: FleetModels;

@@ -4,7 +4,7 @@ import { encodeMessage, PipelineEvent, type NatsNames } from "@lantern/shared/co
 import type { Logger } from "@lantern/shared/logging";
 
 type WithoutEnvelope<T> = T extends unknown ? Omit<T, "v" | "runId" | "at" | "owner"> : never;
-export type PipelineEventBody = WithoutEnvelope<PipelineEvent>;
+type PipelineEventBody = WithoutEnvelope<PipelineEvent>;
 
 /** Publishes runs' progress on `events.pipeline.<runId>`; stream EVENTS keeps it for replay. */
 export class RunEvents {
@@ -21,7 +21,7 @@ export class RunEvents {
   }
 }
 
-export class RunEventSink {
+class RunEventSink {
   constructor(
     private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,

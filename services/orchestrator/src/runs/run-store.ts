@@ -7,12 +7,12 @@ import type { ResolvedPipeline } from "../definitions/resolved-pipeline.js";
 type RunRow = typeof pipelineRuns.$inferSelect;
 type StageRow = typeof stageRuns.$inferSelect;
 
-export interface StoredRun {
+interface StoredRun {
   run: RunRow;
   stages: StageRow[];
 }
 
-export interface NewRun {
+interface NewRun {
   id: string;
   input: string;
   definition: ResolvedPipeline;
@@ -189,7 +189,7 @@ function summaryOf(run: RunRow, usage: { promptTokens: number; completionTokens:
   };
 }
 
-export function toView({ run, stages }: StoredRun): PipelineRunView {
+function toView({ run, stages }: StoredRun): PipelineRunView {
   const views: StageRunView[] = stages.map((s) => {
     const def = run.definition.stages[s.stageIndex];
     return {

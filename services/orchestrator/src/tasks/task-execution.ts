@@ -15,7 +15,7 @@ export class TaskInterrupted extends Error {
   override name = "TaskInterrupted";
 }
 
-export interface TaskExecutionDeps {
+interface TaskExecutionDeps {
   inference: InferenceClient<StageCallError>;
   runs: RunStore;
   executor: RunExecutor;

@@ -5,7 +5,7 @@ import type { TaskEvents } from "./task-events.js";
 import { TaskInterrupted, type TaskExecution } from "./task-execution.js";
 import type { TaskEnd, TaskRow, TaskStore } from "./task-store.js";
 
-export interface TaskRunnerOptions {
+interface TaskRunnerOptions {
   runnerId: string;
   nc: NatsConnection;
   names: NatsNames;

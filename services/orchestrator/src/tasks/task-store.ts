@@ -215,7 +215,7 @@ const webhookDue = {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function deliveryView(d: DeliveryRow): WebhookDelivery {
+function deliveryView(d: DeliveryRow): WebhookDelivery {
   return { attempt: d.attempt, at: d.at.toISOString(), statusCode: d.statusCode, error: d.error, ms: d.ms };
 }
 

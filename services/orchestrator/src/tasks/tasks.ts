@@ -18,7 +18,7 @@ import type { TaskEvents } from "./task-events.js";
 import type { TaskExecution } from "./task-execution.js";
 import { taskView, type StoredTask, type TaskStore } from "./task-store.js";
 
-export interface TasksDeps {
+interface TasksDeps {
   nc: NatsConnection;
   names: NatsNames;
   store: TaskStore;

@@ -3,7 +3,7 @@ import { TaskWebhookBody, HttpHeader } from "@lantern/shared/contracts";
 import type { TaskRow, TaskStore } from "./task-store.js";
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from "./webhook-signature.js";
 
-export interface WebhookDispatcherOptions {
+interface WebhookDispatcherOptions {
   store: TaskStore;
   secret: string;
   /** Deliveries before the webhook counts as failed. */
@@ -16,7 +16,7 @@ export interface WebhookDispatcherOptions {
 }
 
 /** The JSON a task's webhook receives. */
-export function webhookBody(task: TaskRow): TaskWebhookBody {
+function webhookBody(task: TaskRow): TaskWebhookBody {
   return {
     id: task.id,
     object: "task",
