@@ -9,7 +9,7 @@ import { conversationsRoutes } from "./http/conversations.js";
 import { corsPolicy } from "./context/cors-policy.js";
 import { customProviderRoutes } from "./http/custom-providers.js";
 import { embeddingsRoutes } from "./http/embeddings.js";
-import type { GatewayDeps } from "./context/gateway-deps.js";
+import type { GatewayDeps } from "./gateway-deps.js";
 import type { GatewayEnv } from "./context/gateway-env.js";
 import { fleetRoutes } from "./http/fleet.js";
 import { healthRoutes } from "./http/health.js";

@@ -1,7 +1,7 @@
 import { HttpHeader } from "@lantern/shared/contracts";
 import type { Context } from "hono";
 import { invalidRequest } from "../errors/api-error.js";
-import type { Caller } from "../edge/request-ledger.js";
+import type { Caller } from "../context/request-ledger.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 import { cacheKey } from "./cache-key.js";
 

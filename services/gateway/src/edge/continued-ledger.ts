@@ -1,7 +1,7 @@
 import { costUsd, usageEventOf, type StreamRecord, type TokenUsage } from "@lantern/shared/contracts";
 import type { ApiError } from "../errors/api-error.js";
 import type { EdgeServices } from "./edge-services.js";
-import type { Caller, ServedBy } from "./request-ledger.js";
+import type { Caller, ServedBy } from "../context/request-ledger.js";
 import { UntrackedLedger } from "./untracked-ledger.js";
 
 /**

@@ -6,7 +6,7 @@ import { rateLimitHeaders } from "./rate-limit-headers.js";
 import { hasLimits, LimitsUnavailableError, type AdmitRequest, type LimitKeeper, type Reservation } from "@lantern/shared/limits";
 import type { UsageOutbox } from "@lantern/shared/nats";
 import type { Logger } from "@lantern/shared/logging";
-import type { AdmissionClaim, Caller, RequestLedger, ServedBy } from "./request-ledger.js";
+import type { AdmissionClaim, Caller, RequestLedger, ServedBy } from "../context/request-ledger.js";
 
 /** What a ledger settles against: the edge's limit counters, prices and usage outbox (EdgeServices provides them). */
 export interface LedgerServices {

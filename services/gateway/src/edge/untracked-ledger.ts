@@ -1,6 +1,6 @@
 import type { ApiError } from "../errors/api-error.js";
 import type { TokenUsage } from "@lantern/shared/contracts";
-import type { AdmissionClaim, Caller, RequestLedger, ServedBy } from "./request-ledger.js";
+import type { AdmissionClaim, Caller, RequestLedger, ServedBy } from "../context/request-ledger.js";
 
 /** A ledger that admits everything and records nothing: open mode without accounting. */
 export class UntrackedLedger implements RequestLedger {

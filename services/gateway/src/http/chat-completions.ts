@@ -3,7 +3,7 @@ import { ChatCompletionRequest, natsNames } from "@lantern/shared/contracts";
 import { ConversationClient } from "../conversations/conversation-client.js";
 import { openConversationTurn } from "../conversations/conversation-turn.js";
 import { chatJob } from "../openai/to-job.js";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 import { readJsonObject } from "../context/read-body.js";
 import { serveOverHttp } from "../render/http-generation.js";

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { CompletionRequest } from "@lantern/shared/contracts";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 import { readJsonObject } from "../context/read-body.js";
 import { completionJob } from "../openai/to-job.js";

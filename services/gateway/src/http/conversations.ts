@@ -18,7 +18,7 @@ import {
 } from "@lantern/shared/contracts";
 import { invalidRequest } from "../errors/api-error.js";
 import { ConversationClient } from "../conversations/conversation-client.js";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 import { readJsonBody } from "../context/read-body.js";
 import { ownerOf } from "./tasks.js";

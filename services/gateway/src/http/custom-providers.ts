@@ -9,7 +9,7 @@ import { deliverUpstream, refusalResponse } from "../render/upstream-delivery.js
 import { admissionClaim } from "../serving/admission.js";
 import { clientGone, type Cancellation } from "../context/cancel-signal.js";
 import { admittedAlongside } from "../serving/admitted-alongside.js";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 import { readJsonObject } from "../context/read-body.js";
 import { setResponseHeader } from "../context/response-headers.js";

@@ -3,7 +3,7 @@ import { EmbeddingRequest, SimilarityRequest, decodeVector, type EmbedItem, type
 import { cosineSimilarity } from "../embeddings/cosine-similarity.js";
 import { asRequestParam, EMBED_SAMPLING, embedItems } from "../openai/embedding-input.js";
 import { embeddingListBody, similarityBody } from "../openai/embedding-shapes.js";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 import { readJsonBody } from "../context/read-body.js";
 import { requestPriority } from "../context/request-priority.js";

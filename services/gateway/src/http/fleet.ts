@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 
 /** What the fleet looks like now: live workers with their models and slots, and every model's queue. */

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { metricsScrapeAllowed } from "@lantern/shared/telemetry";
 import { ApiError } from "../errors/api-error.js";
 import { metricsText } from "../processes/shared-metrics.js";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 
 /** Prometheus scrape, of every gateway process on this port; open unless METRICS_TOKEN is set (see README, Observability). */

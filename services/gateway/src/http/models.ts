@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import type { ModelRoute } from "@lantern/shared/contracts";
 import { modelAllowed } from "../edge/caller-auth.js";
 import { modelNotFound } from "../errors/api-error.js";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 
 const OWNER = "lantern";

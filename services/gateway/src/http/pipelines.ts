@@ -22,7 +22,7 @@ import { invalidRequest } from "../errors/api-error.js";
 import { OrchestratorClient } from "../pipelines/orchestrator-client.js";
 import { lastEventSeq, runEventFeed } from "../pipelines/run-event-feed.js";
 import { clientGoneSignal } from "../context/cancel-signal.js";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 import { readJsonBody } from "../context/read-body.js";
 import { SseResponse } from "../render/sse-response.js";

@@ -5,7 +5,7 @@ import { ContinuedLedger } from "../edge/continued-ledger.js";
 import { invalidRequest, streamNotFound } from "../errors/api-error.js";
 import { followChoice } from "../jobs/choice-fan-out.js";
 import { streamShape } from "../openai/response-shapes.js";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 import { sseBounds, streamEvents } from "../render/fleet-stream.js";
 import { SseResponse } from "../render/sse-response.js";

@@ -14,7 +14,7 @@ import {
 } from "@lantern/shared/contracts";
 import { invalidRequest, modelNotFound } from "../errors/api-error.js";
 import { OrchestratorClient } from "../pipelines/orchestrator-client.js";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 import { readJsonBody } from "../context/read-body.js";
 import { setResponseHeader } from "../context/response-headers.js";

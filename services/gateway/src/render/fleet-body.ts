@@ -1,6 +1,6 @@
 import type { TokenUsage } from "@lantern/shared/contracts";
 import { ClientGoneError } from "../errors/api-error.js";
-import type { RequestLedger } from "../edge/request-ledger.js";
+import type { RequestLedger } from "../context/request-ledger.js";
 import type { ChoiceCalls, ChoiceEvent } from "../jobs/choice-fan-out.js";
 import type { ChoiceResult, ResponseShape } from "../openai/response-shapes.js";
 

@@ -1,7 +1,7 @@
 import { streamEventId } from "@lantern/shared/contracts";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import { ApiError, clientTooSlow, internalError } from "../errors/api-error.js";
-import type { RequestLedger } from "../edge/request-ledger.js";
+import type { RequestLedger } from "../context/request-ledger.js";
 import type { ChoiceCalls } from "../jobs/choice-fan-out.js";
 import type { ResponseShape } from "../openai/response-shapes.js";
 import { emptyChoices, recordEvent, type AnswerSink } from "./fleet-body.js";

@@ -3,7 +3,7 @@ import type { Priority, StreamShape, TokenUsage } from "@lantern/shared/contract
 import { cacheDecision } from "../cache/cache-decision.js";
 import type { AnswerBody } from "../cache/response-cache.js";
 import { clientGone } from "../context/cancel-signal.js";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 import type { JsonObjectBody } from "../context/read-body.js";
 import { requestPriority } from "../context/request-priority.js";

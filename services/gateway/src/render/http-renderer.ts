@@ -4,7 +4,7 @@ import { HttpHeader, LOCAL_PROVIDER, type CachedAnswer, type StreamShape } from 
 import { CACHE_HEADER } from "../cache/cache-decision.js";
 import { answerBodyOf } from "../cache/response-cache.js";
 import type { CancelSignal } from "../context/cancel-signal.js";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 import { responseHeaders, setResponseHeader } from "../context/response-headers.js";
 import type { ChoiceCalls } from "../jobs/choice-fan-out.js";

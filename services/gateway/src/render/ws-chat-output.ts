@@ -1,5 +1,5 @@
 import type { TokenUsage, WsChatServerMessage } from "@lantern/shared/contracts";
-import type { RequestLedger } from "../edge/request-ledger.js";
+import type { RequestLedger } from "../context/request-ledger.js";
 
 /** A frame of one chat, without the chat's id (the session adds it). */
 export type ChatFrame = WsChatServerMessage extends infer F ? (F extends { id: unknown } ? Omit<F, "id"> : never) : never;

@@ -1,6 +1,6 @@
 import type { CachedAnswer } from "@lantern/shared/contracts";
 import { answerBodyOf } from "../cache/response-cache.js";
-import type { RequestLedger } from "../edge/request-ledger.js";
+import type { RequestLedger } from "../context/request-ledger.js";
 import { ClientGoneError } from "../errors/api-error.js";
 import type { ChoiceCalls } from "../jobs/choice-fan-out.js";
 import { chatCompletionShape } from "../openai/response-shapes.js";

@@ -1,5 +1,5 @@
-import type { AdmissionClaim } from "../edge/request-ledger.js";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { AdmissionClaim } from "../context/request-ledger.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import { modelNotFound, noCapacity } from "../errors/api-error.js";
 
 /** 404 for a model no worker ever served; 503 at once when it is known but no worker is up. */

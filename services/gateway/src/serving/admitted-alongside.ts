@@ -1,4 +1,4 @@
-import type { AdmissionClaim, RequestLedger } from "../edge/request-ledger.js";
+import type { AdmissionClaim, RequestLedger } from "../context/request-ledger.js";
 import { CancelSignal, onCancel, type Cancellation } from "../context/cancel-signal.js";
 
 /**

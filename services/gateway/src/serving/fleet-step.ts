@@ -1,5 +1,5 @@
 import { LOCAL_PROVIDER } from "@lantern/shared/contracts";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import { asAbortSignal } from "../context/cancel-signal.js";
 import { ClientGoneError } from "../errors/api-error.js";
 import { submitChoices } from "../jobs/choice-fan-out.js";

@@ -2,7 +2,7 @@ import type { CachedAnswer, GenerationSpec, Priority, StreamRecord, TokenUsage }
 import type { CacheDecision } from "../cache/cache-decision.js";
 import type { AnswerBody } from "../cache/response-cache.js";
 import type { Cancellation } from "../context/cancel-signal.js";
-import type { RequestLedger } from "../edge/request-ledger.js";
+import type { RequestLedger } from "../context/request-ledger.js";
 import type { ChoiceCalls } from "../jobs/choice-fan-out.js";
 import type { ProxiedRequest } from "../providers/proxied-request.js";
 import type { UpstreamAttempt } from "../providers/upstream-proxy.js";

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { LOCAL_PROVIDER, type ModelRoute, type TokenUsage } from "@lantern/shared/contracts";
 import type { AnswerBody } from "../cache/response-cache.js";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import { asAbortSignal } from "../context/cancel-signal.js";
 import { ApiError, ClientGoneError } from "../errors/api-error.js";
 import { admissionClaim, ensureServed } from "./admission.js";

@@ -1,5 +1,5 @@
 import type { RouteStep } from "@lantern/shared/contracts";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import { ApiError } from "../errors/api-error.js";
 import { upstreamBody } from "../providers/proxied-request.js";
 import { attemptUpstream } from "../providers/upstream-proxy.js";

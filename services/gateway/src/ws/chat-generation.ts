@@ -1,6 +1,6 @@
 import { ChatCompletionRequest } from "@lantern/shared/contracts";
 import { decideCaching } from "../cache/cache-decision.js";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import type { TrackedLedger } from "../edge/tracked-ledger.js";
 import { ApiError, ClientGoneError } from "../errors/api-error.js";
 import { toApiError } from "../errors/render-error.js";

@@ -1,7 +1,7 @@
 import type { FinishReason, StreamRecord } from "@lantern/shared/contracts";
 import { ContinuedLedger } from "../edge/continued-ledger.js";
 import { streamNotFound } from "../errors/api-error.js";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import { followChoice } from "../jobs/choice-fan-out.js";
 import type { ChatFrame } from "../render/ws-chat-output.js";
 import { openAiUsage } from "../openai/response-shapes.js";

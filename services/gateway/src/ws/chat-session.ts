@@ -3,7 +3,7 @@ import { WsChatClientMessage, type ChatMessage, type WsChatResume, type WsChatSt
 import type { Logger } from "@lantern/shared/logging";
 import { invalidRequest, type ApiError } from "../errors/api-error.js";
 import { toApiError } from "../errors/render-error.js";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import type { RequestIds } from "../context/request-ids.js";
 import { resumableBy } from "../http/stream-resume.js";
 import { streamChat } from "./chat-generation.js";

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { UpgradeWebSocket } from "hono/ws";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 import { RequestIds } from "../context/request-ids.js";
 import { ChatSession } from "./chat-session.js";

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import { MonitorClientMessage } from "@lantern/shared/contracts";
 import { toApiError } from "../errors/render-error.js";
-import type { GatewayDeps } from "../context/gateway-deps.js";
+import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 import type { MonitorHub } from "./monitor-hub.js";
 import { closeCodeFor, errorBody, parseFrame, sendFrame } from "./socket-frames.js";
