@@ -27,7 +27,7 @@ import { MonitorHub } from "./ws/monitor-hub.js";
 import { monitorSocketRoutes } from "./ws/monitor-socket.js";
 import { httpTelemetry } from "@lantern/shared/telemetry";
 
-export interface GatewayApp {
+interface GatewayApp {
   app: Hono<GatewayEnv>;
   /** The WebSockets: attached to the HTTP server once it exists, closed on stop. */
   sockets: NodeWebSocket;

@@ -20,7 +20,7 @@ export interface CacheDecision {
   requestId: string;
 }
 
-export interface CacheQuestion {
+interface CacheQuestion {
   /** Where the request goes (endpoint, and provider on the custom path): part of the key. */
   scope: string;
   request: Record<string, unknown>;

@@ -16,7 +16,7 @@ export function answerBodyOf(parsed: unknown, text?: string): AnswerBody | undef
   return { object: object.data, body: text ?? JSON.stringify(parsed) };
 }
 
-export interface AnswerToKeep extends AnswerBody {
+interface AnswerToKeep extends AnswerBody {
   usage: TokenUsage;
   provider: string;
 }

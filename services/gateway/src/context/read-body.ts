@@ -6,7 +6,7 @@ import type { GatewayConfig } from "../config.js";
 import type { GatewayEnv } from "./gateway-env.js";
 
 /** What bounds a request body: its size and how long the client may take to send it. */
-export type BodyLimits = Pick<GatewayConfig, "GATEWAY_BODY_LIMIT_BYTES" | "GATEWAY_BODY_TIMEOUT_MS">;
+type BodyLimits = Pick<GatewayConfig, "GATEWAY_BODY_LIMIT_BYTES" | "GATEWAY_BODY_TIMEOUT_MS">;
 
 const bodyTooLarge = (limit: number) =>
   new ApiError(413, "invalid_request_error", `The request body is larger than ${limit} bytes.`, {

@@ -3,7 +3,7 @@ import { Priority } from "@lantern/shared/contracts";
 import { invalidRequest } from "../errors/api-error.js";
 import type { GatewayEnv } from "./gateway-env.js";
 
-export const PRIORITY_HEADER = "x-priority";
+const PRIORITY_HEADER = "x-priority";
 
 /**
  * The request's scheduling class: the body's `priority` or the `x-priority` header (normal when

@@ -16,22 +16,22 @@ import { estimateTokens, historyWindow, MESSAGE_OVERHEAD_TOKENS } from "./histor
 import { setResponseHeader } from "../context/response-headers.js";
 
 /** The Lantern extension field of a chat completion naming a stored conversation. */
-export const CONVERSATION_FIELD = "conversation";
+const CONVERSATION_FIELD = "conversation";
 /** How many stored messages went in front of the request, and how many older ones were left out. */
-export const HISTORY_HEADER = HttpHeader.conversationHistory;
-export const DROPPED_HEADER = HttpHeader.conversationDropped;
+const HISTORY_HEADER = HttpHeader.conversationHistory;
+const DROPPED_HEADER = HttpHeader.conversationDropped;
 
 /** Most stored messages read for one turn; older ones could never fit a context anyway. */
 const HISTORY_READ_LIMIT = 2_000;
 
-export interface ConversationTurn {
+interface ConversationTurn {
   /** The request as it goes on: history prepended, the extension field removed, the model filled in. */
   body: JsonObjectBody;
   /** Appends the request's messages and the answer to the conversation; never throws. */
   record(answer: AnswerBody, usage: TokenUsage): Promise<void>;
 }
 
-export interface ConversationTurnDeps {
+interface ConversationTurnDeps {
   client: ConversationClient;
   /** The model's context in tokens, as its workers report it. */
   contextSize(model: string): number;

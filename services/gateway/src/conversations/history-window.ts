@@ -18,7 +18,7 @@ export function estimateTokens(message: WindowMessage): number {
   return (message.tokens ?? Buffer.byteLength(message.content, "utf8")) + MESSAGE_OVERHEAD_TOKENS;
 }
 
-export interface HistoryWindow<M extends WindowMessage> {
+interface HistoryWindow<M extends WindowMessage> {
   /** The history to send, oldest first. */
   kept: M[];
   /** How many stored messages were left out (the oldest non-system ones). */

@@ -24,7 +24,7 @@ export function bearerSecret(authorization: string | undefined): string | null {
 }
 
 /** `allowedPaths` entries match exactly, or as a prefix when they end in `*`. */
-export function pathAllowed(policy: KeyPolicy, path: string): boolean {
+function pathAllowed(policy: KeyPolicy, path: string): boolean {
   if (policy.allowedPaths === null) return true;
   return policy.allowedPaths.some((allowed) => (allowed.endsWith("*") ? path.startsWith(allowed.slice(0, -1)) : path === allowed));
 }

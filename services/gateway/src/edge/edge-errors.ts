@@ -1,7 +1,7 @@
 import { ApiError } from "../errors/api-error.js";
 import { refusalIsFinal, refusalMessage, type Refusal } from "@lantern/shared/limits";
 
-export const invalidApiKey = (message: string) => new ApiError(401, "invalid_request_error", message, { code: "invalid_api_key" });
+const invalidApiKey = (message: string) => new ApiError(401, "invalid_request_error", message, { code: "invalid_api_key" });
 
 export const missingApiKey = () =>
   invalidApiKey("You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).");

@@ -10,7 +10,7 @@ import { KeyStore, LimitKeeper, PriceBook } from "@lantern/shared/limits";
 import { TrackedLedger, type RequestInfo } from "./tracked-ledger.js";
 import { setResponseHeader } from "../context/response-headers.js";
 
-export interface EdgeOptions {
+interface EdgeOptions {
   nc: NatsConnection;
   jsm: JetStreamManager;
   names: NatsNames;

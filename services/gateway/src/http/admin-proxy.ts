@@ -4,7 +4,7 @@ import { ApiError } from "../errors/api-error.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 
 /** Only key management goes through: what the web app's keys page needs, nothing more of the admin API. */
-export const ADMIN_PROXY_PREFIX = "/admin/api/key-management";
+const ADMIN_PROXY_PREFIX = "/admin/api/key-management";
 
 /**
  * Forwards the web app's key management calls to the admin service, on the same origin as the

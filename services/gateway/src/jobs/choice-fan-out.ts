@@ -16,7 +16,7 @@ export interface ChoicesRequest extends SubmitRequest {
 }
 
 /** A piece of a function call of one choice's reply (its own `index` among that reply's calls). */
-export type ChoiceToolCall = Omit<Extract<GenerationEvent, { kind: "tool_call" }>, "kind">;
+type ChoiceToolCall = Omit<Extract<GenerationEvent, { kind: "tool_call" }>, "kind">;
 
 /**
  * Output of one choice; `index` is the choice's. `seq` is the place in the choice's reply stream

@@ -19,7 +19,7 @@ export type { SubmitRequest } from "@lantern/shared/inference";
 export type GenerationEvent = JobEvent<ApiError>;
 export type InferenceCall = JobCall<ApiError>;
 
-export interface InferenceClientOptions {
+interface InferenceClientOptions {
   nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
@@ -40,7 +40,7 @@ export interface InferenceClientOptions {
 }
 
 /** Maps a worker's error variant to what the edge answers. */
-export function apiErrorFromWorker(error: InferError, promptParam: string): ApiError {
+function apiErrorFromWorker(error: InferError, promptParam: string): ApiError {
   switch (error.code) {
     case "context_length_exceeded":
       // An embed job names the input that is too long; a generation job leaves it to the edge.

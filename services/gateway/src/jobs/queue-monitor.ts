@@ -12,7 +12,7 @@ export interface QueueStats {
   measuredAt: number;
 }
 
-export interface QueueMonitorOptions {
+interface QueueMonitorOptions {
   jsm: JetStreamManager;
   names: NatsNames;
   /** The models to watch (those live workers serve). */

@@ -5,7 +5,7 @@ import { followKeptReplies, publishStreamRecord, readStreamRecord } from "@lante
 import type { Logger } from "@lantern/shared/logging";
 import { edgeInferenceErrors, type InferenceCall } from "./inference-client.js";
 
-export interface StreamKeeperOptions {
+interface StreamKeeperOptions {
   nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;

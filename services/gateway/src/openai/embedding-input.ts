@@ -1,7 +1,7 @@
 import type { EmbedItem, EmbeddingInput, Sampling } from "@lantern/shared/contracts";
 import { ApiError } from "../errors/api-error.js";
 
-export interface EmbedItems {
+interface EmbedItems {
   items: EmbedItem[];
   /** The request's `input` was one text or one token array, not a list of them. */
   single: boolean;

@@ -1,8 +1,8 @@
 import { decodeVector } from "@lantern/shared/contracts";
 
-export type EncodingFormat = "float" | "base64";
+type EncodingFormat = "float" | "base64";
 
-export interface EmbeddingListOptions {
+interface EmbeddingListOptions {
   model: string;
   /** Base64 little-endian float32, as the worker sends them. */
   vectors: string[];

@@ -3,7 +3,7 @@ import type { FinishReason, StreamShape, TokenLogprob, TokenUsage } from "@lante
 import { chatLogprobs, legacyLogprobs } from "./logprobs.js";
 
 /** A function call of a choice's reply, its arguments complete (JSON text). */
-export interface GeneratedToolCall {
+interface GeneratedToolCall {
   index: number;
   name: string;
   arguments: string;
@@ -20,7 +20,7 @@ export interface ChoiceResult {
 }
 
 /** A streamed piece of a call's arguments; `first` on the piece that opens the call. */
-export interface ToolCallPiece {
+interface ToolCallPiece {
   index: number;
   name: string;
   arguments: string;
@@ -48,7 +48,7 @@ export interface ResponseShape {
   body(choices: ChoiceResult[], usage: TokenUsage): object;
 }
 
-export interface ShapeContext {
+interface ShapeContext {
   id: string;
   model: string;
   created: number;
@@ -56,7 +56,7 @@ export interface ShapeContext {
   includeUsage: boolean;
 }
 
-export interface ChatShapeContext extends ShapeContext {
+interface ChatShapeContext extends ShapeContext {
   /** The request used the deprecated `functions`: a call comes back as `function_call`. */
   legacyFunctions?: boolean;
 }
@@ -146,7 +146,7 @@ export function chatCompletionShape({ id, model, created, includeUsage, legacyFu
   };
 }
 
-export function textCompletionShape({ id, model, created, includeUsage }: ShapeContext): ResponseShape {
+function textCompletionShape({ id, model, created, includeUsage }: ShapeContext): ResponseShape {
   const base = { id, object: "text_completion", created, model, system_fingerprint: null };
   const usageNull = includeUsage ? { usage: null } : {};
   // Per streamed choice, how much text it has sent: the legacy logprobs give each token's offset in it.

@@ -42,7 +42,7 @@ export function completionInput(req: CompletionRequest): InferInput {
 }
 
 /** Choices per request: each is a job of its own, so this bounds what one request puts on the queue. */
-export const MAX_CHOICES = 16;
+const MAX_CHOICES = 16;
 
 export function choiceCount(req: GenerationRequest): number {
   const n = req.n ?? 1;

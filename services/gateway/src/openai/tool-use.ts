@@ -2,7 +2,7 @@ import { schemaProblem, type ChatCompletionRequest, type FunctionDefinition, typ
 import { invalidRequest } from "../errors/api-error.js";
 
 /** What a chat request asks of function calling, and in which of the two OpenAI dialects. */
-export interface ToolRequest {
+interface ToolRequest {
   /** Absent: no functions offered (none given, or `tool_choice: "none"`). */
   toolUse: ToolUse | undefined;
   /** The deprecated `functions`/`function_call` fields: the reply answers with `function_call`. */

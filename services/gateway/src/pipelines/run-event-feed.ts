@@ -2,7 +2,7 @@ import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeMessage, isFinalPipelineEvent, PipelineEvent, type NatsNames } from "@lantern/shared/contracts";
 
-export interface FeedOptions {
+interface FeedOptions {
   /** The run had already finished when the feed was asked for: stop once the replay is through, even without a final event (it may have aged out). */
   finished: boolean;
   /** Only events stored after this stream sequence (those of a retry); absent: all of the run's. */

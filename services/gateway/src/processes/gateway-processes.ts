@@ -2,7 +2,7 @@ import cluster, { type Worker } from "node:cluster";
 import type { Logger } from "@lantern/shared/logging";
 import { serveMetricsToProcesses } from "./shared-metrics.js";
 
-export interface GatewayProcessesOptions {
+interface GatewayProcessesOptions {
   /** How many gateway processes share the port. */
   count: number;
   logger: Logger;

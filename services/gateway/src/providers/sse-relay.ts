@@ -9,7 +9,7 @@ const USAGE_OBJECT = [Buffer.from('"usage":{'), Buffer.from('"usage": {')];
 /** A chunk that carries generated output (not the opening role chunk with empty content). */
 const OUTPUT = /"(?:content|text|reasoning_content)":\s?"[^"]|"(?:tool_calls|function_call)":\s?[[{]/;
 
-export interface SseRelayHooks {
+interface SseRelayHooks {
   /** The client asked for the usage chunk (`stream_options.include_usage`); otherwise it is cut out. */
   keepUsage: boolean;
   onFirstOutput(): void;

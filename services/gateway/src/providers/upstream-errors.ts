@@ -3,7 +3,7 @@ import { ApiError } from "../errors/api-error.js";
 export const providerNotFound = (name: string) =>
   new ApiError(404, "invalid_request_error", `No upstream provider is named '${name}'.`, { code: "provider_not_found" });
 
-export const upstreamUnreachable = (provider: string, cause: unknown) =>
+const upstreamUnreachable = (provider: string, cause: unknown) =>
   new ApiError(502, "server_error", `The upstream provider '${provider}' could not be reached.`, { code: "upstream_unreachable", cause });
 
 export const upstreamTimedOut = (provider: string, timeoutMs: number) =>

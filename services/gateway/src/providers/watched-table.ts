@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { decodeMessage } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 
-export interface WatchedTableOptions<S extends z.ZodType> {
+interface WatchedTableOptions<S extends z.ZodType> {
   kv: KV;
   schema: S;
   /** What a value is looked up by (its name, its model), which need not be its KV key. */

@@ -8,7 +8,7 @@ import { CACHE_HEADER } from "../cache/cache-decision.js";
 import { replayChunks } from "../cache/replay-chunks.js";
 import { responseHeaders, setResponseHeader } from "../context/response-headers.js";
 
-export interface ReplayOptions {
+interface ReplayOptions {
   stream: boolean;
   includeUsage: boolean;
 }

@@ -38,7 +38,7 @@ export function recordEvent(choices: ChoiceResult[], event: ChoiceEvent): void {
   }
 }
 
-export interface BodyOptions {
+interface BodyOptions {
   shape: ResponseShape;
   n: number;
   logprobs: boolean;

@@ -8,7 +8,7 @@ import { emptyChoices, recordEvent, type AnswerSink } from "./fleet-body.js";
 import type { SseBounds, SseResponse, TooSlowReason } from "./sse-response.js";
 
 /** How a stream's events are written; a resumed stream passes the original request's id and what its client already has. */
-export interface StreamOptions {
+interface StreamOptions {
   requestId: string;
   ledger: RequestLedger;
   shape: ResponseShape;

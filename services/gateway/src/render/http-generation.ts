@@ -15,7 +15,7 @@ import type { UpstreamEndpoint } from "../providers/upstream-client.js";
 import { serveGeneration } from "../serving/serve-generation.js";
 import { HttpRenderer } from "./http-renderer.js";
 
-export interface HttpGeneration {
+interface HttpGeneration {
   endpoint: UpstreamEndpoint;
   /** The body as the client sent it: what an upstream gets and what the cache key is made of. */
   body: JsonObjectBody;

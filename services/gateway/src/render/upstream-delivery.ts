@@ -14,7 +14,7 @@ import { SseEventTooLargeError } from "../providers/sse-events.js";
 import { openAiErrorBody, upstreamFailure, upstreamTooLarge } from "../providers/upstream-errors.js";
 import type { UpstreamAttempt } from "../providers/upstream-proxy.js";
 
-export interface DeliveryOptions {
+interface DeliveryOptions {
   /** The client asked for the trailing usage chunk of a stream. */
   includeUsage: boolean;
   /** Keeps the complete answer (for the cache) once it was all sent. */

@@ -8,7 +8,7 @@ import type { Delivery, Renderer, ResumableStream, UpstreamAnswer, UpstreamRefus
 import { ChatOutput, type ChatFinishReason, type ChatFrame, type ChatTurn } from "./ws-chat-output.js";
 import { refusalError, relayUpstreamChat } from "./ws-upstream-chat.js";
 
-export interface SocketChat {
+interface SocketChat {
   requestId: string;
   ledger: RequestLedger;
   /** Aborted by a `stop` frame, a `reset`, or the socket closing. */

@@ -16,7 +16,7 @@ export function contextSizeOf(deps: GatewayDeps, model: string): number {
   return deps.registry.servedModels().find((m) => m.name === model)?.contextSize ?? deps.config.GATEWAY_DEFAULT_COMPLETION_TOKENS;
 }
 
-export interface ClaimSize {
+interface ClaimSize {
   /** Bytes of the prompt as sent, roles and marks included: every token is at least one, so an upper bound. */
   promptBytes: number;
   /** The request's own completion limit, if it sets one. */

@@ -7,7 +7,7 @@ import { upstreamTimedOut } from "../providers/upstream-errors.js";
 import { ensureServed } from "./admission.js";
 import type { Delivery, Generation, Renderer } from "./generation.js";
 
-export interface FleetTarget {
+interface FleetTarget {
   /** The model the workers run it under: the request's, or a route step's. */
   model: string;
   /** How long to wait for anything to reach the client (a route step's timeout); null: no bound. */

@@ -10,10 +10,10 @@ import type { Delivery, Generation, Renderer, UpstreamRefusal } from "./generati
 import { upstreamStep } from "./upstream-step.js";
 
 /** Pause before another attempt at the same step, longer each time. */
-export const RETRY_BACKOFF_MS = 100;
+const RETRY_BACKOFF_MS = 100;
 
 /** Overloaded, out of capacity, failing or not serving the model: worth trying elsewhere. */
-export function worthAnotherStep(status: number, code: string | null): boolean {
+function worthAnotherStep(status: number, code: string | null): boolean {
   return code === "model_not_found" || status === 429 || status >= 500;
 }
 

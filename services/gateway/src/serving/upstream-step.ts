@@ -5,7 +5,7 @@ import { upstreamBody } from "../providers/proxied-request.js";
 import { attemptUpstream } from "../providers/upstream-proxy.js";
 import type { Delivery, Generation, Renderer, UpstreamRefusal } from "./generation.js";
 
-export type StepOutcome<R> = { kind: "served"; result: R } | { kind: "refused"; refusal: UpstreamRefusal };
+type StepOutcome<R> = { kind: "served"; result: R } | { kind: "refused"; refusal: UpstreamRefusal };
 
 /**
  * A route's upstream step: the client's body under the step's model, sent to its provider. A

@@ -16,7 +16,7 @@ interface SeenWorker {
   seenAt: number;
 }
 
-export interface WorkerRegistryOptions {
+interface WorkerRegistryOptions {
   workers: KV;
   models: KV;
   heartbeatTtlMs: number;

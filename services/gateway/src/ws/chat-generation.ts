@@ -12,7 +12,7 @@ import { WsChatRenderer } from "../render/ws-chat-renderer.js";
 import { serveGeneration } from "../serving/serve-generation.js";
 import { CHAT_SOCKET_PATH } from "./chat-path.js";
 
-export interface ChatGeneration {
+interface ChatGeneration {
   requestId: string;
   /** The chat completion body the frame amounts to (model, messages and params). */
   body: Record<string, unknown>;
@@ -23,7 +23,7 @@ export interface ChatGeneration {
 }
 
 /** What the chat produced, for the socket's history; null when it failed or was stopped. */
-export interface ChatAnswer {
+interface ChatAnswer {
   content: string;
   reasoning: string;
 }

@@ -6,7 +6,7 @@ import { followChoice } from "../jobs/choice-fan-out.js";
 import type { ChatFrame } from "../render/ws-chat-output.js";
 import { openAiUsage } from "../openai/response-shapes.js";
 
-export interface ChatResume {
+interface ChatResume {
   record: StreamRecord;
   /** The last reply the client got frames of (`seq` of its last delta). */
   after: number;

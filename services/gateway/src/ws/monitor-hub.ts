@@ -5,7 +5,7 @@ import type { NatsLink } from "@lantern/shared/nats";
 import type { QueueMonitor } from "../jobs/queue-monitor.js";
 import type { WorkerRegistry } from "../workers/worker-registry.js";
 
-export interface MonitorEvent {
+interface MonitorEvent {
   kind: string;
   at: number;
   data: unknown;
@@ -14,14 +14,14 @@ export interface MonitorEvent {
 /** An event with the key's id it belongs to: a request's, a task's or a run's (null: none); fleet events have none. */
 type OwnedEvent = MonitorEvent & { owner?: string | null };
 
-export interface MonitorFollower {
+interface MonitorFollower {
   kinds: readonly string[];
   /** The key's id of the socket: it sees its own requests, tasks and runs only. Null (no keys): everything. */
   viewer: string | null;
   deliver(event: MonitorEvent): void;
 }
 
-export interface MonitorHubOptions {
+interface MonitorHubOptions {
   nats: NatsLink;
   names: NatsNames;
   registry: WorkerRegistry;

@@ -8,7 +8,7 @@ import type { MonitorHub } from "./monitor-hub.js";
 import { closeCodeFor, errorBody, parseFrame, sendFrame } from "./socket-frames.js";
 import { socketKey } from "./socket-key.js";
 
-export const MONITOR_SOCKET_PATH = "/v1/ws/monitor";
+const MONITOR_SOCKET_PATH = "/v1/ws/monitor";
 
 /** `GET /v1/ws/monitor`: follow event kinds (`model.*`, `worker.stats`, ...) live. */
 export function monitorSocketRoutes(deps: GatewayDeps, hub: MonitorHub, upgradeWebSocket: UpgradeWebSocket) {

@@ -4,7 +4,7 @@ import { ApiError, invalidRequest } from "../errors/api-error.js";
 import { toApiError } from "../errors/render-error.js";
 
 /** The largest client frame read; a chat's whole history fits well under it. */
-export const MAX_FRAME_BYTES = 1024 * 1024;
+const MAX_FRAME_BYTES = 1024 * 1024;
 
 /** One client frame parsed by its schema, or the ApiError (400 with `param`) the client is told. */
 export function parseFrame<S extends z.ZodType>(schema: S, data: unknown): { ok: true; message: z.output<S> } | { ok: false; error: ApiError } {
