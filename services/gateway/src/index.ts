@@ -1,2 +1,2 @@
-export { loadGatewayConfig, GatewayConfig } from "./config.js";
+export { loadGatewayConfig } from "./config.js";
 export { startGateway, type RunningGateway } from "./gateway.js";

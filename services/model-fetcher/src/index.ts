@@ -1,3 +1,2 @@
-export { FetcherConfig, loadFetcherConfig } from "./config.js";
+export { FetcherConfig } from "./config.js";
 export { startModelFetcher, type ModelFetcher } from "./fetcher-service.js";
-export { findPreset, presetCatalogue } from "./presets/preset-catalogue.js";

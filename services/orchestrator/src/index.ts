@@ -1,2 +1,2 @@
-export { OrchestratorConfig, loadOrchestratorConfig } from "./config.js";
+export { loadOrchestratorConfig } from "./config.js";
 export { startOrchestrator, type RunningOrchestrator } from "./orchestrator-service.js";

@@ -36,4 +36,4 @@ export const natsEnv = {
   LOG_LEVEL: LogLevel.default("info").describe("pino level (`fatal` ... `trace`, `silent`)"),
 };
 
-export { byteSizeVar, formatBytes, parseByteSize } from "./byte-size.js";
+export { byteSizeVar, formatBytes } from "./byte-size.js";
