@@ -4,6 +4,7 @@ import type { ModelToken } from "./model-token.js";
 import type { PipelineOp } from "./pipelines.js";
 import type { TaskOp } from "./tasks.js";
 import type { ConversationOp } from "./conversations.js";
+import type { StoredResponseOp } from "./stored-responses.js";
 
 const SAFE_WORKER_ID = /^[A-Za-z0-9_-]+$/;
 const SAFE_RUN_ID = /^[A-Za-z0-9_-]{1,96}$/;
@@ -129,6 +130,8 @@ export function natsNames(namespace = "") {
       orchestratorTasks: (op: TaskOp) => subject(`orchestrator.tasks.${op}`),
       /** Request/reply about conversations (queue group `orchestrators`). */
       orchestratorConversations: (op: ConversationOp) => subject(`orchestrator.conversations.${op}`),
+      /** Request/reply about stored responses of `/v1/responses` (queue group `orchestrators`). */
+      orchestratorResponses: (op: StoredResponseOp) => subject(`orchestrator.responses.${op}`),
       /** Rung when a task is queued: every orchestrator's idle runners look for work. */
       taskDoorbell: subject("orchestrator.tasks.doorbell"),
       /** Told to every orchestrator: stop the named task if you run it (it was cancelled). */
@@ -139,6 +142,8 @@ export function natsNames(namespace = "") {
         return subject(`events.task.${taskId}`);
       },
       taskEventsAll: subject("events.task.*"),
+      /** Request/reply with the tokenizer of one model (TokensRequest); any worker serving it answers (queue group `tokenizers`). */
+      tokens: (model: ModelToken) => subject(`tokens.${model}`),
       /** Request/reply: load and unload models on one worker. */
       modelControl: (workerId: string) => subject(`control.worker.${safeWorkerId(workerId)}.models`),
     },
@@ -161,6 +166,8 @@ export function natsNames(namespace = "") {
     queueGroups: {
       /** Every orchestrator replica answers pipeline requests in this group: one answers each. */
       orchestrators: "orchestrators",
+      /** Every worker serving a model answers its tokens requests in this group: one answers each. */
+      tokenizers: "tokenizers",
     },
   } as const;
 }

@@ -1,14 +1,10 @@
 import type { AdmissionClaim } from "../context/request-ledger.js";
 import type { GatewayDeps } from "../gateway-deps.js";
-import { modelNotFound, noCapacity } from "../errors/api-error.js";
+import { ensureServedBy } from "../workers/ensure-served.js";
 
 /** 404 for a model no worker ever served; 503 at once when it is known but no worker is up. */
 export function ensureServed(deps: GatewayDeps, model: string): void {
-  if (deps.registry.liveWorkersFor(model).length > 0) return;
-  if (!deps.registry.knowsModel(model)) throw modelNotFound(model);
-  const failures = deps.registry.loadFailures(model);
-  if (failures.length > 0) throw noCapacity(`No live worker could load '${model}': ${failures.join("; ")}`, 5);
-  throw noCapacity(`No live worker serves '${model}' right now.`, 5);
+  ensureServedBy(deps.registry, model);
 }
 
 /** The most a request without max_tokens can generate: its model's context (the default for a model no worker serves). */
