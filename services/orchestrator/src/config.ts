@@ -38,7 +38,10 @@ export const OrchestratorConfig = z.object({
   TASK_RETENTION_HOURS: z
     .preprocess((v) => (v === undefined || v === "" ? 24 : v), z.coerce.number().positive())
     .describe("finished tasks are removed this many hours after their end (fractions allowed)"),
-  TASK_SWEEP_INTERVAL_MS: intVar(60_000, { min: 50 }).describe("how often finished tasks past their retention are removed"),
+  RESPONSE_RETENTION_HOURS: z
+    .preprocess((v) => (v === undefined || v === "" ? 720 : v), z.coerce.number().positive())
+    .describe("responses of `/v1/responses` kept with `store` are removed this many hours after they were made (fractions allowed; OpenAI keeps them 30 days)"),
+  TASK_SWEEP_INTERVAL_MS: intVar(60_000, { min: 50 }).describe("how often finished tasks and stored responses past their retention are removed"),
   TASK_WEBHOOK_SECRET: optionalString.describe(
     "key of the webhook signatures; unset: generated once into `LANTERN_DATA_DIR/task-webhook-secret` (set it when orchestrators run on several hosts, so all sign alike)",
   ),

@@ -22,6 +22,9 @@ import { RunStore } from "./runs/run-store.js";
 import { startConversationResponder } from "./api/conversation-responder.js";
 import { startTaskResponder } from "./api/task-responder.js";
 import { ConversationStore } from "./conversations/conversation-store.js";
+import { startResponseResponder } from "./api/response-responder.js";
+import { ResponseStore } from "./responses/response-store.js";
+import { startResponseSweeper } from "./responses/response-sweeper.js";
 import { TaskEvents } from "./tasks/task-events.js";
 import { TaskExecution } from "./tasks/task-execution.js";
 import { TaskRunner } from "./tasks/task-runner.js";
@@ -186,6 +189,11 @@ export async function startOrchestrator({ config, logger, nc: given }: StartOrch
     opened.push(() => taskResponder.stop());
     const conversationResponder = startConversationResponder(nc, names, new ConversationStore(database.db), log.child({ component: "conversation-api" }));
     opened.push(() => conversationResponder.stop());
+    const responseStore = new ResponseStore(database.db, Math.round(config.RESPONSE_RETENTION_HOURS * 3_600_000));
+    const responseResponder = startResponseResponder(nc, names, responseStore, log.child({ component: "response-api" }));
+    opened.push(() => responseResponder.stop());
+    const stopResponseSweeper = startResponseSweeper({ store: responseStore, intervalMs: config.TASK_SWEEP_INTERVAL_MS, logger: log });
+    opened.push(async () => stopResponseSweeper());
     log.info({ pipelinesDir: config.PIPELINES_DIR, taskConcurrency: config.ORCHESTRATOR_TASK_CONCURRENCY }, "orchestrator ready");
   } catch (err) {
     await closeOpened();

@@ -166,3 +166,18 @@ export const conversationMessages = pgTable(
   },
   (t) => [uniqueIndex("conversation_messages_seq_idx").on(t.conversationId, t.seq)],
 );
+
+/** Responses of `POST /v1/responses` (see StoredResponse), kept until `expires_at`. */
+export const storedResponses = pgTable(
+  "stored_responses",
+  {
+    id: text("id").primaryKey(),
+    owner: text("owner"),
+    response: jsonb("response").$type<Record<string, unknown>>().notNull(),
+    inputItems: jsonb("input_items").$type<Array<Record<string, unknown>>>().notNull(),
+    context: jsonb("context").$type<Array<Record<string, unknown>>>().notNull(),
+    createdAt: at("created_at").notNull().default(sql`now()`),
+    expiresAt: at("expires_at").notNull(),
+  },
+  (t) => [index("stored_responses_expires_idx").on(t.expiresAt)],
+);
