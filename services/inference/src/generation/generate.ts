@@ -1,7 +1,6 @@
 import {
   isLlamaText,
   LlamaText,
-  SpecialToken,
   type ChatHistoryItem,
   type LlamaContextSequence,
   type LlamaGrammar,
@@ -11,9 +10,8 @@ import type { FinishReason, InferJob, TokenLogprob, TokenUsage } from "@lantern/
 import type { ServedModel } from "../models/served-model.js";
 import { generateChat } from "./chat-generation.js";
 import { keepReusablePrefix } from "../slots/prefix-reuse.js";
-import { toChatHistory } from "./chat-history.js";
-import { documentedFunctions } from "./function-calling.js";
 import { generatePlain, plainStopsFor, type PlainStops } from "./plain-generation.js";
+import { renderPrompt } from "./prompt-tokens.js";
 import { InvalidParameterError } from "../invalid-parameter-error.js";
 import { tokenBiasFor } from "./token-bias.js";
 import type { ToolCallPiece } from "./tool-call-stream.js";
@@ -70,16 +68,9 @@ export interface PreparedGeneration {
  * and logprobs where the reply cannot report them.
  */
 export function prepareGeneration(served: ServedModel, job: GenerationJob): PreparedGeneration {
-  const { model } = served;
-  const { input } = job;
-  const history = input.kind === "chat" ? toChatHistory(input.messages, Boolean(served.chatWrapper.settings.segments?.thought)) : undefined;
-  let tokens: Token[];
+  const { history, state, tokens } = renderPrompt(served, job.input, job.tools);
   let plainStops: PlainStops | undefined;
-  if (history) {
-    // Offered functions are documented in the prompt, so they count against the context too.
-    const availableFunctions = job.tools ? documentedFunctions(job.tools) : undefined;
-    const state = served.chatWrapper.generateContextState({ chatHistory: history, availableFunctions });
-    tokens = state.contextText.tokenize(model.tokenizer);
+  if (state) {
     // Function calling, templates that open segments (reasoning), pick a mode from a prefix or
     // skip start text need LlamaChat's machinery.
     const simple =
@@ -89,11 +80,8 @@ export function prepareGeneration(served: ServedModel, job: GenerationJob): Prep
       !state.noPrefixTrigger &&
       !state.ignoreStartText?.length &&
       !state.functionCall;
-    plainStops = simple ? plainStopsFor(model, state.stopGenerationTriggers) : undefined;
+    plainStops = simple ? plainStopsFor(served.model, state.stopGenerationTriggers) : undefined;
   } else {
-    const prompt = input.kind === "completion" ? input.prompt : "";
-    const text = model.tokens.bos != null ? LlamaText([new SpecialToken("BOS"), prompt]) : LlamaText(prompt);
-    tokens = text.tokenize(model.tokenizer);
     plainStops = { texts: [], tokens: [] };
   }
   if (served.contextSize - tokens.length < 1) throw new ContextLengthExceededError(tokens.length, served.contextSize);

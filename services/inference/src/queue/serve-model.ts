@@ -13,6 +13,8 @@ import { PrefixAnnouncer } from "../slots/prefix-announcer.js";
 import { SlotPool } from "../slots/slot-pool.js";
 import { runJob, type RunJobDeps } from "./run-job.js";
 import { LaneSweeper, LaneWatch } from "./worker-lanes.js";
+import { llamaTokenOps } from "../tokens/llama-tokens.js";
+import { answerTokens } from "../tokens/token-service.js";
 
 /** A loaded model taking jobs from the queue. */
 export interface ModelServing {
@@ -117,6 +119,7 @@ export async function serveModel(served: ServedModel, deps: ServeModelDeps): Pro
   });
   dispatcher.start();
   announcer.announce();
+  const tokens = answerTokens({ nc: deps.nc, names: deps.names, model: served.name, token: served.token, ops: llamaTokenOps(served), logger });
   const sweeper = new LaneSweeper({
     jsm: deps.jsm,
     names: deps.names,
@@ -138,7 +141,8 @@ export async function serveModel(served: ServedModel, deps: ServeModelDeps): Pro
       return dispatcher.lastActiveAt;
     },
     async stop() {
-      // Gateways stop sending conversations here first, then the jobs in hand finish.
+      // Gateways stop sending conversations and tokens requests here first, then the jobs in hand finish.
+      tokens.stop();
       announcer.stop();
       sweeper.stop();
       await dispatcher.stop();

@@ -8,7 +8,9 @@ import { CancelRegistry } from "../queue/cancel-registry.js";
 import { ModelDispatcher } from "../queue/model-dispatcher.js";
 import { ensureModelConsumers, workingEveryMs } from "../queue/serve-model.js";
 import { startWorker, type RunningWorker } from "../worker.js";
+import { answerTokens } from "../tokens/token-service.js";
 import { generateSynthetic } from "./synthetic-generation.js";
+import { syntheticTokenOps } from "./synthetic-tokens.js";
 
 /** The context a synthetic model claims: it has none, but clients read one from /v1/models. */
 const NOMINAL_CONTEXT = 32_768;
@@ -93,6 +95,7 @@ async function serveSyntheticModel(config: InferenceConfig, worker: WorkerLink):
     logger: log,
   });
   dispatcher.start();
+  const tokens = answerTokens({ nc, names, model: modelName, token, ops: syntheticTokenOps, logger: log });
 
   return {
     snapshot: (): ModelStatus[] => [
@@ -103,6 +106,7 @@ async function serveSyntheticModel(config: InferenceConfig, worker: WorkerLink):
     loadConfigured: async () => {},
     readyReport: () => ({ model: modelName, slots, tokensPerSecond: config.INFERENCE_SYNTHETIC_TOKENS_PER_S }),
     async stop() {
+      tokens.stop();
       await dispatcher.stop();
       await cancels.stop();
     },

@@ -1,4 +1,4 @@
-import type { FinishReason, InferJob, TokenUsage } from "@lantern/shared/contracts";
+import type { FinishReason, InferInput, InferJob, TokenUsage } from "@lantern/shared/contracts";
 
 interface SyntheticGenerationOptions {
   tokensPerSecond: number;
@@ -17,12 +17,13 @@ interface SyntheticGenerationResult {
 const DEFAULT_TOKENS = 256;
 const WORDS = ["the", "lantern", "glows", "while", "a", "small", "fox", "counts", "tokens", "in", "steady", "time"];
 
-const promptWords = (job: InferJob): number => {
+/** The prompt tokens a synthetic reply reports: one per word of the prompt. */
+export const promptWords = (input: InferInput): number => {
   const text =
-    job.input.kind === "chat"
-      ? job.input.messages.map((m) => (typeof m.content === "string" ? m.content : "")).join(" ")
-      : job.input.kind === "completion"
-        ? job.input.prompt
+    input.kind === "chat"
+      ? input.messages.map((m) => (typeof m.content === "string" ? m.content : "")).join(" ")
+      : input.kind === "completion"
+        ? input.prompt
         : "";
   return text.split(/\s+/).filter(Boolean).length;
 };
@@ -33,7 +34,7 @@ const promptWords = (job: InferJob): number => {
  * Each token is due at start + n / rate, so timer lateness does not accumulate.
  */
 export async function generateSynthetic(job: InferJob, opts: SyntheticGenerationOptions): Promise<SyntheticGenerationResult> {
-  const promptTokens = promptWords(job);
+  const promptTokens = promptWords(job.input);
   opts.onAccepted(promptTokens);
   const maxTokens = job.sampling.maxTokens ?? DEFAULT_TOKENS;
   const interval = 1_000 / opts.tokensPerSecond;
