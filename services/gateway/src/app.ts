@@ -15,12 +15,12 @@ import { fleetRoutes } from "./http/fleet.js";
 import { healthRoutes } from "./http/health.js";
 import { modelsRoutes } from "./http/models.js";
 import { pipelinesRoutes } from "./http/pipelines.js";
+import { responsesRoutes } from "./http/responses.js";
 import { metricsRoutes } from "./http/metrics.js";
 import { RequestIds } from "./context/request-ids.js";
 import { intoResponseHeaders, responseHeaderMiddleware, setResponseHeader } from "./context/response-headers.js";
 import { resumeOnLastEventId, streamResumeRoutes } from "./http/stream-resume.js";
 import { tasksRoutes } from "./http/tasks.js";
-import { tokensRoutes } from "./http/tokens.js";
 import { adminProxyRoutes } from "./http/admin-proxy.js";
 import { webPageRoutes } from "./http/web-pages.js";
 import { chatSocketRoutes } from "./ws/chat-socket.js";
@@ -77,17 +77,16 @@ export function createApp(deps: GatewayDeps): GatewayApp {
   app.route("/v1", streamResumeRoutes(deps));
   for (const path of ["/v1/chat/completions", "/v1/completions"]) app.use(path, resumeOnLastEventId(deps));
   // Every API route is accounted for by a ledger (auth, limits, usage); health and fleet are not.
-  for (const prefix of ["/v1/*", "/api/v1/*", "/api/custom/*", "/tokenize", "/detokenize"]) app.use(prefix, deps.edge.middleware());
+  for (const prefix of ["/v1/*", "/api/v1/*", "/api/custom/*"]) app.use(prefix, deps.edge.middleware());
   app.route("/", healthRoutes(deps));
   app.route("/", fleetRoutes(deps));
   app.route("/", metricsRoutes(deps));
   app.route("/v1", chatCompletionsRoutes(deps));
   app.route("/v1", completionsRoutes(deps));
+  app.route("/v1", responsesRoutes(deps));
   app.route("/v1", modelsRoutes(deps));
   app.route("/v1", embeddingsRoutes(deps));
   app.route("/v1", pipelinesRoutes(deps));
-  // llama.cpp server's paths, and the same under /v1 for clients that prefix everything.
-  for (const base of ["/", "/v1"]) app.route(base, tokensRoutes(deps));
   app.route("/api/custom", customProviderRoutes(deps));
   app.route("/api/v1", tasksRoutes(deps));
   app.route("/api/v1", conversationsRoutes(deps));
