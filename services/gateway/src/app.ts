@@ -21,6 +21,7 @@ import { RequestIds } from "./context/request-ids.js";
 import { intoResponseHeaders, responseHeaderMiddleware, setResponseHeader } from "./context/response-headers.js";
 import { resumeOnLastEventId, streamResumeRoutes } from "./http/stream-resume.js";
 import { tasksRoutes } from "./http/tasks.js";
+import { tokensRoutes } from "./http/tokens.js";
 import { adminProxyRoutes } from "./http/admin-proxy.js";
 import { webPageRoutes } from "./http/web-pages.js";
 import { chatSocketRoutes } from "./ws/chat-socket.js";
@@ -77,7 +78,7 @@ export function createApp(deps: GatewayDeps): GatewayApp {
   app.route("/v1", streamResumeRoutes(deps));
   for (const path of ["/v1/chat/completions", "/v1/completions"]) app.use(path, resumeOnLastEventId(deps));
   // Every API route is accounted for by a ledger (auth, limits, usage); health and fleet are not.
-  for (const prefix of ["/v1/*", "/api/v1/*", "/api/custom/*"]) app.use(prefix, deps.edge.middleware());
+  for (const prefix of ["/v1/*", "/api/v1/*", "/api/custom/*", "/tokenize", "/detokenize"]) app.use(prefix, deps.edge.middleware());
   app.route("/", healthRoutes(deps));
   app.route("/", fleetRoutes(deps));
   app.route("/", metricsRoutes(deps));
@@ -87,6 +88,8 @@ export function createApp(deps: GatewayDeps): GatewayApp {
   app.route("/v1", modelsRoutes(deps));
   app.route("/v1", embeddingsRoutes(deps));
   app.route("/v1", pipelinesRoutes(deps));
+  // llama.cpp server's paths, and the same under /v1 for clients that prefix everything.
+  for (const base of ["/", "/v1"]) app.route(base, tokensRoutes(deps));
   app.route("/api/custom", customProviderRoutes(deps));
   app.route("/api/v1", tasksRoutes(deps));
   app.route("/api/v1", conversationsRoutes(deps));
