@@ -2,12 +2,15 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { LlamaModel } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey, natsNames, unrestrictedKeyPolicy, type KeyPolicy } from "@lantern/shared/contracts";
-import { ensureEdgeBuckets } from "@lantern/shared/nats";
+import { ensureBuckets, ensureEdgeBuckets } from "@lantern/shared/nats";
 import { usageEventsInStream } from "@lantern/shared/testing";
 import { loadInferenceConfig, startSyntheticWorker, type RunningWorker } from "@lantern/inference";
 import { call, expectOpenAiError, withinOneMinute } from "../../../../test/harness/edge-policy-stack.js";
 import { capturingLogger } from "../../../../test/harness/log-capture.js";
 import { BUNDLED_MODEL, startTestStack, waitFor, type TestStack } from "../../../../test/harness/test-stack.js";
+import { ApiError } from "../errors/api-error.js";
+import { countPromptTokens } from "../jobs/tokenizer-client.js";
+import { WorkerRegistry } from "../workers/worker-registry.js";
 
 let stack: TestStack;
 let nc: NatsConnection;
@@ -100,5 +103,25 @@ describe("POST /tokenize and /detokenize (llama.cpp server's shapes)", () => {
     expect(missing.body.error.param).toBe("model");
     expect(missing.body.error.message).toContain("synthetic");
     expect((await post("/tokenize", { content: "hé", model: "synthetic" })).body).toEqual({ tokens: [0x68, 0xe9] });
+  });
+});
+
+describe("countPromptTokens, for the protocols that answer token counts", () => {
+  it("equals the prompt tokens a generation of the same chat reports, and refuses an unknown model as generation does", async () => {
+    const buckets = await ensureBuckets(nc, natsNames(stack.nats.namespace), { workerTtlMs: 3_000 });
+    const registry = new WorkerRegistry({ ...buckets, heartbeatTtlMs: 3_000, logger: capturingLogger("registry").logger });
+    await registry.start();
+    const deps = { nats: { nc, connected: true }, registry, config: { NATS_NAMESPACE: stack.nats.namespace } };
+    try {
+      await waitFor(async () => registry.liveWorkersFor(BUNDLED_MODEL).length > 0);
+      const messages = [{ role: "user" as const, content: "Tell me a story about a frog." }];
+      const generated = await post("/v1/chat/completions", { model: BUNDLED_MODEL, messages, max_tokens: 1 });
+      expect(await countPromptTokens(deps, BUNDLED_MODEL, { kind: "chat", messages })).toBe(generated.body.usage.prompt_tokens);
+      const unknown = await countPromptTokens(deps, "no-such-model", { kind: "chat", messages }).catch((err: unknown) => err);
+      expect(unknown).toBeInstanceOf(ApiError);
+      expect(unknown).toMatchObject({ status: 404, param: "model" });
+    } finally {
+      registry.stop();
+    }
   });
 });
