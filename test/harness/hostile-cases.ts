@@ -112,7 +112,7 @@ const chatBodies: Array<[string, Record<string, unknown>, string | null]> = [
 
 export const routeCases: HostileCase[] = [
   // Malformed JSON on every JSON route of the gateway.
-  ...["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/embeddings/similarity"].flatMap((path) =>
+  ...["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/embeddings/similarity", "/tokenize", "/detokenize"].flatMap((path) =>
     malformedJson.map(([name, body]): HostileCase => ({ name: `${path}: ${name}`, path, body, status: 400 })),
   ),
   ...chatBodies.map(([name, body, param]): HostileCase => ({ name: `chat: ${name}`, path: "/v1/chat/completions", body, status: 400, param })),
@@ -135,6 +135,10 @@ export const routeCases: HostileCase[] = [
   { name: "embeddings: an unknown encoding", path: "/v1/embeddings", body: embedding({ encoding_format: "hex" }), status: 400, param: "encoding_format" },
   { name: "embeddings: dimensions zero", path: "/v1/embeddings", body: embedding({ dimensions: 0 }), status: 400, param: "dimensions" },
   { name: "similarity: one text", path: "/v1/embeddings/similarity", body: embedding({ input: ["only one"] }), status: 400, param: "input" },
+  { name: "tokenize: content missing", path: "/tokenize", body: { add_special: true }, status: 400, param: "content" },
+  { name: "tokenize: subject-like model", path: "/tokenize", body: { content: "x", model: "tokens.>" }, status: 404, param: "model" },
+  { name: "detokenize: tokens as a string", path: "/detokenize", body: { tokens: "1 2 3" }, status: 400, param: "tokens" },
+  { name: "detokenize: a token id outside the vocabulary", path: "/v1/detokenize", body: { tokens: [1, 4_294_967_296] }, status: 400, param: "tokens[1]" },
   { name: "pipelines: unknown pipeline", path: "/v1/pipelines/no-such-pipeline/runs", body: { input: "x" }, status: 404 },
   { name: "pipelines: subject-like pipeline name", path: "/v1/pipelines/a.%3E/runs", body: { input: "x" }, status: 404 },
   { name: "pipelines: unknown run", method: "GET", path: "/v1/pipelines/runs/does-not-exist", status: 404 },
