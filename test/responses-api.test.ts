@@ -7,8 +7,10 @@ import { ensureEdgeBuckets } from "@lantern/shared/nats";
 import { usageEventsInStream } from "@lantern/shared/testing";
 import { sdkClient } from "./harness/sdk-stack.js";
 import { startTestOrchestrator, type TestOrchestrator } from "./harness/test-orchestrator.js";
-import { BUNDLED_MODEL, startTestStack, waitFor, type SpawnedGateway, type TestStack } from "./harness/test-stack.js";
+import { BUNDLED_MODEL, startTestStack, waitFor, type InProcessWorker, type SpawnedGateway, type TestStack } from "./harness/test-stack.js";
 import { weatherParams } from "./harness/tool-fixtures.js";
+import { openEdgeKv, type EdgeKv } from "./harness/edge-kv.js";
+import { startOpenAiUpstream, UPSTREAM_TEXT, UPSTREAM_USAGE, type OpenAiUpstream } from "./harness/openai-upstream.js";
 
 /*
  * OpenAI's Responses API through the official SDK: a real model on the fleet, stored responses
@@ -18,20 +20,28 @@ import { weatherParams } from "./harness/tool-fixtures.js";
 let stack: TestStack;
 let orchestrator: TestOrchestrator;
 let other: SpawnedGateway;
+let worker: InProcessWorker;
 let nc: NatsConnection;
 let client: OpenAI;
 /** Two keys (the gateway runs without requiring one, but a key sent still names its owner). */
 let alice: OpenAI;
 let bob: OpenAI;
+/** An OpenAI-compatible provider behind the route `remote`, which a route step asks in chat's terms. */
+let up: OpenAiUpstream;
+let kv: EdgeKv;
 
 beforeAll(async () => {
   stack = await startTestStack({ gatewayEnv: { GATEWAY_AUTH: "off" } });
-  [other, orchestrator] = await Promise.all([
+  [other, orchestrator, worker] = await Promise.all([
     stack.spawnGateway(),
     startTestOrchestrator(stack.nats, { ORCHESTRATOR_TASK_CONCURRENCY: "0" }),
     stack.startWorker({ INFERENCE_SLOTS: "2" }),
   ]);
   nc = await connect({ servers: stack.nats.url });
+  up = await startOpenAiUpstream();
+  kv = await openEdgeKv(stack.nats.url, stack.nats.namespace);
+  await kv.putProvider({ name: "up", baseUrl: up.baseUrl, apiKey: null, timeoutMs: 5_000 });
+  await kv.putRoute({ model: "remote", steps: [{ provider: "up", model: "upstream-model", retries: 0, timeoutMs: null }] });
   const { keys } = await ensureEdgeBuckets(nc, natsNames(stack.nats.namespace));
   const secrets = ["sk-alice", "sk-bob"].map((s) => `${s}-${Math.random().toString(36).slice(2)}`);
   for (const [i, secret] of secrets.entries()) await keys.put(hashApiKey(secret), JSON.stringify(unrestrictedKeyPolicy(`key_responses_${i}`, { name: secret })));
@@ -43,6 +53,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await kv?.close();
+  await up?.close();
   await nc?.close();
   await orchestrator?.stop();
   await stack?.stop();
@@ -157,6 +169,37 @@ describe("/v1/responses", () => {
     await expect(bob.responses.retrieve(mine.id)).rejects.toMatchObject({ status: 404, error: { type: "not_found_error", code: "response_not_found" } });
     await expect(bob.responses.delete(mine.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     await expect(bob.responses.create({ ...story, previous_response_id: mine.id })).rejects.toMatchObject({ status: 404, param: "previous_response_id" });
+  });
+
+  it("asks a route's upstream in OpenAI chat's terms and answers its reply, whole or streamed, as a Response", async () => {
+    await waitFor(async () => (await client.models.list()).data.some((m) => m.id === "remote"), 10_000, "the route to be loaded");
+    const before = up.requests.length;
+    const whole = await client.responses.create({ model: "remote", instructions: "Be kind.", input: "Hello?", max_output_tokens: 8 });
+    expect(whole).toMatchObject({ model: "remote", status: "completed", usage: { input_tokens: UPSTREAM_USAGE.prompt_tokens, output_tokens: UPSTREAM_USAGE.completion_tokens } });
+    expect(whole.output_text).toBe(UPSTREAM_TEXT.join(""));
+    expect(up.requests[before]).toMatchObject({
+      path: "/v1/chat/completions",
+      body: { model: "upstream-model", max_tokens: 8, messages: [{ role: "system", content: "Be kind." }, { role: "user", content: "Hello?" }] },
+    });
+    const stream = client.responses.stream({ model: "remote", input: "Hello?", previous_response_id: whole.id });
+    const deltas: string[] = [];
+    for await (const event of stream) if (event.type === "response.output_text.delta") deltas.push(event.delta);
+    expect(deltas.join("")).toBe(UPSTREAM_TEXT.join(""));
+    expect((await stream.finalResponse()).usage).toMatchObject({ output_tokens: UPSTREAM_USAGE.completion_tokens });
+    expect((up.requests.at(-1)!.body.messages as unknown[]).length).toBe(3);
+  });
+
+  it("cancels the job when a streaming client goes away", async () => {
+    const aborter = new AbortController();
+    const body = JSON.stringify({ model: BUNDLED_MODEL, input: "Once upon a time", max_output_tokens: 1800, stream: true, store: false });
+    const res = await fetch(`${stack.baseUrl}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body, signal: aborter.signal });
+    const requestId = res.headers.get("x-request-id");
+    await res.body!.getReader().read();
+    aborter.abort();
+    await waitFor(() => worker.logs.some((l) => l.requestId === requestId && l.msg === "job finished"));
+    const finished = worker.logs.find((l) => l.requestId === requestId && l.msg === "job finished")!;
+    expect(finished.finishReason).toBe("cancelled");
+    expect(finished.completionTokens as number).toBeLessThan(1800);
   });
 
   it("refuses, by name, what it cannot honour", async () => {
