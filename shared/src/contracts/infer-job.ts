@@ -50,6 +50,8 @@ export const Sampling = z.object({
   maxTokens: z.number().int().positive().optional(),
   temperature: z.number().min(0).max(2),
   topP: z.number().gt(0).max(1),
+  /** Sample among the K most likely tokens only (Anthropic `top_k`); 0: no such limit; absent: the engine's default (40). */
+  topK: z.number().int().nonnegative().optional(),
   /** Always set (the gateway picks one when the client did not), so a redelivered job reproduces its text. */
   seed: z.number().int().nonnegative(),
   presencePenalty: z.number().min(-2).max(2),

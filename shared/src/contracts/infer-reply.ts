@@ -80,6 +80,8 @@ export const InferDone = z.object({
   v: z.literal(1),
   kind: z.literal("done"),
   finishReason: FinishReason,
+  /** Which of the job's `stop` strings ended the reply, when one did (Anthropic names it). */
+  stopSequence: z.string().optional(),
   usage: TokenUsage,
   timings: z.object({
     queuedMs: z.number().nonnegative(),

@@ -30,15 +30,16 @@ type ChoiceOutput =
 
 export type ChoiceEvent =
   | ChoiceOutput
-  | { kind: "finish"; index: number; seq: number; finishReason: FinishReason }
+  /** `stopSequence`: which of the job's stop strings ended the choice, when one did. */
+  | { kind: "finish"; index: number; seq: number; finishReason: FinishReason; stopSequence?: string | undefined }
   /** Every choice finished: the request's usage (the prompt once, the completions summed). */
   | { kind: "complete"; seq: number; usage: TokenUsage }
   | { kind: "error"; index: number; seq: number; error: ApiError };
 
 type PumpEvent =
-  | { kind: "accepted"; index: number; workerId: string }
+  | { kind: "accepted"; index: number; workerId: string; promptTokens: number }
   | ChoiceOutput
-  | { kind: "done"; index: number; seq: number; finishReason: FinishReason; usage: TokenUsage }
+  | { kind: "done"; index: number; seq: number; finishReason: FinishReason; stopSequence: string | undefined; usage: TokenUsage }
   | { kind: "error"; index: number; seq: number; error: ApiError }
   /** The choice's job is over: after done or error, or silently when the request was aborted. */
   | { kind: "ended"; index: number };
@@ -83,6 +84,8 @@ export class ChoiceCalls {
     firstWorkerId: string,
     /** Choices withdrawn before the first acceptance (the client was going away). */
     private readonly endedBefore: number,
+    /** The prompt's tokens, as the first worker to accept counted them. */
+    readonly promptTokens = 0,
   ) {
     this.workerIds.add(firstWorkerId);
   }
@@ -117,7 +120,7 @@ export class ChoiceCalls {
             usage.cachedTokens = Math.min(usage.cachedTokens ?? Infinity, event.usage.cachedTokens ?? 0);
             usage.completionTokens += event.usage.completionTokens;
             lastSeq = event.seq;
-            yield { kind: "finish", index: event.index, seq: event.seq, finishReason: event.finishReason };
+            yield { kind: "finish", index: event.index, seq: event.seq, finishReason: event.finishReason, stopSequence: event.stopSequence };
             break;
           case "error":
             yield event;
@@ -136,7 +139,7 @@ export class ChoiceCalls {
 
 /** Passes one accepted call's events on as choice `index`'s, each with its place in the reply stream. */
 async function relay(call: InferenceCall, index: number, queue: EventQueue): Promise<void> {
-  queue.push({ kind: "accepted", index, workerId: call.accepted.workerId });
+  queue.push({ kind: "accepted", index, workerId: call.accepted.workerId, promptTokens: call.accepted.promptTokens });
   for await (const event of call.events()) {
     // Read while the call waits at this event: the reply it came from.
     const seq = call.position;
@@ -144,7 +147,10 @@ async function relay(call: InferenceCall, index: number, queue: EventQueue): Pro
     else if (event.kind === "tool_call") {
       const { kind, ...piece } = event;
       queue.push({ kind, index, seq, call: piece });
-    } else if (event.kind === "done") queue.push({ kind: "done", index, seq, finishReason: event.done.finishReason, usage: event.done.usage });
+    } else if (event.kind === "done") {
+      const { finishReason, stopSequence, usage } = event.done;
+      queue.push({ kind: "done", index, seq, finishReason, stopSequence, usage });
+    }
     else queue.push({ kind: "error", index, seq, error: event.error });
   }
 }
@@ -158,7 +164,7 @@ export function followChoice(call: InferenceCall, abort: AbortController): Choic
   void relay(call, 0, queue)
     .catch((err: unknown) => queue.push({ kind: "error", index: 0, seq: call.position, error: err instanceof ApiError ? err : internalError(undefined, err) }))
     .finally(() => queue.push({ kind: "ended", index: 0 }));
-  return new ChoiceCalls(1, queue, abort, call.accepted.workerId, 0);
+  return new ChoiceCalls(1, queue, abort, call.accepted.workerId, 0, call.accepted.promptTokens);
 }
 
 /**
@@ -200,7 +206,7 @@ export async function submitChoices(inference: InferenceClient, req: ChoicesRequ
   // Before any acceptance a choice can only be accepted, refused, or withdrawn (client gone).
   for (let ended = 0; ended < n; ) {
     const first = await queue.next();
-    if (first.kind === "accepted") return new ChoiceCalls(n, queue, abort, first.workerId, ended);
+    if (first.kind === "accepted") return new ChoiceCalls(n, queue, abort, first.workerId, ended, first.promptTokens);
     if (first.kind === "error") {
       abort.abort();
       throw first.error;

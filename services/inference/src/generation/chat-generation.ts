@@ -21,6 +21,8 @@ interface ChatGenerationOptions {
 
 interface ChatGenerationResult {
   finishReason: FinishReason;
+  /** The request's stop string that ended the reply, if one did. */
+  stopSequence: string | undefined;
   completionTokens: number;
   firstTokenAt: number | undefined;
 }
@@ -35,6 +37,7 @@ function samplingOptions(sampling: Sampling) {
   return {
     temperature: sampling.temperature,
     topP: sampling.topP,
+    ...(sampling.topK !== undefined ? { topK: sampling.topK } : {}),
     seed: sampling.seed,
     // OpenAI semantics: no multiplicative repeat penalty, only presence/frequency when asked.
     repeatPenalty: penalize
@@ -122,5 +125,5 @@ export async function generateChat(served: ServedModel, sequence: LlamaContextSe
   channels.flush();
   const finishReason: FinishReason =
     calls.calls > 0 && stopReason === "functionCalls" ? "tool_calls" : channels.stopped ? "stop" : (FINISH_BY_STOP_REASON[stopReason] ?? "stop");
-  return { finishReason, completionTokens: sequence.tokenMeter.usedOutputTokens - outputBefore, firstTokenAt };
+  return { finishReason, stopSequence: channels.stopSequence, completionTokens: sequence.tokenMeter.usedOutputTokens - outputBefore, firstTokenAt };
 }

@@ -46,6 +46,8 @@ export type GenerationJob = Pick<InferJob, "input" | "sampling" | "format" | "to
 
 export interface GenerationResult {
   finishReason: FinishReason;
+  /** Which of the job's `stop` strings ended the reply, when one did. */
+  stopSequence?: string | undefined;
   usage: TokenUsage;
   promptMs: number;
   generateMs: number;
@@ -163,7 +165,9 @@ export async function generate(
       signal: callbacks.signal,
       onText: callbacks.onText,
     });
-    return resultOf(res.stopReason, promptTokens, cachedTokens, res.completionTokens, startedAt, res.firstTokenAt);
+    // The template's and the grammar's stop texts end a reply too; only the request's are named.
+    const stopSequence = res.stopText !== undefined && sampling.stop.includes(res.stopText) ? res.stopText : undefined;
+    return { ...resultOf(res.stopReason, promptTokens, cachedTokens, res.completionTokens, startedAt, res.firstTokenAt), stopSequence };
   }
   // A chat the plain loop cannot run (function calling, thought segments, templates that decide
   // by the reply's start). LlamaChat keeps the same prefix the cache was trimmed to above.
@@ -181,5 +185,5 @@ export async function generate(
     onReasoning: callbacks.onReasoning,
     onToolCall: callbacks.onToolCall,
   });
-  return resultOf(res.finishReason, promptTokens, cachedTokens, res.completionTokens, startedAt, res.firstTokenAt);
+  return { ...resultOf(res.finishReason, promptTokens, cachedTokens, res.completionTokens, startedAt, res.firstTokenAt), stopSequence: res.stopSequence };
 }

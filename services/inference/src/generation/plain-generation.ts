@@ -40,6 +40,8 @@ interface PlainGenerationOptions {
 
 interface PlainGenerationResult {
   stopReason: "stop" | "length" | "cancelled";
+  /** The text of `stops.texts` that ended the reply, if one did. */
+  stopText?: string | undefined;
   completionTokens: number;
   firstTokenAt: number | undefined;
 }
@@ -116,6 +118,7 @@ export async function generatePlain(
   const evaluateOptions = {
     temperature: sampling.temperature,
     topP: sampling.topP,
+    ...(sampling.topK !== undefined ? { topK: sampling.topK } : {}),
     seed: sampling.seed,
     // A new state per reply: it tracks how far into the grammar this reply has come.
     grammarEvaluationState: opts.grammar ? new LlamaGrammarEvaluationState({ model, grammar: opts.grammar }) : undefined,
@@ -176,5 +179,5 @@ export async function generatePlain(
   } else if (rest) {
     opts.onText(rest);
   }
-  return { stopReason, completionTokens: generated.length, firstTokenAt };
+  return { stopReason, stopText: matcher.matched, completionTokens: generated.length, firstTokenAt };
 }

@@ -42,6 +42,11 @@ export class ReplyChannels {
     return this.stops.stopped;
   }
 
+  /** The stop string that ended the reply, if one did. */
+  get stopSequence(): string | undefined {
+    return this.stops.matched;
+  }
+
   push(chunk: LlamaChatResponseChunk): void {
     if (chunk.type !== "segment" || chunk.segmentType !== "thought") {
       this.text(chunk.text);

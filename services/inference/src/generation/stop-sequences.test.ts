@@ -37,4 +37,12 @@ describe("StopSequenceMatcher", () => {
     expect(m.push("more")).toBe("");
     expect(m.stopped).toBe(true);
   });
+
+  it("names the stop string that ended the text: the earliest found, none before", () => {
+    const m = new StopSequenceMatcher(["little", "was"]);
+    expect(m.push(", there w")).toBe(", there ");
+    expect(m.matched).toBeUndefined();
+    expect(m.push("as a little")).toBe("");
+    expect(m.matched).toBe("was");
+  });
 });

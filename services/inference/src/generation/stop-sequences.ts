@@ -9,6 +9,8 @@ export class StopSequenceMatcher {
   private pending = "";
   private readonly longest: number;
   stopped = false;
+  /** The stop string that ended the text, once one did. */
+  matched: string | undefined;
 
   constructor(private readonly stops: readonly string[]) {
     this.longest = stops.reduce((max, s) => Math.max(max, s.length), 0);
@@ -22,7 +24,10 @@ export class StopSequenceMatcher {
     let cut = -1;
     for (const stop of this.stops) {
       const at = this.pending.indexOf(stop);
-      if (at !== -1 && (cut === -1 || at < cut)) cut = at;
+      if (at !== -1 && (cut === -1 || at < cut)) {
+        cut = at;
+        this.matched = stop;
+      }
     }
     if (cut !== -1) {
       this.stopped = true;

@@ -71,6 +71,7 @@ export async function runJob(msg: JobMessage, deps: RunJobDeps): Promise<void> {
       });
       reply.done({
         finishReason: result.finishReason,
+        ...(result.stopSequence !== undefined ? { stopSequence: result.stopSequence } : {}),
         usage: result.usage,
         timings: { queuedMs, promptMs: result.promptMs, generateMs: result.generateMs },
       });
