@@ -3,6 +3,8 @@ import { createNodeWebSocket, type NodeWebSocket } from "@hono/node-ws";
 import { natsNames } from "@lantern/shared/contracts";
 import { ApiError, ClientGoneError } from "./errors/api-error.js";
 import { renderError, toApiError } from "./errors/render-error.js";
+import { isAnthropicPath, renderAnthropicError } from "./errors/anthropic-error.js";
+import { anthropicMessagesRoutes } from "./http/anthropic-messages.js";
 import { chatCompletionsRoutes } from "./http/chat-completions.js";
 import { completionsRoutes } from "./http/completions.js";
 import { conversationsRoutes } from "./http/conversations.js";
@@ -84,6 +86,7 @@ export function createApp(deps: GatewayDeps): GatewayApp {
   app.route("/", metricsRoutes(deps));
   app.route("/v1", chatCompletionsRoutes(deps));
   app.route("/v1", completionsRoutes(deps));
+  app.route("/v1", anthropicMessagesRoutes(deps));
   app.route("/v1", responsesRoutes(deps));
   app.route("/v1", modelsRoutes(deps));
   app.route("/v1", embeddingsRoutes(deps));
@@ -99,7 +102,7 @@ export function createApp(deps: GatewayDeps): GatewayApp {
   app.notFound((c) => {
     const unknownUrl = new ApiError(404, "invalid_request_error", `Unknown request URL: ${c.req.method} ${c.req.path}.`, { code: "unknown_url" });
     c.get("ledger")?.failed(unknownUrl);
-    return renderError(unknownUrl, c);
+    return isAnthropicPath(c.req.path) ? renderAnthropicError(unknownUrl, c) : renderError(unknownUrl, c);
   });
   app.onError((err, c) => {
     if (err instanceof ClientGoneError) {
@@ -109,7 +112,8 @@ export function createApp(deps: GatewayDeps): GatewayApp {
     const apiError = toApiError(err);
     c.get("ledger")?.failed(apiError);
     if (apiError.status >= 500) log.error({ err, requestId: c.get("requestId") }, "request failed");
-    return renderError(apiError, c);
+    // Anthropic's clients read errors in Anthropic's shape, the edge's refusals included.
+    return isAnthropicPath(c.req.path) ? renderAnthropicError(apiError, c) : renderError(apiError, c);
   });
   return { app, sockets, monitor };
 }

@@ -26,3 +26,4 @@ export * from "./stream-record.js";
 export * from "./prefix-holdings.js";
 export * from "./output-constraints.js";
 export * from "./tokens.js";
+export * from "./anthropic-messages.js";

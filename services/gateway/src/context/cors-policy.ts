@@ -16,7 +16,8 @@ export function corsPolicy(origins: string): MiddlewareHandler | undefined {
   return cors({
     origin: allowed.includes("*") ? "*" : allowed,
     allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
-    allowHeaders: ["Authorization", "Content-Type", "Last-Event-ID", "X-Priority", "X-Request-Id", HttpHeader.cache],
+    // Anthropic's SDKs send their key and version in headers of their own.
+    allowHeaders: ["Authorization", "X-Api-Key", "Anthropic-Version", "Anthropic-Beta", "Anthropic-Dangerous-Direct-Browser-Access", "Content-Type", "Last-Event-ID", "X-Priority", "X-Request-Id", HttpHeader.cache],
     exposeHeaders: [
       "X-Request-Id",
       "Retry-After",

@@ -23,6 +23,16 @@ export function bearerSecret(authorization: string | undefined): string | null {
   return match ? match[1]! : null;
 }
 
+/**
+ * The key a request presents, as an Authorization value: `Authorization: Bearer`, else Anthropic's
+ * `x-api-key` header (what Anthropic's SDKs send).
+ */
+export function presentedKey(authorization: string | undefined, apiKey: string | string[] | undefined): string | undefined {
+  if (authorization) return authorization;
+  const key = (Array.isArray(apiKey) ? apiKey[0] : apiKey)?.trim();
+  return key ? `Bearer ${key}` : undefined;
+}
+
 /** `allowedPaths` entries match exactly, or as a prefix when they end in `*`. */
 function pathAllowed(policy: KeyPolicy, path: string): boolean {
   if (policy.allowedPaths === null) return true;

@@ -4,7 +4,7 @@ import { refusalIsFinal, refusalMessage, type Refusal } from "@lantern/shared/li
 const invalidApiKey = (message: string) => new ApiError(401, "invalid_request_error", message, { code: "invalid_api_key" });
 
 export const missingApiKey = () =>
-  invalidApiKey("You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).");
+  invalidApiKey("You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or in an x-api-key header.");
 
 export const unknownApiKey = () => invalidApiKey("Incorrect API key provided.");
 

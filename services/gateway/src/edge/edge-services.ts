@@ -5,7 +5,7 @@ import type { ModelPrice, NatsNames } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import { ensureEdgeBuckets, ensureEventsStream, UsageOutbox } from "@lantern/shared/nats";
 import type { GatewayEnv } from "../context/gateway-env.js";
-import { authenticate, ensurePathAllowed, type Authenticated, type AuthMode } from "./caller-auth.js";
+import { authenticate, ensurePathAllowed, presentedKey, type Authenticated, type AuthMode } from "./caller-auth.js";
 import { KeyStore, LimitKeeper, PriceBook } from "@lantern/shared/limits";
 import { TrackedLedger, type RequestInfo } from "./tracked-ledger.js";
 import { setResponseHeader } from "../context/response-headers.js";
@@ -70,7 +70,8 @@ export class EdgeServices {
       const outgoing = c.env?.outgoing;
       outgoing?.once("close", () => ledger.finish(outgoing.writableFinished ? outgoing.statusCode : 499));
       // Node's own header object when there is one: c.req.header() builds the web Headers first.
-      const authorization = outgoing ? c.env.incoming.headers.authorization : c.req.header("authorization");
+      const headers = outgoing ? c.env.incoming.headers : { authorization: c.req.header("authorization"), "x-api-key": c.req.header("x-api-key") };
+      const authorization = presentedKey(headers.authorization, headers["x-api-key"]);
       const who = authenticate(this.keys, this.auth, authorization);
       ledger.identify(who);
       ensurePathAllowed(who, c.req.path);

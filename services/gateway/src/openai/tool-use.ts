@@ -9,17 +9,19 @@ interface ToolRequest {
   legacy: boolean;
 }
 
+/** Refuses, naming `param`, a schema of a function's arguments that the grammar cannot enforce. */
+export function checkParameters(parameters: Record<string, unknown>, param: string): void {
+  if (parameters.type !== "object") {
+    throw invalidRequest("The parameters of a function must be a JSON schema of type 'object'.", param, "unsupported_schema");
+  }
+  const problem = schemaProblem(parameters);
+  if (problem) throw invalidRequest(problem, param, "unsupported_schema");
+}
+
 /** Checks one function definition; `at` is its path in the request (`tools[0].function`). */
 function toolSpec(fn: FunctionDefinition, at: string): ToolSpec {
   const { parameters } = fn;
-  if (parameters !== undefined) {
-    const param = `${at}.parameters`;
-    if (parameters.type !== "object") {
-      throw invalidRequest("The parameters of a function must be a JSON schema of type 'object'.", param, "unsupported_schema");
-    }
-    const problem = schemaProblem(parameters);
-    if (problem) throw invalidRequest(problem, param, "unsupported_schema");
-  }
+  if (parameters !== undefined) checkParameters(parameters, `${at}.parameters`);
   return {
     name: fn.name,
     ...(fn.description ? { description: fn.description } : {}),

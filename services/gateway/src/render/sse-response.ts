@@ -72,16 +72,21 @@ export class SseResponse {
     return this.write(id === undefined ? `data: ${payload}\n\n` : `id: ${id}\ndata: ${payload}\n\n`);
   }
 
+  /** One event with a name (`event:`), as Anthropic's streams carry them. */
+  event(name: string, payload: string): Promise<void> {
+    return this.write(`event: ${name}\ndata: ${payload}\n\n`);
+  }
+
   comment(text: string): Promise<void> {
     return this.write(`: ${text}\n\n`);
   }
 
-  /** Ends the stream, with a last `data:` event in the same write when given. */
-  end(lastData?: string): void {
+  /** Ends the stream, with a last `data:` event (named `name`, when given) in the same write when given. */
+  end(lastData?: string, name?: string): void {
     if (this.closed) return;
     this.clearStall();
     if (lastData === undefined) this.res.end();
-    else this.res.end(`data: ${lastData}\n\n`);
+    else this.res.end(`${name === undefined ? "" : `event: ${name}\n`}data: ${lastData}\n\n`);
   }
 
   /**
@@ -89,9 +94,9 @@ export class SseResponse {
    * has not taken everything shortly after: a client that stopped reading holds nothing here.
    * Later writes are dropped.
    */
-  drop(lastData: string): void {
+  drop(lastData: string, name?: string): void {
     if (this.closed) return;
-    this.end(lastData);
+    this.end(lastData, name);
     this.dropped = true;
     const cut = setTimeout(() => this.res.destroy(), DROP_GRACE_MS);
     cut.unref();
