@@ -1,10 +1,12 @@
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect, RequestError, type NatsConnection } from "@nats-io/transport-node";
 import type { LlamaModel } from "node-llama-cpp";
 import type OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   decodeMessage,
   encodeMessage,
+  ModelControlReply,
+  ModelControlRequest,
   natsNames,
   toModelToken,
   TokensReply,
@@ -142,6 +144,21 @@ describe("tokens on a real model", () => {
     expect(garbled).toMatchObject({ ok: false, error: { code: "invalid_request" } });
     // The worker goes on answering.
     expect((await tokenize("Once")).tokens).toEqual(model.tokenize("Once"));
+  });
+});
+
+describe("a model's tokens subject", () => {
+  it("is answered from when the model loads until it unloads", async () => {
+    const control = async (request: ModelControlRequest) => {
+      const subject = natsNames(stack.nats.namespace).subjects.modelControl(worker.worker.workerId);
+      const reply = decodeMessage(ModelControlReply, (await nc.request(subject, encodeMessage(ModelControlRequest, request), { timeout: 10_000 })).data);
+      expect(reply.ok).toBe(true);
+    };
+    await control({ v: 1, op: "load", model: { name: "extra", file: "stories260K.gguf", slots: 1, contextSize: 256 } });
+    expect((await tokenize("Once", {}, "extra")).tokens).toEqual(model.tokenize("Once"));
+    await control({ v: 1, op: "unload", name: "extra" });
+    const gone = await tokenize("Once", {}, "extra").catch((err: unknown) => err);
+    expect(gone instanceof RequestError && gone.isNoResponders()).toBe(true);
   });
 });
 
