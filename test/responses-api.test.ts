@@ -37,6 +37,8 @@ beforeAll(async () => {
     startTestOrchestrator(stack.nats, { ORCHESTRATOR_TASK_CONCURRENCY: "0" }),
     stack.startWorker({ INFERENCE_SLOTS: "2" }),
   ]);
+  // The Qwen 3.5 template opens every reply in a thought segment: what the model writes first is its reasoning.
+  await stack.startWorker({ INFERENCE_MODELS: `${THINKER}=stories260K.gguf`, INFERENCE_CHAT_WRAPPER: "qwen3.5", INFERENCE_SLOTS: "1" });
   nc = await connect({ servers: stack.nats.url });
   up = await startOpenAiUpstream();
   kv = await openEdgeKv(stack.nats.url, stack.nats.namespace);
@@ -60,6 +62,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+const THINKER = "stories-thinker";
 const story = { model: BUNDLED_MODEL, input: "Once upon a time", max_output_tokens: 24, temperature: 0, seed: 11 } as const;
 const requestIdOf = (response: { id: string }) => `req_${response.id.slice("resp_".length)}`;
 
@@ -169,6 +172,19 @@ describe("/v1/responses", () => {
     await expect(bob.responses.retrieve(mine.id)).rejects.toMatchObject({ status: 404, error: { type: "not_found_error", code: "response_not_found" } });
     await expect(bob.responses.delete(mine.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     await expect(bob.responses.create({ ...story, previous_response_id: mine.id })).rejects.toMatchObject({ status: 404, param: "previous_response_id" });
+  });
+
+  it("returns thoughts as a reasoning item before the message, reasoning.effort setting the thought budget", async () => {
+    const ask = { model: THINKER, input: "Once upon a time", max_output_tokens: 90, temperature: 0, seed: 1, reasoning: { effort: "minimal" as const } };
+    const whole = await client.responses.create(ask);
+    expect(whole.output.map((item) => item.type)).toEqual(["reasoning", "message"]);
+    const thought = (whole.output[0] as OpenAI.Responses.ResponseReasoningItem).content![0]!;
+    expect(thought).toMatchObject({ type: "reasoning_text", text: expect.stringMatching(/\S/) });
+    expect(whole.output_text).not.toContain("think>");
+    const stream = client.responses.stream(ask);
+    let reasoning = "";
+    for await (const event of stream) if (event.type === "response.reasoning_text.delta") reasoning += event.delta;
+    expect(reasoning).toBe(thought.text);
   });
 
   it("asks a route's upstream in OpenAI chat's terms and answers its reply, whole or streamed, as a Response", async () => {
