@@ -32,7 +32,8 @@ beforeAll(async () => {
   nc = await connect({ servers: stack.nats.url });
   model = (await stack.startWorker()).worker.models[0]!.model;
   secret = await putKey("open");
-  await waitFor(async () => (await post("/tokenize", { content: "x" })).status === 200);
+  // Open until the gateway sees the first key: then a wrong one is refused.
+  await waitFor(async () => (await post("/tokenize", { content: "x" }, "sk-wrong")).status === 401);
 });
 afterAll(async () => {
   await synthetic?.stop();
@@ -77,6 +78,8 @@ describe("POST /tokenize and /detokenize (llama.cpp server's shapes)", () => {
 
   it("counts each request against the key's request limit, with a usage event of 0 tokens", async () => {
     const limited = await putKey("limited", { rateLimits: [{ kind: "requests", limit: 2, windowSeconds: 60 }] });
+    // Known to the gateway once its KV watch has it; listing models is not admitted, so it uses none of the limit.
+    await waitFor(async () => (await call(stack.baseUrl, "/v1/models", limited)).status === 200);
     const answers = await withinOneMinute(10, async () => [
       await post("/tokenize", { content: "Once" }, limited),
       await post("/detokenize", { tokens: [403] }, limited),
