@@ -119,6 +119,37 @@ describe("errors, as the SDK's typed errors", () => {
   });
 });
 
+describe("raw HTTP", () => {
+  const post = (body: unknown, headers: Record<string, string> = { "x-api-key": ctx.secret }) =>
+    fetch(`${ctx.stack.baseUrl}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "anthropic-version": "2023-06-01", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  const refusal = async (res: Response) => ({ status: res.status, body: (await res.json()) as { type: string; error: { type: string; message: string } } });
+
+  it("takes the key as Authorization: Bearer too, and ignores fields it does not know", async () => {
+    const res = await post({ ...story, max_tokens: 2, service_tier: "auto", container: null }, { authorization: `Bearer ${ctx.secret}` });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ type: "message", usage: { output_tokens: 2 } });
+  });
+
+  it("answers bad input with Anthropic's 400, naming the field", async () => {
+    const bad = await refusal(await post("{not json"));
+    expect(bad).toMatchObject({ status: 400, body: { type: "error", error: { type: "invalid_request_error" } } });
+    expect((await refusal(await post({ ...story, max_tokens: undefined }))).body.error.message).toContain("max_tokens");
+    expect((await refusal(await post({ ...story, messages: [{ role: "user", content: [{ type: "video", url: "x" }] }] }))).body.error.message).toContain("messages[0].content[0]");
+    const search = await refusal(await post({ ...story, tools: [{ type: "web_search_20250305", name: "web_search", max_uses: 2 }] }));
+    expect(search).toMatchObject({ status: 400, body: { error: { type: "invalid_request_error", message: expect.stringContaining("tools[0].type") } } });
+    expect((await refusal(await post({ ...story, top_k: -1 }))).body.error.message).toContain("top_k");
+  });
+
+  it("answers 403 permission_error for a key that may not use the path, 404 not_found_error for another method", async () => {
+    const chatOnly = await ctx.putKey({ allowedPaths: ["/v1/chat/*", "/v1/models*"] });
+    const denied = await ctx.clientWith(chatOnly).messages.create(story).catch((err: unknown) => err);
+    expect(denied).toBeInstanceOf(Anthropic.PermissionDeniedError);
+    expect(bodyOf(denied)).toMatchObject({ type: "error", error: { type: "permission_error" } });
+    const res = await fetch(`${ctx.stack.baseUrl}/v1/messages`, { headers: { "x-api-key": ctx.secret } });
+    expect(await refusal(res)).toMatchObject({ status: 404, body: { type: "error", error: { type: "not_found_error" } } });
+  });
+});
+
 describe("accounting and cancel", () => {
   it("a message's usage event counts its tokens like a chat completion's", async () => {
     const whole = await ctx.client.messages.create(story);

@@ -63,7 +63,8 @@ export class MessageAssembly {
   private readonly choice: ChoiceResult = { text: "", reasoning: "", toolCalls: [], finishReason: "stop", logprobs: undefined };
 
   constructor(
-    private readonly head: { id: string; model: string },
+    /** `omitThinking`: the client turned thinking off; what a template thinks regardless is left out. */
+    private readonly head: { id: string; model: string; omitThinking?: boolean | undefined },
     private readonly emit: (event: AnthropicStreamEvent) => void = () => {},
   ) {}
 
@@ -74,7 +75,7 @@ export class MessageAssembly {
   }
 
   thinking(text: string): void {
-    if (!text) return;
+    if (!text || this.head.omitThinking) return;
     const block = this.into({ type: "thinking" }, () => ({ type: "thinking", thinking: "", signature: "" }));
     if (block.type === "thinking") block.thinking += text;
     this.choice.reasoning += text;

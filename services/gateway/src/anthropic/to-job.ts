@@ -11,7 +11,7 @@ type Thinking = AnthropicCountTokensRequest["thinking"];
 function reasoningOf(thinking: Thinking): ReasoningOptions | undefined {
   if (!thinking) return undefined;
   if (thinking.type === "enabled") return { inline: false, maxTokens: thinking.budget_tokens };
-  // A template that opens every reply in a thought closes it at once.
+  // A template that opens every reply in a thought closes it after its first token (which the renderer leaves out).
   if (thinking.type === "disabled") return { inline: false, maxTokens: 0 };
   return { inline: false };
 }

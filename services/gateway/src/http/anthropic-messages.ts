@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { AnthropicCountTokensRequest } from "@lantern/shared/contracts";
+import { parseRequest } from "../anthropic/request-parsing.js";
 import { promptOf } from "../anthropic/to-job.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 import { readJsonObject } from "../context/read-body.js";
@@ -12,7 +13,7 @@ export function anthropicMessagesRoutes(deps: GatewayDeps) {
   return new Hono<GatewayEnv>()
     .post("/messages", async (c) => serveMessages(c, deps, await readJsonObject(c, deps.config)))
     .post("/messages/count_tokens", async (c) => {
-      const req = AnthropicCountTokensRequest.parse((await readJsonObject(c, deps.config)).object);
+      const req = parseRequest(AnthropicCountTokensRequest, (await readJsonObject(c, deps.config)).object);
       const { input, tools } = promptOf(req);
       const ledger = c.get("ledger");
       ledger.requestedModel(req.model);

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { AnthropicMessagesRequest } from "@lantern/shared/contracts";
+import { parseRequest } from "../anthropic/request-parsing.js";
 import { messagesJob } from "../anthropic/to-job.js";
 import { cacheDecision } from "../cache/cache-decision.js";
 import { clientGone } from "../context/cancel-signal.js";
@@ -20,12 +21,12 @@ const CACHE_SCOPE = "/messages";
  * is sent the OpenAI chat body of the same request; the cache keys on the body as sent.
  */
 export function serveMessages(c: Context<GatewayEnv>, deps: GatewayDeps, body: JsonObjectBody): Promise<Response> {
-  const req = AnthropicMessagesRequest.parse(body.object);
+  const req = parseRequest(AnthropicMessagesRequest, body.object);
   const { job, openAiBody } = messagesJob(req);
   const stream = req.stream === true;
   const cancel = clientGone(c);
   const requestId = c.get("requestId");
-  const renderer = new AnthropicRenderer(c, deps, { id: `msg_${requestId}`, model: req.model, stream }, cancel);
+  const renderer = new AnthropicRenderer(c, deps, { id: `msg_${requestId}`, model: req.model, stream, omitThinking: req.thinking?.type === "disabled" }, cancel);
   return serveGeneration(
     deps,
     {

@@ -22,6 +22,8 @@ interface AnthropicRendering {
   id: string;
   model: string;
   stream: boolean;
+  /** `thinking: disabled`: no thinking blocks, even from a template that opens every reply in a thought. */
+  omitThinking: boolean;
 }
 
 /**
@@ -46,7 +48,8 @@ export class AnthropicRenderer implements Renderer<Response> {
   }
 
   private assembly(out?: AnthropicSse): MessageAssembly {
-    return new MessageAssembly({ id: this.rendering.id, model: this.rendering.model }, out?.send);
+    const { id, model, omitThinking } = this.rendering;
+    return new MessageAssembly({ id, model, omitThinking }, out?.send);
   }
 
   private stream(): AnthropicSse {
