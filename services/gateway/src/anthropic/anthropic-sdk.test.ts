@@ -150,6 +150,24 @@ describe("raw HTTP", () => {
   });
 });
 
+describe("cache", () => {
+  it("a deterministic message is answered from the cache the second time, stop string and all, whole or streamed", async () => {
+    const caching = ctx.clientWith(await ctx.putKey({ cache: { ttlSeconds: 60 } }));
+    const text = textOf(await ctx.client.messages.create(story));
+    const word = ` ${text.split(" ").filter((w) => /^[a-z]{3,}$/.test(w))[0]!}`;
+    const params = { ...story, stop_sequences: [word] };
+    const first = await caching.messages.create(params).withResponse();
+    expect(first.response.headers.get("x-lantern-cache")).toBe("miss");
+    const again = await caching.messages.create(params).withResponse();
+    expect(again.response.headers.get("x-lantern-cache")).toBe("hit");
+    expect(again.data.content).toEqual(first.data.content);
+    expect(again.data).toMatchObject({ stop_reason: "stop_sequence", stop_sequence: word });
+    const streamed = await caching.messages.stream(params).finalMessage();
+    expect(streamed.content).toEqual(first.data.content);
+    expect(streamed.stop_sequence).toBe(word);
+  });
+});
+
 describe("accounting and cancel", () => {
   it("a message's usage event counts its tokens like a chat completion's", async () => {
     const whole = await ctx.client.messages.create(story);
