@@ -57,6 +57,13 @@ describe("messages.create and messages.stream", () => {
   });
 });
 
+describe("top_k", () => {
+  it("reaches the sampler: the single most likely token each time is greedy decoding, whatever the temperature", async () => {
+    const greedy = textOf(await ctx.client.messages.create(story));
+    expect(textOf(await ctx.client.messages.create({ ...story, temperature: 1, top_k: 1 }))).toBe(greedy);
+  });
+});
+
 const weather: Anthropic.Tool = {
   name: "get_weather",
   description: "The weather in a city",
