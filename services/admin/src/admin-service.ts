@@ -18,6 +18,7 @@ import { RouteStore } from "./model-routes/route-store.js";
 import { PriceStore } from "./prices/price-store.js";
 import { KvProjection, type ResyncReport } from "./projection/kv-projection.js";
 import { ProviderStore } from "./providers/provider-store.js";
+import { ensureFleetProviders } from "./providers/fleet-providers.js";
 import { pullsApi } from "./model-pulls/pulls-api.js";
 import { startModelRegistrar, type ModelRegistrar } from "./registry/model-registrar.js";
 import { registryApi } from "./registry/registry-api.js";
@@ -65,6 +66,7 @@ export async function startAdmin(config: AdminConfig, logger: Logger): Promise<R
       routes: new RouteStore(deps.db),
       prices: new PriceStore(deps.db),
     };
+    await ensureFleetProviders(stores.providers, config.ADMIN_FLEET_PROVIDERS);
     projection = new KvProjection(stores, () => ensureEdgeBuckets(nats.nc, names), logger.child({ component: "kv-projection" }));
     opened.push(() => projection.stop());
     await projection.start(config.ADMIN_RESYNC_INTERVAL_MS);

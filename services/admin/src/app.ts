@@ -16,6 +16,7 @@ import type { UsageStoreStatus } from "./usage/usage-store.js";
 import type { ModelRegistrarStatus } from "./registry/model-registrar.js";
 import { renderError, toApiError } from "./http/render-error.js";
 import { keysApi } from "./keys/keys-api.js";
+import { bricksllmApi } from "./compat/bricksllm/bricksllm-api.js";
 import type { KeyStore } from "./keys/key-store.js";
 import { routesApi } from "./model-routes/routes-api.js";
 import type { RouteStore } from "./model-routes/route-store.js";
@@ -82,6 +83,8 @@ export function createAdminApp(deps: AdminAppDeps): OpenAPIHono<AdminEnv> {
 
   if (deps.metrics) app.route("/", metricsRoute(deps.metrics.series.registry, deps.metrics.token));
   app.route("/", healthApi(deps.database, deps.nats, { usage: deps.usageStatus, registrar: deps.registrarStatus }));
+  // First of the API: it takes BricksLLM's requests on the paths it shares with Lantern's own routes.
+  app.route("/", bricksllmApi({ db: deps.database.db, keys: deps.stores.keys, providers: deps.stores.providers, projection: deps.projection }));
   app.route("/", keysApi(deps.stores.keys, deps.projection));
   app.route("/", providersApi(deps.stores.providers, deps.projection));
   app.route("/", routesApi(deps.stores.routes, deps.projection));

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { intVar, natsEnv, parseEnv } from "@lantern/shared/config";
+import { ProviderName } from "@lantern/shared/contracts";
 import { telemetryEnv } from "@lantern/shared/telemetry";
 import { assertBindAllowed } from "./bind-policy.js";
 
@@ -17,6 +18,16 @@ export const AdminConfig = z.object({
     .describe("a Postgres server; unset: embedded PGlite under `LANTERN_DATA_DIR/admin-db`"),
   LANTERN_DATA_DIR: z.string().default(join(process.cwd(), ".data")).describe("local state: the embedded database"),
   MODELS_DIR: z.string().default(join(process.cwd(), "models")).describe("where the GGUF model files the registry lists are"),
+  ADMIN_FLEET_PROVIDERS: z
+    .string()
+    .default("")
+    .transform((text) => text.split(",").map((name) => name.trim()).filter(Boolean))
+    .pipe(z.array(ProviderName))
+    .meta({
+      description:
+        "comma-separated provider names made at start (when missing) as the worker fleet under that name, e.g. `llama-cpp-root` for BricksLLM's `/api/custom/providers/llama-cpp-root/chat/completions` (`npm start` and the compose stack set it); empty: none",
+      defaultText: "empty",
+    }),
   ADMIN_RESYNC_INTERVAL_MS: intVar(300_000, { min: 1_000 }).describe(
     "how often the whole KV projection is rebuilt from Postgres (heals a missed write or a wiped NATS)",
   ),

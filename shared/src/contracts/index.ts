@@ -12,6 +12,7 @@ export * from "./model-control.js";
 export * from "./model-events.js";
 export * from "./key-policy.js";
 export * from "./admin-keys-api.js";
+export * from "./bricksllm.js";
 export * from "./providers.js";
 export * from "./usage-event.js";
 export * from "./cached-answer.js";

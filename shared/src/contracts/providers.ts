@@ -12,12 +12,13 @@ export const ProviderName = z
 /**
  * An OpenAI-compatible upstream (another llama-server, vLLM, OpenAI itself), projected by the admin
  * service into KV bucket `providers` under its name. `baseUrl` ends before `/chat/completions`
- * (e.g. `https://api.openai.com/v1`).
+ * (e.g. `https://api.openai.com/v1`); null names this platform's own worker fleet under another
+ * name (a BricksLLM custom provider such as `llama-cpp-root`), served like `/v1/chat/completions`.
  */
 export const ProviderSetting = z.object({
   v: z.literal(1),
   name: ProviderName,
-  baseUrl: z.url({ protocol: /^https?$/ }),
+  baseUrl: z.url({ protocol: /^https?$/ }).nullable(),
   /** Sent as `Authorization: Bearer`; null for upstreams without auth. */
   apiKey: z.string().nullable(),
   /** How long one upstream call may take before it counts as failed. */

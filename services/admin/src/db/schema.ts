@@ -31,7 +31,8 @@ export const apiKeys = pgTable(
 /** OpenAI-compatible upstreams. The secret is stored as given: protect the database like the upstream's own console. */
 export const providerSettings = pgTable("provider_settings", {
   name: text("name").primaryKey(),
-  baseUrl: text("base_url").notNull(),
+  // Null: the worker fleet under this name (see ProviderSetting).
+  baseUrl: text("base_url"),
   apiKey: text("api_key"),
   timeoutMs: integer("timeout_ms").notNull(),
   createdAt: createdAt(),

@@ -16,8 +16,11 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 export class KeyStore {
   constructor(private readonly db: AdminDb) {}
 
-  /** Stores the key's hash and returns the row with the secret, which is never retrievable again. */
-  async create(input: KeyCreate): Promise<{ row: KeyRow; secret: string }> {
+  /**
+   * Stores the key's hash and returns the row with the secret, which is never retrievable again.
+   * `id`: the key's id instead of a generated one (a BricksLLM client's `keyId`).
+   */
+  async create(input: KeyCreate, id = `key_${randomBytes(12).toString("base64url")}`): Promise<{ row: KeyRow; secret: string }> {
     const secret = input.key ?? newKeySecret();
     const keyHash = hashApiKey(secret);
     const existing = await this.db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.keyHash, keyHash));
@@ -26,7 +29,7 @@ export class KeyStore {
       const [row] = await this.db
         .insert(apiKeys)
         .values({
-          id: `key_${randomBytes(12).toString("base64url")}`,
+          id,
           name: input.name,
           tags: input.tags,
           keyHash,

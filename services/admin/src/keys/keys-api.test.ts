@@ -34,7 +34,8 @@ describe.each<DatabaseKind>(["postgres"])("key lifecycle over HTTP (%s)", (kind)
     const fetched = await t.call("GET", `${KEYS}/${id}`);
     expect(fetched.status).toBe(200);
     expect(fetched.body).toMatchObject({ id, name: "team-a", tags: ["team-a", "prod"], revoked: false });
-    const listed = await t.call("GET", `${KEYS}?tag=prod`);
+    // With a Lantern parameter: `?tag=` alone is BricksLLM's list (compat/bricksllm/dispatch.ts).
+    const listed = await t.call("GET", `${KEYS}?tag=prod&limit=10`);
     expect(listed.body.data.map((k: { id: string }) => k.id)).toEqual([id]);
     for (const view of [fetched.body, listed.body.data[0]]) {
       const text = JSON.stringify(view);
@@ -87,9 +88,10 @@ describe.each<DatabaseKind>(["postgres"])("key lifecycle over HTTP (%s)", (kind)
     expect(revoked.body.data.map((k: { id: string }) => k.id)).toContain(other.body.id);
     expect(revoked.body.data.every((k: { revoked: boolean }) => k.revoked)).toBe(true);
     // A misspelt filter is refused, not ignored: ignored, it would list every key.
-    const misspelt = await t.call("GET", `${KEYS}?tags=prod`);
+    // (`tags` is BricksLLM's filter: compat/bricksllm/dispatch.ts.)
+    const misspelt = await t.call("GET", `${KEYS}?tagz=prod`);
     expect(misspelt.status).toBe(400);
-    expect(misspelt.body.error).toMatchObject({ message: "Unknown query parameter 'tags'.", param: "tags", code: "unknown_parameter" });
+    expect(misspelt.body.error).toMatchObject({ message: "Unknown query parameter 'tagz'.", param: "tagz", code: "unknown_parameter" });
   });
 
   it("names a field left out as missing, and one of the wrong type as invalid", async () => {

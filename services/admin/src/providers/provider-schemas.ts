@@ -6,7 +6,8 @@ const Timestamp = z.iso.datetime({ offset: true });
 const BaseUrl = z
   .url({ protocol: /^https?$/, error: "baseUrl must be an http(s) URL" })
   .transform((u) => u.replace(/\/+$/, ""))
-  .openapi({ example: "https://api.openai.com/v1", description: "Ends before `/chat/completions`." });
+  .nullable()
+  .openapi({ example: "https://api.openai.com/v1", description: "Ends before `/chat/completions`; null: the worker fleet under this provider's name." });
 const ApiKey = z.string().min(1).max(4096).nullable().openapi({ description: "Write-only: sent upstream as a bearer token, never returned." });
 const TimeoutMs = z.number().int().positive().max(600_000);
 
@@ -26,7 +27,7 @@ export type ProviderUpdate = z.output<typeof ProviderUpdate>;
 export const ProviderView = z
   .object({
     name: z.string(),
-    baseUrl: z.string(),
+    baseUrl: z.string().nullable(),
     hasApiKey: z.boolean(),
     timeoutMs: z.number().int(),
     createdAt: Timestamp,

@@ -33,10 +33,17 @@ export function presentedKey(authorization: string | undefined, apiKey: string |
   return key ? `Bearer ${key}` : undefined;
 }
 
-/** `allowedPaths` entries match exactly, or as a prefix when they end in `*`. */
+const CUSTOM_PROVIDER_PATH = /^\/api\/custom\/providers\/[^/]+(\/.+)$/;
+
+/**
+ * `allowedPaths` entries match exactly, or as a prefix when they end in `*`. A custom provider's
+ * call also matches by its path below the provider (`/chat/completions`), as BricksLLM keys name it.
+ */
 function pathAllowed(policy: KeyPolicy, path: string): boolean {
   if (policy.allowedPaths === null) return true;
-  return policy.allowedPaths.some((allowed) => (allowed.endsWith("*") ? path.startsWith(allowed.slice(0, -1)) : path === allowed));
+  const below = CUSTOM_PROVIDER_PATH.exec(path)?.[1];
+  const matches = (candidate: string, allowed: string) => (allowed.endsWith("*") ? candidate.startsWith(allowed.slice(0, -1)) : candidate === allowed);
+  return policy.allowedPaths.some((allowed) => matches(path, allowed) || (below !== undefined && matches(below, allowed)));
 }
 
 export function modelAllowed(policy: KeyPolicy | null, model: string): boolean {

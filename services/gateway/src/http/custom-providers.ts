@@ -13,12 +13,27 @@ import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 import { readJsonObject } from "../context/read-body.js";
 import { setResponseHeader } from "../context/response-headers.js";
+import type { JsonObjectBody } from "../context/read-body.js";
+import { serveChatBody } from "./chat-over-http.js";
 
 const positiveInt = (value: unknown): number | undefined =>
   typeof value === "number" && Number.isInteger(value) && value > 0 ? value : undefined;
 
 /**
- * `POST /api/custom/providers/:name/chat/completions`: the body goes to the provider as the
+ * A body for the fleet without a model names the fleet's only one: the provider stands in for a
+ * llama.cpp server, which serves one model, so its clients often send none.
+ */
+function withFleetModel(deps: GatewayDeps, body: JsonObjectBody): JsonObjectBody {
+  if (body.object.model !== undefined) return body;
+  const served = deps.registry.servedModels();
+  if (served.length !== 1) return body;
+  const object = { ...body.object, model: served[0]!.name };
+  return { object, text: JSON.stringify(object) };
+}
+
+/**
+ * `POST /api/custom/providers/:name/chat/completions`: a provider without a base URL is the worker
+ * fleet, and the call is served as `/v1/chat/completions` is. Otherwise the body goes to the provider as the
  * client sent it (plus the usage chunk request for streams), with the provider's key instead of
  * the client's; the answer, streamed or not, comes back as the provider gave it. With room in the
  * key's limits the call starts while the admission is decided; its answer waits for it.
@@ -29,6 +44,7 @@ export function customProviderRoutes(deps: GatewayDeps) {
     const provider = deps.providers.get(name);
     if (!provider) throw providerNotFound(name);
     const body = await readJsonObject(c, deps.config);
+    if (provider.baseUrl === null) return serveChatBody(c, deps, withFleetModel(deps, body));
     const request = proxiedRequest("/chat/completions", body);
     const model = typeof body.object.model === "string" ? body.object.model : "";
     const decision = cacheDecision(c, {

@@ -72,6 +72,8 @@ export class UpstreamClient {
   private targetOf(provider: ProviderSetting): UpstreamTarget {
     let target = this.targets.get(provider);
     if (!target) {
+      // Callers serve a provider without a base URL on the fleet; reaching here is a bug.
+      if (provider.baseUrl === null) throw new Error(`provider '${provider.name}' is the worker fleet, not an upstream`);
       const url = new URL(provider.baseUrl);
       const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json, text/event-stream" };
       if (provider.apiKey) headers.authorization = `Bearer ${provider.apiKey}`;

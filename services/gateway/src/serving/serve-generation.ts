@@ -88,7 +88,10 @@ async function walkRoute<R>(
       gen.ledger.servedBy({ model: step.model });
       let failure: ApiError | UpstreamRefusal;
       try {
-        if (step.provider === LOCAL_PROVIDER) return await fleetStep(deps, gen, renderer, step, delivery(LOCAL_PROVIDER, step.model, true));
+        // A provider without a base URL is the fleet under another name (a BricksLLM custom provider).
+        if (step.provider === LOCAL_PROVIDER || deps.providers.get(step.provider)?.baseUrl === null) {
+          return await fleetStep(deps, gen, renderer, step, delivery(LOCAL_PROVIDER, step.model, true));
+        }
         const outcome = await upstreamStep(deps, gen, renderer, step, (provider) => delivery(provider, step.model, true));
         if (outcome.kind === "served") return outcome.result;
         failure = outcome.refusal;

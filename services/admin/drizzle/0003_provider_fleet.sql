@@ -1,0 +1,1 @@
+ALTER TABLE "provider_settings" ALTER COLUMN "base_url" DROP NOT NULL;
