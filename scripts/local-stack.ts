@@ -105,6 +105,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
             ADMIN_HOST: opts.admin.host,
             ADMIN_PORT: String(opts.admin.port),
             LANTERN_DATA_DIR: opts.admin.dataDir,
+            // BricksLLM's custom provider of the local model, so its clients' calls reach the fleet.
+            ADMIN_FLEET_PROVIDERS: process.env.ADMIN_FLEET_PROVIDERS ?? "llama-cpp-root",
           }),
         ]
       : []),
