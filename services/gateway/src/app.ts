@@ -29,6 +29,14 @@ import { webPageRoutes } from "./http/web-pages.js";
 import { chatSocketRoutes } from "./ws/chat-socket.js";
 import { MonitorHub } from "./ws/monitor-hub.js";
 import { monitorSocketRoutes } from "./ws/monitor-socket.js";
+import { isSopPath, renderSopError } from "./compat/sop/sop-errors.js";
+import { SopFleetLog } from "./compat/sop/sop-fleet-log.js";
+import { sopDocsRoutes } from "./http/sop-docs.js";
+import { sopEmbeddingsRoutes } from "./http/sop-embeddings.js";
+import { sopModelsRoutes } from "./http/sop-models.js";
+import { sopMonitorRoutes } from "./http/sop-monitor.js";
+import { sopTasksRoutes } from "./http/sop-tasks.js";
+import { sopMonitorSocketRoutes } from "./ws/sop-monitor-socket.js";
 import { httpTelemetry } from "@lantern/shared/telemetry";
 
 interface GatewayApp {
@@ -76,6 +84,11 @@ export function createApp(deps: GatewayDeps): GatewayApp {
   // Before the edge middleware: a socket's upgrade is no request of its own; each chat on it is accounted for apart.
   app.route("/v1/ws", chatSocketRoutes(deps, sockets.upgradeWebSocket));
   app.route("/v1/ws", monitorSocketRoutes(deps, monitor, sockets.upgradeWebSocket));
+  // The SOP executor's monitor (socket, HTTP) and API docs: fleet views like /fleet, outside the ledger (logs need the admin token).
+  const sopLog = new SopFleetLog(monitor);
+  app.route("/", sopMonitorSocketRoutes(deps, monitor, sopLog, sockets.upgradeWebSocket));
+  app.route("/api/v1", sopMonitorRoutes(deps, sopLog));
+  app.route("/", sopDocsRoutes());
   // Also before it: a resumed stream is accounted for as the request that started it.
   app.route("/v1", streamResumeRoutes(deps));
   for (const path of ["/v1/chat/completions", "/v1/completions"]) app.use(path, resumeOnLastEventId(deps));
@@ -94,7 +107,10 @@ export function createApp(deps: GatewayDeps): GatewayApp {
   // llama.cpp server's paths, and the same under /v1 for clients that prefix everything.
   for (const base of ["/", "/v1"]) app.route(base, tokensRoutes(deps));
   app.route("/api/custom", customProviderRoutes(deps));
+  app.route("/api/v1", sopTasksRoutes(deps));
   app.route("/api/v1", tasksRoutes(deps));
+  app.route("/api/v1", sopModelsRoutes(deps));
+  app.route("/api/v1", sopEmbeddingsRoutes(deps));
   app.route("/api/v1", conversationsRoutes(deps));
   app.route("/", adminProxyRoutes(deps.config.GATEWAY_ADMIN_URL));
   app.route("/", webPageRoutes(deps.config.GATEWAY_WEB_DIR));
@@ -102,6 +118,7 @@ export function createApp(deps: GatewayDeps): GatewayApp {
   app.notFound((c) => {
     const unknownUrl = new ApiError(404, "invalid_request_error", `Unknown request URL: ${c.req.method} ${c.req.path}.`, { code: "unknown_url" });
     c.get("ledger")?.failed(unknownUrl);
+    if (isSopPath(c.req.path)) return renderSopError(unknownUrl, c);
     return isAnthropicPath(c.req.path) ? renderAnthropicError(unknownUrl, c) : renderError(unknownUrl, c);
   });
   app.onError((err, c) => {
@@ -113,6 +130,7 @@ export function createApp(deps: GatewayDeps): GatewayApp {
     c.get("ledger")?.failed(apiError);
     if (apiError.status >= 500) log.error({ err, requestId: c.get("requestId") }, "request failed");
     // Anthropic's clients read errors in Anthropic's shape, the edge's refusals included.
+    if (isSopPath(c.req.path)) return renderSopError(apiError, c);
     return isAnthropicPath(c.req.path) ? renderAnthropicError(apiError, c) : renderError(apiError, c);
   });
   return { app, sockets, monitor };

@@ -66,6 +66,9 @@ export const GatewayConfig = z.object({
   GATEWAY_ADMIN_URL: z
     .preprocess((v) => (v === "" ? undefined : v), z.url().optional())
     .describe("the admin service, for the web app's keys page (`/admin/api/key-management/*` is forwarded there); unset: not forwarded"),
+  GATEWAY_ADMIN_TOKEN: z
+    .preprocess((v) => (v === "" ? undefined : v), z.string().min(16).optional())
+    .describe("the admin service's ADMIN_TOKEN, which the SOP-compatible `/api/v1/monitor/logs` requires as a bearer token; unset: those logs answer only callers on this machine"),
   GATEWAY_MONITOR_STATS_MS: intVar(1_000, { min: 100 }).describe("how often monitor sockets get worker and queue stats"),
   GATEWAY_PROCESSES: z
     .preprocess((v) => (v === "auto" ? availableParallelism() : v), intVar(1, { min: 1, max: 256 }))

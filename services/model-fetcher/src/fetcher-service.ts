@@ -13,6 +13,7 @@ import { runPull, type PullContext } from "./pull/run-pull.js";
 import { ensureFetcherConsumer, PULL_ACK_WAIT_MS } from "./queue/fetcher-consumer.js";
 import { decodePullCommand } from "./queue/pull-command-decoder.js";
 import { seedModelsDir } from "./seed/seed-models-dir.js";
+import { answerPresetRequests } from "./presets/preset-responder.js";
 
 export interface ModelFetcher {
   readonly id: string;
@@ -131,6 +132,7 @@ export async function startModelFetcher(opts: StartModelFetcherOptions): Promise
     }
   };
 
+  const presets = answerPresetRequests(nc, names, logger);
   const running = run();
   logger.info({ durable, modelsDir: config.MODELS_DIR, endpoint: config.HF_ENDPOINT, concurrency: config.FETCHER_CONCURRENCY }, "model fetcher started");
 
@@ -138,6 +140,7 @@ export async function startModelFetcher(opts: StartModelFetcherOptions): Promise
     id: config.FETCHER_ID,
     async stop() {
       abort.abort();
+      presets.unsubscribe();
       slotFreed?.();
       await running;
       await Promise.all(inFlight);

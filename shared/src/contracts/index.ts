@@ -17,6 +17,8 @@ export * from "./providers.js";
 export * from "./usage-event.js";
 export * from "./cached-answer.js";
 export * from "./model-pull.js";
+export * from "./model-presets.js";
+export * from "./sop-executor.js";
 export * from "./pipelines.js";
 export * from "./tasks.js";
 export * from "./conversations.js";

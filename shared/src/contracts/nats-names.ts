@@ -111,6 +111,8 @@ export function natsNames(namespace = "") {
       },
       modelPullEventsAll: subject("events.model.pull.*"),
       modelRemoved: subject("events.model.removed"),
+      /** Request/reply: the preset catalogue of the running fetchers (queue group `fetchers`). */
+      modelPresets: subject("fetcher.presets"),
       /** One UsageEvent per request at the edge. */
       usageEvent: subject("events.usage"),
       /** `events.model.loaded`, `events.model.unloaded`, `events.model.load_failed`. */
@@ -168,6 +170,8 @@ export function natsNames(namespace = "") {
       orchestrators: "orchestrators",
       /** Every worker serving a model answers its tokens requests in this group: one answers each. */
       tokenizers: "tokenizers",
+      /** Every fetcher answers preset requests in this group: one answers each. */
+      fetchers: "fetchers",
     },
   } as const;
 }

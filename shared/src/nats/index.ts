@@ -7,3 +7,4 @@ export * from "./server-urls.js";
 export * from "./bounded.js";
 export * from "./usage-outbox.js";
 export * from "./kv-mirror.js";
+export * from "./pull-queue.js";

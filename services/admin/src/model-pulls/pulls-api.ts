@@ -7,7 +7,7 @@ import type { AdminDeps } from "../admin-deps.js";
 import { toApiError } from "../http/render-error.js";
 import { ADMIN_SECURITY, adminRouter, errors, json, jsonBody } from "../http/admin-router.js";
 import { PullAccepted, PullIdParam, PullRequestBody, pullEventStream, pullTargetOf } from "./pull-schemas.js";
-import { newPullId, pullQueue } from "./pull-queue.js";
+import { newPullId, pullQueue } from "@lantern/shared/nats";
 import { openPullEvents, pullExists } from "./pull-events.js";
 
 const pullRoute = createRoute({

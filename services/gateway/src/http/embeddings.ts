@@ -11,7 +11,7 @@ import { clientGoneSignal } from "../context/cancel-signal.js";
 import { ensureServed } from "../serving/admission.js";
 import { setResponseHeader } from "../context/response-headers.js";
 
-interface EmbedRequest {
+export interface EmbedRequest {
   model: string;
   items: EmbedItem[];
   single: boolean;
@@ -25,7 +25,7 @@ function embedInputSize(items: EmbedItem[]): number {
 }
 
 /** Runs one embed job through the INFER queue: its vectors in input order and the tokens it read. */
-async function embedOnWorker(c: Context<GatewayEnv>, deps: GatewayDeps, req: EmbedRequest) {
+export async function embedOnWorker(c: Context<GatewayEnv>, deps: GatewayDeps, req: EmbedRequest) {
   const priority = requestPriority(c, req.priority);
   const ledger = c.get("ledger");
   ledger.requestedModel(req.model);

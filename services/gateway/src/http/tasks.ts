@@ -16,7 +16,9 @@ import { invalidRequest, modelNotFound } from "../errors/api-error.js";
 import { OrchestratorClient } from "../pipelines/orchestrator-client.js";
 import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
-import { readJsonBody } from "../context/read-body.js";
+import { readJsonObject } from "../context/read-body.js";
+import { isSopTaskBody } from "../compat/sop/sop-task-shapes.js";
+import { sopTasks } from "../compat/sop/sop-tasks.js";
 import { setResponseHeader } from "../context/response-headers.js";
 
 const ORCHESTRATOR_TIMEOUT_MS = 10_000;
@@ -33,10 +35,14 @@ export function tasksRoutes(deps: GatewayDeps) {
   const orchestrator = new OrchestratorClient(deps.nats.nc, names, ORCHESTRATOR_TIMEOUT_MS);
   const subject = (op: TaskOp) => names.subjects.orchestratorTasks(op);
   const byId = (c: Context<GatewayEnv>) => ({ v: 1 as const, owner: ownerOf(c), taskId: c.req.param("id")! });
+  const sop = sopTasks(deps);
 
   return new Hono<GatewayEnv>()
     .post("/tasks", async (c) => {
-      const body = await readJsonBody(c, TaskCreateBody, deps.config);
+      const { object } = await readJsonObject(c, deps.config);
+      // The SOP executor's body (numeric priority, sampling fields at the top) is served by its compatibility surface.
+      if (isSopTaskBody(object)) return sop.create(c, object);
+      const body = TaskCreateBody.parse(object);
       // A model no worker ever served is refused now; a known one waits for a worker like any job.
       if (body.model !== undefined && !deps.registry.knowsModel(body.model)) throw modelNotFound(body.model);
       if (body.model !== undefined) c.get("ledger").requestedModel(body.model);

@@ -1,25 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { HubRepo, HubRevision, RepoFilePath, Sha256Hex } from "@lantern/shared/contracts";
+import { ModelPreset } from "@lantern/shared/contracts";
 import { nearNames } from "@lantern/shared/model-files";
-
-const ModelPreset = z.strictObject({
-  /** What `pnpm models pull <name>` takes. */
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "must be lowercase letters, digits, '.', '_' or '-'"),
-  repo: HubRepo,
-  file: RepoFilePath.refine((file) => file.toLowerCase().endsWith(".gguf"), "must be a .gguf file"),
-  revision: HubRevision,
-  /** Expected digest; null: the hub's LFS digest is trusted instead. */
-  sha256: Sha256Hex.nullable(),
-  /** About how big the download is, for choosing; the hub's reported size is what the download checks. */
-  sizeBytes: z.number().int().positive(),
-  contextLength: z.number().int().positive().nullable(),
-  notes: z.string(),
-  /** True only when the digest was checked against the real file here, not copied from elsewhere. */
-  digestVerified: z.boolean().default(false),
-});
-type ModelPreset = z.output<typeof ModelPreset>;
 
 const PresetCatalogue = z
   .strictObject({ v: z.literal(1), presets: z.array(ModelPreset).min(1) })

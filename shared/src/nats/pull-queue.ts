@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { encodeMessage, ModelPullCommand, type ModelPullTarget } from "@lantern/shared/contracts";
-import { ensureEventsStream, ensureModelsStream } from "@lantern/shared/nats";
-import type { AdminDeps } from "../admin-deps.js";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { encodeMessage, ModelPullCommand, type ModelPullTarget, type NatsNames } from "../contracts/index.js";
+import { ensureEventsStream, ensureModelsStream } from "./resources.js";
 
 interface QueuedPull {
   pullId: string;
@@ -13,8 +13,8 @@ export function newPullId(): string {
   return `pull_${Date.now().toString(36)}${randomBytes(5).toString("hex")}`;
 }
 
-/** Puts pull commands on the MODELS work queue, where one fetcher takes each. */
-export function pullQueue(deps: Pick<AdminDeps, "nats" | "names">) {
+/** Puts pull commands on the MODELS work queue, where one fetcher takes each (admin's pull API and the gateway's SOP models API). */
+export function pullQueue(deps: { nats: { nc: NatsConnection }; names: NatsNames }) {
   let ready: Promise<void> | undefined;
   const ensureStreams = () =>
     (ready ??= (async () => {
