@@ -2,7 +2,7 @@ import { availableParallelism, hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { readFileSync } from "node:fs";
-import { byteSizeVar, intVar, natsEnv, parseEnv } from "@lantern/shared/config";
+import { byteSizeVar, intVar, natsEnv, parseEnv, withEnvAliases } from "@lantern/shared/config";
 import { ModelSpec, WORKER_HEARTBEAT_TTL_MS, type GpuLayers } from "@lantern/shared/contracts";
 import { metricsServerEnv, telemetryEnv } from "@lantern/shared/telemetry";
 import { CHAT_WRAPPER_NAMES } from "./models/chat-wrapper.js";
@@ -83,12 +83,12 @@ export const InferenceConfig = z.object({
   INFERENCE_MODELS: z
     .preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), ModelList.optional())
     .describe(
-      `comma-separated \`file.gguf\` or \`name=file.gguf\`, each optionally followed by \`?slots=&context=&contexts=&gpuLayers=&idleUnloadMs=\`; unset: the bundled \`${DEFAULT_MODEL}\`, unless \`INFERENCE_MODELS_FILE\` is set`,
+      `comma-separated \`file.gguf\` or \`name=file.gguf\`, each optionally followed by \`?slots=&context=&contexts=&gpuLayers=&idleUnloadMs=&systemPrompt=\`; unset: \`HF_FILE\` (BricksLLM's name) if set, else the bundled \`${DEFAULT_MODEL}\`, unless \`INFERENCE_MODELS_FILE\` is set`,
     ),
   INFERENCE_MODELS_FILE: z
     .string()
     .optional()
-    .describe('a JSON array of model specs (`{"name","file","slots","contextSize","contexts","gpuLayers","idleUnloadMs"}`) served beside `INFERENCE_MODELS`'),
+    .describe('a JSON array of model specs (`{"name","file","slots","contextSize","contexts","gpuLayers","idleUnloadMs","systemPrompt"}`) served beside `INFERENCE_MODELS`'),
   INFERENCE_GPU: z
     .enum(["auto", "cuda", "vulkan", "metal", "cpu"])
     .default("auto")
@@ -110,8 +110,12 @@ export const InferenceConfig = z.object({
       "`auto`: off on the CPU for models whose attention head size is not a multiple of 16 (llama.cpp's CPU kernel is slow there; the bundled model's is 8, see [Performance](performance.md)), else node-llama-cpp's choice; `on` / `off` force it",
     ),
   INFERENCE_BATCH_SIZE: intVar(0, { min: 0, max: 65_536 }).describe("most tokens one decode step takes; `0`: 128 where flash attention is off on the CPU, else 512"),
-  INFERENCE_CONTEXT_SIZE: intVar(0, { min: 0 }).describe("tokens per sequence; `0`: the model's training context (at most 8192)"),
-  INFERENCE_GPU_LAYERS: GpuLayersVar.describe("default GPU layers per model: `auto` fits as many as free VRAM takes, a number pins it"),
+  INFERENCE_CONTEXT_SIZE: intVar(0, { min: 0 }).describe(
+    "tokens per sequence; `0`: the model's training context (at most 8192); unset: `CONTEXT_SIZE` (BricksLLM's name) if set",
+  ),
+  INFERENCE_GPU_LAYERS: GpuLayersVar.describe(
+    "default GPU layers per model: `auto` fits as many as free VRAM takes, a number pins it; unset: `N_GPU_LAYERS` (BricksLLM's name) if set",
+  ),
   INFERENCE_MEMORY_LIMIT: byteSizeVar().describe(
     "most memory (RAM + VRAM, estimated from the GGUF files) the worker's models may take together: bytes, `512MiB`, `8GiB`; unset: only free memory limits it",
   ),
@@ -122,6 +126,13 @@ export const InferenceConfig = z.object({
     .default("auto")
     .describe(
       "the chat template: `auto` reads it from the model file (a plain one when it has none); a node-llama-cpp template name (`llama3.1`, `qwen`, `deepSeek`, `chatML`, `mistral`, `functionary`, ...) or `qwen3.5` overrides it, for files whose template is missing or wrong",
+    ),
+  INFERENCE_SYSTEM_PROMPT: z
+    .string()
+    .max(32_768)
+    .default("")
+    .describe(
+      "default per model (a model's `systemPrompt` overrides it): put first in a chat that has no system message of its own; empty: none; unset: `SYSTEM_PROMPT` (BricksLLM's name) if set",
     ),
   INFERENCE_ACK_WAIT_MS: intVar(10_000, { min: 500 }).describe("a pulled job not acked or kept alive this long is redelivered"),
   INFERENCE_MAX_DELIVER: intVar(3, { min: 1 }).describe("a job that took down this many workers is dropped"),
@@ -168,8 +179,16 @@ export const InferenceConfig = z.object({
 });
 export type InferenceConfig = z.output<typeof InferenceConfig>;
 
+/** BricksLLM's names for the same settings, read where Lantern's are unset. */
+const BRICKSLLM_ALIASES = {
+  CONTEXT_SIZE: "INFERENCE_CONTEXT_SIZE",
+  N_GPU_LAYERS: "INFERENCE_GPU_LAYERS",
+  SYSTEM_PROMPT: "INFERENCE_SYSTEM_PROMPT",
+  HF_FILE: "INFERENCE_MODELS",
+};
+
 export function loadInferenceConfig(env: NodeJS.ProcessEnv = process.env): InferenceConfig {
-  return parseEnv(InferenceConfig, env);
+  return parseEnv(InferenceConfig, withEnvAliases(env, BRICKSLLM_ALIASES));
 }
 
 export function newWorkerId(): string {

@@ -37,3 +37,4 @@ export const natsEnv = {
 };
 
 export { byteSizeVar, formatBytes } from "./byte-size.js";
+export { withEnvAliases } from "./env-aliases.js";

@@ -24,6 +24,8 @@ export const ModelSpec = z.strictObject({
   idleUnloadMs: z.number().int().nonnegative().optional(),
   /** A chat template name overriding the file's (`auto`: the file's); the worker knows the names. */
   chatWrapper: z.string().min(1).max(64).optional(),
+  /** Put first in a chat that has no system message of its own; empty: none. */
+  systemPrompt: z.string().max(32_768).optional(),
 });
 export type ModelSpec = z.infer<typeof ModelSpec>;
 

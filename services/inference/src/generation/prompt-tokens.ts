@@ -2,6 +2,7 @@ import { LlamaText, SpecialToken, type ChatHistoryItem, type ChatWrapperGenerate
 import type { InferInput, ToolUse } from "@lantern/shared/contracts";
 import type { ServedModel } from "../models/served-model.js";
 import { toChatHistory } from "./chat-history.js";
+import { withSystemPrompt } from "./system-prompt.js";
 import { documentedFunctions } from "./function-calling.js";
 
 /** A job's prompt as the model sees it. */
@@ -18,10 +19,15 @@ export interface RenderedPrompt {
  * functions documented, a completion after the BOS token. Generation evaluates these tokens and
  * reports their number as prompt tokens, and token counting answers the same number.
  */
-export function renderPrompt(served: Pick<ServedModel, "model" | "chatWrapper">, input: InferInput, tools: ToolUse | undefined): RenderedPrompt {
+export function renderPrompt(
+  served: Pick<ServedModel, "model" | "chatWrapper"> & Partial<Pick<ServedModel, "systemPrompt">>,
+  input: InferInput,
+  tools: ToolUse | undefined,
+): RenderedPrompt {
   const { model, chatWrapper } = served;
   if (input.kind === "chat") {
-    const history = toChatHistory(input.messages, Boolean(chatWrapper.settings.segments?.thought));
+    const messages = withSystemPrompt(input.messages, served.systemPrompt ?? "");
+    const history = toChatHistory(messages, Boolean(chatWrapper.settings.segments?.thought));
     // Offered functions are documented in the prompt, so they count against the context too.
     const availableFunctions = tools ? documentedFunctions(tools) : undefined;
     const state = chatWrapper.generateContextState({ chatHistory: history, availableFunctions });

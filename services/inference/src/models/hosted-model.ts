@@ -13,6 +13,8 @@ export interface ModelDefaults {
   gpuLayers: GpuLayers;
   idleUnloadMs: number;
   chatWrapper: ChatWrapperName;
+  /** "": none. */
+  systemPrompt: string;
 }
 
 export type ResolvedSpec = Required<ModelSpec>;
@@ -53,6 +55,7 @@ export function resolveSpec(spec: ModelSpec, defaults: ModelDefaults, contextsFo
     gpuLayers: spec.gpuLayers ?? defaults.gpuLayers,
     idleUnloadMs: spec.idleUnloadMs ?? defaults.idleUnloadMs,
     chatWrapper: spec.chatWrapper ?? defaults.chatWrapper,
+    systemPrompt: spec.systemPrompt ?? defaults.systemPrompt,
   };
 }
 

@@ -73,6 +73,7 @@ export async function bringUp(hosted: HostedModel, deps: BringUpDeps, usedByWork
       contextSize: spec.contextSize,
       gpuLayers: fit.gpuLayers,
       chatWrapper,
+      systemPrompt: spec.systemPrompt,
     });
   } catch (err) {
     const code = err instanceof InsufficientMemoryError ? "insufficient_memory" : "load_failed";

@@ -8,6 +8,7 @@ const ENTRY_OPTIONS = {
   gpuLayers: "gpuLayers",
   idleUnloadMs: "idleUnloadMs",
   chatWrapper: "chatWrapper",
+  systemPrompt: "systemPrompt",
 } as const;
 type EntryOption = keyof typeof ENTRY_OPTIONS;
 
@@ -17,6 +18,7 @@ const WHOLE = /^\d+$/;
 
 function optionValue(option: EntryOption, text: string): number | string | GpuLayers | undefined {
   if (option === "chatWrapper") return text || undefined;
+  if (option === "systemPrompt") return text;
   if (option === "gpuLayers" && text === "auto") return "auto";
   return WHOLE.test(text) ? Number(text) : undefined;
 }

@@ -23,6 +23,8 @@ interface ServedModelOptions {
   chatWrapper?: ChatWrapperName;
   /** Flash attention and batch size; absent: node-llama-cpp's defaults. */
   evaluation?: EvaluationSettings;
+  /** Put first in a chat without a system message; absent or "": none. */
+  systemPrompt?: string;
 }
 
 /** One loaded model: its weights, its contexts with a sequence per slot, and its chat template. */
@@ -33,6 +35,8 @@ export interface ServedModel {
   contexts: LlamaContext[];
   sequences: LlamaContextSequence[];
   chatWrapper: ChatWrapper;
+  /** Put first in a chat without a system message of its own; "": none. */
+  systemPrompt: string;
   /** Grammars for constrained (JSON) output, compiled once per format. */
   grammars: GrammarCache;
   /** Grammars for function-call arguments, compiled once per parameters schema. */
@@ -74,6 +78,7 @@ export async function loadServedModel(opts: ServedModelOptions): Promise<ServedM
     contexts,
     sequences,
     chatWrapper: chatWrapperFor(model, opts.chatWrapper),
+    systemPrompt: opts.systemPrompt ?? "",
     grammars: new GrammarCache(opts.llama),
     toolParams: ToolParamsGrammars.for(opts.llama),
     contextSize: contexts[0]!.contextSize,
