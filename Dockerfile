@@ -47,12 +47,15 @@ RUN cd /out/node_modules/@node-llama-cpp && \
 
 # ---- runtime: the bundle and its node_modules, as the unprivileged `node` user under tini
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+# What /state/version reports as the build, e.g. --build-arg LANTERN_BUILD=$(git rev-parse --short HEAD).
+ARG LANTERN_BUILD=dev
 RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/* && \
     mkdir -p /app/models /data && chown node:node /app/models /data
 WORKDIR /app
 ENV NODE_ENV=production \
     LANTERN_DATA_DIR=/data \
-    MODELS_DIR=/app/models
+    MODELS_DIR=/app/models \
+    LANTERN_BUILD=${LANTERN_BUILD}
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "--enable-source-maps", "dist/bin/main.js"]
 
@@ -76,8 +79,9 @@ ENV GATEWAY_HOST=0.0.0.0 \
     GATEWAY_WEB_DIR=/app/web/dist
 USER node
 EXPOSE 8002
+# Mentator's health check: /state/version answers while the process is up (with its version, build and the fleet's backends).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.GATEWAY_PORT}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.GATEWAY_PORT}/state/version`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The flags of the local stack (scripts/local-stack.ts GATEWAY_NODE_FLAGS): idle collection and a roomier young generation.
 CMD ["node", "--expose-gc", "--max-semi-space-size=64", "--enable-source-maps", "dist/bin/main.js"]
 
@@ -107,13 +111,13 @@ EXPOSE 9464
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.METRICS_PORT}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-# ---- inference workers: no API port, they pull jobs from NATS; /healthz, /readyz and /metrics on METRICS_PORT
+# ---- inference workers: no API port, they pull jobs from NATS; /healthz, /readyz, /state/version and /metrics on METRICS_PORT
 FROM runtime AS runtime-inference
 RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 && rm -rf /var/lib/apt/lists/*
 ENV METRICS_PORT=9464
 EXPOSE 9464
 HEALTHCHECK --interval=10s --timeout=3s --start-period=120s --retries=3 \
-  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.METRICS_PORT}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.METRICS_PORT}/state/version`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
 FROM runtime-inference AS cpu
 COPY --from=app-cpu /out ./
@@ -131,6 +135,7 @@ USER node
 FROM node:${NODE_VERSION}-bookworm-slim AS node-binary
 
 FROM ${CUDA_IMAGE} AS cuda
+ARG LANTERN_BUILD=dev
 RUN apt-get update && apt-get install -y --no-install-recommends tini libgomp1 ca-certificates && rm -rf /var/lib/apt/lists/* && \
     useradd --uid 1000 --user-group --create-home node && \
     mkdir -p /app/models /data && chown node:node /app/models /data
@@ -143,11 +148,12 @@ ENV NODE_ENV=production \
     METRICS_PORT=9464 \
     INFERENCE_GPU=cuda \
     NVIDIA_VISIBLE_DEVICES=all \
-    NVIDIA_DRIVER_CAPABILITIES=compute,utility
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility \
+    LANTERN_BUILD=${LANTERN_BUILD}
 USER node
 EXPOSE 9464
 HEALTHCHECK --interval=10s --timeout=3s --start-period=120s --retries=3 \
-  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.METRICS_PORT}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.METRICS_PORT}/state/version`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "--enable-source-maps", "dist/bin/main.js"]
 

@@ -83,6 +83,8 @@ export function createApp(deps: GatewayDeps): GatewayApp {
   if (cors) for (const prefix of ["/v1/*", "/api/*"]) app.use(prefix, intoResponseHeaders(cors));
   // Before the edge middleware: a socket's upgrade is no request of its own; each chat on it is accounted for apart.
   app.route("/v1/ws", chatSocketRoutes(deps, sockets.upgradeWebSocket));
+  // The llama.cpp guide's path for the same socket (its frames are answered on both).
+  app.route("/api/v1/ws", chatSocketRoutes(deps, sockets.upgradeWebSocket, "guide"));
   app.route("/v1/ws", monitorSocketRoutes(deps, monitor, sockets.upgradeWebSocket));
   // The SOP executor's monitor (socket, HTTP) and API docs: fleet views like /fleet, outside the ledger (logs need the admin token).
   const sopLog = new SopFleetLog(monitor);

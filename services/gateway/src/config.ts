@@ -3,11 +3,12 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { intVar, natsEnv, parseEnv } from "@lantern/shared/config";
 import { WORKER_HEARTBEAT_TTL_MS } from "@lantern/shared/contracts";
-import { telemetryEnv } from "@lantern/shared/telemetry";
+import { buildEnv, telemetryEnv } from "@lantern/shared/telemetry";
 
 export const GatewayConfig = z.object({
   ...natsEnv,
   ...telemetryEnv,
+  ...buildEnv,
   // Loopback by default: exposed only on purpose (compose sets 0.0.0.0).
   GATEWAY_HOST: z.string().default("127.0.0.1").describe("listen address (loopback unless you expose it on purpose)"),
   GATEWAY_PORT: intVar(8002, { min: 0, max: 65535 }).describe("listen port"),
@@ -69,6 +70,20 @@ export const GatewayConfig = z.object({
   GATEWAY_ADMIN_TOKEN: z
     .preprocess((v) => (v === "" ? undefined : v), z.string().min(16).optional())
     .describe("the admin service's ADMIN_TOKEN, which the SOP-compatible `/api/v1/monitor/logs` requires as a bearer token; unset: those logs answer only callers on this machine"),
+  // The llama.cpp guide's chat socket protocol: a bare `{"content"}` frame names none of these.
+  GATEWAY_CHAT_DEFAULT_MODEL: z
+    .preprocess((v) => (v === "" ? undefined : v), z.string().optional())
+    .describe("model of a chat socket's bare `{\"content\"}` turn (the llama.cpp guide's frames); unset: `LLM_MODEL`, else the live fleet's model served longest"),
+  LLM_MODEL: z
+    .preprocess((v) => (v === "" ? undefined : v), z.string().transform((name) => name.replace(/\.gguf$/i, "")).optional())
+    .describe("the llama.cpp guide's name for `GATEWAY_CHAT_DEFAULT_MODEL`; a trailing `.gguf` is dropped (a pulled file is served under its name without it)"),
+  GATEWAY_CHAT_DEFAULT_SYSTEM_PROMPT: z
+    .string()
+    .default("You are a helpful assistant.")
+    .describe("system message put before the history of a bare `{\"content\"}` turn; empty: none (the model's own default applies)"),
+  GATEWAY_CHAT_DEFAULT_TEMPERATURE: z
+    .preprocess((v) => (v === undefined || v === "" ? 0.2 : v), z.coerce.number().min(0).max(2))
+    .describe("sampling temperature of a bare `{\"content\"}` turn"),
   GATEWAY_MONITOR_STATS_MS: intVar(1_000, { min: 100 }).describe("how often monitor sockets get worker and queue stats"),
   GATEWAY_PROCESSES: z
     .preprocess((v) => (v === "auto" ? availableParallelism() : v), intVar(1, { min: 1, max: 256 }))

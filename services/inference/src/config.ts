@@ -4,7 +4,7 @@ import { z } from "zod";
 import { readFileSync } from "node:fs";
 import { byteSizeVar, intVar, natsEnv, parseEnv, withEnvAliases } from "@lantern/shared/config";
 import { ModelSpec, WORKER_HEARTBEAT_TTL_MS, type GpuLayers } from "@lantern/shared/contracts";
-import { metricsServerEnv, telemetryEnv } from "@lantern/shared/telemetry";
+import { buildEnv, metricsServerEnv, telemetryEnv } from "@lantern/shared/telemetry";
 import { CHAT_WRAPPER_NAMES } from "./models/chat-wrapper.js";
 import { parseModelEntry } from "./models/model-spec.js";
 
@@ -72,6 +72,7 @@ export const InferenceConfig = z.object({
   ...natsEnv,
   ...telemetryEnv,
   ...metricsServerEnv,
+  ...buildEnv,
   MODELS_DIR: z.string().default("./models").describe("where model files are"),
   INFERENCE_MODEL_CACHE_DIR: z
     .preprocess((v) => (v === "" ? undefined : v), z.string().optional())

@@ -17,7 +17,7 @@ export interface RunningWorker {
   nc: NatsConnection;
   /** The worker's Prometheus registry. */
   metrics: Registry;
-  /** Where `/metrics`, `/healthz`, `/readyz` answer; unset without METRICS_PORT. */
+  /** Where `/metrics`, `/healthz`, `/readyz`, `/state/version` answer; unset without METRICS_PORT. */
   metricsUrl: string | undefined;
   /** The models loaded right now. */
   readonly models: ServedModel[];
@@ -43,6 +43,7 @@ export async function startWorker(config: InferenceConfig, logger: Logger, engin
   const telemetry = await startWorkerTelemetry({
     config,
     nc,
+    pool: compute.pool,
     snapshot: () => models?.snapshot() ?? [],
     ready: () => link.connected && (models?.ready() ?? false),
     logger: log,

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { byteSizeVar, intVar, natsEnv, parseEnv } from "@lantern/shared/config";
 import { metricsServerEnv, telemetryEnv } from "@lantern/shared/telemetry";
+import { initDownloadEnv } from "./seed/init-env.js";
 
 const flag = (defaultValue: boolean) =>
   z.preprocess((v) => (v === undefined || v === "" ? String(defaultValue) : v), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1"));
@@ -38,6 +39,7 @@ export const FetcherConfig = z.object({
     .string()
     .default(join(import.meta.dirname, "../../../models/stories260K.gguf"))
     .describe("copied into an empty models dir at start, so a first start has a model (the bundled one by default); empty to skip"),
+  ...initDownloadEnv,
 });
 export type FetcherConfig = z.output<typeof FetcherConfig>;
 

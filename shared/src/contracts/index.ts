@@ -30,3 +30,5 @@ export * from "./prefix-holdings.js";
 export * from "./output-constraints.js";
 export * from "./tokens.js";
 export * from "./anthropic-messages.js";
+export * from "./llama-guide-chat.js";
+export * from "./state-version.js";

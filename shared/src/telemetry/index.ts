@@ -1,3 +1,4 @@
+export * from "./build-info.js";
 export * from "./http-telemetry.js";
 export * from "./metrics-auth.js";
 export * from "./metrics-registry.js";

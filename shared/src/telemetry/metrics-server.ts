@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import type { Logger } from "../logging/index.js";
+import type { StateVersion } from "../contracts/state-version.js";
 import { closeHttpServer } from "../lifecycle/index.js";
 import { metricsScrapeAllowed } from "./metrics-auth.js";
 
@@ -11,6 +12,8 @@ interface MetricsServerOptions {
   registry: Registry;
   /** What `/readyz` answers: ready to take work (connected, models loaded, ...). */
   ready: () => boolean;
+  /** What `/state/version` answers (Mentator's health check); unset: that path is not served. */
+  stateVersion?: () => StateVersion;
   /** Bearer token `/metrics` requires; unset: open (health paths are always open). */
   token?: string | undefined;
   logger: Logger;
@@ -41,6 +44,9 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Ru
         const ready = opts.ready();
         return answer(ready ? 200 : 503, JSON.stringify({ status: ready ? "ready" : "not_ready" }));
       }
+      case "/state/version":
+        if (!opts.stateVersion) return answer(404, '{"status":"not_found"}');
+        return answer(200, JSON.stringify(opts.stateVersion()));
       case "/metrics":
         if (!metricsScrapeAllowed(req.headers.authorization, opts.token)) return answer(401, '{"status":"unauthorized"}');
         opts.registry.metrics().then(
@@ -62,6 +68,6 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Ru
   const port = (server.address() as AddressInfo).port;
   const host = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
   const url = `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${port}`;
-  opts.logger.info({ url, paths: ["/metrics", "/healthz", "/readyz"] }, "metrics listening");
+  opts.logger.info({ url, paths: ["/metrics", "/healthz", "/readyz", ...(opts.stateVersion ? ["/state/version"] : [])] }, "metrics listening");
   return { url, port, stop: () => closeHttpServer(server, 1_000) };
 }

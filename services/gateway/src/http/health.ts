@@ -1,10 +1,17 @@
 import { Hono } from "hono";
+import { packageVersion } from "@lantern/shared/telemetry";
+import { gatewayStateVersion } from "../compat/mentator/gateway-state.js";
 import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
+
+// Two levels below the package root, in the source tree and in the bundle (dist/bin) alike.
+const VERSION = packageVersion(new URL("../../package.json", import.meta.url));
 
 export function healthRoutes(deps: GatewayDeps) {
   return new Hono<GatewayEnv>()
     .get("/healthz", (c) => c.json({ status: "ok" }))
+    // Mentator's health check: answered while the gateway is up, with what it and the fleet run.
+    .get("/state/version", (c) => c.json(gatewayStateVersion(deps, VERSION)))
     .get("/readyz", (c) => {
       const natsConnected = deps.nats.connected;
       const workers = deps.registry.liveWorkers();

@@ -1,45 +1,70 @@
 import type { WSContext } from "hono/ws";
-import { WsChatClientMessage, type ChatMessage, type WsChatResume, type WsChatStart } from "@lantern/shared/contracts";
+import {
+  GuideChatTurn,
+  isGuideChatFrame,
+  WsChatClientMessage,
+  type ChatMessage,
+  type GuideChatServerFrame,
+  type WsChatResume,
+} from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
+import { guideFrameOf, guideTurnDefaults } from "../compat/llama-guide/guide-chat.js";
 import { invalidRequest, type ApiError } from "../errors/api-error.js";
 import { toApiError } from "../errors/render-error.js";
 import type { GatewayDeps } from "../gateway-deps.js";
 import type { RequestIds } from "../context/request-ids.js";
 import { resumableBy } from "../http/stream-resume.js";
+import type { ChatFrame } from "../render/ws-chat-output.js";
 import { streamChat } from "./chat-generation.js";
 import { CHAT_SOCKET_PATH } from "./chat-path.js";
 import { resumeChat } from "./chat-resume.js";
-import { closeCodeFor, errorBody, parseFrame, sendFrame } from "./socket-frames.js";
+import { closeCodeFor, errorBody, parseJsonFrame, readFrame, sendFrame } from "./socket-frames.js";
 
 export { CHAT_SOCKET_PATH };
 
+/** Which protocol a socket's client speaks: Lantern's frames (ws.ts) or the llama.cpp guide's (llama-guide-chat.ts). */
+export type ChatDialect = "lantern" | "guide";
+
 /** The chat id of a frame that did not parse, so its error still lands on the right chat. */
-function chatIdOf(data: unknown): string | null {
-  if (typeof data !== "string") return null;
-  try {
-    const id: unknown = (JSON.parse(data) as { id?: unknown })?.id;
-    return typeof id === "string" && id.length > 0 && id.length <= 128 ? id : null;
-  } catch {
-    return null;
-  }
+function chatIdOf(json: unknown): string | null {
+  const id: unknown = typeof json === "object" && json !== null ? (json as { id?: unknown }).id : undefined;
+  return typeof id === "string" && id.length > 0 && id.length <= 128 ? id : null;
+}
+
+/** One chat to start: Lantern's `chat` frame, or a guide turn with its defaults filled in. */
+interface SocketChat {
+  id: string;
+  model: string;
+  messages?: ChatMessage[] | undefined;
+  content?: string | undefined;
+  params?: Record<string, unknown> | undefined;
+  /** Put before the history of a `content` turn. */
+  system?: ChatMessage[];
 }
 
 /**
  * One chat socket: its key (from the URL or an `auth` frame), the history that `content` chats
  * add to, and the chats running now. Each chat is authenticated and accounted for on its own, as
- * one request; closing the socket stops them all.
+ * one request; closing the socket stops them all. A frame's shape says which protocol answers it:
+ * a frame without `type` is a turn of the llama.cpp guide's chat, served as a Lantern chat is and
+ * answered in the guide's frames.
  */
 export class ChatSession {
   private key: string | null;
   private history: ChatMessage[] = [];
   private readonly running = new Map<string, AbortController>();
   private readonly log: Logger;
+  /** Guide turns run one after another, as the guide's server answers them: each sees the last answer in its history. */
+  private guideTurns: Promise<void> = Promise.resolve();
+  private guideTurnCount = 0;
 
   constructor(
     private readonly deps: GatewayDeps,
     private readonly ws: WSContext,
     private readonly ids: RequestIds,
     key: string | null,
+    /** Whose error shape a frame gets when its own shape cannot tell (not JSON): the last readable frame's, at first the path's. */
+    private dialect: ChatDialect = "lantern",
   ) {
     this.key = key;
     this.log = deps.logger.child({ component: "ws-chat" });
@@ -51,8 +76,12 @@ export class ChatSession {
   }
 
   received(data: unknown): void {
-    const parsed = parseFrame(WsChatClientMessage, data);
-    if (!parsed.ok) return this.fail(chatIdOf(data), parsed.error);
+    const read = readFrame(data);
+    if (!read.ok) return this.dialect === "guide" ? this.sendGuide({ type: "error", message: read.error.message }) : this.fail(null, read.error);
+    this.dialect = isGuideChatFrame(read.json) ? "guide" : "lantern";
+    if (this.dialect === "guide") return this.guideTurn(read.json);
+    const parsed = parseJsonFrame(WsChatClientMessage, read.json);
+    if (!parsed.ok) return this.fail(chatIdOf(read.json), parsed.error);
     const message = parsed.message;
     switch (message.type) {
       case "auth":
@@ -60,7 +89,7 @@ export class ChatSession {
         if (this.checkKey()) sendFrame(this.ws, { type: "auth_ok" });
         return;
       case "chat":
-        return this.start(message);
+        return void this.start(message, (frame) => sendFrame(this.ws, { ...frame, id: message.id }));
       case "resume":
         return void this.resume(message);
       case "stop":
@@ -103,6 +132,30 @@ export class ChatSession {
     sendFrame(this.ws, { type: "error", id, error: errorBody(error) });
   }
 
+  private sendGuide(frame: GuideChatServerFrame): void {
+    sendFrame(this.ws, frame);
+  }
+
+  /** A bare `{"content"}` frame: a turn on the socket's history with the configured model, system message and temperature. */
+  private guideTurn(json: unknown): void {
+    const parsed = GuideChatTurn.safeParse(json);
+    if (!parsed.success) return this.sendGuide({ type: "error", message: parsed.error.issues[0]?.message ?? "invalid frame" });
+    const id = `guide-${++this.guideTurnCount}`;
+    const send = (frame: ChatFrame) => {
+      const guide = guideFrameOf(frame);
+      if (guide) this.sendGuide(guide);
+    };
+    this.guideTurns = this.guideTurns.then(() => {
+      let defaults;
+      try {
+        defaults = guideTurnDefaults(this.deps);
+      } catch (err) {
+        return send({ type: "error", error: errorBody(toApiError(err)) });
+      }
+      return this.start({ id, model: defaults.model, content: parsed.data.content, system: defaults.system, params: defaults.params }, send);
+    });
+  }
+
   /** Continues a chat begun on another socket; its answer joins no history (the client has the chat). */
   private async resume(message: WsChatResume): Promise<void> {
     const { id } = message;
@@ -125,28 +178,30 @@ export class ChatSession {
     }
   }
 
-  private start(message: WsChatStart): void {
+  /** Starts a chat whose frames go to `send`; resolves when it has ended. */
+  private start(message: SocketChat, send: (frame: ChatFrame) => void): Promise<void> {
     const { id } = message;
-    if (this.running.has(id)) return this.fail(id, invalidRequest(`A chat with id '${id}' is already running on this socket.`, "id", "duplicate_id"));
+    const refuse = (error: ApiError) => send({ type: "error", error: errorBody(error) });
+    if (this.running.has(id)) return Promise.resolve(refuse(invalidRequest(`A chat with id '${id}' is already running on this socket.`, "id", "duplicate_id")));
     const requestId = this.ids.take();
     let ledger;
     try {
       const who = this.deps.edge.authorize(this.authorization(), CHAT_SOCKET_PATH);
       ledger = this.deps.edge.ledgerFor({ requestId, method: "WS", path: CHAT_SOCKET_PATH, at: Date.now() }, who);
     } catch (err) {
-      return this.fail(id, toApiError(err));
+      return Promise.resolve(refuse(toApiError(err)));
     }
     const turn: ChatMessage | undefined = message.content === undefined ? undefined : { role: "user", content: message.content };
-    const messages = message.messages ?? [...this.history, turn!];
+    const messages = message.messages ?? [...(message.system ?? []), ...this.history, turn!];
     const controller = new AbortController();
     this.running.set(id, controller);
     const startedAt = performance.now();
-    void streamChat(this.deps, {
+    return streamChat(this.deps, {
       requestId,
       body: { ...message.params, model: message.model, messages },
       ledger,
       signal: controller.signal,
-      send: (frame) => sendFrame(this.ws, { ...frame, id }),
+      send,
     })
       .then((answer) => {
         if (answer && turn) this.history.push(turn, { role: "assistant", content: answer.content });

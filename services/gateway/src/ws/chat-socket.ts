@@ -3,11 +3,15 @@ import type { UpgradeWebSocket } from "hono/ws";
 import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 import { RequestIds } from "../context/request-ids.js";
-import { ChatSession } from "./chat-session.js";
+import { ChatSession, type ChatDialect } from "./chat-session.js";
 import { socketKey } from "./socket-key.js";
 
-/** `GET /v1/ws/chat`: streamed chats over one socket (frames in `@lantern/shared/contracts` ws.ts). */
-export function chatSocketRoutes(deps: GatewayDeps, upgradeWebSocket: UpgradeWebSocket) {
+/**
+ * `GET /v1/ws/chat`: streamed chats over one socket (frames in `@lantern/shared/contracts` ws.ts,
+ * and the llama.cpp guide's in llama-guide-chat.ts). `dialect`: the error shape of a frame that
+ * is not JSON, until the client's first readable frame says which protocol it speaks.
+ */
+export function chatSocketRoutes(deps: GatewayDeps, upgradeWebSocket: UpgradeWebSocket, dialect: ChatDialect = "lantern") {
   const ids = new RequestIds("req");
   return new Hono<GatewayEnv>().get(
     "/chat",
@@ -17,7 +21,7 @@ export function chatSocketRoutes(deps: GatewayDeps, upgradeWebSocket: UpgradeWeb
       const key = socketKey(c.req.query("key"), c.req.header("authorization"));
       return {
         onOpen: (_event, ws) => {
-          session = new ChatSession(deps, ws, ids, key);
+          session = new ChatSession(deps, ws, ids, key, dialect);
           session.opened();
         },
         onMessage: (event) => session?.received(event.data),

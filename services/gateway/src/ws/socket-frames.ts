@@ -6,18 +6,27 @@ import { toApiError } from "../errors/render-error.js";
 /** The largest client frame read; a chat's whole history fits well under it. */
 const MAX_FRAME_BYTES = 1024 * 1024;
 
-/** One client frame parsed by its schema, or the ApiError (400 with `param`) the client is told. */
-export function parseFrame<S extends z.ZodType>(schema: S, data: unknown): { ok: true; message: z.output<S> } | { ok: false; error: ApiError } {
+/** One client frame's JSON, or the ApiError the client is told (binary, too large, not JSON). */
+export function readFrame(data: unknown): { ok: true; json: unknown } | { ok: false; error: ApiError } {
   if (typeof data !== "string") return { ok: false, error: invalidRequest("Frames are JSON text, not binary.") };
   if (Buffer.byteLength(data) > MAX_FRAME_BYTES) return { ok: false, error: invalidRequest(`A frame may be at most ${MAX_FRAME_BYTES} bytes.`) };
-  let json: unknown;
   try {
-    json = JSON.parse(data);
+    return { ok: true, json: JSON.parse(data) };
   } catch {
     return { ok: false, error: invalidRequest("A frame must be one JSON object.") };
   }
+}
+
+/** A frame's JSON parsed by its schema, or the ApiError (400 with `param`) the client is told. */
+export function parseJsonFrame<S extends z.ZodType>(schema: S, json: unknown): { ok: true; message: z.output<S> } | { ok: false; error: ApiError } {
   const parsed = schema.safeParse(json);
   return parsed.success ? { ok: true, message: parsed.data } : { ok: false, error: toApiError(parsed.error) };
+}
+
+/** One client frame parsed by its schema, or the ApiError (400 with `param`) the client is told. */
+export function parseFrame<S extends z.ZodType>(schema: S, data: unknown): { ok: true; message: z.output<S> } | { ok: false; error: ApiError } {
+  const read = readFrame(data);
+  return read.ok ? parseJsonFrame(schema, read.json) : read;
 }
 
 /** Sends a server frame while the socket is open (a closed socket's frames are dropped). */

@@ -1,9 +1,12 @@
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { ServedModel as ModelStatus } from "@lantern/shared/contracts";
+import { stateVersionOf, type ComputePool, type ServedModel as ModelStatus } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { countNatsReconnects, startMetricsServer, type RunningMetricsServer } from "@lantern/shared/telemetry";
+import { countNatsReconnects, packageVersion, startMetricsServer, type RunningMetricsServer } from "@lantern/shared/telemetry";
 import type { InferenceConfig } from "../config.js";
 import { WorkerMetrics } from "./worker-metrics.js";
+
+// Two levels below the package root, in the source tree and in the bundle (dist/bin) alike.
+const VERSION = packageVersion(new URL("../../package.json", import.meta.url));
 
 interface WorkerTelemetry {
   metrics: WorkerMetrics;
@@ -13,7 +16,9 @@ interface WorkerTelemetry {
 }
 
 interface WorkerTelemetryOptions {
-  config: Pick<InferenceConfig, "METRICS_PORT" | "METRICS_HOST" | "METRICS_TOKEN">;
+  config: Pick<InferenceConfig, "METRICS_PORT" | "METRICS_HOST" | "METRICS_TOKEN" | "LANTERN_BUILD">;
+  /** The compute backend the worker opened, for `/state/version`. */
+  pool: ComputePool;
   nc: NatsConnection;
   /** The worker's models, as its heartbeat shows them. */
   snapshot: () => ModelStatus[];
@@ -22,7 +27,7 @@ interface WorkerTelemetryOptions {
   logger: Logger;
 }
 
-/** The worker's series, and its metrics and health server when METRICS_PORT is set. */
+/** The worker's series, and its metrics and health server (with `/state/version`) when METRICS_PORT is set. */
 export async function startWorkerTelemetry(opts: WorkerTelemetryOptions): Promise<WorkerTelemetry> {
   const metrics = new WorkerMetrics();
   countNatsReconnects(opts.nc, metrics.registry);
@@ -35,6 +40,14 @@ export async function startWorkerTelemetry(opts: WorkerTelemetryOptions): Promis
       registry: metrics.registry,
       ready: opts.ready,
       token: opts.config.METRICS_TOKEN,
+      stateVersion: () =>
+        stateVersionOf({
+          service: "inference",
+          version: VERSION,
+          build: opts.config.LANTERN_BUILD,
+          pools: [opts.pool],
+          models: opts.snapshot().filter((m) => (m.state ?? "loaded") === "loaded").map((m) => m.name),
+        }),
       logger: opts.logger,
     });
   }
