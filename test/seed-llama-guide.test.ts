@@ -16,7 +16,8 @@ const SYSTEM = { role: "system", content: "You are a helpful assistant." };
 
 beforeAll(async () => {
   stack = await startTestStack({ gatewayEnv: { GATEWAY_CHAT_DEFAULT_TEMPERATURE: "0" } });
-  await stack.startWorker();
+  // A small context: a bare turn has no token bound, and the bundled model writes until it is full.
+  await stack.startWorker({ INFERENCE_CONTEXT_SIZE: "384" });
 }, 120_000);
 
 afterAll(async () => {
@@ -108,6 +109,7 @@ describe("the llama.cpp guide's chat socket", () => {
     expect(await errorFor(JSON.stringify({ content: 42 }))).toBe("content must be a string");
     // Not JSON on the guide's path: its shape too.
     expect(await errorFor("hello")).toMatch(/JSON/);
+    expect(await errorFor("[1]")).toMatch(/object/);
     expect((await send(socket, "Once")).length).toBeGreaterThan(0);
     await socket.close();
   });

@@ -57,13 +57,14 @@ export class ChatSession {
   /** Guide turns run one after another, as the guide's server answers them: each sees the last answer in its history. */
   private guideTurns: Promise<void> = Promise.resolve();
   private guideTurnCount = 0;
+  private isClosed = false;
 
   constructor(
     private readonly deps: GatewayDeps,
     private readonly ws: WSContext,
     private readonly ids: RequestIds,
     key: string | null,
-    /** Whose error shape a frame gets when its own shape cannot tell (not JSON): the last readable frame's, at first the path's. */
+    /** Whose error shape a frame gets when its own shape cannot tell (not a JSON object): the last object frame's, at first the path's. */
     private dialect: ChatDialect = "lantern",
   ) {
     this.key = key;
@@ -77,9 +78,14 @@ export class ChatSession {
 
   received(data: unknown): void {
     const read = readFrame(data);
-    if (!read.ok) return this.dialect === "guide" ? this.sendGuide({ type: "error", message: read.error.message }) : this.fail(null, read.error);
-    this.dialect = isGuideChatFrame(read.json) ? "guide" : "lantern";
-    if (this.dialect === "guide") return this.guideTurn(read.json);
+    // Only an object says which protocol it is; anything else is answered in the socket's current one.
+    if (read.ok && typeof read.json === "object" && read.json !== null && !Array.isArray(read.json)) {
+      this.dialect = isGuideChatFrame(read.json) ? "guide" : "lantern";
+    }
+    if (this.dialect === "guide") {
+      return read.ok ? this.guideTurn(read.json) : this.sendGuide({ type: "error", message: read.error.message });
+    }
+    if (!read.ok) return this.fail(null, read.error);
     const parsed = parseJsonFrame(WsChatClientMessage, read.json);
     if (!parsed.ok) return this.fail(chatIdOf(read.json), parsed.error);
     const message = parsed.message;
@@ -105,6 +111,7 @@ export class ChatSession {
   }
 
   closed(): void {
+    this.isClosed = true;
     this.stopAll();
   }
 
@@ -145,7 +152,9 @@ export class ChatSession {
       const guide = guideFrameOf(frame);
       if (guide) this.sendGuide(guide);
     };
-    this.guideTurns = this.guideTurns.then(() => {
+    const run = () => {
+      // Turns still waiting when the socket closed are never started.
+      if (this.isClosed) return;
       let defaults;
       try {
         defaults = guideTurnDefaults(this.deps);
@@ -153,7 +162,8 @@ export class ChatSession {
         return send({ type: "error", error: errorBody(toApiError(err)) });
       }
       return this.start({ id, model: defaults.model, content: parsed.data.content, system: defaults.system, params: defaults.params }, send);
-    });
+    };
+    this.guideTurns = this.guideTurns.then(run).catch((err: unknown) => this.log.error({ err, chatId: id }, "guide turn failed"));
   }
 
   /** Continues a chat begun on another socket; its answer joins no history (the client has the chat). */
