@@ -1,4 +1,4 @@
-// `pnpm pipeline ...`: run pipelines and read their history through the gateway's HTTP API.
+// `npm run pipeline -- ...`: run pipelines and read their history through the gateway's HTTP API.
 import { ensureDeps } from "./ensure-deps.mjs";
 
 ensureDeps();

@@ -15,7 +15,7 @@ import { waitFor } from "@lantern/shared/testing";
 import { startTestAdmin, type TestAdmin } from "../services/admin/src/testing/test-admin.js";
 import { repoRoot } from "./harness/test-stack.js";
 
-// The whole path a user takes: `pnpm models pull <preset> --distribute` on one host, the admin
+// The whole path a user takes: `npm run models -- pull <preset> --distribute` on one host, the admin
 // registers the model, and a worker on another host (an empty models dir) serves it from the object store.
 const bundled = join(repoRoot, "models", "stories260K.gguf");
 const logger = createLogger({ service: "model-pull-flow", level: "silent" });

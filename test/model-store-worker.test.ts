@@ -63,6 +63,6 @@ describe("a worker without the model file on its host", () => {
     expect(reply.ok).toBe(false);
     if (reply.ok) return;
     expect(reply.error.code).toBe("file_not_found");
-    expect(reply.error.message).toMatch(/nor in the model store.*pnpm models pull/);
+    expect(reply.error.message).toMatch(/nor in the model store.*npm run models -- pull/);
   });
 });

@@ -21,7 +21,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Runs `pnpm pipeline ...` the way the root script does, against the test's gateway. */
+/** Runs `npm run pipeline -- ...` the way the root script does, against the test's gateway. */
 function cli(args: string[], gatewayUrl = stack.baseUrl): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(repoRoot, "scripts/pipeline.mjs"), ...args], {
@@ -37,7 +37,7 @@ function cli(args: string[], gatewayUrl = stack.baseUrl): Promise<{ code: number
   });
 }
 
-describe("pnpm pipeline", () => {
+describe("npm run pipeline --", () => {
   let runId: string;
 
   it("run --json prints the finished run as JSON", async () => {

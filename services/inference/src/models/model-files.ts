@@ -73,7 +73,7 @@ export class ModelFiles {
       if (err instanceof ModelObjectError && err.code === "not_found") {
         throw new ModelLoadError(
           "file_not_found",
-          `Model file ${JSON.stringify(file)} was not found in the models dir nor in the model store; pull it with \`pnpm models pull\` (with --distribute for workers on other hosts).`,
+          `Model file ${JSON.stringify(file)} was not found in the models dir nor in the model store; pull it with \`npm run models -- pull\` (with --distribute for workers on other hosts).`,
         );
       }
       log.error({ err }, "copying the model file from the model store failed");

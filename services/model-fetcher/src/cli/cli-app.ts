@@ -23,7 +23,7 @@ interface CliIo {
   presets: PresetSource;
 }
 
-/** Runs one `pnpm models` command; resolves to the exit code. */
+/** Runs one `npm run models --` command; resolves to the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     const command = parseCliArgs(argv);

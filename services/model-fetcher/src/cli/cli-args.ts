@@ -3,7 +3,7 @@ import type { ModelPullTarget } from "@lantern/shared/contracts";
 import { CliError } from "./cli-error.js";
 import type { PullRequest } from "./pull-command.js";
 
-export const USAGE = `Usage: pnpm models <command>
+export const USAGE = `Usage: npm run models -- <command>
 
   pull <preset>                      download a model from the preset catalogue (see: presets)
   pull <owner/repo> <file.gguf>      download a GGUF file from a Hugging Face repository
@@ -66,7 +66,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
     }
     case "rm": {
       const { values, positionals } = parse(rest, { everywhere: { type: "boolean" }, json });
-      if (positionals.length !== 1) throw new CliError("Usage: pnpm models rm <name> [--everywhere]", 2);
+      if (positionals.length !== 1) throw new CliError("Usage: npm run models -- rm <name> [--everywhere]", 2);
       return { kind: "rm", name: positionals[0]!, everywhere: values.everywhere === true, json: values.json === true };
     }
     case "presets": {
@@ -87,7 +87,7 @@ function pullRequest(positionals: string[], values: Values): PullRequest {
   if (positionals.length === 1) {
     const [preset] = positionals as [string];
     if (preset.includes("/")) {
-      throw new CliError(`${preset} looks like a repository: name the file too, as in pnpm models pull ${preset} <file.gguf>`, 2);
+      throw new CliError(`${preset} looks like a repository: name the file too, as in npm run models -- pull ${preset} <file.gguf>`, 2);
     }
     if (str("revision") || str("sha256")) throw new CliError("--revision and --sha256 go with a repository and file; a preset pins its own.", 2);
     target = { preset };
@@ -95,7 +95,7 @@ function pullRequest(positionals: string[], values: Values): PullRequest {
     const [repo, file] = positionals as [string, string];
     target = { repo, file, ...(str("revision") ? { revision: str("revision")! } : {}), ...(str("sha256") ? { sha256: str("sha256")!.toLowerCase() } : {}) };
   } else {
-    throw new CliError(`Usage: pnpm models pull <preset>  or  pnpm models pull <owner/repo> <file.gguf>`, 2);
+    throw new CliError(`Usage: npm run models -- pull <preset>  or  npm run models -- pull <owner/repo> <file.gguf>`, 2);
   }
   return {
     target,

@@ -81,7 +81,7 @@ const sourceText = (s: ModelSource | null) => (s ? (s.preset ? `preset ${s.prese
 /** A table for people; digests cut to 12 digits (`--json` has them whole). */
 export function printModelTable(out: Output, modelsDir: string, models: readonly ListedModel[]): void {
   if (models.length === 0) {
-    out.write(`No models in ${modelsDir}. Get one with: pnpm models pull <preset> (see pnpm models presets)\n`);
+    out.write(`No models in ${modelsDir}. Get one with: npm run models -- pull <preset> (see npm run models -- presets)\n`);
     return;
   }
   const rows = [
@@ -100,6 +100,6 @@ export function printModelTable(out: Output, modelsDir: string, models: readonly
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const row of rows) out.write(`${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")}\n`);
   const unhashed = models.filter((m) => !m.sha256).length;
-  if (unhashed > 0) out.write(`\n${unhashed} file(s) without a recorded digest: \`pnpm models list --digest\` computes and stores it.\n`);
+  if (unhashed > 0) out.write(`\n${unhashed} file(s) without a recorded digest: \`npm run models -- list --digest\` computes and stores it.\n`);
   out.write(`Models dir: ${modelsDir}\n`);
 }

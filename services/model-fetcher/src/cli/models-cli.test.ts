@@ -21,7 +21,7 @@ interface CliRun {
   stderr: string;
 }
 
-/** Runs `pnpm models <args>` as a user would, without a terminal. */
+/** Runs `npm run models -- <args>` as a user would, without a terminal. */
 function startCli(args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, ["--import", TSX, MAIN, ...args], {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
@@ -41,7 +41,7 @@ async function destroyNamespace(nc: NatsConnection, names: NatsNames): Promise<v
   }
 }
 
-describe("pnpm models", () => {
+describe("npm run models --", () => {
   let nats: TestNats;
   let nc: NatsConnection;
   let names: NatsNames;
@@ -138,7 +138,7 @@ describe("pnpm models", () => {
 
     const table = await cli("list");
     expect(table.stdout).toMatch(/by-hand\s+1\.1 MiB\s+llama\s+F32\s+2048\s+-\s+-\s+by-hand\.gguf/);
-    expect(table.stdout).toContain("pnpm models list --digest");
+    expect(table.stdout).toContain("npm run models -- list --digest");
 
     const hashed = await cli("list", "--digest");
     expect(hashed.stdout).toMatch(/by-hand\s+1\.1 MiB\s+llama\s+F32\s+2048\s+270cba1bd510/);
@@ -191,7 +191,7 @@ describe("pnpm models", () => {
   });
 });
 
-describe("pnpm models pull without a running fetcher", () => {
+describe("npm run models -- pull without a running fetcher", () => {
   let nats: TestNats;
   let modelsDir: string;
   let dataDir: string;

@@ -32,5 +32,5 @@ export function printPresets(out: Output, presets: readonly PresetListing[], jso
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const row of rows) out.write(`${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")}\n`);
-  out.write("\nPull one with: pnpm models pull <preset>\n");
+  out.write("\nPull one with: npm run models -- pull <preset>\n");
 }

@@ -120,8 +120,8 @@ async function startLocalFetcher(deps: PullDeps, nc: NatsConnection): Promise<Mo
 
 function stoppedFollowing(pullId: string, fetchingHere: boolean, session: NatsSession): string {
   if (!fetchingHere) {
-    return `Stopped following pull ${pullId}. The pull goes on in the fetcher; follow it again with GET /api/models/pulls/${pullId}/events on the admin API, or see it with \`pnpm models list\` once done.`;
+    return `Stopped following pull ${pullId}. The pull goes on in the fetcher; follow it again with GET /api/models/pulls/${pullId}/events on the admin API, or see it with \`npm run models -- list\` once done.`;
   }
-  const resume = session.privateServer ? "the next `pnpm models pull`" : "the next fetcher to start (npm start, or `pnpm models pull` again)";
+  const resume = session.privateServer ? "the next `npm run models -- pull`" : "the next fetcher to start (npm start, or `npm run models -- pull` again)";
   return `Stopped pull ${pullId}, which was downloading in this process. What was downloaded is kept; ${resume} picks it up from there.`;
 }

@@ -45,7 +45,7 @@ export async function removeModel(opts: RemoveOptions): Promise<RemoveResult> {
   if (!model) {
     const near = nearNames(name, models.map((m) => m.name));
     const hint = near.length > 0 ? ` Did you mean: ${near.join(", ")}?` : models.length > 0 ? ` Models there: ${models.map((m) => m.name).slice(0, 10).join(", ")}.` : "";
-    throw new CliError(`No model named ${JSON.stringify(name)} in ${modelsDir}.${hint} See \`pnpm models list\`.`);
+    throw new CliError(`No model named ${JSON.stringify(name)} in ${modelsDir}.${hint} See \`npm run models -- list\`.`);
   }
   if (opts.everywhere && !session) {
     throw new CliError("--everywhere needs NATS to reach the object store, and NATS is not reachable at NATS_URL; nothing was removed. Start NATS (npm start) or drop --everywhere.");

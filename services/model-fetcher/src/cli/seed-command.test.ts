@@ -22,7 +22,7 @@ async function models(args: string[], env: Record<string, string>) {
   return { code, stdout, stderr };
 }
 
-describe("pnpm models seed", () => {
+describe("npm run models -- seed", () => {
   it("copies the bundled model with its manifest into an empty models dir, once", async () => {
     const modelsDir = mkdtempSync(join(tmpdir(), "lantern-seed-"));
     dirs.push(modelsDir);

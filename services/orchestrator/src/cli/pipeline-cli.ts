@@ -4,14 +4,14 @@ import { CliError, type GatewayApi } from "./gateway-api.js";
 import { describeRun, historyTree, progressLine } from "./render-run.js";
 
 const USAGE = `Usage:
-  pnpm pipeline run <name> --input "..." [--set stage.param=value ...] [--json]
-  pnpm pipeline rerun <run-id> --from <stage> [--set stage.param=value ...] [--input "..."] [--json]
-  pnpm pipeline show <run-id> [--json]
-  pnpm pipeline history [--pipeline <name>] [--limit <n>] [--json]
-  pnpm pipeline list [--json]
+  npm run pipeline -- run <name> --input "..." [--set stage.param=value ...] [--json]
+  npm run pipeline -- rerun <run-id> --from <stage> [--set stage.param=value ...] [--input "..."] [--json]
+  npm run pipeline -- show <run-id> [--json]
+  npm run pipeline -- history [--pipeline <name>] [--limit <n>] [--json]
+  npm run pipeline -- list [--json]
 
 Talks to the gateway at GATEWAY_URL (default http://127.0.0.1:8002), with LANTERN_API_KEY when set.
-Without --json, progress goes to stderr and the answer, streamed, to stdout. Use \`pnpm -s\` to keep pnpm's own lines out of --json output.`;
+Without --json, progress goes to stderr and the answer, streamed, to stdout. Use \`npm run -s pipeline -- ...\` to keep npm's own lines out of --json output.`;
 
 interface CliIo {
   /** A line on stdout. */
