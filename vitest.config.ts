@@ -5,7 +5,10 @@ export default defineConfig({
     include: ["shared/src/**/*.test.ts", "services/*/src/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Each file starts its own processes and model contexts: a 2-core machine runs them best one file at a time.
-    fileParallelism: false,
+    // Two files at a time: most of a file's time is waiting on the processes and servers it starts, and
+    // loading its modules; on a 2-core machine two side by side finish the suite in two thirds of the time
+    // one at a time takes (measured: 501-536 s against 760 s), with each file's own namespace and ports.
+    fileParallelism: true,
+    maxWorkers: 2,
   },
 });
