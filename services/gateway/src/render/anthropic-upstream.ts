@@ -2,13 +2,12 @@ import type { TokenUsage } from "@lantern/shared/contracts";
 import { ChatChunkReader } from "../anthropic/openai-answer.js";
 import type { MessageAssembly } from "../anthropic/message-assembly.js";
 import { answerBodyOf, type AnswerBody } from "../cache/response-cache.js";
-import { StreamAnswer } from "../cache/stream-answer.js";
+import { ApiError } from "../errors/api-error.js";
 import type { Cancellation } from "../context/cancel-signal.js";
 import type { RequestLedger } from "../context/request-ledger.js";
 import { tokenUsageOf } from "../providers/openai-usage.js";
-import { SseEventCutter, SseEventTooLargeError } from "../providers/sse-events.js";
-import { dataOf } from "../providers/sse-relay.js";
-import { upstreamBroken, upstreamTooLarge } from "../providers/upstream-errors.js";
+import { readUpstreamChunks } from "../providers/upstream-chunks.js";
+import { upstreamBroken } from "../providers/upstream-errors.js";
 import type { UpstreamAnswer } from "../serving/generation.js";
 import type { AnthropicSse } from "./anthropic-sse.js";
 
@@ -48,34 +47,22 @@ export async function relayUpstreamMessage(
   { ledger, cancel, keep }: RelayOptions,
 ): Promise<void> {
   const reader = new ChatChunkReader(assembly);
-  const kept = keep ? new StreamAnswer() : undefined;
-  // Whole events only are decoded: a character whose bytes two chunks split is read whole.
-  const cutter = new SseEventCutter(attempt.maxEventBytes);
   let first = true;
-  const readEvents = (events: Buffer) => {
-    for (const event of events.toString("utf8").split(/\r?\n\r?\n/)) {
-      const data = dataOf(event);
-      if (!data || data === "[DONE]") continue;
-      kept?.add(data);
-      if (first) ledger.firstOutput();
-      first = false;
-      reader.push(JSON.parse(data) as Json);
-    }
-  };
+  let answer;
   try {
     assembly.start();
-    for await (const bytes of attempt.response.body) {
-      const events = cutter.push(bytes as Buffer);
-      if (events) readEvents(events);
-    }
-    const rest = cutter.rest();
-    if (rest) readEvents(rest);
+    answer = await readUpstreamChunks(
+      attempt,
+      (chunk) => {
+        if (first) ledger.firstOutput();
+        first = false;
+        reader.push(chunk);
+      },
+      keep !== undefined,
+    );
   } catch (err) {
-    attempt.response.body.destroy();
     if (reader.usage) ledger.usage(tokenUsageOf(reader.usage));
-    if (!cancel.aborted) {
-      out.fail(err instanceof SseEventTooLargeError ? upstreamTooLarge(attempt.provider, attempt.maxEventBytes, "a stream event") : upstreamBroken(attempt.provider, err));
-    }
+    if (!cancel.aborted) out.fail(err instanceof ApiError ? err : upstreamBroken(attempt.provider, err));
     out.end();
     return;
   }
@@ -83,6 +70,5 @@ export async function relayUpstreamMessage(
   ledger.usage(usage);
   assembly.end(usage);
   out.end();
-  const answer = kept?.answer();
   if (answer) keep?.(answer, usage);
 }

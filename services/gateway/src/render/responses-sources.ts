@@ -1,13 +1,11 @@
 import type { CachedAnswer } from "@lantern/shared/contracts";
 import { answerBodyOf } from "../cache/response-cache.js";
-import { StreamAnswer } from "../cache/stream-answer.js";
 import type { Cancellation } from "../context/cancel-signal.js";
 import { ClientGoneError } from "../errors/api-error.js";
 import type { ChoiceCalls } from "../jobs/choice-fan-out.js";
 import { chatCompletionShape } from "../openai/response-shapes.js";
-import { SseEventCutter, SseEventTooLargeError } from "../providers/sse-events.js";
-import { dataOf } from "../providers/sse-relay.js";
-import { upstreamBroken, upstreamTooLarge } from "../providers/upstream-errors.js";
+import { readUpstreamChunks } from "../providers/upstream-chunks.js";
+import { upstreamBroken } from "../providers/upstream-errors.js";
 import { ChatChunkReader, readChatBody, type AnswerEnd } from "../responses/chat-answer.js";
 import type { OutputAssembler } from "../responses/output-assembler.js";
 import type { Json } from "../responses/response-object.js";
@@ -71,33 +69,15 @@ export function upstreamSource(attempt: UpstreamAnswer, delivery: Delivery, canc
   }
   return async (out) => {
     const reader = new ChatChunkReader(out);
-    const kept = new StreamAnswer();
-    // Whole events only are decoded: a character whose bytes two chunks split is read whole.
-    const cutter = new SseEventCutter(attempt.maxEventBytes);
-    const readEvents = (events: Buffer) => {
-      for (const event of events.toString("utf8").split(/\r?\n\r?\n/)) {
-        const data = dataOf(event);
-        if (!data || data === "[DONE]") continue;
-        kept.add(data);
-        reader.push(JSON.parse(data) as Json);
-      }
-    };
+    let answer;
     try {
-      for await (const bytes of attempt.response.body) {
-        const events = cutter.push(bytes as Buffer);
-        if (events) readEvents(events);
-      }
-      const rest = cutter.rest();
-      if (rest) readEvents(rest);
+      answer = await readUpstreamChunks(attempt, (chunk) => reader.push(chunk));
     } catch (err) {
-      attempt.response.body.destroy();
       if (cancel.aborted) throw new ClientGoneError();
-      if (err instanceof SseEventTooLargeError) throw upstreamTooLarge(provider, attempt.maxEventBytes, "a stream event");
-      throw upstreamBroken(provider, err);
+      throw err;
     }
     if (cancel.aborted) throw new ClientGoneError();
     const end = reader.end();
-    const answer = kept.answer();
     if (answer) delivery.keep?.(answer, end.usage);
     return end;
   };

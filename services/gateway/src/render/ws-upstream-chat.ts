@@ -1,13 +1,11 @@
 import type { TokenUsage } from "@lantern/shared/contracts";
 import { answerBodyOf, type AnswerBody } from "../cache/response-cache.js";
-import { StreamAnswer } from "../cache/stream-answer.js";
 import { ApiError, ClientGoneError, type ApiErrorType } from "../errors/api-error.js";
 import type { Cancellation } from "../context/cancel-signal.js";
 import { tokenUsageOf } from "../providers/openai-usage.js";
-import { SseEventCutter, SseEventTooLargeError } from "../providers/sse-events.js";
-import { dataOf } from "../providers/sse-relay.js";
+import { readUpstreamChunks } from "../providers/upstream-chunks.js";
 import type { UpstreamAnswer, UpstreamRefusal } from "../serving/generation.js";
-import { openAiErrorBody, upstreamBroken, upstreamTooLarge } from "../providers/upstream-errors.js";
+import { openAiErrorBody, upstreamBroken } from "../providers/upstream-errors.js";
 import type { ChatFinishReason, ChatOutput, ChatTurn } from "./ws-chat-output.js";
 
 type Json = Record<string, unknown>;
@@ -58,37 +56,20 @@ export async function relayUpstreamChat(
     return { usage, finishReason: finishOf(finish) };
   }
 
-  const kept = new StreamAnswer();
   let finish: unknown;
   let usage: unknown;
-  // Whole events only are decoded: a character whose bytes two chunks split is read whole.
-  const cutter = new SseEventCutter(attempt.maxEventBytes);
-  const relayEvents = (events: Buffer) => {
-    for (const event of events.toString("utf8").split(/\r?\n\r?\n/)) {
-      const data = dataOf(event);
-      if (!data || data === "[DONE]") continue;
-      kept.add(data);
-      const chunk = JSON.parse(data) as Json;
+  let answer;
+  try {
+    answer = await readUpstreamChunks(attempt, (chunk) => {
       if (chunk.usage && typeof chunk.usage === "object") usage = chunk.usage;
       finish = relayChoice(out, (chunk.choices as Json[] | undefined)?.[0], "delta") ?? finish;
-    }
-  };
-  try {
-    for await (const bytes of attempt.response.body) {
-      const events = cutter.push(bytes as Buffer);
-      if (events) relayEvents(events);
-    }
-    const rest = cutter.rest();
-    if (rest) relayEvents(rest);
+    });
   } catch (err) {
-    attempt.response.body.destroy();
     if (cancel.aborted) throw new ClientGoneError();
-    if (err instanceof SseEventTooLargeError) throw upstreamTooLarge(provider, attempt.maxEventBytes, "a stream event");
-    throw upstreamBroken(provider, err);
+    throw err;
   }
   if (cancel.aborted) throw new ClientGoneError();
   const turn = { usage: tokenUsageOf(usage), finishReason: finishOf(finish) };
-  const answer = kept.answer();
   if (answer) keep?.(answer, turn.usage);
   return turn;
 }
