@@ -4,3 +4,4 @@ export * from "./fake-fetcher.js";
 export * from "./prometheus-text.js";
 export * from "./stored-usage.js";
 export { schemaValidator } from "./schema-validator.js";
+export * from "./test-backends.js";
