@@ -7,7 +7,7 @@ import type { GatewayEnv } from "../context/gateway-env.js";
 import { setResponseHeader } from "../context/response-headers.js";
 
 /** The pages of the web app; each is the same document, which shows the page its path names. */
-const WEB_PAGES = ["/", "/monitor", "/keys"] as const;
+const WEB_PAGES = ["/", "/pipelines", "/models", "/usage", "/monitor", "/keys"] as const;
 
 /** Built files have content hashes in their names: a browser may keep them for good. */
 const IMMUTABLE = "public, max-age=31536000, immutable";
