@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["shared/src/**/*.test.ts", "services/*/src/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["shared/src/**/*.test.ts", "services/*/src/**/*.test.ts", "test/**/*.test.ts", "image/**/*.test.ts", "scripts/**/*.test.ts"],
     // NATS and Postgres for the run: the URLs given, containers where Docker answers, else local servers.
     globalSetup: ["test/global-setup.ts"],
     testTimeout: 60_000,
