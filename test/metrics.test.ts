@@ -76,6 +76,6 @@ describe("/metrics of the gateway and the worker", () => {
   it("come with the worker's health and readiness on its metrics port", async () => {
     const url = worker.worker.metricsUrl!;
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
-    expect(await (await fetch(`${url}/readyz`)).json()).toEqual({ status: "ready" });
+    expect(await (await fetch(`${url}/readyz`)).json()).toEqual({ status: "ready", nats: "connected", models: [{ name: BUNDLED_MODEL, state: "loaded" }] });
   });
 });

@@ -10,6 +10,7 @@ import { llamaEngine } from "./engine/llama-engine.js";
 import { Heartbeat } from "./heartbeat/heartbeat.js";
 import { startWorkerTelemetry } from "./metrics/worker-telemetry.js";
 import type { ServedModel } from "./models/served-model.js";
+import { workerReadiness } from "./readiness/worker-readiness.js";
 import { FlushClock } from "./queue/flush-clock.js";
 
 export interface RunningWorker {
@@ -40,12 +41,14 @@ export async function startWorker(config: InferenceConfig, logger: Logger, engin
 
   let heartbeat: Heartbeat | undefined;
   let models: EngineModels | undefined;
+  let modelsSettled = false;
   const telemetry = await startWorkerTelemetry({
     config,
     nc,
     pool: compute.pool,
     snapshot: () => models?.snapshot() ?? [],
-    ready: () => link.connected && (models?.ready() ?? false),
+    readiness: () =>
+      workerReadiness({ connected: link.connected, configured: models?.configured, settled: modelsSettled, models: models?.snapshot() ?? [] }),
     logger: log,
   });
   models = await compute.attach({
@@ -74,6 +77,7 @@ export async function startWorker(config: InferenceConfig, logger: Logger, engin
   const control = models.commands && new ModelControl({ nc, names, workerId, host: models.commands, logger: log });
   control?.start();
   await models.loadConfigured();
+  modelsSettled = true;
   log.info({ ...models.readyReport(), ...(control ? { control: names.subjects.modelControl(workerId) } : {}) }, "worker ready");
 
   let stopped: Promise<void> | undefined;

@@ -6,12 +6,18 @@ import type { StateVersion } from "../contracts/state-version.js";
 import { closeHttpServer } from "../lifecycle/index.js";
 import { metricsScrapeAllowed } from "./metrics-auth.js";
 
+/** Readiness with what `/readyz` should say about it beside `status` (e.g. each model's state). */
+export interface ReadinessReport {
+  ready: boolean;
+  detail: Record<string, unknown>;
+}
+
 interface MetricsServerOptions {
   port: number;
   host: string;
   registry: Registry;
-  /** What `/readyz` answers: ready to take work (connected, models loaded, ...). */
-  ready: () => boolean;
+  /** What `/readyz` answers: ready to take work (connected, models loaded, ...), with details when a report. */
+  ready: () => boolean | ReadinessReport;
   /** What `/state/version` answers (Mentator's health check); unset: that path is not served. */
   stateVersion?: () => StateVersion;
   /** Bearer token `/metrics` requires; unset: open (health paths are always open). */
@@ -41,8 +47,9 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Ru
       case "/healthz":
         return answer(200, '{"status":"ok"}');
       case "/readyz": {
-        const ready = opts.ready();
-        return answer(ready ? 200 : 503, JSON.stringify({ status: ready ? "ready" : "not_ready" }));
+        const report = opts.ready();
+        const { ready, detail } = typeof report === "boolean" ? { ready: report, detail: {} } : report;
+        return answer(ready ? 200 : 503, JSON.stringify({ status: ready ? "ready" : "not_ready", ...detail }));
       }
       case "/state/version":
         if (!opts.stateVersion) return answer(404, '{"status":"not_found"}');

@@ -50,8 +50,8 @@ export interface EngineModels {
   snapshot(): ModelStatus[];
   /** The node-llama-cpp models loaded right now (none on an engine without them). */
   loaded(): ServedModel[];
-  /** Has a model to serve. */
-  ready(): boolean;
+  /** The names of the models the worker was started with (what `/readyz` waits for). */
+  readonly configured: readonly string[];
   /** Set where models can be loaded and unloaded on command. */
   readonly commands?: ModelCommands;
   /** Loads the models the worker is configured with; called once the heartbeat runs. */

@@ -101,7 +101,7 @@ async function hostModels(config: InferenceConfig, { llama, pool }: LoadedLlama,
   return {
     snapshot: () => host.snapshot(),
     loaded: () => host.loadedModels(),
-    ready: () => host.loadedModels().length > 0,
+    configured: config.INFERENCE_MODELS.map((spec) => spec.name),
     commands: host,
     async loadConfigured() {
       for (const spec of config.INFERENCE_MODELS) {

@@ -1,7 +1,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { stateVersionOf, type ComputePool, type ServedModel as ModelStatus } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { countNatsReconnects, packageVersion, startMetricsServer, type RunningMetricsServer } from "@lantern/shared/telemetry";
+import { countNatsReconnects, packageVersion, startMetricsServer, type ReadinessReport, type RunningMetricsServer } from "@lantern/shared/telemetry";
 import type { InferenceConfig } from "../config.js";
 import { WorkerMetrics } from "./worker-metrics.js";
 
@@ -22,8 +22,8 @@ interface WorkerTelemetryOptions {
   nc: NatsConnection;
   /** The worker's models, as its heartbeat shows them. */
   snapshot: () => ModelStatus[];
-  /** Ready: connected to NATS with a model to serve. */
-  ready: () => boolean;
+  /** What `/readyz` answers: connected, with every configured model settled (see worker-readiness). */
+  readiness: () => ReadinessReport;
   logger: Logger;
 }
 
@@ -38,7 +38,7 @@ export async function startWorkerTelemetry(opts: WorkerTelemetryOptions): Promis
       port: opts.config.METRICS_PORT,
       host: opts.config.METRICS_HOST,
       registry: metrics.registry,
-      ready: opts.ready,
+      ready: opts.readiness,
       token: opts.config.METRICS_TOKEN,
       stateVersion: () =>
         stateVersionOf({

@@ -102,7 +102,7 @@ async function serveSyntheticModel(config: InferenceConfig, worker: WorkerLink):
       { name: modelName, token, contextSize: NOMINAL_CONTEXT, slots, freeSlots: dispatcher.freeSlots, state: "loaded", contexts: 1 },
     ],
     loaded: () => [],
-    ready: () => true,
+    configured: [modelName],
     loadConfigured: async () => {},
     readyReport: () => ({ model: modelName, slots, tokensPerSecond: config.INFERENCE_SYNTHETIC_TOKENS_PER_S }),
     async stop() {
