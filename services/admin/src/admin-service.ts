@@ -82,6 +82,7 @@ export async function startAdmin(config: AdminConfig, logger: Logger): Promise<R
       stores,
       projection,
       logger,
+      logRequests: config.LOG_REQUESTS,
       usageStatus: () => usageStore.status(),
       registrarStatus: () => registrar.status(),
       metrics: { series: metrics, token: config.METRICS_TOKEN },

@@ -1,7 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { newRequestId } from "@lantern/shared/contracts";
 import { ApiError } from "@lantern/shared/errors";
-import type { Logger } from "@lantern/shared/logging";
+import { requestLogLevel, type Logger } from "@lantern/shared/logging";
 import type { NatsLink } from "@lantern/shared/nats";
 import type { OpenDatabase } from "./db/database.js";
 import { bodyLimit } from "hono/body-limit";
@@ -37,6 +37,8 @@ interface AdminAppDeps {
   stores: { keys: KeyStore; providers: ProviderStore; routes: RouteStore; prices: PriceStore };
   projection: KvProjection;
   logger: Logger;
+  /** LOG_REQUESTS: unset, access lines follow the log format (see requestLogLevel). */
+  logRequests?: boolean;
   /**
    * Further `/api` routers, mounted behind the same auth and error handling and listed in the same
    * OpenAPI document: the usage events API (`eventsApi`), the model registry (`registryApi`) and model pulls (`pullsApi`).
@@ -56,6 +58,8 @@ const ADMIN_BODY_LIMIT_BYTES = 1024 * 1024;
 export function createAdminApp(deps: AdminAppDeps): OpenAPIHono<AdminEnv> {
   const app = adminRouter();
   const log = deps.logger.child({ component: "http" });
+  // `debug` on a terminal unless LOG_REQUESTS asks: a line per request would bury everything else.
+  const accessLevel = requestLogLevel(deps.logger, deps.logRequests);
   // First, so the request's span is active in everything after it (and its count sees the final status).
   if (deps.metrics) app.use("*", httpTelemetry(deps.metrics.series.http, "@lantern/admin"));
 
@@ -63,9 +67,10 @@ export function createAdminApp(deps: AdminAppDeps): OpenAPIHono<AdminEnv> {
     const requestId = newRequestId("adm");
     c.set("requestId", requestId);
     c.header("x-request-id", requestId);
+    if (!log.isLevelEnabled(accessLevel)) return next();
     const startedAt = performance.now();
     await next();
-    log.info({ requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - startedAt) }, "request");
+    log[accessLevel]({ requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - startedAt) }, "request");
   });
   app.use("/api/*", adminAuth(deps.adminToken, [HEALTH_PATH]));
   // Every admin body is small (a key's policy at most tens of KiB): a larger one is refused unread.

@@ -1,12 +1,13 @@
 import { join } from "node:path";
 import { z } from "zod";
-import { intVar, natsEnv, parseEnv } from "@lantern/shared/config";
+import { intVar, natsEnv, parseEnv, requestLogEnv } from "@lantern/shared/config";
 import { ProviderName } from "@lantern/shared/contracts";
 import { telemetryEnv } from "@lantern/shared/telemetry";
 import { assertBindAllowed } from "./bind-policy.js";
 
 export const AdminConfig = z.object({
   ...natsEnv,
+  ...requestLogEnv,
   ...telemetryEnv,
   ADMIN_HOST: z.string().default("127.0.0.1").describe("listen address; anything but loopback requires `ADMIN_TOKEN`"),
   ADMIN_PORT: intVar(8001, { min: 0, max: 65535 }).describe("listen port"),

@@ -5,7 +5,7 @@ import { startAdmin } from "./admin-service.js";
 import { loadAdminConfig } from "./config.js";
 
 const config = loadConfigOrExit(() => loadAdminConfig());
-const logger = createLogger({ service: "admin", level: config.LOG_LEVEL });
+const logger = createLogger({ service: "admin", level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 const tracing = await startTracing({ service: "admin", endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 const admin = await startAdmin(config, logger);
 stopOnSignals(async () => {

@@ -38,6 +38,7 @@ import { sopMonitorRoutes } from "./http/sop-monitor.js";
 import { sopTasksRoutes } from "./http/sop-tasks.js";
 import { sopMonitorSocketRoutes } from "./ws/sop-monitor-socket.js";
 import { httpTelemetry } from "@lantern/shared/telemetry";
+import { requestLogLevel } from "@lantern/shared/logging";
 
 interface GatewayApp {
   app: Hono<GatewayEnv>;
@@ -58,6 +59,8 @@ export function createApp(deps: GatewayDeps): GatewayApp {
     logger: deps.logger,
   });
   const log = deps.logger.child({ component: "http" });
+  // `debug` on a terminal unless LOG_REQUESTS asks: a line per request would bury everything else.
+  const accessLevel = requestLogLevel(deps.logger, deps.config.LOG_REQUESTS);
   const requestIds = new RequestIds("req");
 
   // First, so the request's span is active in everything after it (and its count sees the final status).
@@ -70,10 +73,10 @@ export function createApp(deps: GatewayDeps): GatewayApp {
     c.set("requestId", requestId);
     setResponseHeader(c, "x-request-id", requestId);
     // Skipped whole when its level is off: timing and the line cost a share of a small request.
-    if (!log.isLevelEnabled("info")) return next();
+    if (!log.isLevelEnabled(accessLevel)) return next();
     const startedAt = performance.now();
     await next();
-    log.info(
+    log[accessLevel](
       { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - startedAt) },
       "request",
     );

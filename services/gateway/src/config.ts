@@ -1,12 +1,13 @@
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { intVar, natsEnv, parseEnv } from "@lantern/shared/config";
+import { intVar, natsEnv, parseEnv, requestLogEnv } from "@lantern/shared/config";
 import { WORKER_HEARTBEAT_TTL_MS } from "@lantern/shared/contracts";
 import { buildEnv, telemetryEnv } from "@lantern/shared/telemetry";
 
 export const GatewayConfig = z.object({
   ...natsEnv,
+  ...requestLogEnv,
   ...telemetryEnv,
   ...buildEnv,
   // Loopback by default: exposed only on purpose (compose sets 0.0.0.0).

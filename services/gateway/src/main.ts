@@ -4,7 +4,7 @@ import { createLogger } from "@lantern/shared/logging";
 import { loadGatewayConfig } from "./config.js";
 
 const config = loadConfigOrExit(() => loadGatewayConfig());
-const logger = createLogger({ service: "gateway", level: config.LOG_LEVEL });
+const logger = createLogger({ service: "gateway", level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 // Each role loads only its own code: the primary of several processes runs no gateway itself.
 if (config.GATEWAY_PROCESSES > 1 && cluster.isPrimary) {
   const { GatewayProcesses } = await import("./processes/gateway-processes.js");

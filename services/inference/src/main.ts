@@ -8,7 +8,7 @@ import { syntheticEngine } from "./synthetic/synthetic-engine.js";
 import { startWorker } from "./worker.js";
 
 const config = loadConfigOrExit(() => loadInferenceConfig());
-const logger = createLogger({ service: "inference", level: config.LOG_LEVEL });
+const logger = createLogger({ service: "inference", level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 const tracing = await startTracing({ service: "inference", endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 const engine = config.INFERENCE_ENGINE === "synthetic" ? syntheticEngine(config) : llamaEngine(config);
 const worker = await startWorker(config, logger, engine).catch((err: unknown) => {

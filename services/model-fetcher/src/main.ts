@@ -6,7 +6,7 @@ import { loadFetcherConfig } from "./config.js";
 import { startModelFetcher, type ModelFetcher } from "./fetcher-service.js";
 
 const config = loadConfigOrExit(() => loadFetcherConfig());
-const logger = createLogger({ service: "model-fetcher", level: config.LOG_LEVEL });
+const logger = createLogger({ service: "model-fetcher", level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 const tracing = await startTracing({ service: "model-fetcher", endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 const nats = await connectNats({ url: config.NATS_URL, name: `model-fetcher-${config.FETCHER_ID}`, logger });
 let fetcher: ModelFetcher | undefined;

@@ -6,7 +6,7 @@ import { loadOrchestratorConfig } from "./config.js";
 import { startOrchestrator, type RunningOrchestrator } from "./orchestrator-service.js";
 
 const config = loadConfigOrExit(() => loadOrchestratorConfig());
-const logger = createLogger({ service: "orchestrator", level: config.LOG_LEVEL });
+const logger = createLogger({ service: "orchestrator", level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 const tracing = await startTracing({ service: "orchestrator", endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 const nats = await connectNats({ url: config.NATS_URL, name: "orchestrator", logger });
 let orchestrator: RunningOrchestrator | undefined;

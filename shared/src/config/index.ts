@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LogFormatVar } from "./log-env.js";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -34,7 +35,9 @@ export const natsEnv = {
     .default("")
     .describe("prefix for every stream, subject and bucket, so stacks can share one NATS server"),
   LOG_LEVEL: LogLevel.default("info").describe("pino level (`fatal` ... `trace`, `silent`)"),
+  LOG_FORMAT: LogFormatVar,
 };
 
 export { byteSizeVar, formatBytes } from "./byte-size.js";
 export { withEnvAliases } from "./env-aliases.js";
+export { requestLogEnv } from "./log-env.js";

@@ -1,38 +1,24 @@
 import { trace } from "@opentelemetry/api";
 import { pino, type Logger, type LoggerOptions } from "pino";
+import { chooseLogFormat, wantsColour, type LogFormat, type LogStream } from "./log-format.js";
+import { prettyDestination } from "./pretty-destination.js";
+import { REDACT_PATHS, REDACTED } from "./redaction.js";
+import { markLogFormat } from "./request-log-level.js";
 
 export type { Logger } from "pino";
+export { chooseLogFormat, wantsColour, type LogFormat } from "./log-format.js";
+export { logFormatOf, requestLogLevel } from "./request-log-level.js";
 
 interface CreateLoggerOptions {
   service: string;
   level?: LoggerOptions["level"];
   /** Where lines go; defaults to stdout. Tests pass a stream to read what was logged. */
-  destination?: pino.DestinationStream;
+  destination?: pino.DestinationStream & LogStream;
+  /** Unset: pretty when the destination is a terminal, JSON otherwise (LOG_FORMAT). */
+  format?: LogFormat;
+  /** Colour of pretty lines; unset: from the destination and NO_COLOR / FORCE_COLOR. */
+  colour?: boolean;
 }
-
-/** Secret-bearing fields; censored at the top of a line, one level down, and in a `headers` object one level down. */
-const SECRET_FIELDS = [
-  "authorization",
-  "Authorization",
-  "apiKey",
-  "api_key",
-  "adminToken",
-  "ADMIN_TOKEN",
-  "HF_TOKEN",
-  "hfToken",
-  "METRICS_TOKEN",
-  "secret",
-  "webhookSecret",
-  "webhook_secret",
-  "password",
-];
-
-const REDACT_PATHS = [
-  ...SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.headers.${f}`]),
-  'headers["x-api-key"]',
-  '*.headers["x-api-key"]',
-  'req.headers["x-api-key"]',
-];
 
 const NO_FIELDS = Object.freeze({});
 
@@ -47,15 +33,28 @@ function traceFields(): object {
   return { traceId, spanId };
 }
 
-/** JSON logs, one line per event; keys, tokens and auth headers never reach the output. */
-export function createLogger({ service, level = "info", destination }: CreateLoggerOptions): Logger {
+/**
+ * One line per event: JSON, or a readable line on a terminal (see docs/logging.md). Keys, tokens
+ * and auth headers never reach the output in either format: redaction runs before formatting.
+ */
+export function createLogger({ service, level = "info", destination, format, colour }: CreateLoggerOptions): Logger {
   const options: LoggerOptions = {
     level,
     base: { service },
     mixin: traceFields,
     // Lines outside a span keep their own object: nothing to merge, nothing to copy.
     mixinMergeStrategy: (fields, mixed) => (mixed === NO_FIELDS ? fields : Object.assign(mixed, fields)),
-    redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    redact: { paths: REDACT_PATHS, censor: REDACTED },
   };
-  return destination ? pino(options, destination) : pino(options);
+  const target: LogStream = destination ?? process.stdout;
+  const chosen = chooseLogFormat(format, target);
+  let logger: Logger;
+  if (chosen === "pretty") {
+    const out = destination ?? pino.destination({ dest: 1, sync: true });
+    logger = pino(options, prettyDestination(out, colour ?? wantsColour(target)));
+  } else {
+    logger = destination ? pino(options, destination) : pino(options);
+  }
+  markLogFormat(logger, chosen);
+  return logger;
 }

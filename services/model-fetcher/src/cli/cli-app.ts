@@ -71,7 +71,7 @@ async function run(command: Exclude<CliCommand, { kind: "help" }>, config: CliCo
       return pull(command, config, io);
     case "seed": {
       // The same first-start step the fetcher service takes, as a one-shot (a container's model init).
-      const logger = createLogger({ service: "model-fetcher", level: config.LOG_LEVEL, destination: process.stderr });
+      const logger = createLogger({ service: "model-fetcher", level: config.LOG_LEVEL, format: config.LOG_FORMAT, destination: process.stderr });
       const file = await seedModelsDir(config.MODELS_DIR, config.FETCHER_SEED_MODEL, logger);
       io.stdout.write(file ? `Copied ${file} into ${config.MODELS_DIR}.\n` : `${config.MODELS_DIR} already has a model (or FETCHER_SEED_MODEL is empty): nothing copied.\n`);
       return 0;
@@ -95,7 +95,7 @@ async function pull(command: Extract<CliCommand, { kind: "pull" }>, config: CliC
         "The admin service registers the model when it next sees it on disk.",
     );
   }
-  const logger = createLogger({ service: "model-fetcher", level: config.LOG_LEVEL, destination: process.stderr });
+  const logger = createLogger({ service: "model-fetcher", level: config.LOG_LEVEL, format: config.LOG_FORMAT, destination: process.stderr });
   try {
     return await runPull(
       { session, view, signal: io.signal, startFetcher: (nc) => startModelFetcher({ config, logger, nc }) },
