@@ -71,7 +71,8 @@ function spawnService(main: string, env: Record<string, string>, ready: (line: R
   const tsx = createRequire(import.meta.url).resolve("tsx");
   const child = spawn(process.execPath, ["--import", tsx, join(repoRoot, main)], {
     cwd: repoRoot,
-    env: { ...process.env, ...env },
+    // JSON whatever the shell running the tests has set: these lines are parsed.
+    env: { ...process.env, LOG_FORMAT: "json", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const logs: Array<Record<string, unknown>> = [];

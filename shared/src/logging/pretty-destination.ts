@@ -15,7 +15,7 @@ function readableEvent(log: Record<string, unknown>): Record<string, unknown> {
   return {
     level: log.level,
     time: log.time,
-    name: service && component ? `${service}/${component}` : (service ?? component),
+    name: service && component && component !== service ? `${service}/${component}` : (service ?? component),
     msg: log.msg ?? "",
     fields: keyFields(log),
   };
