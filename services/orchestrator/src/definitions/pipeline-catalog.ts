@@ -1,7 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { basename, extname, isAbsolute, join, relative, resolve } from "node:path";
-import type { PipelineDefinitionSummary } from "@lantern/shared/contracts";
-import { ModelsFile, PipelineFile } from "./definition-schema.js";
+import { ModelsFile, PipelineFile, type PipelineDefinitionSummary } from "@lantern/shared/contracts";
 import { resolvePipeline, type ResolvedPipeline } from "./resolved-pipeline.js";
 import { DefinitionError, SourceFile } from "./source-file.js";
 

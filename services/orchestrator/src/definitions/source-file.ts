@@ -1,11 +1,28 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import type { z } from "zod";
+import { fieldName, schemaIssues, type FieldPath } from "@lantern/shared/contracts";
 
-type FieldPath = ReadonlyArray<PropertyKey>;
+/** Where the problems of a definition are said to be: `file:line: field: message`, or `label: field: message` for one sent inline. */
+export interface ProblemSource {
+  readonly label: string;
+  problem(path: FieldPath, message: string): string;
+}
 
-/** `base_pipeline.stages[1].model`: how a field is named in every message about it. */
-function fieldName(path: FieldPath): string {
-  return path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), "");
+/** A definition sent in a request, not read from a file: its problems name the field only. */
+export class InlineSource implements ProblemSource {
+  constructor(readonly label: string) {}
+
+  problem(path: FieldPath, message: string): string {
+    const where = fieldName(path);
+    return `${this.label}: ${where ? `${where}: ` : ""}${message}`;
+  }
+
+  /** Validates `value` with `schema`; a DefinitionError names each problem's field. */
+  validate<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    throw new DefinitionError(schemaIssues(parsed.error).map((issue) => this.problem(issue.path, issue.message)));
+  }
 }
 
 /** A definition file that cannot be used, with every problem found, each naming file:line and field. */
@@ -20,7 +37,7 @@ export class DefinitionError extends Error {
  * A YAML (or JSON) definition file, parsed with its positions kept, so that every problem found in
  * it, by the schema or by the checks after it, says on which line it is.
  */
-export class SourceFile {
+export class SourceFile implements ProblemSource {
   private constructor(
     readonly label: string,
     private readonly doc: Document.Parsed,
@@ -45,14 +62,7 @@ export class SourceFile {
   validate<S extends z.ZodType>(schema: S): z.output<S> {
     const parsed = schema.safeParse(this.toJS());
     if (parsed.success) return parsed.data;
-    throw new DefinitionError(
-      parsed.error.issues.map((issue) => {
-        // An unknown key is shown where the key is, under its own name.
-        const keys = issue.code === "unrecognized_keys" ? issue.keys : [];
-        const path = keys.length === 1 ? [...issue.path, keys[0]!] : issue.path;
-        return this.problem(path, issue.message);
-      }),
-    );
+    throw new DefinitionError(schemaIssues(parsed.error).map((issue) => this.problem(issue.path, issue.message)));
   }
 
   /** `file:line: field: message` for the field at `path` (or its nearest parent present in the file). */

@@ -1,6 +1,4 @@
-import type { StageAnswer } from "@lantern/shared/contracts";
-import type { Aggregation } from "../definitions/definition-schema.js";
-import { renderTemplate } from "../definitions/prompt-template.js";
+import { renderTemplate, type Aggregation, type StageAnswer } from "@lantern/shared/contracts";
 
 /** The candidates as the synthesis prompt and templates show them: numbered, each with its model. */
 export function formatCandidates(answers: StageAnswer[]): string {

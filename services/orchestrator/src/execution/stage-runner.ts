@@ -1,6 +1,4 @@
-import type { StageAnswer } from "@lantern/shared/contracts";
-import { RUN_INPUT } from "../definitions/definition-schema.js";
-import { renderTemplate } from "../definitions/prompt-template.js";
+import { renderTemplate, RUN_INPUT, type StageAnswer } from "@lantern/shared/contracts";
 import { callParams, type ResolvedPipeline, type ResolvedStage } from "../definitions/resolved-pipeline.js";
 import type { StageResult } from "../runs/run-store.js";
 import { choiceOf, combine, countVotes, formatCandidates, voteSchema } from "./aggregation.js";

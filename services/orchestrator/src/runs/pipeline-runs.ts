@@ -2,6 +2,7 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import {
   GenerationParams,
   newRequestId,
+  RUN_INPUT,
   type ListRunsRequest,
   type NatsNames,
   type PipelineDefinitionSummary,
@@ -12,7 +13,6 @@ import {
   type StageParamsByName,
   type StartRunRequest,
 } from "@lantern/shared/contracts";
-import { RUN_INPUT } from "../definitions/definition-schema.js";
 import { missingModels, type FleetModels } from "../definitions/model-availability.js";
 import { PipelineNotFoundError, type PipelineCatalog } from "../definitions/pipeline-catalog.js";
 import { downstreamOf, type ResolvedPipeline } from "../definitions/resolved-pipeline.js";

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { GenerationParams } from "@lantern/shared/contracts";
+import { GenerationParams } from "./pipelines.js";
 
 /** Names of models and stages: they appear in events, URLs and logs, so plain words only. */
-const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "use letters, digits, '.', '_' and '-' (at most 64)");
+export const DefinitionName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "use letters, digits, '.', '_' and '-' (at most 64)");
 
 /** The reserved `input_from` name for the run's own input. */
 export const RUN_INPUT = "input";
@@ -16,7 +16,7 @@ export const ModelsFile = z
     defaults: GenerationParams.optional(),
     models: z
       .record(
-        Name,
+        DefinitionName,
         z
           .object({
             file: z.string().min(1),
@@ -35,7 +35,7 @@ export const ModelsFile = z
   .strict();
 export type ModelsFile = z.infer<typeof ModelsFile>;
 
-const Aggregation = z.preprocess(
+export const Aggregation = z.preprocess(
   // `aggregation: concat` is short for `aggregation: { method: concat }`.
   (v) => (typeof v === "string" ? { method: v } : v),
   z.discriminatedUnion("method", [
@@ -53,7 +53,7 @@ const Aggregation = z.preprocess(
       .object({
         method: z.literal("synthesis"),
         /** The model that writes one answer from the candidates. */
-        model: Name,
+        model: DefinitionName,
         /** `{input}` is the stage's input, `{candidates}` the numbered answers. */
         prompt: z.string().default("{input}\n\nAnswers:\n{candidates}\n\nOne answer combining the best of them:"),
       })
@@ -69,16 +69,16 @@ const Aggregation = z.preprocess(
 );
 export type Aggregation = z.output<typeof Aggregation>;
 
-const StageDefinition = z
+export const StageDefinition = z
   .object({
-    name: Name,
+    name: DefinitionName,
     type: z.enum(["single", "multi"]),
     description: z.string().optional(),
-    model: Name.optional(),
-    models: z.array(Name).min(1).optional(),
+    model: DefinitionName.optional(),
+    models: z.array(DefinitionName).min(1).optional(),
     aggregation: Aggregation.optional(),
     /** The stages whose outputs form this one's input, joined by blank lines; `input`: the run's input. Absent: the stage before (the first: the run's input). */
-    input_from: z.union([Name, z.array(Name).min(1)]).optional(),
+    input_from: z.union([DefinitionName, z.array(DefinitionName).min(1)]).optional(),
     /** `input_plus_answer`: the stage passes on its input followed by its answer. */
     output_mode: z.enum(["answer_only", "input_plus_answer"]).default("answer_only"),
     /** What the models are asked; `{input}` is the stage's input. */
@@ -115,3 +115,7 @@ export const PipelineFile = z
   })
   .strict();
 export type PipelineFile = z.output<typeof PipelineFile>;
+/** A definition as written (defaults not yet filled in): what the web app builds. */
+export type PipelineFileInput = z.input<typeof PipelineFile>;
+export type StageDefinition = z.output<typeof StageDefinition>;
+
