@@ -65,13 +65,23 @@ echo "Starting Lantern (pools:$profiles${observability:+, observability}) ..."
 # shellcheck disable=SC2086
 compose $global up -d --build "$@"
 
-# Wait until every running service reports healthy (the one-shot model init just has to have exited 0).
-echo "Waiting for every service to be healthy ..."
+# What a container's latest health check printed (a worker's lists its models, a failed one with
+# its reason; the gateway's says what it still waits for).
+last_health_output() {
+  docker inspect -f '{{if .State.Health}}{{range .State.Health.Log}}@@check@@{{println}}{{.Output}}{{end}}{{end}}' "$1" |
+    awk '/^@@check@@$/ { out = ""; next } { out = out $0 "\n" } END { printf "%s", out }'
+}
+
+# Wait until every running service reports healthy (the one-shot model init just has to have exited
+# 0). Workers are healthy once their models have loaded, the gateway once a worker has one loaded. A
+# model that failed to load stops the wait: it will not load by waiting longer.
+echo "Waiting for every service to be healthy (workers: until their models are loaded) ..."
 deadline=$(( $(date +%s) + ${LANTERN_START_TIMEOUT_S:-600} ))
 while :; do
   # shellcheck disable=SC2086
   ids=$(compose $global ps -q)
   pending=""
+  failed_models=""
   for id in $ids; do
     read -r name status health code <<INSPECT
 $(docker inspect -f '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.State.ExitCode}}' "$id")
@@ -80,12 +90,34 @@ INSPECT
     case "$status/$health" in
       running/healthy) ;;
       exited/none) [ "$code" = 0 ] || { echo "$name exited with code $code; its log:"; docker logs --tail 40 "$id"; exit 1; } ;;
-      */unhealthy) echo "$name is unhealthy; its log:"; docker logs --tail 40 "$id"; exit 1 ;;
+      */unhealthy)
+        echo "$name is unhealthy; its last health check said:"
+        last_health_output "$id" | sed 's/^/  /'
+        echo "Its log:"; docker logs --tail 40 "$id"; exit 1 ;;
       *) pending="$pending $name" ;;
     esac
+    case "$name" in
+      *inference-*)
+        failed=$(last_health_output "$id" | grep '^model .* failed to load: ' || true)
+        [ -z "$failed" ] || failed_models="$failed_models$(printf '%s\n' "$failed" | sed "s|^model |  $name: |")
+" ;;
+    esac
   done
+  if [ -n "$failed_models" ]; then
+    echo "Lantern is not ready: a model failed to load."
+    printf '%s' "$failed_models"
+    echo "The stack is still running. Fix INFERENCE_MODELS (or pull the file: LANTERN_INIT_MODELS) in .env and run ./start.sh again; ./stop.sh stops it."
+    exit 1
+  fi
   [ -z "$pending" ] && break
-  if [ "$(date +%s)" -ge "$deadline" ]; then echo "Still not healthy:$pending"; exit 1; fi
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    echo "Still not healthy:$pending"
+    for id in $ids; do
+      name=$(docker inspect -f '{{.Name}}' "$id"); output=$(last_health_output "$id")
+      case " $pending " in *" ${name#/} "*) [ -z "$output" ] || { echo "${name#/}:"; printf '%s\n' "$output" | sed 's/^/  /'; } ;; esac
+    done
+    exit 1
+  fi
   sleep 3
 done
 

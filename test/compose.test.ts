@@ -161,6 +161,15 @@ describe("compose stacks", () => {
     }
   });
 
+  it("calls the workers and the gateway healthy only when ready: their /readyz, which waits for the models", () => {
+    for (const [stack, services] of Object.entries(renders)) {
+      for (const [name, service] of Object.entries(services)) {
+        const port = name === "gateway" ? 8002 : name.startsWith("inference-") ? 9464 : undefined;
+        if (port) expect(JSON.stringify(service.healthcheck?.test), `${stack}: ${name}`).toContain(`http://127.0.0.1:${port}/readyz`);
+      }
+    }
+  });
+
   it("lets the worker services scale: no fixed container name or host port", () => {
     for (const services of Object.values(renders)) {
       for (const [name, service] of Object.entries(services)) {
