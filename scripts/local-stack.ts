@@ -1,28 +1,30 @@
 /**
- * Starts NATS (unless a URL is given), one gateway, one inference worker and (when asked) the model
- * fetcher, the orchestrator and the admin service as child processes, and stops them in order: edge
- * first, then workers (they finish what they hold), the orchestrator (its runs continue from their
- * checkpoints later), the fetcher (its partial downloads resume later), then admin (it stores the
- * last usage events), then NATS.
- * Used by `npm start` and by the benchmarks.
+ * Starts NATS (unless a URL is given), one gateway, N inference workers and (when asked) the model
+ * fetcher, the orchestrator and the admin service as children of one supervisor, which restarts a
+ * child that dies and stops them in order: edge first, then workers (they finish what they hold),
+ * the orchestrator (its runs continue from their checkpoints later), the fetcher (its partial
+ * downloads resume later), then admin (it stores the last usage events), then NATS.
+ * Used by `npm start` (scripts/stack.ts) and by the benchmarks.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { createInterface } from "node:readline";
-import { NATS_SERVER_INSTALL_HINT, findNatsServer, startLocalNatsServer, type LocalNatsServer } from "@lantern/shared/nats";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
+import { NATS_SERVER_INSTALL_HINT, findNatsServer, freePort } from "@lantern/shared/nats";
+import type { BackoffOptions } from "./supervisor/backoff.js";
+import type { ChildSpec } from "./supervisor/child-process.js";
+import { exitWithParentCommand, natsServerArgs, waitNatsAccepting } from "./supervisor/nats-child.js";
+import { PARENT_WATCHDOG_IMPORT } from "./supervisor/parent-watchdog.js";
+import { repoRoot } from "./supervisor/repo-root.js";
+import { serviceCommand, type ServiceName } from "./supervisor/service-command.js";
+import { Supervisor, type SupervisedChild } from "./supervisor/supervisor.js";
+import { waitHealthy } from "./supervisor/wait-healthy.js";
 
-export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
+export { GATEWAY_NODE_FLAGS } from "./supervisor/service-command.js";
+export { repoRoot } from "./supervisor/repo-root.js";
 
-/**
- * Node flags for the gateway process: `--expose-gc` lets it collect once when a burst of traffic
- * ends, so its memory comes back down instead of staying at the burst's peak (see
- * services/gateway/src/memory/idle-collection.ts). `--max-semi-space-size=64` (MiB) gives V8's young
- * generation room for the short-lived objects of many requests in flight: fewer scavenges, fewer
- * survivors copied, 10-14% less CPU per proxied request under load (README, Gateway overhead).
- */
-export const GATEWAY_NODE_FLAGS: readonly string[] = ["--expose-gc", "--max-semi-space-size=64"];
+
+/** How long a child may take to stop after SIGTERM before it is killed. */
+const STOP_GRACE_MS = 35_000;
 
 export interface StackProcess {
   name: string;
@@ -30,12 +32,18 @@ export interface StackProcess {
   exited: Promise<number | null>;
 }
 
+export interface StackWorker {
+  name: string;
+  metricsUrl: string | undefined;
+  metricsPort: number | undefined;
+}
+
 export interface LocalStackOptions {
-  natsUrl?: string;
+  natsUrl?: string | undefined;
   natsDataDir: string;
   gatewayHost: string;
   gatewayPort: number;
-  /** Extra env for both services (namespace, log level, ...). */
+  /** Extra env for every service (namespace, log level, log format, ...). */
   env?: NodeJS.ProcessEnv;
   workerEnv?: NodeJS.ProcessEnv;
   /** Also start the admin service (keys, providers, routes, prices; PGlite under `dataDir` unless DATABASE_URL). */
@@ -44,12 +52,21 @@ export interface LocalStackOptions {
   fetcher?: boolean;
   /** Also start the orchestrator (pipelines; PGlite under `dataDir` unless DATABASE_URL). */
   orchestrator?: { dataDir: string };
-  /** Inference worker processes to start (default 1). */
+  /** Inference worker processes to start (default 1), named inference-1..N. */
   workers?: number;
+  /** Gives each worker its own metrics server: `basePort` + its index when that is free, else any free port. */
+  workerMetrics?: { host: string; basePort: number };
+  /** LANTERN_BUILT_DIR: run the services' bundles instead of their TypeScript source. */
+  builtDir?: string | undefined;
   /** Each log line of each service, with its name. */
   onLine?: (service: string, line: string) => void;
-  /** A service stopped while the stack was meant to run. */
-  onUnexpectedExit?: (service: string, code: number | null) => void;
+  /** The supervisor's own lines: which child exited, why, when it restarts. */
+  log?: (message: string) => void;
+  /** A child exited before the stack was ready: it cannot start. */
+  onStartFailure?: (service: string, reason: string) => void;
+  /** A child started, restarted or exited. */
+  onChildrenChanged?: () => void;
+  backoff?: BackoffOptions;
 }
 
 export interface LocalStack {
@@ -57,10 +74,21 @@ export interface LocalStack {
   /** Set when the admin service was started. */
   adminUrl: string | undefined;
   natsUrl: string;
-  processes: StackProcess[];
-  /** Resolves true once the gateway's /readyz (and the admin's /api/health, if started) answer 200. */
+  /** True when the stack started its own nats-server. */
+  ownNats: boolean;
+  /** The running processes now (a restarted child has a new one). */
+  readonly processes: StackProcess[];
+  workers: StackWorker[];
+  /** Each running child's name, pid and command-line marker, in start order. */
+  children(): SupervisedChild[];
+  /**
+   * Resolves true once the gateway's /readyz (and the admin's /api/health, if started) answer 200;
+   * from then on a child that exits is restarted. False on timeout or when a child could not start.
+   */
   waitReady(timeoutMs: number): Promise<boolean>;
   stop(): Promise<void>;
+  /** SIGKILL to every child, for when stopping in order is not wanted. */
+  kill(): void;
 }
 
 export class NatsServerMissingError extends Error {
@@ -71,108 +99,128 @@ export class NatsServerMissingError extends Error {
 }
 
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
-  const tsx = createRequire(import.meta.url).resolve("tsx");
-  let nats: LocalNatsServer | undefined;
-  let natsUrl = opts.natsUrl;
-  if (!natsUrl) {
-    if (!findNatsServer()) throw new NatsServerMissingError();
-    nats = await startLocalNatsServer({ dataDir: opts.natsDataDir, port: 4222, detached: true });
-    natsUrl = nats.url;
-  }
-  let stopping = false;
-  const startService = (name: string, entry: string, env: NodeJS.ProcessEnv, nodeFlags: readonly string[] = []): StackProcess => {
-    const child = spawn(process.execPath, [...nodeFlags, "--import", tsx, entry], {
-      cwd: repoRoot,
-      env: { ...process.env, NATS_URL: natsUrl, ...opts.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    for (const stream of [child.stdout!, child.stderr!]) {
-      createInterface({ input: stream }).on("line", (line) => opts.onLine?.(name, line));
-    }
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    void exited.then((code) => {
-      if (!stopping) opts.onUnexpectedExit?.(name, code);
-    });
-    return { name, child, exited };
-  };
-
-  const workerCount = opts.workers ?? 1;
-  const processes = [
-    ...(opts.admin
-      ? [
-          startService("admin", "services/admin/src/main.ts", {
-            ADMIN_HOST: opts.admin.host,
-            ADMIN_PORT: String(opts.admin.port),
-            LANTERN_DATA_DIR: opts.admin.dataDir,
-            // BricksLLM's custom provider of the local model, so its clients' calls reach the fleet.
-            ADMIN_FLEET_PROVIDERS: process.env.ADMIN_FLEET_PROVIDERS ?? "llama-cpp-root",
-          }),
-        ]
-      : []),
-    ...(opts.fetcher ? [startService("model-fetcher", "services/model-fetcher/src/main.ts", { MODELS_DIR: join(repoRoot, "models") })] : []),
-    ...(opts.orchestrator ? [startService("orchestrator", "services/orchestrator/src/main.ts", { LANTERN_DATA_DIR: opts.orchestrator.dataDir })] : []),
-    ...Array.from({ length: workerCount }, (_, i) =>
-      startService(workerCount === 1 ? "inference" : `inference-${i + 1}`, "services/inference/src/main.ts", {
-        MODELS_DIR: join(repoRoot, "models"),
-        ...opts.workerEnv,
-      }),
-    ),
-    startService(
-      "gateway",
-      "services/gateway/src/main.ts",
-      {
-        GATEWAY_HOST: opts.gatewayHost,
-        GATEWAY_PORT: String(opts.gatewayPort),
-        // The web app's keys page reaches the admin service through the gateway.
-        ...(opts.admin ? { GATEWAY_ADMIN_URL: `http://${urlHost(opts.admin.host)}:${opts.admin.port}` } : {}),
+  let startFailed = false;
+  const supervisor = new Supervisor(
+    {
+      onLine: (service, line) => opts.onLine?.(service, line),
+      log: (message) => (opts.log ?? ((m: string) => console.error(`[stack] ${m}`)))(message),
+      onChildrenChanged: () => opts.onChildrenChanged?.(),
+      onStartFailure: (service, reason) => {
+        startFailed = true;
+        opts.onStartFailure?.(service, reason);
       },
-      GATEWAY_NODE_FLAGS,
-    ),
-  ];
-  const baseUrl = `http://${opts.gatewayHost}:${opts.gatewayPort}`;
-  const adminUrl = opts.admin ? `http://${urlHost(opts.admin.host)}:${opts.admin.port}` : undefined;
-  const readinessUrls = [`${baseUrl}/readyz`, ...(adminUrl ? [`${adminUrl}/api/health`] : [])];
+    },
+    opts.backoff,
+  );
+  let natsUrl = opts.natsUrl;
+  const ownNats = !natsUrl;
+  if (!natsUrl) {
+    const bin = findNatsServer();
+    if (!bin) throw new NatsServerMissingError();
+    mkdirSync(opts.natsDataDir, { recursive: true });
+    const url = `nats://127.0.0.1:${await freePort(4222)}`;
+    await supervisor.add(natsSpec(bin, url, opts.natsDataDir));
+    natsUrl = url;
+  }
 
-  const stopProcess = async (p: StackProcess) => {
-    if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-    p.child.kill("SIGTERM");
-    const timer = setTimeout(() => p.child.kill("SIGKILL"), 35_000);
-    await p.exited;
-    clearTimeout(timer);
+  const preloads = [PARENT_WATCHDOG_IMPORT];
+  const baseEnv = { ...process.env, MODELS_DIR: process.env.MODELS_DIR || join(repoRoot, "models"), NATS_URL: natsUrl, ...opts.env };
+  const serviceSpec = (name: string, service: ServiceName, env: NodeJS.ProcessEnv, stopsWith?: string): ChildSpec => {
+    const cmd = serviceCommand(service, { repoRoot, builtDir: opts.builtDir, preloads });
+    return { name, command: cmd.command, args: cmd.args, env: { ...baseEnv, ...env }, cwd: repoRoot, marker: cmd.entry, stopsWith };
   };
 
+  const adminUrl = opts.admin ? `http://${urlHost(opts.admin.host)}:${opts.admin.port}` : undefined;
+  const specs: ChildSpec[] = [];
+  if (opts.admin) {
+    specs.push(
+      serviceSpec("admin", "admin", {
+        ADMIN_HOST: opts.admin.host,
+        ADMIN_PORT: String(opts.admin.port),
+        LANTERN_DATA_DIR: opts.admin.dataDir,
+        // BricksLLM's custom provider of the local model, so its clients' calls reach the fleet.
+        ADMIN_FLEET_PROVIDERS: process.env.ADMIN_FLEET_PROVIDERS ?? "llama-cpp-root",
+      }),
+    );
+  }
+  if (opts.fetcher) specs.push(serviceSpec("model-fetcher", "model-fetcher", {}));
+  if (opts.orchestrator) specs.push(serviceSpec("orchestrator", "orchestrator", { LANTERN_DATA_DIR: opts.orchestrator.dataDir }));
+  const workers = await planWorkers(opts.workers ?? 1, opts.workerMetrics);
+  const workerId = opts.workerEnv?.WORKER_ID ?? process.env.WORKER_ID;
+  for (const [i, worker] of workers.entries()) {
+    const metricsEnv = worker.metricsPort === undefined ? {} : { METRICS_PORT: String(worker.metricsPort), METRICS_HOST: opts.workerMetrics!.host };
+    // One WORKER_ID given for several workers: each its own, or their heartbeats would overwrite each other.
+    const idEnv = workerId && workers.length > 1 ? { WORKER_ID: `${workerId}-${i + 1}` } : {};
+    specs.push(serviceSpec(worker.name, "inference", { ...opts.workerEnv, ...metricsEnv, ...idEnv }, "workers"));
+  }
+  specs.push(
+    serviceSpec("gateway", "gateway", {
+      GATEWAY_HOST: opts.gatewayHost,
+      GATEWAY_PORT: String(opts.gatewayPort),
+      // The web app's keys page reaches the admin service through the gateway.
+      ...(adminUrl ? { GATEWAY_ADMIN_URL: adminUrl } : {}),
+    }),
+  );
+  for (const spec of specs) await supervisor.add(spec);
+
+  const baseUrl = `http://${urlHost(opts.gatewayHost)}:${opts.gatewayPort}`;
+  const readinessUrls = [`${baseUrl}/readyz`, ...(adminUrl ? [`${adminUrl}/api/health`] : [])];
   return {
     baseUrl,
     adminUrl,
     natsUrl,
-    processes,
+    ownNats,
+    get processes() {
+      return supervisor.processes().map((p) => ({ name: p.spec.name, child: p.process, exited: p.exited.then((exit) => exit.code) }));
+    },
+    workers,
+    children: () => supervisor.children(),
     async waitReady(timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      const pending = new Set(readinessUrls);
-      while (Date.now() < deadline && !stopping) {
-        for (const url of pending) {
-          try {
-            if ((await fetch(url)).ok) pending.delete(url);
-          } catch {
-            // not listening yet
-          }
-        }
-        if (pending.size === 0) return true;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      return false;
+      const ready = await waitHealthy(readinessUrls, timeoutMs, () => startFailed || supervisor.isStopping);
+      if (ready) supervisor.markReady();
+      return ready;
     },
-    async stop() {
-      stopping = true;
-      for (const p of [...processes].reverse()) await stopProcess(p);
-      await nats?.stop();
-    },
+    stop: () => supervisor.stop(STOP_GRACE_MS),
+    kill: () => supervisor.killAll(),
   };
 }
 
+function natsSpec(bin: string, url: string, dataDir: string): ChildSpec {
+  const port = Number(new URL(url).port);
+  const { command, args } = exitWithParentCommand(bin, natsServerArgs(port, dataDir));
+  return {
+    name: "nats",
+    command,
+    args,
+    env: process.env,
+    cwd: repoRoot,
+    marker: "lantern-nats",
+    stopsAsGroup: true,
+    // Its start-up lines say nothing a user needs; its errors do.
+    keepLine: (line) => /\[(ERR|FTL)\]/.test(line),
+    started: (child) => waitNatsAccepting(url, 15_000, () => !child.running),
+  };
+}
+
+/** Names inference-1..N, each with its own metrics port when asked. */
+async function planWorkers(count: number, metrics: LocalStackOptions["workerMetrics"]): Promise<StackWorker[]> {
+  const taken = new Set<number>();
+  const workers: StackWorker[] = [];
+  for (let i = 1; i <= count; i++) {
+    let metricsPort: number | undefined;
+    if (metrics) {
+      metricsPort = await freePort(metrics.basePort + i - 1);
+      while (taken.has(metricsPort)) metricsPort = await freePort();
+      taken.add(metricsPort);
+    }
+    const metricsUrl = metricsPort === undefined ? undefined : `http://${urlHost(metrics!.host)}:${metricsPort}/metrics`;
+    workers.push({ name: `inference-${i}`, metricsPort, metricsUrl });
+  }
+  return workers;
+}
+
 /** Where to reach a service bound to `host`: a wildcard bind is reached on loopback, IPv6 in brackets. */
-function urlHost(host: string): string {
+export function urlHost(host: string): string {
   if (host === "0.0.0.0") return "127.0.0.1";
   if (host === "::") return "[::1]";
   return host.includes(":") ? `[${host}]` : host;

@@ -1,7 +1,18 @@
-// Runs a TypeScript entry point with tsx, passing signals through and exiting with its code.
+// Runs TypeScript with tsx: `importTs` in this very process (so signals reach one process, not a
+// wrapper and its child), `runTs` as a child process for the package scripts that want one.
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Loads a TypeScript entry point (relative to the repository root) into this process. */
+export async function importTs(entry) {
+  const { register } = await import("tsx/esm/api");
+  register();
+  return import(pathToFileURL(resolve(root, entry)).href);
+}
 
 export function runTs(entry, args = [], options = {}) {
   const require = createRequire(import.meta.url);
