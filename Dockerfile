@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Every Lantern image, one per service named by the SERVICE build argument (admin, gateway,
-# inference, model-fetcher, orchestrator). Build from the repository root:
+# inference, model-fetcher, orchestrator); the all-in-one `lantern` image is image/Dockerfile
+# (npm run image:build). Build from the repository root:
 #   docker build --build-arg SERVICE=gateway -t lantern/gateway .
 #   docker build --build-arg SERVICE=inference --target cuda -t lantern/inference:cuda .
 # The inference worker has one image per compute pool: --target cpu (its default), vulkan or cuda.
@@ -116,8 +117,9 @@ FROM runtime AS runtime-inference
 RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 && rm -rf /var/lib/apt/lists/*
 ENV METRICS_PORT=9464
 EXPOSE 9464
+# Healthy once ready: /readyz answers 503 until the worker's models are loaded (/state/version answers before).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=120s --retries=3 \
-  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.METRICS_PORT}/state/version`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.METRICS_PORT}/readyz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
 FROM runtime-inference AS cpu
 COPY --from=app-cpu /out ./
@@ -153,7 +155,7 @@ ENV NODE_ENV=production \
 USER node
 EXPOSE 9464
 HEALTHCHECK --interval=10s --timeout=3s --start-period=120s --retries=3 \
-  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.METRICS_PORT}/state/version`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.METRICS_PORT}/readyz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "--enable-source-maps", "dist/bin/main.js"]
 
