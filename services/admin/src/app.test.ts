@@ -45,6 +45,7 @@ describe("admin HTTP edge: OpenAPI, docs, auth and error shapes", () => {
         "DELETE /api/prices/{model}",
         "GET /api/events",
         "GET /api/events/aggregates",
+        "GET /api/events/series",
         "GET /api/models",
         "GET /api/models/{name}",
         "DELETE /api/models/{name}",

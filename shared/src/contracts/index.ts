@@ -24,6 +24,7 @@ export * from "./sop-executor.js";
 export * from "./pipelines.js";
 export * from "./pipeline-definition.js";
 export * from "./pipeline-definition-checks.js";
+export * from "./pipeline-definitions-api.js";
 export * from "./tasks.js";
 export * from "./conversations.js";
 export * from "./responses-api.js";

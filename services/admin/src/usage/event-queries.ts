@@ -1,7 +1,9 @@
 import { and, asc, desc, sql } from "drizzle-orm";
 import type { AdminDb } from "../db/database.js";
 import { usageEvents } from "../db/schema.js";
-import { answeringModel, filterCondition, olderThan, type EventFilters } from "./event-filters.js";
+import type { UsageAggregate, UsageGroupBy } from "@lantern/shared/contracts";
+import { filterCondition, olderThan, type EventFilters } from "./event-filters.js";
+import { count, groupColumn, totalColumns } from "./event-groups.js";
 import { encodeCursor, type EventsCursor } from "./events-cursor.js";
 
 export type UsageEventRow = typeof usageEvents.$inferSelect;
@@ -25,62 +27,27 @@ export async function listEvents(db: AdminDb, query: EventFilters & { limit: num
   return { events, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
 }
 
-type AggregateGroup = "day" | "key" | "model" | "servedModel";
-
-interface UsageAggregate {
-  /** The UTC day (`2026-05-01`), key id or model name; a null key is open-mode traffic. */
-  group: string | null;
-  requests: number;
-  /** Requests answered with a status of 400 or more (499: the client went away). */
-  errors: number;
-  promptTokens: number;
-  /** Of `promptTokens`, those workers took from their prompt caches. */
-  cachedTokens: number;
-  completionTokens: number;
-  costUsd: number;
-  cacheHits: number;
-  latencyP50Ms: number | null;
-  latencyP95Ms: number | null;
-  ttftP50Ms: number | null;
-}
-
-const groupColumn = {
-  day: sql<string>`to_char(date_trunc('day', ${usageEvents.at} at time zone 'UTC'), 'YYYY-MM-DD')`,
-  key: sql<string | null>`${usageEvents.keyId}`,
-  model: sql<string>`${usageEvents.model}`,
-  servedModel: answeringModel,
-} as const;
-
 const percentile = (fraction: number, column: typeof usageEvents.latencyMs | typeof usageEvents.ttftMs) =>
   sql<number | null>`percentile_cont(${sql.raw(String(fraction))}) within group (order by ${column})`.mapWith(Number);
 
 /**
- * Totals and latency percentiles per day, key or model, computed in SQL. Days run oldest first;
- * keys and models busiest first.
+ * Totals and latency percentiles per day, key, model or status, computed in SQL. Days run oldest
+ * first; the others busiest first.
  */
-export async function aggregateEvents(db: AdminDb, query: EventFilters & { groupBy: AggregateGroup }): Promise<UsageAggregate[]> {
+export async function aggregateEvents(db: AdminDb, query: EventFilters & { groupBy: UsageGroupBy }): Promise<UsageAggregate[]> {
   const group = groupColumn[query.groupBy];
-  const count = (condition?: ReturnType<typeof sql>) =>
-    (condition ? sql<number>`count(*) filter (where ${condition})` : sql<number>`count(*)`).mapWith(Number);
-  const total = (column: typeof usageEvents.promptTokens | typeof usageEvents.cachedTokens | typeof usageEvents.completionTokens | typeof usageEvents.costUsd) =>
-    sql<number>`coalesce(sum(${column}), 0)`.mapWith(Number);
-  const rows = await db
+  return db
     .select({
       group,
-      requests: count(),
-      errors: count(sql`${usageEvents.status} >= 400`),
-      promptTokens: total(usageEvents.promptTokens),
-      cachedTokens: total(usageEvents.cachedTokens),
-      completionTokens: total(usageEvents.completionTokens),
-      costUsd: total(usageEvents.costUsd),
+      ...totalColumns(),
       cacheHits: count(sql`${usageEvents.cacheHit}`),
       latencyP50Ms: percentile(0.5, usageEvents.latencyMs),
       latencyP95Ms: percentile(0.95, usageEvents.latencyMs),
       ttftP50Ms: percentile(0.5, usageEvents.ttftMs),
+      ttftP95Ms: percentile(0.95, usageEvents.ttftMs),
     })
     .from(usageEvents)
     .where(filterCondition(query))
     .groupBy(group)
     .orderBy(...(query.groupBy === "day" ? [asc(group)] : [desc(sql`count(*)`), asc(group)]));
-  return rows;
 }

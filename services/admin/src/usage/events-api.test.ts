@@ -1,11 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type OpenDatabase } from "../db/database.js";
-import { useTestDatabase } from "@lantern/shared/database";
 import { eventsApi } from "./events-api.js";
+import { usageBackends } from "./test-databases.js";
 import { usageEvent } from "./test-fixtures.js";
 import { insertUsageEvents } from "./usage-rows.js";
 
@@ -30,26 +26,7 @@ const events = [
   usageEvent({ id: "d0", at: DAY2 + 60_000, keyId: null, model: "m2", status: 499, latencyMs: 50, ttftMs: null, promptTokens: 4, completionTokens: 0, costUsd: 0 }),
 ];
 
-const backends: Array<[string, () => Promise<{ db: OpenDatabase; cleanup: () => Promise<void> }>]> = [
-  [
-    "Postgres",
-    async () => {
-      const pg = await useTestDatabase();
-      const db = await openDatabase({ databaseUrl: pg.url, pgliteDir: "" });
-      return { db, cleanup: async () => (await db.close(), await pg.drop()) };
-    },
-  ],
-  [
-    "PGlite",
-    async () => {
-      const dir = mkdtempSync(join(tmpdir(), "lantern-events-"));
-      const db = await openDatabase({ pgliteDir: dir });
-      return { db, cleanup: async () => (await db.close(), rmSync(dir, { recursive: true, force: true })) };
-    },
-  ],
-];
-
-describe.each(backends)("events API on %s", (_name, open) => {
+describe.each(usageBackends)("events API on %s", (_name, open) => {
   let app: OpenAPIHono;
   let cleanup: () => Promise<void>;
   beforeAll(async () => {
@@ -123,12 +100,15 @@ describe.each(backends)("events API on %s", (_name, open) => {
     expect(day1.latencyP50Ms).toBeCloseTo(17.5, 10);
     expect(day1.latencyP95Ms).toBeCloseTo(37.5, 10);
     expect(day1.ttftP50Ms).toBeCloseTo(2.5, 10);
+    // First-token times 1, 2, 3, 4 (the failures had none): p95 is 0.85 of the way from 3 to 4.
+    expect(day1.ttftP95Ms).toBeCloseTo(3.85, 10);
     expect(day2).toMatchObject({ requests: 4, errors: 1, promptTokens: 19, cachedTokens: 5, completionTokens: 21, cacheHits: 0 });
     expect(day2.costUsd).toBeCloseTo(0.006, 10);
     // Latencies 50, 100, 200, 300.
     expect(day2.latencyP50Ms).toBeCloseTo(150, 10);
     expect(day2.latencyP95Ms).toBeCloseTo(285, 10);
     expect(day2.ttftP50Ms).toBeCloseTo(20, 10);
+    expect(day2.ttftP95Ms).toBeCloseTo(29, 10);
   });
 
   it("aggregates by key (busiest first, open mode as null) and by model, with filters", async () => {
@@ -156,6 +136,13 @@ describe.each(backends)("events API on %s", (_name, open) => {
     expect(await ids("servedModel=m1")).toEqual(["a0", "a1", "a2", "a3", "c0", "c2"]);
     const c1 = (await get("/api/events?servedModel=gpt-m1")).body.events[0];
     expect(c1).toMatchObject({ model: "m1", servedModel: "gpt-m1" });
+    const byStatus = (await get("/api/events/aggregates?groupBy=status")).body.groups;
+    expect(byStatus.map((g: { group: string; requests: number; errors: number }) => [g.group, g.requests, g.errors])).toEqual([
+      ["200", 7, 0],
+      ["429", 1, 1],
+      ["499", 1, 1],
+      ["500", 1, 1],
+    ]);
     const none = (await get("/api/events/aggregates?keyId=nobody")).body.groups;
     expect(none).toEqual([]);
   });
@@ -197,6 +184,8 @@ describe("events API document", () => {
     const params = (doc.paths?.["/api/events"]?.get?.parameters ?? []) as Array<{ name: string }>;
     expect(params.map((p) => p.name)).toEqual(expect.arrayContaining(["keyId", "model", "status", "provider", "cacheHit", "start", "end", "limit", "cursor"]));
     expect(doc.components?.schemas).toHaveProperty("UsageAggregate");
+    expect(doc.components?.schemas).toHaveProperty("UsageSeries");
+    expect(Object.keys(doc.paths ?? {})).toContain("/api/events/series");
     const stored = doc.components?.schemas?.UsageEvent as { properties: Record<string, unknown> };
     expect(Object.keys(stored.properties)).toEqual(expect.arrayContaining(["id", "at", "keyId", "status", "costUsd", "ttftMs", "cacheHit", "workerIds"]));
     expect(stored.properties).not.toHaveProperty("v");

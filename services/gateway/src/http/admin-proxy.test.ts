@@ -5,8 +5,10 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { adminProxyRoutes } from "./admin-proxy.js";
 
 let seen: IncomingHttpHeaders | undefined;
+let seenUrl: string | undefined;
 const admin = createServer((req, res) => {
   seen = req.headers;
+  seenUrl = req.url;
   res.writeHead(200, { "content-type": "application/json" }).end("{}");
 });
 let gatewayUrl: string;
@@ -35,4 +37,15 @@ it("tells the admin service who calls, as the gateway saw them, never as the cal
   expect(seen!["x-forwarded-for"]).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
   expect(seen!.authorization).toBe("Bearer t0ken");
   expect(seen!.cookie).toBeUndefined();
+});
+
+it("forwards the usage page's aggregates and series, and nothing else of the admin API", async () => {
+  const series = await fetch(`${gatewayUrl}/admin/api/events/series?bucketSeconds=60&splitBy=model`, { headers: { authorization: "Bearer t0ken" } });
+  expect(series.status).toBe(200);
+  expect(seenUrl).toBe("/api/events/series?bucketSeconds=60&splitBy=model");
+  expect(seen!.authorization).toBe("Bearer t0ken");
+  seenUrl = undefined;
+  expect((await fetch(`${gatewayUrl}/admin/api/providers`)).status).toBe(404);
+  expect((await fetch(`${gatewayUrl}/admin/api/prices/m1`)).status).toBe(404);
+  expect(seenUrl).toBeUndefined();
 });

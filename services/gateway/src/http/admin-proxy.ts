@@ -1,18 +1,22 @@
-import { Hono } from "hono";
+import { Hono, type Handler } from "hono";
 import { proxy } from "hono/proxy";
 import { ApiError } from "../errors/api-error.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 
-/** Only key management goes through: what the web app's keys page needs, nothing more of the admin API. */
-const ADMIN_PROXY_PREFIX = "/admin/api/key-management";
+/**
+ * Only what the web app's pages need goes through, nothing more of the admin API: key management
+ * (Keys page) and the usage events' aggregates and series (Usage page).
+ */
+const ADMIN_PROXY_PREFIXES = ["/admin/api/key-management", "/admin/api/events"];
 
 /**
- * Forwards the web app's key management calls to the admin service, on the same origin as the
- * pages (the admin keeps CORS closed). The caller's Authorization (the admin token) is passed on
+ * Forwards the web app's key management and usage calls to the admin service, on the same origin
+ * as the pages (the admin keeps CORS closed). The caller's Authorization (the admin token) is passed on
  * as sent, with the caller's address; without `GATEWAY_ADMIN_URL` nothing is forwarded.
  */
 export function adminProxyRoutes(adminUrl: string | undefined) {
-  return new Hono<GatewayEnv>().all(`${ADMIN_PROXY_PREFIX}/*`, (c) => {
+  const routes = new Hono<GatewayEnv>();
+  const forward: Handler<GatewayEnv> = (c) => {
     if (!adminUrl) {
       throw new ApiError(404, "invalid_request_error", "This gateway forwards no admin calls: set GATEWAY_ADMIN_URL to the admin service's URL.", {
         code: "admin_proxy_off",
@@ -30,5 +34,7 @@ export function adminProxyRoutes(adminUrl: string | undefined) {
     const client = c.env?.incoming?.socket.remoteAddress;
     if (client) headers["x-forwarded-for"] = client;
     return proxy(target, { method: c.req.method, headers, body: c.req.raw.body, duplex: "half" } as RequestInit);
-  });
+  };
+  for (const prefix of ADMIN_PROXY_PREFIXES) routes.all(`${prefix}/*`, forward);
+  return routes;
 }
