@@ -22,6 +22,7 @@ import { ensureFleetProviders } from "./providers/fleet-providers.js";
 import { pullsApi } from "./model-pulls/pulls-api.js";
 import { startModelRegistrar, type ModelRegistrar } from "./registry/model-registrar.js";
 import { registryApi } from "./registry/registry-api.js";
+import { workersApi } from "./registry/workers-api.js";
 import { eventsApi } from "./usage/events-api.js";
 import { startUsageStore, type UsageStore } from "./usage/usage-store.js";
 
@@ -86,7 +87,7 @@ export async function startAdmin(config: AdminConfig, logger: Logger): Promise<R
       usageStatus: () => usageStore.status(),
       registrarStatus: () => registrar.status(),
       metrics: { series: metrics, token: config.METRICS_TOKEN },
-      routers: [eventsApi(deps), registryApi(deps), pullsApi(deps)],
+      routers: [eventsApi(deps), registryApi(deps), pullsApi(deps), workersApi(deps)],
     });
 
     server = await new Promise<Server>((resolve, reject) => {

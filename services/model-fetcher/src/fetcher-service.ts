@@ -14,6 +14,7 @@ import { ensureFetcherConsumer, PULL_ACK_WAIT_MS } from "./queue/fetcher-consume
 import { decodePullCommand } from "./queue/pull-command-decoder.js";
 import { seedModelsDir } from "./seed/seed-models-dir.js";
 import { answerPresetRequests } from "./presets/preset-responder.js";
+import { PullCancels } from "./pull/pull-cancels.js";
 
 export interface ModelFetcher {
   readonly id: string;
@@ -68,6 +69,7 @@ export async function startModelFetcher(opts: StartModelFetcherOptions): Promise
     signal: abort.signal,
   };
 
+  const cancels = new PullCancels();
   const inFlight = new Set<Promise<void>>();
   let slotFreed: (() => void) | null = null;
 
@@ -83,7 +85,13 @@ export async function startModelFetcher(opts: StartModelFetcherOptions): Promise
         msg.term();
         return;
       }
-      const outcome = await runPull(decoded.command, ctx);
+      const cancel = cancels.track(decoded.command.pullId);
+      let outcome;
+      try {
+        outcome = await runPull(decoded.command, { ...ctx, signal: AbortSignal.any([abort.signal, cancel.signal]), cancelled: cancel.signal });
+      } finally {
+        cancel.done();
+      }
       if (outcome === "settled") msg.ack();
       else msg.nak();
     } catch (err) {
@@ -133,6 +141,7 @@ export async function startModelFetcher(opts: StartModelFetcherOptions): Promise
   };
 
   const presets = answerPresetRequests(nc, names, logger);
+  const cancelRequests = cancels.answer(nc, names, config.FETCHER_ID, logger);
   const running = run();
   logger.info({ durable, modelsDir: config.MODELS_DIR, endpoint: config.HF_ENDPOINT, concurrency: config.FETCHER_CONCURRENCY }, "model fetcher started");
 
@@ -141,6 +150,7 @@ export async function startModelFetcher(opts: StartModelFetcherOptions): Promise
     async stop() {
       abort.abort();
       presets.unsubscribe();
+      cancelRequests.unsubscribe();
       slotFreed?.();
       await running;
       await Promise.all(inFlight);

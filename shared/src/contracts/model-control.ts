@@ -63,8 +63,15 @@ const ModelUnloadRequest = z.object({
   graceMs: z.number().int().nonnegative().max(600_000).optional(),
 });
 
+/** What loading `model` would take on this worker, estimated as a load would, without loading it. */
+const ModelEstimateRequest = z.object({
+  v: z.literal(1),
+  op: z.literal("estimate"),
+  model: ModelSpec,
+});
+
 /** Sent request/reply to one worker's control subject (`natsNames().subjects.modelControl`). */
-export const ModelControlRequest = z.discriminatedUnion("op", [ModelLoadRequest, ModelUnloadRequest]);
+export const ModelControlRequest = z.discriminatedUnion("op", [ModelLoadRequest, ModelUnloadRequest, ModelEstimateRequest]);
 export type ModelControlRequest = z.infer<typeof ModelControlRequest>;
 
 export const ModelControlErrorCode = z.enum([
@@ -87,7 +94,7 @@ export const ModelControlErrorCode = z.enum([
 ]);
 export type ModelControlErrorCode = z.infer<typeof ModelControlErrorCode>;
 
-const ModelControlError = z.object({
+export const ModelControlError = z.object({
   code: ModelControlErrorCode,
   message: z.string(),
   fit: MemoryFit.optional(),
@@ -99,3 +106,10 @@ export const ModelControlReply = z.discriminatedUnion("ok", [
   z.object({ v: z.literal(1), ok: z.literal(false), error: ModelControlError }),
 ]);
 export type ModelControlReply = z.infer<typeof ModelControlReply>;
+
+/** The answer to an `estimate`: the numbers, and every limit they break (empty: a load would fit). */
+export const ModelEstimateReply = z.discriminatedUnion("ok", [
+  z.object({ v: z.literal(1), ok: z.literal(true), fit: MemoryFit, shortfalls: z.array(z.string()) }),
+  z.object({ v: z.literal(1), ok: z.literal(false), error: ModelControlError }),
+]);
+export type ModelEstimateReply = z.infer<typeof ModelEstimateReply>;

@@ -123,6 +123,8 @@ export const ModelPullErrorCode = z.enum([
   "network_error",
   "object_store_error",
   "internal_error",
+  /** Someone cancelled the pull (`ModelPullCancelRequest`); a later pull of the file resumes its partial download. */
+  "cancelled",
 ]);
 export type ModelPullErrorCode = z.infer<typeof ModelPullErrorCode>;
 
@@ -205,3 +207,13 @@ export const ModelRemovedEvent = z.object({
   file: z.string(),
 });
 export type ModelRemovedEvent = z.infer<typeof ModelRemovedEvent>;
+
+/**
+ * Told to every fetcher (`names.subjects.modelPullCancel`): stop this pull. Only the fetcher running
+ * it answers; no answer means no fetcher is running it (done already, or still queued).
+ */
+export const ModelPullCancelRequest = z.object({ v: z.literal(1), pullId: PullId });
+export type ModelPullCancelRequest = z.infer<typeof ModelPullCancelRequest>;
+
+export const ModelPullCancelReply = z.object({ v: z.literal(1), pullId: PullId, fetcherId: z.string() });
+export type ModelPullCancelReply = z.infer<typeof ModelPullCancelReply>;

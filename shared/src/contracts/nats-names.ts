@@ -113,6 +113,8 @@ export function natsNames(namespace = "") {
       modelRemoved: subject("events.model.removed"),
       /** Request/reply: the preset catalogue of the running fetchers (queue group `fetchers`). */
       modelPresets: subject("fetcher.presets"),
+      /** Request/reply to every fetcher: cancel a pull (only the one running it answers). */
+      modelPullCancel: subject("fetcher.pull.cancel"),
       /** One UsageEvent per request at the edge. */
       usageEvent: subject("events.usage"),
       /** `events.model.loaded`, `events.model.unloaded`, `events.model.load_failed`. */

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { ModelPullEvent } from "@lantern/shared/contracts";
+import { PresetList, PullCancelAnswer, type ModelPullEvent } from "@lantern/shared/contracts";
 import { ApiError } from "@lantern/shared/errors";
 import type { AdminDeps } from "../admin-deps.js";
 import { toApiError } from "../http/render-error.js";
@@ -9,6 +9,8 @@ import { ADMIN_SECURITY, adminRouter, errors, json, jsonBody } from "../http/adm
 import { PullAccepted, PullIdParam, PullRequestBody, pullEventStream, pullTargetOf } from "./pull-schemas.js";
 import { newPullId, pullQueue } from "@lantern/shared/nats";
 import { openPullEvents, pullExists } from "./pull-events.js";
+import { cancelPull } from "./pull-cancel.js";
+import { listPresets } from "./preset-list.js";
 
 const pullRoute = createRoute({
   method: "post",
@@ -38,6 +40,26 @@ const eventsRoute = createRoute({
   responses: { 200: pullEventStream, 400: errors[400], 401: errors[401], 404: errors[404] },
 });
 
+const cancelRoute = createRoute({
+  method: "post",
+  path: "/api/models/pulls/{pullId}/cancel",
+  tags: ["Models"],
+  summary: "Cancel a running pull: its events end in model.pull.failed with code cancelled",
+  description: "A later pull of the same file resumes from what was downloaded. A pull no fetcher is running (finished, failed, or still queued) is a 409.",
+  security: ADMIN_SECURITY,
+  request: { params: PullIdParam },
+  responses: { 200: json(PullCancelAnswer, "Cancelled"), 400: errors[400], 401: errors[401], 409: errors[409] },
+});
+
+const presetsRoute = createRoute({
+  method: "get",
+  path: "/api/model-presets",
+  tags: ["Models"],
+  summary: "The preset catalogue of the running model fetchers: what a pull by preset can take",
+  security: ADMIN_SECURITY,
+  responses: { 200: json(PresetList, "Presets"), 401: errors[401], 503: { description: "No model fetcher is running", content: errors[401].content } },
+});
+
 /** Comments keep proxies from closing a quiet stream while a fetcher waits or resolves. */
 const KEEPALIVE_MS = 15_000;
 
@@ -60,7 +82,7 @@ function sendEvents(c: Context, open: (signal: AbortSignal) => Promise<AsyncIter
   });
 }
 
-/** `POST /api/models/pull` and `GET /api/models/pulls/{pullId}/events`. */
+/** `POST /api/models/pull`, `GET /api/models/pulls/{pullId}/events`, its cancel, and the presets a pull can take. */
 export function pullsApi(deps: Pick<AdminDeps, "nats" | "names">) {
   const queue = pullQueue(deps);
   const app = adminRouter();
@@ -86,6 +108,8 @@ export function pullsApi(deps: Pick<AdminDeps, "nats" | "names">) {
     return c.json({ pullId, events: `/api/models/pulls/${pullId}/events` }, 202);
   });
 
+  app.openapi(presetsRoute, async (c) => c.json(await listPresets(deps.nats.nc, deps.names), 200));
+  app.openapi(cancelRoute, async (c) => c.json(await cancelPull(deps.nats.nc, deps.names, c.req.valid("param").pullId), 200));
   app.openapi(eventsRoute, async (c) => {
     const { pullId } = c.req.valid("param");
     if (!(await pullExists(deps.nats.nc, deps.names, pullId))) {

@@ -6,27 +6,15 @@ import {
   ModelCatalogEntry,
   WORKER_HEARTBEAT_TTL_MS,
   WorkerHeartbeat,
-  type ComputePool,
-  type ModelState,
+  type FleetWorker,
+  type ModelPlacement,
   type NatsNames,
 } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 
-/** One worker holding (or having held) a model, as of its last heartbeat. */
-export interface ModelPlacement {
-  workerId: string;
-  host: string;
-  pool: ComputePool;
-  state: ModelState;
-  contextSize: number;
-  slots: number;
-  freeSlots: number;
-  /** When the worker's heartbeat was written (NATS server time). */
-  seenAt: string;
-  reason?: string;
-}
-
 interface FleetView {
+  /** The live workers' heartbeats, each with when it was written (NATS server time). */
+  workers: FleetWorker[];
   /** Model name → the live workers serving it. */
   placements: Map<string, ModelPlacement[]>;
   /** Model name → when a worker first served it (every model ever served, from KV `models`). */
@@ -49,11 +37,13 @@ export class FleetReader {
   async read(): Promise<FleetView> {
     const [workers, catalog] = await Promise.all([this.entries(this.names.buckets.workers), this.entries(this.names.buckets.models)]);
     const placements = new Map<string, ModelPlacement[]>();
+    const live: FleetWorker[] = [];
     for (const { value, created } of workers) {
       // The bucket's TTL removes dead workers' entries too; this also hides one that just stopped beating.
       if (Date.now() - created.getTime() > WORKER_HEARTBEAT_TTL_MS) continue;
       const beat = this.decode(WorkerHeartbeat, value);
       if (!beat) continue;
+      live.push({ workerId: beat.workerId, host: beat.host, pool: beat.pool, hardware: beat.hardware, models: beat.models, seenAt: created.toISOString() });
       for (const m of beat.models) {
         const placement: ModelPlacement = {
           workerId: beat.workerId,
@@ -63,6 +53,7 @@ export class FleetReader {
           contextSize: m.contextSize,
           slots: m.slots,
           freeSlots: m.freeSlots,
+          ...(m.memory ? { memory: m.memory } : {}),
           seenAt: created.toISOString(),
           ...(m.reason ? { reason: m.reason } : {}),
         };
@@ -74,7 +65,8 @@ export class FleetReader {
       const entry = this.decode(ModelCatalogEntry, value);
       if (entry) served.set(entry.name, entry);
     }
-    return { placements, served };
+    live.sort((a, b) => a.workerId.localeCompare(b.workerId));
+    return { workers: live, placements, served };
   }
 
   private decode<S extends z.ZodType>(schema: S, value: Uint8Array): z.output<S> | undefined {

@@ -1,7 +1,8 @@
 import { asc } from "drizzle-orm";
 import type { AdminDeps } from "../admin-deps.js";
 import { models } from "../db/schema.js";
-import { FleetReader, type ModelPlacement } from "./fleet-view.js";
+import type { ModelPlacement } from "@lantern/shared/contracts";
+import { FleetReader } from "./fleet-view.js";
 import { GgufSummaryCache } from "@lantern/shared/gguf";
 import { listLocalModels } from "@lantern/shared/model-files";
 

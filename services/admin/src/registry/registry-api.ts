@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ComputePool, ModelState } from "@lantern/shared/contracts";
+import { ModelEntry, ModelList } from "@lantern/shared/contracts";
 import { ApiError } from "@lantern/shared/errors";
 import type { AdminDeps } from "../admin-deps.js";
 import { notFound } from "../http/admin-errors.js";
@@ -7,48 +7,13 @@ import { ADMIN_SECURITY, adminRouter, errors, json } from "../http/admin-router.
 import { createModelRegistry } from "./model-registry.js";
 import { removeModel } from "./model-removal.js";
 
-const Placement = z
-  .object({
-    workerId: z.string(),
-    host: z.string(),
-    pool: ComputePool,
-    state: ModelState,
-    contextSize: z.number().int(),
-    slots: z.number().int(),
-    freeSlots: z.number().int(),
-    seenAt: z.string().openapi({ format: "date-time" }),
-    reason: z.string().optional(),
-  })
-  .openapi("ModelPlacement");
-
-const Model = z
-  .object({
-    name: z.string(),
-    file: z.string().nullable().openapi({ description: "Path under MODELS_DIR, or as registered when not on this host." }),
-    onDisk: z.boolean(),
-    sizeBytes: z.number().int().nullable(),
-    modifiedAt: z.string().nullable().openapi({ format: "date-time" }),
-    architecture: z.string().nullable(),
-    quantization: z.string().nullable().openapi({ description: "GGUF file type (e.g. Q4_K_M), or the dominant tensor type." }),
-    contextLength: z.number().int().nullable().openapi({ description: "Training context length from the GGUF header." }),
-    parameterCount: z.number().int().nullable(),
-    hasChatTemplate: z.boolean().nullable(),
-    metadataError: z.string().nullable().openapi({ description: "Why the GGUF header could not be read." }),
-    sha256: z.string().nullable(),
-    source: z.record(z.string(), z.unknown()).nullable(),
-    registeredAt: z.string().nullable().openapi({ format: "date-time" }),
-    firstServedAt: z.string().nullable().openapi({ format: "date-time" }),
-    loadedOn: z.array(Placement).openapi({ description: "Live workers holding the model, from their heartbeats." }),
-  })
-  .openapi("Model");
-
 const listRoute = createRoute({
   method: "get",
   path: "/api/models",
   tags: ["Models"],
   summary: "Every model known: files on disk with GGUF metadata, registered models, and where each is loaded",
   security: ADMIN_SECURITY,
-  responses: { 200: json(z.object({ models: z.array(Model) }).openapi("ModelList"), "Models by name"), 401: errors[401] },
+  responses: { 200: json(ModelList, "Models by name"), 401: errors[401] },
 });
 
 const getRoute = createRoute({
@@ -58,7 +23,7 @@ const getRoute = createRoute({
   summary: "One model",
   security: ADMIN_SECURITY,
   request: { params: z.object({ name: z.string().min(1).openapi({ param: { name: "name", in: "path" }, example: "stories260K" }) }) },
-  responses: { 200: json(Model, "The model"), 401: errors[401], 404: errors[404] },
+  responses: { 200: json(ModelEntry, "The model"), 401: errors[401], 404: errors[404] },
 });
 
 const Removal = z

@@ -5,14 +5,16 @@ import {
   MessageDecodeError,
   ModelControlReply,
   ModelControlRequest,
+  ModelEstimateReply,
+  type ModelSpec,
   type NatsNames,
 } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import type { ModelHost } from "../models/model-host.js";
 import { ModelLoadError } from "../models/model-load-error.js";
 
-/** What load and unload commands act on. */
-export type ModelCommands = Pick<ModelHost, "load" | "unload">;
+/** What load, unload and estimate commands act on. */
+export type ModelCommands = Pick<ModelHost, "load" | "unload" | "estimate">;
 
 interface ModelControlOptions {
   nc: NatsConnection;
@@ -22,7 +24,7 @@ interface ModelControlOptions {
   logger: Logger;
 }
 
-/** Answers load and unload commands on this worker's control subject (request/reply). */
+/** Answers load, unload and estimate commands on this worker's control subject (request/reply). */
 export class ModelControl {
   private subscription: Subscription | undefined;
 
@@ -37,19 +39,35 @@ export class ModelControl {
   }
 
   private async handle(msg: Msg): Promise<void> {
-    const reply = await this.run(msg.data);
-    if (!msg.reply) return;
-    msg.respond(encodeMessage(ModelControlReply, reply));
-  }
-
-  private async run(data: Uint8Array): Promise<ModelControlReply> {
     let request: ModelControlRequest;
     try {
-      request = decodeMessage(ModelControlRequest, data);
+      request = decodeMessage(ModelControlRequest, msg.data);
     } catch (err) {
       const reason = err instanceof MessageDecodeError ? err.message : "unreadable request";
-      return { v: 1, ok: false, error: { code: "invalid_request", message: reason } };
+      if (msg.reply) msg.respond(encodeMessage(ModelControlReply, { v: 1, ok: false, error: { code: "invalid_request", message: reason } }));
+      return;
     }
+    if (request.op === "estimate") {
+      const reply = await this.estimate(request.model);
+      if (msg.reply) msg.respond(encodeMessage(ModelEstimateReply, reply));
+      return;
+    }
+    const reply = await this.run(request);
+    if (msg.reply) msg.respond(encodeMessage(ModelControlReply, reply));
+  }
+
+  /** Nothing is loaded: the estimate a load would make, with the limits it breaks. */
+  private async estimate(model: ModelSpec): Promise<ModelEstimateReply> {
+    try {
+      return { v: 1, ok: true, ...(await this.opts.host.estimate(model)) };
+    } catch (err) {
+      if (err instanceof ModelLoadError) return { v: 1, ok: false, error: { code: err.code, message: err.message } };
+      this.opts.logger.error({ err, model: model.name }, "model estimate failed");
+      return { v: 1, ok: false, error: { code: "load_failed", message: err instanceof Error ? err.message : String(err) } };
+    }
+  }
+
+  private async run(request: Exclude<ModelControlRequest, { op: "estimate" }>): Promise<ModelControlReply> {
     const log = this.opts.logger.child({ op: request.op, model: request.op === "load" ? request.model.name : request.name });
     log.info({ request }, "model command");
     try {

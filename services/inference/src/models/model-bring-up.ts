@@ -4,7 +4,7 @@ import type { CancelRegistry } from "../queue/cancel-registry.js";
 import type { ModelServing } from "../queue/serve-model.js";
 import { CHAT_WRAPPER_NAMES, isChatWrapperName } from "./chat-wrapper.js";
 import { evaluationSettings, modelHeadSize, type EvaluationPolicy } from "./context-layout.js";
-import type { HostedModel, RunningModel } from "./hosted-model.js";
+import type { HostedModel, ResolvedSpec, RunningModel } from "./hosted-model.js";
 import { describeLayout, estimateFit, fitShortfalls } from "./memory-fit.js";
 import type { ModelFiles } from "./model-files.js";
 import { ModelLoadError } from "./model-load-error.js";
@@ -26,22 +26,13 @@ export interface BringUpDeps {
 
 export const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/**
- * Path check, memory fit, load, serve: each step's failure is a ModelLoadError with its reason.
- * The fit is recorded on `hosted` as soon as it is known, so a refusal shows the numbers.
- */
-export async function bringUp(hosted: HostedModel, deps: BringUpDeps, usedByWorkerBytes: number): Promise<RunningModel> {
-  const { spec } = hosted;
-  const { llama, pool } = deps;
-  if (!isChatWrapperName(spec.chatWrapper)) {
-    throw new ModelLoadError("load_failed", `Unknown chat template '${spec.chatWrapper}' for '${spec.name}' (known: ${CHAT_WRAPPER_NAMES.join(", ")}).`);
-  }
-  const chatWrapper = spec.chatWrapper;
+/** Finds the spec's file and estimates what it needs here, as a load would: nothing is loaded. */
+export async function estimateSpec(spec: ResolvedSpec, deps: Pick<BringUpDeps, "llama" | "pool" | "files" | "evaluation" | "memoryLimitBytes">, usedByWorkerBytes: number) {
   const modelPath = await deps.files.locate(spec.file);
-  const evaluation = evaluationSettings(pool, deps.evaluation, await modelHeadSize(modelPath));
+  const evaluation = evaluationSettings(deps.pool, deps.evaluation, await modelHeadSize(modelPath));
   const fit = await estimateFit({
-    llama,
-    pool,
+    llama: deps.llama,
+    pool: deps.pool,
     modelPath,
     contextSize: spec.contextSize,
     slots: spec.slots,
@@ -51,6 +42,21 @@ export async function bringUp(hosted: HostedModel, deps: BringUpDeps, usedByWork
     usedByWorkerBytes,
     evaluation,
   });
+  return { fit, modelPath, evaluation };
+}
+
+/**
+ * Path check, memory fit, load, serve: each step's failure is a ModelLoadError with its reason.
+ * The fit is recorded on `hosted` as soon as it is known, so a refusal shows the numbers.
+ */
+export async function bringUp(hosted: HostedModel, deps: BringUpDeps, usedByWorkerBytes: number): Promise<RunningModel> {
+  const { spec } = hosted;
+  const { llama } = deps;
+  if (!isChatWrapperName(spec.chatWrapper)) {
+    throw new ModelLoadError("load_failed", `Unknown chat template '${spec.chatWrapper}' for '${spec.name}' (known: ${CHAT_WRAPPER_NAMES.join(", ")}).`);
+  }
+  const chatWrapper = spec.chatWrapper;
+  const { fit, modelPath, evaluation } = await estimateSpec(spec, deps, usedByWorkerBytes);
   hosted.fit = fit;
   const shortfalls = fitShortfalls(fit);
   if (shortfalls.length > 0) {

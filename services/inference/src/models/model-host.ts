@@ -1,5 +1,6 @@
 import {
   toModelToken,
+  type MemoryFit,
   type ModelLoadTrigger,
   type ModelSpec,
   type ModelUnloadReason,
@@ -9,7 +10,8 @@ import type { Logger } from "@lantern/shared/logging";
 import type { ModelEventPublisher } from "../events/model-event-publisher.js";
 import { isIdle, modelStatus, resolveSpec, type HostedModel, type ModelDefaults, type ResolvedSpec } from "./hosted-model.js";
 import type { JobArrivals } from "./job-arrivals.js";
-import { bringUp, errorMessage, type BringUpDeps } from "./model-bring-up.js";
+import { bringUp, errorMessage, estimateSpec, type BringUpDeps } from "./model-bring-up.js";
+import { fitShortfalls } from "./memory-fit.js";
 import { ModelLoadError } from "./model-load-error.js";
 import { releaseModel } from "./model-release.js";
 import type { ServedModel } from "./served-model.js";
@@ -59,6 +61,20 @@ export class ModelHost {
       this.models.delete(name);
       this.opts.onChange();
       return { ...modelStatus(hosted), state: "unloaded", freeSlots: 0 };
+    });
+  }
+
+  /**
+   * What loading `spec` would take here and every limit it would break, as a load would estimate
+   * it (a model of the same name already loaded is not counted: a reload replaces it).
+   */
+  estimate(spec: ModelSpec): Promise<{ fit: MemoryFit; shortfalls: string[] }> {
+    return this.exclusive(async () => {
+      const resolved = resolveSpec(spec, this.opts.defaults, this.opts.contextsFor);
+      const same = this.models.get(spec.name);
+      const sameBytes = same?.running && same.fit ? same.fit.needed.ramBytes + same.fit.needed.vramBytes : 0;
+      const { fit } = await estimateSpec(resolved, this.opts, this.usedBytes() - sameBytes);
+      return { fit, shortfalls: fitShortfalls(fit) };
     });
   }
 

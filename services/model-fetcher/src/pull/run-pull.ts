@@ -31,6 +31,8 @@ export interface PullContext {
   logger: Logger;
   /** Aborted when the fetcher stops: the pull leaves its `.part` file and gives its command back. */
   signal: AbortSignal;
+  /** Aborted when someone cancels this pull: it fails as `cancelled` (its `.part` file stays for a later pull to resume). */
+  cancelled?: AbortSignal;
 }
 
 /** `settled`: done or failed was published, ack the command. Otherwise give it back for another try. */
@@ -52,6 +54,11 @@ export async function runPull(cmd: ModelPullCommand, ctx: PullContext): Promise<
     const published = await ctx.events.publish(cmd.pullId, { type: "model.pull.done", model: result.manifest, alreadyPresent: result.alreadyPresent, downloadedBytes: result.downloadedBytes, durationMs: Date.now() - startedAt });
     return published ? "settled" : "unpublished";
   } catch (err) {
+    if (ctx.cancelled?.aborted) {
+      logger.info("pull cancelled");
+      const error = { code: "cancelled" as const, message: "The pull was cancelled; pulling the same file again resumes its partial download." };
+      return (await ctx.events.publish(cmd.pullId, { type: "model.pull.failed", error })) ? "settled" : "unpublished";
+    }
     if (err instanceof PullAborted || ctx.signal.aborted) {
       logger.info("pull stopped; its command goes back to the queue");
       return "aborted";
