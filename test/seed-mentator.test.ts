@@ -68,9 +68,10 @@ describe("Mentator's /state/version", () => {
     expect(own).toMatchObject({ service: "inference", version: expect.stringMatching(/^\d+\.\d+\.\d+/), build: "dev", backend: "cpu", backends: ["cpu"], models: [BUNDLED_MODEL] });
   });
 
-  it("is what the gateway's and the workers' images check their health with", async () => {
+  // The workers' images check readiness instead: healthy once their models are loaded, not merely up.
+  it("is what the gateway's image checks its health with; the workers' images check their models are loaded", async () => {
     expect(healthCheckOf("gateway").join(" ")).toContain("/state/version");
-    expect(healthCheckOf("runtime-inference").join(" ")).toContain("/state/version");
+    expect(healthCheckOf("runtime-inference").join(" ")).toContain("/readyz");
     const port = new URL(stack.baseUrl).port;
     expect(await runHealthCheck("gateway", { GATEWAY_PORT: port })).toBe(0);
     expect(await runHealthCheck("runtime-inference", { METRICS_PORT: new URL(worker.worker.metricsUrl!).port })).toBe(0);
