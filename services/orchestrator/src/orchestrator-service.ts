@@ -10,6 +10,7 @@ import type { OrchestratorConfig } from "./config.js";
 import { openOrchestratorDatabase } from "./db/database.js";
 import { FleetModels } from "./definitions/model-availability.js";
 import { PipelineCatalog } from "./definitions/pipeline-catalog.js";
+import { PipelineDefinitions } from "./definitions/pipeline-definitions.js";
 import { ModelCaller, stageCallErrors } from "./execution/model-caller.js";
 import { ModelUsage } from "./execution/model-usage.js";
 import { KeyStore, LimitKeeper, PriceBook } from "@lantern/shared/limits";
@@ -137,15 +138,10 @@ export async function startOrchestrator({ config, logger, nc: given }: StartOrch
     });
     await queue.start();
     opened.push(() => queue.stop());
-    const runs = new PipelineRuns({
-      catalog: new PipelineCatalog({ dir: config.PIPELINES_DIR, modelsDir: config.MODELS_DIR }),
-      store,
-      fleet: new FleetModels(nc, names),
-      events,
-      js,
-      names,
-    });
-    const responder = new PipelineResponder(nc, names, runs, log.child({ component: "api" }));
+    const catalog = new PipelineCatalog({ dir: config.PIPELINES_DIR, modelsDir: config.MODELS_DIR });
+    const fleet = new FleetModels(nc, names);
+    const runs = new PipelineRuns({ catalog, store, fleet, events, js, names });
+    const responder = new PipelineResponder(nc, names, runs, new PipelineDefinitions(catalog, fleet), log.child({ component: "api" }));
     responder.start();
     opened.push(() => responder.stop());
 

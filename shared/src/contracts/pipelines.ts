@@ -127,6 +127,8 @@ export const PipelineEvent = z.discriminatedUnion("type", [
   z.object({ ...eventBase, ...stageRef, type: z.literal("stage.started"), attempt: z.number().int().positive(), models: z.array(z.string()) }),
   /** Text of the last stage as it is generated (its final answer: the synthesis when there is one). */
   z.object({ ...eventBase, ...stageRef, type: z.literal("stage.delta"), text: z.string() }),
+  /** Text of one model's answer in any stage as it is generated (a synthesis's writer too): what a watcher shows per model. */
+  z.object({ ...eventBase, ...stageRef, type: z.literal("stage.answer.delta"), model: z.string(), role: z.enum(["candidate", "synthesis"]), text: z.string() }),
   z.object({
     ...eventBase,
     ...stageRef,
@@ -147,7 +149,7 @@ export type PipelineEvent = z.infer<typeof PipelineEvent>;
 export const isFinalPipelineEvent = (event: PipelineEvent) => event.type === "run.completed" || event.type === "run.failed" || event.type === "run.cancelled";
 
 /** Request/reply with the orchestrator: one subject per operation (`orchestrator.pipelines.<op>`). */
-export const PipelineOp = z.enum(["start", "get", "rerun", "retry", "list", "definitions"]);
+export const PipelineOp = z.enum(["start", "get", "rerun", "retry", "list", "definitions", "definition", "save", "models", "check"]);
 export type PipelineOp = z.infer<typeof PipelineOp>;
 
 /** The models the caller's key may use (null: any); a run needing another is refused. */
@@ -161,7 +163,10 @@ export const Owner = z.string().nullable();
 
 export const StartRunRequest = z.object({
   v: z.literal(1),
+  /** The pipeline's name: its file in PIPELINES_DIR, or the name given to an inline `definition`. */
   pipeline: z.string().min(1),
+  /** A definition sent whole instead of a file's (checked by the orchestrator, which names each problem's field). */
+  definition: z.unknown().optional(),
   input: z.string(),
   params: StageParamsByName.optional(),
   allowedModels: AllowedModels,
@@ -217,7 +222,7 @@ export const OrchestratorError = z.object({
 export type OrchestratorError = z.infer<typeof OrchestratorError>;
 
 const failed = z.object({ v: z.literal(1), ok: z.literal(false), error: OrchestratorError });
-const answered = <T extends z.ZodRawShape>(shape: T) => z.discriminatedUnion("ok", [z.object({ v: z.literal(1), ok: z.literal(true), ...shape }), failed]);
+export const answered = <T extends z.ZodRawShape>(shape: T) => z.discriminatedUnion("ok", [z.object({ v: z.literal(1), ok: z.literal(true), ...shape }), failed]);
 
 export const RunReply = answered({ run: PipelineRunView });
 export type RunReply = z.infer<typeof RunReply>;
@@ -227,7 +232,7 @@ export const ListDefinitionsReply = answered({ pipelines: z.array(PipelineDefini
 export type ListDefinitionsReply = z.infer<typeof ListDefinitionsReply>;
 
 /** How a run request is answered: `sync` waits for the run's end, `async` answers 202 at once, `stream` sends its events as SSE. */
-const ResponseMode = {
+export const ResponseMode = {
   /** Answer 202 with the queued run at once; follow it with GET .../runs/{id} or .../events. */
   async: z.boolean().default(false),
   /** Answer with the run's events as server-sent events until it ends. */

@@ -106,6 +106,8 @@ export const WsChatServerMessage = z.discriminatedUnion("type", [
     id: WsChatId,
     usage: WsUsage.nullable(),
     finish_reason: z.enum(["stop", "length", "cancelled", "tool_calls"]),
+    /** The workers that generated the answer; absent when none did (a cached or upstream answer, a stopped chat). */
+    worker_ids: z.array(z.string()).optional(),
   }),
   /** `id` is null for a frame that belongs to no chat (unreadable, or a bad key). */
   z.object({ type: z.literal("error"), id: WsChatId.nullable(), error: WsError }),

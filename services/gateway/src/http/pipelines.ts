@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import {
   GetRunRequest,
+  InlineRunBody,
   isFinalRunStatus,
   ListDefinitionsReply,
   ListDefinitionsRequest,
@@ -20,6 +21,7 @@ import {
 } from "@lantern/shared/contracts";
 import { invalidRequest } from "../errors/api-error.js";
 import { OrchestratorClient } from "../pipelines/orchestrator-client.js";
+import { pipelineDefinitionRoutes } from "./pipeline-definitions.js";
 import { lastEventSeq, runEventFeed } from "../pipelines/run-event-feed.js";
 import { clientGoneSignal } from "../context/cancel-signal.js";
 import type { GatewayDeps } from "../gateway-deps.js";
@@ -119,10 +121,24 @@ export function pipelinesRoutes(deps: GatewayDeps) {
       const { run } = await orchestrator.request("retry", RetryRunRequest, { v: 1, runId, ...(await queuedFor(c)) }, RunReply);
       return answer(c, run, body, afterSeq);
     })
+    .post("/pipelines/runs", async (c) => {
+      const body = await readJsonBody(c, InlineRunBody, deps.config);
+      const request = {
+        v: 1 as const,
+        pipeline: body.name,
+        definition: body.definition,
+        input: body.input,
+        ...(await queuedFor(c)),
+        ...(body.params ? { params: body.params } : {}),
+      };
+      const { run } = await orchestrator.request("start", StartRunRequest, request, RunReply);
+      return answer(c, run, body);
+    })
     .post("/pipelines/:name/runs", async (c) => {
       const body = await readJsonBody(c, PipelineRunBody, deps.config);
       const request = { v: 1 as const, pipeline: c.req.param("name"), input: body.input, ...(await queuedFor(c)), ...(body.params ? { params: body.params } : {}) };
       const { run } = await orchestrator.request("start", StartRunRequest, request, RunReply);
       return answer(c, run, body);
-    });
+    })
+    .route("/", pipelineDefinitionRoutes(deps, orchestrator));
 }

@@ -1,25 +1,19 @@
-import { timingSafeEqual } from "node:crypto";
 import { Hono, type Context } from "hono";
 import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 import { renderSopError, SopHttpError } from "../compat/sop/sop-errors.js";
+import { adminRefusal, bearerToken } from "../edge/admin-token.js";
 import type { SopFleetLog } from "../compat/sop/sop-fleet-log.js";
 import { sopGpuStats, sopHealth, sopQueueStats } from "../compat/sop/sop-fleet-stats.js";
 
 const VERSION = "1";
 const startedAt = Date.now();
 
-const isLoopback = (address: string | undefined) => address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
-
 /** The logs are the admin's: its token as a bearer, or, with no token configured, a caller on this machine. */
 function requireAdmin(c: Context<GatewayEnv>, token: string | undefined): void {
-  if (!token) {
-    if (!isLoopback(c.env?.incoming?.socket.remoteAddress)) throw new SopHttpError(403, "Logs are served to this machine only: set GATEWAY_ADMIN_TOKEN to read them remotely.");
-    return;
-  }
-  const sent = Buffer.from(/^Bearer\s+(.+)$/i.exec(c.req.header("authorization") ?? "")?.[1] ?? "");
-  const wanted = Buffer.from(token);
-  if (sent.length !== wanted.length || !timingSafeEqual(sent, wanted)) throw new SopHttpError(401, "Send 'Authorization: Bearer <admin token>' to read the logs.");
+  const refusal = adminRefusal(bearerToken(c.req.header("authorization")), token, c.env?.incoming?.socket.remoteAddress);
+  if (refusal === "remote") throw new SopHttpError(403, "Logs are served to this machine only: set GATEWAY_ADMIN_TOKEN to read them remotely.");
+  if (refusal === "token") throw new SopHttpError(401, "Send 'Authorization: Bearer <admin token>' to read the logs.");
 }
 
 /** The SOP executor's `/api/v1/monitor/*`, from the workers' heartbeats, the queue readings and the fleet's events. */

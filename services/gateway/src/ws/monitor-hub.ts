@@ -135,7 +135,7 @@ export class MonitorHub {
   }
 
   private remember(event: OwnedEvent): void {
-    if (event.kind !== "pipeline.stage.delta") {
+    if (event.kind !== "pipeline.stage.delta" && event.kind !== "pipeline.stage.answer.delta") {
       this.recent.push(event);
       if (this.recent.length > RECENT_KEPT) this.recent.shift();
     }

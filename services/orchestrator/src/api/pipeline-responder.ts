@@ -1,6 +1,14 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import {
+  CheckReply,
+  CheckRequest,
+  DefinitionReply,
+  GetDefinitionRequest,
   GetRunRequest,
+  ModelsReportReply,
+  ModelsReportRequest,
+  SaveDefinitionReply,
+  SaveDefinitionRequest,
   ListDefinitionsReply,
   ListDefinitionsRequest,
   ListRunsReply,
@@ -13,6 +21,7 @@ import {
   type PipelineOp,
 } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
+import type { PipelineDefinitions } from "../definitions/pipeline-definitions.js";
 import type { PipelineRuns } from "../runs/pipeline-runs.js";
 import { OpResponder } from "./op-responder.js";
 
@@ -24,13 +33,14 @@ export class PipelineResponder {
     nc: NatsConnection,
     private readonly names: NatsNames,
     private readonly runs: PipelineRuns,
+    private readonly definitions: PipelineDefinitions,
     logger: Logger,
   ) {
     this.responder = new OpResponder(nc, names.queueGroups.orchestrators, logger);
   }
 
   start(): void {
-    const { runs, responder } = this;
+    const { runs, definitions, responder } = this;
     responder.start(this.names.subjects.orchestratorPipelines, {
       start: responder.handler(StartRunRequest, RunReply, async (req) => ({ run: await runs.start(req) })),
       get: responder.handler(GetRunRequest, RunReply, async (req) => ({ run: await runs.get(req.runId, req.owner) })),
@@ -38,6 +48,10 @@ export class PipelineResponder {
       retry: responder.handler(RetryRunRequest, RunReply, async (req) => ({ run: await runs.retry(req) })),
       list: responder.handler(ListRunsRequest, ListRunsReply, async (req) => ({ runs: await runs.list(req) })),
       definitions: responder.handler(ListDefinitionsRequest, ListDefinitionsReply, async () => runs.definitions()),
+      definition: responder.handler(GetDefinitionRequest, DefinitionReply, async (req) => ({ definition: await definitions.definition(req.name) })),
+      save: responder.handler(SaveDefinitionRequest, SaveDefinitionReply, async (req) => ({ saved: await definitions.save(req.name, req.definition, req.overwrite) })),
+      models: responder.handler(ModelsReportRequest, ModelsReportReply, async () => ({ report: await definitions.models() })),
+      check: responder.handler(CheckRequest, CheckReply, async (req) => ({ check: await definitions.check(req) })),
     });
   }
 

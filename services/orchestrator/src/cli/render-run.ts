@@ -20,6 +20,7 @@ export function progressLine(event: PipelineEvent): string | null {
     case "run.cancelled":
       return `run cancelled: ${event.reason}`;
     case "stage.delta":
+    case "stage.answer.delta":
       return null;
   }
 }

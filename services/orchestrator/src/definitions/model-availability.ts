@@ -16,6 +16,13 @@ export class FleetModels {
 
   async served(): Promise<Set<string>> {
     const served = new Set<string>();
+    for (const beat of await this.heartbeats()) for (const m of beat.models) if (m.state !== "failed") served.add(m.name);
+    return served;
+  }
+
+  /** The live workers' latest heartbeats. */
+  async heartbeats(): Promise<WorkerHeartbeat[]> {
+    const beats: WorkerHeartbeat[] = [];
     try {
       this.bucket ??= new Kvm(this.nc).open(this.names.buckets.workers);
       const kv = await this.bucket;
@@ -23,7 +30,7 @@ export class FleetModels {
         const entry = await kv.get(key);
         if (!entry || entry.operation !== "PUT" || Date.now() - entry.created.getTime() > WORKER_HEARTBEAT_TTL_MS) continue;
         try {
-          for (const m of decodeMessage(WorkerHeartbeat, entry.value).models) if (m.state !== "failed") served.add(m.name);
+          beats.push(decodeMessage(WorkerHeartbeat, entry.value));
         } catch {
           // An unreadable heartbeat serves nothing.
         }
@@ -32,7 +39,7 @@ export class FleetModels {
       // No worker ever started: the bucket does not exist yet.
       this.bucket = undefined;
     }
-    return served;
+    return beats;
   }
 }
 

@@ -1,8 +1,9 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { basename, extname, isAbsolute, join, relative, resolve } from "node:path";
 import { ModelsFile, PipelineFile, type PipelineDefinitionSummary } from "@lantern/shared/contracts";
 import { resolvePipeline, type ResolvedPipeline } from "./resolved-pipeline.js";
-import { DefinitionError, SourceFile } from "./source-file.js";
+import { stringify } from "yaml";
+import { DefinitionError, InlineSource, SourceFile } from "./source-file.js";
 
 const EXTENSIONS = [".yaml", ".yml", ".json"];
 const MODELS_BASENAME = "models";
@@ -14,6 +15,16 @@ export class PipelineNotFoundError extends Error {
     readonly known: string[],
   ) {
     super(`No pipeline is named '${pipeline}'${known.length ? ` (defined: ${known.join(", ")})` : ""}.`);
+  }
+}
+
+export class PipelineExistsError extends Error {
+  override name = "PipelineExistsError";
+  constructor(
+    readonly pipeline: string,
+    readonly file: string,
+  ) {
+    super(`A pipeline named '${pipeline}' exists (${file}): save with overwrite to replace it.`);
   }
 }
 
@@ -40,6 +51,53 @@ export class PipelineCatalog {
     const source = SourceFile.parse(this.label(file), await readFile(file, "utf8"));
     const pipeline = source.validate(PipelineFile);
     return resolvePipeline({ name, pipeline, source, ...models });
+  }
+
+  /** A definition sent whole, checked like a file (its problems name the field under `definition`) and resolved against models.yaml. */
+  async resolveInline(name: string, definition: unknown): Promise<ResolvedPipeline> {
+    const models = await this.models();
+    const source = new InlineSource("definition");
+    const pipeline = source.validate(PipelineFile, definition);
+    return resolvePipeline({ name, pipeline, source, ...models });
+  }
+
+  /** The named pipeline's file as written (not checked: an invalid one is shown to be fixed). */
+  async source(name: string): Promise<{ file: string; definition: unknown }> {
+    const files = await this.pipelineFiles();
+    const file = files.get(name);
+    if (!file) throw new PipelineNotFoundError(name, [...files.keys()]);
+    return { file: this.label(file), definition: SourceFile.parse(this.label(file), await readFile(file, "utf8")).toJS() };
+  }
+
+  /**
+   * Writes a definition, checked as a run would check it, as `<name>.yaml` (or over the file that
+   * already holds that name, in its format); through a temporary file, so a reader never sees half.
+   */
+  async save(name: string, definition: unknown, overwrite: boolean): Promise<{ file: string; created: boolean }> {
+    await this.resolveInline(name, definition);
+    const existing = (await this.pipelineFiles()).get(name);
+    if (existing && !overwrite) throw new PipelineExistsError(name, this.label(existing));
+    const file = existing ?? join(this.opts.dir, `${name}.yaml`);
+    const text = extname(file) === ".json" ? `${JSON.stringify(definition, null, 2)}\n` : stringify(definition);
+    const temporary = `${file}.${process.pid}.tmp`;
+    await writeFile(temporary, text);
+    await rename(temporary, file);
+    return { file: this.label(file), created: !existing };
+  }
+
+  /** models.yaml, checked, with where its files are; and which pipelines name each model. */
+  async modelsInfo(): Promise<{ models: ModelsFile; label: string; modelsDirectory: string; usedBy: Map<string, string[]> }> {
+    const { models, modelsSource, modelsDirectory } = await this.models();
+    const usedBy = new Map<string, string[]>();
+    for (const name of (await this.pipelineFiles()).keys()) {
+      const pipeline = await this.get(name).catch((err: unknown) => {
+        if (err instanceof DefinitionError) return undefined;
+        throw err;
+      });
+      const named = new Set(pipeline?.stages.flatMap((s) => Object.keys(s.modelOverrides)));
+      for (const m of named) usedBy.set(m, [...(usedBy.get(m) ?? []), name]);
+    }
+    return { models, label: modelsSource.label, modelsDirectory, usedBy };
   }
 
   /** Every pipeline that validates, and a problem line for each that does not. */

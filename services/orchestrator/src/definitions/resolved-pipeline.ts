@@ -1,5 +1,6 @@
 import {
   callModelsOf,
+  fieldName,
   inputsOf,
   pipelineIssues,
   stageOrder,
@@ -62,7 +63,12 @@ export function resolvePipeline(ctx: ResolveContext): ResolvedPipeline {
   const { pipeline, source, models } = ctx;
   const defs = pipeline.base_pipeline.stages;
   const issues = pipelineIssues(pipeline, { names: Object.keys(models.models), label: ctx.modelsSource.label });
-  if (issues.length > 0) throw new DefinitionError(issues.map((issue) => source.problem(issue.path, issue.message)));
+  if (issues.length > 0) {
+    throw new DefinitionError(
+      issues.map((issue) => source.problem(issue.path, issue.message)),
+      issues.map((issue) => fieldName(issue.path)),
+    );
+  }
 
   const stages: ResolvedStage[] = defs.map((def, i) => ({
     index: i,

@@ -21,14 +21,18 @@ export class InlineSource implements ProblemSource {
   validate<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
     const parsed = schema.safeParse(value);
     if (parsed.success) return parsed.data;
-    throw new DefinitionError(schemaIssues(parsed.error).map((issue) => this.problem(issue.path, issue.message)));
+    throw schemaError(this, parsed.error);
   }
 }
 
 /** A definition file that cannot be used, with every problem found, each naming file:line and field. */
 export class DefinitionError extends Error {
   override name = "DefinitionError";
-  constructor(readonly problems: string[]) {
+  constructor(
+    readonly problems: string[],
+    /** The field of each problem (`base_pipeline.stages[1].model`), where known. */
+    readonly fields: string[] = [],
+  ) {
     super(problems.join("\n"));
   }
 }
@@ -62,7 +66,7 @@ export class SourceFile implements ProblemSource {
   validate<S extends z.ZodType>(schema: S): z.output<S> {
     const parsed = schema.safeParse(this.toJS());
     if (parsed.success) return parsed.data;
-    throw new DefinitionError(schemaIssues(parsed.error).map((issue) => this.problem(issue.path, issue.message)));
+    throw schemaError(this, parsed.error);
   }
 
   /** `file:line: field: message` for the field at `path` (or its nearest parent present in the file). */
@@ -95,4 +99,12 @@ export class SourceFile implements ProblemSource {
 
 function firstLine(message: string): string {
   return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+}
+
+function schemaError(source: ProblemSource, error: z.ZodError): DefinitionError {
+  const issues = schemaIssues(error);
+  return new DefinitionError(
+    issues.map((issue) => source.problem(issue.path, issue.message)),
+    issues.map((issue) => fieldName(issue.path)),
+  );
 }

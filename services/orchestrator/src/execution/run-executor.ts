@@ -5,7 +5,6 @@ import type { RunStore } from "../runs/run-store.js";
 import type { CallAccount } from "./model-usage.js";
 import { stageInput, stagePrompt, type StageRunner } from "./stage-runner.js";
 
-
 /** What the queue does with the run's command after an execution. */
 type ExecutionOutcome = "finished" | "retry" | "handed_back";
 
@@ -70,6 +69,7 @@ export class RunExecutor {
           signal,
           account: payer,
           ...(stage === last ? { onText: (text: string) => runEvents.delta(stage.name, index, text) } : {}),
+          onAnswerText: (model, role, text) => runEvents.answerDelta(stage.name, index, model, role, text),
         });
         await store.stageSucceeded(runId, index, result);
         outputs.set(stage.name, result.output);

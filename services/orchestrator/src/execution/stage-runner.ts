@@ -17,6 +17,8 @@ interface StageRequest {
   account: CallAccount;
   /** Given for the stage whose final answer streams: its text as it is generated. */
   onText?: (text: string) => void;
+  /** Every model's answer as it is generated, by model. */
+  onAnswerText?: (model: string, role: StageAnswer["role"], text: string) => void;
 }
 
 /** Runs one stage: its models answer in parallel (each an inference job), then their answers are combined. */
@@ -29,6 +31,16 @@ export class StageRunner {
     const vote = aggregation?.method === "vote" ? aggregation : undefined;
     // The final answer of a single stage or a synthesis is one model's text: that is what streams.
     const streamsCandidate = stage.kind === "single";
+    const textOf = (model: string, role: StageAnswer["role"], final: boolean) => {
+      const { onText, onAnswerText } = req;
+      if (!onAnswerText && !(final && onText)) return {};
+      return {
+        onText: (text: string) => {
+          onAnswerText?.(model, role, text);
+          if (final) onText?.(text);
+        },
+      };
+    };
     const answers = await Promise.all(
       stage.models.map((model, i) =>
         this.caller.answer({
@@ -41,7 +53,7 @@ export class StageRunner {
           ...(vote ? { format: { type: "json_schema" as const, schema: voteSchema(vote.choices) } } : {}),
           signal: req.signal,
           account: req.account,
-          ...(streamsCandidate && req.onText ? { onText: req.onText } : {}),
+          ...textOf(model, "candidate", streamsCandidate),
         }),
       ),
     );
@@ -65,7 +77,7 @@ export class StageRunner {
           params: callParams(pipeline, stage, aggregation.model),
           signal: req.signal,
           account: req.account,
-          ...(req.onText ? { onText: req.onText } : {}),
+          ...textOf(aggregation.model, "synthesis", true),
         });
         return this.finish(stage, req.input, [...answers, synthesis], synthesis.text.trim(), null);
       }

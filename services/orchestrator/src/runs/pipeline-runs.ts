@@ -14,9 +14,9 @@ import {
   type StartRunRequest,
 } from "@lantern/shared/contracts";
 import { missingModels, type FleetModels } from "../definitions/model-availability.js";
-import { PipelineNotFoundError, type PipelineCatalog } from "../definitions/pipeline-catalog.js";
+import type { PipelineCatalog } from "../definitions/pipeline-catalog.js";
+import { definitionFailure } from "../definitions/pipeline-definitions.js";
 import { downstreamOf, type ResolvedPipeline } from "../definitions/resolved-pipeline.js";
-import { DefinitionError } from "../definitions/source-file.js";
 import { enqueueRun } from "../execution/run-queue.js";
 import { OrchestratorFailure } from "./orchestrator-failure.js";
 import type { RunEvents } from "./run-events.js";
@@ -36,7 +36,7 @@ export class PipelineRuns {
   constructor(private readonly deps: PipelineRunsDeps) {}
 
   async start(req: StartRunRequest): Promise<PipelineRunView> {
-    const pipeline = withParams(await this.definition(req.pipeline), req.params);
+    const pipeline = withParams(await this.definition(req.pipeline, req.definition), req.params);
     await this.ensureRunnable(pipeline, req.allowedModels);
     return this.queue({ id: newRequestId("run"), input: req.input, definition: pipeline, owner: req.owner });
   }
@@ -101,15 +101,12 @@ export class PipelineRuns {
     return this.deps.catalog.list();
   }
 
-  private async definition(name: string): Promise<ResolvedPipeline> {
+  /** The named file's pipeline, or, given one inline, that definition under the name. */
+  private async definition(name: string, inline?: unknown): Promise<ResolvedPipeline> {
     try {
-      return await this.deps.catalog.get(name);
+      return inline === undefined ? await this.deps.catalog.get(name) : await this.deps.catalog.resolveInline(name, inline);
     } catch (err) {
-      if (err instanceof PipelineNotFoundError) throw new OrchestratorFailure(404, "pipeline_not_found", err.message, "name");
-      if (err instanceof DefinitionError) {
-        throw new OrchestratorFailure(422, "invalid_pipeline_definition", `Pipeline '${name}' cannot run: its definition is invalid:\n${err.message}`);
-      }
-      throw err;
+      throw definitionFailure(err, name, inline !== undefined);
     }
   }
 

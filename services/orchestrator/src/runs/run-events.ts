@@ -49,4 +49,11 @@ class RunEventSink {
     const event: PipelineEvent = { v: 1, runId, owner, at: Date.now(), type: "stage.delta", stage, index, text };
     this.nc.publish(this.names.subjects.pipelineEvents(runId), encodeMessage(PipelineEvent, event));
   }
+
+  /** One model's text in a stage, as it is generated: published like `delta`. */
+  answerDelta(stage: string, index: number, model: string, role: "candidate" | "synthesis", text: string): void {
+    const { runId, owner } = this;
+    const event: PipelineEvent = { v: 1, runId, owner, at: Date.now(), type: "stage.answer.delta", stage, index, model, role, text };
+    this.nc.publish(this.names.subjects.pipelineEvents(runId), encodeMessage(PipelineEvent, event));
+  }
 }
