@@ -4,7 +4,7 @@ import { socketUrl } from "./api-key.js";
 
 interface ChatHandlers {
   onDelta(delta: { content?: string; reasoning?: string }): void;
-  onDone(done: { usage: WsUsage | null; finishReason: string }): void;
+  onDone(done: { usage: WsUsage | null; finishReason: string; workerIds: string[] }): void;
   onError(error: ApiErrorBody): void;
 }
 
@@ -69,7 +69,7 @@ export class ChatClient {
     if (frame.type === "delta") handlers.onDelta(frame);
     else if (frame.type === "done") {
       this.chats.delete(frame.id);
-      handlers.onDone({ usage: frame.usage, finishReason: frame.finish_reason });
+      handlers.onDone({ usage: frame.usage, finishReason: frame.finish_reason, workerIds: frame.worker_ids ?? [] });
     } else if (frame.type === "error") {
       this.chats.delete(frame.id);
       handlers.onError(frame.error);

@@ -3,9 +3,11 @@ import { adviceFor, type ApiErrorBody } from "../api/api-error.js";
 import { apiKey } from "../api/api-key.js";
 import { ChatClient } from "../api/chat-client.js";
 import { listModels } from "../api/models.js";
+import { answerClock } from "./answer-figures.js";
 import { browserConversations, keepInBrowser } from "./browser-conversations.js";
 import { loadSettings, paramsFrom, saveSettings, type ChatSettings } from "./chat-settings.js";
 import { ConversationList } from "./conversation-list.js";
+import { modelToPick } from "./default-model.js";
 import { messagesOf, titleFrom, type Conversation, type ConversationStore, type Turn } from "./conversations.js";
 import { fallbackReason, openConversations } from "./open-conversations.js";
 import { SettingsPanel } from "./settings-panel.js";
@@ -45,7 +47,7 @@ export function ChatPage() {
     if ("error" in answer) return setModelsError(answer.error);
     setModelsError(null);
     setModels(answer.models);
-    setModel((m) => (m && answer.models.includes(m) ? m : (current?.model && answer.models.includes(current.model) ? current.model : answer.models[0]) ?? ""));
+    setModel((m) => modelToPick(answer.models, m, current?.model));
   };
 
   /** The server's conversations for this key (or this browser's), opening the newest. */
@@ -128,13 +130,16 @@ export function ChatPage() {
       // Kept where the turn began; after a fall back to the browser, the effect above keeps it.
       if (keeper === store.current) keep(keeper, (s) => (replacing ? s.replaceLastAnswer(id, said) : s.append(id, [said])));
     };
+    const clock = answerClock();
     client.chat(chatId, model, messages, built.params, {
       onDelta: (delta) => {
+        clock.output();
         said = { ...said, content: said.content + (delta.content ?? ""), reasoning: (said.reasoning ?? "") + (delta.reasoning ?? "") };
         const now = said;
         updateLastTurn(id, () => now);
       },
-      onDone: (done) => end({ finishReason: done.finishReason, ...(done.usage ? { completionTokens: done.usage.completion_tokens } : {}) }),
+      onDone: (done) =>
+        end({ finishReason: done.finishReason, ...(done.usage ? { completionTokens: done.usage.completion_tokens, figures: clock.figures(done.usage, done.workerIds) } : {}) }),
       onError: (error) => end({ error }),
     });
   };

@@ -1,4 +1,5 @@
 import type { ApiErrorBody } from "../api/api-error.js";
+import type { AnswerFigures } from "./answer-figures.js";
 
 export interface Turn {
   role: "user" | "assistant";
@@ -7,6 +8,8 @@ export interface Turn {
   error?: ApiErrorBody;
   finishReason?: string;
   completionTokens?: number;
+  /** Tokens, time to first token and worker of an answer given in this page. */
+  figures?: AnswerFigures;
 }
 
 export interface Conversation {

@@ -1,5 +1,6 @@
 import { adviceFor } from "../api/api-error.js";
 import { renderMarkdown } from "../markdown/render-markdown.js";
+import { AnswerFiguresView } from "./answer-figures-view.js";
 import type { Turn } from "./conversations.js";
 
 /** One turn: the person's text as typed, or the model's answer as markdown with its thought apart. */
@@ -33,6 +34,7 @@ export function TurnView({ turn, streaming }: { turn: Turn; streaming: boolean }
       ) : null}
       {turn.finishReason === "cancelled" ? <div class="note">Stopped.</div> : null}
       {turn.finishReason === "length" ? <div class="note">Cut off at the token limit.</div> : null}
+      {streaming ? null : <AnswerFiguresView figures={turn.figures} completionTokens={turn.completionTokens} />}
     </div>
   );
 }

@@ -10,6 +10,8 @@ export type ChatFinishReason = "stop" | "length" | "cancelled" | "tool_calls";
 export interface ChatTurn {
   usage: TokenUsage;
   finishReason: ChatFinishReason;
+  /** The fleet's workers that generated it (none for the cache or an upstream). */
+  workerIds?: string[];
 }
 
 /**

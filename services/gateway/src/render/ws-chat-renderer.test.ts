@@ -72,7 +72,8 @@ describe("WsChatRenderer over the fleet", () => {
     expect(renderer.started).toBe(true);
     expect(ledger.outputs).toBeGreaterThan(0);
     const usage = { promptTokens: 4, completionTokens: 3, cachedTokens: 0 };
-    expect(turn).toEqual({ usage, finishReason: "length" });
+    // The worker that generated it, for the done frame.
+    expect(turn).toEqual({ usage, finishReason: "length", workerIds: ["w1"] });
     expect(kept).toHaveLength(1);
     expect(kept[0]!.usage).toEqual(usage);
     const body = bodyOf(kept[0]!);

@@ -75,7 +75,7 @@ export class WsChatRenderer implements Renderer<ChatTurn> {
           const answer = answerBodyOf(shape.body([{ text: out.content, reasoning: out.reasoning, toolCalls: [], finishReason, logprobs: undefined }], event.usage));
           if (answer) delivery.keep(answer, event.usage);
         }
-        return { usage: event.usage, finishReason };
+        return { usage: event.usage, finishReason, workerIds: [...calls.workerIds] };
       }
     }
     // The events end without complete or error only when the chat was stopped.

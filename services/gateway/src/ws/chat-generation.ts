@@ -31,8 +31,8 @@ interface ChatAnswer {
 /**
  * One chat on a socket, served as a streamed `/v1/chat/completions` is (the same serving
  * function: admission, cache, route steps with fallback, the fleet), its output as `delta`
- * frames, then `done` with the usage, or `error`; one usage event when it ends (status 200, the
- * error's status, or 499 when stopped).
+ * frames, then `done` with the usage and the workers that served it, or `error`; one usage
+ * event when it ends (status 200, the error's status, or 499 when stopped).
  */
 export async function streamChat(deps: GatewayDeps, gen: ChatGeneration): Promise<ChatAnswer | null> {
   const { ledger, send } = gen;
@@ -64,7 +64,8 @@ export async function streamChat(deps: GatewayDeps, gen: ChatGeneration): Promis
       renderer,
     );
     ledger.usage(turn.usage);
-    send({ type: "done", usage: openAiUsage(turn.usage), finish_reason: turn.finishReason });
+    const workers = turn.workerIds?.length ? { worker_ids: turn.workerIds } : {};
+    send({ type: "done", usage: openAiUsage(turn.usage), finish_reason: turn.finishReason, ...workers });
     status = 200;
     return { content: renderer.out.content, reasoning: renderer.out.reasoning };
   } catch (err) {
