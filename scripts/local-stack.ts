@@ -54,7 +54,7 @@ export interface LocalStackOptions {
   orchestrator?: { dataDir: string };
   /** Inference worker processes to start (default 1), named inference-1..N. */
   workers?: number;
-  /** Gives each worker its own metrics server: `basePort` + its index when that is free, else any free port. */
+  /** Gives each worker its own metrics server: `basePort` + its index when that is free, else (or with 0) any free port. */
   workerMetrics?: { host: string; basePort: number };
   /** LANTERN_BUILT_DIR: run the services' bundles instead of their TypeScript source. */
   builtDir?: string | undefined;
@@ -209,7 +209,7 @@ async function planWorkers(count: number, metrics: LocalStackOptions["workerMetr
   for (let i = 1; i <= count; i++) {
     let metricsPort: number | undefined;
     if (metrics) {
-      metricsPort = await freePort(metrics.basePort + i - 1);
+      metricsPort = await freePort(metrics.basePort > 0 ? metrics.basePort + i - 1 : undefined);
       while (taken.has(metricsPort)) metricsPort = await freePort();
       taken.add(metricsPort);
     }

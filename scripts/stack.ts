@@ -15,8 +15,6 @@ import { childrenLeft, stopRecordedStack, supervisorRuns } from "./supervisor/st
 
 /** The bundled model under its own name and under the names the example pipeline uses. */
 const DEFAULT_MODELS = ["stories260K=stories260K.gguf", ...["teller", "critic-a", "critic-b", "critic-c", "editor"].map((name) => `${name}=stories260K.gguf?slots=2`)].join(",");
-/** Where the first worker's metrics server goes (the port the images use), the next ones above it. */
-const WORKER_METRICS_BASE_PORT = 9464;
 /** A second Ctrl-C this long after the first kills what is left instead of waiting. */
 const FORCE_AFTER_MS = 2_000;
 
@@ -126,7 +124,7 @@ try {
     fetcher: true,
     orchestrator: { dataDir },
     workers: settings.workers,
-    workerMetrics: { host: process.env.METRICS_HOST || "127.0.0.1", basePort: WORKER_METRICS_BASE_PORT },
+    workerMetrics: { host: process.env.METRICS_HOST || "127.0.0.1", basePort: settings.workerMetricsPort },
     workerEnv,
     env: childLogEnv(Boolean(process.stdout.isTTY), process.env),
     builtDir: settings.builtDir,

@@ -29,7 +29,9 @@ if (!natsUrl) {
 // What the user sets wins; then what the stack's own workers run with.
 const inherited = stack?.workerEnv ?? {};
 const pick = (name: string, fallback?: string) => process.env[name] || inherited[name] || fallback;
-const metricsPort = process.env.METRICS_PORT || String(await freePort(Math.max(9463, ...(stack?.workerMetricsPorts ?? [])) + 1));
+// Above the stack's own workers' ports, unless it was told to take any free ones.
+const anyPort = process.env.LANTERN_WORKER_METRICS_PORT === "0";
+const metricsPort = process.env.METRICS_PORT || String(await freePort(anyPort ? undefined : Math.max(9463, ...(stack?.workerMetricsPorts ?? [])) + 1));
 const env: Record<string, string | undefined> = {
   NATS_URL: natsUrl,
   INFERENCE_MODELS: pick("INFERENCE_MODELS"),
@@ -38,15 +40,24 @@ const env: Record<string, string | undefined> = {
   METRICS_PORT: metricsPort,
   METRICS_HOST: process.env.METRICS_HOST || (process.env.METRICS_PORT ? undefined : "127.0.0.1"),
 };
+const joining = stack && !process.env.NATS_URL ? `the stack of ${dataDir} (pid ${stack.supervisorPid})` : "the stack";
+const models = (env.INFERENCE_MODELS ?? "the default model").split(",").map((entry) => entry.split("=")[0]);
+console.log(`[worker] joining ${joining} at ${natsUrl}; models: ${models.join(", ")}; metrics on :${metricsPort}. Ctrl-C stops this worker.`);
 for (const [name, value] of Object.entries(env)) if (value !== undefined) process.env[name] = value;
 
-const models = (env.INFERENCE_MODELS ?? "the default model").split(",").map((entry) => entry.split("=")[0]);
-console.log(
-  `[worker] joining ${stack && !process.env.NATS_URL ? `the stack of ${dataDir} (pid ${stack.supervisorPid})` : "the stack"} at ${natsUrl}; ` +
-    `models: ${models.join(", ")}; metrics on :${metricsPort}. Ctrl-C stops this worker.`,
-);
+// Until the worker has started, its own signal handling is not there yet: a first Ctrl-C stops it
+// as soon as it is (gracefully), a second one right away.
+let pending: NodeJS.Signals | undefined;
+const holdSignal = (signal: NodeJS.Signals) => {
+  if (pending) process.exit(130);
+  pending = signal;
+  console.log("[worker] stopping once it has started (Ctrl-C again to stop now) ...");
+};
+process.on("SIGINT", holdSignal).on("SIGTERM", holdSignal);
 
 // The worker itself, in this process: its own signal handling stops it gracefully.
 const builtDir = process.env.LANTERN_BUILT_DIR;
 const entry = builtDir ? join(builtDir, "inference.js") : join(repoRoot, "services", "inference", "src", "main.ts");
 await import(pathToFileURL(entry).href);
+process.off("SIGINT", holdSignal).off("SIGTERM", holdSignal);
+if (pending) process.kill(process.pid, pending);

@@ -3,6 +3,8 @@ import { join } from "node:path";
 
 export const DEFAULT_GATEWAY_PORT = 8002;
 export const DEFAULT_ADMIN_PORT = 8001;
+/** The first worker's metrics port (the port the images use); the next workers count up from it. */
+export const DEFAULT_WORKER_METRICS_PORT = 9464;
 const MAX_WORKERS = 64;
 
 export const START_USAGE = "usage: npm start [-- --workers N]   (or LANTERN_WORKERS=N): N inference workers on this machine (default 1)";
@@ -16,6 +18,8 @@ export interface StackSettings {
   gatewayPort: number;
   adminHost: string;
   adminPort: number;
+  /** LANTERN_WORKER_METRICS_PORT: the first worker's metrics port, the next ones above it; 0: any free ports. */
+  workerMetricsPort: number;
   /** LANTERN_BUILT_DIR: run the services' bundles instead of their TypeScript source. */
   builtDir: string | undefined;
 }
@@ -30,10 +34,10 @@ function positiveInt(text: string, what: string, max: number): number {
   return value;
 }
 
-function port(text: string | undefined, fallback: number, what: string): number {
+function port(text: string | undefined, fallback: number, what: string, min = 1): number {
   if (text === undefined || text === "") return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > 65_535) throw new SettingsError(`${what} must be a port number, got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(value) || value < min || value > 65_535) throw new SettingsError(`${what} must be a port number, got ${JSON.stringify(text)}`);
   return value;
 }
 
@@ -65,6 +69,7 @@ export function stackSettings(args: readonly string[], env: NodeJS.ProcessEnv, r
     gatewayPort: port(env.GATEWAY_PORT, DEFAULT_GATEWAY_PORT, "GATEWAY_PORT"),
     adminHost: env.ADMIN_HOST || "127.0.0.1",
     adminPort: port(env.ADMIN_PORT, DEFAULT_ADMIN_PORT, "ADMIN_PORT"),
+    workerMetricsPort: port(env.LANTERN_WORKER_METRICS_PORT, DEFAULT_WORKER_METRICS_PORT, "LANTERN_WORKER_METRICS_PORT", 0),
     builtDir: env.LANTERN_BUILT_DIR || undefined,
   };
 }
