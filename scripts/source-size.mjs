@@ -7,8 +7,8 @@ import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const MAX_LINES = 300;
-const SOURCE = /\.(ts|tsx|mts|mjs|cjs|js)$/;
-const tracked = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "services", "shared", "web", "scripts", "bench", "test"], { cwd: root, encoding: "utf8" })
+const SOURCE = /\.(ts|tsx|mts|mjs|cjs|js|sh)$/;
+const tracked = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "services", "shared", "web", "scripts", "bench", "test", "image"], { cwd: root, encoding: "utf8" })
   .split("\n")
   .filter((path) => SOURCE.test(path) && !path.includes("/dist/"));
 const long = tracked
