@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { createRequire } from "node:module";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -12,10 +13,10 @@ const tsx = createRequire(import.meta.url).resolve("tsx");
 const dataDir = mkdtempSync(join(tmpdir(), "lantern-start-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function startStack(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", tsx, join(repoRoot, "scripts/stack.ts")], {
+function startStack(env: Record<string, string>, args: string[] = []) {
+  const child = spawn(process.execPath, ["--import", tsx, join(repoRoot, "scripts/stack.ts"), ...args], {
     cwd: repoRoot,
-    env: { ...process.env, NATS_URL: "", LANTERN_DATA_DIR: dataDir, ...env },
+    env: { ...process.env, NATS_URL: "", LANTERN_DATA_DIR: dataDir, LANTERN_WORKER_METRICS_PORT: "0", LANTERN_WORKERS: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];
@@ -46,6 +47,7 @@ it("starts NATS, the gateway, a worker and admin, serves a completion, and stops
   stack.child.kill("SIGINT");
   expect(await stack.exited).toBe(0);
   expect(stack.output.join("\n")).toContain("[stack] stopped.");
+  expect(existsSync(join(dataDir, "stack.json"))).toBe(false);
   await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   await expect(fetch(`http://127.0.0.1:${adminPort}/api/health`)).rejects.toThrow();
 });
@@ -54,4 +56,27 @@ it("without NATS_URL and without nats-server, says how to get one and exits non-
   const stack = startStack({ NATS_SERVER_BIN: join(dataDir, "no-such-nats-server") });
   expect(await stack.exited).not.toBe(0);
   expect(stack.output.join("\n")).toContain("apt-get install nats-server");
+});
+
+it("stops with a clear message and a non-zero exit when a service cannot start at all", async () => {
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const stack = startStack({ GATEWAY_PORT: String(port), ADMIN_PORT: String(adminPort), DATABASE_URL: "", GATEWAY_QUEUE_TIMEOUT_MS: "soon" });
+  expect(await stack.exited).toBe(1);
+  expect(stack.output.join("\n")).toMatch(/\[stack\] gateway exited while the stack was starting \(code 1\): it cannot start/);
+  expect(stack.output).toContain("[stack] stopped.");
+  await expect(fetch(`http://127.0.0.1:${adminPort}/api/health`)).rejects.toThrow();
+});
+
+it("refuses a port another program holds, and a worker count that is not one, before starting anything", async () => {
+  const holder = createServer().listen(0, "127.0.0.1");
+  await new Promise((resolve) => holder.once("listening", resolve));
+  const held = (holder.address() as { port: number }).port;
+  const busy = startStack({ GATEWAY_PORT: String(held) });
+  expect(await busy.exited).toBe(1);
+  expect(busy.output.join("\n")).toContain(`127.0.0.1:${held} is in use by another program; stop it or choose another port with GATEWAY_PORT`);
+  holder.close();
+
+  const badCount = startStack({}, ["--workers", "many"]);
+  expect(await badCount.exited).toBe(2);
+  expect(badCount.output.join("\n")).toContain("--workers must be a whole number");
 });

@@ -1,18 +1,20 @@
 /**
  * nats-server as a child of the supervisor. It cannot import the parent watchdog, so a small `sh`
  * wrapper does that job: it runs the server, reads its own stdin (a pipe from the supervisor) until
- * it closes, and then stops the server; SIGTERM to the wrapper's process group stops it as well.
+ * it closes, and then, a few seconds later (the services, stopping by themselves at the same moment,
+ * still drain through it), stops the server. SIGTERM to the wrapper's process group stops it at once.
  */
 import { connect } from "@nats-io/transport-node";
 
 /** `sh -c WRAPPER lantern-nats <bin> <args...>`: exits with the server's code. */
 export const EXIT_WITH_PARENT_WRAPPER = `
 bin=$1; shift
+linger=3
 exec 3<&0 </dev/null
 "$bin" "$@" &
 pid=$!
 trap 'kill -TERM "$pid" 2>/dev/null' TERM INT HUP
-{ while read -r _; do :; done; kill -TERM "$pid" 2>/dev/null; } <&3 &
+{ while read -r _; do :; done; sleep "$linger"; kill -TERM "$pid" 2>/dev/null; } <&3 &
 watcher=$!
 exec 3<&-
 wait "$pid"; code=$?
