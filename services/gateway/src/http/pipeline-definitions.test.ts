@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PipelineCheck, PipelineModelsReport, PipelineRunView } from "@lantern/shared/contracts";
+import { PipelineEvent, type PipelineCheck, type PipelineModelsReport, type PipelineRunView } from "@lantern/shared/contracts";
 import { dropPipelinesStream, startTestOrchestrator, type TestOrchestrator } from "../../../../test/harness/test-orchestrator.js";
 import { repoRoot, startTestStack, type TestStack } from "../../../../test/harness/test-stack.js";
 
@@ -71,6 +71,25 @@ describe("a definition run inline", () => {
     expect(child.body).toMatchObject({ pipeline: "sketch", parentRunId: run.body.id, rerunFromStage: "verdict", status: "succeeded" });
     expect(child.body.stages[0]!.reusedFromRunId).toBe(run.body.id);
     expect(child.body.stages[1]!.reusedFromRunId).toBeNull();
+  });
+
+  it("streams every model's answer, in every stage, as stage.answer.delta events", async () => {
+    const res = await fetch(`${stack.baseUrl}/v1/pipelines/runs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ definition: sketch, input: "Once upon a time", stream: true }),
+    });
+    const events = (await res.text())
+      .split("\n\n")
+      .filter((block) => block.startsWith("data: "))
+      .map((block) => PipelineEvent.parse(JSON.parse(block.slice("data: ".length))));
+    const deltas = events.filter((e): e is Extract<PipelineEvent, { type: "stage.answer.delta" }> => e.type === "stage.answer.delta");
+    expect([...new Set(deltas.map((d) => `${d.stage}/${d.model}`))].sort()).toEqual(["opening/teller", "verdict/critic-a", "verdict/critic-b"]);
+    const run = await call<PipelineRunView>("GET", `/v1/pipelines/runs/${events[0]!.runId}`);
+    for (const answer of run.body.stages.flatMap((s) => s.answers.map((a) => ({ stage: s.name, ...a })))) {
+      const text = deltas.filter((d) => d.stage === answer.stage && d.model === answer.model).map((d) => d.text).join("");
+      expect(text).toBe(answer.text);
+    }
   });
 
   it("is refused with the field named, in the orchestrator's words", async () => {
