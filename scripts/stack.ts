@@ -96,12 +96,13 @@ const workerEnv = {
   ...(process.env.NATS_NAMESPACE ? { NATS_NAMESPACE: process.env.NATS_NAMESPACE } : {}),
 };
 
+const startedAt = new Date().toISOString();
 function recordState(): void {
   if (!stack || stopping) return;
   writeStackState({
     supervisorPid: process.pid,
     supervisorMarker: basename(process.argv[1] ?? "stack"),
-    startedAt: new Date().toISOString(),
+    startedAt,
     dataDir,
     natsUrl: stack.natsUrl,
     ownNats: stack.ownNats,
