@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { createRequire } from "node:module";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -11,7 +11,12 @@ import { BUNDLED_MODEL, repoRoot } from "./harness/test-stack.js";
 
 const tsx = createRequire(import.meta.url).resolve("tsx");
 const dataDir = mkdtempSync(join(tmpdir(), "lantern-start-"));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const started: ChildProcess[] = [];
+afterAll(() => {
+  // A test that failed half-way leaves its stack running: killing the supervisor stops its children too.
+  for (const child of started) child.kill("SIGKILL");
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 function startStack(env: Record<string, string>, args: string[] = []) {
   const child = spawn(process.execPath, ["--import", tsx, join(repoRoot, "scripts/stack.ts"), ...args], {
@@ -19,6 +24,7 @@ function startStack(env: Record<string, string>, args: string[] = []) {
     env: { ...process.env, NATS_URL: "", LANTERN_DATA_DIR: dataDir, LANTERN_WORKER_METRICS_PORT: "0", LANTERN_WORKERS: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  started.push(child);
   const output: string[] = [];
   for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on("line", (l) => output.push(l));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
@@ -30,7 +36,7 @@ it("starts NATS, the gateway, a worker and admin, serves a completion, and stops
   const adminPort = await freePort();
   // Empty DATABASE_URL: the admin service uses embedded PGlite under the test's data dir.
   const stack = startStack({ GATEWAY_PORT: String(port), ADMIN_PORT: String(adminPort), DATABASE_URL: "", ADMIN_TOKEN: "" });
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + 150_000;
   while (!stack.output.some((l) => l.includes("Lantern is ready")) && Date.now() < deadline && stack.child.exitCode === null) {
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -50,7 +56,7 @@ it("starts NATS, the gateway, a worker and admin, serves a completion, and stops
   expect(existsSync(join(dataDir, "stack.json"))).toBe(false);
   await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   await expect(fetch(`http://127.0.0.1:${adminPort}/api/health`)).rejects.toThrow();
-});
+}, 200_000);
 
 it("without NATS_URL and without nats-server, says how to get one and exits non-zero", async () => {
   const stack = startStack({ NATS_SERVER_BIN: join(dataDir, "no-such-nats-server") });
