@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { PipelineRunView } from "@lantern/shared/contracts";
-import { ADMIN_TOKEN, screenshots, usePipelinesStack } from "./harness/web-pipelines-stack.js";
+import { waitFor } from "./harness/test-stack.js";
+import { ADMIN_TOKEN, screenshots, SLOW_MODEL, usePipelinesStack } from "./harness/web-pipelines-stack.js";
 
 /*
  * The Pipelines page's four tabs on one stack (test/harness/web-pipelines-stack.ts): a saved
@@ -16,8 +17,8 @@ const runOf = async (id: string) => (await (await fetch(`${web.stack.baseUrl}/v1
 describe("pipelines page", () => {
   it("Base: runs the example pipeline, stage by stage, to its final answer", async () => {
     const { page } = web;
+    await page.getByTestId("base-pipeline").selectOption("story-council");
     await page.getByTestId("model-check").getByText("Every model is served or can be loaded").waitFor();
-    expect(await page.getByTestId("base-pipeline").inputValue()).toBe("story-council");
     await page.getByTestId("base-run").click();
     const panel = page.getByTestId("run-panel").first();
     await panel.getByTestId("final-answer").waitFor({ timeout: 60_000 });
@@ -32,6 +33,22 @@ describe("pipelines page", () => {
     // Every model's answer is shown with its tokens and worker: two critics and the editor in the last stage.
     expect(await panel.locator('[data-stage="ending"]').getByTestId("stage-answer").count()).toBe(3);
     await shot("base");
+  });
+
+  it("Base: shows each model's answer while it is being written", async () => {
+    const { page } = web;
+    await page.getByTestId("base-pipeline").selectOption("slow-tale");
+    await page.getByTestId("model-check").getByText("Every model is served or can be loaded").waitFor();
+    await page.getByTestId("base-run").click();
+    const panel = page.getByTestId("run-panel").first();
+    // The slow model's words appear before its stage ends.
+    const live = panel.getByTestId("live-answer").filter({ hasText: SLOW_MODEL });
+    await waitFor(async () => ((await live.locator(".answer-text").textContent().catch(() => "")) ?? "").length > 0, 30_000, "the slow model's first words");
+    expect(await panel.getByTestId("run-status").textContent()).not.toBe("succeeded");
+    await shot("base-live");
+    await panel.getByTestId("final-answer").waitFor({ timeout: 60_000 });
+    // Once the stage's stored answers are read back, they replace the streamed text.
+    await waitFor(async () => (await panel.getByTestId("stage-answer").count()) === 2, 30_000, "both stored answers");
   });
 
   it("Manual: a two-stage pipeline with a vote, checked as it is edited, runs without saving and saves with the admin token", async () => {

@@ -51,7 +51,7 @@ export function StageEditor({ stage, index, earlier, models, issues, onChange, o
           Kind
           <select data-testid={testId("type")} value={stage.type} onChange={(e) => set("type", e.currentTarget.value as DraftStage["type"])}>
             <option value="single">single: one model</option>
-            <option value="multi">multi: several, aggregated</option>
+            <option value="multi">multi: several</option>
           </select>
         </label>
         {stage.type === "single" ? (
