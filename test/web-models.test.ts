@@ -147,8 +147,8 @@ it("shows the worker's estimate before loading, loads the model on the worker an
   await page.getByTestId("models-notice").waitFor();
   const placement = row(PULLED).getByTestId("placement");
   await waitFor(async () => (await placement.count()) === 1 && (await placement.getAttribute("data-state")) === "loaded", 30_000, "the placement");
-  const served = await (await fetch(`${gateway.url}/v1/models`)).json();
-  expect(served.data.map((m: { id: string }) => m.id)).toContain(PULLED);
+  const served = (await (await fetch(`${gateway.url}/v1/models`)).json()) as { data: Array<{ id: string }> };
+  expect(served.data.map((m) => m.id)).toContain(PULLED);
   await shot("loaded");
 
   await placement.getByRole("button", { name: "Unload" }).click();
