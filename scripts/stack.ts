@@ -151,4 +151,4 @@ if (!(await stack.waitReady(120_000))) {
   if (!startFailed) fail("the stack did not become ready within 120 s; stopping.");
   await shutdown(1);
 }
-console.log(readyBanner({ baseUrl: stack.baseUrl, adminUrl: stack.adminUrl, adminTokenSet: Boolean(process.env.ADMIN_TOKEN), workers: stack.workers }));
+console.log(readyBanner({ baseUrl: stack.baseUrl, adminUrl: stack.adminUrl, adminTokenSet: Boolean(process.env.ADMIN_TOKEN), workers: stack.workers, checkout: !settings.builtDir }));
