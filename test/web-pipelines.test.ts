@@ -91,7 +91,7 @@ describe("pipelines page", () => {
     await page.getByTestId("manual-note").getByText("Saved as").waitFor();
     expect(existsSync(join(web.pipelinesDir, "mood-check.yaml"))).toBe(true);
     // The page scrolls inside <main>: back to the builder's top for the picture.
-    await page.evaluate(() => document.querySelector("main.page")?.scrollTo(0, 0));
+    await page.evaluate("document.querySelector('main.page')?.scrollTo(0, 0)");
     await shot("manual");
   });
 
