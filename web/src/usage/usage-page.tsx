@@ -1,7 +1,7 @@
 import { useCallback, useState } from "preact/hooks";
 import { AdminTokenForm } from "./admin-token-form.js";
 import { GROUPINGS, groupName, type Grouping } from "./group-names.js";
-import { LatencyChart, OverTimeCharts } from "./usage-charts.js";
+import { useCharts } from "./lazy-charts.js";
 import { useUsageData } from "./usage-data.js";
 import { RANGES, rangePreset, type RangeId } from "./usage-range.js";
 import { GroupTable, LatencyTable, SummaryCards } from "./usage-tables.js";
@@ -17,6 +17,7 @@ export function UsagePage() {
   const [reload, setReload] = useState(0);
   const preset = rangePreset(rangeId);
   const load = useUsageData(preset, grouping, reload);
+  const charts = useCharts();
   const data = load.state === "ready" ? load.data : null;
   const keyNames = data?.keyNames;
   const nameOf = useCallback((group: string | null) => groupName(grouping, group, keyNames ?? new Map()), [grouping, keyNames]);
@@ -67,7 +68,7 @@ export function UsagePage() {
         <>
           <SummaryCards groups={data.groups} />
           {data.groups.length === 0 ? <p class="empty" data-testid="usage-empty">No requests in this range.</p> : null}
-          <OverTimeCharts points={data.points} range={data.range} preset={preset} nameOf={nameOf} />
+          {charts ? <charts.OverTimeCharts points={data.points} range={data.range} preset={preset} nameOf={nameOf} /> : <p class="empty">Loading charts…</p>}
           <section class="usage-section">
             <h3>{heading.heading}</h3>
             <div class="scroll">
@@ -77,7 +78,7 @@ export function UsagePage() {
           <section class="usage-section">
             <h3>Time to first token and latency per model</h3>
             <div class="usage-latency">
-              <LatencyChart models={models} />
+              {charts ? <charts.LatencyChart models={models} /> : <div />}
               <div class="scroll">
                 <LatencyTable models={models} />
               </div>
