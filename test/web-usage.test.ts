@@ -12,6 +12,9 @@ import { ADMIN_TOKEN, OTHER_MODEL, screenshots, useWebUsageStack } from "./harne
  * and shows each answer's tokens, time to first token and worker.
  */
 
+// The browser's, used inside page scripts (this file is type-checked without the DOM library).
+declare const localStorage: { setItem(key: string, value: string): void };
+
 const web = useWebUsageStack();
 const VIEWPORT = { width: 1280, height: 800 };
 
