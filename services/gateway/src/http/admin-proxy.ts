@@ -11,8 +11,8 @@ const ADMIN_PROXY_PREFIXES = ["/admin/api/key-management", "/admin/api/events"];
 
 /**
  * Forwards the web app's key management and usage calls to the admin service, on the same origin
- * as the pages (the admin keeps CORS closed). The caller's Authorization (the admin token) is passed on
- * as sent, with the caller's address; without `GATEWAY_ADMIN_URL` nothing is forwarded.
+ * as the pages (the admin keeps CORS closed). The caller's Authorization (the admin token) is
+ * passed on as sent, with the caller's address; without `GATEWAY_ADMIN_URL` nothing is forwarded.
  */
 export function adminProxyRoutes(adminUrl: string | undefined) {
   const routes = new Hono<GatewayEnv>();
