@@ -51,6 +51,12 @@ describe("admin HTTP edge: OpenAPI, docs, auth and error shapes", () => {
         "DELETE /api/models/{name}",
         "POST /api/models/pull",
         "GET /api/models/pulls/{pullId}/events",
+        "POST /api/models/pulls/{pullId}/cancel",
+        "GET /api/model-presets",
+        "GET /api/workers",
+        "POST /api/workers/{workerId}/fit",
+        "POST /api/workers/{workerId}/models",
+        "DELETE /api/workers/{workerId}/models/{name}",
       ].sort(),
     );
     expect(doc.components.securitySchemes.AdminToken).toMatchObject({ type: "http", scheme: "bearer" });

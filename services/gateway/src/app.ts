@@ -25,7 +25,6 @@ import { resumeOnLastEventId, streamResumeRoutes } from "./http/stream-resume.js
 import { tasksRoutes } from "./http/tasks.js";
 import { tokensRoutes } from "./http/tokens.js";
 import { adminProxyRoutes } from "./http/admin-proxy.js";
-import { modelLibraryRoutes } from "./http/model-library.js";
 import { webPageRoutes } from "./http/web-pages.js";
 import { chatSocketRoutes } from "./ws/chat-socket.js";
 import { MonitorHub } from "./ws/monitor-hub.js";
@@ -119,7 +118,6 @@ export function createApp(deps: GatewayDeps): GatewayApp {
   app.route("/api/v1", sopEmbeddingsRoutes(deps));
   app.route("/api/v1", conversationsRoutes(deps));
   app.route("/", adminProxyRoutes(deps.config.GATEWAY_ADMIN_URL));
-  app.route("/", modelLibraryRoutes(deps.config.GATEWAY_ADMIN_URL));
   app.route("/", webPageRoutes(deps.config.GATEWAY_WEB_DIR));
 
   app.notFound((c) => {

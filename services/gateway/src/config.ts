@@ -67,7 +67,7 @@ export const GatewayConfig = z.object({
     .describe("the built web app served at `/` (`node scripts/ensure-web.mjs` builds it)"),
   GATEWAY_ADMIN_URL: z
     .preprocess((v) => (v === "" ? undefined : v), z.url().optional())
-    .describe("the admin service, for the web app's keys page (`/admin/api/key-management/*` is forwarded there); unset: not forwarded"),
+    .describe("the admin service, for the web app's Keys, Usage and Models pages (their `/admin/api/...` calls are forwarded there); unset: not forwarded"),
   GATEWAY_ADMIN_TOKEN: z
     .preprocess((v) => (v === "" ? undefined : v), z.string().min(16).optional())
     .describe("the admin service's ADMIN_TOKEN, which the SOP-compatible `/api/v1/monitor/logs` requires as a bearer token; unset: those logs answer only callers on this machine"),
