@@ -54,7 +54,7 @@ export async function startAdmin(config: AdminConfig, logger: Logger): Promise<R
     database = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: join(config.LANTERN_DATA_DIR, "admin-db") });
     opened.push(() => database.close());
     logger.info({ database: database.kind }, "admin database ready");
-    nats = await connectNats({ url: config.NATS_URL, name: "admin", logger });
+    nats = await connectNats({ url: config.NATS_URL, replicas: config.NATS_REPLICAS, name: "admin", logger });
     opened.push(() => nats.nc.close());
     const metrics = new AdminMetrics();
     countNatsReconnects(nats.nc, metrics.registry);

@@ -1,5 +1,5 @@
 import type { Logger } from "@lantern/shared/logging";
-import type { NatsLink } from "@lantern/shared/nats";
+import type { ClusterWatch, NatsLink } from "@lantern/shared/nats";
 import type { ResponseCache } from "./cache/response-cache.js";
 import type { GatewayConfig } from "./config.js";
 import type { EdgeServices } from "./edge/edge-services.js";
@@ -15,6 +15,8 @@ import type { WorkerRegistry } from "./workers/worker-registry.js";
 export interface GatewayDeps {
   config: GatewayConfig;
   nats: NatsLink;
+  /** The NATS cluster as this gateway sees it (nodes, meta leader, streams lacking replicas), for /readyz. */
+  cluster: ClusterWatch;
   registry: WorkerRegistry;
   inference: InferenceClient;
   queues: QueueMonitor;

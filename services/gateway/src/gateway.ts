@@ -6,7 +6,7 @@ import { closeHttpServer } from "@lantern/shared/lifecycle";
 import { jetstream } from "@nats-io/jetstream";
 import { natsNames, newRequestId } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { afterEachReconnect, closeNats, connectNats, ensureBuckets, ensureEdgeBuckets, ensureInferResources, ensureRepliesStream } from "@lantern/shared/nats";
+import { afterEachReconnect, closeNats, ClusterWatch, connectNats, ensureBuckets, ensureEdgeBuckets, ensureInferResources, ensureRepliesStream } from "@lantern/shared/nats";
 import { createApp } from "./app.js";
 import { ResponseCache } from "./cache/response-cache.js";
 import { EdgeServices } from "./edge/edge-services.js";
@@ -23,6 +23,9 @@ import { startProviderTables } from "./providers/edge-tables.js";
 import { UpstreamClient } from "./providers/upstream-client.js";
 import { WorkerRegistry } from "./workers/worker-registry.js";
 
+/** How often /readyz's report of the NATS cluster is refreshed. */
+const CLUSTER_CHECK_MS = 5_000;
+
 export interface RunningGateway {
   url: string;
   port: number;
@@ -36,7 +39,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const names = natsNames(config.NATS_NAMESPACE);
   // Each API request makes up to three NATS round trips (admission, settlement, usage event): their
   // errors carry the subject and cause, which is enough; a stack capture per round trip is not.
-  const nats = await connectNats({ url: config.NATS_URL, name: `gateway-${gatewayId}`, logger: log, asyncTraces: false });
+  const nats = await connectNats({ url: config.NATS_URL, replicas: config.NATS_REPLICAS, name: `gateway-${gatewayId}`, logger: log, asyncTraces: false });
   const metrics = new GatewayMetrics();
   countNatsReconnects(nats.nc, metrics.registry);
   if (cluster.isWorker) shareMetricsWithPrimary(metrics.registry);
@@ -103,7 +106,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     stallTimeoutMs: config.GATEWAY_STALL_TIMEOUT_MS,
     logger: log.child({ component: "streams" }),
   });
-  const { app, sockets, monitor } = createApp({ config, nats, registry, inference, queues, providers, routes, upstream, cache, edge, metrics, streams, logger: log });
+  const natsCluster = new ClusterWatch({ nc: nats.nc, names, everyMs: CLUSTER_CHECK_MS, logger: log });
+  natsCluster.start();
+  const { app, sockets, monitor } = createApp({ config, nats, cluster: natsCluster, registry, inference, queues, providers, routes, upstream, cache, edge, metrics, streams, logger: log });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.GATEWAY_HOST, port: config.GATEWAY_PORT }, () => resolve(s as Server));
@@ -125,6 +130,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         // Sockets are not the HTTP server's to drain: closing them stops their chats (the jobs are cancelled).
         for (const ws of sockets.wss.clients) ws.close(1001, "gateway stopping");
         monitor.stop();
+        natsCluster.stop();
         await closeHttpServer(server, graceMs);
         await edge.stop(Math.min(graceMs, 5_000));
         registry.stop();

@@ -33,7 +33,7 @@ export async function startWorker(config: InferenceConfig, logger: Logger, engin
   const names = natsNames(config.NATS_NAMESPACE);
   const compute = await engine.open(log);
 
-  const link = await connectNats({ url: config.NATS_URL, name: `inference-${workerId}`, logger: log });
+  const link = await connectNats({ url: config.NATS_URL, replicas: config.NATS_REPLICAS, name: `inference-${workerId}`, logger: log });
   const { nc } = link;
   const jsm = await ensureInferResources(nc, names);
   const buckets = await ensureBuckets(nc, names, { workerTtlMs: config.WORKER_HEARTBEAT_TTL_MS });

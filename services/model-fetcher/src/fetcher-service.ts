@@ -44,7 +44,7 @@ export async function startModelFetcher(opts: StartModelFetcherOptions): Promise
   const names = natsNames(config.NATS_NAMESPACE);
   await seedModelsDir(config.MODELS_DIR, config.FETCHER_SEED_MODEL, logger);
 
-  const nc = opts.nc ?? (await connectNats({ url: config.NATS_URL, name: `model-fetcher-${config.FETCHER_ID}`, logger })).nc;
+  const nc = opts.nc ?? (await connectNats({ url: config.NATS_URL, replicas: config.NATS_REPLICAS, name: `model-fetcher-${config.FETCHER_ID}`, logger })).nc;
   const jsm = await jetstreamManager(nc);
   await ensureModelsStream(jsm, names);
   await ensureEventsStream(jsm, names);

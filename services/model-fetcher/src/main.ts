@@ -8,7 +8,7 @@ import { startModelFetcher, type ModelFetcher } from "./fetcher-service.js";
 const config = loadConfigOrExit(() => loadFetcherConfig());
 const logger = createLogger({ service: "model-fetcher", level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 const tracing = await startTracing({ service: "model-fetcher", endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-const nats = await connectNats({ url: config.NATS_URL, name: `model-fetcher-${config.FETCHER_ID}`, logger });
+const nats = await connectNats({ url: config.NATS_URL, replicas: config.NATS_REPLICAS, name: `model-fetcher-${config.FETCHER_ID}`, logger });
 let fetcher: ModelFetcher | undefined;
 const metrics = await startServiceMetrics({ service: "model-fetcher", config, nats, started: () => fetcher !== undefined, logger });
 fetcher = await startModelFetcher({ config, logger, nc: nats.nc });

@@ -8,7 +8,7 @@ import { startOrchestrator, type RunningOrchestrator } from "./orchestrator-serv
 const config = loadConfigOrExit(() => loadOrchestratorConfig());
 const logger = createLogger({ service: "orchestrator", level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 const tracing = await startTracing({ service: "orchestrator", endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-const nats = await connectNats({ url: config.NATS_URL, name: "orchestrator", logger });
+const nats = await connectNats({ url: config.NATS_URL, replicas: config.NATS_REPLICAS, name: "orchestrator", logger });
 let orchestrator: RunningOrchestrator | undefined;
 const metrics = await startServiceMetrics({ service: "orchestrator", config, nats, started: () => orchestrator !== undefined, logger });
 orchestrator = await startOrchestrator({ config, logger, nc: nats.nc });

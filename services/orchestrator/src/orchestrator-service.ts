@@ -68,7 +68,7 @@ export async function startOrchestrator({ config, logger, nc: given }: StartOrch
     });
     opened.push(() => database.close());
     log.info({ database: database.kind }, "orchestrator database ready");
-    const nc = given ?? (await connectNats({ url: config.NATS_URL, name: `orchestrator-${id}`, logger: log })).nc;
+    const nc = given ?? (await connectNats({ url: config.NATS_URL, replicas: config.NATS_REPLICAS, name: `orchestrator-${id}`, logger: log })).nc;
     if (!given) opened.push(() => closeNats(nc));
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);

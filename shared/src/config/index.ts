@@ -28,7 +28,10 @@ export const LogLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trac
 
 /** Env vars every service that talks to NATS reads. */
 export const natsEnv = {
-  NATS_URL: z.string().default("nats://127.0.0.1:4222").describe("NATS server(s), comma-separated; `npm start` starts its own when unset"),
+  NATS_URL: z.string().default("nats://127.0.0.1:4222").describe("NATS server(s), comma-separated seeds (every node of a cluster, so any one may be down); `npm start` starts its own when unset"),
+  NATS_REPLICAS: intVar(1, { min: 1, max: 5 }).describe(
+    "replicas of every JetStream stream, KV bucket and object store the services create (3 on a 3-node cluster); existing ones with fewer are raised",
+  ),
   NATS_NAMESPACE: z
     .string()
     .regex(/^[A-Za-z0-9_-]*$/)

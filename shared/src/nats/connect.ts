@@ -1,5 +1,6 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
+import { useReplicas } from "./replicas.js";
 import { natsServerOptions } from "./server-urls.js";
 
 interface ConnectNatsOptions {
@@ -11,6 +12,8 @@ interface ConnectNatsOptions {
    * captures per request/publish, which a service making several per HTTP request may not want.
    */
   asyncTraces?: boolean;
+  /** Replicas of every stream, bucket and object store made through this connection (NATS_REPLICAS; 1 by default). */
+  replicas?: number;
 }
 
 export interface NatsLink {
@@ -19,8 +22,12 @@ export interface NatsLink {
   readonly connected: boolean;
 }
 
-/** Connects with unlimited reconnects; logs and tracks connection state. */
-export async function connectNats({ url, name, logger, asyncTraces = true }: ConnectNatsOptions): Promise<NatsLink> {
+/**
+ * Connects to the first seed of NATS_URL that answers (in random order, so services spread over a
+ * cluster's nodes), with unlimited reconnects to any node, seeds or those the cluster announces;
+ * logs and tracks connection state.
+ */
+export async function connectNats({ url, name, logger, asyncTraces = true, replicas = 1 }: ConnectNatsOptions): Promise<NatsLink> {
   const nc = await connect({
     ...natsServerOptions(url),
     name,
@@ -28,13 +35,14 @@ export async function connectNats({ url, name, logger, asyncTraces = true }: Con
     reconnectTimeWait: 500,
     noAsyncTraces: !asyncTraces,
   });
+  useReplicas(nc, replicas, logger);
   let connected = true;
   void (async () => {
     for await (const status of nc.status()) {
       if (status.type === "disconnect") connected = false;
       else if (status.type === "reconnect") connected = true;
       else continue;
-      logger.warn({ nats: status.type }, "nats connection status");
+      logger.warn({ nats: status.type, server: status.type === "reconnect" ? status.server : undefined }, "nats connection status");
     }
   })();
   void nc.closed().then(() => {

@@ -4,22 +4,32 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { StorageType } from "@nats-io/jetstream";
+import { jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { Objm, type ObjectInfo, type ObjectStore } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { NatsNames } from "../contracts/index.js";
+import { raiseReplicas, replicaPolicyOf } from "./replicas.js";
 
 /** Object metadata key holding the file's sha256 (hex), as verified by the fetcher. */
 const MODEL_SHA256_METADATA = "lantern-sha256";
 
-/** Opens the `models` object store, creating it (file storage) when missing. */
+/**
+ * Opens the `models` object store, creating it (file storage, the connection's replicas) when
+ * missing; an existing one with fewer replicas is raised (or a log line says how).
+ */
 export async function openModelStore(nc: NatsConnection, names: NatsNames): Promise<ObjectStore> {
   const objm = new Objm(nc);
+  const { replicas } = replicaPolicyOf(nc);
+  let store: ObjectStore;
   try {
-    return await objm.create(names.objectStores.models, { storage: StorageType.File });
+    store = await objm.create(names.objectStores.models, { storage: StorageType.File, replicas });
   } catch {
-    return objm.open(names.objectStores.models);
+    store = await objm.open(names.objectStores.models);
   }
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.streams.info(`OBJ_${names.objectStores.models}`).catch(() => null);
+  if (info) await raiseReplicas(jsm, info.config);
+  return store;
 }
 
 export class ModelObjectError extends Error {

@@ -7,27 +7,35 @@ import {
   jetstreamManager,
   type JetStreamManager,
   type StreamConfig,
+  type StreamInfo,
 } from "@nats-io/jetstream";
-import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { ModelToken, NatsNames, Priority } from "../contracts/index.js";
+import { raiseReplicas, replicaPolicyOf, replicasRefused } from "./replicas.js";
 
 const nanos = (ms: number) => ms * 1_000_000;
 
-/** Creates a stream if missing; an existing one is kept as is (idempotent, safe under races). */
+/**
+ * Creates a stream if missing, with the connection's replicas (NATS_REPLICAS); an existing one is
+ * kept as is but for its replicas, raised when fewer (idempotent, safe under races).
+ */
 async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
+  let existing: StreamInfo;
   try {
-    await jsm.streams.info(config.name);
+    existing = await jsm.streams.info(config.name);
   } catch {
+    const { replicas } = replicaPolicyOf(jsm);
     try {
-      await jsm.streams.add(config);
+      await jsm.streams.add({ ...config, num_replicas: replicas });
+      return;
     } catch (err) {
       // Another process may have created it in between.
-      await jsm.streams.info(config.name).catch(() => {
-        throw err;
+      existing = await jsm.streams.info(config.name).catch(() => {
+        throw replicasRefused(config.name, replicas, err);
       });
     }
   }
+  await raiseReplicas(jsm, existing.config);
 }
 
 /**
@@ -139,34 +147,6 @@ export function ensureLaneConsumer(
   });
 }
 
-export interface PlatformBuckets {
-  workers: KV;
-  models: KV;
-}
-
-interface BucketOptions {
-  /** Heartbeats older than this vanish from the bucket. */
-  workerTtlMs: number;
-}
-
-
-async function ensureBucketWith(kvm: Kvm, name: string, opts: Parameters<Kvm["create"]>[1]): Promise<KV> {
-  try {
-    return await kvm.create(name, { history: 1, ...opts });
-  } catch {
-    return kvm.open(name);
-  }
-}
-
-export async function ensureBuckets(nc: NatsConnection, names: NatsNames, { workerTtlMs }: BucketOptions): Promise<PlatformBuckets> {
-  const kvm = new Kvm(nc);
-  const [workers, models] = await Promise.all([
-    ensureBucketWith(kvm, names.buckets.workers, { ttl: workerTtlMs }),
-    ensureBucketWith(kvm, names.buckets.models, {}),
-  ]);
-  return { workers, models };
-}
-
 export async function ensureInferResources(nc: NatsConnection, names: NatsNames): Promise<JetStreamManager> {
   const jsm = await jetstreamManager(nc);
   await ensureInferStream(jsm, names);
@@ -251,31 +231,4 @@ export async function ensureRepliesStream(jsm: JetStreamManager, names: NatsName
     duplicate_window: nanos(Math.min(windowS * 1_000, 120_000)),
     max_bytes: REPLIES_MAX_BYTES,
   });
-}
-
-export interface EdgeBuckets {
-  keys: KV;
-  limits: KV;
-  cache: KV;
-  providers: KV;
-  routes: KV;
-  prices: KV;
-}
-
-/** How long and how much the response cache may hold at most; each entry also carries its own expiry from the key's policy. */
-const CACHE_RETENTION = { maxAgeMs: 30 * 24 * 3_600_000, maxBytes: 512 * 1024 * 1024 } as const;
-
-
-/** The buckets the edge reads (keys, providers, routes, prices: written by admin) and shares (limits, cache). */
-export async function ensureEdgeBuckets(nc: NatsConnection, names: NatsNames): Promise<EdgeBuckets> {
-  const kvm = new Kvm(nc);
-  const [keys, limits, cache, providers, routes, prices] = await Promise.all([
-    ensureBucketWith(kvm, names.buckets.keys, {}),
-    ensureBucketWith(kvm, names.buckets.limits, {}),
-    ensureBucketWith(kvm, names.buckets.cache, { ttl: CACHE_RETENTION.maxAgeMs, max_bytes: CACHE_RETENTION.maxBytes }),
-    ensureBucketWith(kvm, names.buckets.providers, {}),
-    ensureBucketWith(kvm, names.buckets.routes, {}),
-    ensureBucketWith(kvm, names.buckets.prices, {}),
-  ]);
-  return { keys, limits, cache, providers, routes, prices };
 }

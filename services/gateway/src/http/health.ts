@@ -29,6 +29,8 @@ export function healthRoutes(deps: GatewayDeps) {
           ...(ready ? {} : { waitingFor }),
           failedModels: fleet.failedModels,
           queues: deps.queues.all().map(({ model, waiting, oldestWaitMs }) => ({ model, waiting, oldestWaitMs })),
+          // Reported, not required: a cluster short of a node or of replicas still answers requests.
+          cluster: deps.cluster.current(),
         },
         ready ? 200 : 503,
       );

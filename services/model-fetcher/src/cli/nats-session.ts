@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { natsNames, type NatsNames } from "@lantern/shared/contracts";
-import { closeNats, natsServerOptions, startLocalNatsServer, type LocalNatsServer } from "@lantern/shared/nats";
+import { closeNats, natsServerOptions, startLocalNatsServer, useReplicas, type LocalNatsServer } from "@lantern/shared/nats";
 import type { CliConfig } from "./cli-config.js";
 
 export interface NatsSession {
@@ -28,6 +28,7 @@ export async function connectToNats(config: CliConfig): Promise<NatsSession | nu
   } catch {
     return null;
   }
+  useReplicas(nc, config.NATS_REPLICAS);
   return { nc, names: natsNames(config.NATS_NAMESPACE), privateServer: null, close: () => closeNats(nc) };
 }
 
