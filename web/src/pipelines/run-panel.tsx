@@ -1,8 +1,10 @@
 import { useRef, useState } from "preact/hooks";
-import type { PipelineEvent, PipelineRunView } from "@lantern/shared/contracts";
+import { isFinalRunStatus, type PipelineEvent, type PipelineRunView } from "@lantern/shared/contracts";
 import { pipelinesApi, PipelinesApiError } from "../api/pipelines-api.js";
 import { applyEvent, emptyLiveRun, stageStatusOf, type LiveRun } from "./live-run.js";
 import { StageCard } from "./stage-card.js";
+
+const SETTLE_POLL_MS = 1_000;
 
 /** Starts a run (a call that follows its events) and keeps its live state; the stored view is read again whenever a stage or the run ends. */
 export function useRunWatch() {
@@ -19,6 +21,20 @@ export function useRunWatch() {
     }
   };
 
+  /** The stream of events was cut before the run ended: its stored state is read until it has. */
+  const settle = async (runId: string) => {
+    for (;;) {
+      const view = await pipelinesApi.run(runId).catch(() => null);
+      if (view && isFinalRunStatus(view.status)) {
+        const message = view.status === "succeeded" ? (view.output ?? "") : (view.error ?? view.status);
+        current.current = { ...current.current, view, ended: { status: view.status as "succeeded" | "failed" | "cancelled", message } };
+        setRun(current.current);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+    }
+  };
+
   const start = async (follow: (onEvent: (event: PipelineEvent) => void) => Promise<void>) => {
     current.current = emptyLiveRun();
     setRun(current.current);
@@ -31,9 +47,14 @@ export function useRunWatch() {
         current.current = step.run;
         setRun(step.run);
         if (step.refresh) pending.push(refresh(event.runId));
+      }).catch((err: unknown) => {
+        // Refused before it began: nothing to follow. Cut after: the run goes on, and is read back below.
+        if (!current.current.runId) throw err;
       });
       await Promise.all(pending);
-      if (current.current.runId) await refresh(current.current.runId);
+      const runId = current.current.runId;
+      if (runId && !current.current.ended) await settle(runId);
+      else if (runId) await refresh(runId);
     } catch (err) {
       setError(err instanceof PipelinesApiError ? err.body.message : String(err));
       if (!current.current.runId) setRun(null);

@@ -120,6 +120,9 @@ describe("saving a definition", () => {
     expect(ghost.body.error.param).toBe("definition.base_pipeline.stages[0].model");
     expect(ghost.body.error.message).toMatch(/model 'ghost' is not defined in .*models\.yaml/);
     expect(existsSync(join(pipelinesDir, "saved.yaml"))).toBe(false);
+    const reserved = await call<ErrorBody>("PUT", "/v1/pipelines/models", { definition: sketch }, { "x-admin-token": ADMIN_TOKEN });
+    expect(reserved.status).toBe(400);
+    expect(reserved.body.error.param).toBe("name");
   });
 
   it("writes a valid one as YAML that the catalog then serves, and keeps it unless told to overwrite", async () => {

@@ -6,8 +6,8 @@ import { PipelineExistsError, PipelineNotFoundError, type PipelineCatalog } from
 import type { ResolvedPipeline } from "./resolved-pipeline.js";
 import { DefinitionError } from "./source-file.js";
 
-/** The file name models.yaml takes: no pipeline may be saved under it. */
-const RESERVED = "models";
+/** Names no pipeline may be saved under: models.yaml's, and those the API's paths take (`/v1/pipelines/runs`, `/models`, `/check`). */
+const RESERVED = new Set(["models", "runs", "check"]);
 
 /**
  * A catalog error as the API's refusal: an unknown pipeline is 404, an invalid definition 422
@@ -37,7 +37,7 @@ export class PipelineDefinitions {
   }
 
   async save(name: string, definition: unknown, overwrite: boolean): Promise<SavedDefinition> {
-    if (name === RESERVED) throw new OrchestratorFailure(400, "invalid_request", `'${RESERVED}' is the models file's name: name the pipeline otherwise.`, "name");
+    if (RESERVED.has(name)) throw new OrchestratorFailure(400, "invalid_request", `'${name}' is reserved (${[...RESERVED].join(", ")}): name the pipeline otherwise.`, "name");
     try {
       return { name, ...(await this.catalog.save(name, definition, overwrite)) };
     } catch (err) {
