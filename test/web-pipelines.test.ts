@@ -103,7 +103,8 @@ describe("pipelines page", () => {
     await panel.locator('[data-stage="verdict"]').getByTestId("rerun-from").click();
     await page.getByTestId("rerun-form").waitFor();
     expect(await page.getByTestId("rerun-stage").inputValue()).toBe("verdict");
-    await page.getByTestId("rerun-max-tokens").fill("6");
+    // Room for a whole choice ("happy" with its quotes), so the vote is counted.
+    await page.getByTestId("rerun-max-tokens").fill("10");
     await page.getByTestId("rerun-submit").click();
 
     const tree = page.getByTestId("history-tree");
@@ -117,7 +118,7 @@ describe("pipelines page", () => {
     const childRun = await runOf((await child.getAttribute("data-run-id"))!);
     expect(childRun).toMatchObject({ parentRunId: parentId, rerunFromStage: "verdict", status: "succeeded" });
     expect(childRun.stages[0]!.reusedFromRunId).toBe(parentId);
-    expect(childRun.stages[1]!.params.max_tokens).toBe(6);
+    expect(childRun.stages[1]!.params.max_tokens).toBe(10);
     await page.getByTestId("run-panel").last().getByText("taken over from").waitFor();
     await shot("history");
   });

@@ -7,6 +7,9 @@ import { ModelCheck } from "./model-check.js";
 import { RunPanel, useRunWatch } from "./run-panel.js";
 import { StageEditor, type ModelOption } from "./stage-editor.js";
 
+const REPORT_TRIES = 4;
+const REPORT_RETRY_MS = 2_000;
+
 const errorText = (err: unknown) => (err instanceof PipelinesApiError ? `${err.body.message}${err.body.param ? ` (${err.body.param})` : ""}` : String(err));
 
 interface ManualTabProps {
@@ -30,9 +33,27 @@ export function ManualTab({ onRerun }: ManualTabProps) {
   const options: ModelOption[] = (report?.models ?? []).map((m) => ({ name: m.name, served: m.servedBy.length > 0 }));
   const firstModel = options.find((m) => m.served)?.name ?? options[0]?.name ?? "";
   useEffect(() => {
-    pipelinesApi.models().then(setReport, (err: unknown) => setNote({ ok: false, text: errorText(err) }));
-    pipelinesApi.definitions().then((list) => setSaved(list.data), () => {});
+    let stopped = false;
+    // The builder needs models.yaml's names: a busy orchestrator is asked again, a few times.
+    const load = async (tries: number) => {
+      try {
+        const loaded = await pipelinesApi.models();
+        if (!stopped) setReport(loaded);
+      } catch (err) {
+        if (stopped) return;
+        setNote({ ok: false, text: `${errorText(err)}${tries > 1 ? " Asking again…" : ""}` });
+        if (tries > 1) setTimeout(() => void load(tries - 1), REPORT_RETRY_MS);
+      }
+    };
+    void load(REPORT_TRIES);
+    pipelinesApi.definitions().then((list) => !stopped && setSaved(list.data), () => {});
+    return () => {
+      stopped = true;
+    };
   }, []);
+  useEffect(() => {
+    if (report) setNote((old) => (old && !old.ok ? null : old));
+  }, [report]);
   useEffect(() => {
     if (firstModel && stages.length === 0) setStages([newStage(0, firstModel)]);
   }, [firstModel]);
