@@ -91,6 +91,12 @@ describe("pipelines page", () => {
     await page.getByTestId("manual-save").click();
     await page.getByTestId("manual-note").getByText("Saved as").waitFor();
     expect(existsSync(join(web.pipelinesDir, "mood-check.yaml"))).toBe(true);
+    // A saved pipeline comes back into the builder as it was built.
+    await page.getByTestId("manual-load").selectOption("story-council");
+    await page.getByTestId("manual-note").getByText("Loaded story-council").waitFor();
+    expect(await page.getByTestId("stage-2-name").inputValue()).toBe("ending");
+    expect(await page.getByTestId("stage-2-aggregation").inputValue()).toBe("synthesis");
+    expect(await page.getByTestId("manual-name").inputValue()).toBe("story-council-copy");
     // The page scrolls inside <main>: back to the builder's top for the picture.
     await page.evaluate("document.querySelector('main.page')?.scrollTo(0, 0)");
     await shot("manual");
