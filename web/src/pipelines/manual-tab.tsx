@@ -104,7 +104,7 @@ export function ManualTab({ onRerun }: ManualTabProps) {
           Description
           <input value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
         </label>
-        <span class="muted small builder-note">Models from {report?.modelsFile ?? "models.yaml"}; not served ones are loaded when a worker has room.</span>
+        <span class="muted small builder-note">Models from {report?.modelsFile ?? "models.yaml"}; one not served runs once a worker loads it (the Models tab says where it fits).</span>
       </div>
       {general.length > 0 ? (
         <ul class="issues" data-testid="pipeline-issues">
