@@ -15,8 +15,8 @@ function newestIn(path) {
   return readdirSync(path).reduce((newest, name) => Math.max(newest, newestIn(join(path, name))), stat.mtimeMs);
 }
 
-/** The sources the build is made from (the shared contracts give the app types only: no bytes of the build). */
-const SOURCES = ["src", "index.html", "vite.config.ts", "package.json", "tsconfig.json"].map((p) => join(web, p));
+/** The sources the build is made from: the app's own, and the shared contracts (the pipelines page bundles their schemas). */
+const SOURCES = [...["src", "index.html", "vite.config.ts", "package.json", "tsconfig.json"].map((p) => join(web, p)), join(root, "shared", "src", "contracts")];
 
 export function webIsCurrent() {
   if (!existsSync(built)) return false;

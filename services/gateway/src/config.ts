@@ -70,7 +70,7 @@ export const GatewayConfig = z.object({
     .describe("the admin service, for the web app's Keys, Usage and Models pages (their `/admin/api/...` calls are forwarded there); unset: not forwarded"),
   GATEWAY_ADMIN_TOKEN: z
     .preprocess((v) => (v === "" ? undefined : v), z.string().min(16).optional())
-    .describe("the admin service's ADMIN_TOKEN, which the SOP-compatible `/api/v1/monitor/logs` requires as a bearer token; unset: those logs answer only callers on this machine"),
+    .describe("the admin service's ADMIN_TOKEN: the SOP-compatible `/api/v1/monitor/logs` requires it as a bearer token, saving a pipeline (`PUT /v1/pipelines/{name}`) as `X-Admin-Token`; unset: both answer only callers on this machine"),
   // The llama.cpp guide's chat socket protocol: a bare `{"content"}` frame names none of these.
   GATEWAY_CHAT_DEFAULT_MODEL: z
     .preprocess((v) => (v === "" ? undefined : v), z.string().optional())
