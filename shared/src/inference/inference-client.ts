@@ -10,6 +10,7 @@ import {
   type Priority,
 } from "../contracts/index.js";
 import type { Logger } from "../logging/index.js";
+import { LEADER_LOSS_RETRY_MS, publishThroughLeaderLoss } from "../nats/leader-loss-publish.js";
 import { InferenceCall, type InferenceErrors } from "./inference-call.js";
 import { JobWatch, type JobObserver } from "./job-watch.js";
 import { promptPrefixDigests } from "./prefix-digest.js";
@@ -108,10 +109,11 @@ export class InferenceClient<E> {
 
     let streamSeq: number;
     try {
-      const ack = await js.publish(subject, encodeMessage(InferJob, job), {
+      // Repeated while INFER elects a new leader (a cluster node lost): the request id dedupes it.
+      const ack = await publishThroughLeaderLoss(js, subject, encodeMessage(InferJob, job), {
         msgID: requestId,
         headers: hdrs,
-      });
+      }, Math.min(LEADER_LOSS_RETRY_MS, this.opts.queueTimeoutMs));
       streamSeq = ack.seq;
       queues?.noteQueued(request.model, priority, ack.seq);
     } catch (err) {

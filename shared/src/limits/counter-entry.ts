@@ -1,8 +1,9 @@
-import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
+import { randomUUID } from "node:crypto";
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { decodeMessage, encodeMessage } from "../contracts/index.js";
 import type { Logger } from "../logging/index.js";
-import { bounded, NATS_TIMEOUT_MS } from "../nats/index.js";
+import { bounded, publishThroughLeaderLoss } from "../nats/index.js";
 import { emptyCounters, KeyCounters } from "./key-counters.js";
 
 /** Another replica wrote the entry since this gateway read it: read again and decide again. */
@@ -26,7 +27,23 @@ export async function readCounters(limits: KV, key: string, logger: Logger): Pro
   return { counters, revision: entry.revision };
 }
 
-/** Writes the counters if the entry is still at `revision`; resolves to the new revision. */
-export function writeCounters(limits: KV, key: string, counters: KeyCounters, revision: number): Promise<number> {
-  return bounded(limits.put(key, encodeMessage(KeyCounters, counters), { previousSeq: revision, timeout: NATS_TIMEOUT_MS }), "limits write");
+/** What nats.js's bucket keeps (untyped on KV): its JetStream client and the subject of a key. */
+interface KvInternals {
+  js: JetStreamClient;
+  encodeKey(key: string): string;
+  subjectForKey(key: string, edit?: boolean): string;
+}
+
+/**
+ * Writes the counters if the entry is still at `revision`; resolves to the new revision. Sent under
+ * a write id and repeated as it is while the bucket's stream has no leader (a cluster node lost):
+ * a write whose ack was lost is then taken once, never decided again on top of itself.
+ */
+export async function writeCounters(limits: KV, key: string, counters: KeyCounters, revision: number): Promise<number> {
+  const kv = limits as unknown as KvInternals;
+  const ack = await publishThroughLeaderLoss(kv.js, kv.subjectForKey(kv.encodeKey(key), true), encodeMessage(KeyCounters, counters), {
+    msgID: randomUUID(),
+    expect: { lastSubjectSequence: revision },
+  });
+  return ack.seq;
 }

@@ -11,3 +11,4 @@ export * from "./usage-outbox.js";
 export * from "./kv-mirror.js";
 export * from "./pull-queue.js";
 export * from "./cluster-status.js";
+export * from "./leader-loss-publish.js";

@@ -1,0 +1,126 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { findNatsServer, freePort, NATS_SERVER_INSTALL_HINT } from "@lantern/shared/nats";
+import { waitFor } from "@lantern/shared/testing";
+
+/*
+ * A 3-node JetStream cluster on loopback: nats-server processes with routes to each other on free
+ * ports, each with its own store directory, that a test can SIGKILL and start again one by one.
+ */
+
+interface ClusterNode {
+  name: string;
+  port: number;
+  clusterPort: number;
+  dataDir: string;
+  process: ChildProcess | null;
+}
+
+export interface TestNatsCluster {
+  /** Every node's client URL, comma-separated: what NATS_URL is given. */
+  url: string;
+  nodeNames: string[];
+  urlOf(node: string): string;
+  /** The node leading a stream's RAFT group now. */
+  leaderOf(stream: string): Promise<string>;
+  /** SIGKILLs a node (no goodbye to its clients or peers). */
+  kill(node: string): Promise<void>;
+  /** Starts a killed node again on its ports and store; resolves once it is back in the cluster. */
+  restart(node: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", () => resolve()));
+}
+
+export async function startNatsCluster(size = 3): Promise<TestNatsCluster> {
+  const bin = findNatsServer();
+  if (!bin) throw new Error(NATS_SERVER_INSTALL_HINT);
+  const root = mkdtempSync(join(tmpdir(), "lantern-nats-cluster-"));
+  const nodes: ClusterNode[] = [];
+  for (let i = 1; i <= size; i++) {
+    nodes.push({ name: `n${i}`, port: await freePort(), clusterPort: await freePort(), dataDir: join(root, `n${i}`), process: null });
+  }
+  const routes = nodes.map((n) => `nats-route://127.0.0.1:${n.clusterPort}`).join(",");
+  const url = nodes.map((n) => `nats://127.0.0.1:${n.port}`).join(",");
+  const byName = (name: string) => {
+    const node = nodes.find((n) => n.name === name);
+    if (!node) throw new Error(`no node ${name}`);
+    return node;
+  };
+  const launch = (node: ClusterNode) => {
+    node.process = spawn(
+      bin,
+      ["-a", "127.0.0.1", "-p", String(node.port), "-js", "-sd", node.dataDir, "-n", node.name,
+        "--cluster_name", "lantern-test", "--cluster", `nats://127.0.0.1:${node.clusterPort}`, "--routes", routes],
+      { stdio: "ignore" },
+    );
+  };
+  let probe: NatsConnection | undefined;
+  /** JetStream answers account requests only once the cluster has a meta leader. */
+  const jetStreamUp = async (via: string) => {
+    const nc = await connect({ servers: via, timeout: 500 }).catch(() => null);
+    if (!nc) return false;
+    try {
+      const info = await nc.request("$JS.API.INFO", "", { timeout: 500 }).then((m) => m.json<{ error?: unknown }>());
+      return !info.error;
+    } catch {
+      return false;
+    } finally {
+      await nc.close();
+    }
+  };
+
+  const cluster: TestNatsCluster = {
+    url,
+    nodeNames: nodes.map((n) => n.name),
+    urlOf: (name) => `nats://127.0.0.1:${byName(name).port}`,
+    async leaderOf(stream) {
+      probe ??= await connect({ servers: nodes.map((n) => `127.0.0.1:${n.port}`), maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+      // No API check: it asks the meta leader, which may be the node just killed.
+      const jsm = await jetstreamManager(probe, { checkAPI: false, timeout: 1_000 });
+      let leader = "";
+      await waitFor(async () => {
+        leader = (await jsm.streams.info(stream).catch(() => null))?.cluster?.leader ?? "";
+        return leader !== "";
+      }, 15_000, `a leader of ${stream}`);
+      return leader;
+    },
+    async kill(name) {
+      const node = byName(name);
+      if (!node.process) return;
+      node.process.kill("SIGKILL");
+      await exited(node.process);
+      node.process = null;
+    },
+    async restart(name) {
+      const node = byName(name);
+      if (node.process) return;
+      launch(node);
+      await waitFor(() => jetStreamUp(cluster.urlOf(name)), 20_000, `node ${name} back with JetStream`);
+    },
+    async stop() {
+      await probe?.close().catch(() => {});
+      for (const node of nodes) {
+        if (!node.process) continue;
+        node.process.kill("SIGKILL");
+        await exited(node.process);
+        node.process = null;
+      }
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  try {
+    for (const node of nodes) launch(node);
+    await waitFor(() => jetStreamUp(cluster.urlOf("n1")), 20_000, "the cluster's meta leader");
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return cluster;
+}
