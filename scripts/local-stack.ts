@@ -16,6 +16,7 @@ import { exitWithParentCommand, natsServerArgs, waitNatsAccepting } from "./supe
 import { PARENT_WATCHDOG_IMPORT } from "./supervisor/parent-watchdog.js";
 import { repoRoot } from "./supervisor/repo-root.js";
 import { serviceCommand, type ServiceName } from "./supervisor/service-command.js";
+import { startFetcherOnDemand } from "./supervisor/fetcher-on-demand.js";
 import { Supervisor, type SupervisedChild } from "./supervisor/supervisor.js";
 import { waitHealthy } from "./supervisor/wait-healthy.js";
 
@@ -48,8 +49,11 @@ export interface LocalStackOptions {
   workerEnv?: NodeJS.ProcessEnv;
   /** Also start the admin service (keys, providers, routes, prices; PGlite under `dataDir` unless DATABASE_URL). */
   admin?: { host: string; port: number; dataDir: string };
-  /** Also start the model fetcher (pulls from Hugging Face into the models dir). */
-  fetcher?: boolean;
+  /**
+   * Also run the model fetcher (pulls from Hugging Face into the models dir): `true` from the start,
+   * `"on-demand"` once there is a pull for it (scripts/supervisor/fetcher-on-demand.ts).
+   */
+  fetcher?: boolean | "on-demand";
   /** Also start the orchestrator (pipelines; PGlite under `dataDir` unless DATABASE_URL). */
   orchestrator?: { dataDir: string };
   /** Inference worker processes to start (default 1), named inference-1..N. */
@@ -100,10 +104,11 @@ export class NatsServerMissingError extends Error {
 
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
   let startFailed = false;
+  const log = (message: string) => (opts.log ?? ((m: string) => console.error(`[stack] ${m}`)))(message);
   const supervisor = new Supervisor(
     {
       onLine: (service, line) => opts.onLine?.(service, line),
-      log: (message) => (opts.log ?? ((m: string) => console.error(`[stack] ${m}`)))(message),
+      log,
       onChildrenChanged: () => opts.onChildrenChanged?.(),
       onStartFailure: (service, reason) => {
         startFailed = true;
@@ -124,7 +129,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   }
 
   const preloads = [PARENT_WATCHDOG_IMPORT];
-  const baseEnv = { ...process.env, MODELS_DIR: process.env.MODELS_DIR || join(repoRoot, "models"), NATS_URL: natsUrl, ...opts.env };
+  const baseEnv: NodeJS.ProcessEnv = { ...process.env, MODELS_DIR: process.env.MODELS_DIR || join(repoRoot, "models"), NATS_URL: natsUrl, ...opts.env };
   const serviceSpec = (name: string, service: ServiceName, env: NodeJS.ProcessEnv, stopsWith?: string): ChildSpec => {
     const cmd = serviceCommand(service, { repoRoot, builtDir: opts.builtDir, preloads });
     return { name, command: cmd.command, args: cmd.args, env: { ...baseEnv, ...env }, cwd: repoRoot, marker: cmd.entry, stopsWith };
@@ -132,19 +137,19 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
 
   const adminUrl = opts.admin ? `http://${urlHost(opts.admin.host)}:${opts.admin.port}` : undefined;
   const specs: ChildSpec[] = [];
-  if (opts.admin) {
-    specs.push(
-      serviceSpec("admin", "admin", {
-        ADMIN_HOST: opts.admin.host,
-        ADMIN_PORT: String(opts.admin.port),
-        LANTERN_DATA_DIR: opts.admin.dataDir,
-        // BricksLLM's custom provider of the local model, so its clients' calls reach the fleet.
-        ADMIN_FLEET_PROVIDERS: process.env.ADMIN_FLEET_PROVIDERS ?? "llama-cpp-root",
-      }),
-    );
-  }
-  if (opts.fetcher) specs.push(serviceSpec("model-fetcher", "model-fetcher", {}));
-  if (opts.orchestrator) specs.push(serviceSpec("orchestrator", "orchestrator", { LANTERN_DATA_DIR: opts.orchestrator.dataDir }));
+  const adminEnv = opts.admin && {
+    ADMIN_HOST: opts.admin.host,
+    ADMIN_PORT: String(opts.admin.port),
+    LANTERN_DATA_DIR: opts.admin.dataDir,
+    // BricksLLM's custom provider of the local model, so its clients' calls reach the fleet.
+    ADMIN_FLEET_PROVIDERS: process.env.ADMIN_FLEET_PROVIDERS ?? "llama-cpp-root",
+  };
+  // On one embedded database, admin and the orchestrator share one process (PGlite is one process's).
+  const together = sharesEmbeddedDatabase(opts, baseEnv);
+  if (adminEnv && together) specs.push(serviceSpec("admin-orchestrator", "admin-orchestrator", adminEnv));
+  else if (adminEnv) specs.push(serviceSpec("admin", "admin", adminEnv));
+  if (opts.fetcher === true) specs.push(serviceSpec("model-fetcher", "model-fetcher", {}));
+  if (opts.orchestrator && !together) specs.push(serviceSpec("orchestrator", "orchestrator", { LANTERN_DATA_DIR: opts.orchestrator.dataDir }));
   const workers = await planWorkers(opts.workers ?? 1, opts.workerMetrics);
   const workerId = opts.workerEnv?.WORKER_ID ?? process.env.WORKER_ID;
   for (const [i, worker] of workers.entries()) {
@@ -162,6 +167,19 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     }),
   );
   for (const spec of specs) await supervisor.add(spec);
+  const fetcherWatch =
+    opts.fetcher === "on-demand"
+      ? await startFetcherOnDemand({
+          natsUrl,
+          namespace: baseEnv.NATS_NAMESPACE,
+          modelsDir: baseEnv.MODELS_DIR!,
+          start: async (why) => {
+            if (supervisor.isStopping) return;
+            log(`starting the model fetcher: ${why}.`);
+            await supervisor.add(serviceSpec("model-fetcher", "model-fetcher", {})).catch((err: unknown) => log((err as Error).message));
+          },
+        })
+      : undefined;
 
   const baseUrl = `http://${urlHost(opts.gatewayHost)}:${opts.gatewayPort}`;
   const readinessUrls = [`${baseUrl}/readyz`, ...(adminUrl ? [`${adminUrl}/api/health`] : [])];
@@ -180,9 +198,18 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       if (ready) supervisor.markReady();
       return ready;
     },
-    stop: () => supervisor.stop(STOP_GRACE_MS),
+    async stop() {
+      await fetcherWatch?.close();
+      await supervisor.stop(STOP_GRACE_MS);
+    },
     kill: () => supervisor.killAll(),
   };
+}
+
+/** Admin and the orchestrator on the same data dir with no Postgres server: one embedded database. */
+function sharesEmbeddedDatabase(opts: LocalStackOptions, env: NodeJS.ProcessEnv): boolean {
+  if (!opts.admin || !opts.orchestrator || opts.admin.dataDir !== opts.orchestrator.dataDir) return false;
+  return !env.DATABASE_URL && !env.ORCHESTRATOR_DATABASE_URL;
 }
 
 function natsSpec(bin: string, url: string, dataDir: string): ChildSpec {

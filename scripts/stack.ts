@@ -1,7 +1,8 @@
 /**
  * `npm start`: NATS (NATS_URL, or a local nats-server with its data under .data/), the gateway,
- * N CPU inference workers on the bundled model (`--workers N`, LANTERN_WORKERS), the model fetcher,
- * the orchestrator and the admin service (Postgres at DATABASE_URL, or embedded PGlite under .data/),
+ * N CPU inference workers on the bundled model (`--workers N`, LANTERN_WORKERS), the model fetcher
+ * (once a pull asks for it), the orchestrator and the admin service (Postgres at DATABASE_URL, or in
+ * one process on one embedded PGlite database under .data/),
  * kept running by one supervisor: this process. Ctrl-C, SIGTERM or `npm stop` stop it all in order.
  */
 import { basename, join } from "node:path";
@@ -18,6 +19,8 @@ const DEFAULT_MODELS = ["stories260K=stories260K.gguf", ...["teller", "critic-a"
 /** A second Ctrl-C this long after the first kills what is left instead of waiting. */
 const FORCE_AFTER_MS = 2_000;
 
+/** `npm start` from a checkout runs its own build (scripts/build-checkout.mjs); the container image has no checkout. */
+const builtFromCheckout = (dir: string) => dir.startsWith(join(repoRoot, "node_modules", ".cache", "lantern"));
 const log = (message: string) => console.log(`[stack] ${message}`);
 const fail = (message: string) => console.error(`[stack] ${message}`);
 // A closed terminal must not crash the supervisor halfway through stopping.
@@ -122,7 +125,8 @@ try {
     gatewayHost: settings.gatewayHost,
     gatewayPort: settings.gatewayPort,
     admin: { host: settings.adminHost, port: settings.adminPort, dataDir },
-    fetcher: true,
+    // Started by the first pull: an idle fetcher is memory the embedded default does not need.
+    fetcher: "on-demand",
     orchestrator: { dataDir },
     workers: settings.workers,
     workerMetrics: { host: process.env.METRICS_HOST || "127.0.0.1", basePort: settings.workerMetricsPort },
@@ -151,4 +155,4 @@ if (!(await stack.waitReady(120_000))) {
   if (!startFailed) fail("the stack did not become ready within 120 s; stopping.");
   await shutdown(1);
 }
-console.log(readyBanner({ baseUrl: stack.baseUrl, adminUrl: stack.adminUrl, adminTokenSet: Boolean(process.env.ADMIN_TOKEN), workers: stack.workers, checkout: !settings.builtDir }));
+console.log(readyBanner({ baseUrl: stack.baseUrl, adminUrl: stack.adminUrl, adminTokenSet: Boolean(process.env.ADMIN_TOKEN), workers: stack.workers, checkout: !settings.builtDir || builtFromCheckout(settings.builtDir) }));

@@ -34,7 +34,7 @@ it("children stop by themselves when their supervisor is killed with SIGKILL", a
   await stack.waitForLine("Lantern is ready");
   const ports = await portsOf(stack);
   const children = stack.state()!.children;
-  expect(children.map((c) => c.name)).toEqual(["nats", "admin", "model-fetcher", "orchestrator", "inference-1", "gateway"]);
+  expect(children.map((c) => c.name)).toEqual(["nats", "admin-orchestrator", "inference-1", "gateway"]);
 
   process.kill(stack.child.pid!, "SIGKILL");
   expect(await eventually(() => children.every((c) => !isRunning(c.pid)), 40_000)).toBe(true);

@@ -11,7 +11,9 @@ export const ORPHAN_STOP_GRACE_MS = 35_000;
 
 const WATCHDOG_SOURCE = `
 import { fstatSync } from "node:fs";
-const stdin = fstatSync(0);
+// bigint: a plain fstat of a pipe, left in the stat buffer Node 20 shares, made its ESM resolver keep
+// pnpm's symlinked package paths unresolved (their dependencies then not found) in built bundles.
+const stdin = fstatSync(0, { bigint: true });
 // Only a pipe says anything about the parent; a terminal or /dev/null never closes with it.
 if (stdin.isFIFO() || stdin.isSocket()) {
   let stopping = false;

@@ -21,3 +21,11 @@ it("gives the gateway its node flags in both modes", () => {
   expect(built.args).toEqual([...GATEWAY_NODE_FLAGS, "--enable-source-maps", "/app/dist/gateway.js"]);
   expect(serviceCommand("admin", { repoRoot: "/repo", builtDir: "/app/dist" }).args).not.toContain("--expose-gc");
 });
+
+it("runs admin and the orchestrator together from their combined entry, on V8's baseline compiler for PGlite", () => {
+  const source = serviceCommand("admin-orchestrator", { repoRoot: "/repo", tsxLoader: "/tsx.mjs" });
+  expect(source.entry).toBe("/repo/scripts/services/admin-orchestrator.ts");
+  expect(source.args[0]).toBe("--liftoff-only");
+  expect(serviceCommand("admin-orchestrator", { repoRoot: "/repo", builtDir: "/app/dist" }).args).toEqual(["--liftoff-only", "--enable-source-maps", "/app/dist/admin-orchestrator.js"]);
+  expect(serviceCommand("inference", { repoRoot: "/repo", builtDir: "/app/dist" }).args).not.toContain("--liftoff-only");
+});

@@ -1,9 +1,9 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
-import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { closeHttpServer } from "@lantern/shared/lifecycle";
 import { natsNames } from "@lantern/shared/contracts";
+import { embeddedDatabaseDir } from "@lantern/shared/database";
 import type { Logger } from "@lantern/shared/logging";
 import { closeNats, connectNats, ensureEdgeBuckets, type NatsLink } from "@lantern/shared/nats";
 import type { AdminDeps } from "./admin-deps.js";
@@ -51,7 +51,7 @@ export async function startAdmin(config: AdminConfig, logger: Logger): Promise<R
   let usageStore: UsageStore;
   let registrar: ModelRegistrar;
   try {
-    database = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: join(config.LANTERN_DATA_DIR, "admin-db") });
+    database = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: embeddedDatabaseDir(config.LANTERN_DATA_DIR) });
     opened.push(() => database.close());
     logger.info({ database: database.kind }, "admin database ready");
     nats = await connectNats({ url: config.NATS_URL, replicas: config.NATS_REPLICAS, name: "admin", logger });

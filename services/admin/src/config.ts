@@ -16,7 +16,7 @@ export const AdminConfig = z.object({
     .describe("bearer token for every `/api` route but health (at least 16 characters); unset: open, loopback only"),
   DATABASE_URL: z
     .preprocess((v) => (v === "" ? undefined : v), z.string().optional())
-    .describe("a Postgres server; unset: embedded PGlite under `LANTERN_DATA_DIR/admin-db`"),
+    .describe("a Postgres server; unset: embedded PGlite under `LANTERN_DATA_DIR/db`, shared with the orchestrator (each its own tables)"),
   LANTERN_DATA_DIR: z.string().default(join(process.cwd(), ".data")).describe("local state: the embedded database"),
   MODELS_DIR: z.string().default(join(process.cwd(), "models")).describe("where the GGUF model files the registry lists are"),
   ADMIN_FLEET_PROVIDERS: z

@@ -10,7 +10,7 @@ export const OrchestratorConfig = z.object({
   ...telemetryEnv,
   ...metricsServerEnv,
   ORCHESTRATOR_DATABASE_URL: optionalString.describe(
-    "a Postgres server for runs (may be admin's database: the tables differ); unset: `DATABASE_URL`; neither: PGlite under `LANTERN_DATA_DIR/orchestrator-db`",
+    "a Postgres server for runs (may be admin's database: the tables differ); unset: `DATABASE_URL`; neither: embedded PGlite under `LANTERN_DATA_DIR/db`, shared with admin (each its own tables)",
   ),
   DATABASE_URL: optionalString.describe("a Postgres server for runs when `ORCHESTRATOR_DATABASE_URL` is unset"),
   LANTERN_DATA_DIR: z.string().default(join(process.cwd(), ".data")).describe("local state: the embedded database, the generated webhook key"),

@@ -1,8 +1,8 @@
-import { join } from "node:path";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { natsNames, newRequestId, WORKER_HEARTBEAT_TTL_MS } from "@lantern/shared/contracts";
 import { InferenceClient, PrefixDirectory, ReplyRouter } from "@lantern/shared/inference";
+import { embeddedDatabaseDir } from "@lantern/shared/database";
 import type { Logger } from "@lantern/shared/logging";
 import { closeNats, connectNats, ensureEdgeBuckets, ensureEventsStream, ensureInferStream, UsageOutbox } from "@lantern/shared/nats";
 import { PipelineResponder } from "./api/pipeline-responder.js";
@@ -64,7 +64,7 @@ export async function startOrchestrator({ config, logger, nc: given }: StartOrch
   try {
     const database = await openOrchestratorDatabase({
       databaseUrl: config.ORCHESTRATOR_DATABASE_URL ?? config.DATABASE_URL,
-      pgliteDir: join(config.LANTERN_DATA_DIR, "orchestrator-db"),
+      pgliteDir: embeddedDatabaseDir(config.LANTERN_DATA_DIR),
     });
     opened.push(() => database.close());
     log.info({ database: database.kind }, "orchestrator database ready");

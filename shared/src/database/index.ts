@@ -1,2 +1,3 @@
 export * from "./open-database.js";
 export * from "./test-database.js";
+export * from "./embedded-pglite.js";

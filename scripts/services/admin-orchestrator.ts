@@ -1,0 +1,36 @@
+/**
+ * The embedded default's admin and orchestrator in one process, sharing one embedded database (one
+ * WebAssembly Postgres, ~150 MiB, instead of one each, plus one Node.js runtime instead of two). Each
+ * keeps its own configuration, logger, NATS connection, HTTP or metrics server and tables; each still
+ * runs alone from its own `src/main.ts`, which is what the supervisor starts when DATABASE_URL is set.
+ */
+import { loadAdminConfig, startAdmin, type RunningAdmin } from "@lantern/admin";
+import { loadOrchestratorConfig, startOrchestrator, type RunningOrchestrator } from "@lantern/orchestrator";
+import { loadConfigOrExit, stopOnSignals } from "@lantern/shared/lifecycle";
+import { createLogger } from "@lantern/shared/logging";
+import { closeNats, connectNats } from "@lantern/shared/nats";
+import { startServiceMetrics, startTracing } from "@lantern/shared/telemetry";
+
+const adminConfig = loadConfigOrExit(() => loadAdminConfig());
+const orchestratorConfig = loadConfigOrExit(() => loadOrchestratorConfig());
+const adminLogger = createLogger({ service: "admin", level: adminConfig.LOG_LEVEL, format: adminConfig.LOG_FORMAT });
+const logger = createLogger({ service: "orchestrator", level: orchestratorConfig.LOG_LEVEL, format: orchestratorConfig.LOG_FORMAT });
+
+const adminTracing = await startTracing({ service: "admin", endpoint: adminConfig.OTEL_EXPORTER_OTLP_ENDPOINT });
+const admin: RunningAdmin = await startAdmin(adminConfig, adminLogger);
+
+const tracing = await startTracing({ service: "orchestrator", endpoint: orchestratorConfig.OTEL_EXPORTER_OTLP_ENDPOINT });
+const nats = await connectNats({ url: orchestratorConfig.NATS_URL, name: "orchestrator", logger });
+let orchestrator: RunningOrchestrator | undefined;
+const metrics = await startServiceMetrics({ service: "orchestrator", config: orchestratorConfig, nats, started: () => orchestrator !== undefined, logger });
+orchestrator = await startOrchestrator({ config: orchestratorConfig, logger, nc: nats.nc });
+
+// The orchestrator first (its runs continue from their checkpoints), then admin (it stores the last usage events).
+stopOnSignals(async () => {
+  await orchestrator?.stop();
+  await closeNats(nats.nc);
+  await metrics.stop();
+  await tracing.shutdown();
+  await admin.stop();
+  await adminTracing.shutdown();
+}, adminLogger);
