@@ -4,14 +4,16 @@
 // resolved from the image's node_modules. Layout under the output dir:
 //   built/stack.js                         the supervisor, run with LANTERN_BUILT_DIR=<out>/built
 //   built/<service>.js                     what the supervisor starts: one line importing the service's bundle
+//   built/admin-orchestrator.js            admin and the orchestrator in one process, on one embedded database
 //   services/<service>/dist/bin/main.js    the service's bundle, beside its package.json and the files its
 //                                          code finds relative to itself (`../../drizzle`, `../../presets.json`)
 // The one-line entries exist because admin and orchestrator each find their own `drizzle/` two levels
 // above their bundle: two bundles in one dir would share one.
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { sourceUrlPlugin } from "./source-url-plugin.mjs";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..");
 
@@ -39,7 +41,7 @@ export function packageName(specifier) {
   return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
 }
 
-async function bundle(entry, outfile, externals) {
+async function bundle(entry, outfile, externals, extraPlugins = []) {
   await build({
     entryPoints: [entry],
     outfile,
@@ -48,7 +50,7 @@ async function bundle(entry, outfile, externals) {
     format: "esm",
     target: "node20",
     sourcemap: true,
-    plugins: [externalNpmPackages(externals)],
+    plugins: [externalNpmPackages(externals), ...extraPlugins],
     logLevel: "warning",
   });
 }
@@ -71,6 +73,11 @@ export async function buildAllInOne(outDir) {
     }
     writeFileSync(join(out, "built", `${service}.js`), `import "../services/${service}/dist/bin/main.js";\n`);
   }
+  // Admin and the orchestrator in one process (the embedded default): each module keeps the URL its
+  // source has in this layout, so each service finds its own drizzle/ beside its package.json.
+  const combined = join(out, "built", "admin-orchestrator.js");
+  const inLayout = (file) => join(out, relative(root, file));
+  await bundle(join(root, "scripts", "services", "admin-orchestrator.ts"), combined, externals, [sourceUrlPlugin({ outfile: combined, where: inLayout })]);
   await bundle(join(root, "scripts", "stack.ts"), join(out, "built", "stack.js"), externals);
   // The versions the image reports (gateway and worker read their own package.json; this is the release's).
   const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));

@@ -29,6 +29,9 @@ describe("build-all-in-one.mjs", () => {
       expect(existsSync(join(out, "services", service, "dist", "bin", "main.js.map")), service).toBe(true);
     }
     expect(readFileSync(join(out, "built", "stack.js"), "utf8")).toContain("[stack]");
+    // Both services' migrations found from one bundle: each module keeps its own place in the layout.
+    const combined = readFileSync(join(out, "built", "admin-orchestrator.js"), "utf8");
+    for (const service of ["admin", "orchestrator"]) expect(combined).toContain(`"../services/${service}/src/db/database.ts"`);
   });
 
   it("puts each service's own files where its bundle looks for them, and ESM package.json files on the way", () => {
