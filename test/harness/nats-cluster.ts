@@ -16,6 +16,7 @@ interface ClusterNode {
   name: string;
   port: number;
   clusterPort: number;
+  monitorPort: number;
   dataDir: string;
   process: ChildProcess | null;
 }
@@ -27,11 +28,19 @@ export interface TestNatsCluster {
   urlOf(node: string): string;
   /** The node leading a stream's RAFT group now. */
   leaderOf(stream: string): Promise<string>;
+  /** Which node leads what now, read from the nodes' monitoring ports: `meta` and each stream. */
+  leaders(): Promise<Record<string, string>>;
   /** SIGKILLs a node (no goodbye to its clients or peers). */
   kill(node: string): Promise<void>;
   /** Starts a killed node again on its ports and store; resolves once it is back in the cluster. */
   restart(node: string): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** The parts of a node's `/jsz?streams=true` answer read here. */
+interface JszAnswer {
+  meta_cluster?: { leader?: string };
+  account_details?: Array<{ stream_detail?: Array<{ name: string; cluster?: { leader?: string } }> }>;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -44,7 +53,7 @@ export async function startNatsCluster(size = 3): Promise<TestNatsCluster> {
   const root = mkdtempSync(join(tmpdir(), "lantern-nats-cluster-"));
   const nodes: ClusterNode[] = [];
   for (let i = 1; i <= size; i++) {
-    nodes.push({ name: `n${i}`, port: await freePort(), clusterPort: await freePort(), dataDir: join(root, `n${i}`), process: null });
+    nodes.push({ name: `n${i}`, port: await freePort(), clusterPort: await freePort(), monitorPort: await freePort(), dataDir: join(root, `n${i}`), process: null });
   }
   const routes = nodes.map((n) => `nats-route://127.0.0.1:${n.clusterPort}`).join(",");
   const url = nodes.map((n) => `nats://127.0.0.1:${n.port}`).join(",");
@@ -56,7 +65,7 @@ export async function startNatsCluster(size = 3): Promise<TestNatsCluster> {
   const launch = (node: ClusterNode) => {
     node.process = spawn(
       bin,
-      ["-a", "127.0.0.1", "-p", String(node.port), "-js", "-sd", node.dataDir, "-n", node.name,
+      ["-a", "127.0.0.1", "-p", String(node.port), "-m", String(node.monitorPort), "-js", "-sd", node.dataDir, "-n", node.name,
         "--cluster_name", "lantern-test", "--cluster", `nats://127.0.0.1:${node.clusterPort}`, "--routes", routes],
       { stdio: "ignore" },
     );
@@ -90,6 +99,19 @@ export async function startNatsCluster(size = 3): Promise<TestNatsCluster> {
         return leader !== "";
       }, 15_000, `a leader of ${stream}`);
       return leader;
+    },
+    async leaders() {
+      const found: Record<string, string> = {};
+      for (const node of nodes.filter((n) => n.process)) {
+        const jsz = await fetch(`http://127.0.0.1:${node.monitorPort}/jsz?streams=true`)
+          .then((r) => r.json() as Promise<JszAnswer>)
+          .catch(() => null);
+        if (jsz?.meta_cluster?.leader) found.meta = jsz.meta_cluster.leader;
+        for (const stream of jsz?.account_details?.flatMap((a) => a.stream_detail ?? []) ?? []) {
+          if (stream.cluster?.leader) found[stream.name] = stream.cluster.leader;
+        }
+      }
+      return found;
     },
     async kill(name) {
       const node = byName(name);

@@ -10,7 +10,7 @@ import {
   type Priority,
 } from "../contracts/index.js";
 import type { Logger } from "../logging/index.js";
-import { LEADER_LOSS_RETRY_MS, publishThroughLeaderLoss } from "../nats/leader-loss-publish.js";
+import { publishThroughLeaderLoss } from "../nats/leader-loss-publish.js";
 import { InferenceCall, type InferenceErrors } from "./inference-call.js";
 import { JobWatch, type JobObserver } from "./job-watch.js";
 import { promptPrefixDigests } from "./prefix-digest.js";
@@ -109,11 +109,13 @@ export class InferenceClient<E> {
 
     let streamSeq: number;
     try {
-      // Repeated while INFER elects a new leader (a cluster node lost): the request id dedupes it.
+      // Repeated while INFER elects a new leader (a cluster node lost), for as long as the request
+      // may wait to be started: an election on a loaded cluster can outlast a fixed window, and
+      // the request id dedupes the repeats.
       const ack = await publishThroughLeaderLoss(js, subject, encodeMessage(InferJob, job), {
         msgID: requestId,
         headers: hdrs,
-      }, Math.min(LEADER_LOSS_RETRY_MS, this.opts.queueTimeoutMs));
+      }, startBy - Date.now());
       streamSeq = ack.seq;
       queues?.noteQueued(request.model, priority, ack.seq);
     } catch (err) {
