@@ -25,12 +25,18 @@ let orchestrator: RunningOrchestrator | undefined;
 const metrics = await startServiceMetrics({ service: "orchestrator", config: orchestratorConfig, nats, started: () => orchestrator !== undefined, logger });
 orchestrator = await startOrchestrator({ config: orchestratorConfig, logger, nc: nats.nc });
 
-// The orchestrator first (its runs continue from their checkpoints), then admin (it stores the last usage events).
-stopOnSignals(async () => {
+// Both at once, as two processes would: runs continue from their checkpoints later, and the usage
+// events the orchestrator sent wait in JetStream for admin's next start.
+const stopOrchestrator = async () => {
   await orchestrator?.stop();
   await closeNats(nats.nc);
   await metrics.stop();
   await tracing.shutdown();
+};
+const stopAdmin = async () => {
   await admin.stop();
   await adminTracing.shutdown();
+};
+stopOnSignals(async () => {
+  await Promise.all([stopOrchestrator(), stopAdmin()]);
 }, adminLogger);

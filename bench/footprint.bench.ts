@@ -1,0 +1,142 @@
+/**
+ * `npm run bench:footprint`: what the stack `npm start` runs holds, per process, idle, under the load
+ * benchmark's 64 clients, and 30 s after; for the embedded default and for the Postgres-backed stack
+ * (DATABASE_URL: a fresh database on the test server). Each stack is started as a user starts it
+ * (scripts/start.mjs), with the bundled model; every Node.js process preloads bench/memory-probe.mjs
+ * so the table splits RSS into V8 heap and external memory (PGlite's WebAssembly). Prints markdown
+ * tables and the issue's targets beside the figures; asserts nothing.
+ *
+ * Settings: FOOTPRINT_RUNS ("embedded,postgres"; also "embedded-tsx", every process under tsx as
+ * before the build), FOOTPRINT_IDLE_SECONDS (10), FOOTPRINT_LOAD_SECONDS (20), FOOTPRINT_AFTER_SECONDS
+ * (30), FOOTPRINT_CLIENTS (64), NATS_URL (else each stack starts its own nats-server).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
+import { useTestDatabase } from "@lantern/shared/database";
+import { streamCompletion } from "./http-client.js";
+import { startNpmStack, type NpmStack } from "./npm-start.js";
+import { probeMemory, residentMemory, type ProcessMemory } from "./process-memory.js";
+
+const RUNS = (process.env.FOOTPRINT_RUNS ?? "embedded,postgres").split(",").map((r) => r.trim());
+const IDLE_S = Number(process.env.FOOTPRINT_IDLE_SECONDS ?? 10);
+const LOAD_S = Number(process.env.FOOTPRINT_LOAD_SECONDS ?? 20);
+const AFTER_S = Number(process.env.FOOTPRINT_AFTER_SECONDS ?? 30);
+const CLIENTS = Number(process.env.FOOTPRINT_CLIENTS ?? 64);
+const PROBE = fileURLToPath(new URL("./memory-probe.mjs", import.meta.url));
+
+const fmt = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(digits));
+const sum = (figures: Iterable<number>) => [...figures].reduce((a, b) => a + b, 0);
+
+interface RunFigures {
+  run: string;
+  readySeconds: number;
+  idle: Map<string, ProcessMemory>;
+  peak: Map<string, number>;
+  after: Map<string, ProcessMemory>;
+  requests: number;
+  errors: number;
+  contextsMiB: number;
+}
+
+/** `clients` closed-loop streams of 32 tokens for `seconds`, sampling each process's RSS every 250 ms. */
+async function load(stack: NpmStack, seconds: number, clients: number, peak: Map<string, number>) {
+  let requests = 0;
+  let errors = 0;
+  const sampler = setInterval(() => {
+    for (const [name, pid] of stack.pids()) peak.set(name, Math.max(peak.get(name) ?? 0, residentMemory(pid)?.rss ?? 0));
+  }, 250);
+  const until = performance.now() + seconds * 1000;
+  let seed = 0;
+  const client = async () => {
+    while (performance.now() < until) {
+      try {
+        await streamCompletion(stack.baseUrl, { model: "stories260K", prompt: "Once upon a time", max_tokens: 32, temperature: 0.8, seed: seed++ });
+        requests++;
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, client));
+  clearInterval(sampler);
+  return { requests, errors };
+}
+
+/** The worker's own estimate of its models with their contexts (its heartbeat, through admin). */
+async function workerContextsMiB(adminUrl: string): Promise<number> {
+  try {
+    const body = (await (await fetch(`${adminUrl}/api/workers`)).json()) as { workers?: { models?: { memory?: { ramBytes: number } }[] }[] };
+    return sum((body.workers ?? []).flatMap((w) => (w.models ?? []).map((m) => m.memory?.ramBytes ?? 0))) / (1024 * 1024);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function measure(run: string): Promise<RunFigures> {
+  const dataDir = mkdtempSync(join(tmpdir(), "lantern-footprint-"));
+  const probeDir = mkdtempSync(join(tmpdir(), "lantern-footprint-probe-"));
+  const database = run === "postgres" ? await useTestDatabase() : undefined;
+  const env: NodeJS.ProcessEnv = {
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${PROBE}`.trim(),
+    LANTERN_MEMORY_PROBE_DIR: probeDir,
+    NATS_NAMESPACE: `footprint${process.pid}`,
+    LOG_LEVEL: "warn",
+    GATEWAY_QUEUE_LIMIT: "0",
+    ...(database ? { DATABASE_URL: database.url } : {}),
+  };
+  let stack: NpmStack | undefined;
+  try {
+    stack = await startNpmStack({ dataDir, source: run === "embedded-tsx" ? "tsx" : "built", env });
+    console.error(`${run}: ready in ${stack.readySeconds.toFixed(1)} s; idle ${IDLE_S} s ...`);
+    await sleep(IDLE_S * 1000);
+    const idle = await probeMemory(stack.pids(), probeDir);
+    const contextsMiB = await workerContextsMiB(stack.adminUrl);
+    const peak = new Map<string, number>();
+    console.error(`${run}: ${CLIENTS} clients for ${LOAD_S} s ...`);
+    const { requests, errors } = await load(stack, LOAD_S, CLIENTS, peak);
+    console.error(`${run}: ${requests} requests, ${errors} errors; ${AFTER_S} s of quiet ...`);
+    await sleep(AFTER_S * 1000);
+    const after = await probeMemory(stack.pids(), probeDir);
+    return { run, readySeconds: stack.readySeconds, idle, peak, after, requests, errors, contextsMiB };
+  } finally {
+    await stack?.stop();
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(probeDir, { recursive: true, force: true });
+  }
+}
+
+function report(f: RunFigures): string {
+  const names = [...f.idle.keys()];
+  const row = (name: string) => {
+    const idle = f.idle.get(name)!;
+    const peak = f.peak.get(name);
+    const after = f.after.get(name)?.rss;
+    return `| ${name} | ${fmt(idle.rss)} | ${fmt(idle.anon)} | ${fmt(idle.file)} | ${fmt(idle.heapUsed)} / ${fmt(idle.heapTotal)} | ${fmt(idle.external)} | ${fmt(peak)} | ${fmt(peak && peak / idle.rss, 2)}x | ${fmt(after)} | ${fmt(after && after / idle.rss, 2)}x |`;
+  };
+  const total = (m: Map<string, { rss: number } | number>) => sum([...m.values()].map((v) => (typeof v === "number" ? v : v.rss)));
+  const idleTotal = total(f.idle);
+  const peakTotal = total(f.peak);
+  const afterTotal = total(f.after);
+  const worker = [...f.idle.entries()].filter(([name]) => name.startsWith("inference")).map(([, m]) => m.rss);
+  const butContexts = idleTotal - f.contextsMiB;
+  return [
+    `### ${f.run}: ready in ${f.readySeconds.toFixed(1)} s; ${f.requests} requests (${f.errors} errors) from ${CLIENTS} clients in ${LOAD_S} s`,
+    "",
+    "| process | idle RSS MiB | anon | file | heap used / total | external | peak under load | peak / idle | after " + AFTER_S + " s | after / idle |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...names.map(row),
+    `| **total** | **${fmt(idleTotal)}** | | | | | **${fmt(peakTotal)}** | **${fmt(peakTotal / idleTotal, 2)}x** | **${fmt(afterTotal)}** | **${fmt(afterTotal / idleTotal, 2)}x** |`,
+    "",
+    `Idle: everything but the worker ${fmt(idleTotal - sum(worker))} MiB; the worker's models with their contexts (its heartbeat's estimate) ${fmt(f.contextsMiB)} MiB; ` +
+      `everything but those ${fmt(butContexts)} MiB (target <= 350), total ${fmt(idleTotal)} MiB (target <= 600). ` +
+      `Under load ${fmt(peakTotal / idleTotal, 2)}x idle (target <= 1.3x); ${AFTER_S} s after ${fmt(afterTotal / idleTotal, 2)}x (target <= 1.1x).`,
+  ].join("\n");
+}
+
+const results: RunFigures[] = [];
+for (const run of RUNS) results.push(await measure(run));
+console.log(results.map(report).join("\n\n"));

@@ -1,0 +1,55 @@
+/** What a process holds, from /proc (any process) and from the memory probe (Node.js processes). */
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const MiB = 1024 * 1024;
+
+export interface ProcessMemory {
+  /** Resident set, and its anonymous (heap, WebAssembly, native allocations) and file-backed (code) parts, MiB. */
+  rss: number;
+  anon: number;
+  file: number;
+  /** From the probe, MiB; absent for nats-server. */
+  heapUsed?: number;
+  heapTotal?: number;
+  /** Memory V8 does not manage, WebAssembly memory (PGlite's) included. */
+  external?: number;
+}
+
+export function residentMemory(pid: number): ProcessMemory | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+    return { rss: kb("VmRSS"), anon: kb("RssAnon"), file: kb("RssFile") };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident memory of each pid, with the probe's figures where the process answers SIGUSR2 within a second. */
+export async function probeMemory(pids: Map<string, number>, probeDir: string): Promise<Map<string, ProcessMemory>> {
+  for (const pid of pids.values()) rmSync(join(probeDir, `${pid}.json`), { force: true });
+  for (const [name, pid] of pids) if (name !== "nats") signal(pid, "SIGUSR2");
+  await sleep(1_000);
+  const figures = new Map<string, ProcessMemory>();
+  for (const [name, pid] of pids) {
+    const resident = residentMemory(pid);
+    if (!resident) continue;
+    const probe = join(probeDir, `${pid}.json`);
+    if (existsSync(probe)) {
+      const p = JSON.parse(readFileSync(probe, "utf8")) as { heapUsed: number; heapTotal: number; external: number };
+      Object.assign(resident, { heapUsed: p.heapUsed / MiB, heapTotal: p.heapTotal / MiB, external: p.external / MiB });
+    }
+    figures.set(name, resident);
+  }
+  return figures;
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone meanwhile: its figures are left out
+  }
+}
