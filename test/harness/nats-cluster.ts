@@ -39,8 +39,19 @@ export interface TestNatsCluster {
 
 /** The parts of a node's `/jsz?streams=true` answer read here. */
 interface JszAnswer {
-  meta_cluster?: { leader?: string };
+  meta_cluster?: { leader?: string; replicas?: Array<{ name: string; current?: boolean; offline?: boolean }> };
   account_details?: Array<{ stream_detail?: Array<{ name: string; cluster?: { leader?: string } }> }>;
+}
+
+async function allPeersCurrent(nodes: ClusterNode[]): Promise<boolean> {
+  for (const node of nodes) {
+    const jsz = await fetch(`http://127.0.0.1:${node.monitorPort}/jsz`).then((r) => r.json() as Promise<JszAnswer>).catch(() => null);
+    const meta = jsz?.meta_cluster;
+    if (meta?.leader !== node.name) continue;
+    const peers = (meta.replicas ?? []).filter((p) => p.current && !p.offline);
+    return peers.length === nodes.length - 1;
+  }
+  return false;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -140,6 +151,8 @@ export async function startNatsCluster(size = 3): Promise<TestNatsCluster> {
   try {
     for (const node of nodes) launch(node);
     await waitFor(() => jetStreamUp(cluster.urlOf("n1")), 20_000, "the cluster's meta leader");
+    // A meta leader may be elected before every peer has joined: R3 streams are refused until then.
+    await waitFor(() => allPeersCurrent(nodes), 20_000, "every node in the meta group");
   } catch (err) {
     await cluster.stop();
     throw err;

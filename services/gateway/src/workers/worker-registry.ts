@@ -6,6 +6,8 @@ import {
   type ServedModel,
 } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
+import { bounded } from "@lantern/shared/nats";
+import { SilentWatch } from "./silent-watch.js";
 
 /** A model entry jobs can be sent to (entries from workers without model states are loaded). */
 const servable = (m: ServedModel) => m.state !== "failed";
@@ -14,6 +16,8 @@ interface SeenWorker {
   heartbeat: WorkerHeartbeat;
   /** Local receive time, so liveness never depends on clocks agreeing across hosts. */
   seenAt: number;
+  /** The KV revision it came with: a re-read finding a higher one has seen a newer heartbeat. */
+  revision: number;
 }
 
 interface WorkerRegistryOptions {
@@ -35,10 +39,34 @@ export class WorkerRegistry {
   constructor(private readonly opts: WorkerRegistryOptions) {}
 
   async start(): Promise<void> {
+    // Workers beat well within a third of the TTL: that long without one means the watch is lost.
+    const silence = new SilentWatch(Math.round(this.opts.heartbeatTtlMs / 3), () => this.rereadWorkers());
+    this.stops.push(() => silence.stop());
     await Promise.all([
-      this.watch(this.opts.workers, (entry, replayed) => this.onWorker(entry, replayed)),
+      this.watch(this.opts.workers, (entry, replayed) => {
+        silence.heard();
+        this.onWorker(entry, replayed);
+      }),
       this.watch(this.opts.models, (entry) => this.onModel(entry)),
     ]);
+  }
+
+  /**
+   * Reads the known workers' entries directly while the watch is silent, so those still beating
+   * stay live instead of all expiring together; a worker that is gone stays unchanged and expires.
+   */
+  private async rereadWorkers(): Promise<void> {
+    for (const [id, seen] of this.workers) {
+      try {
+        const entry = await bounded(this.opts.workers.get(id), "worker heartbeat re-read");
+        if (!entry || entry.operation !== "PUT") this.workers.delete(id);
+        else if (entry.revision > seen.revision) {
+          this.workers.set(id, { heartbeat: decodeMessage(WorkerHeartbeat, entry.value), seenAt: Date.now(), revision: entry.revision });
+        }
+      } catch (err) {
+        this.opts.logger.debug({ err, workerId: id }, "worker heartbeat re-read failed");
+      }
+    }
   }
 
   /** Loads what is there now (so `start()` resolves with a full view), then follows changes. */
@@ -70,7 +98,7 @@ export class WorkerRegistry {
     const heartbeat = decodeMessage(WorkerHeartbeat, entry.value);
     // Entries replayed at start can be old: judge them by their own timestamp once.
     const age = replayed ? Math.max(0, Date.now() - entry.created.getTime()) : 0;
-    this.workers.set(entry.key, { heartbeat, seenAt: Date.now() - age });
+    this.workers.set(entry.key, { heartbeat, seenAt: Date.now() - age, revision: entry.revision });
   }
 
   private onModel(entry: KvEntry): void {
