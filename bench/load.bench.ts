@@ -1,5 +1,5 @@
 /**
- * `pnpm bench:load`: the whole stack (gateway, worker, admin, orchestrator, NATS) on the bundled
+ * `pnpm bench:load`: the whole stack (gateway, worker, admin with the orchestrator, NATS) on the bundled
  * model under a closed loop of streamed completions at rising concurrency, until throughput stops
  * growing. Per level: requests/s, tokens/s, p50/p99 time to first token and latency, errors, and the
  * RSS of each process; then RSS once the load has ended, and again after the top level is run a
@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { defaultThreads } from "@lantern/inference";
+import { buildCheckout, currentCheckoutBuild } from "../scripts/build-checkout.mjs";
 import { startLocalStack, type LocalStack } from "../scripts/local-stack.js";
 import { streamCompletion } from "./http-client.js";
 import { percentile, rssMiB } from "./stats.js";
@@ -95,8 +96,10 @@ async function main() {
     natsDataDir: join(dataDir, "nats"),
     gatewayHost: "127.0.0.1",
     gatewayPort: Number(process.env.BENCH_GATEWAY_PORT ?? 18012),
-    admin: { host: "127.0.0.1", port: Number(process.env.BENCH_ADMIN_PORT ?? 18011), dataDir: join(dataDir, "admin") },
-    orchestrator: { dataDir: join(dataDir, "orchestrator") },
+    // As `npm start` runs them: built JavaScript, admin and the orchestrator in one process on one embedded database.
+    admin: { host: "127.0.0.1", port: Number(process.env.BENCH_ADMIN_PORT ?? 18011), dataDir },
+    orchestrator: { dataDir },
+    builtDir: currentCheckoutBuild() ?? (await buildCheckout()),
     env: { NATS_NAMESPACE: `load${process.pid}`, LOG_LEVEL: "warn", GATEWAY_QUEUE_LIMIT: "0" },
     workerEnv: { INFERENCE_SLOTS: String(SLOTS), INFERENCE_THREADS: String(threads) },
     onLine: (service, line) => {
