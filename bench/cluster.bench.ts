@@ -35,10 +35,9 @@ interface Stack {
 async function startStack(nats: TestNats, replicas: number): Promise<Stack> {
   const quiet = createLogger({ service: "bench", level: "silent" });
   const base = { NATS_URL: nats.url, NATS_NAMESPACE: nats.namespace, NATS_REPLICAS: String(replicas) };
-  // Heartbeat TTL above the ~10 s a KV watch needs to come back when its node dies.
   const stack = await startTestStack({
     nats,
-    gatewayEnv: { NATS_REPLICAS: String(replicas), GATEWAY_AUTH: "off", GATEWAY_STALL_TIMEOUT_MS: "5000", GATEWAY_QUEUE_TIMEOUT_MS: "20000", WORKER_HEARTBEAT_TTL_MS: "20000", LOG_LEVEL: "silent" },
+    gatewayEnv: { NATS_REPLICAS: String(replicas), GATEWAY_AUTH: "off", GATEWAY_STALL_TIMEOUT_MS: "5000", GATEWAY_QUEUE_TIMEOUT_MS: "20000", LOG_LEVEL: "silent" },
   });
   const workers: RunningWorker[] = [];
   for (let i = 0; i < 2; i++) {

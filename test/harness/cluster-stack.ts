@@ -3,6 +3,7 @@ import { loadInferenceConfig, startSyntheticWorker, type RunningWorker } from "@
 import { hashApiKey, natsNames, unrestrictedKeyPolicy, type KeyPolicy, type UsageEvent } from "@lantern/shared/contracts";
 import { ensureEdgeBuckets, type EdgeBuckets } from "@lantern/shared/nats";
 import { uniqueNamespace, usageEventsInStream } from "@lantern/shared/testing";
+import { startClusterAdmin, type ClusterAdmin } from "./cluster-admin.js";
 import { capturingLogger } from "./log-capture.js";
 import { startNatsCluster, type TestNatsCluster } from "./nats-cluster.js";
 import { dropPipelinesStream, startTestOrchestrator, type TestOrchestrator } from "./test-orchestrator.js";
@@ -10,7 +11,8 @@ import { repoRoot, startTestStack, waitFor, type TestStack } from "./test-stack.
 
 /*
  * The whole stack on a 3-node NATS cluster, every service given the three URLs and
- * NATS_REPLICAS=3: a gateway, an orchestrator (tasks) and two synthetic workers in this process.
+ * NATS_REPLICAS=3: a gateway, an orchestrator (tasks), admin (usage stored in Postgres) and two
+ * synthetic workers in this process.
  */
 
 export const CLUSTER_MODEL = "cluster-synth";
@@ -20,6 +22,7 @@ export interface ClusterStack {
   stack: TestStack;
   orchestrator: TestOrchestrator;
   workers: RunningWorker[];
+  admin: ClusterAdmin;
   namespace: string;
   /** Writes a key's policy into KV `keys` as the admin service does; returns its secret. */
   putKey(over?: Partial<KeyPolicy>): Promise<string>;
@@ -39,6 +42,7 @@ export async function startClusterStack(): Promise<ClusterStack> {
   const stop = async () => {
     await nc?.close().catch(() => {});
     for (const worker of parts.workers ?? []) await worker.stop().catch(() => {});
+    await parts.admin?.stop().catch(() => {});
     await parts.orchestrator?.stop().catch(() => {});
     if (parts.stack) await dropPipelinesStream(nats).catch(() => {});
     await parts.stack?.stop().catch(() => {});
@@ -47,9 +51,10 @@ export async function startClusterStack(): Promise<ClusterStack> {
   try {
     parts.stack = await startTestStack({
       nats,
-      // The registry's KV watch needs ~10 s (two missed 5 s heartbeats of nats.js) to come back
-      // when its consumer's node dies: a TTL above that keeps the workers it stops hearting.
-      gatewayEnv: { NATS_REPLICAS: "3", GATEWAY_AUTH: "auto", GATEWAY_STALL_TIMEOUT_MS: "5000", GATEWAY_QUEUE_TIMEOUT_MS: "20000", WORKER_HEARTBEAT_TTL_MS: "20000" },
+      // The default heartbeat TTL (10 s), as in production: above a stream's election (up to ~8 s
+      // here, when workers' heartbeats cannot be stored), below the ~10 s a KV watch needs to come
+      // back when its consumer's node dies, which the registry bridges by reading KV directly.
+      gatewayEnv: { NATS_REPLICAS: "3", GATEWAY_AUTH: "auto", GATEWAY_STALL_TIMEOUT_MS: "5000", GATEWAY_QUEUE_TIMEOUT_MS: "20000", WORKER_HEARTBEAT_TTL_MS: "10000" },
     });
     for (let i = 0; i < 2; i++) {
       const config = loadInferenceConfig({
@@ -64,6 +69,7 @@ export async function startClusterStack(): Promise<ClusterStack> {
       });
       parts.workers!.push(await startSyntheticWorker(config, capturingLogger(`worker-${i}`).logger));
     }
+    parts.admin = await startClusterAdmin(cluster.url, namespace);
     parts.orchestrator = await startTestOrchestrator(nats, { NATS_REPLICAS: "3", ORCHESTRATOR_TASK_POLL_MS: "200", ORCHESTRATOR_QUEUE_TIMEOUT_MS: "60000" });
     await waitFor(async () => ((await (await fetch(`${parts.stack!.baseUrl}/readyz`)).json()) as { models: string[] }).models.includes(CLUSTER_MODEL), 30_000, "the synthetic model");
     nc = await connect({ servers: cluster.url.split(","), maxReconnectAttempts: -1, reconnectTimeWait: 200 });
@@ -73,7 +79,7 @@ export async function startClusterStack(): Promise<ClusterStack> {
     throw err;
   }
   return {
-    ...(parts as Required<Pick<ClusterStack, "cluster" | "stack" | "orchestrator" | "workers" | "namespace">>),
+    ...(parts as Required<Pick<ClusterStack, "cluster" | "stack" | "orchestrator" | "workers" | "admin" | "namespace">>),
     async putKey(over = {}) {
       const secret = `sk-cluster-${keyCount}-${Math.random().toString(36).slice(2)}`;
       await keys!.put(hashApiKey(secret), JSON.stringify(unrestrictedKeyPolicy(`key${keyCount++}`, { name: "cluster key", ...over })));
