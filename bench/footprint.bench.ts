@@ -46,7 +46,7 @@ async function load(stack: NpmStack, seconds: number, clients: number, peak: Map
   let requests = 0;
   let errors = 0;
   const sampler = setInterval(() => {
-    for (const [name, pid] of stack.pids()) peak.set(name, Math.max(peak.get(name) ?? 0, residentMemory(pid)?.rss ?? 0));
+    for (const [name, pid] of stack.pids()) peak.set(name, Math.max(peak.get(name) ?? 0, residentMemory(pid, name === "nats")?.rss ?? 0));
   }, 250);
   const until = performance.now() + seconds * 1000;
   let seed = 0;

@@ -17,13 +17,30 @@ export interface ProcessMemory {
   external?: number;
 }
 
-export function residentMemory(pid: number): ProcessMemory | undefined {
+/**
+ * Of the process, and with `withChildren` of what it started too (nats-server runs under a small
+ * wrapper that exits with the supervisor: the state file records the wrapper).
+ */
+export function residentMemory(pid: number, withChildren = false): ProcessMemory | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
-    return { rss: kb("VmRSS"), anon: kb("RssAnon"), file: kb("RssFile") };
+    const own = { rss: kb("VmRSS"), anon: kb("RssAnon"), file: kb("RssFile") };
+    for (const child of withChildren ? childrenOf(pid) : []) {
+      const theirs = residentMemory(child, true);
+      if (theirs) for (const key of ["rss", "anon", "file"] as const) own[key] += theirs[key];
+    }
+    return own;
   } catch {
     return undefined;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
 }
 
@@ -34,7 +51,7 @@ export async function probeMemory(pids: Map<string, number>, probeDir: string): 
   await sleep(1_000);
   const figures = new Map<string, ProcessMemory>();
   for (const [name, pid] of pids) {
-    const resident = residentMemory(pid);
+    const resident = residentMemory(pid, name === "nats");
     if (!resident) continue;
     const probe = join(probeDir, `${pid}.json`);
     if (existsSync(probe)) {
