@@ -51,10 +51,11 @@ export async function startClusterStack(): Promise<ClusterStack> {
   try {
     parts.stack = await startTestStack({
       nats,
-      // The default heartbeat TTL (10 s), as in production: above a stream's election (up to ~8 s
-      // here, when workers' heartbeats cannot be stored), below the ~10 s a KV watch needs to come
-      // back when its consumer's node dies, which the registry bridges by reading KV directly.
-      gatewayEnv: { NATS_REPLICAS: "3", GATEWAY_AUTH: "auto", GATEWAY_STALL_TIMEOUT_MS: "5000", GATEWAY_QUEUE_TIMEOUT_MS: "20000", WORKER_HEARTBEAT_TTL_MS: "10000" },
+      // The default heartbeat TTL (10 s) and queue timeout (30 s), as in production. The TTL is above
+      // a stream's election (up to ~8 s here, heartbeats unstored meanwhile), below the ~10 s a KV
+      // watch needs to come back when its consumer's node dies (the registry reads KV meanwhile).
+      // One run in 16 with a 20 s queue timeout saw a job wait longer for a worker across the loss.
+      gatewayEnv: { NATS_REPLICAS: "3", GATEWAY_AUTH: "auto", GATEWAY_STALL_TIMEOUT_MS: "5000", GATEWAY_QUEUE_TIMEOUT_MS: "30000", WORKER_HEARTBEAT_TTL_MS: "10000" },
     });
     for (let i = 0; i < 2; i++) {
       const config = loadInferenceConfig({
