@@ -182,7 +182,10 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       : undefined;
 
   const baseUrl = `http://${urlHost(opts.gatewayHost)}:${opts.gatewayPort}`;
-  const readinessUrls = [`${baseUrl}/readyz`, ...(adminUrl ? [`${adminUrl}/api/health`] : [])];
+  // Each of this stack's own workers too: the gateway is ready once any worker serves a model, which
+  // may be a worker of the previous run whose heartbeat has not expired yet.
+  const workerReadiness = workers.flatMap((w) => (w.metricsUrl ? [w.metricsUrl.replace(/\/metrics$/, "/readyz")] : []));
+  const readinessUrls = [`${baseUrl}/readyz`, ...(adminUrl ? [`${adminUrl}/api/health`] : []), ...workerReadiness];
   return {
     baseUrl,
     adminUrl,
