@@ -148,7 +148,10 @@ describe("regexToGbnf against RegExp on random inputs", () => {
       fc.property(pattern, fc.array(value, { minLength: 10, maxLength: 10 }), (p, values) => {
         expect(disagreements(p, values)).toEqual([]);
       }),
-      { numRuns: 300 },
+      // A fixed seed by default: the test recogniser (gbnf-earley.ts) takes tens of seconds on a few
+      // random patterns with nested nullable repetitions, which made the suite's time a lottery.
+      // `FC_SEED=<n>` explores other patterns.
+      { numRuns: 300, seed: Number(process.env.FC_SEED ?? 1) },
     );
   });
 });
