@@ -89,8 +89,6 @@ class PulledJob implements JobMessage {
  */
 export class JobPuller {
   private sub: Subscription | undefined;
-  /** Consumers whose last pull went unanswered (no leader to take it, most likely). */
-  private readonly silent = new Set<string>();
   private waiter: ((msg: Msg | "timeout") => void) | undefined;
   private pullSentAt = 0;
   private tail: Promise<unknown> = Promise.resolve();
@@ -99,13 +97,8 @@ export class JobPuller {
   constructor(
     private readonly nc: NatsConnection,
     private readonly stream: string,
-    /**
-     * A pull with no answer in this time counts as empty. A consumer's leader answers a no-wait
-     * pull within milliseconds; no answer means the link is down or the consumer has no leader
-     * (its node died and the survivors are electing one: the request is dropped without a word).
-     * Short, because pulls go one at a time: every other consumer's pull waits behind this one.
-     */
-    private readonly timeoutMs = 1_000,
+    /** A pull with no answer in this time counts as empty (the server or link is down). */
+    private readonly timeoutMs = 5_000,
     /** A job that arrives after its pull gave up is handed back, never held. */
     private readonly onStray: (job: JobMessage) => void = (job) => job.nak(),
   ) {}
@@ -136,8 +129,6 @@ export class JobPuller {
         clearTimeout(timer);
         this.waiter = undefined;
         // Status replies (404 no messages, 408 expired, 409 consumer gone) carry no job.
-        if (msg === "timeout") this.silent.add(durable);
-        else this.silent.delete(durable);
         if (msg === "timeout" || !msg.reply || msg.headers?.code) resolve(null);
         else {
           try {
@@ -157,11 +148,6 @@ export class JobPuller {
         reject(err);
       }
     });
-  }
-
-  /** Whether the last pull from `durable` went unanswered: it may hold jobs all the same. */
-  unanswered(durable: string): boolean {
-    return this.silent.has(durable);
   }
 
   /**

@@ -146,54 +146,39 @@ export class ModelDispatcher {
     return PRIORITIES;
   }
 
-  /**
-   * Lanes first: the own lane's jobs were offered here because a slot holds their prompt, and a
-   * lapsed lane's jobs have already waited their preference out. A consumer whose last pull went
-   * unanswered (its leader was lost) is asked after the others, so that it holds up none of them
-   * until the cluster elects it a new leader.
-   */
   private async takeNext(): Promise<JobMessage | null> {
-    const lanes = (this.opts.lanes?.sources() ?? []).map((lane) => ({ lane, durable: lane.durable }));
-    const levels = this.order(Date.now()).map((level) => ({ level, durable: this.opts.durables[level] }));
-    const sources = [...lanes, ...levels];
-    const answering = sources.filter((s) => !this.puller.unanswered(s.durable));
-    for (const source of [...answering, ...sources.filter((s) => !answering.includes(s))]) {
+    // Lanes first: the own lane's jobs were offered here because a slot holds their prompt, and
+    // a lapsed lane's jobs have already waited their preference out.
+    for (const lane of this.opts.lanes?.sources() ?? []) {
       if (this.stopping) return null;
-      const job = "lane" in source ? await this.takeFromLane(source.lane) : await this.takeAt(source.level);
+      const job = await this.puller.pull(lane.durable);
+      if (!job || job.info.pending === 0) this.opts.lanes!.drained(lane.owner);
       if (job) return job;
     }
-    return null;
-  }
-
-  private async takeFromLane(lane: { owner: string; durable: string }): Promise<JobMessage | null> {
-    const job = await this.puller.pull(lane.durable);
-    if (!job || job.info.pending === 0) this.opts.lanes!.drained(lane.owner);
-    return job;
-  }
-
-  private async takeAt(level: Priority): Promise<JobMessage | null> {
-    if (!this.mayHaveWork[level]) return null;
-    const askedAt = Date.now();
-    const job = await this.puller.pull(this.opts.durables[level]);
-    const now = Date.now();
-    if (job) {
-      // The last one waiting, and nothing rung since asking: no need to look again until told.
-      if (job.info.pending === 0 && (this.bellAt[level] ?? 0) < askedAt) this.mayHaveWork[level] = false;
-      delete this.passedOverSince[level];
-      for (const lower of PRIORITIES.slice(PRIORITIES.indexOf(level) + 1)) {
-        if (this.mayHaveWork[lower]) this.passedOverSince[lower] ??= now;
+    for (const level of this.order(Date.now())) {
+      if (!this.mayHaveWork[level] || this.stopping) continue;
+      const askedAt = Date.now();
+      const job = await this.puller.pull(this.opts.durables[level]);
+      const now = Date.now();
+      if (job) {
+        // The last one waiting, and nothing rung since asking: no need to look again until told.
+        if (job.info.pending === 0 && (this.bellAt[level] ?? 0) < askedAt) this.mayHaveWork[level] = false;
+        delete this.passedOverSince[level];
+        for (const lower of PRIORITIES.slice(PRIORITIES.indexOf(level) + 1)) {
+          if (this.mayHaveWork[lower]) this.passedOverSince[lower] ??= now;
+        }
+        return job;
       }
-      return job;
-    }
-    this.mayHaveWork[level] = false;
-    delete this.passedOverSince[level];
-    const bell = this.bellAt[level];
-    if (bell !== undefined && now - bell < BELL_RECENT_MS) {
-      delete this.bellAt[level];
-      setTimeout(() => {
-        this.mayHaveWork[level] = true;
-        this.kick();
-      }, RECHECK_AFTER_BELL_MS).unref();
+      this.mayHaveWork[level] = false;
+      delete this.passedOverSince[level];
+      const bell = this.bellAt[level];
+      if (bell !== undefined && now - bell < BELL_RECENT_MS) {
+        delete this.bellAt[level];
+        setTimeout(() => {
+          this.mayHaveWork[level] = true;
+          this.kick();
+        }, RECHECK_AFTER_BELL_MS).unref();
+      }
     }
     return null;
   }
