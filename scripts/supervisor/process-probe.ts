@@ -1,22 +1,8 @@
 /** What a recorded pid is now: alive or not, and whether it is still the process that was recorded. */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { processRuns } from "@lantern/shared/lifecycle/process-alive";
 
-/** True while `pid` runs (a zombie, dead but not yet reaped, counts as gone). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    // EPERM: it exists, under another user.
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return true; // no /proc (macOS): kill(0) said it exists
-  }
-}
 
 /** The process's command line, or undefined when it is gone or cannot be read. */
 export function commandLineOf(pid: number): string | undefined {
@@ -33,7 +19,7 @@ export function commandLineOf(pid: number): string | undefined {
 
 /** True while `pid` runs and its command line still holds `marker` (a pid reused by another program does not). */
 export function isRecordedProcess(pid: number, marker: string): boolean {
-  if (!isAlive(pid)) return false;
+  if (!processRuns(pid)) return false;
   const commandLine = commandLineOf(pid);
   return commandLine === undefined || commandLine.includes(marker);
 }

@@ -1,5 +1,6 @@
 import { openSync, readFileSync, rmSync, writeSync, closeSync } from "node:fs";
 import { join } from "node:path";
+import { processRuns } from "../lifecycle/process-alive.js";
 
 export interface DirectoryLock {
   release(): void;
@@ -38,18 +39,3 @@ export function holdDirectoryLock(dir: string): DirectoryLock {
   throw new DirectoryLockedError(`could not claim the embedded database in ${dir}`);
 }
 
-/** A zombie (killed, not yet reaped: its parent died with it) holds nothing: it counts as gone. */
-function processRuns(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return true; // no /proc (macOS): kill(0) said it exists
-  }
-}
