@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { newRequestId } from "@lantern/shared/contracts";
+import { swaggerUiRoutes } from "@lantern/shared/api-docs";
 import { ApiError } from "@lantern/shared/errors";
 import { requestLogLevel, type Logger } from "@lantern/shared/logging";
 import type { NatsLink } from "@lantern/shared/nats";
@@ -7,7 +8,6 @@ import type { OpenDatabase } from "./db/database.js";
 import { bodyLimit } from "hono/body-limit";
 import { adminAuth } from "./http/admin-auth.js";
 import { adminRouter, type AdminEnv } from "./http/admin-router.js";
-import { docsPage } from "./http/docs-page.js";
 import { metricsRoute } from "./http/metrics-route.js";
 import type { AdminMetrics } from "./metrics/admin-metrics.js";
 import { httpTelemetry } from "@lantern/shared/telemetry";
@@ -109,7 +109,7 @@ export function createAdminApp(deps: AdminAppDeps): OpenAPIHono<AdminEnv> {
       description: "API keys and their policies, upstream providers, model routes and prices for the Lantern gateways.",
     },
   });
-  app.route("/", docsPage(OPENAPI_PATH));
+  app.route("/", swaggerUiRoutes({ title: "Lantern admin API", specUrl: OPENAPI_PATH }));
 
   app.notFound((c) => renderError(new ApiError(404, "invalid_request_error", `Unknown request URL: ${c.req.method} ${c.req.path}.`, { code: "unknown_url" }), c));
   app.onError((err, c) => {

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
+import { swaggerUiRoutes } from "@lantern/shared/api-docs";
 import type { GatewayEnv } from "../context/gateway-env.js";
-import { DOCS_ASSETS, docsPage, readDocsAsset } from "../compat/sop/sop-docs-page.js";
 import { gatewayOpenApi } from "../compat/sop/sop-openapi.js";
 
 const SPEC_PATH = "/openapi.json";
@@ -9,12 +9,5 @@ const SPEC_PATH = "/openapi.json";
 export function sopDocsRoutes() {
   return new Hono<GatewayEnv>()
     .get(SPEC_PATH, (c) => c.json(gatewayOpenApi()))
-    .get("/docs", (c) => c.html(docsPage(SPEC_PATH, false)))
-    .get("/redoc", (c) => c.html(docsPage(SPEC_PATH, true)))
-    .get("/docs/assets/:file", (c) => {
-      const file = c.req.param("file");
-      const type = DOCS_ASSETS[file];
-      if (!type) return c.notFound();
-      return c.body(readDocsAsset(file), 200, { "content-type": type, "cache-control": "public, max-age=86400" });
-    });
+    .route("/", swaggerUiRoutes<GatewayEnv>({ title: "Lantern gateway API", specUrl: SPEC_PATH, readOnlyPath: "/redoc" }));
 }

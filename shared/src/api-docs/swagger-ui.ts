@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { Hono } from "hono";
+import { Hono, type Env } from "hono";
 
 // Served from the installed package, never a CDN: the docs must work on a machine with no internet.
 const assetsDir = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
@@ -21,12 +21,14 @@ const readAsset = (file: string) => {
   return data;
 };
 
-function page(specUrl: string): string {
+/** Swagger UI over `specUrl`; read-only: every operation expanded, no "try it out". */
+function page(title: string, specUrl: string, readOnly: boolean): string {
+  const options = readOnly ? `docExpansion: "full", supportedSubmitMethods: [], defaultModelsExpandDepth: 2,` : "persistAuthorization: true,";
   return `<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
-  <title>Lantern admin API</title>
+  <title>${title}</title>
   <link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
   <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
 </head>
@@ -40,17 +42,22 @@ function page(specUrl: string): string {
       dom_id: "#swagger-ui",
       presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
       layout: "StandaloneLayout",
-      persistAuthorization: true,
+      ${options}
     });
   </script>
 </body>
 </html>`;
 }
 
-/** `/docs`: Swagger UI over the generated document, from local assets. */
-export function docsPage(specUrl: string): Hono {
-  const app = new Hono();
-  app.get("/docs", (c) => c.html(page(specUrl)));
+/**
+ * `/docs` (Swagger UI over the document at `specUrl`, from local assets under `/docs/assets/`) and,
+ * when `readOnlyPath` is given, the same reference read-only and expanded there (no ReDoc package
+ * is installed, and the pages load nothing from outside).
+ */
+export function swaggerUiRoutes<E extends Env>(opts: { title: string; specUrl: string; readOnlyPath?: string }): Hono<E> {
+  const app = new Hono<E>();
+  app.get("/docs", (c) => c.html(page(opts.title, opts.specUrl, false)));
+  if (opts.readOnlyPath) app.get(opts.readOnlyPath, (c) => c.html(page(opts.title, opts.specUrl, true)));
   app.get("/docs/assets/:file", (c) => {
     const file = c.req.param("file");
     const type = ASSETS[file];
