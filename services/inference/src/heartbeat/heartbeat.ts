@@ -29,7 +29,7 @@ export class Heartbeat {
   private readonly startedAt = Date.now();
   /** Models already in KV `models` (or found there), so each is written once per process. */
   private readonly catalogued = new Set<string>();
-  /** Beats run one after another, so KV never gets an older snapshot after a newer one. */
+  /** Beats run one after another, so KV does not get an older snapshot after a newer one. */
   private last: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -40,13 +40,20 @@ export class Heartbeat {
     this.timer = setInterval(() => void this.beatNow().catch(() => {}), this.opts.intervalMs);
   }
 
-  /** Beats now (after any beat in progress): a model's state changed and the fleet should know. */
+  /**
+   * Beats now (after any beat in progress, but waiting for it no longer than one interval): a
+   * model's state changed and the fleet should know. A put sent while the server was away may go
+   * unanswered for the whole request timeout, longer than the registry keeps a silent worker.
+   */
   beatNow(): Promise<void> {
     if (this.stopped) return this.last;
-    this.last = this.last.then(
-      () => this.beat(),
-      () => this.beat(),
-    );
+    const previous = this.last.catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    const waitedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.opts.intervalMs)));
+    this.last = Promise.race([previous, waitedOut]).then(() => {
+      clearTimeout(timer);
+      return this.beat();
+    });
     this.last.catch((err: unknown) => this.opts.logger.warn({ err }, "heartbeat failed"));
     return this.last;
   }

@@ -79,57 +79,77 @@ class PulledJob implements JobMessage {
   }
 }
 
+/** One consumer's pulls: its own inbox, so its answers are told apart from every other consumer's. */
+interface PullChannel {
+  readonly inbox: string;
+  sub: Subscription;
+  waiter: ((msg: Msg | Unanswered) => void) | undefined;
+  sentAt: number;
+  /** Its last pull went unanswered (no leader to take it, most likely). */
+  silent: boolean;
+}
+
+/** Why a pull ends without an answer: waited out, or no longer waited for. */
+type Unanswered = "timeout" | "abandoned";
+
 /**
  * Takes at most one job from a consumer and returns at once when there is none (a `no_wait`
  * pull, which nats.js v3's consumer API does not offer). Asking each priority's consumer in turn
  * without waiting is what lets a worker take high before normal before low.
  *
- * One inbox, one pull in flight at a time: a pulled message arrives with its stream subject,
- * not the inbox's, so replies cannot be told apart by subject.
+ * Each consumer has its own inbox and at most one pull in flight: a pulled message arrives with
+ * its stream subject, not the inbox's, so only the subscription it lands on says whose answer it
+ * is. Pulls to different consumers never wait for each other, so a consumer that cannot answer
+ * (its leader was lost with a node) holds up no other.
  */
 export class JobPuller {
-  private sub: Subscription | undefined;
-  private waiter: ((msg: Msg | "timeout") => void) | undefined;
-  private pullSentAt = 0;
-  private tail: Promise<unknown> = Promise.resolve();
-  private readonly inbox = createInbox();
+  private readonly channels = new Map<string, PullChannel>();
+  private readonly inboxPrefix = createInbox();
+  private stopped = false;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly stream: string,
-    /** A pull with no answer in this time counts as empty (the server or link is down). */
+    /**
+     * A pull with no answer in this time counts as empty. A consumer's leader answers a no-wait
+     * pull within milliseconds; no answer means the link is down or the consumer has no leader
+     * (its node died and the survivors are electing one: the request is dropped without a word).
+     */
     private readonly timeoutMs = 5_000,
-    /** A job that arrives after its pull gave up is handed back, never held. */
-    private readonly onStray: (job: JobMessage) => void = (job) => job.nak(),
+    /** A job that arrives when no pull of its consumer waits (its pull gave up): start it or hand it back. */
+    private readonly onLate: (job: JobMessage) => void = (job) => job.nak(),
   ) {}
 
   start(): void {
-    this.sub = this.nc.subscribe(this.inbox, {
-      callback: (_err, msg) => {
-        const waiter = this.waiter;
-        this.waiter = undefined;
-        if (waiter) waiter(msg);
-        else if (msg.reply) this.onStray(new PulledJob(msg));
-      },
-    });
+    this.stopped = false;
+    void this.abandonOnReconnect();
   }
 
-  /** The next job of `durable`, or null when it has none waiting right now. */
-  pull(durable: string): Promise<JobMessage | null> {
-    const next = this.tail.then(() => this.pullNow(durable));
-    this.tail = next.catch(() => {});
-    return next;
+  /** Pulls sent before a reconnect went to a server that is gone or was not ready: none will be answered. */
+  private async abandonOnReconnect(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (this.stopped) return;
+      if (status.type === "reconnect") this.abandonSlowPulls(0);
+    }
   }
 
-  private pullNow(durable: string): Promise<JobMessage | null> {
+  /**
+   * The next job of `durable`, null when it has none waiting right now, or "unanswered" when the
+   * pull was waited out or abandoned (or one is in flight already): it may hold jobs all the same.
+   */
+  pull(durable: string): Promise<JobMessage | null | "unanswered"> {
+    const channel = this.channel(durable);
+    if (channel.waiter || this.stopped) return Promise.resolve("unanswered");
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.waiter?.("timeout"), this.timeoutMs);
-      this.pullSentAt = performance.now();
-      this.waiter = (msg) => {
+      const timer = setTimeout(() => channel.waiter?.("timeout"), this.timeoutMs);
+      channel.sentAt = performance.now();
+      channel.waiter = (msg) => {
         clearTimeout(timer);
-        this.waiter = undefined;
+        channel.waiter = undefined;
+        if (msg !== "abandoned") channel.silent = msg === "timeout";
         // Status replies (404 no messages, 408 expired, 409 consumer gone) carry no job.
-        if (msg === "timeout" || !msg.reply || msg.headers?.code) resolve(null);
+        if (typeof msg === "string") resolve("unanswered");
+        else if (!msg.reply || msg.headers?.code) resolve(null);
         else {
           try {
             resolve(new PulledJob(msg));
@@ -139,30 +159,58 @@ export class JobPuller {
         }
       };
       try {
-        this.nc.publish(jetStreamApi.consumerNext(this.stream, durable), PULL, {
-          reply: this.inbox,
-        });
+        this.nc.publish(jetStreamApi.consumerNext(this.stream, durable), PULL, { reply: channel.inbox });
       } catch (err) {
         clearTimeout(timer);
-        this.waiter = undefined;
+        channel.waiter = undefined;
         reject(err);
       }
     });
   }
 
+  /** Whether a pull of `durable` waits for its answer. */
+  inFlight(durable: string): boolean {
+    return this.channels.get(durable)?.waiter !== undefined;
+  }
+
+  /** Whether the last pull of `durable` went unanswered: it may hold jobs all the same. */
+  unanswered(durable: string): boolean {
+    return this.channels.get(durable)?.silent === true;
+  }
+
   /**
-   * Gives up on the pull in flight when it has waited longer than `ms`. A no-wait pull is answered
-   * in about a millisecond, except when its consumer still counts a job that was deleted from the
-   * stream (a withdrawn job): nats-server 2.9 then holds the request until the next job arrives.
-   * The worker calls this when more urgent work rang (its lane); a job the abandoned request is
-   * later answered with comes back as a stray and is handed back.
+   * Stops waiting for the pulls in flight longer than `ms`: they end empty now, and a job one of
+   * them is answered with later goes to `onLate`. Called when more urgent work rang (a job in the
+   * worker's own lane), since a pull can be held (see PULL_PATIENCE_MS in the dispatcher).
    */
-  abandonSlowPull(ms: number): void {
-    if (this.waiter && performance.now() - this.pullSentAt > ms) this.waiter("timeout");
+  abandonSlowPulls(ms: number): void {
+    const now = performance.now();
+    for (const channel of this.channels.values()) {
+      if (channel.waiter && now - channel.sentAt >= ms) channel.waiter("abandoned");
+    }
+  }
+
+  private channel(durable: string): PullChannel {
+    let channel = this.channels.get(durable);
+    if (channel) return channel;
+    const inbox = `${this.inboxPrefix}.${this.channels.size}`;
+    const created: PullChannel = { inbox, sub: undefined as unknown as Subscription, waiter: undefined, sentAt: 0, silent: false };
+    created.sub = this.nc.subscribe(inbox, {
+      callback: (_err, msg) => {
+        if (created.waiter) created.waiter(msg);
+        else if (msg.reply && !msg.headers?.code) this.onLate(new PulledJob(msg));
+      },
+    });
+    this.channels.set(durable, (channel = created));
+    return channel;
   }
 
   stop(): void {
-    this.waiter?.("timeout");
-    this.sub?.unsubscribe();
+    this.stopped = true;
+    for (const channel of this.channels.values()) {
+      channel.waiter?.("abandoned");
+      channel.sub.unsubscribe();
+    }
+    this.channels.clear();
   }
 }

@@ -25,9 +25,15 @@ interface DispatcherOptions {
 
 // A pull can reach the server before the job it was rung for is stored: look again this soon.
 const RECHECK_AFTER_BELL_MS = 3;
+const MOVED_ON = Symbol("moved on");
 const BELL_RECENT_MS = 250;
-// A no-wait pull still unanswered after this long is held by the server (see JobPuller.abandonSlowPull);
-// long enough that a loaded server's real answer is rarely abandoned (its job would come back as a stray).
+// A no-wait pull is answered within milliseconds. One unanswered this long is left to answer in
+// its own time (a job it brings is then started, or handed back when no slot is free) and the next
+// consumer is asked: its leader may have been lost with a node, or the server holds the pull
+// because the consumer still counts a withdrawn job (nats-server 2.9 answers that one only when a
+// new job arrives).
+const PULL_PATIENCE_MS = 1_000;
+// When a job waits in this worker's lane, a pull in flight this long is not waited for any more.
 const SLOW_PULL_MS = 100;
 
 /**
@@ -55,7 +61,7 @@ export class ModelDispatcher {
 
   constructor(private readonly opts: DispatcherOptions) {
     this.free = opts.slots;
-    this.puller = new JobPuller(opts.nc, opts.names.streams.infer);
+    this.puller = new JobPuller(opts.nc, opts.names.streams.infer, undefined, (job) => this.adoptLate(job));
   }
 
   get slots(): number {
@@ -91,9 +97,9 @@ export class ModelDispatcher {
 
   /** A job waits in this worker's lane: look now, without waiting behind a pull the server holds. */
   laneRang(): void {
-    this.puller.abandonSlowPull(SLOW_PULL_MS);
-    // The pull in flight may be young now and held all the same: look again once it could not be.
-    setTimeout(() => this.puller.abandonSlowPull(SLOW_PULL_MS), SLOW_PULL_MS + 1).unref();
+    this.puller.abandonSlowPulls(SLOW_PULL_MS);
+    // A pull in flight may be young now and held all the same: look again once it could not be.
+    setTimeout(() => this.puller.abandonSlowPulls(SLOW_PULL_MS), SLOW_PULL_MS + 1).unref();
     this.kick();
   }
 
@@ -133,6 +139,11 @@ export class ModelDispatcher {
         job.nak();
         break;
       }
+      if (this.free === 0) {
+        // A late answer took the slot while this pull was out.
+        job.nak();
+        continue;
+      }
       this.startJob(job);
     }
   }
@@ -146,19 +157,25 @@ export class ModelDispatcher {
     return PRIORITIES;
   }
 
+  /**
+   * Lanes first: the own lane's jobs were offered here because a slot holds their prompt, and a
+   * lapsed lane's jobs have already waited their preference out. A consumer whose pull is still
+   * unanswered is passed over until it answers.
+   */
   private async takeNext(): Promise<JobMessage | null> {
-    // Lanes first: the own lane's jobs were offered here because a slot holds their prompt, and
-    // a lapsed lane's jobs have already waited their preference out.
     for (const lane of this.opts.lanes?.sources() ?? []) {
-      if (this.stopping) return null;
-      const job = await this.puller.pull(lane.durable);
+      if (this.stopping || this.free === 0) return null;
+      const job = await this.ask(lane.durable);
+      if (job === MOVED_ON) continue;
       if (!job || job.info.pending === 0) this.opts.lanes!.drained(lane.owner);
       if (job) return job;
     }
     for (const level of this.order(Date.now())) {
-      if (!this.mayHaveWork[level] || this.stopping) continue;
+      if (!this.mayHaveWork[level]) continue;
+      if (this.stopping || this.free === 0) return null;
       const askedAt = Date.now();
-      const job = await this.puller.pull(this.opts.durables[level]);
+      const job = await this.ask(this.opts.durables[level]);
+      if (job === MOVED_ON) continue;
       const now = Date.now();
       if (job) {
         // The last one waiting, and nothing rung since asking: no need to look again until told.
@@ -181,6 +198,39 @@ export class ModelDispatcher {
       }
     }
     return null;
+  }
+
+  /**
+   * One consumer's next job, waiting for its answer only so long (not at all for a consumer whose
+   * last pull went unanswered): after that the pull answers in its own time and MOVED_ON says to
+   * ask the next consumer.
+   */
+  private async ask(durable: string): Promise<JobMessage | null | typeof MOVED_ON> {
+    if (this.puller.inFlight(durable)) return MOVED_ON;
+    const patience = this.puller.unanswered(durable) ? 0 : PULL_PATIENCE_MS;
+    const answer = this.puller.pull(durable);
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<typeof MOVED_ON>((resolve) => (timer = setTimeout(() => resolve(MOVED_ON), patience)));
+    const first = await Promise.race([answer, gaveUp]);
+    clearTimeout(timer);
+    if (first === "unanswered") return MOVED_ON;
+    if (first !== MOVED_ON) return first;
+    answer.then(
+      (job) => (job && job !== "unanswered" ? this.adoptLate(job) : this.kick()),
+      (err: unknown) => this.opts.logger.warn({ err }, "late pull answer unreadable"),
+    );
+    return MOVED_ON;
+  }
+
+  /** A job whose pull was no longer waited for: run it if a slot is free, else hand it back. */
+  private adoptLate(job: JobMessage): void {
+    if (!this.stopping && this.free > 0) {
+      this.startJob(job);
+      return;
+    }
+    job.nak();
+    for (const level of PRIORITIES) this.mayHaveWork[level] = true;
+    this.kick();
   }
 
   private startJob(job: JobMessage): void {
