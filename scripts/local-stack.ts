@@ -132,7 +132,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const baseEnv: NodeJS.ProcessEnv = { ...process.env, MODELS_DIR: process.env.MODELS_DIR || join(repoRoot, "models"), NATS_URL: natsUrl, ...opts.env };
   const serviceSpec = (name: string, service: ServiceName, env: NodeJS.ProcessEnv, stopsWith?: string): ChildSpec => {
     const cmd = serviceCommand(service, { repoRoot, builtDir: opts.builtDir, preloads });
-    return { name, command: cmd.command, args: cmd.args, env: { ...baseEnv, ...env }, cwd: repoRoot, marker: cmd.entry, stopsWith };
+    // Its lines are shown under `[name]`: its readable lines need not name the service again.
+    const supervised = { LANTERN_SUPERVISED_AS: service };
+    return { name, command: cmd.command, args: cmd.args, env: { ...baseEnv, ...env, ...supervised }, cwd: repoRoot, marker: cmd.entry, stopsWith };
   };
 
   const adminUrl = opts.admin ? `http://${urlHost(opts.admin.host)}:${opts.admin.port}` : undefined;

@@ -8,7 +8,7 @@
 import { basename, join } from "node:path";
 import { NatsServerMissingError, repoRoot, startLocalStack, type LocalStack } from "./local-stack.js";
 import { readyBanner } from "./supervisor/banner.js";
-import { childLogEnv } from "./supervisor/log-env.js";
+import { childLogEnv, supervisedLine } from "./supervisor/log-env.js";
 import { portIsFree } from "./supervisor/port-check.js";
 import { SettingsError, stackSettings, type StackSettings } from "./supervisor/stack-settings.js";
 import { readStackState, removeStackState, writeStackState } from "./supervisor/state-file.js";
@@ -133,7 +133,7 @@ try {
     workerEnv,
     env: childLogEnv(Boolean(process.stdout.isTTY), process.env),
     builtDir: settings.builtDir,
-    onLine: (service, line) => console.log(`[${service}] ${line}`),
+    onLine: (service, line) => console.log(supervisedLine(service, line)),
     log,
     onChildrenChanged: recordState,
     onStartFailure: (service, reason) => {

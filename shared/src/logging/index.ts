@@ -51,7 +51,9 @@ export function createLogger({ service, level = "info", destination, format, col
   let logger: Logger;
   if (chosen === "pretty") {
     const out = destination ?? pino.destination({ dest: 1, sync: true });
-    logger = pino(options, prettyDestination(out, colour ?? wantsColour(target)));
+    // The supervisor puts `[gateway]` before each line of the process it started for a service.
+    const showService = process.env.LANTERN_SUPERVISED_AS !== service;
+    logger = pino(options, prettyDestination(out, colour ?? wantsColour(target), showService));
   } else {
     logger = destination ? pino(options, destination) : pino(options);
   }

@@ -37,6 +37,19 @@ describe("pretty log lines", () => {
     expect(() => JSON.parse(lines()[0]!)).toThrow();
   });
 
+  it("names only the component when the supervisor shows the service before each line", () => {
+    process.env.LANTERN_SUPERVISED_AS = "gateway";
+    try {
+      const { logger, lines } = prettyLogger();
+      logger.child({ component: "http" }).info("request");
+      logger.info("listening");
+      expect(lines()[0]).toMatch(/\] INFO \(http\): request$/);
+      expect(lines()[1]).toMatch(/\] INFO: listening$/);
+    } finally {
+      delete process.env.LANTERN_SUPERVISED_AS;
+    }
+  });
+
   it("cuts nested objects short and keeps a line on one line", () => {
     const { logger, lines } = prettyLogger();
     logger.info({ body: { messages: Array.from({ length: 50 }, () => ({ role: "user", content: "hello there" })) }, note: "two\nlines" }, "big\nevent");
