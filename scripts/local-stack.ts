@@ -9,7 +9,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { NATS_SERVER_INSTALL_HINT, findNatsServer, freePort } from "@lantern/shared/nats";
+import { NATS_SERVER_INSTALL_HINT, findNatsServer, freePort } from "@lantern/shared/nats/local-server";
 import type { BackoffOptions } from "./supervisor/backoff.js";
 import type { ChildSpec } from "./supervisor/child-process.js";
 import { exitWithParentCommand, natsServerArgs, waitNatsAccepting } from "./supervisor/nats-child.js";

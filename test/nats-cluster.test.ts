@@ -51,7 +51,11 @@ describe("a 3-node NATS cluster", () => {
     } finally {
       await link.nc.close();
     }
-    await waitFor(async () => (await readyz()).cluster.checkedAt !== null && (await readyz()).cluster.leaders[names.streams.infer] !== undefined, 15_000);
+    // The report is refreshed in the background: the stream just raised catches up first.
+    await waitFor(async () => {
+      const { status, cluster } = await readyz();
+      return status === "ready" && cluster.checkedAt !== null && cluster.leaders[names.streams.infer] !== undefined && cluster.lacking.length === 0;
+    }, 15_000);
     const { status, cluster } = await readyz();
     expect(status).toBe("ready");
     expect(cluster).toMatchObject({ cluster: "lantern-test", metaLeader: "elected", lacking: [] });

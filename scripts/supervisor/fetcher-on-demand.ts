@@ -9,7 +9,7 @@
 import { readdirSync } from "node:fs";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { natsNames } from "@lantern/shared/contracts";
+import { natsNames } from "@lantern/shared/contracts/nats-names";
 
 export interface FetcherOnDemandOptions {
   natsUrl: string;

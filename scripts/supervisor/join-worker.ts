@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { freePort } from "@lantern/shared/nats";
+import { freePort } from "@lantern/shared/nats/local-server";
 import { repoRoot } from "./repo-root.js";
 import { stackDataDir } from "./stack-settings.js";
 import { readStackState, stateFilePath } from "./state-file.js";

@@ -100,3 +100,26 @@ describe("InferenceCall logprobs after a redelivery", () => {
     ]);
   });
 });
+
+describe("InferenceCall when replies were lost on the way", () => {
+  it("ends with an error instead of passing on an answer with a hole in it", async () => {
+    let cancelled = false;
+    const queue = new ReplyQueue();
+    for (const reply of [chunk(0, "Once"), chunk(9, " time"), done]) queue.push(reply);
+    const lossy = new InferenceCall(accepted(1) as Extract<InferReply, { kind: "accepted" }>, queue, {
+      stallTimeoutMs: 1_000,
+      signal: new AbortController().signal,
+      promptParam: "messages",
+      errors,
+      onFinish: () => {},
+      cancel: () => (cancelled = true),
+    });
+    const events: GenerationEvent<Error>[] = [];
+    for await (const event of lossy.events()) events.push(event);
+    expect(events[0]).toEqual({ kind: "text", text: "Once" });
+    expect(events).toHaveLength(2);
+    expect(events[1]?.kind).toBe("error");
+    expect(String((events[1] as { error: Error }).error.message)).toMatch(/lost/);
+    expect(cancelled).toBe(true);
+  });
+});

@@ -1,4 +1,4 @@
-import type { InferAccepted, InferDone, InferError, TokenLogprob } from "../contracts/index.js";
+import type { InferAccepted, InferDone, InferError, InferReply, TokenLogprob } from "../contracts/index.js";
 import { freshOutput, type FreshOutput, type OutputPiece } from "./fresh-output.js";
 import type { JobWatch } from "./job-watch.js";
 import type { ReplyQueue } from "./reply-queue.js";
@@ -36,6 +36,14 @@ interface EmbeddingsResult {
   done: InferDone;
 }
 
+/** One run of the job: where its replies arrive, how to stop it, how to stop listening. */
+export interface JobRun {
+  accepted: InferAccepted;
+  queue: ReplyQueue;
+  cancel(): void;
+  finish(): void;
+}
+
 interface InferenceCallOptions<E> {
   stallTimeoutMs: number;
   signal: AbortSignal;
@@ -45,9 +53,18 @@ interface InferenceCallOptions<E> {
   cancel: () => void;
   /** The job's span and timings, ended with the call. */
   watch?: JobWatch;
+  /**
+   * Runs the job once more under a new id (null when it could not be started). Used once, when
+   * replies were lost on the way: the new run starts from offset 0 with the same seed, so the text
+   * the caller has is skipped as after a redelivery.
+   */
+  rerun?: () => Promise<JobRun | null>;
+  /** Whether this client's NATS link dropped since the call began (replies sent meanwhile are lost). */
+  linkDropped?: () => boolean;
 }
 
 const STALLED = "The worker stopped answering and no other worker took the job over in time.";
+const LOST = "Part of the answer was lost on its way from the worker (a NATS node was lost); retry the request.";
 
 /** A job a worker has accepted: its text arrives through `events()`. */
 export class InferenceCall<E> {
@@ -57,13 +74,16 @@ export class InferenceCall<E> {
   private finished = false;
   /** Replies taken so far, the `accepted` that made this call included. */
   private taken = 1;
+  private run: Omit<JobRun, "accepted">;
+  private reran = false;
 
   constructor(
     readonly accepted: InferAccepted,
-    private readonly queue: ReplyQueue,
+    queue: ReplyQueue,
     private readonly opts: InferenceCallOptions<E>,
   ) {
     this.attempt = accepted.attempt;
+    this.run = { queue, cancel: opts.cancel, finish: opts.onFinish };
   }
 
   /**
@@ -76,7 +96,19 @@ export class InferenceCall<E> {
 
   /** Asks the worker to stop; the events go on to the `done` it then sends. */
   cancel(): void {
-    this.opts.cancel();
+    this.run.cancel();
+  }
+
+  /** After replies were lost: the job once more, the caller none the wiser. False when that cannot be. */
+  private async rerunAfterLoss(): Promise<boolean> {
+    if (this.reran || !this.opts.rerun) return false;
+    this.reran = true;
+    this.run.cancel();
+    this.run.finish();
+    const next = await this.opts.rerun().catch(() => null);
+    if (!next) return false;
+    this.run = next;
+    return true;
   }
 
   /**
@@ -88,20 +120,30 @@ export class InferenceCall<E> {
     const { errors, watch } = this.opts;
     try {
       for (;;) {
-        const reply = await this.queue.next(this.opts.stallTimeoutMs, this.opts.signal);
+        const reply = await this.run.queue.next(this.opts.stallTimeoutMs, this.opts.signal);
         if (reply === "aborted") {
-          this.opts.cancel();
+          this.run.cancel();
           watch?.end("cancelled");
           return;
         }
         if (reply === "timeout") {
-          this.opts.cancel();
+          if (this.opts.linkDropped?.() && (await this.rerunAfterLoss())) continue;
+          this.run.cancel();
           watch?.end("error", "stalled");
           yield { kind: "error", error: errors.stalled(STALLED) };
           return;
         }
         this.taken++;
-        if (reply.kind === "chunk" || reply.kind === "reasoning" || reply.kind === "tool_call") watch?.firstOutput();
+        if (reply.kind === "chunk" || reply.kind === "reasoning" || reply.kind === "tool_call") {
+          watch?.firstOutput();
+          if (this.lostBefore(reply)) {
+            if (await this.rerunAfterLoss()) continue;
+            this.run.cancel();
+            watch?.end("error", "replies lost");
+            yield { kind: "error", error: errors.internal(LOST) };
+            return;
+          }
+        }
         switch (reply.kind) {
           case "accepted":
             this.attempt = Math.max(this.attempt, reply.attempt);
@@ -149,14 +191,14 @@ export class InferenceCall<E> {
     const vectors = new Array<string | undefined>(count).fill(undefined);
     try {
       for (;;) {
-        const reply = await this.queue.next(this.opts.stallTimeoutMs, this.opts.signal);
+        const reply = await this.run.queue.next(this.opts.stallTimeoutMs, this.opts.signal);
         if (reply === "aborted") {
-          this.opts.cancel();
+          this.run.cancel();
           watch?.end("cancelled");
           throw errors.callerGone();
         }
         if (reply === "timeout") {
-          this.opts.cancel();
+          this.run.cancel();
           throw errors.stalled(STALLED);
         }
         switch (reply.kind) {
@@ -186,6 +228,16 @@ export class InferenceCall<E> {
     }
   }
 
+  /**
+   * Whether text before this piece never arrived: replies come over core NATS, and a client
+   * reconnecting to another node misses those sent meanwhile. Passing the piece on would leave a
+   * hole in the answer that nobody sees.
+   */
+  private lostBefore(reply: Extract<InferReply, { kind: "chunk" | "reasoning" | "tool_call" }>): boolean {
+    const channel = reply.kind === "chunk" ? "content" : reply.kind === "reasoning" ? "reasoning" : `tool_call:${reply.index}`;
+    return reply.offset > (this.delivered.get(channel) ?? 0);
+  }
+
   /** What of a piece at `offset` the caller does not have yet (after a redelivery the new attempt resends from 0). */
   private fresh(channel: string, piece: OutputPiece): FreshOutput {
     const delivered = this.delivered.get(channel) ?? 0;
@@ -199,6 +251,6 @@ export class InferenceCall<E> {
     this.finished = true;
     // A caller that stopped reading before the end (its client went away).
     this.opts.watch?.end("cancelled");
-    this.opts.onFinish();
+    this.run.finish();
   }
 }

@@ -66,7 +66,14 @@ function withoutUnset(spec: GenerationSpec): GenerationSpec {
 
 /** Publishes jobs on the INFER work queue and follows their replies. */
 export class InferenceClient<E> {
-  constructor(private readonly opts: InferenceClientOptions<E>) {}
+  /** Counts the NATS link's drops and returns: replies sent while it was down never arrive. */
+  private linkChanges = 0;
+
+  constructor(private readonly opts: InferenceClientOptions<E>) {
+    void (async () => {
+      for await (const status of opts.nc.status()) if (status.type === "disconnect" || status.type === "reconnect") this.linkChanges++;
+    })();
+  }
 
   /** The worker whose free slot holds most of the request's prompt, when affinity is on and one does. */
   private preferredWorker(request: SubmitRequest): string | undefined {
@@ -81,23 +88,75 @@ export class InferenceClient<E> {
    * within the queue timeout (the job is withdrawn) or the worker refuses the job.
    */
   async submit(request: SubmitRequest, promptParam: string): Promise<InferenceCall<E>> {
+    const { router, errors, logger } = this.opts;
+    const watch = new JobWatch(request.model, request.requestId, this.opts.observer);
+    let attempt = await this.queueJob(request, request.requestId, watch);
+    if (typeof attempt.first !== "string" && attempt.first.kind !== "accepted" && attempt.first.kind !== "error") {
+      // Replies come over core NATS: a gateway reconnecting to another node (its node was lost)
+      // misses those sent meanwhile. Nothing reached the caller yet, so the job runs again under
+      // an id of its own, whose replies cannot mix with the first run's (cancelled).
+      router.unregister(attempt.jobId);
+      attempt.cancel();
+      logger.warn({ requestId: request.requestId, got: attempt.first.kind }, "the worker's acceptance was lost; queueing the job again");
+      attempt = await this.queueJob(request, `${request.requestId}~2`, watch);
+    }
+    const { first, jobId, queue } = attempt;
+    if (first === "timeout" || first === "aborted") {
+      watch.end(first === "aborted" ? "cancelled" : "error", first === "timeout" ? "no free slot" : undefined);
+      if (first === "aborted") throw errors.callerGone();
+      throw errors.noSlot(`No worker for '${request.model}' had a free slot within ${this.opts.queueTimeoutMs} ms.`);
+    }
+    if (first.kind === "error") {
+      router.unregister(jobId);
+      watch.end("error", first.code);
+      throw errors.fromWorker(first, promptParam);
+    }
+    if (first.kind !== "accepted") {
+      attempt.withdraw();
+      watch.end("error", "out of order");
+      throw errors.internal("The worker answered out of order.");
+    }
+    watch.accepted(first.workerId, first.attempt);
+    if (attempt.preferred) this.opts.observer?.affinity?.(request.model, first.workerId === attempt.preferred ? "preferred" : "elsewhere");
+    const linkAt = this.linkChanges;
+    return new InferenceCall(first, queue, {
+      watch,
+      stallTimeoutMs: this.opts.stallTimeoutMs,
+      signal: request.signal,
+      promptParam,
+      errors,
+      onFinish: () => router.unregister(jobId),
+      cancel: attempt.cancel,
+      linkDropped: () => this.linkChanges !== linkAt,
+      rerun: async () => {
+        const again = await this.queueJob(request, `${request.requestId}~3`, watch);
+        if (typeof again.first === "string" || again.first.kind !== "accepted") {
+          again.withdraw();
+          return null;
+        }
+        return { accepted: again.first, queue: again.queue, cancel: again.cancel, finish: () => router.unregister(again.jobId) };
+      },
+    });
+  }
+
+  /** Queues one run of the request's job under `jobId` and waits for its first reply (a job waited out is withdrawn). */
+  private async queueJob(request: SubmitRequest, jobId: string, watch: JobWatch) {
     const { nc, js, jsm, names, router, logger, errors, queues } = this.opts;
-    const { requestId, signal, priority } = request;
+    const { signal, priority } = request;
     const queue = new ReplyQueue();
-    router.register(requestId, (reply) => queue.push(reply));
+    router.register(jobId, (reply) => queue.push(reply));
     const startBy = Date.now() + this.opts.queueTimeoutMs;
     const job: InferJob = {
       v: 1,
-      requestId,
+      requestId: jobId,
       model: request.model,
-      replyTo: request.keep ? router.keptReplySubject(requestId) : router.replySubject(requestId),
+      replyTo: request.keep ? router.keptReplySubject(jobId) : router.replySubject(jobId),
       startBy,
       priority,
       ...withoutUnset(request.job),
     };
-    const watch = new JobWatch(request.model, requestId, this.opts.observer);
     const hdrs = natsHeaders();
-    hdrs.set(JobHeader.requestId, requestId);
+    hdrs.set(JobHeader.requestId, jobId);
     hdrs.set(JobHeader.deadline, String(startBy));
     watch.inject(hdrs);
     // A job whose prompt a worker's free slot holds goes to that worker's lane first.
@@ -105,27 +164,27 @@ export class InferenceClient<E> {
     if (preferred) hdrs.set(JobHeader.preferredUntil, String(Date.now() + this.opts.prefixes!.waitMs));
     const token = toModelToken(request.model);
     const subject = preferred ? names.subjects.inferLaneJob(token, priority, preferred) : names.subjects.inferJob(token, priority);
-    const cancel = () => nc.publish(names.subjects.cancel(requestId));
+    const cancel = () => nc.publish(names.subjects.cancel(jobId));
 
     let streamSeq: number;
     try {
       // Repeated while INFER elects a new leader (a cluster node lost), for as long as the request
       // may wait to be started: an election on a loaded cluster can outlast a fixed window, and
-      // the request id dedupes the repeats.
+      // the job id dedupes the repeats.
       const ack = await publishThroughLeaderLoss(js, subject, encodeMessage(InferJob, job), {
-        msgID: requestId,
+        msgID: jobId,
         headers: hdrs,
       }, startBy - Date.now());
       streamSeq = ack.seq;
       queues?.noteQueued(request.model, priority, ack.seq);
     } catch (err) {
-      router.unregister(requestId);
+      router.unregister(jobId);
       watch.end("error", "could not queue");
-      logger.error({ err, requestId }, "could not queue job");
+      logger.error({ err, requestId: jobId }, "could not queue job");
       throw errors.queueUnavailable("The job queue is unavailable right now.");
     }
     const withdraw = () => {
-      router.unregister(requestId);
+      router.unregister(jobId);
       cancel();
       // Remove the job if still queued; if a worker took it meanwhile, the cancel stops it.
       jsm.streams.deleteMessage(names.streams.infer, streamSeq).catch(() => {});
@@ -133,32 +192,7 @@ export class InferenceClient<E> {
 
     const first = await queue.next(this.opts.queueTimeoutMs, signal);
     queues?.noteLeft(request.model, streamSeq);
-    if (first === "timeout" || first === "aborted") {
-      withdraw();
-      watch.end(first === "aborted" ? "cancelled" : "error", first === "timeout" ? "no free slot" : undefined);
-      if (first === "aborted") throw errors.callerGone();
-      throw errors.noSlot(`No worker for '${request.model}' had a free slot within ${this.opts.queueTimeoutMs} ms.`);
-    }
-    if (first.kind === "error") {
-      router.unregister(requestId);
-      watch.end("error", first.code);
-      throw errors.fromWorker(first, promptParam);
-    }
-    if (first.kind !== "accepted") {
-      withdraw();
-      watch.end("error", "out of order");
-      throw errors.internal("The worker answered out of order.");
-    }
-    watch.accepted(first.workerId, first.attempt);
-    if (preferred) this.opts.observer?.affinity?.(request.model, first.workerId === preferred ? "preferred" : "elsewhere");
-    return new InferenceCall(first, queue, {
-      watch,
-      stallTimeoutMs: this.opts.stallTimeoutMs,
-      signal,
-      promptParam,
-      errors,
-      onFinish: () => router.unregister(requestId),
-      cancel,
-    });
+    if (first === "timeout" || first === "aborted") withdraw();
+    return { jobId, queue, first, preferred, cancel, withdraw };
   }
 }

@@ -1,0 +1,110 @@
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { decodeMessage, encodeMessage, InferJob, InferReply, natsNames, toModelToken, type NatsNames } from "../contracts/index.js";
+import { createLogger } from "../logging/index.js";
+import { ensureInferStream } from "../nats/index.js";
+import { useTestNats, type TestNats } from "../testing/index.js";
+import type { InferenceErrors } from "./inference-call.js";
+import { InferenceClient } from "./inference-client.js";
+import { ReplyRouter } from "./reply-router.js";
+
+/*
+ * A gateway that reconnected to another node misses the replies sent meanwhile. When what it
+ * missed is a job's acceptance, it has passed nothing on yet: it queues the job again under an id
+ * of its own and cancels the first run, and the caller gets the whole answer.
+ */
+
+let nats: TestNats;
+let nc: NatsConnection;
+let names: NatsNames;
+const logger = createLogger({ service: "inference-client-test", level: "silent" });
+const errors: InferenceErrors<Error> = {
+  fromWorker: (e) => new Error(e.message),
+  stalled: (m) => new Error(m),
+  noSlot: (m) => new Error(m),
+  queueUnavailable: (m) => new Error(m),
+  internal: (m) => new Error(m),
+  callerGone: () => new Error("gone"),
+};
+
+beforeAll(async () => {
+  nats = await useTestNats("iclient");
+  names = natsNames(nats.namespace);
+  nc = await connect({ servers: nats.url });
+  await ensureInferStream(await jetstreamManager(nc), names);
+});
+afterAll(async () => {
+  await nc?.close();
+  await nats?.stop();
+});
+
+/**
+ * A stand-in worker, told of each job by its core NATS copy, answering "Once upon a time" with
+ * the replies `lose` leaves out of a run; returns the answer as the caller got it.
+ */
+async function answerThrough(model: string, requestId: string, lose: (run: number, reply: InferReply) => boolean) {
+  const jobs: string[] = [];
+  const cancels: string[] = [];
+  const subs = [
+    nc.subscribe(names.subjects.cancel("*"), { callback: (_e, msg) => void cancels.push(msg.subject.split(".").at(-1)!) }),
+    nc.subscribe(names.subjects.inferJobsOf(toModelToken(model)), {
+      callback: (_e, msg) => {
+        const job = decodeMessage(InferJob, msg.data);
+        jobs.push(job.requestId);
+        const replies: InferReply[] = [
+          { v: 1, kind: "accepted", workerId: "w1", attempt: 1, promptTokens: 2 },
+          { v: 1, kind: "chunk", offset: 0, text: "Once upon" },
+          { v: 1, kind: "chunk", offset: 9, text: " a" },
+          { v: 1, kind: "chunk", offset: 11, text: " time" },
+          { v: 1, kind: "done", finishReason: "stop", usage: { promptTokens: 2, completionTokens: 4 }, timings: { queuedMs: 0, promptMs: 0, generateMs: 0 } },
+        ];
+        for (const reply of replies) if (!lose(jobs.length, reply)) nc.publish(job.replyTo, encodeMessage(InferReply, reply));
+      },
+    }),
+  ];
+  const router = new ReplyRouter(nc, names, "gw1", logger);
+  router.start();
+  const client = new InferenceClient({ nc, js: jetstream(nc), jsm: await jetstreamManager(nc), names, router, queueTimeoutMs: 5_000, stallTimeoutMs: 5_000, errors, logger });
+  const call = await client.submit(
+    {
+      requestId,
+      model,
+      priority: "normal",
+      signal: new AbortController().signal,
+      job: {
+        input: { kind: "chat", messages: [{ role: "user", content: "Once" }] },
+        sampling: { temperature: 0, topP: 1, seed: 7, presencePenalty: 0, frequencyPenalty: 0, stop: [] },
+      },
+    },
+    "prompt",
+  );
+  let text = "";
+  let errorMessage: string | undefined;
+  for await (const event of call.events()) {
+    if (event.kind === "text") text += event.text;
+    if (event.kind === "error") errorMessage = event.error.message;
+  }
+  router.stop();
+  for (const sub of subs) sub.unsubscribe();
+  return { text, errorMessage, jobs, cancels };
+}
+
+it("queues a job again when its acceptance was lost, and cancels the first run", async () => {
+  const seen = await answerThrough("lossy-accept", "req_lossy1", (run, reply) => run === 1 && reply.kind === "accepted");
+  expect(seen).toMatchObject({ text: "Once upon a time", errorMessage: undefined, jobs: ["req_lossy1", "req_lossy1~2"] });
+  expect(seen.cancels).toContain("req_lossy1");
+  expect(seen.cancels).not.toContain("req_lossy1~2");
+});
+
+it("runs the job once more when text was lost mid-answer, and passes on only what the caller lacks", async () => {
+  const seen = await answerThrough("lossy-text", "req_lossy2", (run, reply) => run === 1 && reply.kind === "chunk" && reply.offset === 9);
+  expect(seen).toMatchObject({ text: "Once upon a time", errorMessage: undefined, jobs: ["req_lossy2", "req_lossy2~3"] });
+  expect(seen.cancels).toContain("req_lossy2");
+});
+
+it("ends with an error, not a hole, when the second run loses text too", async () => {
+  const seen = await answerThrough("lossy-twice", "req_lossy3", (_run, reply) => reply.kind === "chunk" && reply.offset === 9);
+  expect(seen.text).toBe("Once upon");
+  expect(seen.errorMessage).toMatch(/lost/);
+});
