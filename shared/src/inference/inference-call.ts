@@ -54,9 +54,9 @@ interface InferenceCallOptions<E> {
   /** The job's span and timings, ended with the call. */
   watch?: JobWatch;
   /**
-   * Runs the job once more under a new id (null when it could not be started). Used once, when
-   * replies were lost on the way: the new run starts from offset 0 with the same seed, so the text
-   * the caller has is skipped as after a redelivery.
+   * The job's replies from the start once more (null when that cannot be): its kept replies read
+   * back from stream REPLIES, or a new run under a new id with the same seed. Used once, when
+   * replies were lost on the way; the text the caller has is skipped as after a redelivery.
    */
   rerun?: () => Promise<JobRun | null>;
   /** Whether this client's NATS link dropped since the call began (replies sent meanwhile are lost). */
@@ -99,11 +99,10 @@ export class InferenceCall<E> {
     this.run.cancel();
   }
 
-  /** After replies were lost: the job once more, the caller none the wiser. False when that cannot be. */
+  /** After replies were lost: the job's replies from the start, the caller none the wiser. False when that cannot be. */
   private async rerunAfterLoss(): Promise<boolean> {
     if (this.reran || !this.opts.rerun) return false;
     this.reran = true;
-    this.run.cancel();
     this.run.finish();
     const next = await this.opts.rerun().catch(() => null);
     if (!next) return false;

@@ -3,7 +3,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { decodeMessage, encodeMessage, InferJob, InferReply, natsNames, toModelToken, type NatsNames } from "../contracts/index.js";
 import { createLogger } from "../logging/index.js";
-import { ensureInferStream } from "../nats/index.js";
+import { ensureInferStream, ensureRepliesStream } from "../nats/index.js";
 import { useTestNats, type TestNats } from "../testing/index.js";
 import type { InferenceErrors } from "./inference-call.js";
 import { InferenceClient } from "./inference-client.js";
@@ -32,7 +32,9 @@ beforeAll(async () => {
   nats = await useTestNats("iclient");
   names = natsNames(nats.namespace);
   nc = await connect({ servers: nats.url });
-  await ensureInferStream(await jetstreamManager(nc), names);
+  const jsm = await jetstreamManager(nc);
+  await ensureInferStream(jsm, names);
+  await ensureRepliesStream(jsm, names, 60);
 });
 afterAll(async () => {
   await nc?.close();
@@ -40,10 +42,13 @@ afterAll(async () => {
 });
 
 /**
- * A stand-in worker, told of each job by its core NATS copy, answering "Once upon a time" with
- * the replies `lose` leaves out of a run; returns the answer as the caller got it.
+ * A stand-in worker, told of each job by its core NATS copy, answers "Once upon a time"; the
+ * gateway's router misses the replies `lose` picks (of the job's first run, second...), as one
+ * reconnecting to another node would, while stream REPLIES stores a kept stream's all the same.
+ * Returns what the caller got.
  */
-async function answerThrough(model: string, requestId: string, lose: (run: number, reply: InferReply) => boolean) {
+async function answerThrough(requestId: string, lose: (run: number, reply: InferReply) => boolean, keep = false) {
+  const model = `m-${requestId}`;
   const jobs: string[] = [];
   const cancels: string[] = [];
   const subs = [
@@ -59,19 +64,26 @@ async function answerThrough(model: string, requestId: string, lose: (run: numbe
           { v: 1, kind: "chunk", offset: 11, text: " time" },
           { v: 1, kind: "done", finishReason: "stop", usage: { promptTokens: 2, completionTokens: 4 }, timings: { queuedMs: 0, promptMs: 0, generateMs: 0 } },
         ];
-        for (const reply of replies) if (!lose(jobs.length, reply)) nc.publish(job.replyTo, encodeMessage(InferReply, reply));
+        for (const reply of replies) nc.publish(job.replyTo, encodeMessage(InferReply, reply));
       },
     }),
   ];
-  const router = new ReplyRouter(nc, names, "gw1", logger);
+  const router = new (class extends ReplyRouter {
+    override register(jobId: string, handler: (reply: InferReply) => void): void {
+      super.register(jobId, (reply) => {
+        if (!lose(jobs.indexOf(jobId) + 1, reply)) handler(reply);
+      });
+    }
+  })(nc, names, "gw1", logger);
   router.start();
-  const client = new InferenceClient({ nc, js: jetstream(nc), jsm: await jetstreamManager(nc), names, router, queueTimeoutMs: 5_000, stallTimeoutMs: 5_000, errors, logger });
+  const client = new InferenceClient({ nc, js: jetstream(nc), jsm: await jetstreamManager(nc), names, router, queueTimeoutMs: 5_000, stallTimeoutMs: 2_000, errors, logger });
   const call = await client.submit(
     {
       requestId,
       model,
       priority: "normal",
       signal: new AbortController().signal,
+      keep,
       job: {
         input: { kind: "chat", messages: [{ role: "user", content: "Once" }] },
         sampling: { temperature: 0, topP: 1, seed: 7, presencePenalty: 0, frequencyPenalty: 0, stop: [] },
@@ -91,20 +103,26 @@ async function answerThrough(model: string, requestId: string, lose: (run: numbe
 }
 
 it("queues a job again when its acceptance was lost, and cancels the first run", async () => {
-  const seen = await answerThrough("lossy-accept", "req_lossy1", (run, reply) => run === 1 && reply.kind === "accepted");
+  const seen = await answerThrough("req_lossy1", (run, reply) => run === 1 && reply.kind === "accepted");
   expect(seen).toMatchObject({ text: "Once upon a time", errorMessage: undefined, jobs: ["req_lossy1", "req_lossy1~2"] });
   expect(seen.cancels).toContain("req_lossy1");
   expect(seen.cancels).not.toContain("req_lossy1~2");
 });
 
 it("runs the job once more when text was lost mid-answer, and passes on only what the caller lacks", async () => {
-  const seen = await answerThrough("lossy-text", "req_lossy2", (run, reply) => run === 1 && reply.kind === "chunk" && reply.offset === 9);
-  expect(seen).toMatchObject({ text: "Once upon a time", errorMessage: undefined, jobs: ["req_lossy2", "req_lossy2~3"] });
+  const seen = await answerThrough("req_lossy2", (run, reply) => run === 1 && reply.kind === "chunk" && reply.offset === 9);
+  expect(seen).toMatchObject({ text: "Once upon a time", errorMessage: undefined, jobs: ["req_lossy2", "req_lossy2~2"] });
   expect(seen.cancels).toContain("req_lossy2");
 });
 
 it("ends with an error, not a hole, when the second run loses text too", async () => {
-  const seen = await answerThrough("lossy-twice", "req_lossy3", (_run, reply) => reply.kind === "chunk" && reply.offset === 9);
+  const seen = await answerThrough("req_lossy3", (_run, reply) => reply.kind === "chunk" && reply.offset === 9);
   expect(seen.text).toBe("Once upon");
   expect(seen.errorMessage).toMatch(/lost/);
+});
+
+it("reads a kept stream's lost replies back from stream REPLIES: the same run, not a second", async () => {
+  const lost = await answerThrough("req_lossy4", (_run, reply) => reply.kind === "accepted" || (reply.kind === "chunk" && reply.offset === 11), true);
+  expect(lost).toMatchObject({ text: "Once upon a time", errorMessage: undefined, jobs: ["req_lossy4"] });
+  expect(lost.cancels).toEqual([]);
 });

@@ -6,16 +6,18 @@ import {
   JobHeader,
   toModelToken,
   type GenerationSpec,
+  type InferReply,
   type NatsNames,
   type Priority,
 } from "../contracts/index.js";
 import type { Logger } from "../logging/index.js";
 import { publishThroughLeaderLoss } from "../nats/leader-loss-publish.js";
-import { InferenceCall, type InferenceErrors } from "./inference-call.js";
+import { InferenceCall, type InferenceErrors, type JobRun } from "./inference-call.js";
 import { JobWatch, type JobObserver } from "./job-watch.js";
 import { promptPrefixDigests } from "./prefix-digest.js";
 import type { PrefixDirectory } from "./prefix-directory.js";
 import { ReplyQueue } from "./reply-queue.js";
+import { keptReplyQueue } from "./resumable-streams.js";
 import type { ReplyRouter } from "./reply-router.js";
 
 /** Told when a job enters the queue and when it leaves it (a worker took it, or it was withdrawn). */
@@ -64,6 +66,19 @@ function withoutUnset(spec: GenerationSpec): GenerationSpec {
   return { ...required, ...(format ? { format } : {}), ...(tools ? { tools } : {}), ...(reasoning ? { reasoning } : {}), ...(logprobs ? { logprobs } : {}) };
 }
 
+/** One run of a job on the queue, with its first reply (or why none came). */
+interface QueuedJob {
+  jobId: string;
+  queue: ReplyQueue;
+  first: InferReply | "timeout" | "aborted";
+  preferred: string | undefined;
+  cancel(): void;
+  /** Withdraws the job: out of the queue, or stopped if a worker took it. */
+  withdraw(): void;
+  /** Stops listening for its replies. */
+  finish(): void;
+}
+
 /** Publishes jobs on the INFER work queue and follows their replies. */
 export class InferenceClient<E> {
   /** Counts the NATS link's drops and returns: replies sent while it was down never arrive. */
@@ -90,15 +105,13 @@ export class InferenceClient<E> {
   async submit(request: SubmitRequest, promptParam: string): Promise<InferenceCall<E>> {
     const { router, errors, logger } = this.opts;
     const watch = new JobWatch(request.model, request.requestId, this.opts.observer);
-    let attempt = await this.queueJob(request, request.requestId, watch);
+    let attempt: QueuedJob = await this.queueJob(request, request.requestId, watch);
     if (typeof attempt.first !== "string" && attempt.first.kind !== "accepted" && attempt.first.kind !== "error") {
       // Replies come over core NATS: a gateway reconnecting to another node (its node was lost)
-      // misses those sent meanwhile. Nothing reached the caller yet, so the job runs again under
-      // an id of its own, whose replies cannot mix with the first run's (cancelled).
-      router.unregister(attempt.jobId);
-      attempt.cancel();
-      logger.warn({ requestId: request.requestId, got: attempt.first.kind }, "the worker's acceptance was lost; queueing the job again");
-      attempt = await this.queueJob(request, `${request.requestId}~2`, watch);
+      // misses those sent meanwhile. Nothing reached the caller yet.
+      logger.warn({ requestId: request.requestId, got: attempt.first.kind }, "the worker's acceptance was lost; reading the job's replies again");
+      const again = await this.repliesAgain(request, attempt, watch);
+      attempt = again ? { ...attempt, ...again, first: again.accepted } : attempt;
     }
     const { first, jobId, queue } = attempt;
     if (first === "timeout" || first === "aborted") {
@@ -125,22 +138,44 @@ export class InferenceClient<E> {
       signal: request.signal,
       promptParam,
       errors,
-      onFinish: () => router.unregister(jobId),
+      onFinish: attempt.finish,
       cancel: attempt.cancel,
       linkDropped: () => this.linkChanges !== linkAt,
-      rerun: async () => {
-        const again = await this.queueJob(request, `${request.requestId}~3`, watch);
-        if (typeof again.first === "string" || again.first.kind !== "accepted") {
-          again.withdraw();
-          return null;
-        }
-        return { accepted: again.first, queue: again.queue, cancel: again.cancel, finish: () => router.unregister(again.jobId) };
-      },
+      rerun: () => this.repliesAgain(request, attempt, watch),
     });
   }
 
+  /**
+   * The replies of a job whose replies were lost on the way, from its first: a resumable stream's
+   * are read back from stream REPLIES (the same run: what another gateway resuming it would see);
+   * otherwise the job runs again under an id of its own, whose replies cannot mix with the first
+   * run's (cancelled), with the same seed. Null when neither can be had.
+   */
+  private async repliesAgain(request: SubmitRequest, lost: QueuedJob, watch: JobWatch): Promise<JobRun | null> {
+    const { router, js, names, logger } = this.opts;
+    if (request.keep) {
+      router.unregister(lost.jobId);
+      const kept = await keptReplyQueue(js, names, lost.jobId, logger).catch(() => null);
+      const first = kept ? await kept.queue.next(this.opts.stallTimeoutMs, request.signal) : "timeout";
+      if (typeof first === "string" || first.kind !== "accepted") {
+        kept?.close();
+        return null;
+      }
+      return { accepted: first, queue: kept!.queue, cancel: lost.cancel, finish: kept!.close };
+    }
+    router.unregister(lost.jobId);
+    lost.cancel();
+    const again = await this.queueJob(request, `${request.requestId}~2`, watch).catch(() => null);
+    if (!again) return null;
+    if (typeof again.first === "string" || again.first.kind !== "accepted") {
+      again.withdraw();
+      return null;
+    }
+    return { accepted: again.first, queue: again.queue, cancel: again.cancel, finish: again.finish };
+  }
+
   /** Queues one run of the request's job under `jobId` and waits for its first reply (a job waited out is withdrawn). */
-  private async queueJob(request: SubmitRequest, jobId: string, watch: JobWatch) {
+  private async queueJob(request: SubmitRequest, jobId: string, watch: JobWatch): Promise<QueuedJob> {
     const { nc, js, jsm, names, router, logger, errors, queues } = this.opts;
     const { signal, priority } = request;
     const queue = new ReplyQueue();
@@ -193,6 +228,6 @@ export class InferenceClient<E> {
     const first = await queue.next(this.opts.queueTimeoutMs, signal);
     queues?.noteLeft(request.model, streamSeq);
     if (first === "timeout" || first === "aborted") withdraw();
-    return { jobId, queue, first, preferred, cancel, withdraw };
+    return { jobId, queue, first, preferred, cancel, withdraw, finish: () => router.unregister(jobId) };
   }
 }

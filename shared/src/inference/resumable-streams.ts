@@ -43,13 +43,10 @@ interface KeptRepliesOptions<E> {
 }
 
 /**
- * The job's call as its first reader saw it: every kept reply from the first (`accepted`) on, in
- * the order they were published, then the live ones, through the same redelivery handling. An
- * ordered consumer filtered to the request (one filter subject: nats-server 2.9). Null when no
- * reply is kept for it.
+ * Every kept reply of a job from the first (`accepted`) on, in the order they were published, then
+ * the live ones: an ordered consumer filtered to the job (one filter subject: nats-server 2.9).
  */
-export async function followKeptReplies<E>(opts: KeptRepliesOptions<E>): Promise<InferenceCall<E> | null> {
-  const { nc, js, names, requestId, logger } = opts;
+export async function keptReplyQueue(js: JetStreamClient, names: NatsNames, requestId: string, logger: Logger): Promise<{ queue: ReplyQueue; close(): void }> {
   const consumer = await js.consumers.get(names.streams.replies, { filter_subjects: names.subjects.keptRepliesOf(requestId) });
   const messages = await consumer.consume();
   const queue = new ReplyQueue();
@@ -62,7 +59,16 @@ export async function followKeptReplies<E>(opts: KeptRepliesOptions<E>): Promise
       }
     }
   })();
-  const close = () => void messages.close().catch(() => {});
+  return { queue, close: () => void messages.close().catch(() => {}) };
+}
+
+/**
+ * The job's call as its first reader saw it, through the same redelivery handling. Null when no
+ * reply is kept for it.
+ */
+export async function followKeptReplies<E>(opts: KeptRepliesOptions<E>): Promise<InferenceCall<E> | null> {
+  const { nc, js, names, requestId, logger } = opts;
+  const { queue, close } = await keptReplyQueue(js, names, requestId, logger);
   const first = await queue.next(opts.stallTimeoutMs, opts.signal);
   if (typeof first === "string" || first.kind !== "accepted") {
     close();
