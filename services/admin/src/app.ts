@@ -2,7 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { newRequestId } from "@lantern/shared/contracts";
 import { swaggerUiRoutes } from "@lantern/shared/api-docs";
 import { ApiError } from "@lantern/shared/errors";
-import { requestLogLevel, type Logger } from "@lantern/shared/logging";
+import { accessLineLevel, requestLogLevel, type Logger } from "@lantern/shared/logging";
 import type { NatsLink } from "@lantern/shared/nats";
 import type { OpenDatabase } from "./db/database.js";
 import { bodyLimit } from "hono/body-limit";
@@ -67,10 +67,11 @@ export function createAdminApp(deps: AdminAppDeps): OpenAPIHono<AdminEnv> {
     const requestId = newRequestId("adm");
     c.set("requestId", requestId);
     c.header("x-request-id", requestId);
-    if (!log.isLevelEnabled(accessLevel)) return next();
+    const level = accessLineLevel(accessLevel, c.req.path);
+    if (!log.isLevelEnabled(level)) return next();
     const startedAt = performance.now();
     await next();
-    log[accessLevel]({ requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - startedAt) }, "request");
+    log[level]({ requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - startedAt) }, "request");
   });
   app.use("/api/*", adminAuth(deps.adminToken, [HEALTH_PATH]));
   // Every admin body is small (a key's policy at most tens of KiB): a larger one is refused unread.

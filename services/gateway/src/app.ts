@@ -38,7 +38,7 @@ import { sopMonitorRoutes } from "./http/sop-monitor.js";
 import { sopTasksRoutes } from "./http/sop-tasks.js";
 import { sopMonitorSocketRoutes } from "./ws/sop-monitor-socket.js";
 import { httpTelemetry } from "@lantern/shared/telemetry";
-import { requestLogLevel } from "@lantern/shared/logging";
+import { accessLineLevel, requestLogLevel } from "@lantern/shared/logging";
 
 interface GatewayApp {
   app: Hono<GatewayEnv>;
@@ -73,13 +73,11 @@ export function createApp(deps: GatewayDeps): GatewayApp {
     c.set("requestId", requestId);
     setResponseHeader(c, "x-request-id", requestId);
     // Skipped whole when its level is off: timing and the line cost a share of a small request.
-    if (!log.isLevelEnabled(accessLevel)) return next();
+    const level = accessLineLevel(accessLevel, c.req.path);
+    if (!log.isLevelEnabled(level)) return next();
     const startedAt = performance.now();
     await next();
-    log[accessLevel](
-      { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - startedAt) },
-      "request",
-    );
+    log[level]({ requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - startedAt) }, "request");
   });
   // Before auth: a browser's preflight carries no key.
   const cors = corsPolicy(deps.config.GATEWAY_CORS_ORIGINS);

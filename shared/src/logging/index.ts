@@ -7,7 +7,7 @@ import { markLogFormat } from "./request-log-level.js";
 
 export type { Logger } from "pino";
 export { chooseLogFormat, wantsColour, type LogFormat } from "./log-format.js";
-export { logFormatOf, requestLogLevel } from "./request-log-level.js";
+export { accessLineLevel, logFormatOf, requestLogLevel } from "./request-log-level.js";
 
 interface CreateLoggerOptions {
   service: string;

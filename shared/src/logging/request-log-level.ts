@@ -22,3 +22,11 @@ export function requestLogLevel(logger: Logger, logRequests: boolean | undefined
   if (logRequests !== undefined) return logRequests ? "info" : "debug";
   return logFormatOf(logger) === "pretty" ? "debug" : "info";
 }
+
+/** Paths health checks poll (a supervisor, compose, a load balancer): a line each would bury the rest. */
+const PROBE_PATHS = new Set(["/healthz", "/readyz", "/api/health", "/state/version"]);
+
+/** The level of one request's access line: `level`, or `debug` for a health probe. */
+export function accessLineLevel(level: "info" | "debug", path: string): "info" | "debug" {
+  return PROBE_PATHS.has(path) ? "debug" : level;
+}

@@ -27,11 +27,11 @@ describe("a line per request", () => {
   });
   afterAll(() => nats?.stop());
 
-  async function linesAfterOneRequest(isTTY: boolean, env: Record<string, string> = {}): Promise<string[]> {
+  async function linesAfterOneRequest(isTTY: boolean, env: Record<string, string> = {}, path = "/v1/models"): Promise<string[]> {
     const { logger, lines } = output(isTTY);
     const gateway = await startGateway(loadGatewayConfig({ NATS_URL: nats.url, NATS_NAMESPACE: nats.namespace, GATEWAY_PORT: "0", ...env }), logger);
     try {
-      expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${gateway.url}${path}`)).status).toBe(200);
     } finally {
       await gateway.stop();
     }
@@ -41,16 +41,21 @@ describe("a line per request", () => {
   it("is not shown on a terminal at the default level", async () => {
     const lines = await linesAfterOneRequest(true);
     expect(lines.some((line) => line.includes("gateway listening"))).toBe(true);
-    expect(lines.filter((line) => line.includes("path=/healthz"))).toEqual([]);
+    expect(lines.filter((line) => line.includes("path=/v1/models"))).toEqual([]);
   });
 
   it("is shown on a terminal when LOG_REQUESTS asks", async () => {
     const lines = await linesAfterOneRequest(true, { LOG_REQUESTS: "1" });
-    expect(lines.filter((line) => line.includes("path=/healthz"))).toEqual([expect.stringMatching(/ INFO \(gateway\/http\): request (\w+=\S+ )*method=GET path=\/healthz status=200 ms=\d+$/)]);
+    expect(lines.filter((line) => line.includes("path=/v1/models"))).toEqual([expect.stringMatching(/ INFO \(gateway\/http\): request (\w+=\S+ )*method=GET path=\/v1\/models status=200 ms=\d+$/)]);
   });
 
   it("stays an info JSON line on a pipe", async () => {
     const lines = (await linesAfterOneRequest(false)).map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines.filter((line) => line.path === "/healthz")).toEqual([expect.objectContaining({ level: 30, msg: "request", method: "GET", status: 200 })]);
+    expect(lines.filter((line) => line.path === "/v1/models")).toEqual([expect.objectContaining({ level: 30, msg: "request", method: "GET", status: 200 })]);
+  });
+
+  it("leaves health probes out below debug, whatever LOG_REQUESTS says", async () => {
+    const lines = await linesAfterOneRequest(false, { LOG_REQUESTS: "1" }, "/healthz");
+    expect(lines.filter((line) => line.includes('"path":"/healthz"'))).toEqual([]);
   });
 });
