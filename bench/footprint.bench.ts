@@ -3,7 +3,8 @@
  * benchmark's 64 clients, and 30 s after; for the embedded default and for the Postgres-backed stack
  * (DATABASE_URL: a fresh database on the test server). Each stack is started as a user starts it
  * (scripts/start.mjs), with the bundled model; every Node.js process preloads bench/memory-probe.mjs
- * so the table splits RSS into V8 heap and external memory (PGlite's WebAssembly). Prints markdown
+ * so the table splits RSS into V8 heap and external memory (PGlite's WebAssembly); PSS beside RSS
+ * counts the pages the processes share once. Prints markdown
  * tables and the issue's targets beside the figures; asserts nothing.
  *
  * Settings: FOOTPRINT_RUNS ("embedded,postgres"; also "embedded-tsx", every process under tsx as
@@ -115,10 +116,11 @@ function report(f: RunFigures): string {
     const idle = f.idle.get(name)!;
     const peak = f.peak.get(name);
     const after = f.after.get(name)?.rss;
-    return `| ${name} | ${fmt(idle.rss)} | ${fmt(idle.anon)} | ${fmt(idle.file)} | ${fmt(idle.heapUsed)} / ${fmt(idle.heapTotal)} | ${fmt(idle.external)} | ${fmt(peak)} | ${fmt(peak && peak / idle.rss, 2)}x | ${fmt(after)} | ${fmt(after && after / idle.rss, 2)}x |`;
+    return `| ${name} | ${fmt(idle.rss)} | ${fmt(idle.pss)} | ${fmt(idle.anon)} | ${fmt(idle.file)} | ${fmt(idle.heapUsed)} / ${fmt(idle.heapTotal)} | ${fmt(idle.external)} | ${fmt(peak)} | ${fmt(peak && peak / idle.rss, 2)}x | ${fmt(after)} | ${fmt(after && after / idle.rss, 2)}x |`;
   };
   const total = (m: Map<string, { rss: number } | number>) => sum([...m.values()].map((v) => (typeof v === "number" ? v : v.rss)));
   const idleTotal = total(f.idle);
+  const pssTotal = sum([...f.idle.values()].map((m) => m.pss));
   const peakTotal = total(f.peak);
   const afterTotal = total(f.after);
   const worker = [...f.idle.entries()].filter(([name]) => name.startsWith("inference")).map(([, m]) => m.rss);
@@ -126,13 +128,14 @@ function report(f: RunFigures): string {
   return [
     `### ${f.run}: ready in ${f.readySeconds.toFixed(1)} s; ${f.requests} requests (${f.errors} errors) from ${CLIENTS} clients in ${LOAD_S} s`,
     "",
-    "| process | idle RSS MiB | anon | file | heap used / total | external | peak under load | peak / idle | after " + AFTER_S + " s | after / idle |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| process | idle RSS MiB | PSS | anon | file | heap used / total | external | peak under load | peak / idle | after " + AFTER_S + " s | after / idle |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...names.map(row),
-    `| **total** | **${fmt(idleTotal)}** | | | | | **${fmt(peakTotal)}** | **${fmt(peakTotal / idleTotal, 2)}x** | **${fmt(afterTotal)}** | **${fmt(afterTotal / idleTotal, 2)}x** |`,
+    `| **total** | **${fmt(idleTotal)}** | **${fmt(pssTotal)}** | | | | | **${fmt(peakTotal)}** | **${fmt(peakTotal / idleTotal, 2)}x** | **${fmt(afterTotal)}** | **${fmt(afterTotal / idleTotal, 2)}x** |`,
     "",
     `Idle: everything but the worker ${fmt(idleTotal - sum(worker))} MiB; the worker's models with their contexts (its heartbeat's estimate) ${fmt(f.contextsMiB)} MiB; ` +
-      `everything but those ${fmt(butContexts)} MiB (target <= 350), total ${fmt(idleTotal)} MiB (target <= 600). ` +
+      `everything but those ${fmt(butContexts)} MiB (target <= 350), total ${fmt(idleTotal)} MiB (target <= 600; ` +
+      `${fmt(pssTotal)} MiB as PSS, the code the Node.js processes share counted once). ` +
       `Under load ${fmt(peakTotal / idleTotal, 2)}x idle (target <= 1.3x); ${AFTER_S} s after ${fmt(afterTotal / idleTotal, 2)}x (target <= 1.1x).`,
   ].join("\n");
 }

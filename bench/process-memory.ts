@@ -8,6 +8,11 @@ const MiB = 1024 * 1024;
 export interface ProcessMemory {
   /** Resident set, and its anonymous (heap, WebAssembly, native allocations) and file-backed (code) parts, MiB. */
   rss: number;
+  /**
+   * Proportional set: pages shared with other processes (the node binary's code, in every Node.js
+   * process of the stack) counted as a share each, so the stack's sum is what it takes from the machine.
+   */
+  pss: number;
   anon: number;
   file: number;
   /** From the probe, MiB; absent for nats-server. */
@@ -25,14 +30,22 @@ export function residentMemory(pid: number, withChildren = false): ProcessMemory
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
-    const own = { rss: kb("VmRSS"), anon: kb("RssAnon"), file: kb("RssFile") };
+    const own = { rss: kb("VmRSS"), anon: kb("RssAnon"), file: kb("RssFile"), pss: proportionalKiB(pid) / 1024 };
     for (const child of withChildren ? childrenOf(pid) : []) {
       const theirs = residentMemory(child, true);
-      if (theirs) for (const key of ["rss", "anon", "file"] as const) own[key] += theirs[key];
+      if (theirs) for (const key of ["rss", "anon", "file", "pss"] as const) own[key] += theirs[key];
     }
     return own;
   } catch {
     return undefined;
+  }
+}
+
+function proportionalKiB(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1] ?? Number.NaN);
+  } catch {
+    return Number.NaN;
   }
 }
 
