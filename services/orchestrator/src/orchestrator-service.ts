@@ -6,6 +6,7 @@ import { embeddedDatabaseDir } from "@lantern/shared/database";
 import type { Logger } from "@lantern/shared/logging";
 import { closeNats, connectNats, ensureEdgeBuckets, ensureEventsStream, ensureInferStream, UsageOutbox } from "@lantern/shared/nats";
 import { PipelineResponder } from "./api/pipeline-responder.js";
+import { importSeparateDatabase } from "./db/separate-database-import.js";
 import type { OrchestratorConfig } from "./config.js";
 import { openOrchestratorDatabase } from "./db/database.js";
 import { FleetModels } from "./definitions/model-availability.js";
@@ -62,11 +63,10 @@ export async function startOrchestrator({ config, logger, nc: given }: StartOrch
     for (const close of opened.reverse()) await close().catch(() => {});
   };
   try {
-    const database = await openOrchestratorDatabase({
-      databaseUrl: config.ORCHESTRATOR_DATABASE_URL ?? config.DATABASE_URL,
-      pgliteDir: embeddedDatabaseDir(config.LANTERN_DATA_DIR),
-    });
+    const pgliteDir = embeddedDatabaseDir(config.LANTERN_DATA_DIR);
+    const database = await openOrchestratorDatabase({ databaseUrl: config.ORCHESTRATOR_DATABASE_URL ?? config.DATABASE_URL, pgliteDir });
     opened.push(() => database.close());
+    if (database.kind === "pglite") await importSeparateDatabase(config.LANTERN_DATA_DIR, pgliteDir, log);
     log.info({ database: database.kind }, "orchestrator database ready");
     const nc = given ?? (await connectNats({ url: config.NATS_URL, replicas: config.NATS_REPLICAS, name: `orchestrator-${id}`, logger: log })).nc;
     if (!given) opened.push(() => closeNats(nc));

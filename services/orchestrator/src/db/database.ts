@@ -6,7 +6,11 @@ import * as schema from "./schema.js";
 export type OrchestratorDb = Database<typeof schema>;
 export type OpenOrchestratorDatabase = OpenedDatabase<typeof schema>;
 
-const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "drizzle");
+/** Its checked-in migrations and the table recording them, apart from admin's in a shared database. */
+export const ORCHESTRATOR_MIGRATIONS = {
+  migrationsFolder: join(dirname(fileURLToPath(import.meta.url)), "..", "..", "drizzle"),
+  migrationsTable: "__orchestrator_migrations",
+};
 
 /**
  * Opens the orchestrator's tables and brings them up to date. They may share a Postgres database
@@ -15,8 +19,7 @@ const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), "..", "..
 export function openOrchestratorDatabase(opts: { databaseUrl?: string | undefined; pgliteDir: string }): Promise<OpenOrchestratorDatabase> {
   return openDrizzleDatabase({
     schema,
-    migrationsFolder,
-    migrationsTable: "__orchestrator_migrations",
+    ...ORCHESTRATOR_MIGRATIONS,
     migrationLock: 74_117_002,
     ...opts,
   });
