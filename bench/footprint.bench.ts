@@ -36,6 +36,8 @@ interface RunFigures {
   readySeconds: number;
   idle: Map<string, ProcessMemory>;
   peak: Map<string, number>;
+  /** Probed near the end of the load: what the peak is made of. */
+  loaded: Map<string, ProcessMemory>;
   after: Map<string, ProcessMemory>;
   requests: number;
   errors: number;
@@ -97,11 +99,14 @@ async function measure(run: string): Promise<RunFigures> {
     const contextsMiB = await workerContextsMiB(stack.adminUrl);
     const peak = new Map<string, number>();
     console.error(`${run}: ${CLIENTS} clients for ${LOAD_S} s ...`);
-    const { requests, errors } = await load(stack, LOAD_S, CLIENTS, peak);
+    const loading = load(stack, LOAD_S, CLIENTS, peak);
+    await sleep(Math.max(0, LOAD_S - 3) * 1000);
+    const loaded = await probeMemory(stack.pids(), probeDir);
+    const { requests, errors } = await loading;
     console.error(`${run}: ${requests} requests, ${errors} errors; ${AFTER_S} s of quiet ...`);
     await sleep(AFTER_S * 1000);
     const after = await probeMemory(stack.pids(), probeDir);
-    return { run, readySeconds: stack.readySeconds, idle, peak, after, requests, errors, contextsMiB };
+    return { run, readySeconds: stack.readySeconds, idle, peak, loaded, after, requests, errors, contextsMiB };
   } finally {
     await stack?.stop();
     await database?.drop();
@@ -116,7 +121,8 @@ function report(f: RunFigures): string {
     const idle = f.idle.get(name)!;
     const peak = f.peak.get(name);
     const after = f.after.get(name)?.rss;
-    return `| ${name} | ${fmt(idle.rss)} | ${fmt(idle.pss)} | ${fmt(idle.anon)} | ${fmt(idle.file)} | ${fmt(idle.heapUsed)} / ${fmt(idle.heapTotal)} | ${fmt(idle.external)} | ${fmt(peak)} | ${fmt(peak && peak / idle.rss, 2)}x | ${fmt(after)} | ${fmt(after && after / idle.rss, 2)}x |`;
+    const loaded = f.loaded.get(name);
+    return `| ${name} | ${fmt(idle.rss)} | ${fmt(idle.pss)} | ${fmt(idle.anon)} | ${fmt(idle.file)} | ${fmt(idle.heapUsed)} / ${fmt(idle.heapTotal)} | ${fmt(idle.external)} | ${fmt(peak)} | ${fmt(peak && peak / idle.rss, 2)}x | ${fmt(loaded?.heapUsed)} / ${fmt(loaded?.heapTotal)} | ${fmt(after)} | ${fmt(after && after / idle.rss, 2)}x |`;
   };
   const total = (m: Map<string, { rss: number } | number>) => sum([...m.values()].map((v) => (typeof v === "number" ? v : v.rss)));
   const idleTotal = total(f.idle);
@@ -128,10 +134,10 @@ function report(f: RunFigures): string {
   return [
     `### ${f.run}: ready in ${f.readySeconds.toFixed(1)} s; ${f.requests} requests (${f.errors} errors) from ${CLIENTS} clients in ${LOAD_S} s`,
     "",
-    "| process | idle RSS MiB | PSS | anon | file | heap used / total | external | peak under load | peak / idle | after " + AFTER_S + " s | after / idle |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| process | idle RSS MiB | PSS | anon | file | heap used / total | external | peak under load | peak / idle | heap under load | after " + AFTER_S + " s | after / idle |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...names.map(row),
-    `| **total** | **${fmt(idleTotal)}** | **${fmt(pssTotal)}** | | | | | **${fmt(peakTotal)}** | **${fmt(peakTotal / idleTotal, 2)}x** | **${fmt(afterTotal)}** | **${fmt(afterTotal / idleTotal, 2)}x** |`,
+    `| **total** | **${fmt(idleTotal)}** | **${fmt(pssTotal)}** | | | | | **${fmt(peakTotal)}** | **${fmt(peakTotal / idleTotal, 2)}x** | | **${fmt(afterTotal)}** | **${fmt(afterTotal / idleTotal, 2)}x** |`,
     "",
     `Idle: everything but the worker ${fmt(idleTotal - sum(worker))} MiB; the worker's models with their contexts (its heartbeat's estimate) ${fmt(f.contextsMiB)} MiB; ` +
       `everything but those ${fmt(butContexts)} MiB (target <= 350), total ${fmt(idleTotal)} MiB (target <= 600; ` +
