@@ -55,8 +55,8 @@ interface InferenceCallOptions<E> {
   watch?: JobWatch;
   /**
    * The job's replies from the start once more (null when that cannot be): its kept replies read
-   * back from stream REPLIES, or a new run under a new id with the same seed. Used once, when
-   * replies were lost on the way; the text the caller has is skipped as after a redelivery.
+   * back from stream REPLIES, or a new run under a new id with the same seed. Used when replies
+   * were lost on the way (twice at most); the text the caller has is skipped as after a redelivery.
    */
   rerun?: () => Promise<JobRun | null>;
   /** Whether this client's NATS link dropped since the call began (replies sent meanwhile are lost). */
@@ -64,6 +64,8 @@ interface InferenceCallOptions<E> {
 }
 
 const STALLED = "The worker stopped answering and no other worker took the job over in time.";
+/** Replies got again at most this often per call: read back from REPLIES, then a new run. */
+const MAX_RERUNS = 2;
 const LOST = "Part of the answer was lost on its way from the worker (a NATS node was lost); retry the request.";
 
 /** A job a worker has accepted: its text arrives through `events()`. */
@@ -75,7 +77,7 @@ export class InferenceCall<E> {
   /** Replies taken so far, the `accepted` that made this call included. */
   private taken = 1;
   private run: Omit<JobRun, "accepted">;
-  private reran = false;
+  private reruns = 0;
 
   constructor(
     readonly accepted: InferAccepted,
@@ -101,8 +103,8 @@ export class InferenceCall<E> {
 
   /** After replies were lost: the job's replies from the start, the caller none the wiser. False when that cannot be. */
   private async rerunAfterLoss(): Promise<boolean> {
-    if (this.reran || !this.opts.rerun) return false;
-    this.reran = true;
+    if (this.reruns >= MAX_RERUNS || !this.opts.rerun) return false;
+    this.reruns++;
     this.run.finish();
     const next = await this.opts.rerun().catch(() => null);
     if (!next) return false;

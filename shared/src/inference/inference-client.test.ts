@@ -47,7 +47,13 @@ afterAll(async () => {
  * reconnecting to another node would, while stream REPLIES stores a kept stream's all the same.
  * Returns what the caller got.
  */
-async function answerThrough(requestId: string, lose: (run: number, reply: InferReply) => boolean, keep = false) {
+async function answerThrough(
+  requestId: string,
+  lose: (run: number, reply: InferReply) => boolean,
+  keep = false,
+  /** Replies not even REPLIES gets (its leader was lost too). */
+  unsent: (run: number, reply: InferReply) => boolean = () => false,
+) {
   const model = `m-${requestId}`;
   const jobs: string[] = [];
   const cancels: string[] = [];
@@ -64,7 +70,7 @@ async function answerThrough(requestId: string, lose: (run: number, reply: Infer
           { v: 1, kind: "chunk", offset: 11, text: " time" },
           { v: 1, kind: "done", finishReason: "stop", usage: { promptTokens: 2, completionTokens: 4 }, timings: { queuedMs: 0, promptMs: 0, generateMs: 0 } },
         ];
-        for (const reply of replies) nc.publish(job.replyTo, encodeMessage(InferReply, reply));
+        for (const reply of replies) if (!unsent(jobs.length, reply)) nc.publish(job.replyTo, encodeMessage(InferReply, reply));
       },
     }),
   ];
@@ -125,4 +131,11 @@ it("reads a kept stream's lost replies back from stream REPLIES: the same run, n
   const lost = await answerThrough("req_lossy4", (_run, reply) => reply.kind === "accepted" || (reply.kind === "chunk" && reply.offset === 11), true);
   expect(lost).toMatchObject({ text: "Once upon a time", errorMessage: undefined, jobs: ["req_lossy4"] });
   expect(lost.cancels).toEqual([]);
+});
+
+it("runs a kept stream's job again when REPLIES lost the same replies too", async () => {
+  const inTheMiddle = (run: number, reply: InferReply) => run === 1 && reply.kind === "chunk" && reply.offset === 9;
+  const lost = await answerThrough("req_lossy5", inTheMiddle, true, inTheMiddle);
+  expect(lost).toMatchObject({ text: "Once upon a time", errorMessage: undefined, jobs: ["req_lossy5", "req_lossy5~2"] });
+  expect(lost.cancels).toEqual(["req_lossy5"]);
 });

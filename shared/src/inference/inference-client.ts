@@ -66,6 +66,18 @@ function withoutUnset(spec: GenerationSpec): GenerationSpec {
   return { ...required, ...(format ? { format } : {}), ...(tools ? { tools } : {}), ...(reasoning ? { reasoning } : {}), ...(logprobs ? { logprobs } : {}) };
 }
 
+const KEPT_REPLY_TRIES = 10;
+const KEPT_REPLY_PAUSE_MS = 500;
+
+/** The run whose replies the caller reads now, and how many times replies were got again. */
+interface LostReplies {
+  jobId: string;
+  cancel(): void;
+  recoveries: number;
+  /** Runs queued so far: the next one's id ends in `~<runs + 1>`. */
+  runs: number;
+}
+
 /** One run of a job on the queue, with its first reply (or why none came). */
 interface QueuedJob {
   jobId: string;
@@ -106,14 +118,16 @@ export class InferenceClient<E> {
     const { router, errors, logger } = this.opts;
     const watch = new JobWatch(request.model, request.requestId, this.opts.observer);
     let attempt: QueuedJob = await this.queueJob(request, request.requestId, watch);
+    const lost: LostReplies = { jobId: attempt.jobId, cancel: attempt.cancel, recoveries: 0, runs: 1 };
     if (typeof attempt.first !== "string" && attempt.first.kind !== "accepted" && attempt.first.kind !== "error") {
       // Replies come over core NATS: a gateway reconnecting to another node (its node was lost)
       // misses those sent meanwhile. Nothing reached the caller yet.
       logger.warn({ requestId: request.requestId, got: attempt.first.kind }, "the worker's acceptance was lost; reading the job's replies again");
-      const again = await this.repliesAgain(request, attempt, watch);
+      const again = await this.repliesAgain(request, lost, watch);
       attempt = again ? { ...attempt, ...again, first: again.accepted } : attempt;
     }
-    const { first, jobId, queue } = attempt;
+    const { first, queue } = attempt;
+    const jobId = lost.jobId;
     if (first === "timeout" || first === "aborted") {
       watch.end(first === "aborted" ? "cancelled" : "error", first === "timeout" ? "no free slot" : undefined);
       if (first === "aborted") throw errors.callerGone();
@@ -141,37 +155,51 @@ export class InferenceClient<E> {
       onFinish: attempt.finish,
       cancel: attempt.cancel,
       linkDropped: () => this.linkChanges !== linkAt,
-      rerun: () => this.repliesAgain(request, attempt, watch),
+      rerun: () => this.repliesAgain(request, lost, watch),
     });
   }
 
   /**
-   * The replies of a job whose replies were lost on the way, from its first: a resumable stream's
-   * are read back from stream REPLIES (the same run: what another gateway resuming it would see);
-   * otherwise the job runs again under an id of its own, whose replies cannot mix with the first
-   * run's (cancelled), with the same seed. Null when neither can be had.
+   * The replies of a job whose replies were lost on the way, from its first. A resumable stream's
+   * are first read back from stream REPLIES (the same run: what another gateway resuming it would
+   * see). Otherwise, or when REPLIES lost some too, the job runs again under an id of its own,
+   * whose replies cannot mix with the run before (cancelled), with the same seed. Null when
+   * neither can be had.
    */
-  private async repliesAgain(request: SubmitRequest, lost: QueuedJob, watch: JobWatch): Promise<JobRun | null> {
-    const { router, js, names, logger } = this.opts;
-    if (request.keep) {
-      router.unregister(lost.jobId);
-      const kept = await keptReplyQueue(js, names, lost.jobId, logger).catch(() => null);
-      const first = kept ? await kept.queue.next(this.opts.stallTimeoutMs, request.signal) : "timeout";
-      if (typeof first === "string" || first.kind !== "accepted") {
-        kept?.close();
-        return null;
-      }
-      return { accepted: first, queue: kept!.queue, cancel: lost.cancel, finish: kept!.close };
-    }
+  private async repliesAgain(request: SubmitRequest, lost: LostReplies, watch: JobWatch): Promise<JobRun | null> {
+    const { router } = this.opts;
+    const round = ++lost.recoveries;
     router.unregister(lost.jobId);
+    if (request.keep && round === 1) {
+      const kept = await this.keptReplies(lost.jobId, request.signal);
+      if (kept) return { ...kept, cancel: lost.cancel };
+    }
     lost.cancel();
-    const again = await this.queueJob(request, `${request.requestId}~2`, watch).catch(() => null);
+    const again = await this.queueJob(request, `${request.requestId}~${++lost.runs}`, watch).catch(() => null);
     if (!again) return null;
     if (typeof again.first === "string" || again.first.kind !== "accepted") {
       again.withdraw();
       return null;
     }
+    lost.jobId = again.jobId;
+    lost.cancel = again.cancel;
     return { accepted: again.first, queue: again.queue, cancel: again.cancel, finish: again.finish };
+  }
+
+  /** A job's kept replies from its first, tried for a few seconds: REPLIES may be electing a leader (a node lost). */
+  private async keptReplies(jobId: string, signal: AbortSignal): Promise<Omit<JobRun, "cancel"> | null> {
+    const { js, names, logger } = this.opts;
+    for (let tries = 0; tries < KEPT_REPLY_TRIES && !signal.aborted; tries++) {
+      const kept = await keptReplyQueue(js, names, jobId, logger).catch(() => null);
+      if (kept) {
+        const first = await kept.queue.next(this.opts.stallTimeoutMs, signal);
+        if (typeof first !== "string" && first.kind === "accepted") return { accepted: first, queue: kept.queue, finish: kept.close };
+        kept.close();
+        return null;
+      }
+      await new Promise((r) => setTimeout(r, KEPT_REPLY_PAUSE_MS));
+    }
+    return null;
   }
 
   /** Queues one run of the request's job under `jobId` and waits for its first reply (a job waited out is withdrawn). */
