@@ -16,7 +16,7 @@ import { exitWithParentCommand, natsServerArgs, waitNatsAccepting } from "./supe
 import { PARENT_WATCHDOG_IMPORT } from "./supervisor/parent-watchdog.js";
 import { repoRoot } from "./supervisor/repo-root.js";
 import { serviceCommand, type ServiceName } from "./supervisor/service-command.js";
-import { startFetcherOnDemand } from "./supervisor/fetcher-on-demand.js";
+import { startFetcherOnDemand, type FetcherOnDemand } from "./supervisor/fetcher-on-demand.js";
 import { Supervisor, type SupervisedChild } from "./supervisor/supervisor.js";
 import { waitHealthy } from "./supervisor/wait-healthy.js";
 
@@ -26,6 +26,8 @@ export { repoRoot } from "./supervisor/repo-root.js";
 
 /** How long a child may take to stop after SIGTERM before it is killed. */
 const STOP_GRACE_MS = 35_000;
+/** A fetcher started for a pull exits after this long without one (FETCHER_EXIT_WHEN_IDLE_MS overrides). */
+const FETCHER_IDLE_MS = 5 * 60_000;
 
 export interface StackProcess {
   name: string;
@@ -169,7 +171,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     }),
   );
   for (const spec of specs) await supervisor.add(spec);
-  const fetcherWatch =
+  const fetcherWatch: FetcherOnDemand | undefined =
     opts.fetcher === "on-demand"
       ? await startFetcherOnDemand({
           natsUrl,
@@ -178,7 +180,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
           start: async (why) => {
             if (supervisor.isStopping) return;
             log(`starting the model fetcher: ${why}.`);
-            await supervisor.add(serviceSpec("model-fetcher", "model-fetcher", {})).catch((err: unknown) => log((err as Error).message));
+            const idleExit = { FETCHER_EXIT_WHEN_IDLE_MS: baseEnv.FETCHER_EXIT_WHEN_IDLE_MS || String(FETCHER_IDLE_MS) };
+            const spec = { ...serviceSpec("model-fetcher", "model-fetcher", idleExit), onDone: () => void fetcherWatch?.fetcherDone() };
+            await supervisor.add(spec).catch((err: unknown) => log((err as Error).message));
           },
         })
       : undefined;

@@ -21,6 +21,8 @@ export interface ChildSpec {
   stopsWith?: string;
   /** Which of its output lines to pass on; all by default. */
   keepLine?: (line: string) => boolean;
+  /** An exit with code 0 means its work is done (the fetcher, idle): it is not restarted, and this is called. */
+  onDone?: () => void;
   /** Resolves once the child is up, rejects when it cannot come up; its exit is not enough (e.g. NATS accepting connections). */
   started?: (child: RunningChild) => Promise<void>;
 }

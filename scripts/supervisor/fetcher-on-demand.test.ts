@@ -47,3 +47,22 @@ it("starts it at once when the models dir has no model for it to seed", async ()
   expect(reasons).toEqual(["the models dir has no model yet"]);
   await watch.close();
 });
+
+it("starts it again with the next pull once it is done, and at once when pulls wait in the queue", async () => {
+  const reasons: string[] = [];
+  const watch = await startFetcherOnDemand({ natsUrl: nats.url, namespace: nats.namespace, modelsDir: modelsDir(true), start: async (why) => void reasons.push(why) });
+  const nc = await connect({ servers: nats.url });
+  try {
+    const subject = natsNames(nats.namespace).subjects.modelPull;
+    nc.publish(subject, "{}");
+    await waitFor(() => reasons.length === 1, 5_000, "the fetcher started");
+    await watch.fetcherDone();
+    expect(reasons).toHaveLength(1);
+    nc.publish(subject, "{}");
+    await waitFor(() => reasons.length === 2, 5_000, "the fetcher started again");
+    expect(reasons).toEqual(["a pull was asked for", "a pull was asked for"]);
+  } finally {
+    await nc.close();
+    await watch.close();
+  }
+});

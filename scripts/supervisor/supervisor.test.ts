@@ -74,3 +74,17 @@ it("stops the children last added first, those of one group together", async () 
   expect(byes[3]).toBe("nats");
   expect(supervisor.children()).toEqual([]);
 });
+
+it("lets a child whose work is done exit (code 0) without restarting it, and says so", async () => {
+  const { supervisor, log } = supervisorWithLog();
+  let done = 0;
+  await supervisor.add(nodeChild("model-fetcher", { onDone: () => done++ }, "setTimeout(() => process.exit(0), 300)"));
+  supervisor.markReady();
+  await until(() => done === 1);
+  await new Promise((r) => setTimeout(r, 200)); // several backoffs' worth
+  expect(supervisor.children()).toEqual([]);
+  expect(log).toEqual([expect.stringMatching(/^model-fetcher is done \(exit code 0\) after .* s; it starts again when there is work for it\.$/)]);
+  // Added again for the next piece of work, it is supervised as before.
+  await supervisor.add(nodeChild("model-fetcher", { onDone: () => done++ }));
+  expect(supervisor.children().map((c) => c.name)).toEqual(["model-fetcher"]);
+});

@@ -107,6 +107,12 @@ export class Supervisor {
       entry.child = undefined;
       this.events.onChildrenChanged?.();
       const why = describeExit(exit);
+      if (entry.spec.onDone && exit.code === 0) {
+        this.entries.splice(this.entries.indexOf(entry), 1);
+        this.events.log(`${entry.spec.name} is done (exit code 0) after ${seconds(Date.now() - child.startedAt)}; it starts again when there is work for it.`);
+        entry.spec.onDone();
+        return;
+      }
       if (!this.ready) {
         this.events.onStartFailure?.(entry.spec.name, why);
         return;

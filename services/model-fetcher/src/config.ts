@@ -29,6 +29,9 @@ export const FetcherConfig = z.object({
     .meta({ description: "names this fetcher in pull events and logs", defaultText: "host name and a random suffix" }),
   FETCHER_DISTRIBUTE: flag(false).describe("also store every verified file in the object store `models`, unless a pull says otherwise"),
   FETCHER_CONCURRENCY: intVar(2, { min: 1, max: 16 }).describe("pulls downloading at once"),
+  FETCHER_EXIT_WHEN_IDLE_MS: intVar(0, { min: 0 }).describe(
+    "exit (code 0) after this long without a pull; `0`: never. `npm start` sets 5 minutes and starts it again with the next pull",
+  ),
   FETCHER_PROGRESS_INTERVAL_MS: intVar(500, { min: 50 }).describe("how often a pull reports progress"),
   FETCHER_RETRY_DELAY_MS: intVar(1_000, { min: 1 }).describe("first wait before continuing a broken download; doubled on each failure in a row"),
   FETCHER_MAX_RETRIES: intVar(5, { min: 0, max: 100 }).describe("failures in a row (without a byte of progress) before a download gives up"),

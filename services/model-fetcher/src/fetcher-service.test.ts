@@ -209,6 +209,23 @@ describe("model fetcher", () => {
     expect(copy.sha256).toBe(BUNDLED_SHA256);
   });
 
+  it("says it is idle once no pull came for FETCHER_EXIT_WHEN_IDLE_MS, and not while one runs", async () => {
+    const modelsDir = await harness.modelsDir();
+    const fetcher = await harness.startFetcher({ MODELS_DIR: modelsDir, HF_ENDPOINT: hub.url, HF_TOKEN: TOKEN, FETCHER_EXIT_WHEN_IDLE_MS: "1500" });
+    let idleAt = 0;
+    void fetcher.idle.then(() => (idleAt = Date.now()));
+    const startedAt = Date.now();
+    // About 2.5 s of download: longer than the idle time, which counts from its end.
+    hub.faults = { bytesPerSecond: Math.round(model.length / 2.5) };
+    const pull = await harness.pull({ repo: "ggml-org/models", file: FILE });
+    expectDone(await pull.finished);
+    const endedAt = Date.now();
+    expect(idleAt).toBe(0);
+    await waitFor(() => idleAt > 0, 10_000, "the fetcher to say it is idle");
+    expect(endedAt - startedAt).toBeGreaterThan(2_000);
+    expect(idleAt - endedAt).toBeGreaterThan(1_000);
+  });
+
   it("seeds an empty models dir with the bundled model, and only an empty one", async () => {
     const empty = await harness.modelsDir();
     await harness.startFetcher({ MODELS_DIR: empty, HF_ENDPOINT: hub.url, FETCHER_SEED_MODEL: bundledModel });

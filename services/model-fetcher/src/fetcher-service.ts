@@ -20,6 +20,8 @@ export interface ModelFetcher {
   readonly id: string;
   /** Stops taking pulls; pulls in progress are left to resume (their `.part` files stay, their commands are redelivered). */
   stop(): Promise<void>;
+  /** Resolves once no pull ran for FETCHER_EXIT_WHEN_IDLE_MS (never when that is 0). */
+  readonly idle: Promise<void>;
 }
 
 interface StartModelFetcherOptions {
@@ -102,10 +104,19 @@ export async function startModelFetcher(opts: StartModelFetcherOptions): Promise
     }
   };
 
+  let lastBusyAt = Date.now();
+  let wentIdle: () => void = () => {};
+  const idle = new Promise<void>((resolve) => (wentIdle = resolve));
   const run = async () => {
     let consumer: Consumer | null = null;
     let delay = RETRY_MIN_MS;
     while (!abort.signal.aborted) {
+      if (inFlight.size > 0) lastBusyAt = Date.now();
+      else if (config.FETCHER_EXIT_WHEN_IDLE_MS > 0 && Date.now() - lastBusyAt >= config.FETCHER_EXIT_WHEN_IDLE_MS) {
+        wentIdle();
+        await new Promise<void>((resolve) => abort.signal.addEventListener("abort", () => resolve(), { once: true }));
+        break;
+      }
       if (inFlight.size >= config.FETCHER_CONCURRENCY) {
         await new Promise<void>((resolve) => (slotFreed = resolve));
         continue;
@@ -121,6 +132,7 @@ export async function startModelFetcher(opts: StartModelFetcherOptions): Promise
           break;
         }
         const job = handle(msg).finally(() => {
+          lastBusyAt = Date.now();
           inFlight.delete(job);
           slotFreed?.();
           slotFreed = null;
@@ -147,6 +159,7 @@ export async function startModelFetcher(opts: StartModelFetcherOptions): Promise
 
   return {
     id: config.FETCHER_ID,
+    idle,
     async stop() {
       abort.abort();
       presets.unsubscribe();

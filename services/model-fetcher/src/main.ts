@@ -12,9 +12,16 @@ const nats = await connectNats({ url: config.NATS_URL, replicas: config.NATS_REP
 let fetcher: ModelFetcher | undefined;
 const metrics = await startServiceMetrics({ service: "model-fetcher", config, nats, started: () => fetcher !== undefined, logger });
 fetcher = await startModelFetcher({ config, logger, nc: nats.nc });
-stopOnSignals(async () => {
+const shutdown = async () => {
   await fetcher?.stop();
   await closeNats(nats.nc);
   await metrics.stop();
   await tracing.shutdown();
-}, logger);
+};
+stopOnSignals(shutdown, logger);
+// Started for a pull (npm start): done once no pull came for a while; the next pull starts it again.
+void fetcher.idle.then(async () => {
+  logger.info({ idleMs: config.FETCHER_EXIT_WHEN_IDLE_MS }, "no pull for a while; exiting");
+  await shutdown();
+  process.exit(0);
+});
