@@ -73,6 +73,8 @@ interface Figures {
   ttftP95: number;
   longestStallMs: number;
   outcomes: ReturnType<typeof countOutcomes>;
+  /** How the streams that did not complete ended, by message. */
+  errors: Record<string, number>;
 }
 
 function figures(results: StreamResult[], wallMs: number): Figures {
@@ -84,6 +86,10 @@ function figures(results: StreamResult[], wallMs: number): Figures {
     ttftP95: percentile(ttfts, 95),
     longestStallMs: Math.max(0, ...results.map((r) => r.longestStallMs)),
     outcomes: countOutcomes(results),
+    errors: results.reduce<Record<string, number>>((seen, r) => {
+      if (r.error) seen[r.error.slice(0, 160)] = (seen[r.error.slice(0, 160)] ?? 0) + 1;
+      return seen;
+    }, {}),
   };
 }
 
@@ -156,6 +162,9 @@ async function main(): Promise<void> {
   console.log(row(`3-node cluster, INFER leader ${kill.leader} killed and restarted`, kill));
   console.log(`\nnew INFER leader known ${kill.electionMs} ms after the kill`);
   console.log(`how the streams ended: 1 server ${JSON.stringify(one.outcomes)}; cluster ${JSON.stringify(r3.outcomes)}; across the kill ${JSON.stringify(kill.outcomes)}`);
+  for (const [label, f] of [["1 server", one], ["cluster", r3], ["across the kill", kill]] as const) {
+    if (Object.keys(f.errors).length > 0) console.log(`errors, ${label}: ${JSON.stringify(f.errors)}`);
+  }
 }
 
 main().then(
