@@ -56,7 +56,16 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const upstream = new UpstreamClient({ answerLimitBytes: config.GATEWAY_UPSTREAM_ANSWER_LIMIT_BYTES });
   const cache = new ResponseCache(edgeBuckets.cache, log.child({ component: "cache" }));
 
-  const registry = new WorkerRegistry({ ...buckets, heartbeatTtlMs: config.WORKER_HEARTBEAT_TTL_MS, logger: log });
+  const registry = new WorkerRegistry({
+    ...buckets,
+    heartbeatTtlMs: config.WORKER_HEARTBEAT_TTL_MS,
+    // A single server reports no cluster; an info request to a bucket without a leader fails.
+    heartbeatsStorable: async () => {
+      const { cluster } = await jsm.streams.info(`KV_${names.buckets.workers}`);
+      return cluster === undefined || cluster.leader !== undefined;
+    },
+    logger: log,
+  });
   await registry.start();
   const router = new ReplyRouter(nats.nc, names, gatewayId, log);
   router.start();

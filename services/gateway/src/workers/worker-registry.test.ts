@@ -57,4 +57,36 @@ describe("the gateway's worker registry while its KV watch is silent", () => {
       registry.stop();
     }
   });
+
+  it("keeps the workers it knew while KV workers cannot store heartbeats, and judges them again once it can", async () => {
+    const bucket = new SilentWorkersBucket();
+    bucket.beat("w1");
+    bucket.beat("w2");
+    const models = new SilentWorkersBucket();
+    let storable = false;
+    const registry = new WorkerRegistry({
+      workers: bucket.kv(),
+      models: models.kv(),
+      heartbeatTtlMs: TTL_MS,
+      heartbeatsStorable: async () => storable,
+      logger: createLogger({ service: "test", level: "silent" }),
+    });
+    await registry.start();
+    try {
+      // No entry moves on (nobody can write) for three TTLs: both stay live.
+      await new Promise((r) => setTimeout(r, 3 * TTL_MS));
+      expect(registry.liveWorkers().map((w) => w.workerId).sort()).toEqual(["w1", "w2"]);
+      // The bucket has a leader again: w1 beats, w2 does not and expires.
+      storable = true;
+      const beats = setInterval(() => bucket.beat("w1"), 200);
+      try {
+        await waitFor(() => !registry.isAlive("w2"), 10_000, "the worker that stopped to expire");
+        expect(registry.liveWorkers().map((w) => w.workerId)).toEqual(["w1"]);
+      } finally {
+        clearInterval(beats);
+      }
+    } finally {
+      registry.stop();
+    }
+  });
 });

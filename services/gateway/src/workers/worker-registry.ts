@@ -24,8 +24,16 @@ interface WorkerRegistryOptions {
   workers: KV;
   models: KV;
   heartbeatTtlMs: number;
+  /**
+   * Whether KV `workers` can store heartbeats now (its stream has a leader). Asked only while the
+   * watch is silent and no worker's entry moved on: then either every worker stopped, or none can write.
+   */
+  heartbeatsStorable?: () => Promise<boolean>;
   logger: Logger;
 }
+
+/** Workers are kept live at most this long while their heartbeats cannot be stored. */
+const MAX_HOLD_MS = 60_000;
 
 /**
  * The gateway's view of the fleet, kept from watches on KV `workers` and `models`: no request
@@ -35,6 +43,8 @@ export class WorkerRegistry {
   private readonly workers = new Map<string, SeenWorker>();
   private readonly catalog = new Map<string, ModelCatalogEntry>();
   private readonly stops: Array<() => void> = [];
+  /** Since when KV `workers` could not store heartbeats (it was electing a leader): liveness is judged as of then. */
+  private heldSince: number | undefined;
 
   constructor(private readonly opts: WorkerRegistryOptions) {}
 
@@ -45,6 +55,7 @@ export class WorkerRegistry {
     await Promise.all([
       this.watch(this.opts.workers, (entry, replayed) => {
         silence.heard();
+        this.releaseHold();
         this.onWorker(entry, replayed);
       }),
       this.watch(this.opts.models, (entry) => this.onModel(entry)),
@@ -56,17 +67,39 @@ export class WorkerRegistry {
    * stay live instead of all expiring together; a worker that is gone stays unchanged and expires.
    */
   private async rereadWorkers(): Promise<void> {
+    let movedOn = false;
     for (const [id, seen] of this.workers) {
       try {
         const entry = await bounded(this.opts.workers.get(id), "worker heartbeat re-read");
         if (!entry || entry.operation !== "PUT") this.workers.delete(id);
         else if (entry.revision > seen.revision) {
+          movedOn = true;
           this.workers.set(id, { heartbeat: decodeMessage(WorkerHeartbeat, entry.value), seenAt: Date.now(), revision: entry.revision });
         }
       } catch (err) {
         this.opts.logger.debug({ err, workerId: id }, "worker heartbeat re-read failed");
       }
     }
+    if (movedOn) this.releaseHold();
+    else if (this.workers.size > 0 && this.opts.heartbeatsStorable && !(await this.opts.heartbeatsStorable().catch(() => false))) {
+      // A replica answers reads while the bucket elects a leader, but no worker can write: their
+      // entries all stop at once. Refusing every request for want of a worker would be wrong.
+      if (this.heldSince === undefined) this.opts.logger.warn("KV workers cannot store heartbeats (no leader); keeping the workers known until it can");
+      this.heldSince ??= Date.now();
+    } else this.releaseHold();
+  }
+
+  /** Heartbeats can be stored again: the time they could not counts against no worker. */
+  private releaseHold(now = Date.now()): void {
+    if (this.heldSince === undefined) return;
+    const held = Math.min(now - this.heldSince, MAX_HOLD_MS);
+    for (const seen of this.workers.values()) seen.seenAt += held;
+    this.heldSince = undefined;
+  }
+
+  /** The time liveness is judged at: now, or when heartbeats stopped being storable (for a minute at most). */
+  private judgedAt(now: number): number {
+    return this.heldSince !== undefined && now - this.heldSince < MAX_HOLD_MS ? this.heldSince : now;
   }
 
   /** Loads what is there now (so `start()` resolves with a full view), then follows changes. */
@@ -108,9 +141,10 @@ export class WorkerRegistry {
   }
 
   liveWorkers(now = Date.now()): WorkerHeartbeat[] {
+    const at = this.judgedAt(now);
     const live: WorkerHeartbeat[] = [];
     for (const [id, seen] of this.workers) {
-      if (now - seen.seenAt < this.opts.heartbeatTtlMs) live.push(seen.heartbeat);
+      if (at - seen.seenAt < this.opts.heartbeatTtlMs) live.push(seen.heartbeat);
       else this.workers.delete(id);
     }
     return live;
@@ -119,7 +153,7 @@ export class WorkerRegistry {
   /** The worker's heartbeat is fresh. */
   isAlive(workerId: string, now = Date.now()): boolean {
     const seen = this.workers.get(workerId);
-    return seen !== undefined && now - seen.seenAt < this.opts.heartbeatTtlMs;
+    return seen !== undefined && this.judgedAt(now) - seen.seenAt < this.opts.heartbeatTtlMs;
   }
 
   /** Any worker has ever served this model (it may be down now). */
