@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadInferenceConfig, startSyntheticWorker, type RunningWorker } from "@lantern/inference";
-import { natsNames } from "@lantern/shared/contracts";
+import { natsNames, WORKER_HEARTBEAT_TTL_MS } from "@lantern/shared/contracts";
 import { createLogger } from "@lantern/shared/logging";
 import { startLocalNatsServer } from "@lantern/shared/nats";
 import { uniqueNamespace, type TestNats } from "@lantern/shared/testing";
@@ -37,7 +37,15 @@ async function startStack(nats: TestNats, replicas: number): Promise<Stack> {
   const base = { NATS_URL: nats.url, NATS_NAMESPACE: nats.namespace, NATS_REPLICAS: String(replicas) };
   const stack = await startTestStack({
     nats,
-    gatewayEnv: { NATS_REPLICAS: String(replicas), GATEWAY_AUTH: "off", GATEWAY_STALL_TIMEOUT_MS: "5000", GATEWAY_QUEUE_TIMEOUT_MS: "20000", LOG_LEVEL: "silent" },
+    // The heartbeat TTL as shipped (the test stack's own is 3 s, for quick tests).
+    gatewayEnv: {
+      NATS_REPLICAS: String(replicas),
+      GATEWAY_AUTH: "off",
+      GATEWAY_STALL_TIMEOUT_MS: "5000",
+      GATEWAY_QUEUE_TIMEOUT_MS: "20000",
+      WORKER_HEARTBEAT_TTL_MS: String(WORKER_HEARTBEAT_TTL_MS),
+      LOG_LEVEL: "silent",
+    },
   });
   const workers: RunningWorker[] = [];
   for (let i = 0; i < 2; i++) {

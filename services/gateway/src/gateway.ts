@@ -62,7 +62,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     // A single server reports no cluster; an info request to a bucket without a leader fails.
     heartbeatsStorable: async () => {
       const { cluster } = await jsm.streams.info(`KV_${names.buckets.workers}`);
-      return cluster === undefined || cluster.leader !== undefined;
+      return cluster === undefined || Boolean(cluster.leader);
     },
     logger: log,
   });
