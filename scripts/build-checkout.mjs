@@ -10,6 +10,7 @@ import { isBuiltin } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sourceUrlPlugin } from "./source-url-plugin.mjs";
+import { SERVICE_ENTRIES } from "./supervisor/service-entries.mjs";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..");
 export const CHECKOUT_BUILDS = join(root, "node_modules", ".cache", "lantern", "built");
@@ -20,15 +21,7 @@ const KEEP_BUILDS = 3;
 const INSTALL_MARKERS = [join(root, "node_modules", ".modules.yaml")];
 
 /** What the supervisor starts, by the name LANTERN_BUILT_DIR/<name>.js has, and the supervisor itself. */
-export const CHECKOUT_ENTRIES = {
-  stack: "scripts/stack.ts",
-  admin: "services/admin/src/main.ts",
-  gateway: "services/gateway/src/main.ts",
-  inference: "services/inference/src/main.ts",
-  "model-fetcher": "services/model-fetcher/src/main.ts",
-  orchestrator: "services/orchestrator/src/main.ts",
-  "admin-orchestrator": "scripts/services/admin-orchestrator.ts",
-};
+export const CHECKOUT_ENTRIES = { stack: "scripts/stack.ts", ...SERVICE_ENTRIES };
 
 /**
  * Bare imports of npm packages stay imports, and `found` records the package each resolves to from

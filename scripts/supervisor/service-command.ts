@@ -4,19 +4,10 @@
  */
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { SERVICE_ENTRIES } from "./service-entries.mjs";
 
-/** Each service's TypeScript entry, relative to the checkout; built, `<name>.js` under LANTERN_BUILT_DIR. */
-const SOURCE_ENTRIES = {
-  admin: "services/admin/src/main.ts",
-  gateway: "services/gateway/src/main.ts",
-  inference: "services/inference/src/main.ts",
-  "model-fetcher": "services/model-fetcher/src/main.ts",
-  orchestrator: "services/orchestrator/src/main.ts",
-  // The embedded default's admin and orchestrator in one process, on one embedded database.
-  "admin-orchestrator": "scripts/services/admin-orchestrator.ts",
-} as const;
-export type ServiceName = keyof typeof SOURCE_ENTRIES;
-export const SERVICES = Object.keys(SOURCE_ENTRIES) as ServiceName[];
+export type ServiceName = keyof typeof SERVICE_ENTRIES;
+export const SERVICES = Object.keys(SERVICE_ENTRIES) as ServiceName[];
 
 /**
  * Node flags for the gateway process: `--expose-gc` lets it collect once when a burst of traffic
@@ -73,7 +64,7 @@ export function serviceCommand(service: ServiceName, ctx: CommandContext): Servi
     const entry = join(ctx.builtDir, `${service}.js`);
     return { command: process.execPath, args: [...nodeFlags, "--enable-source-maps", ...preloads, entry], entry };
   }
-  const entry = join(ctx.repoRoot, SOURCE_ENTRIES[service]);
+  const entry = join(ctx.repoRoot, SERVICE_ENTRIES[service]);
   const tsx = ctx.tsxLoader ?? createRequire(import.meta.url).resolve("tsx");
   return { command: process.execPath, args: [...nodeFlags, "--import", tsx, ...preloads, entry], entry };
 }
