@@ -134,13 +134,15 @@ it("shows the worker's estimate before loading, loads the model on the worker an
   expect(await page.getByTestId("fit-ram").textContent()).toMatch(/\d+(\.\d)? (KB|MB|GB)/);
   await shot("fit");
 
-  // A refusal comes back in words: slots beyond what a worker takes.
+  // A refusal comes back in words: slots beyond what a worker takes. What is typed survives the
+  // page's periodic re-read of the fleet while the field still has focus.
   await page.getByLabel("Slots").fill("65");
-  await page.getByLabel("Slots").press("Tab");
+  await page.waitForResponse((r) => new URL(r.url()).pathname.endsWith("/workers"));
+  await page.waitForTimeout(100);
+  expect(await page.getByLabel("Slots").inputValue()).toBe("65");
   await page.getByTestId("load-error").waitFor();
   expect(await page.getByTestId("load-error").textContent()).toMatch(/Estimating the memory failed: .*slots/);
   await page.getByLabel("Slots").fill("1");
-  await page.getByLabel("Slots").press("Tab");
   await page.getByTestId("load-error").waitFor({ state: "detached" });
 
   await page.getByTestId("load-confirm").click();

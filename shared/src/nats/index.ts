@@ -12,3 +12,4 @@ export * from "./kv-mirror.js";
 export * from "./pull-queue.js";
 export * from "./cluster-status.js";
 export * from "./leader-loss-publish.js";
+export * from "./kv-keys.js";

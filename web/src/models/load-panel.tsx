@@ -69,6 +69,12 @@ function FitNumbers({ answer }: { answer: ModelFitAnswer }) {
   );
 }
 
+/*
+ * The fields keep what is typed as it is typed (onInput): the page re-renders every few seconds with
+ * the fleet, and a field whose state was only set on change would be reset to it mid-edit.
+ */
+const FIT_AFTER_TYPING_MS = 300;
+
 /** Load a model file on a chosen worker, with the worker's estimate of what it takes shown first. */
 export function LoadPanel({ model, workers, onClose, onLoaded }: LoadPanelProps) {
   const [workerId, setWorkerId] = useState(workers[0]?.workerId ?? "");
@@ -87,12 +93,16 @@ export function LoadPanel({ model, workers, onClose, onLoaded }: LoadPanelProps)
     let current = true;
     setAnswer(null);
     setError(null);
-    modelLibrary.fit(workerId, specOf(model, contextSize, slots, gpuLayers)).then(
-      (a) => current && setAnswer(a),
-      (err: unknown) => current && setError(actionError("Estimating the memory", err)),
-    );
+    // Asked once typing pauses, not once per keystroke.
+    const timer = setTimeout(() => {
+      modelLibrary.fit(workerId, specOf(model, contextSize, slots, gpuLayers)).then(
+        (a) => current && setAnswer(a),
+        (err: unknown) => current && setError(actionError("Estimating the memory", err)),
+      );
+    }, FIT_AFTER_TYPING_MS);
     return () => {
       current = false;
+      clearTimeout(timer);
     };
   }, [workerId, contextSize, slots, gpuLayers, model.name]);
 
@@ -133,15 +143,15 @@ export function LoadPanel({ model, workers, onClose, onLoaded }: LoadPanelProps)
         </label>
         <label>
           Context size
-          <input type="number" min={0} placeholder="worker default" value={contextSize} onChange={(e) => setContextSize(e.currentTarget.value)} />
+          <input type="number" min={0} placeholder="worker default" value={contextSize} onInput={(e) => setContextSize(e.currentTarget.value)} />
         </label>
         <label>
           Slots
-          <input type="number" min={1} max={64} placeholder="worker default" value={slots} onChange={(e) => setSlots(e.currentTarget.value)} />
+          <input type="number" min={1} max={64} placeholder="worker default" value={slots} onInput={(e) => setSlots(e.currentTarget.value)} />
         </label>
         <label>
           GPU layers
-          <input placeholder="auto" value={gpuLayers} onChange={(e) => setGpuLayers(e.currentTarget.value)} />
+          <input placeholder="auto" value={gpuLayers} onInput={(e) => setGpuLayers(e.currentTarget.value)} />
         </label>
       </div>
       {answer ? <FitNumbers answer={answer} /> : workerId && !error ? <div class="muted">Asking the worker what it would take…</div> : null}

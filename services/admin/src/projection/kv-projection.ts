@@ -2,7 +2,7 @@ import type { KV } from "@nats-io/kv";
 import type { z } from "zod";
 import { KeyPolicy, ModelPrice, ModelRoute, ProviderSetting, toModelToken } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import type { EdgeBuckets } from "@lantern/shared/nats";
+import { distinctKeys, type EdgeBuckets } from "@lantern/shared/nats";
 import { keyPolicyOf } from "../keys/key-policy-of.js";
 import type { KeyStore } from "../keys/key-store.js";
 import { modelPriceOf, type PriceStore } from "../prices/price-store.js";
@@ -191,8 +191,7 @@ async function remove(kv: KV, kvKey: string): Promise<void> {
 async function syncBucket(kv: KV, entries: Entry[]): Promise<BucketReport> {
   const report: BucketReport = { written: 0, deleted: 0, unchanged: 0 };
   const wanted = new Map(entries.map((e) => [e.kvKey, e.data]));
-  const present: string[] = [];
-  for await (const k of await kv.keys()) present.push(k);
+  const present = await distinctKeys(kv);
   for (const k of present) {
     if (wanted.has(k)) continue;
     await kv.delete(k);

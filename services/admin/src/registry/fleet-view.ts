@@ -11,6 +11,7 @@ import {
   type NatsNames,
 } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
+import { distinctKeys } from "@lantern/shared/nats";
 
 interface FleetView {
   /** The live workers' heartbeats, each with when it was written (NATS server time). */
@@ -82,7 +83,7 @@ export class FleetReader {
     const out: Array<{ value: Uint8Array; created: Date }> = [];
     try {
       const kv = await this.bucket(bucket);
-      for await (const key of await kv.keys()) {
+      for (const key of await distinctKeys(kv)) {
         const entry = await kv.get(key);
         if (entry && entry.operation === "PUT") out.push({ value: entry.value, created: entry.created });
       }
