@@ -4,7 +4,8 @@
  * (DATABASE_URL: a fresh database on the test server). Each stack is started as a user starts it
  * (scripts/start.mjs), with the bundled model; every Node.js process preloads bench/memory-probe.mjs
  * so the table splits RSS into V8 heap and external memory (PGlite's WebAssembly); PSS beside RSS
- * counts the pages the processes share once. Prints markdown
+ * counts the pages the processes share once, and each process's CPU time per request under load
+ * shows what a memory setting costs in work. Prints markdown
  * tables and the issue's targets beside the figures; asserts nothing.
  *
  * Settings: FOOTPRINT_RUNS ("embedded,postgres"; also "embedded-tsx", every process under tsx as
@@ -20,6 +21,7 @@ import { useTestDatabase } from "@lantern/shared/database";
 import { streamCompletion } from "./http-client.js";
 import { startNpmStack, type NpmStack } from "./npm-start.js";
 import { probeMemory, residentMemory, type ProcessMemory } from "./process-memory.js";
+import { cpuSeconds, overTree } from "./stats.js";
 
 const RUNS = (process.env.FOOTPRINT_RUNS ?? "embedded,postgres").split(",").map((r) => r.trim());
 const IDLE_S = Number(process.env.FOOTPRINT_IDLE_SECONDS ?? 10);
@@ -42,6 +44,12 @@ interface RunFigures {
   requests: number;
   errors: number;
   contextsMiB: number;
+  /** CPU seconds each process used during the load (nats: with nats-server under its wrapper). */
+  cpuUnderLoad: Map<string, number>;
+}
+
+function cpuOfAll(stack: NpmStack): Map<string, number> {
+  return new Map([...stack.pids()].map(([name, pid]) => [name, name === "nats" ? overTree(pid, cpuSeconds) : cpuSeconds(pid)]));
 }
 
 /** `clients` closed-loop streams of 32 tokens for `seconds`, sampling each process's RSS every 250 ms. */
@@ -99,14 +107,16 @@ async function measure(run: string): Promise<RunFigures> {
     const contextsMiB = await workerContextsMiB(stack.adminUrl);
     const peak = new Map<string, number>();
     console.error(`${run}: ${CLIENTS} clients for ${LOAD_S} s ...`);
+    const cpuBefore = cpuOfAll(stack);
     const loading = load(stack, LOAD_S, CLIENTS, peak);
     await sleep(Math.max(0, LOAD_S - 3) * 1000);
     const loaded = await probeMemory(stack.pids(), probeDir);
     const { requests, errors } = await loading;
+    const cpuUnderLoad = new Map([...cpuOfAll(stack)].map(([name, s]) => [name, s - (cpuBefore.get(name) ?? Number.NaN)]));
     console.error(`${run}: ${requests} requests, ${errors} errors; ${AFTER_S} s of quiet ...`);
     await sleep(AFTER_S * 1000);
     const after = await probeMemory(stack.pids(), probeDir);
-    return { run, readySeconds: stack.readySeconds, idle, peak, loaded, after, requests, errors, contextsMiB };
+    return { run, readySeconds: stack.readySeconds, idle, peak, loaded, after, requests, errors, contextsMiB, cpuUnderLoad };
   } finally {
     await stack?.stop();
     await database?.drop();
@@ -122,7 +132,8 @@ function report(f: RunFigures): string {
     const peak = f.peak.get(name);
     const after = f.after.get(name)?.rss;
     const loaded = f.loaded.get(name);
-    return `| ${name} | ${fmt(idle.rss)} | ${fmt(idle.pss)} | ${fmt(idle.anon)} | ${fmt(idle.file)} | ${fmt(idle.heapUsed)} / ${fmt(idle.heapTotal)} | ${fmt(idle.external)} | ${fmt(peak)} | ${fmt(peak && peak / idle.rss, 2)}x | ${fmt(loaded?.heapUsed)} / ${fmt(loaded?.heapTotal)} | ${fmt(after)} | ${fmt(after && after / idle.rss, 2)}x |`;
+    const cpuMs = ((f.cpuUnderLoad.get(name) ?? Number.NaN) * 1000) / f.requests;
+    return `| ${name} | ${fmt(idle.rss)} | ${fmt(idle.pss)} | ${fmt(idle.anon)} | ${fmt(idle.file)} | ${fmt(idle.heapUsed)} / ${fmt(idle.heapTotal)} | ${fmt(idle.external)} | ${fmt(peak)} | ${fmt(peak && peak / idle.rss, 2)}x | ${fmt(loaded?.heapUsed)} / ${fmt(loaded?.heapTotal)} | ${fmt(after)} | ${fmt(after && after / idle.rss, 2)}x | ${fmt(cpuMs, 2)} |`;
   };
   const total = (m: Map<string, { rss: number } | number>) => sum([...m.values()].map((v) => (typeof v === "number" ? v : v.rss)));
   const idleTotal = total(f.idle);
@@ -134,10 +145,10 @@ function report(f: RunFigures): string {
   return [
     `### ${f.run}: ready in ${f.readySeconds.toFixed(1)} s; ${f.requests} requests (${f.errors} errors) from ${CLIENTS} clients in ${LOAD_S} s`,
     "",
-    "| process | idle RSS MiB | PSS | anon | file | heap used / total | external | peak under load | peak / idle | heap under load | after " + AFTER_S + " s | after / idle |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| process | idle RSS MiB | PSS | anon | file | heap used / total | external | peak under load | peak / idle | heap under load | after " + AFTER_S + " s | after / idle | CPU ms / request under load |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...names.map(row),
-    `| **total** | **${fmt(idleTotal)}** | **${fmt(pssTotal)}** | | | | | **${fmt(peakTotal)}** | **${fmt(peakTotal / idleTotal, 2)}x** | | **${fmt(afterTotal)}** | **${fmt(afterTotal / idleTotal, 2)}x** |`,
+    `| **total** | **${fmt(idleTotal)}** | **${fmt(pssTotal)}** | | | | | **${fmt(peakTotal)}** | **${fmt(peakTotal / idleTotal, 2)}x** | | **${fmt(afterTotal)}** | **${fmt(afterTotal / idleTotal, 2)}x** | **${fmt((sum(f.cpuUnderLoad.values()) * 1000) / f.requests, 2)}** |`,
     "",
     `Idle: everything but the worker ${fmt(idleTotal - sum(worker))} MiB; the worker's models with their contexts (its heartbeat's estimate) ${fmt(f.contextsMiB)} MiB; ` +
       `everything but those ${fmt(butContexts)} MiB (target <= 350), total ${fmt(idleTotal)} MiB (target <= 600; ` +
