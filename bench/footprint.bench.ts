@@ -38,6 +38,8 @@ interface RunFigures {
   readySeconds: number;
   idle: Map<string, ProcessMemory>;
   peak: Map<string, number>;
+  /** The most all processes held at one sampling instant (the per-process peaks need not coincide). */
+  peakOfTotal: number;
   /** Probed near the end of the load: what the peak is made of. */
   loaded: Map<string, ProcessMemory>;
   after: Map<string, ProcessMemory>;
@@ -56,8 +58,15 @@ function cpuOfAll(stack: NpmStack): Map<string, number> {
 async function load(stack: NpmStack, seconds: number, clients: number, peak: Map<string, number>) {
   let requests = 0;
   let errors = 0;
+  let peakOfTotal = 0;
   const sampler = setInterval(() => {
-    for (const [name, pid] of stack.pids()) peak.set(name, Math.max(peak.get(name) ?? 0, residentMemory(pid, name === "nats")?.rss ?? 0));
+    let total = 0;
+    for (const [name, pid] of stack.pids()) {
+      const rss = residentMemory(pid, name === "nats")?.rss ?? 0;
+      peak.set(name, Math.max(peak.get(name) ?? 0, rss));
+      total += rss;
+    }
+    peakOfTotal = Math.max(peakOfTotal, total);
   }, 250);
   const until = performance.now() + seconds * 1000;
   let seed = 0;
@@ -73,7 +82,7 @@ async function load(stack: NpmStack, seconds: number, clients: number, peak: Map
   };
   await Promise.all(Array.from({ length: clients }, client));
   clearInterval(sampler);
-  return { requests, errors };
+  return { requests, errors, peakOfTotal };
 }
 
 /** The worker's own estimate of its models with their contexts (its heartbeat, through admin). */
@@ -111,12 +120,12 @@ async function measure(run: string): Promise<RunFigures> {
     const loading = load(stack, LOAD_S, CLIENTS, peak);
     await sleep(Math.max(0, LOAD_S - 3) * 1000);
     const loaded = await probeMemory(stack.pids(), probeDir);
-    const { requests, errors } = await loading;
+    const { requests, errors, peakOfTotal } = await loading;
     const cpuUnderLoad = new Map([...cpuOfAll(stack)].map(([name, s]) => [name, s - (cpuBefore.get(name) ?? Number.NaN)]));
     console.error(`${run}: ${requests} requests, ${errors} errors; ${AFTER_S} s of quiet ...`);
     await sleep(AFTER_S * 1000);
     const after = await probeMemory(stack.pids(), probeDir);
-    return { run, readySeconds: stack.readySeconds, idle, peak, loaded, after, requests, errors, contextsMiB, cpuUnderLoad };
+    return { run, readySeconds: stack.readySeconds, idle, peak, peakOfTotal, loaded, after, requests, errors, contextsMiB, cpuUnderLoad };
   } finally {
     await stack?.stop();
     await database?.drop();
@@ -153,7 +162,8 @@ function report(f: RunFigures): string {
     `Idle: everything but the worker ${fmt(idleTotal - sum(worker))} MiB; the worker's models with their contexts (its heartbeat's estimate) ${fmt(f.contextsMiB)} MiB; ` +
       `everything but those ${fmt(butContexts)} MiB (target <= 350), total ${fmt(idleTotal)} MiB (target <= 600; ` +
       `${fmt(pssTotal)} MiB as PSS, the code the Node.js processes share counted once). ` +
-      `Under load ${fmt(peakTotal / idleTotal, 2)}x idle (target <= 1.3x); ${AFTER_S} s after ${fmt(afterTotal / idleTotal, 2)}x (target <= 1.1x).`,
+      `Under load ${fmt(peakTotal / idleTotal, 2)}x idle as the sum of each process's peak (target <= 1.3x), ` +
+      `${fmt(f.peakOfTotal)} MiB (${fmt(f.peakOfTotal / idleTotal, 2)}x) the most held at one instant; ${AFTER_S} s after ${fmt(afterTotal / idleTotal, 2)}x (target <= 1.1x).`,
   ].join("\n");
 }
 

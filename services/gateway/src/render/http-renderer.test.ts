@@ -74,7 +74,12 @@ async function serve(draw: HttpRendering, respond: (renderer: HttpRenderer, c: C
   });
   app.post("/v1/chat/completions", (c) => respond((renderer = new HttpRenderer(c, {} as GatewayDeps, draw, new CancelSignal())), c));
   app.onError((err, c) => renderError(err, c));
-  const res = await app.request("/v1/chat/completions", { method: "POST" });
+  const served = await app.request("/v1/chat/completions", { method: "POST" });
+  // Headers first: once a server has replaced the global Response (@hono/node-server does, in any
+  // test file that ran before in this process), reading the body rebuilds the response from its
+  // initial headers, without those the middleware added.
+  const headers = new Headers(served.headers);
+  const res = new globalThis.Response(await served.arrayBuffer(), { status: served.status, headers });
   return { res, ledger, renderer: renderer! };
 }
 
