@@ -58,7 +58,21 @@ function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
+/**
+ * Starts a cluster on loopback, once more on new ports when the first does not form: a port found
+ * free may be taken by another process (an outgoing connection's ephemeral port) before its node
+ * binds it, and that node then never joins.
+ */
 export async function startNatsCluster(size = 3): Promise<TestNatsCluster> {
+  try {
+    return await startNatsClusterOnce(size);
+  } catch (err) {
+    console.warn(`the test NATS cluster did not form (${(err as Error).message}); starting it again on new ports`);
+    return startNatsClusterOnce(size);
+  }
+}
+
+async function startNatsClusterOnce(size: number): Promise<TestNatsCluster> {
   const bin = findNatsServer();
   if (!bin) throw new Error(NATS_SERVER_INSTALL_HINT);
   const root = mkdtempSync(join(tmpdir(), "lantern-nats-cluster-"));
