@@ -3,7 +3,7 @@ import { Kvm, type KV } from "@nats-io/kv";
 import { createLogger } from "../logging/index.js";
 import { useTestNats, type TestNats } from "../testing/index.js";
 import { connectNats, type NatsLink } from "./connect.js";
-import { distinctKeys } from "./kv-keys.js";
+import { distinctKeys, storedKeys } from "./kv-keys.js";
 
 let testNats: TestNats;
 let link: NatsLink;
@@ -42,4 +42,15 @@ it("lists each key once while the keys are being rewritten, and leaves deleted k
     writing = false;
     await writer;
   }
+});
+
+it("lists every stored key once without a consumer, a deleted one included (its marker is a message)", async () => {
+  await kv.put("plain", "x");
+  await kv.put("gone", "x");
+  await kv.delete("gone");
+  const keys = await storedKeys(link.nc, bucket());
+  expect(new Set(keys).size).toBe(keys.length);
+  expect(keys).toEqual(expect.arrayContaining(["plain", "gone", "worker-1"]));
+  expect((await kv.get("gone"))?.operation).toBe("DEL");
+  await expect(storedKeys(link.nc, `${bucket()}_missing`)).rejects.toThrow();
 });

@@ -11,7 +11,7 @@ import {
   type NatsNames,
 } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { distinctKeys } from "@lantern/shared/nats";
+import { storedKeys } from "@lantern/shared/nats";
 
 interface FleetView {
   /** The live workers' heartbeats, each with when it was written (NATS server time). */
@@ -83,7 +83,7 @@ export class FleetReader {
     const out: Array<{ value: Uint8Array; created: Date }> = [];
     try {
       const kv = await this.bucket(bucket);
-      for (const key of await distinctKeys(kv)) {
+      for (const key of await storedKeys(this.nc, bucket)) {
         const entry = await kv.get(key);
         if (entry && entry.operation === "PUT") out.push({ value: entry.value, created: entry.created });
       }
