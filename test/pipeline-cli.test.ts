@@ -9,10 +9,11 @@ const SERVED = ["teller", "critic-a", "critic-b", "critic-c", "editor"].map((nam
 
 let stack: TestStack;
 let orchestrator: TestOrchestrator;
+let workerLogs: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
   stack = await startTestStack();
-  await stack.startWorker({ INFERENCE_MODELS: SERVED });
+  workerLogs = (await stack.startWorker({ INFERENCE_MODELS: SERVED })).logs;
   orchestrator = await startTestOrchestrator(stack.nats);
 });
 afterAll(async () => {
@@ -21,9 +22,18 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+// A run takes about a second here; one that has not ended well before the test's own timeout is stuck.
+const CLI_DEADLINE_MS = 40_000;
+
+/** The orchestrator's last lines and the worker's warnings: where a stuck run got to. */
+function serviceTroubles(): string {
+  const lines = [...orchestrator.logs.slice(-15), ...workerLogs.filter((line) => Number(line.level) >= 40).slice(-10)];
+  return lines.map((line) => JSON.stringify(line).slice(0, 600)).join("\n") || "(nothing logged)";
+}
+
 /** Runs `npm run pipeline -- ...` the way the root script does, against the test's gateway. */
 function cli(args: string[], gatewayUrl = stack.baseUrl): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(repoRoot, "scripts/pipeline.mjs"), ...args], {
       cwd: repoRoot,
       env: { ...process.env, GATEWAY_URL: gatewayUrl, LANTERN_API_KEY: "" },
@@ -33,7 +43,14 @@ function cli(args: string[], gatewayUrl = stack.baseUrl): Promise<{ code: number
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+    const deadline = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`pipeline ${args.join(" ")} had not ended after ${CLI_DEADLINE_MS} ms.\nstderr so far:\n${stderr}\nservices:\n${serviceTroubles()}`));
+    }, CLI_DEADLINE_MS);
+    child.once("exit", (code) => {
+      clearTimeout(deadline);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
