@@ -2,7 +2,7 @@ import { trace } from "@opentelemetry/api";
 import { pino, type Logger, type LoggerOptions } from "pino";
 import { chooseLogFormat, wantsColour, type LogFormat, type LogStream } from "./log-format.js";
 import { prettyDestination } from "./pretty-destination.js";
-import { REDACT_PATHS, REDACTED } from "./redaction.js";
+import { censorChildBindings, withoutSecrets } from "./redaction.js";
 import { markLogFormat } from "./request-log-level.js";
 
 export type { Logger } from "pino";
@@ -44,7 +44,7 @@ export function createLogger({ service, level = "info", destination, format, col
     mixin: traceFields,
     // Lines outside a span keep their own object: nothing to merge, nothing to copy.
     mixinMergeStrategy: (fields, mixed) => (mixed === NO_FIELDS ? fields : Object.assign(mixed, fields)),
-    redact: { paths: REDACT_PATHS, censor: REDACTED },
+    formatters: { log: withoutSecrets, bindings: withoutSecrets },
   };
   const target: LogStream = destination ?? process.stdout;
   const chosen = chooseLogFormat(format, target);
@@ -57,6 +57,7 @@ export function createLogger({ service, level = "info", destination, format, col
   } else {
     logger = destination ? pino(options, destination) : pino(options);
   }
+  censorChildBindings(logger);
   markLogFormat(logger, chosen);
   return logger;
 }

@@ -39,6 +39,26 @@ describe("log redaction", () => {
     }
     expect(lines[0]).toMatchObject({ provider: { name: "up" }, webhook: { url: "https://example.test/hook" }, token: "model-token-is-not-a-secret" });
   });
+
+  it("censors a child logger's bindings, and an error's headers while keeping its message and stack", () => {
+    const { logger, lines } = capture();
+    const upstream = Object.assign(new Error("upstream refused"), { status: 401, headers: { authorization: "Bearer sk-err", "x-api-key": "sk-err-x" } });
+    logger.child({ component: "routes", provider: { apiKey: "sk-child" } }).warn({ err: upstream }, "failed");
+    const text = JSON.stringify(lines);
+    for (const secret of ["sk-err", "sk-err-x", "sk-child"]) expect(text).not.toContain(secret);
+    expect(lines[0]).toMatchObject({
+      component: "routes",
+      provider: { apiKey: "[redacted]" },
+      err: { type: "Error", message: "upstream refused", status: 401, stack: expect.stringContaining("upstream refused"), headers: { authorization: "[redacted]" } },
+    });
+  });
+
+  it("leaves a line without secrets as it was logged", () => {
+    const { logger, lines } = capture();
+    const body = { model: "m", messages: [{ role: "user", content: "hi" }], headers: { "content-type": "application/json" } };
+    logger.info({ requestId: "req_1", body, bytes: Buffer.from("ab"), list: [{ apiKey: "in-a-list-is-kept" }] }, "line");
+    expect(lines[0]).toMatchObject({ requestId: "req_1", body, bytes: { type: "Buffer", data: [97, 98] }, list: [{ apiKey: "in-a-list-is-kept" }] });
+  });
 });
 
 describe("trace ids in log lines", () => {

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { invalidRequest } from "../errors/api-error.js";
 import type { Caller } from "../context/request-ledger.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
+import { requestHeader } from "../context/request-header.js";
 import { cacheKey } from "./cache-key.js";
 
 export const CACHE_HEADER = HttpHeader.cache;
@@ -10,7 +11,6 @@ export const CACHE_HEADER = HttpHeader.cache;
 /** What a client may ask of the cache: replay even a sampled answer, or skip the cache. */
 const CacheRequest = { force: "force", bypass: "bypass" } as const;
 
-const headerText = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
 export interface CacheDecision {
   key: string;
@@ -34,8 +34,7 @@ interface CacheQuestion {
  * deterministic (temperature 0 or a seed) or the client forces it; never with `bypass`.
  */
 export function cacheDecision(c: Context<GatewayEnv>, question: CacheQuestion): CacheDecision | undefined {
-  // Node's own header object: cheaper than the web Headers that c.req.header() builds.
-  const asked = headerText(c.env.incoming.headers[CACHE_HEADER])?.trim().toLowerCase();
+  const asked = requestHeader(c, CACHE_HEADER)?.trim().toLowerCase();
   if (asked !== undefined && asked !== CacheRequest.force && asked !== CacheRequest.bypass) {
     throw invalidRequest(`The ${CACHE_HEADER} header must be '${CacheRequest.force}' or '${CacheRequest.bypass}'.`, null, "invalid_value");
   }

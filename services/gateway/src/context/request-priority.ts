@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { Priority } from "@lantern/shared/contracts";
 import { invalidRequest } from "../errors/api-error.js";
 import type { GatewayEnv } from "./gateway-env.js";
+import { requestHeader } from "./request-header.js";
 
 const PRIORITY_HEADER = "x-priority";
 
@@ -10,7 +11,7 @@ const PRIORITY_HEADER = "x-priority";
  * neither is given). The two disagreeing is a mistake worth reporting, not a tie to break.
  */
 export function requestPriority(c: Context<GatewayEnv>, fromBody: Priority | null | undefined): Priority {
-  const header = c.req.header(PRIORITY_HEADER);
+  const header = requestHeader(c, PRIORITY_HEADER);
   let fromHeader: Priority | undefined;
   if (header !== undefined) {
     const parsed = Priority.safeParse(header.trim().toLowerCase());

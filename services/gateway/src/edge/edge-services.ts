@@ -5,6 +5,7 @@ import type { ModelPrice, NatsNames } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
 import { ensureEdgeBuckets, ensureEventsStream, UsageOutbox } from "@lantern/shared/nats";
 import type { GatewayEnv } from "../context/gateway-env.js";
+import { requestHeader } from "../context/request-header.js";
 import { authenticate, ensurePathAllowed, presentedKey, type Authenticated, type AuthMode } from "./caller-auth.js";
 import { KeyStore, LimitKeeper, PriceBook } from "@lantern/shared/limits";
 import { TrackedLedger, type RequestInfo } from "./tracked-ledger.js";
@@ -69,9 +70,7 @@ export class EdgeServices {
       };
       const outgoing = c.env?.outgoing;
       outgoing?.once("close", () => ledger.finish(outgoing.writableFinished ? outgoing.statusCode : 499));
-      // Node's own header object when there is one: c.req.header() builds the web Headers first.
-      const headers = outgoing ? c.env.incoming.headers : { authorization: c.req.header("authorization"), "x-api-key": c.req.header("x-api-key") };
-      const authorization = presentedKey(headers.authorization, headers["x-api-key"]);
+      const authorization = presentedKey(requestHeader(c, "authorization"), requestHeader(c, "x-api-key"));
       const who = authenticate(this.keys, this.auth, authorization);
       ledger.identify(who);
       ensurePathAllowed(who, c.req.path);

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { requestHeader } from "../context/request-header.js";
 import { metricsScrapeAllowed } from "@lantern/shared/telemetry";
 import { ApiError } from "../errors/api-error.js";
 import { metricsText } from "../processes/shared-metrics.js";
@@ -9,7 +10,7 @@ import type { GatewayEnv } from "../context/gateway-env.js";
 export function metricsRoutes(deps: GatewayDeps) {
   const { registry } = deps.metrics;
   return new Hono<GatewayEnv>().get("/metrics", async (c) => {
-    if (!metricsScrapeAllowed(c.req.header("authorization"), deps.config.METRICS_TOKEN)) {
+    if (!metricsScrapeAllowed(requestHeader(c, "authorization"), deps.config.METRICS_TOKEN)) {
       throw new ApiError(401, "invalid_request_error", "Send 'Authorization: Bearer <METRICS_TOKEN>' to read metrics.", { code: "invalid_metrics_token" });
     }
     let text: string;

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { requestHeader } from "../context/request-header.js";
 import {
   CheckReply,
   CheckRequest,
@@ -42,7 +43,7 @@ export function pipelineDefinitionRoutes(deps: GatewayDeps, orchestrator: Orches
       return c.json(definition);
     })
     .put("/pipelines/:name", async (c) => {
-      const refusal = adminRefusal(c.req.header(ADMIN_TOKEN_HEADER), deps.config.GATEWAY_ADMIN_TOKEN, c.env?.incoming?.socket.remoteAddress);
+      const refusal = adminRefusal(requestHeader(c, ADMIN_TOKEN_HEADER), deps.config.GATEWAY_ADMIN_TOKEN, c.env?.incoming?.socket.remoteAddress);
       if (refusal === "remote") {
         throw new ApiError(403, "permission_error", "Pipelines are saved from this machine only: set GATEWAY_ADMIN_TOKEN to save them remotely.", { code: "admin_only" });
       }

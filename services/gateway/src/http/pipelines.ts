@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { requestHeader } from "../context/request-header.js";
 import { Hono } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import {
@@ -113,7 +114,7 @@ export function pipelinesRoutes(deps: GatewayDeps) {
     })
     .post("/pipelines/runs/:id/retry", async (c) => {
       // The body is optional here: without one the request waits for the run's end.
-      const hasBody = Number(c.req.header("content-length") ?? 0) > 0 || c.req.header("transfer-encoding") !== undefined;
+      const hasBody = Number(requestHeader(c, "content-length") ?? 0) > 0 || requestHeader(c, "transfer-encoding") !== undefined;
       const body = hasBody ? await readJsonBody(c, PipelineRetryBody, deps.config) : PipelineRetryBody.parse({});
       const runId = c.req.param("id");
       // The retry's own events follow the failed try's: the answer is about them only.

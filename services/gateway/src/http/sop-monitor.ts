@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import { requestHeader } from "../context/request-header.js";
 import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
 import { renderSopError, SopHttpError } from "../compat/sop/sop-errors.js";
@@ -11,7 +12,7 @@ const startedAt = Date.now();
 
 /** The logs are the admin's: its token as a bearer, or, with no token configured, a caller on this machine. */
 function requireAdmin(c: Context<GatewayEnv>, token: string | undefined): void {
-  const refusal = adminRefusal(bearerToken(c.req.header("authorization")), token, c.env?.incoming?.socket.remoteAddress);
+  const refusal = adminRefusal(bearerToken(requestHeader(c, "authorization")), token, c.env?.incoming?.socket.remoteAddress);
   if (refusal === "remote") throw new SopHttpError(403, "Logs are served to this machine only: set GATEWAY_ADMIN_TOKEN to read them remotely.");
   if (refusal === "token") throw new SopHttpError(401, "Send 'Authorization: Bearer <admin token>' to read the logs.");
 }

@@ -7,6 +7,7 @@ import { followChoice } from "../jobs/choice-fan-out.js";
 import { streamShape } from "../openai/response-shapes.js";
 import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
+import { requestHeader } from "../context/request-header.js";
 import { sseBounds, streamEvents } from "../render/fleet-stream.js";
 import { SseResponse } from "../render/sse-response.js";
 import { responseHeaders, setResponseHeader } from "../context/response-headers.js";
@@ -34,7 +35,7 @@ export async function resumableBy(deps: GatewayDeps, requestId: string, authoriz
  * have at the first gateway; the job's end is still read, so the request's usage event is published.
  */
 async function resumeStream(c: Context<GatewayEnv>, deps: GatewayDeps, requestId: string, after: number): Promise<Response> {
-  const record = await resumableBy(deps, requestId, c.req.header("authorization"));
+  const record = await resumableBy(deps, requestId, requestHeader(c, "authorization"));
   const stop = new AbortController();
   const call = await deps.streams.follow(record, stop.signal);
   if (!call) throw streamNotFound(requestId, deps.streams.windowS);
@@ -76,7 +77,7 @@ function afterQuery(value: string | undefined): number {
 export function streamResumeRoutes(deps: GatewayDeps) {
   return new Hono<GatewayEnv>().get("/streams/:requestId", (c) => {
     const requestId = c.req.param("requestId");
-    const named = parseStreamEventId(c.req.header(LAST_EVENT_ID) ?? "");
+    const named = parseStreamEventId(requestHeader(c, LAST_EVENT_ID) ?? "");
     const after = named && named.requestId === requestId ? named.seq : afterQuery(c.req.query("after"));
     return resumeStream(c, deps, requestId, after);
   });
@@ -88,9 +89,8 @@ export function streamResumeRoutes(deps: GatewayDeps) {
  */
 export function resumeOnLastEventId(deps: GatewayDeps): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
-    // Node's own header object: c.req.header() would build the web Headers for every request.
-    const lastEventId = c.env?.incoming ? c.env.incoming.headers[LAST_EVENT_ID] : c.req.header(LAST_EVENT_ID);
-    const named = typeof lastEventId === "string" ? parseStreamEventId(lastEventId) : null;
+    const lastEventId = requestHeader(c, LAST_EVENT_ID);
+    const named = lastEventId !== undefined ? parseStreamEventId(lastEventId) : null;
     if (!named || c.req.method !== "POST") return next();
     return resumeStream(c, deps, named.requestId, named.seq);
   };

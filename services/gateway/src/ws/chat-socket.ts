@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { requestHeader } from "../context/request-header.js";
 import type { UpgradeWebSocket } from "hono/ws";
 import type { GatewayDeps } from "../gateway-deps.js";
 import type { GatewayEnv } from "../context/gateway-env.js";
@@ -18,7 +19,7 @@ export function chatSocketRoutes(deps: GatewayDeps, upgradeWebSocket: UpgradeWeb
     upgradeWebSocket((c) => {
       let session: ChatSession | undefined;
       // The key may come in the URL: browsers cannot set headers on a WebSocket.
-      const key = socketKey(c.req.query("key"), c.req.header("authorization"));
+      const key = socketKey(c.req.query("key"), requestHeader(c, "authorization"));
       return {
         onOpen: (_event, ws) => {
           session = new ChatSession(deps, ws, ids, key, dialect);

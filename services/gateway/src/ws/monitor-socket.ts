@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { requestHeader } from "../context/request-header.js";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import { MonitorClientMessage } from "@lantern/shared/contracts";
 import { toApiError } from "../errors/render-error.js";
@@ -15,7 +16,7 @@ export function monitorSocketRoutes(deps: GatewayDeps, hub: MonitorHub, upgradeW
   return new Hono<GatewayEnv>().get(
     "/monitor",
     upgradeWebSocket((c) => {
-      let key = socketKey(c.req.query("key"), c.req.header("authorization"));
+      let key = socketKey(c.req.query("key"), requestHeader(c, "authorization"));
       let unfollow: (() => void) | undefined;
       let closed = false;
       /** The key's id: a socket sees fleet events, and its own key's requests, tasks and runs. */

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { requestHeader } from "../context/request-header.js";
 import { Hono } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import { SOP_MONITOR_EVENTS, SopMonitorCommand } from "@lantern/shared/contracts";
@@ -22,7 +23,7 @@ export function sopMonitorSocketRoutes(deps: GatewayDeps, hub: MonitorHub, fleet
   return new Hono<GatewayEnv>().get(
     SOCKET_PATH,
     upgradeWebSocket((c) => {
-      const key = socketKey(c.req.query("key"), c.req.header("authorization"));
+      const key = socketKey(c.req.query("key"), requestHeader(c, "authorization"));
       let patterns = new Set<string>(["*"]);
       let taskFilter: string | null = null;
       let unfollow: (() => void) | undefined;
