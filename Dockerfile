@@ -83,8 +83,9 @@ EXPOSE 8002
 # Mentator's health check: /state/version answers while the process is up (with its version, build and the fleet's backends).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.GATEWAY_PORT}/state/version`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# The flags of the local stack (scripts/local-stack.ts GATEWAY_NODE_FLAGS): idle collection and a roomier young generation.
-CMD ["node", "--expose-gc", "--max-semi-space-size=64", "--enable-source-maps", "dist/bin/main.js"]
+# The flags of the local stack (scripts/local-stack.ts GATEWAY_NODE_FLAGS): idle collection. A gateway that mostly
+# proxies can run with NODE_OPTIONS=--max-semi-space-size=64 (docs/performance.md, Footprint).
+CMD ["node", "--expose-gc", "--enable-source-maps", "dist/bin/main.js"]
 
 # The model fetcher: downloads GGUF files into the models dir. No API port; /healthz on METRICS_PORT.
 # Also the stack's one-shot model init: `node dist/bin/models.js seed` (see compose/model-init.sh).

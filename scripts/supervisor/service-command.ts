@@ -12,11 +12,12 @@ export const SERVICES = Object.keys(SERVICE_ENTRIES) as ServiceName[];
 /**
  * Node flags for the gateway process: `--expose-gc` lets it collect once when a burst of traffic
  * ends, so its memory comes back down instead of staying at the burst's peak (see
- * services/gateway/src/memory/idle-collection.ts). `--max-semi-space-size=64` (MiB) gives V8's young
- * generation room for the short-lived objects of many requests in flight: fewer scavenges, fewer
- * survivors copied, 10-14% less CPU per proxied request under load (README, Gateway overhead).
+ * services/gateway/src/memory/idle-collection.ts). Its young generation keeps V8's default (16 MiB
+ * semi-spaces): 64 held 35-40 MiB more under 64 streaming clients for no CPU or throughput gain on
+ * streamed completions, and about 10% more proxied requests per second. `NODE_OPTIONS` can raise it
+ * where a gateway mostly proxies (docs/performance.md, Footprint).
  */
-export const GATEWAY_NODE_FLAGS: readonly string[] = ["--expose-gc", "--max-semi-space-size=64"];
+export const GATEWAY_NODE_FLAGS: readonly string[] = ["--expose-gc"];
 
 /**
  * Node flags for the processes that may hold the embedded database: PGlite's WebAssembly Postgres
