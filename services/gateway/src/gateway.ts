@@ -6,7 +6,7 @@ import { closeHttpServer } from "@lantern/shared/lifecycle";
 import { jetstream } from "@nats-io/jetstream";
 import { natsNames, newRequestId } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { afterEachReconnect, closeNats, ClusterWatch, connectNats, ensureBuckets, ensureEdgeBuckets, ensureInferResources, ensureRepliesStream } from "@lantern/shared/nats";
+import { afterEachReconnect, closeNats, ClusterWatch, connectNats, ensureBuckets, ensureEdgeBuckets, ensureInferResources, ensureRepliesStream, kvStreamName } from "@lantern/shared/nats";
 import { createApp } from "./app.js";
 import { ResponseCache } from "./cache/response-cache.js";
 import { EdgeServices } from "./edge/edge-services.js";
@@ -61,7 +61,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     heartbeatTtlMs: config.WORKER_HEARTBEAT_TTL_MS,
     // A single server reports no cluster; an info request to a bucket without a leader fails.
     heartbeatsStorable: async () => {
-      const { cluster } = await jsm.streams.info(`KV_${names.buckets.workers}`);
+      const { cluster } = await jsm.streams.info(kvStreamName(names.buckets.workers));
       return cluster === undefined || Boolean(cluster.leader);
     },
     logger: log,

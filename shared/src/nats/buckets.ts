@@ -2,6 +2,7 @@ import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { NatsNames } from "../contracts/index.js";
+import { kvStreamName } from "./kv-keys.js";
 import { raiseReplicas, replicaPolicyOf, replicasRefused } from "./replicas.js";
 
 export interface PlatformBuckets {
@@ -21,12 +22,12 @@ async function ensureBucketWith(kvm: Kvm, jsm: JetStreamManager, name: string, o
   try {
     const kv = await kvm.create(name, { history: 1, ...opts, replicas });
     // create() keeps an existing bucket's stream as it is, replicas included.
-    await raiseReplicas(jsm, (await jsm.streams.info(`KV_${name}`)).config);
+    await raiseReplicas(jsm, (await jsm.streams.info(kvStreamName(name))).config);
     return kv;
   } catch (err) {
     // Created by another process in between, or refused (replicas the server cannot place).
-    const info = await jsm.streams.info(`KV_${name}`).catch(() => {
-      throw replicasRefused(`KV_${name}`, replicas, err);
+    const info = await jsm.streams.info(kvStreamName(name)).catch(() => {
+      throw replicasRefused(kvStreamName(name), replicas, err);
     });
     await raiseReplicas(jsm, info.config);
     return kvm.open(name);

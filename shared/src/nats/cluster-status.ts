@@ -2,6 +2,7 @@ import { jetstreamManager, type StreamInfo } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { NatsNames } from "../contracts/index.js";
 import type { Logger } from "../logging/index.js";
+import { kvStreamName } from "./kv-keys.js";
 import { replicaPolicyOf } from "./replicas.js";
 
 /** A stream that does not have the replicas it should: too few configured, or some not current. */
@@ -41,7 +42,7 @@ const REQUEST_TIMEOUT_MS = 2_000;
 export function platformStreams(names: NatsNames): string[] {
   return [
     ...Object.values(names.streams),
-    ...Object.values(names.buckets).map((bucket) => `KV_${bucket}`),
+    ...Object.values(names.buckets).map(kvStreamName),
     ...Object.values(names.objectStores).map((store) => `OBJ_${store}`),
   ];
 }

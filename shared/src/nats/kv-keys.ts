@@ -1,6 +1,11 @@
 import { jetstreamManager } from "@nats-io/jetstream";
-import type { KV } from "@nats-io/kv";
+import type { KV, KvEntry } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
+
+/** The JetStream stream that holds a KV bucket. */
+export function kvStreamName(bucket: string): string {
+  return `KV_${bucket}`;
+}
 
 /**
  * The bucket's keys, each once. `kv.keys()` can name a key twice: its consumer also delivers a value
@@ -22,6 +27,16 @@ export async function distinctKeys(kv: KV): Promise<string[]> {
 export async function storedKeys(nc: NatsConnection, bucket: string): Promise<string[]> {
   const jsm = await jetstreamManager(nc, { checkAPI: false });
   const prefix = `$KV.${bucket}.`;
-  const info = await jsm.streams.info(`KV_${bucket}`, { subjects_filter: `${prefix}>` });
+  const info = await jsm.streams.info(kvStreamName(bucket), { subjects_filter: `${prefix}>` });
   return Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
+}
+
+/** The value of every key `kv` (bucket `bucket`) holds now, deleted keys left out (see storedKeys). */
+export async function storedEntries(nc: NatsConnection, kv: KV, bucket: string): Promise<KvEntry[]> {
+  const entries: KvEntry[] = [];
+  for (const key of await storedKeys(nc, bucket)) {
+    const entry = await kv.get(key);
+    if (entry && entry.operation === "PUT") entries.push(entry);
+  }
+  return entries;
 }

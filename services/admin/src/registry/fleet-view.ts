@@ -1,4 +1,4 @@
-import { Kvm, type KV } from "@nats-io/kv";
+import { Kvm, type KV, type KvEntry } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { z } from "zod";
 import {
@@ -11,7 +11,7 @@ import {
   type NatsNames,
 } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { storedKeys } from "@lantern/shared/nats";
+import { storedEntries } from "@lantern/shared/nats";
 
 interface FleetView {
   /** The live workers' heartbeats, each with when it was written (NATS server time). */
@@ -79,21 +79,15 @@ export class FleetReader {
     }
   }
 
-  private async entries(bucket: string): Promise<Array<{ value: Uint8Array; created: Date }>> {
-    const out: Array<{ value: Uint8Array; created: Date }> = [];
+  private async entries(bucket: string): Promise<KvEntry[]> {
     try {
-      const kv = await this.bucket(bucket);
-      for (const key of await storedKeys(this.nc, bucket)) {
-        const entry = await kv.get(key);
-        if (entry && entry.operation === "PUT") out.push({ value: entry.value, created: entry.created });
-      }
+      return await storedEntries(this.nc, await this.bucket(bucket), bucket);
     } catch (err) {
       // Most often the bucket does not exist yet (no worker ever started); looked up again next time.
       this.buckets.delete(bucket);
       this.logger.debug({ bucket, err: (err as Error).message }, "fleet bucket not readable");
       return [];
     }
-    return out;
   }
 
   private bucket(name: string): Promise<KV> {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeMessage, WORKER_HEARTBEAT_TTL_MS, WorkerHeartbeat, type NatsNames } from "@lantern/shared/contracts";
-import { storedKeys } from "@lantern/shared/nats";
+import { storedEntries } from "@lantern/shared/nats";
 import type { ResolvedPipeline } from "./resolved-pipeline.js";
 
 /** The models live workers serve now, from their heartbeats in KV `workers`. */
@@ -27,9 +27,8 @@ export class FleetModels {
     try {
       this.bucket ??= new Kvm(this.nc).open(this.names.buckets.workers);
       const kv = await this.bucket;
-      for (const key of await storedKeys(this.nc, this.names.buckets.workers)) {
-        const entry = await kv.get(key);
-        if (!entry || entry.operation !== "PUT" || Date.now() - entry.created.getTime() > WORKER_HEARTBEAT_TTL_MS) continue;
+      for (const entry of await storedEntries(this.nc, kv, this.names.buckets.workers)) {
+        if (Date.now() - entry.created.getTime() > WORKER_HEARTBEAT_TTL_MS) continue;
         try {
           beats.push(decodeMessage(WorkerHeartbeat, entry.value));
         } catch {
