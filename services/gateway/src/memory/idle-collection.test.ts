@@ -19,6 +19,12 @@ describe("collectWhenIdle", () => {
     stop = collectWhenIdle(server as unknown as Server, createLogger({ service: "test", level: "silent" }));
   });
 
+  /** Past the collections of what starting left. */
+  const started = () => {
+    vi.advanceTimersByTime(10_000);
+    collections = 0;
+  };
+
   afterEach(() => {
     stop();
     globals.gc = original;
@@ -36,7 +42,17 @@ describe("collectWhenIdle", () => {
     }
   };
 
+  it("collects what starting left once the process is quiet, then only after bursts", () => {
+    vi.advanceTimersByTime(1_000);
+    expect(collections).toBe(0);
+    vi.advanceTimersByTime(2_000);
+    expect(collections).toBe(1);
+    vi.advanceTimersByTime(60_000);
+    expect(collections).toBe(2);
+  });
+
   it("collects once when a burst ends and once more a few seconds later, to shrink the young generation", () => {
+    started();
     burst(1_000);
     vi.advanceTimersByTime(1_000);
     expect(collections).toBe(0);
@@ -49,6 +65,7 @@ describe("collectWhenIdle", () => {
   });
 
   it("never collects while requests arrive, and puts the second collection off while they do", () => {
+    started();
     burst(1_000);
     trickle();
     expect(collections).toBe(0);
@@ -64,6 +81,7 @@ describe("collectWhenIdle", () => {
   });
 
   it("leaves a trickle of requests alone", () => {
+    started();
     burst(999);
     vi.advanceTimersByTime(30_000);
     expect(collections).toBe(0);
