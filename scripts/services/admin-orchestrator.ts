@@ -6,7 +6,7 @@
  */
 import { loadAdminConfig, startAdmin, type RunningAdmin } from "@lantern/admin";
 import { loadOrchestratorConfig, startOrchestrator, type RunningOrchestrator } from "@lantern/orchestrator";
-import { loadConfigOrExit, stopOnSignals } from "@lantern/shared/lifecycle";
+import { collectWhenIdle, cpuActivity, loadConfigOrExit, stopOnSignals } from "@lantern/shared/lifecycle";
 import { createLogger } from "@lantern/shared/logging";
 import { closeNats, connectNats } from "@lantern/shared/nats";
 import { startServiceMetrics, startTracing } from "@lantern/shared/telemetry";
@@ -24,6 +24,8 @@ const nats = await connectNats({ url: orchestratorConfig.NATS_URL, name: "orches
 let orchestrator: RunningOrchestrator | undefined;
 const metrics = await startServiceMetrics({ service: "orchestrator", config: orchestratorConfig, nats, started: () => orchestrator !== undefined, logger });
 orchestrator = await startOrchestrator({ config: orchestratorConfig, logger, nc: nats.nc });
+// Usage events and runs come in bursts; what they leave on the heap goes back once they stop (with --expose-gc).
+const stopCollecting = collectWhenIdle(cpuActivity(), logger.child({ component: "memory" }));
 
 // Both at once, as two processes would: runs continue from their checkpoints later, and the usage
 // events the orchestrator sent wait in JetStream for admin's next start.
@@ -38,5 +40,6 @@ const stopAdmin = async () => {
   await adminTracing.shutdown();
 };
 stopOnSignals(async () => {
+  stopCollecting();
   await Promise.all([stopOrchestrator(), stopAdmin()]);
 }, adminLogger);

@@ -24,10 +24,10 @@ it("gives the gateway its node flags in both modes", () => {
   expect(built.args).not.toContain("--optimize-for-size");
 });
 
-it("runs admin and the orchestrator together from their combined entry, on V8's baseline compiler for PGlite", () => {
+it("runs admin and the orchestrator together from their combined entry, on V8's baseline compiler for PGlite, collecting after bursts", () => {
   const source = serviceCommand("admin-orchestrator", { repoRoot: "/repo", tsxLoader: "/tsx.mjs" });
   expect(source.entry).toBe("/repo/scripts/services/admin-orchestrator.ts");
   expect(source.args).toContain("--liftoff-only");
-  expect(serviceCommand("admin-orchestrator", { repoRoot: "/repo", builtDir: "/app/dist" }).args).toEqual([...SMALL_HEAP_NODE_FLAGS, "--liftoff-only", "--enable-source-maps", "/app/dist/admin-orchestrator.js"]);
+  expect(serviceCommand("admin-orchestrator", { repoRoot: "/repo", builtDir: "/app/dist" }).args).toEqual(["--expose-gc", ...SMALL_HEAP_NODE_FLAGS, "--liftoff-only", "--enable-source-maps", "/app/dist/admin-orchestrator.js"]);
   expect(serviceCommand("inference", { repoRoot: "/repo", builtDir: "/app/dist" }).args).not.toContain("--liftoff-only");
 });

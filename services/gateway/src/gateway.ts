@@ -15,7 +15,7 @@ import { InferenceClient } from "./jobs/inference-client.js";
 import { QueueMonitor } from "./jobs/queue-monitor.js";
 import { GatewayMetrics } from "./metrics/gateway-metrics.js";
 import { StreamKeeper } from "./jobs/stream-keeper.js";
-import { collectWhenIdle } from "./memory/idle-collection.js";
+import { collectWhenRequestsStop } from "./memory/idle-collection.js";
 import { shareMetricsWithPrimary } from "./processes/shared-metrics.js";
 import { PrefixDirectory, ReplyRouter } from "@lantern/shared/inference";
 import { countNatsReconnects } from "@lantern/shared/telemetry";
@@ -127,7 +127,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.GATEWAY_HOST}:${port}`;
   log.info({ url }, "gateway listening");
-  const stopCollecting = collectWhenIdle(server, log.child({ component: "memory" }));
+  const stopCollecting = collectWhenRequestsStop(server, log.child({ component: "memory" }));
 
   let stopped: Promise<void> | undefined;
   return {

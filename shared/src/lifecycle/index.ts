@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { ConfigError } from "../config/index.js";
+export { collectWhenIdle, cpuActivity, type Activity } from "./idle-collection.js";
 
 /** Loads a service's config; a bad value prints what to fix and exits 1 instead of a stack trace. */
 export function loadConfigOrExit<T>(load: () => T): T {

@@ -2,9 +2,9 @@ import { EventEmitter } from "node:events";
 import type { Server } from "node:http";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createLogger } from "@lantern/shared/logging";
-import { collectWhenIdle } from "./idle-collection.js";
+import { collectWhenRequestsStop } from "./idle-collection.js";
 
-describe("collectWhenIdle", () => {
+describe("collectWhenRequestsStop", () => {
   const globals = globalThis as { gc?: () => void };
   const original = globals.gc;
   let collections: number;
@@ -16,7 +16,7 @@ describe("collectWhenIdle", () => {
     collections = 0;
     globals.gc = () => void collections++;
     server = new EventEmitter();
-    stop = collectWhenIdle(server as unknown as Server, createLogger({ service: "test", level: "silent" }));
+    stop = collectWhenRequestsStop(server as unknown as Server, createLogger({ service: "test", level: "silent" }));
   });
 
   /** Past the collections of what starting left. */
