@@ -11,7 +11,6 @@ export const CACHE_HEADER = HttpHeader.cache;
 /** What a client may ask of the cache: replay even a sampled answer, or skip the cache. */
 const CacheRequest = { force: "force", bypass: "bypass" } as const;
 
-
 export interface CacheDecision {
   key: string;
   /** The caller's TTL: what it stores lives this long, and it takes no answer older than this. */
