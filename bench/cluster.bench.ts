@@ -4,7 +4,8 @@
  * synthetic workers in this process: replies on timers, no model) runs on one nats-server, then on
  * a 3-node loopback cluster with NATS_REPLICAS=3; the same clients send streamed completions one
  * after another. Last, on the cluster, the node leading the INFER stream is SIGKILLed under that
- * load and started again: the longest silence any stream saw and how the streams ended.
+ * load and started again, then frozen (SIGSTOP: a host that hangs) and woken: the longest silence any
+ * stream saw and how the streams ended.
  * Prints figures; asserts nothing.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -14,9 +15,8 @@ import { loadInferenceConfig, startSyntheticWorker, type RunningWorker } from "@
 import { natsNames, WORKER_HEARTBEAT_TTL_MS } from "@lantern/shared/contracts";
 import { createLogger } from "@lantern/shared/logging";
 import { startLocalNatsServer } from "@lantern/shared/nats";
-import { uniqueNamespace, type TestNats } from "@lantern/shared/testing";
+import { startNatsCluster, uniqueNamespace, type TestNats, type TestNatsCluster } from "@lantern/shared/testing";
 import { countOutcomes, steadyLoad, streamedChat, type StreamResult } from "../test/harness/cluster-load.js";
-import { startNatsCluster, type TestNatsCluster } from "../test/harness/nats-cluster.js";
 import { repoRoot, startTestStack, waitFor, type TestStack } from "../test/harness/test-stack.js";
 import { percentile } from "./stats.js";
 
@@ -25,6 +25,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 40);
 const RATE = Number(process.env.BENCH_SYNTHETIC_RATE ?? 200);
 const MODEL = "cluster-bench";
+const FREEZE_S = Number(process.env.BENCH_FREEZE_S ?? 20);
 
 interface Stack {
   stack: TestStack;
@@ -37,11 +38,10 @@ async function startStack(nats: TestNats, replicas: number): Promise<Stack> {
   const base = { NATS_URL: nats.url, NATS_NAMESPACE: nats.namespace, NATS_REPLICAS: String(replicas) };
   const stack = await startTestStack({
     nats,
-    // The heartbeat TTL as shipped (the test stack's own is 3 s, for quick tests).
+    // The heartbeat TTL and stall timeout as shipped (the test stack's are 3 s and 5 s, for quick tests).
     gatewayEnv: {
       NATS_REPLICAS: String(replicas),
       GATEWAY_AUTH: "off",
-      GATEWAY_STALL_TIMEOUT_MS: "5000",
       GATEWAY_QUEUE_TIMEOUT_MS: "20000",
       WORKER_HEARTBEAT_TTL_MS: String(WORKER_HEARTBEAT_TTL_MS),
       LOG_LEVEL: "silent",
@@ -131,6 +131,24 @@ async function acrossKill(s: Stack, cluster: TestNatsCluster, namespace: string)
   return { ...figures(results, Date.now() - started), leader, electionMs };
 }
 
+/** The same load while the INFER stream's leader hangs (SIGSTOP: its sockets open and silent), then wakes. */
+async function acrossFreeze(s: Stack, cluster: TestNatsCluster, namespace: string): Promise<Figures & { leader: string; electionMs: number }> {
+  const load = steadyLoad(CLIENTS, send(s));
+  const started = Date.now();
+  await new Promise((r) => setTimeout(r, 3_000));
+  const stream = natsNames(namespace).streams.infer;
+  const leader = await cluster.leaderOf(stream);
+  const frozenAt = Date.now();
+  cluster.freeze(leader);
+  await waitFor(async () => (await cluster.leaderOf(stream).catch(() => leader)) !== leader, 30_000, "a new INFER leader");
+  const electionMs = Date.now() - frozenAt;
+  await new Promise((r) => setTimeout(r, Math.max(0, FREEZE_S * 1_000 - electionMs)));
+  cluster.thaw(leader);
+  await new Promise((r) => setTimeout(r, 10_000));
+  const results = await load.stop();
+  return { ...figures(results, Date.now() - started), leader, electionMs };
+}
+
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
 const row = (label: string, f: Figures) =>
   `| ${label} | ${f.streams} | ${fmt(f.perSecond)} | ${fmt(f.ttftP50)} | ${fmt(f.ttftP95)} | ${f.longestStallMs} |`;
@@ -155,9 +173,11 @@ async function main(): Promise<void> {
   const three = await startStack({ url: cluster.url, namespace, stop: async () => {} }, 3);
   let r3: Figures;
   let kill: Awaited<ReturnType<typeof acrossKill>>;
+  let freeze: Awaited<ReturnType<typeof acrossFreeze>>;
   try {
     r3 = await steady(three);
     kill = await acrossKill(three, cluster, namespace);
+    freeze = await acrossFreeze(three, cluster, namespace);
   } finally {
     await three.stop();
     await cluster.stop();
@@ -168,9 +188,12 @@ async function main(): Promise<void> {
   console.log(row("1 server, R1", one));
   console.log(row("3-node cluster, R3", r3));
   console.log(row(`3-node cluster, INFER leader ${kill.leader} killed and restarted`, kill));
-  console.log(`\nnew INFER leader known ${kill.electionMs} ms after the kill`);
-  console.log(`how the streams ended: 1 server ${JSON.stringify(one.outcomes)}; cluster ${JSON.stringify(r3.outcomes)}; across the kill ${JSON.stringify(kill.outcomes)}`);
-  for (const [label, f] of [["1 server", one], ["cluster", r3], ["across the kill", kill]] as const) {
+  console.log(row(`3-node cluster, INFER leader ${freeze.leader} frozen ${FREEZE_S} s and thawed`, freeze));
+  console.log(`\nnew INFER leader known ${kill.electionMs} ms after the kill, ${freeze.electionMs} ms after the freeze`);
+  console.log(
+    `how the streams ended: 1 server ${JSON.stringify(one.outcomes)}; cluster ${JSON.stringify(r3.outcomes)}; across the kill ${JSON.stringify(kill.outcomes)}; across the freeze ${JSON.stringify(freeze.outcomes)}`,
+  );
+  for (const [label, f] of [["1 server", one], ["cluster", r3], ["across the kill", kill], ["across the freeze", freeze]] as const) {
     if (Object.keys(f.errors).length > 0) console.log(`errors, ${label}: ${JSON.stringify(f.errors)}`);
   }
 }

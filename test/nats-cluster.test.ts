@@ -12,7 +12,9 @@ import { waitFor } from "./harness/test-stack.js";
  * the node leading a stream to SIGKILL under a steady load of streamed completions, tasks and a
  * rate-limited key, and gets it back: every stream ends completed or with an explicit error,
  * the key gets exactly its limit, each usage event is stored once and a task queued before the
- * loss completes after it. First for the INFER stream's leader, then for the EVENTS stream's.
+ * loss completes after it. First for the INFER stream's leader, then for the EVENTS stream's;
+ * then the INFER stream's leader hangs (SIGSTOP) instead of dying, and wakes; last, the node the
+ * gateway is connected to dies, with the replies on their way to it.
  */
 
 const LIMIT = 12;
@@ -63,10 +65,22 @@ describe("a 3-node NATS cluster", () => {
     expect(env.cluster.nodeNames).toContain(cluster.leaders[names.streams.infer]);
   });
 
-  for (const which of ["infer", "events"] as const) {
-    it(`keeps serving when the node leading ${which.toUpperCase()} is killed and comes back`, async () => {
+  const losses = [
+    { which: "infer", how: "killed" },
+    { which: "events", how: "killed" },
+    // SIGSTOP: the node's sockets stay open and silent, as a host that hangs or drops off the network.
+    { which: "infer", how: "frozen" },
+    // The gateway's own link: replies on their way to it are lost and got again from the workers.
+    { which: "gateway", how: "killed" },
+  ] as const;
+  for (const { which, how } of losses) {
+    const node = which === "gateway" ? "the gateway's node" : `the node leading ${which.toUpperCase()}`;
+    it(`keeps serving when ${node} is ${how} and comes back`, async () => {
       const names = natsNames(env.namespace);
-      const stream = names.streams[which];
+      const stream = which === "gateway" ? null : names.streams[which];
+      // Where the gateway is, or which node leads the stream: a node it has left, or that leads no more, is lost.
+      const located = () => (stream ? env.cluster.leaderOf(stream) : env.cluster.nodeOf("gateway-").then((n) => n ?? ""));
+      const rerunsBefore = reruns();
       const base = env.stack.baseUrl;
       const secret = await env.putKey();
       const limited = await env.putKey({ rateLimits: [{ kind: "requests", limit: LIMIT, windowSeconds: YEAR_S }] });
@@ -76,12 +90,15 @@ describe("a 3-node NATS cluster", () => {
 
       // The limited key asks once every 150 ms, across the loss, until it is refused five times running.
       const statuses: number[] = [];
+      const timings: string[] = [];
       let refusedInARow = 0;
       let lossOver = false;
       const asking = (async () => {
         while (!lossOver || refusedInARow < 5) {
+          const asked = Date.now();
           const status = await chatStatus(base, limited, CLUSTER_MODEL);
           statuses.push(status);
+          timings.push(`${status} in ${Date.now() - asked} ms at ${new Date(asked).toISOString().slice(11, 23)}`);
           refusedInARow = status === 429 ? refusedInARow + 1 : 0;
           await new Promise((r) => setTimeout(r, 150));
         }
@@ -97,17 +114,20 @@ describe("a 3-node NATS cluster", () => {
       };
       const tasks = [await submit(), await submit()];
 
-      const leader = await env.cluster.leaderOf(stream);
+      const leader = await located();
       // Which node led what when it died: the meta leader and the limits bucket's may go with it.
       const held = await env.cluster.leaders();
-      await env.cluster.kill(leader);
-      // The survivors elect a new leader; the report shows a stream short of a replica meanwhile.
-      const newLeader = await env.cluster.leaderOf(stream);
-      expect(newLeader).not.toBe(leader);
+      if (how === "killed") await env.cluster.kill(leader);
+      else env.cluster.freeze(leader);
+      // The survivors elect a new leader (a frozen node still counts as leader until they notice);
+      // the report shows a stream short of a replica meanwhile.
+      await waitFor(async () => ![leader, ""].includes(await located().catch(() => leader)), 30_000, stream ? "a new leader" : "the gateway on another node");
       await waitFor(async () => (await readyz()).cluster.lacking.length > 0, 15_000, "/readyz to report the lost replicas");
       const during = load.results.length;
       await waitFor(() => load.results.length >= during + 12, 30_000, "completions after the loss");
-      await env.cluster.restart(leader);
+      if (how === "killed") await env.cluster.restart(leader);
+      else env.cluster.thaw(leader);
+      const backAt = Date.now();
       await waitFor(() => load.results.length >= during + 24, 30_000, "completions after the restart");
       lossOver = true;
       const results = await load.stop();
@@ -115,13 +135,17 @@ describe("a 3-node NATS cluster", () => {
 
       const outcomes = countOutcomes(results);
       const errors = results.filter((r) => r.outcome !== "completed").map((r) => r.error);
-      console.log(`${which.toUpperCase()} leader ${leader} killed, leading ${JSON.stringify(held)}: ${JSON.stringify(outcomes)} of ${results.length} streams`, errors);
+      const rerun = reruns() - rerunsBefore;
+      console.log(`${node} (${leader}) ${how}, leading ${JSON.stringify(held)}: ${JSON.stringify(outcomes)} of ${results.length} streams, ${rerun} got again by a new run`, errors);
       console.log(`limited key (${LIMIT}): ${JSON.stringify(countStatuses(statuses))}`);
       expect(outcomes["silent truncation"]).toBe(0);
       // Refused outright (a 503: no queue, no live worker) only if the loss were not bridged; a
       // stream whose replies passed through the lost node may still end with an error event.
       expect(outcomes["error answer"]).toBe(0);
       expect(outcomes.completed).toBeGreaterThan(24);
+      // Replies lost on their way to the gateway come again from the workers, not from running the job again.
+      if (which === "gateway") expect(rerun).toBe(0);
+      if (statuses.filter((s) => s === 200).length !== LIMIT) console.error("the limited key's requests", timings, gatewayWarnings());
       expect(statuses.filter((s) => s === 200)).toHaveLength(LIMIT);
 
       for (const task of tasks) {
@@ -140,18 +164,60 @@ describe("a 3-node NATS cluster", () => {
         return answered.every((id) => stored.has(id));
       }, 20_000, "usage events of the answered requests");
       expect([...stored.values()].filter((n) => n > 1)).toEqual([]);
-      // And admin, consuming EVENTS across the loss, stores each of them once in its database.
+      // And admin, consuming EVENTS across the loss, stores each of them once in its database. Events
+      // delivered to it through the lost node come again after the consumer's ack wait (10 s).
       let inAdmin = new Map<string, number>();
       await waitFor(async () => {
         inAdmin = new Map();
         for (const event of await env.admin.storedEvents()) inAdmin.set(event.requestId, (inAdmin.get(event.requestId) ?? 0) + 1);
         return answered.every((id) => inAdmin.has(id));
-      }, 30_000, "admin to store the usage of the answered requests");
+      }, 60_000, "admin to store the usage of the answered requests").catch(async (err: unknown) => {
+        const missing = answered.filter((id) => !inAdmin.has(id));
+        console.error(`admin lacks ${missing.length} of ${answered.length} usage events`, JSON.stringify(await adminReport(), null, 1));
+        throw err;
+      });
       expect([...inAdmin.values()].filter((n) => n > 1)).toEqual([]);
-      await waitFor(async () => (await readyz()).cluster.lacking.length === 0, 30_000, "the replicas to catch up");
+      const swept = env.admin.logs.filter((l) => String(l.msg).startsWith("stored usage events the consumer had passed over"));
+      console.log(`admin so far stored ${swept.reduce((n, l) => n + Number(l.stored), 0)} events its consumer had passed over, in ${swept.length} sweeps`);
+      // The report is refreshed, and every stream on disk catches up. nats-server 2.9 may leave a
+      // restarted node's replica of the in-memory REPLIES stream behind for good (its memory-stream
+      // catch-up after a crash was improved in later 2.10 releases): the report says so, as it should.
+      const caughtUp = ({ checkedAt, lacking }: ClusterReport) =>
+        checkedAt !== null && Date.parse(checkedAt) > backAt && lacking.every((lack) => lack.stream === names.streams.replies && lack.leader !== null);
+      await waitFor(async () => caughtUp((await readyz()).cluster), 30_000, "the replicas to catch up").catch(async (err: unknown) => {
+        // Whether the report is stale (its checkedAt) or a stream really lags, and which.
+        console.error("the gateway's cluster report", JSON.stringify((await readyz()).cluster), await env.cluster.leaders());
+        throw err;
+      });
+      const { lacking } = (await readyz()).cluster;
+      if (lacking.length > 0) console.log("still behind, as reported:", JSON.stringify(lacking));
     }, 150_000);
   }
 });
+
+/** What admin's usage store and its consumer say: printed when admin stores too little. */
+async function adminReport(): Promise<unknown> {
+  const names = natsNames(env.namespace);
+  const link = await connectNats({ url: env.cluster.url, name: "cluster-test-report", logger: quiet });
+  try {
+    const jsm = await jetstreamManager(link.nc);
+    const info = await jsm.consumers.info(names.streams.events, names.consumers.usageStore).catch((err: unknown) => String(err));
+    const consumer = typeof info === "string" ? info : { ...info, config: undefined };
+    return { health: await env.admin.health(), consumer, logs: env.admin.logs.filter((l) => Number(l.level) >= 40).slice(-40) };
+  } finally {
+    await link.nc.close();
+  }
+}
+
+/** The gateway's warnings and errors, newest last: printed when an assertion about what it did fails. */
+function gatewayWarnings(): string[] {
+  return env.stack.gatewayLogs.filter((l) => Number(l.level) >= 40).slice(-40).map((l) => JSON.stringify(l).slice(0, 500));
+}
+
+/** How many times the gateway got a job's replies by reading REPLIES or running the job again. */
+function reruns(): number {
+  return env.stack.gatewayLogs.filter((line) => String(line.msg).startsWith("a job's replies were lost on the way")).length;
+}
 
 function countStatuses(statuses: number[]): Record<string, number> {
   const counts: Record<string, number> = {};

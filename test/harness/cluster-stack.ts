@@ -2,10 +2,9 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { loadInferenceConfig, startSyntheticWorker, type RunningWorker } from "@lantern/inference";
 import { hashApiKey, natsNames, unrestrictedKeyPolicy, type KeyPolicy, type UsageEvent } from "@lantern/shared/contracts";
 import { ensureEdgeBuckets, type EdgeBuckets } from "@lantern/shared/nats";
-import { uniqueNamespace, usageEventsInStream } from "@lantern/shared/testing";
+import { startNatsCluster, uniqueNamespace, usageEventsInStream, type TestNatsCluster } from "@lantern/shared/testing";
 import { startClusterAdmin, type ClusterAdmin } from "./cluster-admin.js";
 import { capturingLogger } from "./log-capture.js";
-import { startNatsCluster, type TestNatsCluster } from "./nats-cluster.js";
 import { dropPipelinesStream, startTestOrchestrator, type TestOrchestrator } from "./test-orchestrator.js";
 import { repoRoot, startTestStack, waitFor, type TestStack } from "./test-stack.js";
 
@@ -55,7 +54,9 @@ export async function startClusterStack(): Promise<ClusterStack> {
       // a stream's election (up to ~8 s here, heartbeats unstored meanwhile), below the ~10 s a KV
       // watch needs to come back when its consumer's node dies (the registry reads KV meanwhile).
       // One run in 16 with a 20 s queue timeout saw a job wait longer for a worker across the loss.
-      gatewayEnv: { NATS_REPLICAS: "3", GATEWAY_AUTH: "auto", GATEWAY_STALL_TIMEOUT_MS: "5000", GATEWAY_QUEUE_TIMEOUT_MS: "30000", WORKER_HEARTBEAT_TTL_MS: "10000" },
+      // The stall timeout (60 s as shipped) outlasts a hung node's detection (~8 s), after which the
+      // replies sent meanwhile are asked for again: 15 s keeps that so without slowing the test.
+      gatewayEnv: { NATS_REPLICAS: "3", GATEWAY_AUTH: "auto", GATEWAY_STALL_TIMEOUT_MS: "15000", GATEWAY_QUEUE_TIMEOUT_MS: "30000", WORKER_HEARTBEAT_TTL_MS: "10000" },
     });
     for (let i = 0; i < 2; i++) {
       const config = loadInferenceConfig({

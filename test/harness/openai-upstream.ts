@@ -89,3 +89,16 @@ export async function startOpenAiUpstream(behaviour: UpstreamBehaviour = default
     },
   };
 }
+
+/** Waits until the client takes more or hangs up, leaving no listener behind. */
+export function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}

@@ -76,10 +76,25 @@ const InferToolCall = z.object({
   arguments: z.string(),
 });
 
+/**
+ * The key of a reply's text channel: each counts its own offsets, and `InferDone.sent` says how
+ * much of each was sent. Content, thoughts and each function call's arguments.
+ */
+export const textChannel = {
+  content: "content",
+  reasoning: "reasoning",
+  toolCall: (index: number) => `tool_call:${index}`,
+} as const;
+
 export const InferDone = z.object({
   v: z.literal(1),
   kind: z.literal("done"),
   finishReason: FinishReason,
+  /**
+   * UTF-16 units of text sent before this end, by `textChannel` key: a reader that has less lost
+   * the last pieces on the way. Absent from older workers.
+   */
+  sent: z.record(z.string(), z.number().int().nonnegative()).optional(),
   /** Which of the job's `stop` strings ended the reply, when one did (Anthropic names it). */
   stopSequence: z.string().optional(),
   usage: TokenUsage,

@@ -20,6 +20,10 @@ function safeWorkerId(workerId: string): string {
  */
 export const jetStreamApi = {
   consumerNext: (stream: string, durable: string) => `$JS.API.CONSUMER.MSG.NEXT.${stream}.${durable}`,
+  /** JetStream's advisory that a stream has a new leader: `...LEADER_ELECTED.<stream>`. */
+  streamLeaderElected: "$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.*",
+  /** The same for a consumer: `...LEADER_ELECTED.<stream>.<consumer>`. */
+  consumerLeaderElected: (stream: string) => `$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.${stream}.*`,
 } as const;
 
 /**
@@ -88,6 +92,9 @@ export function natsNames(namespace = "") {
       prefixHoldingsAll: subject("prefix.*"),
       cancelAll: subject("cancel.*"),
       cancel: (requestId: string) => subject(`cancel.${requestId}`),
+      /** Asks the worker running (or lately ended) a job to send its replies again: the gateway's link dropped. */
+      resendAll: subject("resend.*"),
+      resend: (requestId: string) => subject(`resend.${requestId}`),
       replyAll: (gatewayId: string) => subject(`reply.${gatewayId}.*`),
       reply: (gatewayId: string, requestId: string) => subject(`reply.${gatewayId}.${requestId}`),
       /** Replies of a resumable stream: the same bodies as `reply`, also kept by stream REPLIES for a while. */

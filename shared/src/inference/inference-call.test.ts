@@ -69,6 +69,21 @@ describe("InferenceCall after a redelivery", () => {
   });
 });
 
+describe("InferenceCall when its worker sends its replies again (its NATS link dropped)", () => {
+  it("passes on the text that was lost and the end, nothing twice", async () => {
+    const events = await eventsOf([
+      accepted(1),
+      chunk(0, "Once"),
+      // " upon" and the end were written to the lost node; the worker sends everything again.
+      accepted(1),
+      chunk(0, "Once upon"),
+      { ...done, finishReason: "length" },
+      chunk(4, " upon"),
+    ]);
+    expect(events.map((e) => (e.kind === "text" ? e.text : e.kind))).toEqual(["Once", " upon", "done"]);
+  });
+});
+
 describe("InferenceCall logprobs after a redelivery", () => {
   const entry = (token: string, logprob: number) => ({ token, logprob, top: [] });
   const scored = (offset: number, tokens: Array<[string, number]>): InferReply => ({

@@ -1,7 +1,8 @@
-import type { InferAccepted, InferDone, InferError, InferReply, TokenLogprob } from "../contracts/index.js";
+import { textChannel, type InferAccepted, type InferDone, type InferError, type InferReply, type TokenLogprob } from "../contracts/index.js";
 import { freshOutput, type FreshOutput, type OutputPiece } from "./fresh-output.js";
 import type { JobWatch } from "./job-watch.js";
 import type { ReplyQueue } from "./reply-queue.js";
+import { RESEND_WAIT_MS } from "./resent-replies.js";
 
 /**
  * How a client of the inference jobs turns failures into its own errors: the gateway into its
@@ -61,6 +62,13 @@ interface InferenceCallOptions<E> {
   rerun?: () => Promise<JobRun | null>;
   /** Whether this client's NATS link dropped since the call began (replies sent meanwhile are lost). */
   linkDropped?: () => boolean;
+  /**
+   * Asks the worker to send the job's replies again, whole (it keeps them a while after the end).
+   * With it, a hole in the text is first waited on for `holeWaitMs`: the resend fills it in
+   * milliseconds, where running the job again queues it anew.
+   */
+  askResend?: () => void;
+  holeWaitMs?: number;
 }
 
 const STALLED = "The worker stopped answering and no other worker took the job over in time.";
@@ -78,6 +86,8 @@ export class InferenceCall<E> {
   private taken = 1;
   private run: Omit<JobRun, "accepted">;
   private reruns = 0;
+  /** When a hole in the text was seen that the worker's resend has not filled yet. */
+  private holeSince: number | undefined;
 
   constructor(
     readonly accepted: InferAccepted,
@@ -121,10 +131,17 @@ export class InferenceCall<E> {
     const { errors, watch } = this.opts;
     try {
       for (;;) {
-        const reply = await this.run.queue.next(this.opts.stallTimeoutMs, this.opts.signal);
+        const reply = await this.run.queue.next(this.waitMs(), this.opts.signal);
         if (reply === "aborted") {
           this.run.cancel();
           watch?.end("cancelled");
+          return;
+        }
+        if (reply === "timeout" && this.holeSince !== undefined) {
+          // The resend did not come (the worker is gone, or the job ended too long ago).
+          this.holeSince = undefined;
+          if (await this.rerunAfterLoss()) continue;
+          yield this.endLost();
           return;
         }
         if (reply === "timeout") {
@@ -135,16 +152,14 @@ export class InferenceCall<E> {
           return;
         }
         this.taken++;
-        if (reply.kind === "chunk" || reply.kind === "reasoning" || reply.kind === "tool_call") {
-          watch?.firstOutput();
-          if (this.lostBefore(reply)) {
-            if (await this.rerunAfterLoss()) continue;
-            this.run.cancel();
-            watch?.end("error", "replies lost");
-            yield { kind: "error", error: errors.internal(LOST) };
-            return;
-          }
+        if (reply.kind === "chunk" || reply.kind === "reasoning" || reply.kind === "tool_call") watch?.firstOutput();
+        if (this.lostBefore(reply)) {
+          if (this.awaitResend()) continue;
+          if (await this.rerunAfterLoss()) continue;
+          yield this.endLost();
+          return;
         }
+        if (reply.kind !== "accepted") this.holeSince = undefined;
         switch (reply.kind) {
           case "accepted":
             this.attempt = Math.max(this.attempt, reply.attempt);
@@ -229,13 +244,39 @@ export class InferenceCall<E> {
     }
   }
 
+  /** Gives up on replies lost on the way that could not be got again: the job stops, the caller gets an error. */
+  private endLost(): GenerationEvent<E> {
+    this.run.cancel();
+    this.opts.watch?.end("error", "replies lost");
+    return { kind: "error", error: this.opts.errors.internal(LOST) };
+  }
+
+  /** How long the next reply may take: the stall timeout, or what is left of a hole's wait for the resend. */
+  private waitMs(): number {
+    if (this.holeSince === undefined) return this.opts.stallTimeoutMs;
+    return Math.max(0, Math.min(this.opts.stallTimeoutMs, this.holeSince + (this.opts.holeWaitMs ?? RESEND_WAIT_MS) - Date.now()));
+  }
+
+  /** On a hole: asks the worker for the replies again (once per hole); the resend carries this one too. False: no one to ask. */
+  private awaitResend(): boolean {
+    if (!this.opts.askResend) return false;
+    if (this.holeSince === undefined) {
+      this.holeSince = Date.now();
+      this.opts.askResend();
+    }
+    return true;
+  }
+
   /**
-   * Whether text before this piece never arrived: replies come over core NATS, and a client
-   * reconnecting to another node misses those sent meanwhile. Passing the piece on would leave a
-   * hole in the answer that nobody sees.
+   * Whether text before this reply never arrived: replies come over core NATS, and a client
+   * reconnecting to another node misses those sent meanwhile. Passing a piece on, or an end that
+   * says more was sent, would leave a hole in the answer that nobody sees.
    */
-  private lostBefore(reply: Extract<InferReply, { kind: "chunk" | "reasoning" | "tool_call" }>): boolean {
-    const channel = reply.kind === "chunk" ? "content" : reply.kind === "reasoning" ? "reasoning" : `tool_call:${reply.index}`;
+  private lostBefore(reply: InferReply): boolean {
+    // An end while a hole waits for the resend: the resend carries the end too.
+    if (reply.kind === "done") return this.holeSince !== undefined || Object.entries(reply.sent ?? {}).some(([channel, length]) => length > (this.delivered.get(channel) ?? 0));
+    if (reply.kind !== "chunk" && reply.kind !== "reasoning" && reply.kind !== "tool_call") return false;
+    const channel = reply.kind === "chunk" ? textChannel.content : reply.kind === "reasoning" ? textChannel.reasoning : textChannel.toolCall(reply.index);
     return reply.offset > (this.delivered.get(channel) ?? 0);
   }
 

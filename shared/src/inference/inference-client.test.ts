@@ -53,22 +53,35 @@ async function answerThrough(
   keep = false,
   /** Replies not even REPLIES gets (its leader was lost too). */
   unsent: (run: number, reply: InferReply) => boolean = () => false,
+  /** The worker answers `resend.<job>` with the job's replies, whole, as a real one does. */
+  resends = false,
 ) {
   const model = `m-${requestId}`;
   const jobs: string[] = [];
   const cancels: string[] = [];
+  const replyTo = new Map<string, string>();
+  const done: InferReply = { v: 1, kind: "done", finishReason: "stop", usage: { promptTokens: 2, completionTokens: 4 }, timings: { queuedMs: 0, promptMs: 0, generateMs: 0 }, sent: { content: 16 } };
   const subs = [
+    nc.subscribe(names.subjects.resendAll, {
+      callback: (_e, msg) => {
+        const subject = replyTo.get(msg.subject.split(".").at(-1)!);
+        if (!resends || !subject) return;
+        const whole: InferReply[] = [{ v: 1, kind: "accepted", workerId: "w1", attempt: 1, promptTokens: 2 }, { v: 1, kind: "chunk", offset: 0, text: "Once upon a time" }, done];
+        for (const reply of whole) nc.publish(subject, encodeMessage(InferReply, reply));
+      },
+    }),
     nc.subscribe(names.subjects.cancel("*"), { callback: (_e, msg) => void cancels.push(msg.subject.split(".").at(-1)!) }),
     nc.subscribe(names.subjects.inferJobsOf(toModelToken(model)), {
       callback: (_e, msg) => {
         const job = decodeMessage(InferJob, msg.data);
         jobs.push(job.requestId);
+        replyTo.set(job.requestId, job.replyTo);
         const replies: InferReply[] = [
           { v: 1, kind: "accepted", workerId: "w1", attempt: 1, promptTokens: 2 },
           { v: 1, kind: "chunk", offset: 0, text: "Once upon" },
           { v: 1, kind: "chunk", offset: 9, text: " a" },
           { v: 1, kind: "chunk", offset: 11, text: " time" },
-          { v: 1, kind: "done", finishReason: "stop", usage: { promptTokens: 2, completionTokens: 4 }, timings: { queuedMs: 0, promptMs: 0, generateMs: 0 } },
+          done,
         ];
         for (const reply of replies) if (!unsent(jobs.length, reply)) nc.publish(job.replyTo, encodeMessage(InferReply, reply));
       },
@@ -115,10 +128,33 @@ it("queues a job again when its acceptance was lost, and cancels the first run",
   expect(seen.cancels).not.toContain("req_lossy1~2");
 });
 
+it("takes a lost acceptance from the worker's resend, without running the job again", async () => {
+  let lostOne = false;
+  // The live acceptance is lost; the resent one arrives.
+  const firstAcceptance = (run: number, reply: InferReply) => run === 1 && reply.kind === "accepted" && !lostOne && (lostOne = true);
+  const seen = await answerThrough("req_lossy9", firstAcceptance, false, undefined, true);
+  expect(seen).toMatchObject({ text: "Once upon a time", errorMessage: undefined, jobs: ["req_lossy9"] });
+  expect(seen.cancels).toEqual([]);
+});
+
 it("runs the job once more when text was lost mid-answer, and passes on only what the caller lacks", async () => {
   const seen = await answerThrough("req_lossy2", (run, reply) => run === 1 && reply.kind === "chunk" && reply.offset === 9);
   expect(seen).toMatchObject({ text: "Once upon a time", errorMessage: undefined, jobs: ["req_lossy2", "req_lossy2~2"] });
   expect(seen.cancels).toContain("req_lossy2");
+});
+
+it("fills a hole in the text from the worker's resend, without running the job again", async () => {
+  const seen = await answerThrough("req_lossy6", (run, reply) => run === 1 && reply.kind === "chunk" && reply.offset === 9, false, undefined, true);
+  expect(seen).toMatchObject({ text: "Once upon a time", errorMessage: undefined, jobs: ["req_lossy6"] });
+  expect(seen.cancels).toEqual([]);
+});
+
+it("notices text lost just before the end by what the end says was sent", async () => {
+  const lastPiece = await answerThrough("req_lossy7", (run, reply) => run === 1 && reply.kind === "chunk" && reply.offset === 11, false, undefined, true);
+  expect(lastPiece).toMatchObject({ text: "Once upon a time", errorMessage: undefined, jobs: ["req_lossy7"] });
+  // With no resend coming (the worker is gone), the job runs once more.
+  const noResend = await answerThrough("req_lossy8", (run, reply) => run === 1 && reply.kind === "chunk" && reply.offset === 11);
+  expect(noResend).toMatchObject({ text: "Once upon a time", errorMessage: undefined, jobs: ["req_lossy8", "req_lossy8~2"] });
 });
 
 it("ends with an error, not a hole, when the second run loses text too", async () => {

@@ -17,6 +17,7 @@ import { JobWatch, type JobObserver } from "./job-watch.js";
 import { promptPrefixDigests } from "./prefix-digest.js";
 import type { PrefixDirectory } from "./prefix-directory.js";
 import { ReplyQueue } from "./reply-queue.js";
+import { resentAcceptance } from "./resent-replies.js";
 import { keptReplyQueue } from "./resumable-streams.js";
 import type { ReplyRouter } from "./reply-router.js";
 
@@ -67,6 +68,8 @@ function withoutUnset(spec: GenerationSpec): GenerationSpec {
 }
 
 const KEPT_REPLY_TRIES = 10;
+/** When, after the link is back, awaited jobs' replies are asked for again (beside at once). */
+const RESEND_ASKS_AFTER_MS = [1_000, 3_000];
 const KEPT_REPLY_PAUSE_MS = 500;
 
 /** The run whose replies the caller reads now, and how many times replies were got again. */
@@ -98,8 +101,33 @@ export class InferenceClient<E> {
 
   constructor(private readonly opts: InferenceClientOptions<E>) {
     void (async () => {
-      for await (const status of opts.nc.status()) if (status.type === "disconnect" || status.type === "reconnect") this.linkChanges++;
+      for await (const status of opts.nc.status()) {
+        if (status.type !== "disconnect" && status.type !== "reconnect") continue;
+        this.linkChanges++;
+        if (status.type === "reconnect") this.askRepliesAgain();
+      }
     })();
+  }
+
+  /**
+   * Replies sent while the link was down (or its node hung) are lost: each awaited job's worker is
+   * asked to send them again, whole (a job it ended lately sends its end too). Asked again a little
+   * later as well: a worker on the same lost node may not be back yet to hear the first ask.
+   */
+  private askRepliesAgain(): void {
+    const ask = () => {
+      for (const jobId of this.opts.router.awaited()) this.askResend(jobId);
+    };
+    ask();
+    for (const afterMs of RESEND_ASKS_AFTER_MS) setTimeout(ask, afterMs).unref();
+  }
+
+  private askResend(jobId: string): void {
+    try {
+      this.opts.nc.publish(this.opts.names.subjects.resend(jobId));
+    } catch {
+      // The connection drains or closed (the service stops): no job to ask for.
+    }
   }
 
   /** The worker whose free slot holds most of the request's prompt, when affinity is on and one does. */
@@ -122,9 +150,10 @@ export class InferenceClient<E> {
     if (typeof attempt.first !== "string" && attempt.first.kind !== "accepted" && attempt.first.kind !== "error") {
       // Replies come over core NATS: a gateway reconnecting to another node (its node was lost)
       // misses those sent meanwhile. Nothing reached the caller yet.
-      logger.warn({ requestId: request.requestId, got: attempt.first.kind }, "the worker's acceptance was lost; reading the job's replies again");
-      const again = await this.repliesAgain(request, lost, watch);
-      attempt = again ? { ...attempt, ...again, first: again.accepted } : attempt;
+      logger.warn({ requestId: request.requestId, got: attempt.first.kind }, "the worker's acceptance was lost; asking for the job's replies again");
+      const resent = await resentAcceptance(attempt.queue, () => this.askResend(lost.jobId), request.signal);
+      const again = resent ? null : await this.repliesAgain(request, lost, watch);
+      attempt = resent ? { ...attempt, first: resent } : again ? { ...attempt, ...again, first: again.accepted } : attempt;
     }
     const { first, queue } = attempt;
     const jobId = lost.jobId;
@@ -155,6 +184,7 @@ export class InferenceClient<E> {
       onFinish: attempt.finish,
       cancel: attempt.cancel,
       linkDropped: () => this.linkChanges !== linkAt,
+      askResend: () => this.askResend(lost.jobId),
       rerun: () => this.repliesAgain(request, lost, watch),
     });
   }
@@ -167,8 +197,9 @@ export class InferenceClient<E> {
    * neither can be had.
    */
   private async repliesAgain(request: SubmitRequest, lost: LostReplies, watch: JobWatch): Promise<JobRun | null> {
-    const { router } = this.opts;
+    const { router, logger } = this.opts;
     const round = ++lost.recoveries;
+    logger.warn({ requestId: request.requestId, jobId: lost.jobId, round }, "a job's replies were lost on the way; getting them again from REPLIES or a new run");
     router.unregister(lost.jobId);
     if (request.keep && round === 1) {
       const kept = await this.keptReplies(lost.jobId, request.signal);

@@ -64,6 +64,11 @@ export class ReplyRouter {
     this.handlers.delete(requestId);
   }
 
+  /** The jobs whose replies are awaited here now. */
+  awaited(): IterableIterator<string> {
+    return this.handlers.keys();
+  }
+
   stop(): void {
     for (const subscription of this.subscriptions) subscription.unsubscribe();
   }

@@ -21,6 +21,12 @@ export const KeyCounters = z.object({
   held: z.record(z.string(), z.number().int()),
   /** Spend in the budget's current period (reservations included). */
   spend: z.object({ start: z.number().int(), usd: z.number().nonnegative() }).nullable(),
+  /**
+   * Ids of the last writes stored, newest last: a writer whose ack was lost with a NATS node finds
+   * its own here. A clustered nats-server checks a repeat's expected revision before its message id,
+   * so the repeat of a stored write is refused as a conflict instead of answered as a duplicate.
+   */
+  writes: z.array(z.string()).optional(),
 });
 export type KeyCounters = z.infer<typeof KeyCounters>;
 

@@ -1,7 +1,7 @@
 import type { KV } from "@nats-io/kv";
 import type { KeyPolicy } from "../contracts/index.js";
 import type { Logger } from "../logging/index.js";
-import { isRevisionConflict, readCounters, writeCounters } from "./counter-entry.js";
+import { counterWrite, isRevisionConflict, readCounters, storeCounterWrite } from "./counter-entry.js";
 import { grantLease, type LeaseGrant } from "./counter-leases.js";
 import { leaseDemand, reserveInLease, settleInLease } from "./held-lease.js";
 import type { KeyCounters } from "./key-counters.js";
@@ -215,9 +215,9 @@ export class LimitKeeper {
         const { counters, outcomes } = applyBatch(lane.counters, batch.map((q) => q.op), now);
         const leased = this.leaseFor(lane, batch, outcomes, counters, now);
         const written = leased?.counters ?? counters;
-        const revision = await writeCounters(this.opts.limits, key, written, lane.revision);
-        lane.counters = written;
-        lane.revision = revision;
+        const stored = await storeCounterWrite(this.opts.limits, key, counterWrite(written, lane), this.opts.logger);
+        lane.counters = stored.counters;
+        lane.revision = stored.revision;
         lane.known = true;
         lane.seenAt = this.now();
         if (leased) this.holdLease(key, lane, leased.policy, leased.grant, leased.endsAt);

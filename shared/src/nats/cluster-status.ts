@@ -2,6 +2,7 @@ import { jetstreamManager, type StreamInfo } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { NatsNames } from "../contracts/index.js";
 import type { Logger } from "../logging/index.js";
+import { bounded } from "./bounded.js";
 import { kvStreamName } from "./kv-keys.js";
 import { replicaPolicyOf } from "./replicas.js";
 
@@ -92,28 +93,33 @@ export class ClusterWatch {
     if (this.checking || this.opts.nc.isClosed()) return this.current();
     this.checking = true;
     try {
-      const { nc, names } = this.opts;
-      const wanted = replicaPolicyOf(nc).replicas;
-      const jsm = await jetstreamManager(nc, { timeout: REQUEST_TIMEOUT_MS, checkAPI: false });
-      const metaLeader = await nc
-        .request("$JS.API.INFO", "", { timeout: REQUEST_TIMEOUT_MS })
-        .then((m) => (m.json<{ error?: unknown }>().error ? "none" : "elected"))
-        .catch(() => "none" as const);
-      const infos = await Promise.all(platformStreams(names).map((name) => jsm.streams.info(name).catch(() => null)));
-      const found = infos.filter((info): info is StreamInfo => info !== null);
-      this.report = {
-        ...this.connectionView(),
-        metaLeader,
-        leaders: Object.fromEntries(found.map((info) => [info.config.name, info.cluster?.leader ?? null])),
-        lacking: found.map((info) => lackOf(info, wanted)).filter((lack): lack is StreamLackingReplicas => lack !== null),
-        checkedAt: new Date().toISOString(),
-      };
+      // Bounded: a request sent as the link drops may never settle, and would stop every later check.
+      this.report = await bounded(this.read(), "checking the nats cluster", 3 * REQUEST_TIMEOUT_MS);
     } catch (err) {
       this.opts.logger.debug({ err }, "checking the nats cluster failed");
     } finally {
       this.checking = false;
     }
     return this.current();
+  }
+
+  private async read(): Promise<ClusterReport> {
+    const { nc, names } = this.opts;
+    const wanted = replicaPolicyOf(nc).replicas;
+    const jsm = await jetstreamManager(nc, { timeout: REQUEST_TIMEOUT_MS, checkAPI: false });
+    const metaLeader = await nc
+      .request("$JS.API.INFO", "", { timeout: REQUEST_TIMEOUT_MS })
+      .then((m) => (m.json<{ error?: unknown }>().error ? "none" : "elected"))
+      .catch(() => "none" as const);
+    const infos = await Promise.all(platformStreams(names).map((name) => jsm.streams.info(name).catch(() => null)));
+    const found = infos.filter((info): info is StreamInfo => info !== null);
+    return {
+      ...this.connectionView(),
+      metaLeader,
+      leaders: Object.fromEntries(found.map((info) => [info.config.name, info.cluster?.leader ?? null])),
+      lacking: found.map((info) => lackOf(info, wanted)).filter((lack): lack is StreamLackingReplicas => lack !== null),
+      checkedAt: new Date().toISOString(),
+    };
   }
 
   private connectionView(): Pick<ClusterReport, "cluster" | "connectedTo" | "servers"> {

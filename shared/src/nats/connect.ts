@@ -33,6 +33,13 @@ export async function connectNats({ url, name, logger, asyncTraces = true, repli
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
+    // A node that hangs or drops off the network closes no socket: only unanswered pings tell.
+    // nats.js's defaults (a ping every 2 min, two outstanding, 20 s to greet) left a service on such
+    // a node stuck for minutes; these move it to another within about 10 s, about a worker
+    // heartbeat's TTL (WORKER_HEARTBEAT_TTL_MS), yet let a pong be 6 s late on a loaded machine.
+    pingInterval: 2_000,
+    maxPingOut: 3,
+    timeout: 2_000,
     noAsyncTraces: !asyncTraces,
   });
   useReplicas(nc, replicas, logger);

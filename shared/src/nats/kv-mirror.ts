@@ -2,14 +2,16 @@ import type { KV, KvEntry } from "@nats-io/kv";
 import type { z } from "zod";
 import { decodeMessage } from "../contracts/index.js";
 import type { Logger } from "../logging/index.js";
+import { bounded } from "./bounded.js";
+import { followBucket, type BucketFollower } from "./bucket-follower.js";
 
 /**
- * A bucket's entries held in memory and kept current by a watch, so a request never waits on a
- * KV look-up. `start()` resolves once everything already in the bucket is loaded.
+ * A bucket's entries held in memory and kept current by a watch (see followBucket), so a request
+ * never waits on a KV look-up. `start()` resolves once everything already in the bucket is loaded.
  */
 export class KvMirror<S extends z.ZodType> {
   private readonly entries = new Map<string, z.output<S>>();
-  private stopWatch: (() => void) | undefined;
+  private follower: BucketFollower | undefined;
   /** Bumped on every change, so derived views know when to recompute. */
   private changes = 0;
 
@@ -21,21 +23,11 @@ export class KvMirror<S extends z.ZodType> {
   ) {}
 
   async start(): Promise<void> {
-    // Load first so that start() resolves with the full view; the watch then replays the latest
-    // value of every key (never older than what was loaded) and follows every change after.
-    for await (const key of await this.kv.keys()) {
-      const entry = await this.kv.get(key);
-      if (entry) this.apply(entry);
-    }
-    const iter = await this.kv.watch();
-    this.stopWatch = () => iter.stop();
-    void (async () => {
-      for await (const entry of iter) this.apply(entry);
-    })();
+    this.follower = await followBucket({ kv: this.kv, what: this.what, logger: this.logger, onEntry: (entry) => this.apply(entry) });
   }
 
   stop(): void {
-    this.stopWatch?.();
+    this.follower?.stop();
   }
 
   get version(): number {
@@ -47,6 +39,13 @@ export class KvMirror<S extends z.ZodType> {
   }
 
   get(key: string): z.output<S> | undefined {
+    return this.entries.get(key);
+  }
+
+  /** Reads `key` from the bucket itself, for an entry the watch may not have delivered yet; applies what it finds. */
+  async read(key: string): Promise<z.output<S> | undefined> {
+    const entry = await bounded(this.kv.get(key), `read of ${this.what}`);
+    if (entry && this.follower) this.follower.take(entry);
     return this.entries.get(key);
   }
 

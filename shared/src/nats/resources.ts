@@ -79,14 +79,18 @@ interface DurableConsumerOptions {
 
 /**
  * Creates (or reuses) a durable pull consumer with explicit acks from the start of the stream.
- * An existing consumer is kept as is; one created by another replica in between is taken.
+ * An existing one (made by an earlier version, or by another replica in between) is taken, its
+ * ack wait and delivery limit brought to these: a setting changed since it was made takes effect.
  */
 export async function ensureDurableConsumer(jsm: JetStreamManager, stream: string, opts: DurableConsumerOptions): Promise<string> {
-  try {
-    await jsm.consumers.info(stream, opts.durable);
+  const existing = await jsm.consumers.info(stream, opts.durable).catch(() => null);
+  if (existing) {
+    const { ack_wait, max_deliver } = existing.config;
+    if (ack_wait !== nanos(opts.ackWaitMs) || max_deliver !== opts.maxDeliver) {
+      // Kept as it is where the server refuses the change: the consumer still works.
+      await jsm.consumers.update(stream, opts.durable, { ack_wait: nanos(opts.ackWaitMs), max_deliver: opts.maxDeliver }).catch(() => {});
+    }
     return opts.durable;
-  } catch {
-    // fall through to create
   }
   try {
     await jsm.consumers.add(stream, {

@@ -1,7 +1,7 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { encodeMessage, UsageEvent, UsageEventBatch } from "../contracts/index.js";
 import type { Logger } from "../logging/index.js";
-import { bounded, NATS_TIMEOUT_MS } from "./bounded.js";
+import { publishThroughLeaderLoss } from "./leader-loss-publish.js";
 
 // Long enough that a busy gateway sends tens of events per JetStream write (each write and its ack
 // cost about as much as several requests' events), short enough that no one waits on it.
@@ -26,7 +26,8 @@ interface UsageOutboxOptions {
  * failed is retried as it was, under the same JetStream message id, so a retry after a lost ack is
  * stored once. An event alone in its message (or added `alone`) goes as a plain `UsageEvent` with
  * its own id as the message id: JetStream then keeps one even when several gateways publish it.
- * While NATS is unreachable events wait here, bounded, and are retried with a growing pause.
+ * A message sent while EVENTS elects a leader goes again the moment one is elected. While NATS is
+ * unreachable events wait here, bounded, and are retried with a growing pause.
  */
 export class UsageOutbox {
   private queue: UsageEvent[] = [];
@@ -61,21 +62,33 @@ export class UsageOutbox {
       this.queue.shift();
       if (this.dropped++ % 1000 === 0) this.opts.logger.error({ dropped: this.dropped, limit: this.opts.limit }, "usage outbox full; dropping the oldest events");
     }
-    if (!this.pumping) {
-      this.pumping = new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.opts.lingerMs ?? DEFAULT_LINGER_MS);
-        this.endLinger = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      })
-        .then(() => {
-          this.endLinger = undefined;
-          return this.pump();
-        })
-        .finally(() => (this.pumping = undefined));
-    }
+    this.startPump();
     if (this.queue.length >= this.batchSize) this.endLinger?.();
+  }
+
+  /**
+   * Starts the message loop unless it runs. When it ends it looks at the queue again: an event added
+   * while it was ending (in a microtask between its last look and its end, as when a publish's ack
+   * and a stream's end arrive in one read) would otherwise wait for the next event, for good once
+   * the traffic stops.
+   */
+  private startPump(): void {
+    if (this.pumping || this.closed) return;
+    this.pumping = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.opts.lingerMs ?? DEFAULT_LINGER_MS);
+      this.endLinger = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    })
+      .then(() => {
+        this.endLinger = undefined;
+        return this.pump();
+      })
+      .finally(() => {
+        this.pumping = undefined;
+        if (this.pending > 0) this.startPump();
+      });
   }
 
   /** Waits until every event is published, or until `timeoutMs` passed; then stops retrying. */
@@ -107,7 +120,7 @@ export class UsageOutbox {
           events.length === 1
             ? [encodeMessage(UsageEvent, events[0]!), events[0]!.id]
             : [encodeMessage(UsageEventBatch, { v: 1, type: "usage.batch", events }), `${events[0]!.id}+${events.length}`];
-        await bounded(this.opts.js.publish(this.opts.subject, message, { msgID, timeout: NATS_TIMEOUT_MS }), "usage publish");
+        await publishThroughLeaderLoss(this.opts.js, this.opts.subject, message, { msgID });
         this.sending = [];
         pauseMs = 100;
       } catch (err) {

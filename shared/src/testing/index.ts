@@ -5,3 +5,4 @@ export * from "./prometheus-text.js";
 export * from "./stored-usage.js";
 export { schemaValidator } from "./schema-validator.js";
 export * from "./test-backends.js";
+export * from "./nats-cluster.js";

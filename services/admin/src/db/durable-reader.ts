@@ -15,6 +15,8 @@ interface DurableReaderOptions {
   /** First and longest pause between retries while the database (or NATS) is failing. */
   retryMinMs?: number;
   retryMaxMs?: number;
+  /** Called when a read fails: what was being pulled may have been lost on its way. */
+  onReadFailed?(): void;
   logger: Logger;
 }
 
@@ -56,6 +58,7 @@ export class DurableReader {
           delay = this.retryMinMs;
         } catch (err) {
           this.opts.logger.warn({ err: this.failed(err), retryInMs: delay }, `${what} failed; retrying`);
+          this.opts.onReadFailed?.();
           consumer = null;
           await this.pause(delay);
           delay = Math.min(this.retryMaxMs, delay * 2);

@@ -3,7 +3,7 @@ import type { NatsNames } from "@lantern/shared/contracts";
 import { ensureDurableConsumer } from "@lantern/shared/nats";
 
 /** How long a model event may stay unacked before redelivery; the registrar calls `working()` while it retries. */
-export const REGISTRAR_ACK_WAIT_MS = 30_000;
+export const REGISTRAR_ACK_WAIT_MS = 10_000;
 
 /**
  * Creates (or reuses) the durable consumer the registrar reads: every `events.model.>` message from

@@ -5,9 +5,10 @@ import { ensureDurableConsumer } from "@lantern/shared/nats";
 /**
  * How long a pulled event may stay unacked before JetStream hands it out again. The store calls
  * `working()` on the events it holds while it waits for the database, so this only expires for a
- * store that died holding them.
+ * store that died holding them, or for events lost on their way to it with a NATS node: short, so
+ * those are stored seconds later rather than half a minute.
  */
-export const USAGE_ACK_WAIT_MS = 30_000;
+export const USAGE_ACK_WAIT_MS = 10_000;
 
 /**
  * Creates (or reuses) the durable pull consumer that stores usage events: every `events.usage`

@@ -6,6 +6,7 @@ import { DurableReader } from "../db/durable-reader.js";
 import { errorMessage } from "../db/error-message.js";
 import { ensureUsageConsumer, USAGE_ACK_WAIT_MS } from "./usage-consumer.js";
 import { insertUsageEvents } from "./usage-rows.js";
+import { UsageSweep } from "./usage-sweep.js";
 
 
 interface UsageStoreOptions {
@@ -53,6 +54,9 @@ export async function startUsageStore(deps: AdminDeps, opts: UsageStoreOptions =
   const jsm = await jetstreamManager(nc);
   await ensureEventsStream(jsm, deps.names);
   const durable = await ensureUsageConsumer(jsm, deps.names);
+  const counts = { lag: 0, stored: 0, rejected: 0, lastStoredAt: null as number | null };
+  const { delivered } = await jsm.consumers.info(deps.names.streams.events, durable);
+  const sweep = new UsageSweep({ ...deps, logger }, { startedAt: delivered.stream_seq, delayMs: USAGE_ACK_WAIT_MS + 2_000, onStored: (n) => (counts.stored += n) });
   const reader = new DurableReader({
     js: jetstream(nc),
     stream: deps.names.streams.events,
@@ -61,9 +65,9 @@ export async function startUsageStore(deps: AdminDeps, opts: UsageStoreOptions =
     ackWaitMs: USAGE_ACK_WAIT_MS,
     retryMinMs: opts.retryMinMs,
     retryMaxMs: opts.retryMaxMs,
+    onReadFailed: () => sweep.disturbed(),
     logger,
   });
-  const counts = { lag: 0, stored: 0, rejected: 0, lastStoredAt: null as number | null };
 
   const refreshLag = async (inHand: number) => {
     try {
@@ -120,7 +124,7 @@ export async function startUsageStore(deps: AdminDeps, opts: UsageStoreOptions =
         counts.stored += await insertUsageEvents(deps.db, events);
         counts.lastStoredAt = Date.now();
       };
-      await reader.commit(msgs, "storing usage events", insert, () => refreshLag(msgs.length));
+      if (await reader.commit(msgs, "storing usage events", insert, () => refreshLag(msgs.length))) sweep.acked(Math.max(...msgs.map((m) => m.seq)));
     }
     counts.lag = Math.max(0, counts.lag - batch.length);
   });
@@ -128,6 +132,9 @@ export async function startUsageStore(deps: AdminDeps, opts: UsageStoreOptions =
 
   return {
     status: () => ({ ...counts, state: reader.stopped ? "stopped" : reader.retrying ? "retrying" : "storing", lastError: reader.lastError }),
-    stop: () => reader.stop(),
+    stop: async () => {
+      await reader.stop();
+      await sweep.stop();
+    },
   };
 }

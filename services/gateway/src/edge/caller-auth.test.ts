@@ -5,7 +5,7 @@ import { createLogger } from "@lantern/shared/logging";
 import { ensureEdgeBuckets, type EdgeBuckets } from "@lantern/shared/nats";
 import { useTestNats, type TestNats } from "@lantern/shared/testing";
 import { ApiError } from "../errors/api-error.js";
-import { authenticate, ensurePathAllowed, type AuthMode } from "./caller-auth.js";
+import { authenticate, ensurePathAllowed, learnPresentedKey, type AuthMode } from "./caller-auth.js";
 import { KeyStore } from "@lantern/shared/limits";
 
 const logger = createLogger({ service: "test", level: "silent" });
@@ -75,6 +75,36 @@ describe("authenticate", () => {
     expect(outcome("required", "Bearer sk-live", "/v1/models")).toEqual({ ok: "k1" });
     expect(outcome("required", "Bearer sk-live", "/v1/models/x")).toMatchObject({ status: 403, code: "path_not_allowed" });
     expect(outcome("required", "Bearer sk-live", "/v1/embeddings")).toMatchObject({ status: 403, code: "path_not_allowed" });
+  });
+
+  it("reads a key its watch has not delivered from KV before refusing it; a made-up one once a second at most", async () => {
+    // A store whose watch delivers nothing more (as when its NATS node is lost).
+    const blind = new KeyStore(keys, logger);
+    await blind.start();
+    blind.stop();
+    const runsAs = (secret: string, now?: number) => {
+      try {
+        return authenticate(blind, "required", `Bearer ${secret}`, now).policy?.keyId;
+      } catch (err) {
+        return (err as ApiError).status;
+      }
+    };
+    await keys.put(hashApiKey("sk-new"), JSON.stringify(policy({ keyId: "k5" })));
+    expect(runsAs("sk-new")).toBe(401);
+    await learnPresentedKey(blind, "required", "Bearer sk-new");
+    expect(runsAs("sk-new")).toBe("k5");
+
+    const now = Date.now();
+    await learnPresentedKey(blind, "required", "Bearer sk-made-up", now);
+    expect(runsAs("sk-made-up")).toBe(401);
+    // Created right after it was found missing: read again only a second later.
+    await keys.put(hashApiKey("sk-made-up"), JSON.stringify(policy({ keyId: "k6" })));
+    await learnPresentedKey(blind, "required", "Bearer sk-made-up", now + 500);
+    expect(runsAs("sk-made-up")).toBe(401);
+    await learnPresentedKey(blind, "required", "Bearer sk-made-up", now + 1_500);
+    expect(runsAs("sk-made-up")).toBe("k6");
+    await keys.delete(hashApiKey("sk-new"));
+    await keys.delete(hashApiKey("sk-made-up"));
   });
 
   it("follows revocation and expiry as KV changes", async () => {

@@ -50,9 +50,21 @@ export function modelAllowed(policy: KeyPolicy | null, model: string): boolean {
   return !policy || policy.allowedModels === null || policy.allowedModels.includes(model);
 }
 
+const keysRequired = (store: KeyStore, mode: AuthMode) => mode === "required" || (mode === "auto" && store.hasKeys());
+
+/**
+ * Reads a presented key that the store's mirror does not know from KV itself, before
+ * `authenticate` decides: a key created a moment ago, or while the mirror's watch was lost with a
+ * NATS node, is then known, not refused as incorrect.
+ */
+export async function learnPresentedKey(store: KeyStore, mode: AuthMode, authorization: string | undefined, now = Date.now()): Promise<void> {
+  const secret = bearerSecret(authorization);
+  if (secret !== null && keysRequired(store, mode)) await store.lookupStored(secret, now);
+}
+
 /** Who calls, from the Authorization header; throws the 401 the caller gets otherwise. */
 export function authenticate(store: KeyStore, mode: AuthMode, authorization: string | undefined, now = Date.now()): Authenticated {
-  const required = mode === "required" || (mode === "auto" && store.hasKeys());
+  const required = keysRequired(store, mode);
   const secret = bearerSecret(authorization);
   if (secret === null) {
     if (required) throw missingApiKey();

@@ -6,7 +6,7 @@ import type { Logger } from "@lantern/shared/logging";
 import { ensureEdgeBuckets, ensureEventsStream, UsageOutbox } from "@lantern/shared/nats";
 import type { GatewayEnv } from "../context/gateway-env.js";
 import { requestHeader } from "../context/request-header.js";
-import { authenticate, ensurePathAllowed, presentedKey, type Authenticated, type AuthMode } from "./caller-auth.js";
+import { authenticate, ensurePathAllowed, learnPresentedKey, presentedKey, type Authenticated, type AuthMode } from "./caller-auth.js";
 import { KeyStore, LimitKeeper, PriceBook } from "@lantern/shared/limits";
 import { TrackedLedger, type RequestInfo } from "./tracked-ledger.js";
 import { setResponseHeader } from "../context/response-headers.js";
@@ -71,6 +71,7 @@ export class EdgeServices {
       const outgoing = c.env?.outgoing;
       outgoing?.once("close", () => ledger.finish(outgoing.writableFinished ? outgoing.statusCode : 499));
       const authorization = presentedKey(requestHeader(c, "authorization"), requestHeader(c, "x-api-key"));
+      await this.learnKey(authorization);
       const who = authenticate(this.keys, this.auth, authorization);
       ledger.identify(who);
       ensurePathAllowed(who, c.req.path);
@@ -78,6 +79,11 @@ export class EdgeServices {
       // Without a node response (requests made in-process) the handler's return is the end.
       if (!outgoing) ledger.finish(c.res.status);
     };
+  }
+
+  /** Reads the key of this Authorization value from KV when not known yet (see learnPresentedKey); call before `authorize`. */
+  learnKey(authorization: string | undefined): Promise<void> {
+    return learnPresentedKey(this.keys, this.auth, authorization);
   }
 
   /** Who calls with this Authorization value, and whether they may use `path`: throws the 401/403 they get otherwise. */

@@ -24,6 +24,7 @@ export async function resumableBy(deps: GatewayDeps, requestId: string, authoriz
   if (!isSafeRequestId(requestId)) throw notFound;
   const record = await deps.streams.lookup(requestId);
   if (!record) throw notFound;
+  await deps.edge.learnKey(authorization);
   const who = deps.edge.authorize(authorization, record.path);
   if ((who.policy?.keyId ?? null) !== record.keyId) throw notFound;
   return record;

@@ -1,6 +1,7 @@
 import type { JetStreamManager, MsgRequest } from "@nats-io/jetstream";
 import { PRIORITIES, toModelToken, type NatsNames, type Priority } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
+import { bounded } from "@lantern/shared/nats";
 
 /** Jobs of one model that no worker has started yet. */
 export interface QueueStats {
@@ -59,7 +60,10 @@ export class QueueMonitor {
 
   /** Reads every watched model's queue now (one reading at a time). */
   refresh(): Promise<void> {
-    this.reading ??= this.readAll().finally(() => (this.reading = undefined));
+    // Bounded: a request sent as the link drops may never settle, and would hold every later reading.
+    this.reading ??= bounded(this.readAll(), "reading the job queues")
+      .catch((err: unknown) => this.opts.logger.debug({ err }, "queue reading failed"))
+      .finally(() => (this.reading = undefined));
     return this.reading;
   }
 

@@ -13,6 +13,13 @@ const TYPE_BY_STATUS: Record<OrchestratorError["status"], ApiErrorType> = {
   503: "service_unavailable_error",
 };
 
+/**
+ * How long "no responders" is asked again before it means that no orchestrator runs: an
+ * orchestrator whose link to NATS dropped (a lost node, pongs late on a loaded machine) has no
+ * subscription until it reconnects, a moment later. Nobody got the request, so asking again is safe.
+ */
+const NO_RESPONDERS_GRACE_MS = 3_000;
+
 type Answered<Rep extends z.ZodType> = Extract<z.output<Rep>, { ok: true }>;
 
 /** Asks the orchestrators (request/reply, one of their queue group answers) and turns refusals into ApiErrors. */
@@ -31,7 +38,7 @@ export class OrchestratorClient {
   async ask<Req extends z.ZodType, Rep extends z.ZodType>(subject: string, request: Req, body: z.input<Req>, reply: Rep, feature: string): Promise<Answered<Rep>> {
     let data: Uint8Array;
     try {
-      data = (await this.nc.request(subject, encodeMessage(request, body), { timeout: this.timeoutMs })).data;
+      data = await this.requestWithGrace(subject, encodeMessage(request, body));
     } catch (err) {
       if (err instanceof RequestError && err.isNoResponders()) {
         throw new ApiError(503, "service_unavailable_error", `No orchestrator is running, so ${feature} are unavailable. Start one (npm start does; or run services/orchestrator/src/main.ts) and try again.`, {
@@ -51,5 +58,17 @@ export class OrchestratorClient {
       throw new ApiError(error.status, TYPE_BY_STATUS[error.status], error.message, { code: error.code, param: error.param });
     }
     return answer as Answered<Rep>;
+  }
+
+  private async requestWithGrace(subject: string, payload: Uint8Array): Promise<Uint8Array> {
+    const graceEndsAt = Date.now() + NO_RESPONDERS_GRACE_MS;
+    for (let pauseMs = 100; ; pauseMs = Math.min(pauseMs * 2, 1_000)) {
+      try {
+        return (await this.nc.request(subject, payload, { timeout: this.timeoutMs })).data;
+      } catch (err) {
+        if (!(err instanceof RequestError && err.isNoResponders()) || Date.now() + pauseMs > graceEndsAt) throw err;
+        await new Promise((r) => setTimeout(r, pauseMs));
+      }
+    }
   }
 }

@@ -15,11 +15,12 @@ export async function startProviderTables(
 ): Promise<{ providers: ProviderTable; routes: RouteTable }> {
   const providers = new WatchedTable({
     kv: buckets.providers,
+    what: "providers",
     schema: ProviderSetting,
     lookupKey: (p) => p.name,
     logger: logger.child({ component: "providers" }),
   });
-  const routes = new WatchedTable({ kv: buckets.routes, schema: ModelRoute, lookupKey: (r) => r.model, logger: logger.child({ component: "routes" }) });
+  const routes = new WatchedTable({ kv: buckets.routes, what: "routes", schema: ModelRoute, lookupKey: (r) => r.model, logger: logger.child({ component: "routes" }) });
   await Promise.all([providers.start(), routes.start()]);
   return { providers, routes };
 }

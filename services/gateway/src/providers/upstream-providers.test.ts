@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { openEdgeKv, sseData, streamedText, type EdgeKv } from "../../../../test/harness/edge-kv.js";
-import { defaultBehaviour, jsonAnswer, startOpenAiUpstream, streamAnswer, UPSTREAM_TEXT, UPSTREAM_USAGE, type OpenAiUpstream } from "../../../../test/harness/openai-upstream.js";
+import { defaultBehaviour, drainedOrClosed, jsonAnswer, startOpenAiUpstream, streamAnswer, UPSTREAM_TEXT, UPSTREAM_USAGE, type OpenAiUpstream } from "../../../../test/harness/openai-upstream.js";
 import { startTestStack, waitFor, type TestStack } from "../../../../test/harness/test-stack.js";
 
 let stack: TestStack;
@@ -210,7 +210,7 @@ it("an upstream answer larger than the gateway takes is a 502, read no further, 
       res.writeHead(200, { "content-type": "application/json" });
       // Endless: only the gateway hanging up ends it.
       while (!res.destroyed) {
-        if (!res.write(`{"pad":"${"y".repeat(1000)}"},`)) await new Promise((resolve) => (res.once("drain", resolve), res.once("close", resolve)));
+        if (!res.write(`{"pad":"${"y".repeat(1000)}"},`)) await drainedOrClosed(res);
       }
     });
     const endless = await chat("up", hello);

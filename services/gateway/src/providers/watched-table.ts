@@ -2,24 +2,27 @@ import type { KV, KvEntry } from "@nats-io/kv";
 import type { z } from "zod";
 import { decodeMessage } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
+import { followBucket, type BucketFollower } from "@lantern/shared/nats";
 
 interface WatchedTableOptions<S extends z.ZodType> {
   kv: KV;
   schema: S;
+  /** The bucket's name, for log lines. */
+  what: string;
   /** What a value is looked up by (its name, its model), which need not be its KV key. */
   lookupKey: (value: z.output<S>) => string;
   logger: Logger;
 }
 
 /**
- * A KV bucket written by the admin service, held in memory and kept current by a watch, so a
- * request never waits on a look-up. `start()` resolves once everything already there is loaded.
+ * A KV bucket written by the admin service, held in memory and kept current by a watch (see
+ * followBucket), so a request never waits on a look-up. `start()` resolves once everything already there is loaded.
  */
 export class WatchedTable<S extends z.ZodType> {
   private readonly byLookup = new Map<string, z.output<S>>();
   /** KV key → lookup key, so a delete (which carries no value) finds what to drop. */
   private readonly lookupOfKey = new Map<string, string>();
-  private stopWatch: (() => void) | undefined;
+  private follower: BucketFollower | undefined;
 
   constructor(private readonly opts: WatchedTableOptions<S>) {}
 
@@ -32,20 +35,12 @@ export class WatchedTable<S extends z.ZodType> {
   }
 
   async start(): Promise<void> {
-    const { kv } = this.opts;
-    for await (const key of await kv.keys()) {
-      const entry = await kv.get(key);
-      if (entry) this.apply(entry);
-    }
-    const iter = await kv.watch();
-    this.stopWatch = () => iter.stop();
-    void (async () => {
-      for await (const entry of iter) this.apply(entry);
-    })().catch((err: unknown) => this.opts.logger.error({ err }, "watch ended; the table keeps its last values"));
+    const { kv, what, logger } = this.opts;
+    this.follower = await followBucket({ kv, what, logger, onEntry: (entry) => this.apply(entry) });
   }
 
   stop(): void {
-    this.stopWatch?.();
+    this.follower?.stop();
   }
 
   private apply(entry: KvEntry): void {

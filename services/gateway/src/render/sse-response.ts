@@ -28,6 +28,7 @@ export class SseResponse {
   private dropped = false;
   private stallTimer: NodeJS.Timeout | undefined;
   private tooSlow: ((reason: TooSlowReason) => void) | undefined;
+  private draining: Promise<void> | undefined;
 
   constructor(
     private readonly res: ServerResponse,
@@ -124,16 +125,19 @@ export class SseResponse {
     return Promise.resolve();
   }
 
+  /** One wait for all the writes made while the socket is full: a listener each would pile up on the response. */
   private drained(): Promise<void> {
-    return new Promise((resolve) => {
+    this.draining ??= new Promise((resolve) => {
       const done = () => {
         this.res.off("drain", done);
         this.res.off("close", done);
+        this.draining = undefined;
         resolve();
       };
       this.res.on("drain", done);
       this.res.on("close", done);
     });
+    return this.draining;
   }
 
   private fallBehind(reason: TooSlowReason): void {

@@ -20,6 +20,9 @@ class SilentWorkersBucket {
     this.entries.set(workerId, { value: encodeMessage(WorkerHeartbeat, beat), revision: ++this.revision });
   }
 
+  /** Reads go unanswered, as from a gateway whose own NATS node hangs. */
+  unreachable = false;
+
   kv(): KV {
     const entry = (key: string): KvEntry | null => {
       const found = this.entries.get(key);
@@ -28,7 +31,7 @@ class SilentWorkersBucket {
     const keys = [...this.entries.keys()];
     return {
       keys: async () => (async function* () { yield* keys; })(),
-      get: async (key: string) => entry(key),
+      get: (key: string) => (this.unreachable ? new Promise<never>(() => {}) : Promise.resolve(entry(key))),
       // Never delivers: the watch's consumer is gone with its node.
       watch: async () => {
         let stop = () => {};
@@ -58,6 +61,24 @@ describe("the gateway's worker registry while its KV watch is silent", () => {
     }
   });
 
+  it("keeps the workers it knew while it cannot read KV workers either (its own NATS node hangs)", async () => {
+    const bucket = new SilentWorkersBucket();
+    bucket.beat("w1");
+    bucket.beat("w2");
+    const registry = new WorkerRegistry({ workers: bucket.kv(), models: new SilentWorkersBucket().kv(), heartbeatTtlMs: TTL_MS, logger: createLogger({ service: "test", level: "silent" }) });
+    await registry.start();
+    bucket.unreachable = true;
+    try {
+      await new Promise((r) => setTimeout(r, 3 * TTL_MS));
+      expect(registry.liveWorkers().map((w) => w.workerId).sort()).toEqual(["w1", "w2"]);
+      // Reachable again: w1 beats, w2 does not and expires.
+      bucket.unreachable = false;
+      await expectOnlyTheBeatingOneLive(bucket, registry);
+    } finally {
+      registry.stop();
+    }
+  });
+
   it("keeps the workers it knew while KV workers cannot store heartbeats, and judges them again once it can", async () => {
     const bucket = new SilentWorkersBucket();
     bucket.beat("w1");
@@ -78,15 +99,20 @@ describe("the gateway's worker registry while its KV watch is silent", () => {
       expect(registry.liveWorkers().map((w) => w.workerId).sort()).toEqual(["w1", "w2"]);
       // The bucket has a leader again: w1 beats, w2 does not and expires.
       storable = true;
-      const beats = setInterval(() => bucket.beat("w1"), 200);
-      try {
-        await waitFor(() => !registry.isAlive("w2"), 10_000, "the worker that stopped to expire");
-        expect(registry.liveWorkers().map((w) => w.workerId)).toEqual(["w1"]);
-      } finally {
-        clearInterval(beats);
-      }
+      await expectOnlyTheBeatingOneLive(bucket, registry);
     } finally {
       registry.stop();
     }
   });
 });
+
+/** w1 beats, w2 does not: w2 expires and w1 stays live. */
+async function expectOnlyTheBeatingOneLive(bucket: SilentWorkersBucket, registry: WorkerRegistry): Promise<void> {
+  const beats = setInterval(() => bucket.beat("w1"), 200);
+  try {
+    await waitFor(() => !registry.isAlive("w2"), 10_000, "the worker that stopped to expire");
+    expect(registry.liveWorkers().map((w) => w.workerId)).toEqual(["w1"]);
+  } finally {
+    clearInterval(beats);
+  }
+}

@@ -6,7 +6,7 @@ import {
   type ServedModel,
 } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { bounded } from "@lantern/shared/nats";
+import { bounded, followBucket } from "@lantern/shared/nats";
 import { SilentWatch } from "./silent-watch.js";
 
 /** A model entry jobs can be sent to (entries from workers without model states are loaded). */
@@ -32,8 +32,10 @@ interface WorkerRegistryOptions {
   logger: Logger;
 }
 
-/** Workers are kept live at most this long while their heartbeats cannot be stored. */
+/** Workers are kept live at most this long while their heartbeats cannot be stored or read. */
 const MAX_HOLD_MS = 60_000;
+/** A direct read of a worker's entry answers within this, or this gateway counts as cut off. */
+const REREAD_MS = 1_500;
 
 /**
  * The gateway's view of the fleet, kept from watches on KV `workers` and `models`: no request
@@ -50,38 +52,47 @@ export class WorkerRegistry {
 
   async start(): Promise<void> {
     // Workers beat well within a third of the TTL: that long without one means the watch is lost.
-    const silence = new SilentWatch(Math.round(this.opts.heartbeatTtlMs / 3), () => this.rereadWorkers());
+    const silence = new SilentWatch(Math.round(this.opts.heartbeatTtlMs / 3), (silentSince) => this.rereadWorkers(silentSince));
     this.stops.push(() => silence.stop());
     await Promise.all([
-      this.watch(this.opts.workers, (entry, replayed) => {
+      this.watch(this.opts.workers, "workers", (entry, replayed) => {
         silence.heard();
         this.releaseHold();
         this.onWorker(entry, replayed);
       }),
-      this.watch(this.opts.models, (entry) => this.onModel(entry)),
+      this.watch(this.opts.models, "models", (entry) => this.onModel(entry)),
     ]);
   }
 
   /**
    * Reads the known workers' entries directly while the watch is silent, so those still beating
    * stay live instead of all expiring together; a worker that is gone stays unchanged and expires.
+   * When no read is answered either, this gateway is the one cut off (its NATS node hangs): it
+   * cannot tell, so it judges the workers as of when it last heard from the bucket.
    */
-  private async rereadWorkers(): Promise<void> {
+  private async rereadWorkers(silentSince: number): Promise<void> {
     let movedOn = false;
-    for (const [id, seen] of this.workers) {
-      try {
-        const entry = await bounded(this.opts.workers.get(id), "worker heartbeat re-read");
-        if (!entry || entry.operation !== "PUT") this.workers.delete(id);
-        else if (entry.revision > seen.revision) {
-          movedOn = true;
-          this.workers.set(id, { heartbeat: decodeMessage(WorkerHeartbeat, entry.value), seenAt: Date.now(), revision: entry.revision });
+    let answered = false;
+    await Promise.all(
+      [...this.workers].map(async ([id, seen]) => {
+        try {
+          const entry = await bounded(this.opts.workers.get(id), "worker heartbeat re-read", REREAD_MS);
+          answered = true;
+          if (!entry || entry.operation !== "PUT") this.workers.delete(id);
+          else if (entry.revision > seen.revision) {
+            movedOn = true;
+            this.workers.set(id, { heartbeat: decodeMessage(WorkerHeartbeat, entry.value), seenAt: Date.now(), revision: entry.revision });
+          }
+        } catch (err) {
+          this.opts.logger.debug({ err, workerId: id }, "worker heartbeat re-read failed");
         }
-      } catch (err) {
-        this.opts.logger.debug({ err, workerId: id }, "worker heartbeat re-read failed");
-      }
-    }
+      }),
+    );
     if (movedOn) this.releaseHold();
-    else if (this.workers.size > 0 && this.opts.heartbeatsStorable && !(await this.opts.heartbeatsStorable().catch(() => false))) {
+    else if (this.workers.size > 0 && !answered) {
+      if (this.heldSince === undefined) this.opts.logger.warn("KV workers cannot be read from here (this gateway's NATS node lost?); keeping the workers known until it can");
+      this.heldSince ??= silentSince;
+    } else if (this.workers.size > 0 && this.opts.heartbeatsStorable && !(await this.opts.heartbeatsStorable().catch(() => false))) {
       // A replica answers reads while the bucket elects a leader, but no worker can write: their
       // entries all stop at once. Refusing every request for want of a worker would be wrong.
       if (this.heldSince === undefined) this.opts.logger.warn("KV workers cannot store heartbeats (no leader); keeping the workers known until it can");
@@ -103,24 +114,9 @@ export class WorkerRegistry {
   }
 
   /** Loads what is there now (so `start()` resolves with a full view), then follows changes. */
-  private async watch(kv: KV, onEntry: (entry: KvEntry, replayed: boolean) => void): Promise<void> {
-    const apply = (entry: KvEntry, replayed: boolean) => {
-      try {
-        onEntry(entry, replayed);
-      } catch (err) {
-        this.opts.logger.warn({ err, key: entry.key }, "ignoring unreadable registry entry");
-      }
-    };
-    const keys = await kv.keys();
-    for await (const key of keys) {
-      const entry = await kv.get(key);
-      if (entry) apply(entry, true);
-    }
-    const iter = await kv.watch();
-    this.stops.push(() => iter.stop());
-    void (async () => {
-      for await (const entry of iter) apply(entry, !entry.isUpdate);
-    })();
+  private async watch(kv: KV, what: string, onEntry: (entry: KvEntry, replayed: boolean) => void): Promise<void> {
+    const follower = await followBucket({ kv, what, logger: this.opts.logger, onEntry });
+    this.stops.push(() => follower.stop());
   }
 
   private onWorker(entry: KvEntry, replayed: boolean): void {

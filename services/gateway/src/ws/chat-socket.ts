@@ -16,10 +16,11 @@ export function chatSocketRoutes(deps: GatewayDeps, upgradeWebSocket: UpgradeWeb
   const ids = new RequestIds("req");
   return new Hono<GatewayEnv>().get(
     "/chat",
-    upgradeWebSocket((c) => {
+    upgradeWebSocket(async (c) => {
       let session: ChatSession | undefined;
       // The key may come in the URL: browsers cannot set headers on a WebSocket.
       const key = socketKey(c.req.query("key"), requestHeader(c, "authorization"));
+      if (key !== null) await deps.edge.learnKey(`Bearer ${key}`);
       return {
         onOpen: (_event, ws) => {
           session = new ChatSession(deps, ws, ids, key, dialect);

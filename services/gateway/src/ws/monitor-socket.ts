@@ -15,8 +15,9 @@ const MONITOR_SOCKET_PATH = "/v1/ws/monitor";
 export function monitorSocketRoutes(deps: GatewayDeps, hub: MonitorHub, upgradeWebSocket: UpgradeWebSocket) {
   return new Hono<GatewayEnv>().get(
     "/monitor",
-    upgradeWebSocket((c) => {
+    upgradeWebSocket(async (c) => {
       let key = socketKey(c.req.query("key"), requestHeader(c, "authorization"));
+      if (key !== null) await deps.edge.learnKey(`Bearer ${key}`);
       let unfollow: (() => void) | undefined;
       let closed = false;
       /** The key's id: a socket sees fleet events, and its own key's requests, tasks and runs. */

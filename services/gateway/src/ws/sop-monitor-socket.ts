@@ -22,8 +22,9 @@ const SOCKET_PATH = "/ws/monitor";
 export function sopMonitorSocketRoutes(deps: GatewayDeps, hub: MonitorHub, fleetLog: SopFleetLog, upgradeWebSocket: UpgradeWebSocket) {
   return new Hono<GatewayEnv>().get(
     SOCKET_PATH,
-    upgradeWebSocket((c) => {
+    upgradeWebSocket(async (c) => {
       const key = socketKey(c.req.query("key"), requestHeader(c, "authorization"));
+      if (key !== null) await deps.edge.learnKey(`Bearer ${key}`);
       let patterns = new Set<string>(["*"]);
       let taskFilter: string | null = null;
       let unfollow: (() => void) | undefined;

@@ -112,7 +112,8 @@ describe("the schema corpus", () => {
     }
     // Most finish; the large ones (many free strings, open arrays) need more than 300 tokens of this model.
     expect(finished.length).toBeGreaterThanOrEqual(MIN_FINISHED_IN_300);
-  });
+    // About 146 generations of up to 300 tokens: well over the default minute on a loaded 2-core machine.
+  }, 240_000);
 
   it.each(ON_THE_MODEL)("%s: a finished generation on the model validates", async (file) => {
     const entry = enforceable.find((e) => e.file === file);

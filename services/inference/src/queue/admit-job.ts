@@ -6,6 +6,7 @@ import type { CancelRegistry } from "./cancel-registry.js";
 import type { FlushClock } from "./flush-clock.js";
 import type { JobMessage } from "./job-puller.js";
 import { startJobTrace, type JobTrace } from "./job-trace.js";
+import { recentReplies } from "./recent-replies.js";
 import { ReplyPublisher } from "./reply-publisher.js";
 
 interface AdmitJobDeps {
@@ -96,6 +97,7 @@ export async function withAdmittedJob(
   const attempt = msg.info.deliveryCount;
   const queuedMs = Math.max(0, Date.now() - msg.info.timestampNanos / 1e6);
   const keepAlive = setInterval(() => msg.working(), deps.workingEveryMs);
+  const ended = recentReplies(deps.nc).track(job.requestId, reply);
   deps.metrics.jobStarted(deps.modelName, queuedMs);
   const trace = startJobTrace(msg, job, deps.workerId);
   let outcome: "done" | "error" = "error";
@@ -106,6 +108,7 @@ export async function withAdmittedJob(
     deps.metrics.jobEnded(deps.modelName, controller.signal.aborted ? "cancelled" : outcome);
     trace.end();
     clearInterval(keepAlive);
+    ended();
     deps.cancels.release(job.requestId);
     msg.ack();
   }

@@ -1,5 +1,6 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { NatsNames } from "@lantern/shared/contracts";
+import { recentReplies } from "./recent-replies.js";
 
 const REMEMBER_EARLY_CANCELS_MS = 120_000;
 const MAX_EARLY_CANCELS = 10_000;
@@ -7,6 +8,7 @@ const MAX_EARLY_CANCELS = 10_000;
 /**
  * Listens for cancels of any request and aborts the matching running job. A cancel that arrives
  * before its job is pulled is remembered for a while, so the job is dropped instead of started.
+ * Also answers a gateway asking for a job's replies again (see RecentReplies).
  */
 export class CancelRegistry {
   private readonly running = new Map<string, AbortController>();
@@ -14,6 +16,7 @@ export class CancelRegistry {
   private readonly cancelledAt = new Map<string, number>();
   private readonly early = new Map<string, number>();
   private subscription: Subscription | undefined;
+  private resends: Subscription | undefined;
   /** When a job last registered or was released (epoch ms): how long the registry's jobs have idled. */
   lastActivityAt = Date.now();
 
@@ -28,6 +31,12 @@ export class CancelRegistry {
       callback: (err, msg) => {
         if (err) return;
         this.cancel(msg.subject.slice(prefixLength));
+      },
+    });
+    const resendPrefixLength = this.names.subjects.resend("").length;
+    this.resends = this.nc.subscribe(this.names.subjects.resendAll, {
+      callback: (err, msg) => {
+        if (!err) recentReplies(this.nc).resend(msg.subject.slice(resendPrefixLength));
       },
     });
   }
@@ -71,6 +80,7 @@ export class CancelRegistry {
 
   async stop(): Promise<void> {
     this.subscription?.unsubscribe();
+    this.resends?.unsubscribe();
     for (const controller of this.running.values()) controller.abort();
   }
 }

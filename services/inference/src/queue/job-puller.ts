@@ -190,6 +190,14 @@ export class JobPuller {
     }
   }
 
+  /** `durable` has a leader again: a pull in flight (sent before) ends empty now, and the next is waited for. */
+  leaderElected(durable: string): void {
+    const channel = this.channels.get(durable);
+    if (!channel) return;
+    channel.waiter?.("abandoned");
+    channel.silent = false;
+  }
+
   private channel(durable: string): PullChannel {
     let channel = this.channels.get(durable);
     if (channel) return channel;

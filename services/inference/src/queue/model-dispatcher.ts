@@ -1,6 +1,7 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { Priority, PRIORITIES, type ModelToken, type NatsNames } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
+import { leaderElections } from "@lantern/shared/nats";
 import { JobPuller, type JobMessage } from "./job-puller.js";
 import type { LaneWatch } from "./worker-lanes.js";
 
@@ -52,6 +53,7 @@ export class ModelDispatcher {
   /** Since when a priority with possible work has been passed over for a higher one. */
   private readonly passedOverSince: Partial<Record<Priority, number>> = {};
   private doorbell: Subscription | undefined;
+  private unwatchElections: (() => void) | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
   private stopping = false;
@@ -86,6 +88,13 @@ export class ModelDispatcher {
         this.bellAt[level.data] = Date.now();
         this.kick();
       },
+    });
+    // A consumer that just got a leader (after a NATS node was lost) answers now: a pull sent to it
+    // before went unanswered and would hold it up to the puller's timeout.
+    this.unwatchElections = leaderElections(this.opts.nc)?.onConsumerElected(this.opts.names.streams.infer, (consumer) => {
+      this.puller.leaderElected(consumer);
+      for (const level of PRIORITIES) this.mayHaveWork[level] = true;
+      this.kick();
     });
     this.pollTimer = setInterval(() => {
       for (const level of PRIORITIES) this.mayHaveWork[level] = true;
@@ -253,6 +262,7 @@ export class ModelDispatcher {
     this.stopping = true;
     clearInterval(this.pollTimer);
     this.doorbell?.unsubscribe();
+    this.unwatchElections?.();
     this.opts.lanes?.stop();
     this.kick();
     await this.loop;

@@ -47,7 +47,8 @@ it("sends text, thoughts and each call's arguments in generated order, each chan
     { kind: "tool_call", index: 0, name: "f", offset: 0, arguments: '{"a":1}' },
     { kind: "tool_call", index: 1, name: "g", offset: 0, arguments: "{}" },
     { kind: "chunk", offset: 5, text: " Done" },
-    expect.objectContaining({ kind: "done", finishReason: "tool_calls" }),
+    // The end says how much of each channel was sent: a reader that lost the last pieces knows.
+    expect.objectContaining({ kind: "done", finishReason: "tool_calls", sent: { reasoning: 9, content: 10, "tool_call:0": 7, "tool_call:1": 2 } }),
   ]);
 });
 
@@ -70,6 +71,44 @@ it("coalesces text with its tokens' logprobs, so each chunk's entries join to it
   expect(got.map(({ v: _v, ...reply }) => reply)).toEqual([
     { kind: "chunk", offset: 0, text: " Once", logprobs: [entry(" Once")] },
     { kind: "chunk", offset: 5, text: " upon a", logprobs: [entry(" upon"), entry(" a")] },
+    expect.objectContaining({ kind: "done" }),
+  ]);
+});
+
+it("sends everything again from the first when asked (after its link to NATS dropped): each channel whole, then the end", async () => {
+  const subject = `${nats.namespace}.reply-again`;
+  const sub = nc.subscribe(subject);
+  const publisher = new ReplyPublisher(nc, subject);
+  const entry = (token: string) => ({ token, logprob: -1, top: [] });
+  publisher.accepted({ workerId: "w1", attempt: 1, promptTokens: 3 });
+  publisher.reasoning("Hm.");
+  publisher.chunk("Once", [entry("Once")]);
+  publisher.chunk(" upon", [entry(" upon")]);
+  publisher.toolCall(0, "f", "{}");
+  publisher.resend();
+  publisher.done({ finishReason: "length", usage: { promptTokens: 3, completionTokens: 3 }, timings: { queuedMs: 0, promptMs: 0, generateMs: 0 } });
+  publisher.resend();
+
+  const got: InferReply[] = [];
+  for await (const msg of sub) {
+    got.push(decodeMessage(InferReply, msg.data));
+    if (got.filter((r) => r.kind === "done").length === 2) break;
+  }
+  const again = [
+    { kind: "accepted", workerId: "w1", attempt: 1, promptTokens: 3 },
+    { kind: "reasoning", offset: 0, text: "Hm." },
+    { kind: "chunk", offset: 0, text: "Once upon", logprobs: [entry("Once"), entry(" upon")] },
+    { kind: "tool_call", index: 0, name: "f", offset: 0, arguments: "{}" },
+  ];
+  expect(got.map(({ v: _v, ...reply }) => reply)).toEqual([
+    { kind: "accepted", workerId: "w1", attempt: 1, promptTokens: 3 },
+    { kind: "reasoning", offset: 0, text: "Hm." },
+    { kind: "chunk", offset: 0, text: "Once", logprobs: [entry("Once")] },
+    { kind: "chunk", offset: 4, text: " upon", logprobs: [entry(" upon")] },
+    { kind: "tool_call", index: 0, name: "f", offset: 0, arguments: "{}" },
+    ...again,
+    expect.objectContaining({ kind: "done" }),
+    ...again,
     expect.objectContaining({ kind: "done" }),
   ]);
 });

@@ -1,5 +1,5 @@
 import type { NatsConnection } from "@nats-io/transport-node";
-import { encodeMessage, InferReply, type TokenLogprob } from "@lantern/shared/contracts";
+import { encodeMessage, InferReply, textChannel, type TokenLogprob } from "@lantern/shared/contracts";
 import type { FlushClock } from "./flush-clock.js";
 
 type ReplyBody<K extends InferReply["kind"]> = Omit<Extract<InferReply, { kind: K }>, "v" | "kind">;
@@ -14,7 +14,7 @@ interface Piece {
   logprobs?: TokenLogprob[] | undefined;
 }
 
-const channelKey = (channel: Channel) => (channel.kind === "tool_call" ? `tool_call:${channel.index}` : channel.kind);
+const channelKey = (channel: Channel) => (channel.kind === "tool_call" ? textChannel.toolCall(channel.index) : textChannel[channel.kind]);
 
 /**
  * Sends one job's reply stream (core NATS: low latency; the job itself is the durable part).
@@ -27,6 +27,10 @@ export class ReplyPublisher {
   /** Text sent so far per channel, in UTF-16 units: the next piece's offset. */
   private readonly sent = new Map<string, number>();
   private pending: Piece[] = [];
+  /** What was sent, to send again from the first (see `resend`): the acceptance, each channel's whole text, the end. */
+  private acceptance: InferReply | undefined;
+  private readonly whole = new Map<string, Piece>();
+  private end: InferReply | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -35,7 +39,8 @@ export class ReplyPublisher {
   ) {}
 
   accepted(body: ReplyBody<"accepted">): void {
-    this.send({ v: 1, kind: "accepted", ...body });
+    this.acceptance = { v: 1, kind: "accepted", ...body };
+    this.send(this.acceptance);
   }
 
   /** A piece of the reply's text, with its tokens' log probabilities when the job asked for them. */
@@ -54,7 +59,8 @@ export class ReplyPublisher {
 
   done(body: ReplyBody<"done">): void {
     this.flush();
-    this.send({ v: 1, kind: "done", ...body });
+    this.end = { v: 1, kind: "done", ...body, sent: Object.fromEntries(this.sent) };
+    this.send(this.end);
   }
 
   embeddings(body: ReplyBody<"embeddings">): void {
@@ -63,7 +69,20 @@ export class ReplyPublisher {
 
   error(body: Omit<ReplyBody<"error">, "param"> & { param?: string | null }): void {
     this.flush();
-    this.send({ v: 1, kind: "error", param: null, ...body });
+    this.end = { v: 1, kind: "error", param: null, ...body };
+    this.send(this.end);
+  }
+
+  /**
+   * Sends what was sent so far again, each channel's text whole from offset 0: after the worker's
+   * link to NATS dropped, replies written to the lost node before the client noticed are gone. The
+   * gateway passes on only text it does not have yet, and ignores a job it has finished.
+   */
+  resend(): void {
+    this.flush();
+    if (this.acceptance) this.send(this.acceptance);
+    for (const piece of this.whole.values()) this.send(this.replyOf(piece, 0));
+    if (this.end) this.send(this.end);
   }
 
   private push(piece: Piece): void {
@@ -89,13 +108,23 @@ export class ReplyPublisher {
     for (const piece of pending) this.sendPiece(piece);
   };
 
-  private sendPiece({ channel, text, logprobs }: Piece): void {
-    const key = channelKey(channel);
+  private sendPiece(piece: Piece): void {
+    const key = channelKey(piece.channel);
     const offset = this.sent.get(key) ?? 0;
-    if (channel.kind === "content") this.send({ v: 1, kind: "chunk", offset, text, ...(logprobs ? { logprobs } : {}) });
-    else if (channel.kind === "reasoning") this.send({ v: 1, kind: "reasoning", offset, text });
-    else this.send({ v: 1, kind: "tool_call", index: channel.index, name: channel.name, offset, arguments: text });
-    this.sent.set(key, offset + text.length);
+    this.send(this.replyOf(piece, offset));
+    this.sent.set(key, offset + piece.text.length);
+    const whole = this.whole.get(key);
+    if (!whole) this.whole.set(key, { ...piece, logprobs: piece.logprobs ? [...piece.logprobs] : undefined });
+    else {
+      whole.text += piece.text;
+      if (piece.logprobs) (whole.logprobs ??= []).push(...piece.logprobs);
+    }
+  }
+
+  private replyOf({ channel, text, logprobs }: Piece, offset: number): InferReply {
+    if (channel.kind === "content") return { v: 1, kind: "chunk", offset, text, ...(logprobs ? { logprobs } : {}) };
+    if (channel.kind === "reasoning") return { v: 1, kind: "reasoning", offset, text };
+    return { v: 1, kind: "tool_call", index: channel.index, name: channel.name, offset, arguments: text };
   }
 
   private send(reply: InferReply): void {

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { findNatsServer, freePort, NATS_SERVER_INSTALL_HINT } from "@lantern/shared/nats";
-import { waitFor } from "@lantern/shared/testing";
+import { findNatsServer, freePort, NATS_SERVER_INSTALL_HINT } from "../nats/local-server.js";
+import { waitFor } from "./wait-for.js";
 
 /*
  * A 3-node JetStream cluster on loopback: nats-server processes with routes to each other on free
@@ -30,8 +30,14 @@ export interface TestNatsCluster {
   leaderOf(stream: string): Promise<string>;
   /** Which node leads what now, read from the nodes' monitoring ports: `meta` and each stream. */
   leaders(): Promise<Record<string, string>>;
+  /** The node a client whose connection name starts with `prefix` is connected to now, if any. */
+  nodeOf(prefix: string): Promise<string | undefined>;
   /** SIGKILLs a node (no goodbye to its clients or peers). */
   kill(node: string): Promise<void>;
+  /** SIGSTOPs a node: its sockets stay open and silent, as a host that hangs or drops off the network. */
+  freeze(node: string): void;
+  /** SIGCONTs a frozen node. */
+  thaw(node: string): void;
   /** Starts a killed node again on its ports and store; resolves once it is back in the cluster. */
   restart(node: string): Promise<void>;
   stop(): Promise<void>;
@@ -45,7 +51,7 @@ interface JszAnswer {
 
 async function allPeersCurrent(nodes: ClusterNode[]): Promise<boolean> {
   for (const node of nodes) {
-    const jsz = await fetch(`http://127.0.0.1:${node.monitorPort}/jsz`).then((r) => r.json() as Promise<JszAnswer>).catch(() => null);
+    const jsz = await fetch(`http://127.0.0.1:${node.monitorPort}/jsz`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.json() as Promise<JszAnswer>).catch(() => null);
     const meta = jsz?.meta_cluster;
     if (meta?.leader !== node.name) continue;
     const peers = (meta.replicas ?? []).filter((p) => p.current && !p.offline);
@@ -95,6 +101,11 @@ async function startNatsClusterOnce(size: number): Promise<TestNatsCluster> {
       { stdio: "ignore" },
     );
   };
+  // A test process that dies (an uncaught error, a timeout) takes its nodes with it, not leaving them running.
+  const killNodes = () => {
+    for (const node of nodes) node.process?.kill("SIGKILL");
+  };
+  process.once("exit", killNodes);
   let probe: NatsConnection | undefined;
   /** JetStream answers account requests only once the cluster has a meta leader. */
   const jetStreamUp = async (via: string) => {
@@ -115,7 +126,8 @@ async function startNatsClusterOnce(size: number): Promise<TestNatsCluster> {
     nodeNames: nodes.map((n) => n.name),
     urlOf: (name) => `nats://127.0.0.1:${byName(name).port}`,
     async leaderOf(stream) {
-      probe ??= await connect({ servers: nodes.map((n) => `127.0.0.1:${n.port}`), maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+      // Quick to leave a frozen node: it answers nothing and closes nothing.
+      probe ??= await connect({ servers: nodes.map((n) => `127.0.0.1:${n.port}`), maxReconnectAttempts: -1, reconnectTimeWait: 200, pingInterval: 2_000, maxPingOut: 2, timeout: 1_000 });
       // No API check: it asks the meta leader, which may be the node just killed.
       const jsm = await jetstreamManager(probe, { checkAPI: false, timeout: 1_000 });
       let leader = "";
@@ -128,7 +140,7 @@ async function startNatsClusterOnce(size: number): Promise<TestNatsCluster> {
     async leaders() {
       const found: Record<string, string> = {};
       for (const node of nodes.filter((n) => n.process)) {
-        const jsz = await fetch(`http://127.0.0.1:${node.monitorPort}/jsz?streams=true`)
+        const jsz = await fetch(`http://127.0.0.1:${node.monitorPort}/jsz?streams=true`, { signal: AbortSignal.timeout(2_000) })
           .then((r) => r.json() as Promise<JszAnswer>)
           .catch(() => null);
         if (jsz?.meta_cluster?.leader) found.meta = jsz.meta_cluster.leader;
@@ -138,6 +150,15 @@ async function startNatsClusterOnce(size: number): Promise<TestNatsCluster> {
       }
       return found;
     },
+    async nodeOf(prefix) {
+      for (const node of nodes.filter((n) => n.process)) {
+        const connz = await fetch(`http://127.0.0.1:${node.monitorPort}/connz?limit=4096`, { signal: AbortSignal.timeout(2_000) })
+          .then((r) => r.json() as Promise<{ connections?: Array<{ name?: string }> }>)
+          .catch(() => null);
+        if (connz?.connections?.some((c) => c.name?.startsWith(prefix))) return node.name;
+      }
+      return undefined;
+    },
     async kill(name) {
       const node = byName(name);
       if (!node.process) return;
@@ -145,6 +166,8 @@ async function startNatsClusterOnce(size: number): Promise<TestNatsCluster> {
       await exited(node.process);
       node.process = null;
     },
+    freeze: (name) => void byName(name).process?.kill("SIGSTOP"),
+    thaw: (name) => void byName(name).process?.kill("SIGCONT"),
     async restart(name) {
       const node = byName(name);
       if (node.process) return;
@@ -152,6 +175,7 @@ async function startNatsClusterOnce(size: number): Promise<TestNatsCluster> {
       await waitFor(() => jetStreamUp(cluster.urlOf(name)), 20_000, `node ${name} back with JetStream`);
     },
     async stop() {
+      process.off("exit", killNodes);
       await probe?.close().catch(() => {});
       for (const node of nodes) {
         if (!node.process) continue;
