@@ -24,7 +24,7 @@ export function reserveInLease(lease: Lease, request: AdmitRequest): Reservation
   }
   if (left.spend) left.spend.usd -= request.costUsd;
   lease.taken++;
-  return { id: request.id, tokens: request.tokens, costUsd: request.costUsd, windowStarts, spendStart: left.spend?.start ?? null, leaseId: lease.id };
+  return { id: request.id, requests: requestsCounted(request), tokens: request.tokens, costUsd: request.costUsd, windowStarts, spendStart: left.spend?.start ?? null, leaseId: lease.id };
 }
 
 /**
@@ -45,6 +45,7 @@ export function settleInLease(lease: Lease, reservation: Reservation, actual: Us
     return false;
   }
   for (const [, w] of tokenWindows) w.amount += unusedTokens;
+  if (actual.unserved) for (const [id, w] of Object.entries(lease.left.windows)) if (isRequestWindow(id)) w.amount += reservation.requests;
   if (lease.left.spend) lease.left.spend.usd += unusedUsd;
   return true;
 }

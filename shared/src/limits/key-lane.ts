@@ -9,6 +9,22 @@ export interface QueuedOp {
   reject(err: unknown): void;
 }
 
+/**
+ * A compare-and-set of a key's counters whose answer never came (a node lost, a timeout): it may
+ * have been stored all the same. Its admissions were refused meanwhile and its lease never held,
+ * so if it was stored, what they took has to be given back; the settlements it carried are then
+ * done, and must not be applied a second time.
+ */
+export interface InDoubtWrite {
+  id: string;
+  /** The revision it was to be stored over: once the entry is past it without it, it never will be. */
+  overRevision: number;
+  /** Settlements and lease returns it carried, queued again meanwhile. */
+  carried: QueuedOp[];
+  /** What gives back what it took, if it was stored. */
+  undo: CounterOp[];
+}
+
 /** Room this gateway took from a key's shared counters, to admit from without a round trip. */
 export interface Lease {
   id: number;
@@ -40,6 +56,8 @@ export interface Lane {
   lease: Lease | null;
   /** How many requests the next lease is sized for: it follows the demand the last one saw. */
   leaseRequests: number;
+  /** Writes whose answer was lost, until the entry shows whether they were stored. */
+  inDoubt: InDoubtWrite[];
 }
 
 const LEASE_FIRST_REQUESTS = 16;
@@ -55,6 +73,7 @@ export const newLane = (): Lane => ({
   linger: undefined,
   lease: null,
   leaseRequests: LEASE_FIRST_REQUESTS,
+  inDoubt: [],
 });
 
 /** The size of the lane's next lease, by what its ending lease saw: double when it ran out, else twice what it admitted. */

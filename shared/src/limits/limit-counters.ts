@@ -11,6 +11,8 @@ import { budgetPeriod, windowId, windowStart } from "./limit-periods.js";
 /** What one admitted request holds until it is settled. */
 export interface Reservation {
   id: string;
+  /** What it added to each request window (0 for a model call of queued work, else 1). */
+  requests: number;
   tokens: number;
   costUsd: number;
   /** Window starts at admission, by window id: a settlement only corrects the window it reserved in. */
@@ -51,6 +53,11 @@ const holdsSlot = (req: Pick<AdmitRequest, "kind">) => req.kind !== "submission"
 export interface Usage {
   tokens: number;
   costUsd: number;
+  /**
+   * The request got nothing: the server failed it (or lost the admission's answer) before any
+   * output. Its requests are given back too, so a failure of ours never uses up a key's requests.
+   */
+  unserved?: boolean;
 }
 
 export type CounterOp =
@@ -127,17 +134,18 @@ export function admit(counters: KeyCounters, req: AdmitRequest, now: number): { 
   }
   if (policy.maxConcurrent !== null && holdsSlot(req)) next.held[req.id] = now + req.holdMs;
   if (next.spend) next.spend.usd += req.costUsd;
-  const reservation: Reservation = { id: req.id, tokens: req.tokens, costUsd: req.costUsd, windowStarts, spendStart: next.spend?.start ?? null };
+  const reservation: Reservation = { id: req.id, requests: requestsCounted(req), tokens: req.tokens, costUsd: req.costUsd, windowStarts, spendStart: next.spend?.start ?? null };
   return { counters: next, outcome: { ok: true, reservation } };
 }
 
-/** Replaces a reservation by the real usage and releases its hold; windows since rolled over are left alone. */
+/** Replaces a reservation by the real usage (and gives its requests back when it went unserved) and releases its hold; windows since rolled over are left alone. */
 export function settle(counters: KeyCounters, reservation: Reservation, actual: Usage, now: number): KeyCounters {
   const next = currentCounters(counters, null, now);
   for (const [id, start] of Object.entries(reservation.windowStarts)) {
     const w = next.windows[id];
-    if (!w || w.start !== start || id.startsWith("requests:")) continue;
-    w.used = Math.max(0, w.used + actual.tokens - reservation.tokens);
+    if (!w || w.start !== start) continue;
+    if (!id.startsWith("requests:")) w.used = Math.max(0, w.used + actual.tokens - reservation.tokens);
+    else if (actual.unserved) w.used = Math.max(0, w.used - reservation.requests);
   }
   delete next.held[reservation.id];
   if (next.spend && reservation.spendStart === next.spend.start) {

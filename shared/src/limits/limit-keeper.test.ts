@@ -166,6 +166,17 @@ describe("LimitKeeper leases", () => {
     expect(counters.spend!.usd).toBeCloseTo(2 * 0.02 + 48 * 0.001, 9);
   });
 
+  it("gives the requests the server failed before any output back, from a lease as from the shared counters", async () => {
+    const p = policy({ rateLimits: [{ kind: "requests", limit: 10_000, windowSeconds: 86_400 }] });
+    const outcomes = [];
+    for (let i = 0; i < 30; i++) outcomes.push(await admitOn(replicas[0]!, "unserved", p));
+    expect(outcomes.filter((o) => reservationOf(o).leaseId !== undefined).length).toBeGreaterThan(20);
+    // Ten were served; twenty failed (no worker) before any output.
+    await Promise.all(outcomes.map((o, i) => replicas[0]!.settle("unserved", reservationOf(o), { tokens: 0, costUsd: 0, unserved: i >= 10 })));
+    await leaseEnds();
+    expect((await storedCounters("unserved")).counters.windows["requests:86400"]!.used).toBe(10);
+  });
+
   it("ends a lease when the key's policy changes: the new limits decide at once", async () => {
     const generous = policy({ rateLimits: [{ kind: "requests", limit: 1_000_000, windowSeconds: 86_400 }] });
     for (let i = 0; i < 5; i++) expect((await admitOn(replicas[0]!, "changed", generous)).ok).toBe(true);

@@ -1,8 +1,9 @@
 import type { KV } from "@nats-io/kv";
 import type { KeyPolicy } from "../contracts/index.js";
 import type { Logger } from "../logging/index.js";
-import { counterWrite, isRevisionConflict, readCounters, storeCounterWrite } from "./counter-entry.js";
+import { counterWrite, isRevisionConflict, readCounters, storeCounterWrite, type CounterWrite } from "./counter-entry.js";
 import { grantLease, type LeaseGrant } from "./counter-leases.js";
+import { inDoubtWrite, settleInDoubt } from "./in-doubt-writes.js";
 import { leaseDemand, reserveInLease, settleInLease } from "./held-lease.js";
 import type { KeyCounters } from "./key-counters.js";
 import { newLane, nextLeaseRequests, type Lane, type Lease, type QueuedOp } from "./key-lane.js";
@@ -182,7 +183,8 @@ export class LimitKeeper {
   private async commitLoop(key: string, lane: Lane): Promise<void> {
     let backoff = this.opts.retryMs ?? 200;
     try {
-      while (lane.queue.length > 0) {
+      // A write in doubt is pending work too: until the entry shows whether it was stored.
+      while (lane.queue.length > 0 || lane.inDoubt.length > 0) {
         try {
           await this.commitOnce(key, lane);
           backoff = this.opts.retryMs ?? 200;
@@ -192,15 +194,15 @@ export class LimitKeeper {
           const admissions = lane.queue.filter((q) => q.op.kind === "admit");
           lane.queue = lane.queue.filter((q) => q.op.kind !== "admit");
           for (const q of admissions) q.reject(new LimitsUnavailableError("rate limit counters are unavailable", { cause: err }));
-          if (lane.queue.length === 0 || this.stopped) break;
-          this.opts.logger.warn({ err, counterKey: key, settlements: lane.queue.length }, "settling limits failed; retrying");
+          if ((lane.queue.length === 0 && lane.inDoubt.length === 0) || this.stopped) break;
+          this.opts.logger.warn({ err, counterKey: key, settlements: lane.queue.length, inDoubt: lane.inDoubt.length }, "settling limits failed; retrying");
           await new Promise((r) => setTimeout(r, backoff));
           backoff = Math.min(backoff * 2, 5_000);
         }
       }
     } finally {
       lane.committing = false;
-      if (lane.queue.length === 0 && !lane.known && !lane.lease) this.lanes.delete(key);
+      if (lane.queue.length === 0 && lane.inDoubt.length === 0 && !lane.known && !lane.lease) this.lanes.delete(key);
     }
   }
 
@@ -209,28 +211,47 @@ export class LimitKeeper {
     const batch: QueuedOp[] = [];
     for (;;) {
       batch.push(...lane.queue.splice(0));
+      let sent: { write: CounterWrite; outcomes: OpOutcome[]; lease: LeaseGrant | null } | null = null;
       try {
-        if (!lane.known) await this.read(key, lane);
+        if (!lane.known) {
+          await this.read(key, lane);
+          this.settleInDoubt(key, lane, batch);
+        }
+        // Nothing queued, a write still in doubt: an unchanged write over the entry settles it (it can no longer be stored).
+        if (batch.length === 0 && lane.inDoubt.length === 0) return;
         const now = this.now();
         const { counters, outcomes } = applyBatch(lane.counters, batch.map((q) => q.op), now);
         const leased = this.leaseFor(lane, batch, outcomes, counters, now);
-        const written = leased?.counters ?? counters;
-        const stored = await storeCounterWrite(this.opts.limits, key, counterWrite(written, lane), this.opts.logger);
+        sent = { write: counterWrite(leased?.counters ?? counters, lane), outcomes, lease: leased?.grant ?? null };
+        const stored = await storeCounterWrite(this.opts.limits, key, sent.write, this.opts.logger);
         lane.counters = stored.counters;
         lane.revision = stored.revision;
         lane.known = true;
         lane.seenAt = this.now();
+        lane.inDoubt = [];
         if (leased) this.holdLease(key, lane, leased.policy, leased.grant, leased.endsAt);
         batch.forEach((q, i) => q.resolve(outcomes[i]!));
         return;
       } catch (err) {
         lane.known = false;
         if (!isRevisionConflict(err)) {
+          if (sent) lane.inDoubt.push(inDoubtWrite(sent.write, batch, sent.outcomes, sent.lease));
           // Back in the queue, in order, for the caller to refuse or retry.
           lane.queue.unshift(...batch);
           throw err;
         }
       }
+    }
+  }
+
+  /** Gives back what an in-doubt write took, if the entry just read shows it was stored after all. */
+  private settleInDoubt(key: string, lane: Lane, batch: QueuedOp[]): void {
+    if (lane.inDoubt.length === 0) return;
+    const { left, stored } = settleInDoubt(lane.inDoubt, { revision: lane.revision, writes: lane.counters.writes ?? [] }, batch);
+    lane.inDoubt = left;
+    for (const write of stored) {
+      const refused = write.undo.filter((op) => op.kind === "settle").length;
+      this.opts.logger.warn({ counterKey: key, refused }, "a limit-counter write whose answer was lost had been stored: what its refused admissions took is given back");
     }
   }
 

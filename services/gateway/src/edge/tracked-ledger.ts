@@ -3,7 +3,7 @@ import type { ApiError } from "../errors/api-error.js";
 import { modelAllowed, type Authenticated } from "./caller-auth.js";
 import { limitsUnavailable, modelNotAllowed, overLimit } from "./edge-errors.js";
 import { rateLimitHeaders } from "./rate-limit-headers.js";
-import { hasLimits, LimitsUnavailableError, type AdmitRequest, type LimitKeeper, type Reservation } from "@lantern/shared/limits";
+import { hasLimits, LimitsUnavailableError, type AdmitRequest, type LimitKeeper, type Reservation, type Usage } from "@lantern/shared/limits";
 import type { UsageOutbox } from "@lantern/shared/nats";
 import type { Logger } from "@lantern/shared/logging";
 import type { AdmissionClaim, Caller, RequestLedger, ServedBy } from "../context/request-ledger.js";
@@ -48,6 +48,8 @@ export class TrackedLedger implements RequestLedger {
   private ttftMs: number | null = null;
   private realUsage: TokenUsage | null = null;
   private errorType: string | null = null;
+  /** The status of the error the request ended with, whether sent as the response or in its stream. */
+  private errorStatus: number | null = null;
   private droppedStatus: number | null = null;
   private finished = false;
   /** Receives the key's rate-limit headers once its admission is decided (the HTTP response's, when there is one). */
@@ -198,10 +200,11 @@ export class TrackedLedger implements RequestLedger {
 
   failed(error: ApiError): void {
     this.errorType = error.type;
+    this.errorStatus = error.status;
   }
 
   dropped(error: ApiError): void {
-    this.errorType = error.type;
+    this.failed(error);
     this.droppedStatus = error.status;
   }
 
@@ -215,7 +218,9 @@ export class TrackedLedger implements RequestLedger {
     const cost = costUsd(this.chargedPrice(), charged.promptTokens, charged.completionTokens);
     // A cache hit reports the replayed usage but is charged one request only.
     const reported = this.cacheHit && this.realUsage ? this.realUsage : charged;
-    if (this.reservation) this.settle(this.reservation, { tokens: charged.promptTokens + charged.completionTokens, costUsd: cost });
+    if (this.reservation) {
+      this.settle(this.reservation, { tokens: charged.promptTokens + charged.completionTokens, costUsd: cost, unserved: this.unserved(status) });
+    }
     const event = usageEventOf({
       at: this.info.at,
       requestId: this.info.requestId,
@@ -243,7 +248,16 @@ export class TrackedLedger implements RequestLedger {
     this.edge.outbox.add(event, { alone: this.stream });
   }
 
-  private settle(reservation: Reservation, actual: { tokens: number; costUsd: number }): void {
+  /**
+   * Whether the server failed the request before anything came out of it (no worker, no queue, an
+   * upstream down): its request then does not count against the key's request limits.
+   */
+  private unserved(status: number): boolean {
+    const serverFailed = status >= 500 || (this.errorStatus ?? 0) >= 500;
+    return serverFailed && this.ttftMs === null && this.realUsage === null && !this.cacheHit;
+  }
+
+  private settle(reservation: Reservation, actual: Usage): void {
     if (!this.keyHash) return;
     void this.edge.limits
       .settle(this.keyHash, reservation, actual)
