@@ -108,9 +108,9 @@ describe("a 3-node NATS cluster", () => {
       const ask = async () => {
         while (!lossOver || refusedInARow < 5) {
           const asked = Date.now();
-          const status = await chatStatus(base, limited, CLUSTER_MODEL);
+          const { status, code } = await chatStatus(base, limited, CLUSTER_MODEL);
           statuses.push(status);
-          timings.push(`${status} in ${Date.now() - asked} ms at ${new Date(asked).toISOString().slice(11, 23)}`);
+          timings.push(`${status}${code && status !== 429 ? ` ${code}` : ""} in ${Date.now() - asked} ms at ${new Date(asked).toISOString().slice(11, 23)}`);
           refusedInARow = status === 429 ? refusedInARow + 1 : 0;
           await new Promise((r) => setTimeout(r, 150));
         }
@@ -139,7 +139,8 @@ describe("a 3-node NATS cluster", () => {
       const errors = results.filter((r) => r.outcome !== "completed").map((r) => r.error);
       const rerun = reruns() - rerunsBefore;
       console.log(`${node} (${leader}) ${how}, leading ${JSON.stringify(held)}: ${JSON.stringify(outcomes)} of ${results.length} streams, ${rerun} got again by a new run`, errors);
-      console.log(`limited key (${LIMIT}): ${JSON.stringify(countStatuses(statuses))}`);
+      // The failures, given back to the key (a 5xx before any output counts no request), say why.
+      console.log(`limited key (${LIMIT}): ${JSON.stringify(countStatuses(statuses))}`, timings.filter((t) => /^(0|5)/.test(t)));
       expect(outcomes["silent truncation"]).toBe(0);
       // Refused outright (a 503: no queue, no live worker) only if the loss were not bridged; a
       // stream whose replies passed through the lost node may still end with an error event.
