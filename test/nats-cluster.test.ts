@@ -165,7 +165,10 @@ describe("a 3-node NATS cluster", () => {
         stored = new Map();
         for (const event of await env.usageEvents()) stored.set(event.requestId, (stored.get(event.requestId) ?? 0) + 1);
         return answered.every((id) => stored.has(id));
-      }, 20_000, "usage events of the answered requests");
+      }, 20_000, "usage events of the answered requests").catch((err: unknown) => {
+        console.error(`EVENTS lacks ${answered.filter((id) => !stored.has(id)).length} of ${answered.length} usage events`, gatewayWarnings());
+        throw err;
+      });
       expect([...stored.values()].filter((n) => n > 1)).toEqual([]);
       // And admin, consuming EVENTS across the loss, stores each of them once in its database. Events
       // delivered to it through the lost node come again after the consumer's ack wait (10 s).

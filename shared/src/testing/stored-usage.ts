@@ -6,10 +6,11 @@ import { readStreamRange } from "../nats/stream-range.js";
 /** Every usage event in the EVENTS stream, in the order stored, with batches opened. */
 export async function usageEventsInStream(nc: NatsConnection, names: NatsNames): Promise<UsageEvent[]> {
   const jsm = await jetstreamManager(nc);
-  const { state } = await jsm.streams.info(names.streams.events, { subjects_filter: names.subjects.usageEvent });
   const events: UsageEvent[] = [];
-  if ((state.subjects?.[names.subjects.usageEvent] ?? 0) === 0) return events;
-  for await (const msgs of readStreamRange(nc, { stream: names.streams.events, subject: names.subjects.usageEvent })) {
+  // The last one stored, as the stream's leader says: the read goes on until it.
+  const last = await jsm.streams.getMessage(names.streams.events, { last_by_subj: names.subjects.usageEvent });
+  if (!last) return events;
+  for await (const msgs of readStreamRange(nc, { stream: names.streams.events, subject: names.subjects.usageEvent, throughSeq: last.seq })) {
     for (const msg of msgs) events.push(...usageEventsOf(decodeMessage(UsageMessage, msg.data)));
   }
   return events;
