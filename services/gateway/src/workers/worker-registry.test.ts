@@ -104,6 +104,30 @@ describe("the gateway's worker registry while its KV watch is silent", () => {
       registry.stop();
     }
   });
+
+  it("judges them as of the newest heartbeat seen when finding out that KV workers has no leader takes longer than the TTL", async () => {
+    const bucket = new SilentWorkersBucket();
+    bucket.beat("w1");
+    bucket.beat("w2");
+    let storable = false;
+    const registry = new WorkerRegistry({
+      workers: bucket.kv(),
+      models: new SilentWorkersBucket().kv(),
+      heartbeatTtlMs: TTL_MS,
+      // As a stream info request to a bucket without a leader: refused only after a timeout.
+      heartbeatsStorable: () => new Promise((resolve) => setTimeout(() => resolve(storable), TTL_MS)),
+      logger: createLogger({ service: "test", level: "silent" }),
+    });
+    await registry.start();
+    try {
+      await new Promise((r) => setTimeout(r, 3 * TTL_MS));
+      expect(registry.liveWorkers().map((w) => w.workerId).sort()).toEqual(["w1", "w2"]);
+      storable = true;
+      await expectOnlyTheBeatingOneLive(bucket, registry);
+    } finally {
+      registry.stop();
+    }
+  });
 });
 
 /** w1 beats, w2 does not: w2 expires and w1 stays live. */

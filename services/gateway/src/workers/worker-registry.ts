@@ -94,9 +94,11 @@ export class WorkerRegistry {
       this.heldSince ??= silentSince;
     } else if (this.workers.size > 0 && this.opts.heartbeatsStorable && !(await this.opts.heartbeatsStorable().catch(() => false))) {
       // A replica answers reads while the bucket elects a leader, but no worker can write: their
-      // entries all stop at once. Refusing every request for want of a worker would be wrong.
+      // entries all stop at once. Refusing every request for want of a worker would be wrong. They
+      // stopped when the newest heartbeat seen was written, seconds before this check could tell
+      // (asking a bucket without a leader waits for a timeout): liveness is judged as of then.
       if (this.heldSince === undefined) this.opts.logger.warn("KV workers cannot store heartbeats (no leader); keeping the workers known until it can");
-      this.heldSince ??= Date.now();
+      this.heldSince ??= Math.min(Date.now(), Math.max(...[...this.workers.values()].map((seen) => seen.seenAt)));
     } else this.releaseHold();
   }
 
