@@ -61,6 +61,20 @@ describe("the gateway's worker registry while its KV watch is silent", () => {
     }
   });
 
+  it("takes a worker that had expired for live again as soon as its entry moves on, before the watch comes back", async () => {
+    const bucket = new SilentWorkersBucket();
+    bucket.beat("paused");
+    const registry = new WorkerRegistry({ workers: bucket.kv(), models: new SilentWorkersBucket().kv(), heartbeatTtlMs: TTL_MS, logger: createLogger({ service: "test", level: "silent" }) });
+    await registry.start();
+    try {
+      await waitFor(() => registry.liveWorkers().length === 0, 10_000, "the paused worker to expire");
+      bucket.beat("paused");
+      await waitFor(() => registry.isAlive("paused"), 5_000, "the worker beating again to be live");
+    } finally {
+      registry.stop();
+    }
+  });
+
   it("keeps the workers it knew while it cannot read KV workers either (its own NATS node hangs)", async () => {
     const bucket = new SilentWorkersBucket();
     bucket.beat("w1");

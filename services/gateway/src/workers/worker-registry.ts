@@ -34,6 +34,8 @@ interface WorkerRegistryOptions {
 
 /** Workers are kept live at most this long while their heartbeats cannot be stored or read. */
 const MAX_HOLD_MS = 60_000;
+/** A worker silent this long past its TTL is forgotten (until its heartbeats come through the watch again). */
+const FORGET_AFTER_MS = 60_000;
 /** A direct read of a worker's entry answers within this, or this gateway counts as cut off. */
 const REREAD_MS = 1_500;
 
@@ -143,7 +145,8 @@ export class WorkerRegistry {
     const live: WorkerHeartbeat[] = [];
     for (const [id, seen] of this.workers) {
       if (at - seen.seenAt < this.opts.heartbeatTtlMs) live.push(seen.heartbeat);
-      else this.workers.delete(id);
+      // Kept a while past its TTL: while the watch is silent, a re-read finds it beating again.
+      else if (at - seen.seenAt > this.opts.heartbeatTtlMs + FORGET_AFTER_MS) this.workers.delete(id);
     }
     return live;
   }
