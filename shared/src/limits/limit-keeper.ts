@@ -215,7 +215,7 @@ export class LimitKeeper {
       try {
         if (!lane.known) {
           await this.read(key, lane);
-          this.settleInDoubt(key, lane, batch);
+          this.reconcileInDoubt(key, lane, batch);
         }
         // Nothing queued, a write still in doubt: an unchanged write over the entry settles it (it can no longer be stored).
         if (batch.length === 0 && lane.inDoubt.length === 0) return;
@@ -245,7 +245,7 @@ export class LimitKeeper {
   }
 
   /** Gives back what an in-doubt write took, if the entry just read shows it was stored after all. */
-  private settleInDoubt(key: string, lane: Lane, batch: QueuedOp[]): void {
+  private reconcileInDoubt(key: string, lane: Lane, batch: QueuedOp[]): void {
     if (lane.inDoubt.length === 0) return;
     const { left, stored } = settleInDoubt(lane.inDoubt, { revision: lane.revision, writes: lane.counters.writes ?? [] }, batch);
     lane.inDoubt = left;

@@ -47,9 +47,7 @@ describe("the gateway's worker registry while its KV watch is silent", () => {
     const bucket = new SilentWorkersBucket();
     bucket.beat("beating");
     bucket.beat("gone");
-    const models = new SilentWorkersBucket();
-    const registry = new WorkerRegistry({ workers: bucket.kv(), models: models.kv(), heartbeatTtlMs: TTL_MS, logger: createLogger({ service: "test", level: "silent" }) });
-    await registry.start();
+    const registry = await startRegistry(bucket);
     const beats = setInterval(() => bucket.beat("beating"), 200);
     try {
       expect(registry.liveWorkers().map((w) => w.workerId).sort()).toEqual(["beating", "gone"]);
@@ -64,8 +62,7 @@ describe("the gateway's worker registry while its KV watch is silent", () => {
   it("takes a worker that had expired for live again as soon as its entry moves on, before the watch comes back", async () => {
     const bucket = new SilentWorkersBucket();
     bucket.beat("paused");
-    const registry = new WorkerRegistry({ workers: bucket.kv(), models: new SilentWorkersBucket().kv(), heartbeatTtlMs: TTL_MS, logger: createLogger({ service: "test", level: "silent" }) });
-    await registry.start();
+    const registry = await startRegistry(bucket);
     try {
       await waitFor(() => registry.liveWorkers().length === 0, 10_000, "the paused worker to expire");
       bucket.beat("paused");
@@ -79,8 +76,7 @@ describe("the gateway's worker registry while its KV watch is silent", () => {
     const bucket = new SilentWorkersBucket();
     bucket.beat("w1");
     bucket.beat("w2");
-    const registry = new WorkerRegistry({ workers: bucket.kv(), models: new SilentWorkersBucket().kv(), heartbeatTtlMs: TTL_MS, logger: createLogger({ service: "test", level: "silent" }) });
-    await registry.start();
+    const registry = await startRegistry(bucket);
     bucket.unreachable = true;
     try {
       await new Promise((r) => setTimeout(r, 3 * TTL_MS));
@@ -93,56 +89,40 @@ describe("the gateway's worker registry while its KV watch is silent", () => {
     }
   });
 
-  it("keeps the workers it knew while KV workers cannot store heartbeats, and judges them again once it can", async () => {
-    const bucket = new SilentWorkersBucket();
-    bucket.beat("w1");
-    bucket.beat("w2");
-    const models = new SilentWorkersBucket();
-    let storable = false;
-    const registry = new WorkerRegistry({
-      workers: bucket.kv(),
-      models: models.kv(),
-      heartbeatTtlMs: TTL_MS,
-      heartbeatsStorable: async () => storable,
-      logger: createLogger({ service: "test", level: "silent" }),
+  // Asking whether a bucket without a leader can store answers at once, or (a stream info request) only after a timeout.
+  for (const answerAfterMs of [0, TTL_MS]) {
+    const when = answerAfterMs === 0 ? "" : ", judged as of the newest heartbeat seen when finding that out takes longer than the TTL";
+    it(`keeps the workers it knew while KV workers cannot store heartbeats, and judges them again once it can${when}`, async () => {
+      const bucket = new SilentWorkersBucket();
+      bucket.beat("w1");
+      bucket.beat("w2");
+      let storable = false;
+      const registry = await startRegistry(bucket, () => new Promise((resolve) => setTimeout(() => resolve(storable), answerAfterMs)));
+      try {
+        // No entry moves on (nobody can write) for three TTLs: both stay live.
+        await new Promise((r) => setTimeout(r, 3 * TTL_MS));
+        expect(registry.liveWorkers().map((w) => w.workerId).sort()).toEqual(["w1", "w2"]);
+        // The bucket has a leader again: w1 beats, w2 does not and expires.
+        storable = true;
+        await expectOnlyTheBeatingOneLive(bucket, registry);
+      } finally {
+        registry.stop();
+      }
     });
-    await registry.start();
-    try {
-      // No entry moves on (nobody can write) for three TTLs: both stay live.
-      await new Promise((r) => setTimeout(r, 3 * TTL_MS));
-      expect(registry.liveWorkers().map((w) => w.workerId).sort()).toEqual(["w1", "w2"]);
-      // The bucket has a leader again: w1 beats, w2 does not and expires.
-      storable = true;
-      await expectOnlyTheBeatingOneLive(bucket, registry);
-    } finally {
-      registry.stop();
-    }
-  });
-
-  it("judges them as of the newest heartbeat seen when finding out that KV workers has no leader takes longer than the TTL", async () => {
-    const bucket = new SilentWorkersBucket();
-    bucket.beat("w1");
-    bucket.beat("w2");
-    let storable = false;
-    const registry = new WorkerRegistry({
-      workers: bucket.kv(),
-      models: new SilentWorkersBucket().kv(),
-      heartbeatTtlMs: TTL_MS,
-      // As a stream info request to a bucket without a leader: refused only after a timeout.
-      heartbeatsStorable: () => new Promise((resolve) => setTimeout(() => resolve(storable), TTL_MS)),
-      logger: createLogger({ service: "test", level: "silent" }),
-    });
-    await registry.start();
-    try {
-      await new Promise((r) => setTimeout(r, 3 * TTL_MS));
-      expect(registry.liveWorkers().map((w) => w.workerId).sort()).toEqual(["w1", "w2"]);
-      storable = true;
-      await expectOnlyTheBeatingOneLive(bucket, registry);
-    } finally {
-      registry.stop();
-    }
-  });
+  }
 });
+
+async function startRegistry(workers: SilentWorkersBucket, heartbeatsStorable?: () => Promise<boolean>): Promise<WorkerRegistry> {
+  const registry = new WorkerRegistry({
+    workers: workers.kv(),
+    models: new SilentWorkersBucket().kv(),
+    heartbeatTtlMs: TTL_MS,
+    heartbeatsStorable,
+    logger: createLogger({ service: "test", level: "silent" }),
+  });
+  await registry.start();
+  return registry;
+}
 
 /** w1 beats, w2 does not: w2 expires and w1 stays live. */
 async function expectOnlyTheBeatingOneLive(bucket: SilentWorkersBucket, registry: WorkerRegistry): Promise<void> {
