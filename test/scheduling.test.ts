@@ -1,6 +1,6 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { encodeMessage, InferJob, natsNames, toModelToken, type Priority } from "@lantern/shared/contracts";
 import { BUNDLED_MODEL, startTestStack, waitFor, type InProcessWorker, type TestStack } from "./harness/test-stack.js";
 
@@ -20,6 +20,11 @@ beforeAll(async () => {
   worker = await stack.startWorker({ INFERENCE_SLOTS: "1", INFERENCE_CONTEXT_SIZE: "32768", INFERENCE_PRIORITY_AGING_MS: String(AGING_MS) });
   noEos = { [String(worker.worker.models[0]!.model.tokens.eos)]: -100 };
   nc = await connect({ servers: stack.nats.url });
+});
+// A test that fails while holding the slot must not leave it held for the next ones.
+const heldSlots = new Set<() => Promise<void>>();
+afterEach(async () => {
+  for (const release of heldSlots) await release();
 });
 afterAll(async () => {
   await nc?.close();
@@ -52,13 +57,13 @@ async function occupySlot(): Promise<{ requestId: string; release(): Promise<voi
   const reader = res.body!.getReader();
   await reader.read();
   const requestId = res.headers.get("x-request-id")!;
-  return {
-    requestId,
-    async release() {
-      aborter.abort();
-      await waitFor(() => worker.logs.some((l) => l.requestId === requestId && l.msg === "job finished"), 30_000, "the blocker to stop");
-    },
+  const release = async () => {
+    heldSlots.delete(release);
+    aborter.abort();
+    await waitFor(() => worker.logs.some((l) => l.requestId === requestId && l.msg === "job finished"), 30_000, "the blocker to stop");
   };
+  heldSlots.add(release);
+  return { requestId, release };
 }
 
 interface Sent {

@@ -22,6 +22,9 @@ interface QueueMonitorOptions {
   logger: Logger;
 }
 
+/** Readings tried before one is kept though jobs arrived while it was read. */
+const STABLE_READ_ATTEMPTS = 3;
+
 interface Reading extends QueueStats {
   /** The stream's last sequence before the counts were read: every job up to it is in them. */
   lastSeq: number;
@@ -69,16 +72,32 @@ export class QueueMonitor {
 
   private async readAll(): Promise<void> {
     const models = this.opts.models();
-    const lastSeq = (await this.opts.jsm.streams.info(this.opts.names.streams.infer).catch(() => undefined))?.state.last_seq;
-    if (lastSeq === undefined) return;
-    const read = await Promise.all(
-      models.map((m) =>
-        this.read(m, lastSeq).catch((err: unknown) => {
-          this.opts.logger.debug({ err, model: m }, "queue read failed");
-          return undefined;
-        }),
-      ),
-    );
+    for (let attempt = 1; ; attempt++) {
+      const before = await this.lastSeq();
+      if (before === undefined) return;
+      const read = await Promise.all(
+        models.map((m) =>
+          this.read(m, before).catch((err: unknown) => {
+            this.opts.logger.debug({ err, model: m }, "queue read failed");
+            return undefined;
+          }),
+        ),
+      );
+      // A job stored while the counts were read may be in them or not: an own job among those
+      // would be counted twice (a spurious queue_full) or not at all. Read again; if jobs keep
+      // arriving, keep the reading that can only count too many, never too few.
+      const after = await this.lastSeq();
+      if (after !== before && attempt < STABLE_READ_ATTEMPTS) continue;
+      this.keep(models, read);
+      return;
+    }
+  }
+
+  private async lastSeq(): Promise<number | undefined> {
+    return (await this.opts.jsm.streams.info(this.opts.names.streams.infer).catch(() => undefined))?.state.last_seq;
+  }
+
+  private keep(models: string[], read: Array<Reading | undefined>): void {
     for (const model of [...this.readings.keys()]) if (!models.includes(model)) this.readings.delete(model);
     for (const reading of read) {
       if (!reading) continue;
