@@ -108,9 +108,10 @@ describe("a 3-node NATS cluster", () => {
       const ask = async () => {
         while (!lossOver || refusedInARow < 5) {
           const asked = Date.now();
-          const { status, code } = await chatStatus(base, limited, CLUSTER_MODEL);
+          const { status, code, message } = await chatStatus(base, limited, CLUSTER_MODEL);
           statuses.push(status);
-          timings.push(`${status}${code && status !== 429 ? ` ${code}` : ""} in ${Date.now() - asked} ms at ${new Date(asked).toISOString().slice(11, 23)}`);
+          const why = code && status !== 429 ? ` ${code}${status >= 500 && message ? ` (${message.slice(0, 60)})` : ""}` : "";
+          timings.push(`${status}${why} in ${Date.now() - asked} ms at ${new Date(asked).toISOString().slice(11, 23)}`);
           refusedInARow = status === 429 ? refusedInARow + 1 : 0;
           await new Promise((r) => setTimeout(r, 150));
         }

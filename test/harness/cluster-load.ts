@@ -78,13 +78,13 @@ export function countOutcomes(results: StreamResult[]): Record<StreamOutcome, nu
 }
 
 /** A non-streamed request's status (200 admitted, 429 refused by the key's limit, anything else an error) and its error code. */
-export async function chatStatus(baseUrl: string, secret: string, model: string): Promise<{ status: number; code: string | null }> {
+export async function chatStatus(baseUrl: string, secret: string, model: string): Promise<{ status: number; code: string | null; message?: string }> {
   const res = await fetch(`${baseUrl}/v1/chat/completions`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${secret}` },
     body: JSON.stringify({ model, messages: [{ role: "user", content: "Once" }], max_tokens: 2 }),
   }).catch(() => null);
   if (!res) return { status: 0, code: "no answer" };
-  const body = (await res.json().catch(() => null)) as { error?: { code?: string } } | null;
-  return { status: res.status, code: body?.error?.code ?? null };
+  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+  return { status: res.status, code: body?.error?.code ?? null, ...(body?.error?.message ? { message: body.error.message } : {}) };
 }

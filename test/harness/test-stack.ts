@@ -66,6 +66,9 @@ interface SpawnedService {
   ready: Promise<Record<string, unknown>>;
 }
 
+/** A spawned service not ready by then is reported with its last log lines. */
+const READY_TIMEOUT_MS = 45_000;
+
 /** Runs a service's `main.ts` under tsx; its JSON log lines are collected from stdout. */
 function spawnService(main: string, env: Record<string, string>, ready: (line: Record<string, unknown>) => boolean): SpawnedService {
   const tsx = createRequire(import.meta.url).resolve("tsx");
@@ -89,6 +92,13 @@ function spawnService(main: string, env: Record<string, string>, ready: (line: R
       if (ready(entry)) resolve(entry);
     });
     void exited.then(() => reject(new Error(`${main} exited before it was ready`)));
+    // Within the file's hook timeout, saying how far it got, rather than the hook timing out mute.
+    const slow = setTimeout(() => {
+      const last = logs.slice(-8).map((l) => `${String(l.msg)}${l.err ? ` (${JSON.stringify(l.err).slice(0, 200)})` : ""}`);
+      reject(new Error(`${main} not ready after ${READY_TIMEOUT_MS} ms; its last log lines: ${JSON.stringify(last)}`));
+    }, READY_TIMEOUT_MS);
+    slow.unref();
+    void exited.finally(() => clearTimeout(slow));
   });
   return { process: child, logs, exited, ready: readyLine };
 }

@@ -36,6 +36,12 @@ interface WorkerRegistryOptions {
 const MAX_HOLD_MS = 60_000;
 /** A worker silent this long past its TTL is forgotten (until its heartbeats come through the watch again). */
 const FORGET_AFTER_MS = 60_000;
+/**
+ * Heartbeat TTLs since its last beat within which a silent worker still has jobs queued for it:
+ * a broker election or a node waking from a hang can keep beats from being stored or seen for
+ * longer than one TTL while the worker itself runs on.
+ */
+const RECENT_TTLS = 3;
 /** A direct read of a worker's entry answers within this, or this gateway counts as cut off. */
 const REREAD_MS = 1_500;
 
@@ -80,7 +86,11 @@ export class WorkerRegistry {
         try {
           const entry = await bounded(this.opts.workers.get(id), "worker heartbeat re-read", REREAD_MS);
           answered = true;
-          if (!entry || entry.operation !== "PUT") this.workers.delete(id);
+          // No entry at all is no news: the bucket ages out (max age = the TTL) the entry of a
+          // worker whose beats could not be stored that long, though it runs on. A worker that
+          // stopped leaves a delete marker.
+          if (!entry) return;
+          if (entry.operation !== "PUT") this.workers.delete(id);
           else if (entry.revision > seen.revision) {
             movedOn = true;
             this.workers.set(id, { heartbeat: decodeMessage(WorkerHeartbeat, entry.value), seenAt: Date.now(), revision: entry.revision });
@@ -149,6 +159,18 @@ export class WorkerRegistry {
       else if (at - seen.seenAt > this.opts.heartbeatTtlMs + FORGET_AFTER_MS) this.workers.delete(id);
     }
     return live;
+  }
+
+  /**
+   * Workers serving this model heard from within three TTLs: live, or silent for a moment. A job
+   * for such a model is queued; it waits the queue timeout for a worker to take it.
+   */
+  recentWorkersFor(name: string, now = Date.now()): WorkerHeartbeat[] {
+    const at = this.judgedAt(now);
+    return [...this.workers.values()]
+      .filter((seen) => at - seen.seenAt < RECENT_TTLS * this.opts.heartbeatTtlMs)
+      .map((seen) => seen.heartbeat)
+      .filter((w) => w.models.some((m) => m.name === name && servable(m)));
   }
 
   /** The worker's heartbeat is fresh. */
