@@ -116,7 +116,7 @@ describe("countPromptTokens, for the protocols that answer token counts", () => 
     await registry.start();
     const deps = { nats: { nc, connected: true }, registry, config: { NATS_NAMESPACE: stack.nats.namespace } };
     try {
-      await waitFor(async () => registry.liveWorkersFor(BUNDLED_MODEL).length > 0);
+      await waitFor(async () => registry.recentWorkersFor(BUNDLED_MODEL).length > 0);
       const messages = [{ role: "user" as const, content: "Tell me a story about a frog." }];
       const generated = await post("/v1/chat/completions", { model: BUNDLED_MODEL, messages, max_tokens: 1 });
       expect(await countPromptTokens(deps, BUNDLED_MODEL, { kind: "chat", messages })).toBe(generated.body.usage.prompt_tokens);

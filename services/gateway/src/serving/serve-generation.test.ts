@@ -93,7 +93,7 @@ function fixture(route: ModelRoute | undefined, cached?: CachedAnswer) {
     upstream: new UpstreamClient({ answerLimitBytes: 1 << 20 }),
     cache: { lookup: async () => cached, keep: (_decision: CacheDecision, answer: { provider: string }) => kept.push(answer) },
     // No worker serves anything: a local step is refused as an unknown model.
-    registry: { liveWorkersFor: () => [], recentWorkersFor: () => [], knowsModel: () => false, loadFailures: () => [], servedModels: () => [] },
+    registry: { recentWorkersFor: () => [], knowsModel: () => false, loadFailures: () => [], servedModels: () => [] },
     streams: { enabled: false },
     logger: createLogger({ service: "test", level: "silent" }),
   } as unknown as GatewayDeps;

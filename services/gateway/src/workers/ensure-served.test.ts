@@ -31,7 +31,7 @@ it("queues for a worker silent for a moment (past its TTL), and refuses at once 
   workers.ageOut("w1");
   try {
     expect(refusal(() => ensureServedBy(registry, "m"))).toBeNull();
-    await waitFor(() => registry.liveWorkersFor("m").length === 0, 10_000, "the worker to pass its TTL");
+    await waitFor(() => !registry.isAlive("w1"), 10_000, "the worker to pass its TTL");
     // Not live, but heard from a moment ago: its jobs queue, as for a busy worker.
     expect(refusal(() => ensureServedBy(registry, "m"))).toBeNull();
     await waitFor(() => refusal(() => ensureServedBy(registry, "m")) !== null, 3 * TTL_MS + 2_000, "a refusal");

@@ -12,6 +12,12 @@ import { SilentWatch } from "./silent-watch.js";
 /** A model entry jobs can be sent to (entries from workers without model states are loaded). */
 const servable = (m: ServedModel) => m.state !== "failed";
 
+/**
+ * The worker can run jobs for this model: loaded, loading, or unloaded for idling (a job makes
+ * such a worker load it again). A worker whose load of it failed cannot.
+ */
+const runsJobsFor = (name: string) => (w: WorkerHeartbeat) => w.models.some((m) => m.name === name && servable(m));
+
 interface SeenWorker {
   heartbeat: WorkerHeartbeat;
   /** Local receive time, so liveness never depends on clocks agreeing across hosts. */
@@ -170,7 +176,7 @@ export class WorkerRegistry {
     return [...this.workers.values()]
       .filter((seen) => at - seen.seenAt < RECENT_TTLS * this.opts.heartbeatTtlMs)
       .map((seen) => seen.heartbeat)
-      .filter((w) => w.models.some((m) => m.name === name && servable(m)));
+      .filter(runsJobsFor(name));
   }
 
   /** The worker's heartbeat is fresh. */
@@ -182,14 +188,6 @@ export class WorkerRegistry {
   /** Any worker has ever served this model (it may be down now). */
   knowsModel(name: string): boolean {
     return this.catalog.has(name) || this.liveWorkers().some((w) => w.models.some((m) => m.name === name));
-  }
-
-  /**
-   * Live workers that can run jobs for this model: loaded, loading, or unloaded for idling (a job
-   * makes such a worker load it again). A worker whose load of it failed cannot.
-   */
-  liveWorkersFor(name: string): WorkerHeartbeat[] {
-    return this.liveWorkers().filter((w) => w.models.some((m) => m.name === name && servable(m)));
   }
 
   /** Why live workers failed to load this model, one line per worker. */
