@@ -68,7 +68,7 @@ export async function startAdmin(config: AdminConfig, logger: Logger): Promise<R
       prices: new PriceStore(deps.db),
     };
     await ensureFleetProviders(stores.providers, config.ADMIN_FLEET_PROVIDERS);
-    projection = new KvProjection(stores, () => ensureEdgeBuckets(nats.nc, names), logger.child({ component: "kv-projection" }));
+    projection = new KvProjection(stores, { nc: nats.nc, names }, logger.child({ component: "kv-projection" }));
     opened.push(() => projection.stop());
     await projection.start(config.ADMIN_RESYNC_INTERVAL_MS);
 

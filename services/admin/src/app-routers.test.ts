@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureEdgeBuckets } from "@lantern/shared/nats";
 import { useTestNats, type TestNats } from "@lantern/shared/testing";
 import type { AdminDeps } from "./admin-deps.js";
 import { createAdminApp } from "./app.js";
@@ -36,7 +35,7 @@ describe("events and registry routes inside the admin app", () => {
     database = await openDatabase({ pgliteDir: dataDir });
     deps = await testAdminDeps({ natsUrl: nats.url, namespace: nats.namespace, db: database.db, modelsDir: MODELS_DIR });
     const stores = { keys: new KeyStore(deps.db), providers: new ProviderStore(deps.db), routes: new RouteStore(deps.db), prices: new PriceStore(deps.db) };
-    const projection = new KvProjection(stores, () => ensureEdgeBuckets(deps.nats.nc, deps.names), deps.logger);
+    const projection = new KvProjection(stores, { nc: deps.nats.nc, names: deps.names }, deps.logger);
     app = createAdminApp({
       adminToken: TOKEN,
       database,

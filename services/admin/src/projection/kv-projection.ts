@@ -1,8 +1,9 @@
 import type { KV } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
 import type { z } from "zod";
-import { KeyPolicy, ModelPrice, ModelRoute, ProviderSetting, toModelToken } from "@lantern/shared/contracts";
+import { KeyPolicy, ModelPrice, ModelRoute, ProviderSetting, toModelToken, type NatsNames } from "@lantern/shared/contracts";
 import type { Logger } from "@lantern/shared/logging";
-import { distinctKeys, type EdgeBuckets } from "@lantern/shared/nats";
+import { ensureEdgeBuckets, storedEntries, type EdgeBuckets } from "@lantern/shared/nats";
 import { keyPolicyOf } from "../keys/key-policy-of.js";
 import type { KeyStore } from "../keys/key-store.js";
 import { modelPriceOf, type PriceStore } from "../prices/price-store.js";
@@ -49,8 +50,8 @@ export class KvProjection {
 
   constructor(
     private readonly stores: ProjectionStores,
-    /** Creates the buckets if missing (a wiped NATS) and opens them; called before every full resync. */
-    private readonly openBuckets: () => Promise<ProjectedBuckets>,
+    /** Where the buckets are; each full resync creates them if missing (a wiped NATS) and opens them. */
+    private readonly nats: { nc: NatsConnection; names: NatsNames },
     private readonly logger: Logger,
     /** After a failed write, how soon a full resync retries it. */
     private readonly healDelayMs = 5_000,
@@ -91,8 +92,10 @@ export class KvProjection {
   /** Makes every bucket match Postgres exactly: writes what differs, deletes what has no row. */
   resync(): Promise<ResyncReport> {
     return this.enqueue(async () => {
-      const buckets = await this.openBuckets();
+      const { nc, names } = this.nats;
+      const buckets = await ensureEdgeBuckets(nc, names);
       this.buckets = buckets;
+      const sync = (bucket: keyof ProjectedBuckets, entries: Entry[]) => syncBucket(nc, names.buckets[bucket], buckets[bucket], entries);
       const [keys, providers, routes, prices] = await Promise.all([
         this.stores.keys.all(),
         this.stores.providers.list(),
@@ -110,10 +113,10 @@ export class KvProjection {
           }
         });
       const report: ResyncReport = {
-        keys: await syncBucket(buckets.keys, valid("key", keys, (r) => entryOf(KeyPolicy, r.keyHash, keyPolicyOf(r)))),
-        providers: await syncBucket(buckets.providers, valid("provider", providers, (r) => entryOf(ProviderSetting, r.name, providerSettingOf(r)))),
-        routes: await syncBucket(buckets.routes, valid("route", routes, (r) => entryOf(ModelRoute, toModelToken(r.model), modelRouteOf(r)))),
-        prices: await syncBucket(buckets.prices, valid("price", prices, (r) => entryOf(ModelPrice, toModelToken(r.model), modelPriceOf(r)))),
+        keys: await sync("keys", valid("key", keys, (r) => entryOf(KeyPolicy, r.keyHash, keyPolicyOf(r)))),
+        providers: await sync("providers", valid("provider", providers, (r) => entryOf(ProviderSetting, r.name, providerSettingOf(r)))),
+        routes: await sync("routes", valid("route", routes, (r) => entryOf(ModelRoute, toModelToken(r.model), modelRouteOf(r)))),
+        prices: await sync("prices", valid("price", prices, (r) => entryOf(ModelPrice, toModelToken(r.model), modelPriceOf(r)))),
       };
       return report;
     });
@@ -188,19 +191,23 @@ async function remove(kv: KV, kvKey: string): Promise<void> {
   if (current?.operation === "PUT") await kv.delete(kvKey);
 }
 
-async function syncBucket(kv: KV, entries: Entry[]): Promise<BucketReport> {
+/**
+ * The bucket's entries are listed from the stream's per-subject state, not with `kv.keys()`: its
+ * consumer can miss a key rewritten while it lists (another admin's write), which would leave an
+ * entry with no row in place.
+ */
+async function syncBucket(nc: NatsConnection, bucket: string, kv: KV, entries: Entry[]): Promise<BucketReport> {
   const report: BucketReport = { written: 0, deleted: 0, unchanged: 0 };
   const wanted = new Map(entries.map((e) => [e.kvKey, e.data]));
-  const present = await distinctKeys(kv);
-  for (const k of present) {
+  const present = new Map((await storedEntries(nc, kv, bucket)).map((entry) => [entry.key, decoder.decode(entry.value)]));
+  for (const k of present.keys()) {
     if (wanted.has(k)) continue;
     await kv.delete(k);
     report.deleted++;
   }
   for (const [kvKey, data] of wanted) {
-    const current = await kv.get(kvKey);
     // Rewriting an unchanged entry would wake every gateway's watcher for nothing.
-    if (current && current.operation === "PUT" && decoder.decode(current.value) === data) {
+    if (present.get(kvKey) === data) {
       report.unchanged++;
       continue;
     }
