@@ -153,10 +153,14 @@ describe("a 3-node NATS cluster", () => {
       expect(statuses.filter((s) => s === 200)).toHaveLength(LIMIT);
 
       for (const task of tasks) {
+        let view: TaskView | undefined;
         await waitFor(async () => {
-          const view = (await (await fetch(`${base}/api/v1/tasks/${task.id}`, { headers: { authorization: `Bearer ${secret}` } })).json()) as TaskView;
+          view = (await (await fetch(`${base}/api/v1/tasks/${task.id}`, { headers: { authorization: `Bearer ${secret}` } })).json()) as TaskView;
           return view.status === "succeeded";
-        }, 60_000, `task ${task.id} to succeed`);
+        }, 60_000, `task ${task.id} to succeed`).catch((err: unknown) => {
+          console.error(`task ${task.id} as last seen`, JSON.stringify(view), orchestratorLines(task.id));
+          throw err;
+        });
       }
 
       // Every answered request's usage event is stored once, whatever was retried across the loss.
@@ -219,6 +223,14 @@ async function adminReport(): Promise<unknown> {
 /** The gateway's warnings and errors, newest last: printed when an assertion about what it did fails. */
 function gatewayWarnings(): string[] {
   return env.stack.gatewayLogs.filter((l) => Number(l.level) >= 40).slice(-40).map((l) => JSON.stringify(l).slice(0, 500));
+}
+
+/** The orchestrator's warnings and errors, and its lines about one task: printed when the task does not end. */
+function orchestratorLines(taskId: string): string[] {
+  return env.orchestrator.logs
+    .filter((l) => Number(l.level) >= 40 || JSON.stringify(l).includes(taskId))
+    .slice(-40)
+    .map((l) => JSON.stringify(l).slice(0, 500));
 }
 
 /** How many times the gateway got a job's replies by reading REPLIES or running the job again. */

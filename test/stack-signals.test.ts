@@ -61,6 +61,8 @@ it("npm start stops what a stack of its data dir left running, and SIGTERM to it
   expect(await eventually(() => pids.every((pid) => !isRunning(pid)), 40_000)).toBe(true);
   expect(await allPortsFree(ports)).toBe(true);
   expect(existsSync(statePath)).toBe(false);
+  // Its last lines may still be on their way through the pipe when every process is gone.
+  await stack.closed;
   expect(stack.output).toContain("[stack] stopped.");
   // In order: the edge, then the worker, then admin.
   const stoppedAt = (msg: string) => stack.output.findIndex((l) => l.includes(`"msg":"${msg}"`));

@@ -24,6 +24,8 @@ export interface StackCommand {
   child: ChildProcess;
   output: string[];
   exited: Promise<number | null>;
+  /** Resolves once its output has ended too: every line it printed is in `output` (exit can come first). */
+  closed: Promise<void>;
   dataDir: string;
   env: Record<string, string>;
   baseUrl: string;
@@ -77,6 +79,7 @@ export async function startStackCommand({ via = "entry", args = [], env = {}, da
     });
   }
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const seen = new Set<number>();
   const state = (): StackState | undefined => {
     try {
@@ -92,6 +95,7 @@ export async function startStackCommand({ via = "entry", args = [], env = {}, da
     child,
     output,
     exited,
+    closed,
     dataDir: dir,
     env: stackEnv,
     baseUrl: `http://127.0.0.1:${gatewayPort}`,
