@@ -152,6 +152,7 @@ describe("a 3-node NATS cluster", () => {
       if (statuses.filter((s) => s === 200).length !== LIMIT) console.error("the limited key's requests", timings, gatewayWarnings());
       expect(statuses.filter((s) => s === 200)).toHaveLength(LIMIT);
 
+      const taskTimes: string[] = [];
       for (const task of tasks) {
         let view: TaskView | undefined;
         await waitFor(async () => {
@@ -161,7 +162,10 @@ describe("a 3-node NATS cluster", () => {
           console.error(`task ${task.id} as last seen`, JSON.stringify(view), orchestratorLines(task.id));
           throw err;
         });
+        const at = (iso: string | null) => (iso ? Date.parse(iso) - Date.parse(view!.createdAt) : null);
+        taskTimes.push(`started +${at(view!.startedAt)} ms, succeeded +${at(view!.finishedAt)} ms, attempt ${view!.attempts}`);
       }
+      console.log("tasks queued before the loss:", taskTimes);
 
       // Every answered request's usage event is stored once, whatever was retried across the loss.
       const answered = results.filter((r) => r.outcome === "completed").map((r) => r.requestId!);
