@@ -158,8 +158,8 @@ describe("a 3-node NATS cluster", () => {
         await waitFor(async () => {
           view = (await (await fetch(`${base}/api/v1/tasks/${task.id}`, { headers: { authorization: `Bearer ${secret}` } })).json()) as TaskView;
           return view.status === "succeeded";
-        }, 60_000, `task ${task.id} to succeed`).catch((err: unknown) => {
-          console.error(`task ${task.id} as last seen`, JSON.stringify(view), orchestratorLines(task.id));
+        }, 60_000, `task ${task.id} to succeed`).catch(async (err: unknown) => {
+          console.error(`task ${task.id} as last seen`, JSON.stringify({ ...view, result: undefined }), orchestratorLines(task.id), JSON.stringify(await inferQueueReport()));
           throw err;
         });
         const at = (iso: string | null) => (iso ? Date.parse(iso) - Date.parse(view!.createdAt) : null);
@@ -227,6 +227,25 @@ async function adminReport(): Promise<unknown> {
 /** The gateway's warnings and errors, newest last: printed when an assertion about what it did fails. */
 function gatewayWarnings(): string[] {
   return env.stack.gatewayLogs.filter((l) => Number(l.level) >= 40).slice(-40).map((l) => JSON.stringify(l).slice(0, 500));
+}
+
+/** What INFER holds and what its consumers handed out: a job left in the queue while workers idle was passed over. */
+async function inferQueueReport(): Promise<unknown> {
+  const names = natsNames(env.namespace);
+  const link = await connectNats({ url: env.cluster.url, name: "cluster-test-report", logger: quiet });
+  try {
+    const jsm = await jetstreamManager(link.nc);
+    const { state } = await jsm.streams.info(names.streams.infer);
+    const consumers = [];
+    for await (const c of jsm.consumers.list(names.streams.infer)) {
+      consumers.push({ name: c.name, leader: c.cluster?.leader, delivered: c.delivered, ackFloor: c.ack_floor, pending: c.num_pending, ackPending: c.num_ack_pending });
+    }
+    return { messages: state.messages, firstSeq: state.first_seq, lastSeq: state.last_seq, consumers };
+  } catch (err) {
+    return String(err);
+  } finally {
+    await link.nc.close();
+  }
 }
 
 /** The orchestrator's warnings and errors, and its lines about one task: printed when the task does not end. */
