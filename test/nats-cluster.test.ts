@@ -1,6 +1,6 @@
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { natsNames, type TaskView } from "@lantern/shared/contracts";
+import { natsNames, type NatsNames, type TaskView } from "@lantern/shared/contracts";
 import { connectNats, ensureInferStream, type ClusterReport } from "@lantern/shared/nats";
 import { createLogger } from "@lantern/shared/logging";
 import { chatStatus, countOutcomes, steadyLoad, streamedChat } from "./harness/cluster-load.js";
@@ -210,37 +210,11 @@ describe("a 3-node NATS cluster", () => {
   }
 });
 
-/** What admin's usage store and its consumer say: printed when admin stores too little. */
-async function adminReport(): Promise<unknown> {
-  const names = natsNames(env.namespace);
+/** What `read` finds on the cluster, through a connection of its own; what went wrong instead of failing. */
+async function clusterReport(read: (jsm: JetStreamManager, names: NatsNames) => Promise<unknown>): Promise<unknown> {
   const link = await connectNats({ url: env.cluster.url, name: "cluster-test-report", logger: quiet });
   try {
-    const jsm = await jetstreamManager(link.nc);
-    const info = await jsm.consumers.info(names.streams.events, names.consumers.usageStore).catch((err: unknown) => String(err));
-    const consumer = typeof info === "string" ? info : { ...info, config: undefined };
-    return { health: await env.admin.health(), consumer, logs: env.admin.logs.filter((l) => Number(l.level) >= 40).slice(-40) };
-  } finally {
-    await link.nc.close();
-  }
-}
-
-/** The gateway's warnings and errors, newest last: printed when an assertion about what it did fails. */
-function gatewayWarnings(): string[] {
-  return env.stack.gatewayLogs.filter((l) => Number(l.level) >= 40).slice(-40).map((l) => JSON.stringify(l).slice(0, 500));
-}
-
-/** What INFER holds and what its consumers handed out: a job left in the queue while workers idle was passed over. */
-async function inferQueueReport(): Promise<unknown> {
-  const names = natsNames(env.namespace);
-  const link = await connectNats({ url: env.cluster.url, name: "cluster-test-report", logger: quiet });
-  try {
-    const jsm = await jetstreamManager(link.nc);
-    const { state } = await jsm.streams.info(names.streams.infer);
-    const consumers = [];
-    for await (const c of jsm.consumers.list(names.streams.infer)) {
-      consumers.push({ name: c.name, leader: c.cluster?.leader, delivered: c.delivered, ackFloor: c.ack_floor, pending: c.num_pending, ackPending: c.num_ack_pending });
-    }
-    return { messages: state.messages, firstSeq: state.first_seq, lastSeq: state.last_seq, consumers };
+    return await read(await jetstreamManager(link.nc), natsNames(env.namespace));
   } catch (err) {
     return String(err);
   } finally {
@@ -248,13 +222,35 @@ async function inferQueueReport(): Promise<unknown> {
   }
 }
 
+/** What admin's usage store and its consumer say: printed when admin stores too little. */
+const adminReport = () =>
+  clusterReport(async (jsm, names) => {
+    const info = await jsm.consumers.info(names.streams.events, names.consumers.usageStore).catch((err: unknown) => String(err));
+    const consumer = typeof info === "string" ? info : { ...info, config: undefined };
+    return { health: await env.admin.health(), consumer, logs: env.admin.logs.filter((l) => Number(l.level) >= 40).slice(-40) };
+  });
+
+/** What INFER holds and what its consumers handed out: a job left in the queue while workers idle was passed over. */
+const inferQueueReport = () =>
+  clusterReport(async (jsm, names) => {
+    const { state } = await jsm.streams.info(names.streams.infer);
+    const consumers = [];
+    for await (const c of jsm.consumers.list(names.streams.infer)) {
+      consumers.push({ name: c.name, leader: c.cluster?.leader, delivered: c.delivered, ackFloor: c.ack_floor, pending: c.num_pending, ackPending: c.num_ack_pending });
+    }
+    return { messages: state.messages, firstSeq: state.first_seq, lastSeq: state.last_seq, consumers };
+  });
+
+/** The last 40 log lines that `keep` selects, each as JSON cut to 500 characters. */
+const lastLines = (logs: Array<Record<string, unknown>>, keep: (line: Record<string, unknown>) => boolean): string[] =>
+  logs.filter(keep).slice(-40).map((l) => JSON.stringify(l).slice(0, 500));
+const isWarning = (line: Record<string, unknown>) => Number(line.level) >= 40;
+
+/** The gateway's warnings and errors, newest last: printed when an assertion about what it did fails. */
+const gatewayWarnings = () => lastLines(env.stack.gatewayLogs, isWarning);
+
 /** The orchestrator's warnings and errors, and its lines about one task: printed when the task does not end. */
-function orchestratorLines(taskId: string): string[] {
-  return env.orchestrator.logs
-    .filter((l) => Number(l.level) >= 40 || JSON.stringify(l).includes(taskId))
-    .slice(-40)
-    .map((l) => JSON.stringify(l).slice(0, 500));
-}
+const orchestratorLines = (taskId: string) => lastLines(env.orchestrator.logs, (l) => isWarning(l) || JSON.stringify(l).includes(taskId));
 
 /** How many times the gateway got a job's replies by reading REPLIES or running the job again. */
 function reruns(): number {
